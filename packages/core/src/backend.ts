@@ -1,0 +1,258 @@
+/**
+ * The backend contract: every kernel a Stride backend must provide, with its shapes and semantics.
+ *
+ * This is the only file a backend author needs to read. Core computes every output shape and
+ * dtype, checks every argument, and writes every gradient in terms of these kernels, so a backend
+ * only moves numbers. Kernels never see bad input: when core calls a kernel the shapes, dtypes and
+ * parameters are already valid and consistent.
+ *
+ * Conventions for all kernels:
+ * - Storage `S` is opaque to core. A kernel returns a new storage; it never changes its inputs.
+ * - Tensors are dense and row-major (C order). `KernelTensor.shape` is the logical shape.
+ * - A kernel's output has the dtype stated in its description; the output shape is either given
+ *   as an argument or stated.
+ * - Integer arithmetic wraps like int32 in C; `bool` values are 0 or 1.
+ * - Kernels must accept tensors of size 0 and return storage of size 0 for them.
+ */
+import type { DType, TypedArray } from './dtype.js';
+
+export type Shape = readonly number[];
+
+/** A tensor as a kernel sees it: storage, logical shape, dtype. Always contiguous. */
+export interface KernelTensor<S = unknown> {
+  readonly storage: S;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/**
+ * Element-wise functions of one argument. Output dtype equals input dtype except where noted.
+ * - `neg abs sign square`: any numeric dtype (sign of 0 is 0).
+ * - `exp log log1p expm1 sqrt rsqrt reciprocal sin cos tan tanh sigmoid erf floor ceil round
+ *   trunc`: float dtypes only. `round` is round-half-to-even, like PyTorch.
+ * - `relu`: any numeric dtype, max(x, 0).
+ * - `not`: bool → bool, logical negation.
+ * - `isnan`: float → bool.
+ */
+export type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'sign'
+  | 'square'
+  | 'exp'
+  | 'log'
+  | 'log1p'
+  | 'expm1'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'reciprocal'
+  | 'sin'
+  | 'cos'
+  | 'tan'
+  | 'tanh'
+  | 'sigmoid'
+  | 'erf'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'trunc'
+  | 'relu'
+  | 'not'
+  | 'isnan';
+
+/**
+ * Element-wise functions of two arguments with NumPy broadcasting. Both inputs have the same
+ * dtype (core promotes them first).
+ * - `add sub mul div pow maximum minimum`: output has the input dtype. `div` on int32 is never
+ *   called (core promotes true division to float); `pow` on int32 has non-negative exponents.
+ *   `maximum`/`minimum` propagate NaN.
+ * - `mod`: floored modulo with the sign of the divisor (Python/PyTorch `remainder`).
+ * - `eq ne lt le gt ge`: output is bool.
+ * - `and or xor`: bool inputs, bool output.
+ */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'mod'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'and'
+  | 'or'
+  | 'xor';
+
+/**
+ * Reductions over a set of axes. The output shape is the input shape with each reduced axis set
+ * to 1 (core removes them when `keepDims` is false).
+ * - `sum prod`: output has the input dtype (core never calls them on bool).
+ * - `max min`: output has the input dtype; NaN propagates.
+ * - `argmax argmin`: exactly one axis; int32 output holding the index along that axis of the
+ *   first occurrence of the extreme value (NaN counts as the extreme, as in PyTorch).
+ */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/**
+ * Parameters of an N-d convolution (cross-correlation), N = spatial rank 1, 2 or 3.
+ * Input `[batch, inChannels, ...spatial]`, weight `[outChannels, inChannels / groups, ...kernel]`.
+ * Output spatial size along axis i:
+ *   floor((in[i] + padBefore[i] + padAfter[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1
+ * Padding is zeros. Every array has length N.
+ */
+export interface ConvParams {
+  readonly stride: readonly number[];
+  readonly padBefore: readonly number[];
+  readonly padAfter: readonly number[];
+  readonly dilation: readonly number[];
+  readonly groups: number;
+}
+
+/**
+ * Parameters of N-d max and average pooling over `[batch, channels, ...spatial]`. Core computes
+ * `outSize` (it depends on `ceilMode`) and guarantees every window starts inside the input or
+ * the left padding, as PyTorch does.
+ * - Max pooling ignores padded positions (pads with -infinity).
+ * - Average pooling over the window [start, end) where start = o*stride - padding and
+ *   end = min(start + kernel, in + padding): the divisor is (end - start) clipped to the padded
+ *   input when `countIncludePad`, else the number of real (unpadded) positions in the window.
+ *   `dilation` is always 1 for average pooling.
+ */
+export interface PoolParams {
+  readonly kernel: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+  readonly dilation: readonly number[];
+  readonly outSize: readonly number[];
+  readonly countIncludePad: boolean;
+}
+
+export type RandomDistribution = 'uniform' | 'normal';
+
+/**
+ * A Stride backend. `S` is the backend's storage handle (a typed array, a GPU buffer, ...).
+ * Every member without a `?` is required; the type checker rejects a plugin that misses one.
+ */
+export interface Backend<S = unknown> {
+  /** Unique name used by `setBackend(name)` and in error messages, e.g. `'cpu'`, `'webgpu'`. */
+  readonly name: string;
+  /** The dtypes this backend stores. Core throws a clear error for any other dtype. */
+  readonly dtypes: readonly DType[];
+
+  // ---- storage ------------------------------------------------------------------------------
+  /** Copies host values into new storage. `values.length` is the element count. */
+  upload(values: TypedArray, dtype: DType): S;
+  /** Reads the whole storage back into a new typed array of `dtype` with `size` elements. */
+  read(storage: S, dtype: DType, size: number): Promise<TypedArray>;
+  /** Synchronous read, only where the device allows it (the CPU does, a GPU does not). */
+  readSync?(storage: S, dtype: DType, size: number): TypedArray;
+  /** Releases storage. Core calls it exactly once, when the last tensor using it is gone. */
+  free(storage: S): void;
+  /** Called when the backend is no longer wanted (optional): release devices, workers. */
+  destroy?(): void;
+
+  // ---- creation -----------------------------------------------------------------------------
+  /** `size` elements all equal to `value` (cast to `dtype`). */
+  fill(size: number, dtype: DType, value: number): S;
+  /**
+   * `size` random float elements from the counter-based generator in `random.ts`: element i is
+   * `uniformAt(seed, offset + i)` for `'uniform'` (in [0, 1)) and `normalAt(seed, offset + i)`
+   * for `'normal'`. Using that definition makes the same seed give the same numbers everywhere.
+   */
+  random(size: number, dtype: DType, dist: RandomDistribution, seed: number, offset: number): S;
+
+  // ---- element-wise -------------------------------------------------------------------------
+  unary(op: UnaryOp, x: KernelTensor<S>): S;
+  /** Broadcasts `a` and `b` (NumPy rules; core passes the broadcast `outShape`). */
+  binary(op: BinaryOp, a: KernelTensor<S>, b: KernelTensor<S>, outShape: Shape): S;
+  /** `cond ? a : b` element-wise with broadcasting; `cond` is bool, `a` and `b` share a dtype. */
+  where(cond: KernelTensor<S>, a: KernelTensor<S>, b: KernelTensor<S>, outShape: Shape): S;
+  /** Converts to `dtype`: float → int truncates toward zero; anything → bool is `x != 0`. */
+  cast(x: KernelTensor<S>, dtype: DType): S;
+
+  // ---- reductions ---------------------------------------------------------------------------
+  /** See `ReduceOp`. `axes` are distinct, sorted, non-negative. */
+  reduce(op: ReduceOp, x: KernelTensor<S>, axes: readonly number[]): S;
+  /** Softmax (or log-softmax when `log`) along `axis`, computed stably (max subtracted). */
+  softmax(x: KernelTensor<S>, axis: number, log: boolean): S;
+
+  // ---- linear algebra -----------------------------------------------------------------------
+  /**
+   * Batched matrix product. `a` is `[Ba, M, K]` (`[Ba, K, M]` when `transposeA`), `b` is
+   * `[Bb, K, N]` (`[Bb, N, K]` when `transposeB`); Ba and Bb are each either B or 1 (a batch of
+   * 1 is broadcast). Output `[B, M, N]` in the input dtype (float32, float64 or int32).
+   */
+  matmul(a: KernelTensor<S>, b: KernelTensor<S>, transposeA: boolean, transposeB: boolean): S;
+
+  // ---- layout -------------------------------------------------------------------------------
+  /**
+   * The general strided view copy, which covers transpose, permute, expand (stride 0), slice
+   * with steps and flip (negative stride):
+   *   out[i0, ..., ik] = x.flat[offset + i0 * strides[0] + ... + ik * strides[k]]
+   * for every index of `outShape`. Core guarantees every address is inside `x`.
+   */
+  strided(x: KernelTensor<S>, outShape: Shape, strides: readonly number[], offset: number): S;
+  /**
+   * The adjoint of `strided` for non-overlapping views: a copy of `base` where, for every index
+   * of `src.shape`, base.flat[offset + Σ i_j * strides[j]] = src[i]. Addresses never repeat.
+   */
+  stridedWrite(
+    base: KernelTensor<S>,
+    src: KernelTensor<S>,
+    strides: readonly number[],
+    offset: number,
+  ): S;
+  /** Concatenates tensors of one dtype along `axis`; all other dimensions are equal. */
+  concat(xs: readonly KernelTensor<S>[], axis: number): S;
+  /**
+   * `torch.gather`: `index` (int32) has the rank of `x`; out[i][j][k] = x[i][index[i][j][k]][k]
+   * for `axis` = 1, and so on. Output has the shape of `index`. Indices are in range.
+   */
+  gather(x: KernelTensor<S>, axis: number, index: KernelTensor<S>): S;
+  /**
+   * `torch.scatter_add`: a copy of `base` to which, for every position p of `index`,
+   * `src[p]` is added at the position of p with its `axis` coordinate replaced by `index[p]`.
+   * `src` has the shape of `index`.
+   */
+  scatterAdd(
+    base: KernelTensor<S>,
+    axis: number,
+    index: KernelTensor<S>,
+    src: KernelTensor<S>,
+  ): S;
+
+  // ---- convolution --------------------------------------------------------------------------
+  /** Convolution forward (no bias): `x` `[N, C, ...in]`, `w` `[O, C/g, ...k]` → `[N, O, ...out]`. */
+  conv(x: KernelTensor<S>, w: KernelTensor<S>, params: ConvParams): S;
+  /** Gradient of `conv` with respect to its input, given the output gradient `dy`. */
+  convBackwardInput(dy: KernelTensor<S>, w: KernelTensor<S>, xShape: Shape, params: ConvParams): S;
+  /** Gradient of `conv` with respect to its weight, given the input `x` and `dy`. */
+  convBackwardFilter(
+    x: KernelTensor<S>,
+    dy: KernelTensor<S>,
+    wShape: Shape,
+    params: ConvParams,
+  ): S;
+
+  // ---- pooling ------------------------------------------------------------------------------
+  /**
+   * Max pooling. Returns the maxima and, as int32, the flat index of each maximum within its
+   * (batch, channel) input plane or volume (PyTorch's `return_indices`). Ties pick the first.
+   */
+  maxPool(x: KernelTensor<S>, params: PoolParams): { values: S; indices: S };
+  /** Routes `dy` back to the positions in `indices`, accumulating; output has `xShape`. */
+  maxPoolBackward(
+    dy: KernelTensor<S>,
+    indices: KernelTensor<S>,
+    xShape: Shape,
+    params: PoolParams,
+  ): S;
+  avgPool(x: KernelTensor<S>, params: PoolParams): S;
+  avgPoolBackward(dy: KernelTensor<S>, xShape: Shape, params: PoolParams): S;
+}

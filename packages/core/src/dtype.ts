@@ -1,0 +1,32 @@
+/** The element types a tensor can hold. `float64` exists on backends that can do it (the CPU one). */
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** The typed array that backs each dtype on the host. `bool` is one byte, 0 or 1. */
+export const TYPED_ARRAY: {
+  float32: Float32ArrayConstructor;
+  float64: Float64ArrayConstructor;
+  int32: Int32ArrayConstructor;
+  bool: Uint8ArrayConstructor;
+} = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+export function bytesPerElement(dtype: DType): number {
+  return TYPED_ARRAY[dtype].BYTES_PER_ELEMENT;
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+export function allocTyped(dtype: DType, size: number): TypedArray {
+  return new TYPED_ARRAY[dtype](size);
+}
+
+/** PyTorch-style type promotion between two tensor dtypes: bool < int32 < float32 < float64. */
+export function promoteTypes(a: DType, b: DType): DType {
+  const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+  return rank[a] >= rank[b] ? a : b;
+}

@@ -1,0 +1,27 @@
+import './methods.js';
+
+export * from './backend.js';
+export * from './dtype.js';
+export * from './random.js';
+export { StrideError, fmtShape } from './errors.js';
+export { Tensor, isTensor, type NestedArray } from './tensor.js';
+export { tidy, keep, memory, type MemoryInfo } from './tidy.js';
+export { backward, noGrad, isGradEnabled, grad, valueAndGrad, withGrad, type BackwardFn } from './autograd.js';
+export {
+  registerBackend,
+  setBackend,
+  getBackend,
+  initBackend,
+  listBackends,
+  type BackendPlugin,
+} from './registry.js';
+export { broadcastShapes, sizeOf, stridesOf } from './shape.js';
+export * from './ops/creation.js';
+export * from './ops/random.js';
+export * from './ops/arithmetic.js';
+export * from './ops/reduce.js';
+export * from './ops/layout.js';
+export * from './ops/matmul.js';
+export * from './ops/indexing.js';
+export * from './ops/activation.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';

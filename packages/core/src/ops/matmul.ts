@@ -1,0 +1,98 @@
+import { withGrad } from '../autograd.js';
+import { promoteTypes } from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import { backendOf, wrap } from '../kernel.js';
+import { broadcastShapes, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { tidy } from '../tidy.js';
+import { add, cast } from './arithmetic.js';
+import { expand, reshape } from './layout.js';
+import { sum } from './reduce.js';
+
+/**
+ * The batched product of 3-d tensors, op(a) @ op(b) where op transposes the last two dims when
+ * its flag is set; a batch of 1 broadcasts. The building block of `matmul` and `linear`.
+ */
+export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  const fn = 'bmm';
+  const backend = backendOf(fn, [['input', a], ['mat2', b]]);
+  if (a.rank !== 3 || b.rank !== 3) fail(fn, `expected 3-d tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.dtype !== b.dtype || a.dtype === 'bool') {
+    fail(fn, `expected two float or int32 tensors of one dtype, got ${a.dtype} and ${b.dtype}`);
+  }
+  const [ba, m, ka] = transposeA ? [a.shape[0], a.shape[2], a.shape[1]] : a.shape;
+  const [bb, kb, n] = transposeB ? [b.shape[0], b.shape[2], b.shape[1]] : b.shape;
+  if (ka !== kb) {
+    fail(fn, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${ka} != ${kb})`);
+  }
+  if (ba !== bb && ba !== 1 && bb !== 1) {
+    fail(fn, `batch sizes ${ba} and ${bb} differ (${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
+  }
+  const batch = Math.max(ba as number, bb as number);
+  const outShape = [batch, m as number, n as number];
+  const out = wrap(backend, backend.matmul(a._kernel(), b._kernel(), transposeA, transposeB), outShape, a.dtype);
+  return withGrad(fn, out, [a, b], [a, b], (dy, [sa, sb]) => {
+    const x = sa as Tensor;
+    const y = sb as Tensor;
+    let ga = transposeA ? bmm(y, dy, transposeB, true) : bmm(dy, y, false, !transposeB);
+    let gb = transposeB ? bmm(dy, x, true, transposeA) : bmm(x, dy, !transposeA, false);
+    if (ba === 1 && batch > 1) ga = sum(ga, 0, true);
+    if (bb === 1 && batch > 1) gb = sum(gb, 0, true);
+    return [ga, gb];
+  });
+}
+
+/** Matrix product with NumPy/PyTorch semantics: 1-d operands, batching and broadcast batch dims. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const fn = 'matmul';
+  backendOf(fn, [['input', a], ['other', b]]);
+  if (a.rank === 0 || b.rank === 0) {
+    fail(fn, `both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  if (a.dtype === 'bool' || b.dtype === 'bool') fail(fn, 'bool tensors cannot be multiplied; cast them first');
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  return tidy(() => {
+    const x = cast(a, dtype);
+    const y = cast(b, dtype);
+    const xs = x.rank === 1 ? [1, x.shape[0] as number] : [...x.shape];
+    const ys = y.rank === 1 ? [y.shape[0] as number, 1] : [...y.shape];
+    const [m, k] = xs.slice(-2) as [number, number];
+    const [k2, n] = ys.slice(-2) as [number, number];
+    if (k !== k2) {
+      fail(fn, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${k2})`);
+    }
+    const batchShape = broadcastShapes(fn, xs.slice(0, -2), ys.slice(0, -2));
+    const batch = sizeOf(batchShape);
+    const to3 = (t: Tensor, s: number[], rows: number, cols: number): Tensor => {
+      const own = s.slice(0, -2);
+      if (sizeOf(own) === 1) return reshape(t, [1, rows, cols]);
+      const full = own.length === batchShape.length && own.every((d, i) => d === batchShape[i])
+        ? reshape(t, s)
+        : expand(reshape(t, s), [...batchShape, rows, cols]);
+      return reshape(full, [batch, rows, cols]);
+    };
+    const out = bmm(to3(x, xs, m, k), to3(y, ys, k, n), false, false);
+    const shape = [...batchShape, ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])];
+    return reshape(out, shape);
+  });
+}
+
+/** `x @ weight^T + bias` over the last dim of `x`, like `torch.nn.functional.linear`. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const fn = 'linear';
+  backendOf(fn, bias ? [['input', x], ['weight', weight], ['bias', bias]] : [['input', x], ['weight', weight]]);
+  if (weight.rank !== 2) fail(fn, `weight must be 2-d [out, in], got ${fmtShape(weight.shape)}`);
+  if (x.rank < 1 || x.shape[x.rank - 1] !== weight.shape[1]) {
+    fail(fn, `input ${fmtShape(x.shape)} has ${x.shape[x.rank - 1]} features but weight ${fmtShape(weight.shape)} expects ${weight.shape[1]}`);
+  }
+  const outF = weight.shape[0] as number;
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== outF)) {
+    fail(fn, `bias ${fmtShape(bias.shape)} must be [${outF}] for weight ${fmtShape(weight.shape)}`);
+  }
+  return tidy(() => {
+    const rows = x.size / (weight.shape[1] as number);
+    const y = bmm(reshape(x, [1, rows, weight.shape[1] as number]), reshape(weight, [1, ...weight.shape]), false, true);
+    const shaped = reshape(y, [...x.shape.slice(0, -1), outF]);
+    return bias ? add(shaped, bias) : shaped;
+  });
+}

@@ -1,0 +1,183 @@
+import type { ReduceOp } from '../backend.js';
+import { withGrad } from '../autograd.js';
+import { isFloat } from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import { backendOf, wrap } from '../kernel.js';
+import { normalizeAxes, normalizeAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './arithmetic.js';
+import { expand, reshape } from './layout.js';
+
+/** Axes to reduce: one, several, or (undefined) all. */
+export type Dims = number | readonly number[] | undefined;
+
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function droppedShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
+}
+
+/** Runs a reduce kernel; the result keeps reduced axes as size 1. */
+function reduceRaw(fn: string, op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
+  const backend = backendOf(fn, [['input', x]]);
+  const outDtype = op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype;
+  return wrap(backend, backend.reduce(op, x._kernel(), axes), keptShape(x.shape, axes), outDtype);
+}
+
+function finishShape(t: Tensor, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
+  if (keepDims) return t;
+  const r = reshape(t, droppedShape(x.shape, axes));
+  t.dispose();
+  return r;
+}
+
+/** Broadcasts a reduced gradient (with or without kept axes) back over `shape`. */
+function spread(dy: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
+  return expand(reshape(dy, keptShape(shape, axes)), shape);
+}
+
+export function sum(x: Tensor, dim?: Dims, keepDims = false): Tensor {
+  const fn = 'sum';
+  backendOf(fn, [['input', x]]);
+  const axes = normalizeAxes(fn, dim, x.rank);
+  const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
+  const shape = x.shape;
+  const raw = withGrad(fn, reduceRaw(fn, 'sum', input, axes), [input], [], (dy) => [spread(dy, shape, axes)]);
+  if (input !== x) input.dispose();
+  return finishShape(raw, x, axes, keepDims);
+}
+
+export function mean(x: Tensor, dim?: Dims, keepDims = false): Tensor {
+  const fn = 'mean';
+  backendOf(fn, [['input', x]]);
+  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}; cast it first`);
+  const axes = normalizeAxes(fn, dim, x.rank);
+  const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1);
+  const s = sum(x, axes, keepDims);
+  const out = div(s, count);
+  s.dispose();
+  return out;
+}
+
+/** `amax`/`amin`: the gradient is shared evenly among tied extremes (PyTorch's rule). */
+function extreme(fn: string, op: 'max' | 'min', x: Tensor, dim: Dims, keepDims: boolean): Tensor {
+  backendOf(fn, [['input', x]]);
+  if (x.dtype === 'bool') fail(fn, 'input is a bool tensor; cast it first');
+  const axes = normalizeAxes(fn, dim, x.rank);
+  for (const a of axes) {
+    if (x.shape[a] === 0) fail(fn, `cannot reduce over an empty dimension ${a} of ${fmtShape(x.shape)}`);
+  }
+  const shape = x.shape;
+  const raw = withGrad(fn, reduceRaw(fn, op, x, axes), [x], [x], (dy, [sx]) => {
+    return [extremeGrad(sx as Tensor, dy, shape, axes, op)];
+  });
+  return finishShape(raw, x, axes, keepDims);
+}
+
+function extremeGrad(x: Tensor, dy: Tensor, shape: readonly number[], axes: readonly number[], op: ReduceOp): Tensor {
+  const m = spread(reduceRaw('backward', op, x, axes), shape, axes);
+  const mask = cast(eq(x, m), x.dtype);
+  const count = spread(sum(mask, axes, true), shape, axes);
+  return div(mul(spread(dy, shape, axes), mask), count);
+}
+
+export function max(x: Tensor, dim?: Dims, keepDims = false): Tensor {
+  return extreme('max', 'max', x, dim, keepDims);
+}
+
+export function min(x: Tensor, dim?: Dims, keepDims = false): Tensor {
+  return extreme('min', 'min', x, dim, keepDims);
+}
+
+function argExtreme(fn: string, op: 'argmax' | 'argmin', x: Tensor, dim?: number, keepDims = false): Tensor {
+  backendOf(fn, [['input', x]]);
+  if (dim === undefined) {
+    const flat = reshape(x, [x.size]);
+    const r = argExtreme(fn, op, flat, 0, false);
+    flat.dispose();
+    if (!keepDims) return r;
+    const k = reshape(r, x.shape.map(() => 1));
+    r.dispose();
+    return k;
+  }
+  const axis = normalizeAxis(fn, dim, x.rank);
+  if (x.shape[axis] === 0) fail(fn, `cannot take ${op} over an empty dimension of ${fmtShape(x.shape)}`);
+  return finishShape(reduceRaw(fn, op, x, [axis]), x, [axis], keepDims);
+}
+
+/** Index of the largest value along `dim` (of the flattened tensor when `dim` is omitted). */
+export function argmax(x: Tensor, dim?: number, keepDims = false): Tensor {
+  return argExtreme('argmax', 'argmax', x, dim, keepDims);
+}
+
+export function argmin(x: Tensor, dim?: number, keepDims = false): Tensor {
+  return argExtreme('argmin', 'argmin', x, dim, keepDims);
+}
+
+export interface VarOptions {
+  /** Subtracted from the element count in the divisor: 1 (default) is Bessel's correction. */
+  correction?: number;
+  keepDims?: boolean;
+}
+
+export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  const fn = 'var';
+  backendOf(fn, [['input', x]]);
+  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
+  const axes = normalizeAxes(fn, dim, x.rank);
+  const correction = options.correction ?? 1;
+  const n = axes.reduce((k, a) => k * (x.shape[a] as number), 1);
+  const m = mean(x, axes, true);
+  const centered = sub(x, m);
+  const sq = mul(centered, centered);
+  const s = sum(sq, axes, options.keepDims ?? false);
+  const out = div(s, Math.max(n - correction, 0));
+  for (const t of [m, centered, sq, s]) t.dispose();
+  return out;
+}
+
+export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  const v = variance(x, dim, options);
+  const out = sqrt(v);
+  v.dispose();
+  return out;
+}
+
+/** log(Σ exp(x)) computed stably (the maximum is subtracted; all -∞ gives -∞). */
+export function logsumexp(x: Tensor, dim?: Dims, keepDims = false): Tensor {
+  const fn = 'logsumexp';
+  backendOf(fn, [['input', x]]);
+  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
+  const axes = normalizeAxes(fn, dim, x.rank);
+  const rawMax = reduceRaw(fn, 'max', x, axes);
+  const finite = where(eq(rawMax, Number.NEGATIVE_INFINITY), 0, rawMax);
+  const shifted = sub(x, finite);
+  const e = exp(shifted);
+  const s = sum(e, axes, true);
+  const l = log(s);
+  const r = add(l, finite);
+  for (const t of [rawMax, finite, shifted, e, s, l]) t.dispose();
+  return finishShape(r, x, axes, keepDims);
+}
+
+function softmaxOp(fn: string, x: Tensor, dim: number, logOut: boolean): Tensor {
+  const backend = backendOf(fn, [['input', x]]);
+  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
+  const axis = normalizeAxis(fn, dim, x.rank);
+  const out = wrap(backend, backend.softmax(x._kernel(), Math.max(0, Math.min(axis, x.rank - 1)), logOut), x.shape, x.dtype);
+  return withGrad(fn, out, [x], [out], (dy, [y]) => {
+    const yy = y as Tensor;
+    if (logOut) return [sub(dy, mul(exp(yy), sum(dy, axis, true)))];
+    return [mul(yy, sub(dy, sum(mul(dy, yy), axis, true)))];
+  });
+}
+
+export function softmax(x: Tensor, dim = -1): Tensor {
+  return softmaxOp('softmax', x, dim, false);
+}
+
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  return softmaxOp('logSoftmax', x, dim, true);
+}

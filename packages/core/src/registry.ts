@@ -1,0 +1,103 @@
+import type { Backend } from './backend.js';
+import { engine, usageOf } from './engine.js';
+import { fail } from './errors.js';
+
+/**
+ * A backend that needs asynchronous set-up (a GPU adapter, worker threads). `setBackend(name)`
+ * runs `init` once and keeps the result. `priority` orders the `'auto'` choice (highest first).
+ */
+export interface BackendPlugin {
+  readonly name: string;
+  readonly priority?: number;
+  init(): Backend | Promise<Backend>;
+}
+
+const plugins = new Map<string, BackendPlugin>();
+const pending = new Map<string, Promise<Backend>>();
+
+function isPlugin(b: Backend | BackendPlugin): b is BackendPlugin {
+  return typeof (b as BackendPlugin).init === 'function' && !('upload' in b);
+}
+
+/** Makes a backend available by its name. A ready backend becomes active if none is yet. */
+export function registerBackend(backend: Backend | BackendPlugin): void {
+  if (!backend || typeof backend.name !== 'string' || backend.name.length === 0) {
+    fail('registerBackend', 'expected a backend or a backend plugin with a name');
+  }
+  if (backend.name === 'auto') fail('registerBackend', "'auto' is reserved and cannot name a backend");
+  if (isPlugin(backend)) {
+    plugins.set(backend.name, backend);
+    return;
+  }
+  engine.backends.set(backend.name, backend);
+  usageOf(backend);
+  plugins.set(backend.name, { name: backend.name, priority: 0, init: () => backend });
+  if (!engine.active) engine.active = backend;
+}
+
+/** Names of every registered backend, ready or not. */
+export function listBackends(): string[] {
+  return [...plugins.keys()];
+}
+
+/**
+ * Initialises (once) and returns the backend called `name`; `'auto'` picks the registered backend
+ * of highest priority whose initialisation succeeds (WebGPU when an adapter exists, else CPU).
+ */
+export async function initBackend(name: string): Promise<Backend> {
+  if (name === 'auto') {
+    const order = [...plugins.values()].sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
+    const errors: string[] = [];
+    for (const p of order) {
+      try {
+        return await initBackend(p.name);
+      } catch (e) {
+        errors.push(`${p.name}: ${(e as Error).message}`);
+      }
+    }
+    fail('setBackend', `no registered backend could start (${errors.join('; ') || 'none registered'})`);
+  }
+  const ready = engine.backends.get(name);
+  if (ready) return ready;
+  const plugin = plugins.get(name);
+  if (!plugin) {
+    fail('setBackend', `no backend named '${name}' is registered (registered: ${listBackends().join(', ') || 'none'})`);
+  }
+  let promise = pending.get(name);
+  if (!promise) {
+    promise = Promise.resolve(plugin.init());
+    pending.set(name, promise);
+  }
+  try {
+    const backend = await promise;
+    engine.backends.set(name, backend);
+    usageOf(backend);
+    return backend;
+  } finally {
+    pending.delete(name);
+  }
+}
+
+/** Makes `name` (or `'auto'`) the backend that new tensors are created on. */
+export async function setBackend(name: string): Promise<Backend> {
+  const backend = await initBackend(name);
+  engine.active = backend;
+  return backend;
+}
+
+/** The active backend. Throws if none was registered. */
+export function getBackend(): Backend {
+  if (!engine.active) {
+    fail('getBackend', 'no backend is active: call registerBackend(cpu()) (from @stride/backend-cpu) first');
+  }
+  return engine.active;
+}
+
+/** A ready backend by name, for `device` options; throws if it is unknown or not initialised. */
+export function backendByName(fn: string, name: string): Backend {
+  const b = engine.backends.get(name);
+  if (!b) {
+    fail(fn, `device '${name}' is not ready: register it and await setBackend('${name}') or initBackend('${name}') first`);
+  }
+  return b;
+}

@@ -1,0 +1,80 @@
+import type { Shape } from './backend.js';
+import { fail, fmtShape } from './errors.js';
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a contiguous tensor. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i] as number;
+  }
+  return strides;
+}
+
+export function isNonNegativeInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+export function isPositiveInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0;
+}
+
+/** Validates a user-given shape: an array of non-negative integers. */
+export function checkShape(fn: string, arg: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) fail(fn, `${arg} must be an array of sizes, got ${String(shape)}`);
+  for (const d of shape) {
+    if (!isNonNegativeInt(d)) {
+      fail(fn, `${arg} must hold non-negative integers, got [${shape.map(String).join(',')}]`);
+    }
+  }
+  return [...shape];
+}
+
+/** NumPy broadcasting of two shapes, or a `StrideError` naming both. */
+export function broadcastShapes(fn: string, a: Shape, b: Shape): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      fail(fn, `shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Resolves a possibly negative axis against `rank`, or throws naming the function. */
+export function normalizeAxis(fn: string, axis: unknown, rank: number, arg = 'dim'): number {
+  const r = Math.max(rank, 1);
+  if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -r || axis >= r) {
+    fail(fn, `${arg} ${String(axis)} is out of range for a tensor of rank ${rank}`);
+  }
+  return axis < 0 ? axis + r : axis;
+}
+
+/** Resolves an axis list (or all axes when undefined) to sorted, distinct, non-negative axes. */
+export function normalizeAxes(
+  fn: string,
+  axes: number | readonly number[] | undefined,
+  rank: number,
+  arg = 'dim',
+): number[] {
+  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : [...axes];
+  const out = list.map((a) => normalizeAxis(fn, a, rank, arg));
+  if (new Set(out).size !== out.length) fail(fn, `${arg} repeats an axis: [${list.join(',')}]`);
+  return out.sort((x, y) => x - y);
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

@@ -1,0 +1,243 @@
+import type { Backend, KernelTensor, Shape } from './backend.js';
+import type { DType, TypedArray } from './dtype.js';
+import { bytesPerElement, isFloat } from './dtype.js';
+import { engine, track, untrack, usageOf } from './engine.js';
+import { fail, fmtShape } from './errors.js';
+import { sizeOf } from './shape.js';
+
+/**
+ * Storage shared by tensors that view the same numbers (a reshape, a detach, a saved copy in
+ * the autograd graph). Freed on the backend when the last holder releases it.
+ */
+export class DataRef {
+  private refs = 1;
+  readonly bytes: number;
+
+  constructor(
+    readonly backend: Backend,
+    readonly storage: unknown,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {
+    this.bytes = size * bytesPerElement(dtype);
+    const u = usageOf(backend);
+    u.numBytes += this.bytes;
+    u.numStorages += 1;
+  }
+
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  release(): void {
+    if (--this.refs > 0) return;
+    const u = usageOf(this.backend);
+    u.numBytes -= this.bytes;
+    u.numStorages -= 1;
+    this.backend.free(this.storage);
+  }
+}
+
+/** The autograd graph node that produced a tensor (see autograd.ts); opaque here. */
+export interface GradNode {
+  retain(): void;
+  release(): void;
+}
+
+let nextId = 0;
+
+/**
+ * An n-dimensional array on one backend. Tensors are values: ops return new tensors and never
+ * change their inputs; only `assign` (used by optimizers on parameters) replaces the numbers a
+ * tensor holds.
+ */
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  /** @internal */ _ref: DataRef;
+  /** @internal */ _node: GradNode | null = null;
+  private _requiresGrad = false;
+  private _disposed = false;
+  /** The accumulated gradient of a leaf tensor after `backward()`, else null. */
+  grad: Tensor | null = null;
+
+  /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
+  constructor(ref: DataRef, shape: Shape, options: { tracked?: boolean } = {}) {
+    this._ref = ref;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = ref.dtype;
+    this.size = sizeOf(shape);
+    usageOf(ref.backend).numTensors += 1;
+    if (options.tracked !== false) track(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Alias of `rank`, as in PyTorch. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get backend(): Backend {
+    return this._ref.backend;
+  }
+
+  /** The name of the backend that holds this tensor, e.g. `'cpu'`. */
+  get device(): string {
+    return this._ref.backend.name;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (value && !isFloat(this.dtype)) {
+      fail('requiresGrad', `only float tensors can require gradients, got ${this.dtype}`);
+    }
+    if (!value && this._node) {
+      fail('requiresGrad', 'cannot turn off gradients of a non-leaf tensor; use detach()');
+    }
+    this._requiresGrad = value;
+  }
+
+  /** True for tensors made by an op that recorded a gradient function. */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  /** @internal Marks an op's output as part of the autograd graph. */
+  _setNode(node: GradNode): void {
+    this._node = node;
+    this._requiresGrad = true;
+  }
+
+  /** @internal Throws a clear error if this tensor was disposed; `fn`/`arg` name the caller. */
+  _check(fn: string, arg = 'input'): this {
+    if (this._disposed) {
+      fail(fn, `${arg} ${fmtShape(this.shape)} was disposed and can no longer be used`);
+    }
+    return this;
+  }
+
+  /** @internal The view a kernel takes. */
+  _kernel(): KernelTensor {
+    return { storage: this._ref.storage, shape: this.shape, dtype: this.dtype };
+  }
+
+  /** Copies the values to a new typed array (the flat, row-major contents). */
+  async data(): Promise<TypedArray> {
+    this._check('data', 'tensor');
+    const ref = this._ref;
+    return ref.backend.read(ref.storage, ref.dtype, ref.size);
+  }
+
+  /** Synchronous `data()`, only on backends that can read synchronously (the CPU). */
+  dataSync(): TypedArray {
+    this._check('dataSync', 'tensor');
+    const { backend, storage, dtype, size } = this._ref;
+    if (!backend.readSync) {
+      fail('dataSync', `the '${backend.name}' backend cannot read synchronously; use await data()`);
+    }
+    return backend.readSync(storage, dtype, size);
+  }
+
+  /** The values as nested arrays (a number for a scalar). Booleans come back as true/false. */
+  async array(): Promise<NestedArray> {
+    return toNested(await this.data(), this.shape, this.dtype);
+  }
+
+  arraySync(): NestedArray {
+    return toNested(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /** The value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
+    return (await this.data())[0] as number;
+  }
+
+  itemSync(): number {
+    if (this.size !== 1) fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
+    return this.dataSync()[0] as number;
+  }
+
+  /** Frees this tensor's storage (once no other tensor shares it) and its gradient. */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    untrack(this);
+    usageOf(this._ref.backend).numTensors -= 1;
+    this._ref.release();
+    this._node?.release();
+    this._node = null;
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  /**
+   * Replaces this tensor's numbers with `value`'s (same shape, dtype and backend), in place.
+   * Meant for optimizers updating parameters; the graph of earlier steps keeps the old numbers.
+   */
+  assign(value: Tensor): this {
+    this._check('assign', 'target');
+    value._check('assign', 'value');
+    if (value.backend !== this.backend) {
+      fail('assign', `value is on '${value.device}' but the target is on '${this.device}'`);
+    }
+    if (value.dtype !== this.dtype || value.shape.length !== this.shape.length ||
+      value.shape.some((d, i) => d !== this.shape[i])) {
+      fail('assign', `value ${fmtShape(value.shape)} ${value.dtype} does not match target ${fmtShape(this.shape)} ${this.dtype}`);
+    }
+    const old = this._ref;
+    this._ref = value._ref.retain();
+    old.release();
+    return this;
+  }
+}
+
+export type NestedArray = number | boolean | NestedArray[];
+
+function toNested(flat: TypedArray, shape: Shape, dtype: DType): NestedArray {
+  const asValue = (v: number): number | boolean => (dtype === 'bool' ? v !== 0 : v);
+  if (shape.length === 0) return asValue(flat[0] as number);
+  const build = (dim: number, offset: number): NestedArray[] => {
+    const n = shape[dim] as number;
+    const inner = sizeOf(shape.slice(dim + 1));
+    const out: NestedArray[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = dim === shape.length - 1
+        ? asValue(flat[offset + i] as number)
+        : build(dim + 1, offset + i * inner);
+    }
+    return out;
+  };
+  return build(0, 0);
+}
+
+/** @internal Wraps a kernel's output storage as a new tensor. */
+export function fromStorage(backend: Backend, storage: unknown, shape: Shape, dtype: DType): Tensor {
+  return new Tensor(new DataRef(backend, storage, dtype, sizeOf(shape)), shape);
+}
+
+/** @internal A new tensor sharing `t`'s storage with another shape (same size). */
+export function shareStorage(t: Tensor, shape: Shape, tracked = true): Tensor {
+  return new Tensor(t._ref.retain(), shape, { tracked });
+}
+
+export function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
+export function gradEnabled(): boolean {
+  return engine.gradEnabled;
+}

@@ -1,0 +1,74 @@
+import { type TidyScope, type TrackedTensor, engine, track, untrack } from './engine.js';
+import { fail } from './errors.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * Runs `fn` and disposes every tensor created inside it except those it returns (found in
+ * arrays and plain objects too), which move to the enclosing scope. `fn` must be synchronous.
+ * If `fn` throws, everything it created is disposed before the error propagates.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: TidyScope = { tensors: new Set<TrackedTensor>() };
+  engine.scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    popScope(scope, new Set());
+    throw error;
+  }
+  if (result instanceof Promise) {
+    popScope(scope, new Set());
+    fail('tidy', 'the function must be synchronous; it returned a Promise');
+  }
+  const kept = new Set<Tensor>();
+  collectTensors(result, kept);
+  popScope(scope, kept);
+  return result;
+}
+
+function popScope(scope: TidyScope, kept: Set<Tensor>): void {
+  engine.scopes.splice(engine.scopes.lastIndexOf(scope), 1);
+  for (const t of scope.tensors) {
+    if (kept.has(t as Tensor)) track(t);
+    else t.dispose();
+  }
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+  if (value instanceof Tensor) {
+    into.add(value);
+  } else if (Array.isArray(value) && depth < 8) {
+    for (const v of value) collectTensors(v, into, depth + 1);
+  } else if (value instanceof Map && depth < 8) {
+    for (const v of value.values()) collectTensors(v, into, depth + 1);
+  } else if (value !== null && typeof value === 'object' && depth < 8 &&
+    Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+  }
+}
+
+/** Exempts a tensor from every `tidy` scope: it lives until `dispose()` is called. */
+export function keep<T extends Tensor>(t: T): T {
+  untrack(t);
+  return t;
+}
+
+export interface MemoryInfo {
+  /** Live tensors, including the copies the autograd graph saves for backward. */
+  numTensors: number;
+  /** Bytes of live storage (storage shared by several tensors counts once). */
+  numBytes: number;
+  backends: Record<string, { numTensors: number; numBytes: number }>;
+}
+
+/** Live tensors and bytes, in all and per backend: a training loop that leaks shows here. */
+export function memory(): MemoryInfo {
+  const info: MemoryInfo = { numTensors: 0, numBytes: 0, backends: {} };
+  for (const [name, u] of engine.usage) {
+    info.numTensors += u.numTensors;
+    info.numBytes += u.numBytes;
+    info.backends[name] = { numTensors: u.numTensors, numBytes: u.numBytes };
+  }
+  return info;
+}
