@@ -1,0 +1,24 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
+import type { UserWorkspaceConfig } from 'vitest/config';
+
+/**
+ * The vitest project of one package, run from the root (`pnpm test`) or from the package.
+ * Projects inherit nothing from the root config, so everything a package needs is here.
+ */
+export function packageProject(name: string): UserWorkspaceConfig {
+  return {
+    // Resolve `@stride/*` to `src/index.ts` through the "source" export condition, so tests
+    // run against the sources without a build. Vite keeps separate conditions for the client
+    // (browser tests) and SSR (Node tests) environments, and setting them replaces its
+    // defaults, hence the spreads.
+    resolve: { conditions: ['source', ...defaultClientConditions] },
+    ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
+    test: {
+      name,
+      include: ['test/**/*.test.ts'],
+      // Measured on 2 cores: threads start faster than forks. The Dawn addon (`webgpu`)
+      // loads in a worker thread too.
+      pool: 'threads',
+    },
+  };
+}
