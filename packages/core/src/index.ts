@@ -1,4 +1,6 @@
-import './methods.js';
+import { installTensorMethods } from './methods.js';
+
+installTensorMethods();
 
 export * from './backend.js';
 export * from './dtype.js';
@@ -25,3 +27,8 @@ export * from './ops/matmul.js';
 export * from './ops/indexing.js';
 export * from './ops/activation.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
+export * from './ops/conv.js';
+export * from './ops/pool.js';
+export * from './ops/norm.js';
+export * from './ops/dropout.js';
+export * from './ops/loss.js';

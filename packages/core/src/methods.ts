@@ -1,6 +1,7 @@
 /**
- * Method forms of the ops (`x.add(y)`, `loss.backward()`), attached to `Tensor.prototype` here
- * so that tensor.ts does not import every op.
+ * Method forms of the ops (`x.add(y)`, `loss.backward()`), attached to `Tensor.prototype` by
+ * `installTensorMethods` so that tensor.ts does not import every op. The package entry calls it:
+ * a bare side-effect import would be dropped by bundlers under `"sideEffects": false`.
  */
 import { backward } from './autograd.js';
 import type { DType } from './dtype.js';
@@ -73,70 +74,163 @@ declare module './tensor.js' {
   }
 }
 
-const P = Tensor.prototype;
-P.add = function (o) { return a.add(this, o); };
-P.sub = function (o) { return a.sub(this, o); };
-P.mul = function (o) { return a.mul(this, o); };
-P.div = function (o) { return a.div(this, o); };
-P.pow = function (o) { return a.pow(this, o); };
-P.maximum = function (o) { return a.maximum(this, o); };
-P.minimum = function (o) { return a.minimum(this, o); };
-P.eq = function (o) { return a.eq(this, o); };
-P.ne = function (o) { return a.ne(this, o); };
-P.lt = function (o) { return a.lt(this, o); };
-P.le = function (o) { return a.le(this, o); };
-P.gt = function (o) { return a.gt(this, o); };
-P.ge = function (o) { return a.ge(this, o); };
-P.neg = function () { return a.neg(this); };
-P.abs = function () { return a.abs(this); };
-P.exp = function () { return a.exp(this); };
-P.log = function () { return a.log(this); };
-P.sqrt = function () { return a.sqrt(this); };
-P.square = function () { return a.square(this); };
-P.sigmoid = function () { return a.sigmoid(this); };
-P.tanh = function () { return a.tanh(this); };
-P.relu = function () { return relu(this); };
-P.clamp = function (min, max) { return a.clamp(this, min, max); };
-P.sum = function (dim, keepDims) { return R.sum(this, dim, keepDims); };
-P.mean = function (dim, keepDims) { return R.mean(this, dim, keepDims); };
-P.max = function (dim, keepDims) { return R.max(this, dim, keepDims); };
-P.min = function (dim, keepDims) { return R.min(this, dim, keepDims); };
-P.argmax = function (dim, keepDims) { return R.argmax(this, dim, keepDims); };
-P.argmin = function (dim, keepDims) { return R.argmin(this, dim, keepDims); };
-P.softmax = function (dim) { return R.softmax(this, dim); };
-P.logSoftmax = function (dim) { return R.logSoftmax(this, dim); };
-P.matmul = function (o) { return matmul(this, o); };
-P.reshape = function (shape) { return L.reshape(this, shape); };
-P.view = function (...shape) { return L.reshape(this, shape); };
-P.flatten = function (s, e) { return L.flatten(this, s, e); };
-P.squeeze = function (dim) { return L.squeeze(this, dim); };
-P.unsqueeze = function (dim) { return L.unsqueeze(this, dim); };
-P.transpose = function (d0, d1) { return L.transpose(this, d0, d1); };
-P.permute = function (...dims) { return L.permute(this, dims); };
-P.expand = function (shape) { return L.expand(this, shape); };
-P.index = function (...specs) { return L.index(this, ...specs); };
-P.flip = function (dims) { return L.flip(this, dims); };
-P.cast = function (dtype) {
-  const out = a.cast(this, dtype);
-  return out === this ? L.reshape(this, this.shape) : out;
-};
-P.detach = function () {
-  this._check('detach', 'tensor');
-  return shareStorage(this, this.shape);
-};
-P.clone = function () {
-  // Storage is never written in place, so sharing it is as good as copying.
-  return L.reshape(this, this.shape);
-};
-P.backward = function (gradient) { backward(this, gradient); };
-P.to = async function (device: string) {
-  this._check('to', 'tensor');
-  const target = await initBackend(device);
-  if (target === this.backend) return shareStorage(this, this.shape);
-  if (!target.dtypes.includes(this.dtype)) {
-    throw new (await import('./errors.js')).StrideError('to', `the '${device}' backend does not support ${this.dtype}`);
-  }
-  const values = await this.data();
-  return fromStorage(target, target.upload(values, this.dtype), this.shape, this.dtype);
-};
-P.toString = function () { return formatTensor(this); };
+export function installTensorMethods(): void {
+  const P = Tensor.prototype;
+  P.add = function (o) {
+    return a.add(this, o);
+  };
+  P.sub = function (o) {
+    return a.sub(this, o);
+  };
+  P.mul = function (o) {
+    return a.mul(this, o);
+  };
+  P.div = function (o) {
+    return a.div(this, o);
+  };
+  P.pow = function (o) {
+    return a.pow(this, o);
+  };
+  P.maximum = function (o) {
+    return a.maximum(this, o);
+  };
+  P.minimum = function (o) {
+    return a.minimum(this, o);
+  };
+  P.eq = function (o) {
+    return a.eq(this, o);
+  };
+  P.ne = function (o) {
+    return a.ne(this, o);
+  };
+  P.lt = function (o) {
+    return a.lt(this, o);
+  };
+  P.le = function (o) {
+    return a.le(this, o);
+  };
+  P.gt = function (o) {
+    return a.gt(this, o);
+  };
+  P.ge = function (o) {
+    return a.ge(this, o);
+  };
+  P.neg = function () {
+    return a.neg(this);
+  };
+  P.abs = function () {
+    return a.abs(this);
+  };
+  P.exp = function () {
+    return a.exp(this);
+  };
+  P.log = function () {
+    return a.log(this);
+  };
+  P.sqrt = function () {
+    return a.sqrt(this);
+  };
+  P.square = function () {
+    return a.square(this);
+  };
+  P.sigmoid = function () {
+    return a.sigmoid(this);
+  };
+  P.tanh = function () {
+    return a.tanh(this);
+  };
+  P.relu = function () {
+    return relu(this);
+  };
+  P.clamp = function (min, max) {
+    return a.clamp(this, min, max);
+  };
+  P.sum = function (dim, keepDims) {
+    return R.sum(this, dim, keepDims);
+  };
+  P.mean = function (dim, keepDims) {
+    return R.mean(this, dim, keepDims);
+  };
+  P.max = function (dim, keepDims) {
+    return R.max(this, dim, keepDims);
+  };
+  P.min = function (dim, keepDims) {
+    return R.min(this, dim, keepDims);
+  };
+  P.argmax = function (dim, keepDims) {
+    return R.argmax(this, dim, keepDims);
+  };
+  P.argmin = function (dim, keepDims) {
+    return R.argmin(this, dim, keepDims);
+  };
+  P.softmax = function (dim) {
+    return R.softmax(this, dim);
+  };
+  P.logSoftmax = function (dim) {
+    return R.logSoftmax(this, dim);
+  };
+  P.matmul = function (o) {
+    return matmul(this, o);
+  };
+  P.reshape = function (shape) {
+    return L.reshape(this, shape);
+  };
+  P.view = function (...shape) {
+    return L.reshape(this, shape);
+  };
+  P.flatten = function (s, e) {
+    return L.flatten(this, s, e);
+  };
+  P.squeeze = function (dim) {
+    return L.squeeze(this, dim);
+  };
+  P.unsqueeze = function (dim) {
+    return L.unsqueeze(this, dim);
+  };
+  P.transpose = function (d0, d1) {
+    return L.transpose(this, d0, d1);
+  };
+  P.permute = function (...dims) {
+    return L.permute(this, dims);
+  };
+  P.expand = function (shape) {
+    return L.expand(this, shape);
+  };
+  P.index = function (...specs) {
+    return L.index(this, ...specs);
+  };
+  P.flip = function (dims) {
+    return L.flip(this, dims);
+  };
+  P.cast = function (dtype) {
+    const out = a.cast(this, dtype);
+    return out === this ? L.reshape(this, this.shape) : out;
+  };
+  P.detach = function () {
+    this._check('detach', 'tensor');
+    return shareStorage(this, this.shape);
+  };
+  P.clone = function () {
+    // Storage is never written in place, so sharing it is as good as copying.
+    return L.reshape(this, this.shape);
+  };
+  P.backward = function (gradient) {
+    backward(this, gradient);
+  };
+  P.to = async function (device: string) {
+    this._check('to', 'tensor');
+    const target = await initBackend(device);
+    if (target === this.backend) return shareStorage(this, this.shape);
+    if (!target.dtypes.includes(this.dtype)) {
+      throw new (await import('./errors.js')).StrideError(
+        'to',
+        `the '${device}' backend does not support ${this.dtype}`,
+      );
+    }
+    const values = await this.data();
+    return fromStorage(target, target.upload(values, this.dtype), this.shape, this.dtype);
+  };
+  P.toString = function () {
+    return formatTensor(this);
+  };
+}

@@ -28,7 +28,8 @@ export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false
   if (ba !== bb && ba !== 1 && bb !== 1) {
     fail(fn, `batch sizes ${ba} and ${bb} differ (${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
   }
-  const batch = Math.max(ba as number, bb as number);
+  // Not Math.max: a batch of 0 against a broadcast batch of 1 is empty.
+  const batch = ba === 1 ? (bb as number) : (ba as number);
   const outShape = [batch, m as number, n as number];
   const out = wrap(backend, backend.matmul(a._kernel(), b._kernel(), transposeA, transposeB), outShape, a.dtype);
   return withGrad(fn, out, [a, b], [a, b], (dy, [sa, sb]) => {
@@ -36,8 +37,8 @@ export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false
     const y = sb as Tensor;
     let ga = transposeA ? bmm(y, dy, transposeB, true) : bmm(dy, y, false, !transposeB);
     let gb = transposeB ? bmm(dy, x, true, transposeA) : bmm(x, dy, !transposeA, false);
-    if (ba === 1 && batch > 1) ga = sum(ga, 0, true);
-    if (bb === 1 && batch > 1) gb = sum(gb, 0, true);
+    if (ba === 1 && batch !== 1) ga = sum(ga, 0, true);
+    if (bb === 1 && batch !== 1) gb = sum(gb, 0, true);
     return [ga, gb];
   });
 }
