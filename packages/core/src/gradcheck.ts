@@ -40,7 +40,7 @@ export async function gradcheck(
     return t.dtype === 'float64';
   });
   if (!checked.some(Boolean)) fail('gradcheck', 'no float64 input to differentiate');
-  const probe = noGrad(() => fn(...inputs));
+  const probe = noGrad(() => tidy(() => fn(...inputs)));
   const projection = rand(probe.shape, { seed: 20240601, dtype: 'float64', device: probe.device });
   probe.dispose();
   const objective = (xs: Tensor[]): Tensor => {
@@ -69,7 +69,7 @@ export async function gradcheck(
   }
 
   const evaluate = async (xs: Tensor[]): Promise<number> => {
-    const v = noGrad(() => objective(xs));
+    const v = noGrad(() => tidy(() => objective(xs)));
     const out = (await v.data())[0] as number;
     v.dispose();
     return out;

@@ -101,3 +101,14 @@ describe('backends', () => {
     expect(c.add(a).arraySync()).toEqual([2, 4]);
   });
 });
+
+describe('gradcheck', () => {
+  it('leaves no tensors behind', async () => {
+    const { gradcheck } = await import('../src/index.js');
+    const x = randn([3, 4], { dtype: 'float64', seed: 1 });
+    const before = memory();
+    const r = await gradcheck((a) => a.exp().mul(a).sum(1), [x]);
+    expect(r.ok).toBe(true);
+    expect(memory()).toEqual(before);
+  });
+});
