@@ -100,6 +100,9 @@ export function backward(root: Tensor, gradient?: Tensor): void {
     if (!shapesEqual(gradient.shape, root.shape)) {
       fail('backward', `gradient ${fmtShape(gradient.shape)} does not match tensor ${fmtShape(root.shape)}`);
     }
+    if (gradient.dtype !== root.dtype) {
+      fail('backward', `gradient is ${gradient.dtype} but the tensor is ${root.dtype}`);
+    }
     if (gradient.backend !== root.backend) {
       fail('backward', `gradient is on '${gradient.device}' but the tensor is on '${root.device}'`);
     }

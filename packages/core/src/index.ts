@@ -1,3 +1,8 @@
+// The side-effect import keeps methods.ts (and its `declare module` typing of the Tensor
+// methods) referenced from the emitted index.d.ts; the named import alone is elided there.
+import './methods.js';
+// The bare import keeps the method declarations in the emitted .d.ts; the call installs them.
+import './methods.js';
 import { installTensorMethods } from './methods.js';
 
 installTensorMethods();

@@ -26,7 +26,17 @@ export function isPositiveInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;
 }
 
-/** Validates a user-given shape: an array of non-negative integers. */
+/** The most elements one tensor may hold: typed arrays and GPU buffers stop near here. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Throws unless a tensor of `size` elements can be allocated at all. */
+export function checkSize(fn: string, size: number, what: string): void {
+  if (size > MAX_ELEMENTS) {
+    fail(fn, `${what} would hold ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
+  }
+}
+
+/** Validates a user-given shape: an array of non-negative integers of allocatable size. */
 export function checkShape(fn: string, arg: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) fail(fn, `${arg} must be an array of sizes, got ${String(shape)}`);
   for (const d of shape) {
@@ -34,6 +44,7 @@ export function checkShape(fn: string, arg: string, shape: unknown): number[] {
       fail(fn, `${arg} must hold non-negative integers, got [${shape.map(String).join(',')}]`);
     }
   }
+  checkSize(fn, sizeOf(shape), `${arg} [${shape.join(',')}]`);
   return [...shape];
 }
 

@@ -3,7 +3,7 @@ import { type DType, DTYPES, type TypedArray, TYPED_ARRAY, isFloat } from '../dt
 import { fail, fmtShape } from '../errors.js';
 import { checkDtypeSupported, wrap } from '../kernel.js';
 import { backendByName, getBackend } from '../registry.js';
-import { checkShape, sizeOf } from '../shape.js';
+import { checkShape, checkSize, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
 export interface CreateOptions {
@@ -114,7 +114,15 @@ export function scalarOn(backend: Backend, value: number, dtype: DType): Tensor 
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number | boolean, options: CreateOptions = {}): Tensor {
-  const fn = 'full';
+  return fullNamed('full', shape, value, options);
+}
+
+function fullNamed(
+  fn: string,
+  shape: readonly number[],
+  value: number | boolean,
+  options: CreateOptions,
+): Tensor {
   const s = checkShape(fn, 'shape', shape);
   if (typeof value !== 'number' && typeof value !== 'boolean') fail(fn, `value must be a number, got ${typeof value}`);
   const dtype = options.dtype !== undefined ? checkDtype(fn, options.dtype)
@@ -125,11 +133,11 @@ export function full(shape: readonly number[], value: number | boolean, options:
 }
 
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return fullNamed('zeros', shape, 0, options);
 }
 
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return fullNamed('ones', shape, 1, options);
 }
 
 function likeOptions(t: Tensor, options: CreateOptions): CreateOptions {
@@ -164,6 +172,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   if (step === 0) fail(fn, 'step must be non-zero');
   if ((hi - lo) / step < 0) fail(fn, `upper bound and step are inconsistent (start ${lo}, end ${hi}, step ${step})`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
+  checkSize(fn, n, `the range from ${lo} to ${hi} in steps of ${step}`);
   const dtype = options.dtype ?? ([lo, hi, step].every(Number.isInteger) ? 'int32' : 'float32');
   const data = new TYPED_ARRAY[dtype](n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;
@@ -174,6 +183,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   const fn = 'linspace';
   if (!Number.isInteger(steps) || steps < 0) fail(fn, `steps must be a non-negative integer, got ${steps}`);
+  checkSize(fn, steps, 'linspace');
   const dtype = options.dtype ?? 'float32';
   const data = new TYPED_ARRAY[dtype](steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;

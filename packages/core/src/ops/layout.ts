@@ -288,7 +288,10 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'cons
     fail(fn, `pad must hold (before, after) pairs for at most ${x.rank} dims, got [${String(padding)}]`);
   }
   for (const p of padding) {
-    if (!Number.isInteger(p) || p < 0) fail(fn, `pad sizes must be non-negative integers, got [${padding.join(',')}]`);
+    if (!Number.isInteger(p)) fail(fn, `pad sizes must be integers, got [${padding.join(',')}]`);
+    if (p < 0 && mode !== 'constant') {
+      fail(fn, `negative pad sizes (cropping) need mode 'constant', got [${padding.join(',')}] with '${mode}'`);
+    }
   }
   if (!['constant', 'reflect', 'replicate'].includes(mode)) {
     fail(fn, `mode must be 'constant', 'reflect' or 'replicate', got ${String(mode)}`);
@@ -299,7 +302,17 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'cons
     before[x.rank - 1 - i] = padding[2 * i] as number;
     after[x.rank - 1 - i] = padding[2 * i + 1] as number;
   }
-  if (mode === 'constant') return padConstant(x, before, after, value);
+  if (mode === 'constant') {
+    if (before.every((p) => p >= 0) && after.every((p) => p >= 0)) return padConstant(x, before, after, value);
+    // Negative pads crop, as in PyTorch: slice first, then pad what remains positive.
+    const specs = x.shape.map((size, d) => {
+      const start = Math.max(0, -(before[d] as number));
+      const end = size - Math.max(0, -(after[d] as number));
+      if (end < start) fail(fn, `pad [${padding.join(',')}] crops more than dim ${d} of size ${size} holds`);
+      return { start, end };
+    });
+    return tidy(() => padConstant(index(x, ...specs), before.map((p) => Math.max(p, 0)), after.map((p) => Math.max(p, 0)), value));
+  }
   // Built from slices, flips and concat, so its gradient comes from theirs.
   return tidy(() => {
   let out = x;

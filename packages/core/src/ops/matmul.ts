@@ -62,7 +62,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (k !== k2) {
       fail(fn, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${k2})`);
     }
-    const batchShape = broadcastShapes(fn, xs.slice(0, -2), ys.slice(0, -2));
+    const batchShape = batchBroadcast(xs.slice(0, -2), ys.slice(0, -2), a, b);
     const batch = sizeOf(batchShape);
     const to3 = (t: Tensor, s: number[], rows: number, cols: number): Tensor => {
       const own = s.slice(0, -2);
@@ -76,6 +76,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const shape = [...batchShape, ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])];
     return reshape(out, shape);
   });
+}
+
+function batchBroadcast(xb: number[], yb: number[], a: Tensor, b: Tensor): number[] {
+  try {
+    return broadcastShapes('matmul', xb, yb);
+  } catch {
+    return fail('matmul', `batch dims of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together`);
+  }
 }
 
 /** `x @ weight^T + bias` over the last dim of `x`, like `torch.nn.functional.linear`. */

@@ -1,0 +1,4 @@
+import { runConformance } from '@stride/backend-test-kit';
+import { cpu } from '../src/index.js';
+
+runConformance({ backend: cpu });
