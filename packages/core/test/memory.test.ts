@@ -112,3 +112,61 @@ describe('gradcheck', () => {
     expect(memory()).toEqual(before);
   });
 });
+
+describe('a small CNN built from core ops', () => {
+  it('keeps memory() flat over 100 training steps inside tidy', async () => {
+    const {
+      batchNorm,
+      conv2d,
+      crossEntropy,
+      linear,
+      maxPool2d,
+      randint,
+      relu,
+      zeros: z,
+      ones: o,
+    } = await import('../src/index.js');
+    const param = (t: Tensor): Tensor => {
+      const p = keep(t);
+      p.requiresGrad = true;
+      return p;
+    };
+    const params = [
+      param(randn([4, 1, 3, 3], { seed: 1 }).mul(0.3)),
+      param(z([4])),
+      param(o([4])),
+      param(z([4])),
+      param(randn([10, 4 * 4 * 4], { seed: 2 }).mul(0.1)),
+      param(z([10])),
+    ] as const;
+    let runningMean = keep(z([4]));
+    let runningVar = keep(o([4]));
+    const x = keep(randn([8, 1, 8, 8], { seed: 3 }));
+    const y = keep(randint(0, 10, [8], { seed: 4 }));
+    const [w1, b1, gamma, beta, w2, b2] = params;
+    const step = (): number =>
+      tidy(() => {
+        const h = conv2d(x, w1, { bias: b1, padding: 1 });
+        const bn = batchNorm(h, runningMean, runningVar, { weight: gamma, bias: beta, training: true });
+        runningMean.assign(bn.runningMean);
+        runningVar.assign(bn.runningVar);
+        const pooled = maxPool2d(relu(bn.output), { kernelSize: 2 });
+        const loss = crossEntropy(linear(pooled.flatten(1), w2, b2), y);
+        loss.backward();
+        for (const p of params) {
+          p.assign(p.detach().sub((p.grad as Tensor).mul(0.05)));
+          p.grad?.dispose();
+          p.grad = null;
+        }
+        return loss.itemSync();
+      });
+    const first = step();
+    const before = memory();
+    let last = first;
+    for (let i = 0; i < 100; i++) last = step();
+    expect(memory()).toEqual(before);
+    expect(last).toBeLessThan(first * 0.5);
+    for (const t of [...params, runningMean, runningVar, x, y]) t.dispose();
+    runningMean = runningVar = x;
+  });
+});

@@ -1,5 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNorm, memory, ones, type Tensor, tensor, zeros } from '../src/index.js';
+import {
+  backward,
+  batchNorm,
+  memory,
+  ones,
+  sum,
+  type Tensor,
+  tensor,
+  zeros,
+} from '../src/index.js';
 import {
   expectClose,
   expectGradOk,
@@ -138,8 +147,8 @@ describe('batchNorm', () => {
     const rv = ones([3], { dtype: 'float64' });
     const before = memory();
     const r = batchNorm(x, rm, rv, { training: true });
-    const loss = r.output.sum();
-    loss.backward();
+    const loss = sum(r.output);
+    backward(loss);
     for (const t of [
       r.output,
       r.runningMean as Tensor,

@@ -130,3 +130,12 @@ describe('matmul', () => {
     expect(() => matmul(a, tensor([[1, 2, 3]]).cast('float32'))).toThrow(/matmul: shapes \[2,2\] and \[1,3\] cannot be multiplied \(2 != 1\)/);
   });
 });
+
+describe('where with two numbers', () => {
+  it('lifts both onto the condition backend', () => {
+    const c = tensor([true, false, true]);
+    expect(where(c, 1, 0).arraySync()).toEqual([1, 0, 1]);
+    expect(where(c, 1, 0).dtype).toBe('int32');
+    expect(where(c, 0.5, 0).arraySync()).toEqual([0.5, 0, 0.5]);
+  });
+});

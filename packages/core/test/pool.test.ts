@@ -3,16 +3,20 @@ import {
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
   adaptiveAvgPool3d,
+  add,
   arange,
   avgPool1d,
   avgPool2d,
   avgPool3d,
+  backward,
   type MaxPoolOptions,
   maxPool1d,
   maxPool2d,
   maxPool3d,
   memory,
   poolOutputSize,
+  reshape,
+  sum,
   type Tensor,
   tensor,
   zeros,
@@ -144,13 +148,13 @@ describe('pooling values', () => {
   });
 
   it('3-d pooling and unbatched inputs', () => {
-    const x = arange(0, 2 * 4 * 4 * 4, 1, { dtype: 'float32' }).reshape([1, 2, 4, 4, 4]);
+    const x = reshape(arange(0, 2 * 4 * 4 * 4, 1, { dtype: 'float32' }), [1, 2, 4, 4, 4]);
     const m = maxPool3d(x, 2);
     expect(m.shape).toEqual([1, 2, 2, 2, 2]);
     expect(flat(m).slice(0, 4)).toEqual([21, 23, 29, 31]);
     const a = avgPool3d(x, 2);
     expect(flat(a).slice(0, 2)).toEqual([10.5, 12.5]);
-    const unbatched = maxPool2d(x.reshape([8, 4, 4]), {
+    const unbatched = maxPool2d(reshape(x, [8, 4, 4]), {
       kernelSize: 3,
       stride: 1,
       padding: 1,
@@ -158,7 +162,7 @@ describe('pooling values', () => {
     });
     expect(unbatched.values.shape).toEqual([8, 4, 4]);
     expect(unbatched.indices.shape).toEqual([8, 4, 4]);
-    expect(avgPool1d(x.reshape([32, 4]), 2).shape).toEqual([32, 2]);
+    expect(avgPool1d(reshape(x, [32, 4]), 2).shape).toEqual([32, 2]);
   });
 
   it('adaptiveAvgPool2d uses floor/ceil windows when sizes do not divide', () => {
@@ -241,9 +245,9 @@ describe('pooling gradients (float64 finite differences)', () => {
     const before = memory();
     const y = maxPool2d(x, { kernelSize: 2 });
     const parts = [adaptiveAvgPool2d(y, [2, 1]), avgPool2d(x, 3)];
-    const sums = parts.map((p) => p.sum());
-    const loss = (sums[0] as Tensor).add(sums[1] as Tensor);
-    loss.backward();
+    const sums = parts.map((p) => sum(p));
+    const loss = add(sums[0] as Tensor, sums[1] as Tensor);
+    backward(loss);
     for (const t of [y, ...parts, ...sums, loss]) t.dispose();
     expect(x.grad?.shape).toEqual([2, 3, 6, 6]);
     x.grad?.dispose();

@@ -162,7 +162,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const fn = 'where';
   backendOf(fn, [['condition', cond]]);
   if (cond.dtype !== 'bool') fail(fn, `condition must be a bool tensor, got ${cond.dtype}`);
-  const [la, lb] = lift(fn, a, b);
+  const [la, lb] = typeof a === 'number' && typeof b === 'number' ? liftPair(cond, a, b) : lift(fn, a, b);
   const backend = backendOf(fn, [['condition', cond], ['input', la], ['other', lb]]);
   const dtype = promoteTypes(la.dtype, lb.dtype);
   const x = cast(la, dtype);
@@ -177,6 +177,12 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   ]);
   for (const t of new Set([la, lb, x, y])) if (t !== a && t !== b) t.dispose();
   return out;
+}
+
+/** Two plain numbers become scalars on the condition's backend: int32 if both are integers. */
+function liftPair(cond: Tensor, a: number, b: number): [Tensor, Tensor] {
+  const dtype = Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32';
+  return [scalarOn(cond.backend, a, dtype), scalarOn(cond.backend, b, dtype)];
 }
 
 const FLOAT_ONLY = new Set<UnaryOp>([

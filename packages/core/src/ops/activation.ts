@@ -1,0 +1,107 @@
+/**
+ * Activation functions. `sigmoid` and `tanh` live with the element-wise ops, `softmax` and
+ * `logSoftmax` with the reductions. The composites here take their gradients from their parts,
+ * which also gives PyTorch's choice of derivative at the kinks (see each function).
+ */
+import { isFloat } from '../dtype.js';
+import { fail } from '../errors.js';
+import { backendOf } from '../kernel.js';
+import type { Tensor } from '../tensor.js';
+import { tidy } from '../tidy.js';
+import {
+  add,
+  clamp,
+  erf,
+  exp,
+  expm1,
+  gt,
+  log1p,
+  mul,
+  sigmoid,
+  tanh,
+  unary,
+  where,
+} from './arithmetic.js';
+import { fmtValue, optionsObject } from './params.js';
+
+export function relu(x: Tensor): Tensor {
+  backendOf('relu', [['input', x]]);
+  return unary('relu', 'relu', x, (dy, sx) =>
+    isFloat(sx.dtype) ? where(gt(sx, 0), dy, 0) : mul(dy, 0),
+  );
+}
+
+function checkFloat(fn: string, x: Tensor): void {
+  backendOf(fn, [['input', x]]);
+  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
+}
+
+function checkNumber(fn: string, arg: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    fail(fn, `${arg} must be a finite number, got ${fmtValue(v)}`);
+  }
+  return v;
+}
+
+/** `x` where positive, else `negativeSlope * x`. The gradient at 0 is `negativeSlope` (PyTorch). */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  const fn = 'leakyRelu';
+  checkFloat(fn, x);
+  const slope = checkNumber(fn, 'negativeSlope', negativeSlope);
+  return tidy(() => where(gt(x, 0), x, mul(x, slope)));
+}
+
+/** `x` where positive, else `alpha * (exp(x) - 1)`. The gradient at 0 is `alpha` (PyTorch). */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  const fn = 'elu';
+  checkFloat(fn, x);
+  const a = checkNumber(fn, 'alpha', alpha);
+  // exp is taken of min(x, 0) so that large inputs cannot overflow into the unused branch;
+  // clamp (unlike minimum) passes the whole gradient at the bound, keeping elu'(0) = alpha.
+  return tidy(() => where(gt(x, 0), x, mul(expm1(clamp(x, undefined, 0)), a)));
+}
+
+export interface GeluOptions {
+  /** `'none'` (default): x * Φ(x) with erf; `'tanh'`: the tanh approximation. */
+  approximate?: 'none' | 'tanh';
+}
+
+/** Gaussian error linear unit, exact (erf) or with PyTorch's tanh approximation. */
+export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
+  const fn = 'gelu';
+  checkFloat(fn, x);
+  const { approximate = 'none' } = optionsObject(fn, opts);
+  if (approximate !== 'none' && approximate !== 'tanh') {
+    fail(fn, `approximate must be 'none' or 'tanh', got ${fmtValue(approximate)}`);
+  }
+  return tidy(() => {
+    const inner =
+      approximate === 'none'
+        ? erf(mul(x, Math.SQRT1_2))
+        : tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI)));
+    return mul(mul(x, 0.5), add(inner, 1));
+  });
+}
+
+/** `x * sigmoid(x)` (also called swish). */
+export function silu(x: Tensor): Tensor {
+  checkFloat('silu', x);
+  return tidy(() => mul(x, sigmoid(x)));
+}
+
+/**
+ * `log(1 + exp(beta * x)) / beta`, and `x` itself where `beta * x > threshold` (PyTorch's
+ * linear regime, which also keeps exp from overflowing).
+ */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  const fn = 'softplus';
+  checkFloat(fn, x);
+  const b = checkNumber(fn, 'beta', beta);
+  if (b === 0) fail(fn, 'beta must be non-zero');
+  const t = checkNumber(fn, 'threshold', threshold);
+  return tidy(() => {
+    const bx = mul(x, b);
+    const soft = mul(log1p(exp(clamp(bx, undefined, t))), 1 / b);
+    return where(gt(bx, t), x, soft);
+  });
+}

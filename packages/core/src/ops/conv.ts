@@ -1,0 +1,243 @@
+/**
+ * Convolution (cross-correlation, as in PyTorch) over 1, 2 or 3 spatial dims, with stride,
+ * zero padding (symmetric, asymmetric, 'valid' or 'same'), dilation, groups and bias.
+ */
+import { withGrad } from '../autograd.js';
+import type { ConvParams } from '../backend.js';
+import { isFloat } from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import { backendOf, wrap } from '../kernel.js';
+import type { Tensor } from '../tensor.js';
+import { tidy } from '../tidy.js';
+import { add } from './arithmetic.js';
+import { reshape } from './layout.js';
+import { axisInts, fmtValue, optionsObject } from './params.js';
+
+/**
+ * Zero padding of the spatial dims: the same on every side (a number), per axis (an array whose
+ * entries are a number or a `[before, after]` pair), none (`'valid'`), or whatever keeps the
+ * output the size of the input at stride 1 (`'same'`; any odd extra goes after, as PyTorch).
+ */
+export type ConvPadding =
+  | number
+  | 'valid'
+  | 'same'
+  | readonly (number | readonly [number, number])[];
+
+export interface ConvOptions {
+  /** `[outChannels]`, added to every output position. */
+  bias?: Tensor | null;
+  stride?: number | readonly number[];
+  padding?: ConvPadding;
+  dilation?: number | readonly number[];
+  /** Input and output channels split into this many independent groups. */
+  groups?: number;
+}
+
+/** 1-d convolution: input `[N, C, L]` (or `[C, L]`), weight `[O, C/groups, K]`. */
+export function conv1d(x: Tensor, weight: Tensor, options: ConvOptions = {}): Tensor {
+  return convImpl('conv1d', 1, x, weight, options);
+}
+
+/** 2-d convolution: input `[N, C, H, W]` (or `[C, H, W]`), weight `[O, C/groups, kH, kW]`. */
+export function conv2d(x: Tensor, weight: Tensor, options: ConvOptions = {}): Tensor {
+  return convImpl('conv2d', 2, x, weight, options);
+}
+
+/** 3-d convolution: input `[N, C, D, H, W]` (or unbatched), weight `[O, C/groups, kD, kH, kW]`. */
+export function conv3d(x: Tensor, weight: Tensor, options: ConvOptions = {}): Tensor {
+  return convImpl('conv3d', 3, x, weight, options);
+}
+
+/** Convolution whose spatial rank (1, 2 or 3) is taken from the weight's rank. */
+export function convNd(x: Tensor, weight: Tensor, options: ConvOptions = {}): Tensor {
+  const fn = 'convNd';
+  backendOf(fn, [['weight', weight]]);
+  const n = weight.rank - 2;
+  if (n < 1 || n > 3) {
+    fail(
+      fn,
+      `weight must be 3-d, 4-d or 5-d [outChannels, inChannels/groups, ...kernel], got ${fmtShape(weight.shape)}`,
+    );
+  }
+  return convImpl(fn, n, x, weight, options);
+}
+
+/** Output spatial size along one axis (ConvParams' formula). */
+function outSize(
+  inSize: number,
+  k: number,
+  s: number,
+  before: number,
+  after: number,
+  d: number,
+): number {
+  return Math.floor((inSize + before + after - d * (k - 1) - 1) / s) + 1;
+}
+
+function resolvePadding(
+  fn: string,
+  padding: unknown,
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+): { before: number[]; after: number[] } {
+  const n = kernel.length;
+  if (padding === undefined || padding === 'valid') {
+    return { before: new Array<number>(n).fill(0), after: new Array<number>(n).fill(0) };
+  }
+  if (padding === 'same') {
+    if (stride.some((s) => s !== 1)) {
+      fail(
+        fn,
+        `padding 'same' is not supported for strided convolutions (stride ${fmtValue(stride)}); use stride 1 or explicit padding`,
+      );
+    }
+    const total = kernel.map((k, i) => (dilation[i] as number) * (k - 1));
+    const before = total.map((t) => Math.floor(t / 2));
+    return { before, after: total.map((t, i) => t - (before[i] as number)) };
+  }
+  if (typeof padding === 'string') {
+    fail(fn, `padding must be a number, an array, 'valid' or 'same', got ${fmtValue(padding)}`);
+  }
+  if (Array.isArray(padding) && padding.some((p) => Array.isArray(p))) {
+    if (padding.length !== n) {
+      fail(fn, `padding must have ${n} entries (one per spatial dim), got ${fmtValue(padding)}`);
+    }
+    const before: number[] = [];
+    const after: number[] = [];
+    for (const p of padding as unknown[]) {
+      const pair = Array.isArray(p) ? p : [p, p];
+      if (
+        pair.length !== 2 ||
+        !pair.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)
+      ) {
+        fail(
+          fn,
+          `padding entries must be non-negative integers or [before, after] pairs of them, got ${fmtValue(padding)}`,
+        );
+      }
+      before.push(pair[0] as number);
+      after.push(pair[1] as number);
+    }
+    return { before, after };
+  }
+  const sym = axisInts(fn, 'padding', padding, n, 0);
+  return { before: sym, after: [...sym] };
+}
+
+function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions): Tensor {
+  const options = optionsObject(fn, opts);
+  const bias = options.bias ?? null;
+  const args: [string, Tensor][] = [
+    ['input', x],
+    ['weight', w],
+  ];
+  if (bias) args.push(['bias', bias]);
+  const backend = backendOf(fn, args);
+  const shapes = `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`;
+  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
+  if (w.dtype !== x.dtype) fail(fn, `weight is ${w.dtype} but input is ${x.dtype}`);
+  if (bias && bias.dtype !== x.dtype) fail(fn, `bias is ${bias.dtype} but input is ${x.dtype}`);
+  if (x.rank !== n + 1 && x.rank !== n + 2) {
+    fail(
+      fn,
+      `expected a ${n + 1}-d (unbatched) or ${n + 2}-d (batched) input [batch, channels, ...${n} spatial dims], got input ${fmtShape(x.shape)}`,
+    );
+  }
+  if (w.rank !== n + 2) {
+    fail(
+      fn,
+      `weight must be ${n + 2}-d [outChannels, inChannels/groups, ...${n} kernel dims], got weight ${fmtShape(w.shape)}`,
+    );
+  }
+  const groups = options.groups ?? 1;
+  if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) {
+    fail(fn, `groups must be a positive integer, got ${fmtValue(groups)}`);
+  }
+  const batched = x.rank === n + 2;
+  const xShape = batched ? [...x.shape] : [1, ...x.shape];
+  const channels = xShape[1] as number;
+  const outChannels = w.shape[0] as number;
+  const perGroup = w.shape[1] as number;
+  const kernel = w.shape.slice(2);
+  if (channels % groups !== 0) {
+    fail(fn, `input has ${channels} channels, which groups ${groups} does not divide (${shapes})`);
+  }
+  if (channels !== perGroup * groups) {
+    const expects =
+      groups === 1
+        ? `${perGroup}`
+        : `${perGroup * groups} (${perGroup} per group x ${groups} groups)`;
+    fail(fn, `input has ${channels} channels but weight expects ${expects} (${shapes})`);
+  }
+  if (outChannels % groups !== 0) {
+    fail(
+      fn,
+      `weight has ${outChannels} output channels, which groups ${groups} does not divide (weight ${fmtShape(w.shape)})`,
+    );
+  }
+  if (kernel.some((k) => k === 0)) {
+    fail(fn, `kernel sizes must be positive, got weight ${fmtShape(w.shape)}`);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== outChannels)) {
+    fail(
+      fn,
+      `bias must be [${outChannels}] (one per output channel), got bias ${fmtShape(bias.shape)} for weight ${fmtShape(w.shape)}`,
+    );
+  }
+  const stride = axisInts(fn, 'stride', options.stride ?? 1, n, 1);
+  const dilation = axisInts(fn, 'dilation', options.dilation ?? 1, n, 1);
+  const { before, after } = resolvePadding(fn, options.padding, kernel, stride, dilation);
+  const inSpatial = xShape.slice(2);
+  const padded = inSpatial.map((s, i) => s + (before[i] as number) + (after[i] as number));
+  const span = kernel.map((k, i) => (dilation[i] as number) * (k - 1) + 1);
+  if (padded.some((p, i) => p < (span[i] as number))) {
+    const dilated = dilation.some((d) => d !== 1) ? ` (dilated to [${span.join(',')}])` : '';
+    fail(
+      fn,
+      `kernel [${kernel.join(',')}]${dilated} is larger than the padded input [${padded.join(',')}] (${shapes}, padding before [${before.join(',')}], after [${after.join(',')}])`,
+    );
+  }
+  const outSpatial = inSpatial.map((s, i) =>
+    outSize(
+      s,
+      kernel[i] as number,
+      stride[i] as number,
+      before[i] as number,
+      after[i] as number,
+      dilation[i] as number,
+    ),
+  );
+  const params: ConvParams = { stride, padBefore: before, padAfter: after, dilation, groups };
+
+  return tidy(() => {
+    const xb = batched ? x : reshape(x, xShape);
+    const outShape = [xShape[0] as number, outChannels, ...outSpatial];
+    const raw = wrap(backend, backend.conv(xb._kernel(), w._kernel(), params), outShape, x.dtype);
+    // Each gradient needs only the other operand: keep just what a requested gradient uses.
+    const needX = xb.requiresGrad;
+    const needW = w.requiresGrad;
+    const wShape = w.shape;
+    const save = [...(needW ? [xb] : []), ...(needX ? [w] : [])];
+    let y = withGrad(fn, raw, [xb, w], save, (dy, saved) => {
+      const sx = needW ? (saved[0] as Tensor) : null;
+      const sw = needX ? (saved[needW ? 1 : 0] as Tensor) : null;
+      const b = dy.backend;
+      const gx = sw
+        ? wrap(b, b.convBackwardInput(dy._kernel(), sw._kernel(), xShape, params), xShape, dy.dtype)
+        : null;
+      const gw = sx
+        ? wrap(
+            b,
+            b.convBackwardFilter(sx._kernel(), dy._kernel(), wShape, params),
+            wShape,
+            dy.dtype,
+          )
+        : null;
+      return [gx, gw];
+    });
+    if (bias) y = add(y, reshape(bias, [outChannels, ...new Array<number>(n).fill(1)]));
+    return batched ? y : reshape(y, outShape.slice(1));
+  });
+}

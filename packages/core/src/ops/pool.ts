@@ -1,0 +1,330 @@
+/**
+ * Max and average pooling over 1, 2 or 3 spatial dims, and adaptive average pooling, with
+ * PyTorch's output sizes, argument rules and gradients.
+ */
+import { withGrad } from '../autograd.js';
+import type { Backend, PoolParams } from '../backend.js';
+import { isFloat, TYPED_ARRAY } from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import { backendOf, wrap } from '../kernel.js';
+import { sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { tidy } from '../tidy.js';
+import { tensor } from './creation.js';
+import { reshape } from './layout.js';
+import { bmm } from './matmul.js';
+import { axisInts, fmtValue } from './params.js';
+
+type Ints = number | readonly number[];
+
+export interface PoolOptions {
+  /** Window size per spatial dim (one number for all). */
+  kernelSize: Ints;
+  /** Step between windows; defaults to `kernelSize`. */
+  stride?: Ints | null;
+  /** Implicit padding on both sides; at most half the kernel size. Default 0. */
+  padding?: Ints;
+  /** Round the output size up instead of down (the last window must still start inside). */
+  ceilMode?: boolean;
+}
+
+export interface MaxPoolOptions extends PoolOptions {
+  /** Spacing between window elements. Default 1. */
+  dilation?: Ints;
+  /** Also return, as int32, the flat index of each maximum within its input plane or volume. */
+  returnIndices?: boolean;
+}
+
+export interface AvgPoolOptions extends PoolOptions {
+  /** Count padded zeros in the divisor (default true, as PyTorch). */
+  countIncludePad?: boolean;
+}
+
+export interface MaxPoolResult {
+  values: Tensor;
+  /** int32, same shape as `values`: positions in each flattened (batch, channel) input plane. */
+  indices: Tensor;
+}
+
+type MaxArg = MaxPoolOptions | Ints;
+type WithIndices = MaxPoolOptions & { returnIndices: true };
+type AvgArg = AvgPoolOptions | Ints;
+
+export function maxPool1d(x: Tensor, options: WithIndices): MaxPoolResult;
+export function maxPool1d(x: Tensor, options: MaxArg): Tensor;
+/** 1-d max pooling of `[N, C, L]` or `[C, L]`; `options` may be just the kernel size. */
+export function maxPool1d(x: Tensor, options: MaxArg): Tensor | MaxPoolResult {
+  return maxPoolImpl('maxPool1d', 1, x, options);
+}
+
+export function maxPool2d(x: Tensor, options: WithIndices): MaxPoolResult;
+export function maxPool2d(x: Tensor, options: MaxArg): Tensor;
+/** 2-d max pooling of `[N, C, H, W]` or `[C, H, W]`; `options` may be just the kernel size. */
+export function maxPool2d(x: Tensor, options: MaxArg): Tensor | MaxPoolResult {
+  return maxPoolImpl('maxPool2d', 2, x, options);
+}
+
+export function maxPool3d(x: Tensor, options: WithIndices): MaxPoolResult;
+export function maxPool3d(x: Tensor, options: MaxArg): Tensor;
+/** 3-d max pooling of `[N, C, D, H, W]` or `[C, D, H, W]`. */
+export function maxPool3d(x: Tensor, options: MaxArg): Tensor | MaxPoolResult {
+  return maxPoolImpl('maxPool3d', 3, x, options);
+}
+
+/** 1-d average pooling of `[N, C, L]` or `[C, L]`; `options` may be just the kernel size. */
+export function avgPool1d(x: Tensor, options: AvgArg): Tensor {
+  return avgPoolImpl('avgPool1d', 1, x, options);
+}
+
+/** 2-d average pooling of `[N, C, H, W]` or `[C, H, W]`. */
+export function avgPool2d(x: Tensor, options: AvgArg): Tensor {
+  return avgPoolImpl('avgPool2d', 2, x, options);
+}
+
+/** 3-d average pooling of `[N, C, D, H, W]` or `[C, D, H, W]`. */
+export function avgPool3d(x: Tensor, options: AvgArg): Tensor {
+  return avgPoolImpl('avgPool3d', 3, x, options);
+}
+
+/**
+ * PyTorch's pooling output size: floor (or ceil) of the window count, where in ceil mode a last
+ * window that would start in the right padding (or beyond) is dropped.
+ */
+export function poolOutputSize(
+  inSize: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+  dilation: number,
+  ceilMode: boolean,
+): number {
+  const span = dilation * (kernel - 1) + 1;
+  let out = Math.floor((inSize + 2 * padding - span + (ceilMode ? stride - 1 : 0)) / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= inSize + padding) out--;
+  return out;
+}
+
+interface Prepared {
+  backend: Backend;
+  batched: boolean;
+  /** The input shape with a batch dim. */
+  xShape: number[];
+  params: PoolParams;
+}
+
+function toOptions<T extends PoolOptions>(fn: string, options: T | Ints): T {
+  if (typeof options === 'number' || Array.isArray(options)) return { kernelSize: options } as T;
+  if (options === null || typeof options !== 'object') {
+    fail(
+      fn,
+      `options must be an object with kernelSize, or a kernel size, got ${fmtValue(options)}`,
+    );
+  }
+  return options as T;
+}
+
+function prepare(
+  fn: string,
+  n: number,
+  x: Tensor,
+  options: MaxPoolOptions & AvgPoolOptions,
+  isMax: boolean,
+): Prepared {
+  const backend = backendOf(fn, [['input', x]]);
+  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
+  if (x.rank !== n + 1 && x.rank !== n + 2) {
+    fail(
+      fn,
+      `expected a ${n + 1}-d (unbatched) or ${n + 2}-d (batched) input [batch, channels, ...${n} spatial dims], got input ${fmtShape(x.shape)}`,
+    );
+  }
+  const batched = x.rank === n + 2;
+  const xShape = batched ? [...x.shape] : [1, ...x.shape];
+  // Every dim but the batch must be non-empty, as PyTorch requires.
+  if (xShape.slice(1).some((d) => d === 0)) {
+    fail(
+      fn,
+      `input ${fmtShape(x.shape)} has an empty channel or spatial dim (only the batch dim may be 0)`,
+    );
+  }
+  if (options.kernelSize === undefined) fail(fn, 'kernelSize is required');
+  const kernel = axisInts(fn, 'kernelSize', options.kernelSize, n, 1);
+  const stride =
+    options.stride == null || (Array.isArray(options.stride) && options.stride.length === 0)
+      ? [...kernel]
+      : axisInts(fn, 'stride', options.stride, n, 1);
+  const padding = axisInts(fn, 'padding', options.padding ?? 0, n, 0);
+  if (!isMax && options.dilation !== undefined) fail(fn, 'average pooling has no dilation option');
+  const dilation = axisInts(fn, 'dilation', (isMax ? options.dilation : undefined) ?? 1, n, 1);
+  const ceilMode = options.ceilMode ?? false;
+  if (typeof ceilMode !== 'boolean') {
+    fail(fn, `ceilMode must be a boolean, got ${fmtValue(ceilMode)}`);
+  }
+  const countIncludePad = options.countIncludePad ?? true;
+  if (typeof countIncludePad !== 'boolean') {
+    fail(fn, `countIncludePad must be a boolean, got ${fmtValue(countIncludePad)}`);
+  }
+  if (padding.some((p, i) => p > Math.floor((kernel[i] as number) / 2))) {
+    fail(
+      fn,
+      `padding [${padding.join(',')}] must be at most half the kernel size [${kernel.join(',')}] (padding <= floor(kernel / 2))`,
+    );
+  }
+  const inSpatial = xShape.slice(2);
+  const outSize = inSpatial.map((s, i) =>
+    poolOutputSize(
+      s,
+      kernel[i] as number,
+      stride[i] as number,
+      padding[i] as number,
+      dilation[i] as number,
+      ceilMode,
+    ),
+  );
+  if (outSize.some((o) => o < 1)) {
+    const dil = isMax && dilation.some((d) => d !== 1) ? `, dilation [${dilation.join(',')}]` : '';
+    fail(
+      fn,
+      `kernel [${kernel.join(',')}] is too large for input ${fmtShape(x.shape)} with padding [${padding.join(',')}]${dil}: the output size would be [${outSize.join(',')}]`,
+    );
+  }
+  return {
+    backend,
+    batched,
+    xShape,
+    params: {
+      kernel,
+      stride,
+      padding,
+      dilation,
+      outSize,
+      countIncludePad: isMax || countIncludePad,
+    },
+  };
+}
+
+function maxPoolImpl(fn: string, n: number, x: Tensor, arg: MaxArg): Tensor | MaxPoolResult {
+  const options = toOptions<MaxPoolOptions>(fn, arg);
+  const { backend, batched, xShape, params } = prepare(fn, n, x, options, true);
+  const returnIndices = options.returnIndices ?? false;
+  if (typeof returnIndices !== 'boolean') {
+    fail(fn, `returnIndices must be a boolean, got ${fmtValue(returnIndices)}`);
+  }
+  return tidy(() => {
+    const xb = batched ? x : reshape(x, xShape);
+    const outShape = [xShape[0] as number, xShape[1] as number, ...params.outSize];
+    const raw = backend.maxPool(xb._kernel(), params);
+    const indices = wrap(backend, raw.indices, outShape, 'int32');
+    const values = withGrad(
+      fn,
+      wrap(backend, raw.values, outShape, x.dtype),
+      [xb],
+      [indices],
+      (dy, [idx]) => {
+        const b = dy.backend;
+        const k = (idx as Tensor)._kernel();
+        return [wrap(b, b.maxPoolBackward(dy._kernel(), k, xShape, params), xShape, dy.dtype)];
+      },
+    );
+    const unbatch = (t: Tensor): Tensor => (batched ? t : reshape(t, outShape.slice(1)));
+    if (returnIndices) return { values: unbatch(values), indices: unbatch(indices) };
+    return unbatch(values);
+  });
+}
+
+function avgPoolImpl(fn: string, n: number, x: Tensor, arg: AvgArg): Tensor {
+  const options = toOptions<AvgPoolOptions>(fn, arg);
+  const { backend, batched, xShape, params } = prepare(fn, n, x, options, false);
+  return tidy(() => {
+    const xb = batched ? x : reshape(x, xShape);
+    const outShape = [xShape[0] as number, xShape[1] as number, ...params.outSize];
+    const raw = wrap(backend, backend.avgPool(xb._kernel(), params), outShape, x.dtype);
+    const values = withGrad(fn, raw, [xb], [], (dy) => {
+      const b = dy.backend;
+      return [wrap(b, b.avgPoolBackward(dy._kernel(), xShape, params), xShape, dy.dtype)];
+    });
+    return batched ? values : reshape(values, outShape.slice(1));
+  });
+}
+
+/** An output size per spatial dim; `null` keeps that dim's input size. */
+export type AdaptiveSize = number | null | readonly (number | null)[];
+
+/**
+ * Adaptive average pooling to a fixed output size: output cell i along a dim of input size `In`
+ * and output size `Out` averages input [floor(i*In/Out), ceil((i+1)*In/Out)), as PyTorch.
+ */
+export function adaptiveAvgPool1d(x: Tensor, outputSize: AdaptiveSize): Tensor {
+  return adaptiveImpl('adaptiveAvgPool1d', 1, x, outputSize);
+}
+
+export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
+  return adaptiveImpl('adaptiveAvgPool2d', 2, x, outputSize);
+}
+
+export function adaptiveAvgPool3d(x: Tensor, outputSize: AdaptiveSize): Tensor {
+  return adaptiveImpl('adaptiveAvgPool3d', 3, x, outputSize);
+}
+
+function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize): Tensor {
+  backendOf(fn, [['input', x]]);
+  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
+  if (x.rank !== n + 1 && x.rank !== n + 2) {
+    fail(
+      fn,
+      `expected a ${n + 1}-d (unbatched) or ${n + 2}-d (batched) input, got input ${fmtShape(x.shape)}`,
+    );
+  }
+  const lead = x.rank - n;
+  const inSpatial = x.shape.slice(lead);
+  if (x.shape.slice(lead - 1).some((d) => d === 0)) {
+    fail(
+      fn,
+      `input ${fmtShape(x.shape)} has an empty channel or spatial dim (only the batch dim may be 0)`,
+    );
+  }
+  const sizes = Array.isArray(outputSize) ? outputSize : [outputSize];
+  if (sizes.length !== n && sizes.length !== 1) {
+    fail(fn, `outputSize must be a number or an array of ${n}, got ${fmtValue(outputSize)}`);
+  }
+  const out = inSpatial.map((s, i) => {
+    const v = sizes.length === 1 ? sizes[0] : sizes[i];
+    if (v === null) return s;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      fail(
+        fn,
+        `outputSize must hold positive integers (or null to keep a size), got ${fmtValue(outputSize)}`,
+      );
+    }
+    return v;
+  });
+  return tidy(() => {
+    // Evenly divisible sizes are plain average pooling, which the backend runs in one kernel.
+    if (inSpatial.every((s, i) => s % (out[i] as number) === 0)) {
+      const kernel = inSpatial.map((s, i) => s / (out[i] as number));
+      return avgPoolImpl(fn, n, x, { kernelSize: kernel });
+    }
+    // Otherwise average one axis at a time with a [Out, In] matrix of window weights:
+    // viewing x as [before, In, after] makes that a batched product with no transposes.
+    let y = x;
+    for (let i = 0; i < n; i++) {
+      const axis = lead + i;
+      const inSize = inSpatial[i] as number;
+      const outSz = out[i] as number;
+      if (inSize === outSz) continue;
+      const weights = new TYPED_ARRAY[x.dtype as 'float32' | 'float64'](outSz * inSize);
+      for (let o = 0; o < outSz; o++) {
+        const start = Math.floor((o * inSize) / outSz);
+        const end = Math.ceil(((o + 1) * inSize) / outSz);
+        for (let j = start; j < end; j++) weights[o * inSize + j] = 1 / (end - start);
+      }
+      const m = tensor(weights, { shape: [1, outSz, inSize], dtype: x.dtype, device: x.device });
+      const shape = y.shape;
+      const pre = sizeOf(shape.slice(0, axis));
+      const post = sizeOf(shape.slice(axis + 1));
+      const prod = bmm(m, reshape(y, [pre, inSize, post]));
+      y = reshape(prod, [...shape.slice(0, axis), outSz, ...shape.slice(axis + 1)]);
+    }
+    return y === x ? reshape(x, x.shape) : y;
+  });
+}
