@@ -6,7 +6,6 @@
  */
 import { cpu } from '@stride/backend-cpu';
 import {
-  type Tensor,
   conv2d,
   crossEntropy,
   keep,
@@ -18,6 +17,7 @@ import {
   randn,
   registerBackend,
   relu,
+  type Tensor,
   tensor,
   tidy,
   zeros,
@@ -70,7 +70,9 @@ const params = {
 };
 
 function model(x: Tensor): Tensor {
-  const h = maxPool2d(relu(conv2d(x, params.w1, { bias: params.b1, padding: 1 })), { kernelSize: 2 });
+  const h = maxPool2d(relu(conv2d(x, params.w1, { bias: params.b1, padding: 1 })), {
+    kernelSize: 2,
+  });
   return linear(h.flatten(1), params.w2, params.b2);
 }
 
@@ -99,5 +101,7 @@ const accuracy = tidy(() => {
   return predicted.eq(y).cast('float32').mean().itemSync();
 });
 const seconds = (performance.now() - started) / 1000;
-console.log(`held-out accuracy ${(accuracy * 100).toFixed(1)}% after 300 steps in ${seconds.toFixed(1)} s`);
+console.log(
+  `held-out accuracy ${(accuracy * 100).toFixed(1)}% after 300 steps in ${seconds.toFixed(1)} s`,
+);
 console.log(`live tensors: ${memory().numTensors} (the 4 parameters)`);

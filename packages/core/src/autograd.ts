@@ -3,7 +3,7 @@ import { fail, fmtShape } from './errors.js';
 import { add } from './ops/arithmetic.js';
 import { onesLike } from './ops/creation.js';
 import { shapesEqual } from './shape.js';
-import { type GradNode, type Tensor, shareStorage } from './tensor.js';
+import { type GradNode, shareStorage, type Tensor } from './tensor.js';
 import { keep, tidy } from './tidy.js';
 
 /**
@@ -98,7 +98,10 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   if (gradient !== undefined) {
     gradient._check('backward', 'gradient');
     if (!shapesEqual(gradient.shape, root.shape)) {
-      fail('backward', `gradient ${fmtShape(gradient.shape)} does not match tensor ${fmtShape(root.shape)}`);
+      fail(
+        'backward',
+        `gradient ${fmtShape(gradient.shape)} does not match tensor ${fmtShape(root.shape)}`,
+      );
     }
     if (gradient.dtype !== root.dtype) {
       fail('backward', `gradient is ${gradient.dtype} but the tensor is ${root.dtype}`);
@@ -132,7 +135,9 @@ export function backward(root: Tensor, gradient?: Tensor): void {
             return;
           }
           if (!shapesEqual(g.shape, edge.shape)) {
-            throw new Error(`internal: ${node.name} gave a gradient ${fmtShape(g.shape)} for an input ${fmtShape(edge.shape)}`);
+            throw new Error(
+              `internal: ${node.name} gave a gradient ${fmtShape(g.shape)} for an input ${fmtShape(edge.shape)}`,
+            );
           }
           const prev = pending.get(edge.node);
           pending.set(edge.node, prev ? add(prev, g) : g);
@@ -155,7 +160,10 @@ function topologicalOrder(root: Node): Node[] {
     const top = stack[stack.length - 1] as [Node, number];
     const [node, i] = top;
     if (node.freed) {
-      fail('backward', 'trying to backward through the graph a second time: backward() already freed it');
+      fail(
+        'backward',
+        'trying to backward through the graph a second time: backward() already freed it',
+      );
     }
     if (i < node.edges.length) {
       top[1]++;
@@ -218,7 +226,10 @@ export function valueAndGrad<A extends Tensor[]>(
     try {
       const value = fn(...inputs);
       if (value.size !== 1) {
-        fail('valueAndGrad', `the function must return a scalar, got shape ${fmtShape(value.shape)}`);
+        fail(
+          'valueAndGrad',
+          `the function must return a scalar, got shape ${fmtShape(value.shape)}`,
+        );
       }
       if (value.requiresGrad) backward(value);
       const grads = inputs.map((c) => {

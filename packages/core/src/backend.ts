@@ -220,12 +220,7 @@ export interface Backend<S = unknown> {
    * `src[p]` is added at the position of p with its `axis` coordinate replaced by `index[p]`.
    * `src` has the shape of `index`.
    */
-  scatterAdd(
-    base: KernelTensor<S>,
-    axis: number,
-    index: KernelTensor<S>,
-    src: KernelTensor<S>,
-  ): S;
+  scatterAdd(base: KernelTensor<S>, axis: number, index: KernelTensor<S>, src: KernelTensor<S>): S;
 
   // ---- convolution --------------------------------------------------------------------------
   /** Convolution forward (no bias): `x` `[N, C, ...in]`, `w` `[O, C/g, ...k]` → `[N, O, ...out]`. */
@@ -233,12 +228,7 @@ export interface Backend<S = unknown> {
   /** Gradient of `conv` with respect to its input, given the output gradient `dy`. */
   convBackwardInput(dy: KernelTensor<S>, w: KernelTensor<S>, xShape: Shape, params: ConvParams): S;
   /** Gradient of `conv` with respect to its weight, given the input `x` and `dy`. */
-  convBackwardFilter(
-    x: KernelTensor<S>,
-    dy: KernelTensor<S>,
-    wShape: Shape,
-    params: ConvParams,
-  ): S;
+  convBackwardFilter(x: KernelTensor<S>, dy: KernelTensor<S>, wShape: Shape, params: ConvParams): S;
 
   // ---- pooling ------------------------------------------------------------------------------
   /**

@@ -7,11 +7,13 @@ import type { Tensor } from './tensor.js';
  */
 export function formatTensor(t: Tensor): string {
   if (t.isDisposed) return `tensor(<disposed>, shape=[${t.shape.join(', ')}])`;
-  const suffix = [t.dtype !== 'float32' && t.dtype !== 'int32' ? `dtype=${t.dtype}` : '',
+  const suffix = [
+    t.dtype !== 'float32' && t.dtype !== 'int32' ? `dtype=${t.dtype}` : '',
     t.device !== 'cpu' ? `device='${t.device}'` : '',
-    t.requiresGrad ? (t.isLeaf ? 'requiresGrad=true' : 'gradFn') : '']
-    .filter(Boolean);
-  if (!t.backend.readSync) return `tensor(shape=[${t.shape.join(', ')}], ${[`dtype=${t.dtype}`, `device='${t.device}'`].join(', ')})`;
+    t.requiresGrad ? (t.isLeaf ? 'requiresGrad=true' : 'gradFn') : '',
+  ].filter(Boolean);
+  if (!t.backend.readSync)
+    return `tensor(shape=[${t.shape.join(', ')}], ${[`dtype=${t.dtype}`, `device='${t.device}'`].join(', ')})`;
   const data = t.dataSync();
   const fmt = formatter(data, t.dtype);
   const summarise = t.size > 1000;
@@ -19,7 +21,10 @@ export function formatTensor(t: Tensor): string {
     if (t.rank === 0) return fmt(data[0] as number);
     const n = t.shape[dim] as number;
     const inner = t.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-    const idx = summarise && n > 6 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+    const idx =
+      summarise && n > 6
+        ? [0, 1, 2, -1, n - 3, n - 2, n - 1]
+        : Array.from({ length: n }, (_, i) => i);
     if (dim === t.rank - 1) {
       return `[${idx.map((i) => (i < 0 ? '...' : fmt(data[offset + i] as number))).join(', ')}]`;
     }

@@ -36,7 +36,8 @@ export async function gradcheck(
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
   const checked = inputs.map((t, i) => {
     t._check('gradcheck', `inputs[${i}]`);
-    if (t.dtype === 'float32') fail('gradcheck', `inputs[${i}] ${fmtShape(t.shape)} is float32; use float64`);
+    if (t.dtype === 'float32')
+      fail('gradcheck', `inputs[${i}] ${fmtShape(t.shape)} is float32; use float64`);
     return t.dtype === 'float64';
   });
   if (!checked.some(Boolean)) fail('gradcheck', 'no float64 input to differentiate');
@@ -45,7 +46,8 @@ export async function gradcheck(
   probe.dispose();
   const objective = (xs: Tensor[]): Tensor => {
     const y = fn(...xs);
-    if (y.dtype !== 'float64') fail('gradcheck', `the function returned ${y.dtype}; it must keep float64`);
+    if (y.dtype !== 'float64')
+      fail('gradcheck', `the function returned ${y.dtype}; it must keep float64`);
     return sum(mul(y, projection));
   };
 
@@ -62,10 +64,14 @@ export async function gradcheck(
     loss.dispose();
     for (let i = 0; i < leaves.length; i++) {
       const g = checked[i] ? (leaves[i] as Tensor).grad : null;
-      analytic.push(g ? ((await g.data()) as Float64Array) : new Float64Array((inputs[i] as Tensor).size));
+      analytic.push(
+        g ? ((await g.data()) as Float64Array) : new Float64Array((inputs[i] as Tensor).size),
+      );
     }
   } finally {
-    leaves.forEach((l, i) => checked[i] && l.dispose());
+    leaves.forEach((l, i) => {
+      if (checked[i]) l.dispose();
+    });
   }
 
   const evaluate = async (xs: Tensor[]): Promise<number> => {

@@ -7,33 +7,41 @@ import { installTensorMethods } from './methods.js';
 
 installTensorMethods();
 
+export {
+  type BackwardFn,
+  backward,
+  grad,
+  isGradEnabled,
+  noGrad,
+  valueAndGrad,
+  withGrad,
+} from './autograd.js';
 export * from './backend.js';
 export * from './dtype.js';
+export { fmtShape, StrideError } from './errors.js';
+export { type GradcheckOptions, type GradcheckResult, gradcheck } from './gradcheck.js';
+export * from './ops/activation.js';
+export * from './ops/arithmetic.js';
+export * from './ops/conv.js';
+export * from './ops/creation.js';
+export * from './ops/dropout.js';
+export * from './ops/indexing.js';
+export * from './ops/layout.js';
+export * from './ops/loss.js';
+export * from './ops/matmul.js';
+export * from './ops/norm.js';
+export * from './ops/pool.js';
+export * from './ops/random.js';
+export * from './ops/reduce.js';
 export * from './random.js';
-export { StrideError, fmtShape } from './errors.js';
-export { Tensor, isTensor, type NestedArray } from './tensor.js';
-export { tidy, keep, memory, type MemoryInfo } from './tidy.js';
-export { backward, noGrad, isGradEnabled, grad, valueAndGrad, withGrad, type BackwardFn } from './autograd.js';
 export {
-  registerBackend,
-  setBackend,
+  type BackendPlugin,
   getBackend,
   initBackend,
   listBackends,
-  type BackendPlugin,
+  registerBackend,
+  setBackend,
 } from './registry.js';
 export { broadcastShapes, sizeOf, stridesOf } from './shape.js';
-export * from './ops/creation.js';
-export * from './ops/random.js';
-export * from './ops/arithmetic.js';
-export * from './ops/reduce.js';
-export * from './ops/layout.js';
-export * from './ops/matmul.js';
-export * from './ops/indexing.js';
-export * from './ops/activation.js';
-export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
-export * from './ops/conv.js';
-export * from './ops/pool.js';
-export * from './ops/norm.js';
-export * from './ops/dropout.js';
-export * from './ops/loss.js';
+export { isTensor, type NestedArray, Tensor } from './tensor.js';
+export { keep, type MemoryInfo, memory, tidy } from './tidy.js';

@@ -37,7 +37,10 @@ export function describe(v: unknown): string {
 /** Throws unless `backend` can store `dtype` (e.g. float64 on a GPU). */
 export function checkDtypeSupported(fn: string, backend: Backend, dtype: DType): void {
   if (!backend.dtypes.includes(dtype)) {
-    fail(fn, `the '${backend.name}' backend does not support ${dtype} (it supports ${backend.dtypes.join(', ')})`);
+    fail(
+      fn,
+      `the '${backend.name}' backend does not support ${dtype} (it supports ${backend.dtypes.join(', ')})`,
+    );
   }
 }
 

@@ -6,13 +6,13 @@
 import { backward } from './autograd.js';
 import type { DType } from './dtype.js';
 import { formatTensor } from './format.js';
-import { initBackend } from './registry.js';
-import { fromStorage, shareStorage, Tensor } from './tensor.js';
 import { relu } from './ops/activation.js';
 import * as a from './ops/arithmetic.js';
 import * as L from './ops/layout.js';
 import { matmul } from './ops/matmul.js';
 import * as R from './ops/reduce.js';
+import { initBackend } from './registry.js';
+import { fromStorage, shareStorage, Tensor } from './tensor.js';
 
 type T = Tensor;
 type TL = a.TensorLike;

@@ -24,7 +24,8 @@ export function registerBackend(backend: Backend | BackendPlugin): void {
   if (!backend || typeof backend.name !== 'string' || backend.name.length === 0) {
     fail('registerBackend', 'expected a backend or a backend plugin with a name');
   }
-  if (backend.name === 'auto') fail('registerBackend', "'auto' is reserved and cannot name a backend");
+  if (backend.name === 'auto')
+    fail('registerBackend', "'auto' is reserved and cannot name a backend");
   if (isPlugin(backend)) {
     plugins.set(backend.name, backend);
     return;
@@ -55,13 +56,19 @@ export async function initBackend(name: string): Promise<Backend> {
         errors.push(`${p.name}: ${(e as Error).message}`);
       }
     }
-    fail('setBackend', `no registered backend could start (${errors.join('; ') || 'none registered'})`);
+    fail(
+      'setBackend',
+      `no registered backend could start (${errors.join('; ') || 'none registered'})`,
+    );
   }
   const ready = engine.backends.get(name);
   if (ready) return ready;
   const plugin = plugins.get(name);
   if (!plugin) {
-    fail('setBackend', `no backend named '${name}' is registered (registered: ${listBackends().join(', ') || 'none'})`);
+    fail(
+      'setBackend',
+      `no backend named '${name}' is registered (registered: ${listBackends().join(', ') || 'none'})`,
+    );
   }
   let promise = pending.get(name);
   if (!promise) {
@@ -88,7 +95,10 @@ export async function setBackend(name: string): Promise<Backend> {
 /** The active backend. Throws if none was registered. */
 export function getBackend(): Backend {
   if (!engine.active) {
-    fail('getBackend', 'no backend is active: call registerBackend(cpu()) (from @stride/backend-cpu) first');
+    fail(
+      'getBackend',
+      'no backend is active: call registerBackend(cpu()) (from @stride/backend-cpu) first',
+    );
   }
   return engine.active;
 }
@@ -97,7 +107,10 @@ export function getBackend(): Backend {
 export function backendByName(fn: string, name: string): Backend {
   const b = engine.backends.get(name);
   if (!b) {
-    fail(fn, `device '${name}' is not ready: register it and await setBackend('${name}') or initBackend('${name}') first`);
+    fail(
+      fn,
+      `device '${name}' is not ready: register it and await setBackend('${name}') or initBackend('${name}') first`,
+    );
   }
   return b;
 }

@@ -32,7 +32,10 @@ export const MAX_ELEMENTS = 2 ** 31 - 1;
 /** Throws unless a tensor of `size` elements can be allocated at all. */
 export function checkSize(fn: string, size: number, what: string): void {
   if (size > MAX_ELEMENTS) {
-    fail(fn, `${what} would hold ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`);
+    fail(
+      fn,
+      `${what} would hold ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`,
+    );
   }
 }
 

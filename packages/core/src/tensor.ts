@@ -162,12 +162,14 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   async item(): Promise<number> {
-    if (this.size !== 1) fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
+    if (this.size !== 1)
+      fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
     return (await this.data())[0] as number;
   }
 
   itemSync(): number {
-    if (this.size !== 1) fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
+    if (this.size !== 1)
+      fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
     return this.dataSync()[0] as number;
   }
 
@@ -194,9 +196,15 @@ export class Tensor {
     if (value.backend !== this.backend) {
       fail('assign', `value is on '${value.device}' but the target is on '${this.device}'`);
     }
-    if (value.dtype !== this.dtype || value.shape.length !== this.shape.length ||
-      value.shape.some((d, i) => d !== this.shape[i])) {
-      fail('assign', `value ${fmtShape(value.shape)} ${value.dtype} does not match target ${fmtShape(this.shape)} ${this.dtype}`);
+    if (
+      value.dtype !== this.dtype ||
+      value.shape.length !== this.shape.length ||
+      value.shape.some((d, i) => d !== this.shape[i])
+    ) {
+      fail(
+        'assign',
+        `value ${fmtShape(value.shape)} ${value.dtype} does not match target ${fmtShape(this.shape)} ${this.dtype}`,
+      );
     }
     const old = this._ref;
     this._ref = value._ref.retain();
@@ -215,9 +223,10 @@ function toNested(flat: TypedArray, shape: Shape, dtype: DType): NestedArray {
     const inner = sizeOf(shape.slice(dim + 1));
     const out: NestedArray[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      out[i] = dim === shape.length - 1
-        ? asValue(flat[offset + i] as number)
-        : build(dim + 1, offset + i * inner);
+      out[i] =
+        dim === shape.length - 1
+          ? asValue(flat[offset + i] as number)
+          : build(dim + 1, offset + i * inner);
     }
     return out;
   };
@@ -225,7 +234,12 @@ function toNested(flat: TypedArray, shape: Shape, dtype: DType): NestedArray {
 }
 
 /** @internal Wraps a kernel's output storage as a new tensor. */
-export function fromStorage(backend: Backend, storage: unknown, shape: Shape, dtype: DType): Tensor {
+export function fromStorage(
+  backend: Backend,
+  storage: unknown,
+  shape: Shape,
+  dtype: DType,
+): Tensor {
   return new Tensor(new DataRef(backend, storage, dtype, sizeOf(shape)), shape);
 }
 

@@ -1,4 +1,4 @@
-import { type TidyScope, type TrackedTensor, engine, track, untrack } from './engine.js';
+import { engine, type TidyScope, type TrackedTensor, track, untrack } from './engine.js';
 import { fail } from './errors.js';
 import { Tensor } from './tensor.js';
 
@@ -42,8 +42,12 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
     for (const v of value) collectTensors(v, into, depth + 1);
   } else if (value instanceof Map && depth < 8) {
     for (const v of value.values()) collectTensors(v, into, depth + 1);
-  } else if (value !== null && typeof value === 'object' && depth < 8 &&
-    Object.getPrototypeOf(value) === Object.prototype) {
+  } else if (
+    value !== null &&
+    typeof value === 'object' &&
+    depth < 8 &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
   }
 }

@@ -1,17 +1,17 @@
-import { cpu } from '../../backend-cpu/src/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cpu } from '../../backend-cpu/src/index.js';
 import {
   type Backend,
-  StrideError,
   keep,
   matmul,
   memory,
   randn,
   registerBackend,
+  StrideError,
+  type Tensor,
   tensor,
   tidy,
   zeros,
-  type Tensor,
 } from '../src/index.js';
 import { useCpu } from './setup.js';
 
@@ -34,10 +34,12 @@ describe('memory', () => {
 
   it('tidy cleans up when the function throws', () => {
     const before = memory();
-    expect(() => tidy(() => {
-      zeros([3]).add(1);
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      tidy(() => {
+        zeros([3]).add(1);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(memory()).toEqual(before);
   });
 
@@ -54,14 +56,15 @@ describe('memory', () => {
     const w = keep(randn([8, 4], { seed: 3 }));
     w.requiresGrad = true;
     const x = keep(randn([16, 8], { seed: 4 }));
-    const step = () => tidy(() => {
-      const loss = matmul(x, w).relu().square().mean();
-      loss.backward();
-      w.assign(w.detach().sub((w.grad as Tensor).mul(0.01)));
-      w.grad?.dispose();
-      w.grad = null;
-      return loss.itemSync();
-    });
+    const step = () =>
+      tidy(() => {
+        const loss = matmul(x, w).relu().square().mean();
+        loss.backward();
+        w.assign(w.detach().sub((w.grad as Tensor).mul(0.01)));
+        w.grad?.dispose();
+        w.grad = null;
+        return loss.itemSync();
+      });
     step();
     const before = memory();
     let last = Number.POSITIVE_INFINITY;
@@ -147,7 +150,11 @@ describe('a small CNN built from core ops', () => {
     const step = (): number =>
       tidy(() => {
         const h = conv2d(x, w1, { bias: b1, padding: 1 });
-        const bn = batchNorm(h, runningMean, runningVar, { weight: gamma, bias: beta, training: true });
+        const bn = batchNorm(h, runningMean, runningVar, {
+          weight: gamma,
+          bias: beta,
+          training: true,
+        });
         runningMean.assign(bn.runningMean);
         runningVar.assign(bn.runningVar);
         const pooled = maxPool2d(relu(bn.output), { kernelSize: 2 });

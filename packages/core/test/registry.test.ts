@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../../backend-cpu/src/index.js';
-import { StrideError, getBackend, initBackend, registerBackend, setBackend, tensor } from '../src/index.js';
+import {
+  getBackend,
+  initBackend,
+  registerBackend,
+  StrideError,
+  setBackend,
+  tensor,
+} from '../src/index.js';
 import './setup.js';
 
 describe('backend registry', () => {
@@ -23,15 +30,22 @@ describe('backend registry', () => {
   });
 
   it('explains unknown and unready backends', async () => {
-    await expect(setBackend('tpu')).rejects.toThrow(/setBackend: no backend named 'tpu' is registered/);
+    await expect(setBackend('tpu')).rejects.toThrow(
+      /setBackend: no backend named 'tpu' is registered/,
+    );
     await expect(initBackend('broken-gpu')).rejects.toThrow('no adapter');
     expect(() => tensor([1], { device: 'broken-gpu' })).toThrow(StrideError);
-    expect(() => tensor([1], { device: 'broken-gpu' })).toThrow(/tensor: device 'broken-gpu' is not ready/);
+    expect(() => tensor([1], { device: 'broken-gpu' })).toThrow(
+      /tensor: device 'broken-gpu' is not ready/,
+    );
     expect(() => registerBackend({ name: 'auto', init: cpu })).toThrow(/'auto' is reserved/);
   });
 
   it('reports float64 as unsupported on a backend without it', async () => {
-    const f32only = Object.create(cpu(), { name: { value: 'f32' }, dtypes: { value: ['float32', 'int32', 'bool'] } });
+    const f32only = Object.create(cpu(), {
+      name: { value: 'f32' },
+      dtypes: { value: ['float32', 'int32', 'bool'] },
+    });
     registerBackend(f32only);
     expect(() => tensor([1.5], { dtype: 'float64', device: 'f32' })).toThrow(
       /tensor: the 'f32' backend does not support float64 \(it supports float32, int32, bool\)/,

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  StrideError,
   arange,
   eye,
   full,
@@ -10,6 +9,7 @@ import {
   rand,
   randint,
   randn,
+  StrideError,
   tensor,
   zeros,
 } from '../src/index.js';
@@ -19,10 +19,16 @@ beforeAll(useCpu);
 
 describe('creation', () => {
   it('infers shape and dtype from nested arrays like PyTorch', async () => {
-    const f = tensor([[1, 2.5], [3, 4]]);
+    const f = tensor([
+      [1, 2.5],
+      [3, 4],
+    ]);
     expect(f.shape).toEqual([2, 2]);
     expect(f.dtype).toBe('float32');
-    expect(await f.array()).toEqual([[1, 2.5], [3, 4]]);
+    expect(await f.array()).toEqual([
+      [1, 2.5],
+      [3, 4],
+    ]);
     expect(tensor([1, 2, 3]).dtype).toBe('int32');
     expect(tensor([true, false]).dtype).toBe('bool');
     expect(await tensor([true, false]).array()).toEqual([true, false]);
@@ -33,12 +39,17 @@ describe('creation', () => {
   it('takes typed arrays with a shape', () => {
     const t = tensor(new Float64Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] });
     expect(t.dtype).toBe('float64');
-    expect(t.arraySync()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.arraySync()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   it('rejects ragged arrays and bad shapes', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/tensor: values are ragged/);
-    expect(() => tensor(new Float32Array(5), { shape: [2, 3] })).toThrow(/shape \[2,3\] needs 6 values but 5/);
+    expect(() => tensor(new Float32Array(5), { shape: [2, 3] })).toThrow(
+      /shape \[2,3\] needs 6 values but 5/,
+    );
     expect(() => zeros([2, Number.NaN])).toThrow(StrideError);
     expect(() => zeros([2, -1])).toThrow(/zeros|full/);
     expect(() => full([2], 1, { dtype: 'float16' as never })).toThrow(/dtype must be one of/);
@@ -49,7 +60,10 @@ describe('creation', () => {
     expect(arange(1, 2, 0.25).arraySync()).toEqual([1, 1.25, 1.5, 1.75]);
     expect(arange(1, 2, 0.25).dtype).toBe('float32');
     expect(linspace(0, 1, 5).arraySync()).toEqual([0, 0.25, 0.5, 0.75, 1]);
-    expect(eye(2, 3).arraySync()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(2, 3).arraySync()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(ones([2], { dtype: 'int32' }).arraySync()).toEqual([1, 1]);
     expect(() => arange(0, 5, 0)).toThrow(/arange: step must be non-zero/);
   });
@@ -62,7 +76,9 @@ describe('creation', () => {
     expect(Array.from(a)).toEqual(Array.from(b));
     const c = rand([100]).dataSync();
     expect(Array.from(c)).not.toEqual(Array.from(a));
-    expect(Array.from(rand([3], { seed: 5 }).dataSync())).toEqual(Array.from(rand([3], { seed: 5 }).dataSync()));
+    expect(Array.from(rand([3], { seed: 5 }).dataSync())).toEqual(
+      Array.from(rand([3], { seed: 5 }).dataSync()),
+    );
   });
 
   it('has sensible random statistics', () => {
@@ -82,7 +98,12 @@ describe('creation', () => {
   });
 
   it('prints like PyTorch', () => {
-    expect(tensor([[1, 2.5], [3, 4]]).toString()).toBe('tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]])');
+    expect(
+      tensor([
+        [1, 2.5],
+        [3, 4],
+      ]).toString(),
+    ).toBe('tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]])');
     expect(tensor([1, 2, 3]).toString()).toBe('tensor([1, 2, 3])');
     expect(tensor([1.0, 2.0]).toString()).toBe('tensor([1, 2])');
     expect(tensor([true, false]).toString()).toBe('tensor([True, False], dtype=bool)');

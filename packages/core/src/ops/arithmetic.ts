@@ -1,5 +1,5 @@
-import type { BinaryOp, UnaryOp } from '../backend.js';
 import { withGrad } from '../autograd.js';
+import type { BinaryOp, UnaryOp } from '../backend.js';
 import { type DType, isFloat, promoteTypes } from '../dtype.js';
 import { fail } from '../errors.js';
 import { backendOf, describe, wrap } from '../kernel.js';
@@ -20,7 +20,8 @@ function scalarDtype(value: number | boolean, other: DType): DType {
 
 /** Lifts numbers to tensors on the other argument's backend; at least one must be a tensor. */
 export function lift(fn: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  const isScalar = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
+  const isScalar = (v: unknown): v is number | boolean =>
+    typeof v === 'number' || typeof v === 'boolean';
   if (a instanceof Tensor && b instanceof Tensor) return [a, b];
   if (a instanceof Tensor && isScalar(b)) {
     a._check(fn, 'input');
@@ -62,21 +63,34 @@ const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 const LOGICAL = new Set<BinaryOp>(['and', 'or', 'xor']);
 
 /** Runs a binary kernel with promotion and broadcasting; records no gradient. */
-export function binaryRaw(fn: string, op: BinaryOp, a: TensorLike, b: TensorLike): {
+export function binaryRaw(
+  fn: string,
+  op: BinaryOp,
+  a: TensorLike,
+  b: TensorLike,
+): {
   out: Tensor;
   x: Tensor;
   y: Tensor;
   release: () => void;
 } {
   const [la, lb] = lift(fn, a, b);
-  const backend = backendOf(fn, [['input', la], ['other', lb]]);
+  const backend = backendOf(fn, [
+    ['input', la],
+    ['other', lb],
+  ]);
   let dtype = LOGICAL.has(op) ? 'bool' : promoteTypes(la.dtype, lb.dtype);
   if (op === 'div' && !isFloat(dtype)) dtype = 'float32';
   const x = cast(la, dtype);
   const y = cast(lb, dtype);
   const outShape = broadcastShapes(fn, x.shape, y.shape);
   const outDtype = COMPARISONS.has(op) || LOGICAL.has(op) ? 'bool' : dtype;
-  const out = wrap(backend, backend.binary(op, x._kernel(), y._kernel(), outShape), outShape, outDtype);
+  const out = wrap(
+    backend,
+    backend.binary(op, x._kernel(), y._kernel(), outShape),
+    outShape,
+    outDtype,
+  );
   const release = () => {
     for (const t of new Set([la, lb, x, y])) if (t !== a && t !== b) t.dispose();
   };
@@ -85,8 +99,14 @@ export function binaryRaw(fn: string, op: BinaryOp, a: TensorLike, b: TensorLike
 
 type BinaryGrad = (dy: Tensor, x: Tensor, y: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
-function binary(fn: string, op: BinaryOp, a: TensorLike, b: TensorLike, gradFn?: BinaryGrad,
-  saveOut = false): Tensor {
+function binary(
+  fn: string,
+  op: BinaryOp,
+  a: TensorLike,
+  b: TensorLike,
+  gradFn?: BinaryGrad,
+  saveOut = false,
+): Tensor {
   const { out, x, y, release } = binaryRaw(fn, op, a, b);
   let result = out;
   if (gradFn) {
@@ -119,12 +139,19 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 }
 
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return binary('pow', 'pow', a, b, (dy, x, y, out) => {
-    const gx = mul(dy, mul(y, pow(x, sub(y, 1))));
-    // d/dy x^y = x^y log x; defined as 0 where x = 0 (PyTorch's convention).
-    const gy = mul(dy, where(eq(x, 0), 0, mul(out, log(x))));
-    return [gx, gy];
-  }, true);
+  return binary(
+    'pow',
+    'pow',
+    a,
+    b,
+    (dy, x, y, out) => {
+      const gx = mul(dy, mul(y, pow(x, sub(y, 1))));
+      // d/dy x^y = x^y log x; defined as 0 where x = 0 (PyTorch's convention).
+      const gy = mul(dy, where(eq(x, 0), 0, mul(out, log(x))));
+      return [gx, gy];
+    },
+    true,
+  );
 }
 
 /** Floored remainder with the sign of the divisor, like `torch.remainder`. */
@@ -153,17 +180,24 @@ export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', 'lt', a
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', 'le', a, b);
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', 'gt', a, b);
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', 'ge', a, b);
-export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', 'and', a, b);
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor =>
+  binary('logicalAnd', 'and', a, b);
 export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', 'or', a, b);
-export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binary('logicalXor', 'xor', a, b);
+export const logicalXor = (a: TensorLike, b: TensorLike): Tensor =>
+  binary('logicalXor', 'xor', a, b);
 
 /** Element-wise `cond ? a : b` with broadcasting; gradients flow to `a` and `b`. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const fn = 'where';
   backendOf(fn, [['condition', cond]]);
   if (cond.dtype !== 'bool') fail(fn, `condition must be a bool tensor, got ${cond.dtype}`);
-  const [la, lb] = typeof a === 'number' && typeof b === 'number' ? liftPair(cond, a, b) : lift(fn, a, b);
-  const backend = backendOf(fn, [['condition', cond], ['input', la], ['other', lb]]);
+  const [la, lb] =
+    typeof a === 'number' && typeof b === 'number' ? liftPair(cond, a, b) : lift(fn, a, b);
+  const backend = backendOf(fn, [
+    ['condition', cond],
+    ['input', la],
+    ['other', lb],
+  ]);
   const dtype = promoteTypes(la.dtype, lb.dtype);
   const x = cast(la, dtype);
   const y = cast(lb, dtype);
@@ -186,16 +220,34 @@ function liftPair(cond: Tensor, a: number, b: number): [Tensor, Tensor] {
 }
 
 const FLOAT_ONLY = new Set<UnaryOp>([
-  'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'sin', 'cos', 'tan', 'tanh',
-  'sigmoid', 'erf',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'sin',
+  'cos',
+  'tan',
+  'tanh',
+  'sigmoid',
+  'erf',
 ]);
 
 type UnaryGrad = (dy: Tensor, x: Tensor, y: Tensor) => Tensor;
 
 /** Runs a unary kernel (promoting integers to float32 where the op needs floats). */
-export function unary(fn: string, op: UnaryOp, input: Tensor, gradFn?: UnaryGrad, saveOut = false): Tensor {
+export function unary(
+  fn: string,
+  op: UnaryOp,
+  input: Tensor,
+  gradFn?: UnaryGrad,
+  saveOut = false,
+): Tensor {
   const backend = backendOf(fn, [['input', input]]);
-  if (op === 'not' && input.dtype !== 'bool') fail(fn, `input must be a bool tensor, got ${input.dtype}`);
+  if (op === 'not' && input.dtype !== 'bool')
+    fail(fn, `input must be a bool tensor, got ${input.dtype}`);
   if (op === 'isnan' && !isFloat(input.dtype)) {
     return wrap(backend, backend.fill(input.size, 'bool', 0), input.shape, 'bool');
   }
@@ -206,7 +258,9 @@ export function unary(fn: string, op: UnaryOp, input: Tensor, gradFn?: UnaryGrad
   }
   const out = wrap(backend, backend.unary(op, x._kernel()), x.shape, outDtype);
   const result = gradFn
-    ? withGrad(fn, out, [x], saveOut ? [x, out] : [x], (dy, [sx, so]) => [gradFn(dy, sx as Tensor, so as Tensor)])
+    ? withGrad(fn, out, [x], saveOut ? [x, out] : [x], (dy, [sx, so]) => [
+        gradFn(dy, sx as Tensor, so as Tensor),
+      ])
     : out;
   if (x !== input) x.dispose();
   return result;
@@ -217,13 +271,16 @@ const zeroGrad: UnaryGrad = (dy) => mul(dy, 0);
 export const neg = (x: Tensor): Tensor => unary('neg', 'neg', x, (dy) => neg(dy));
 export const abs = (x: Tensor): Tensor => unary('abs', 'abs', x, (dy, sx) => mul(dy, sign(sx)));
 export const sign = (x: Tensor): Tensor => unary('sign', 'sign', x, zeroGrad);
-export const square = (x: Tensor): Tensor => unary('square', 'square', x, (dy, sx) => mul(dy, mul(sx, 2)));
+export const square = (x: Tensor): Tensor =>
+  unary('square', 'square', x, (dy, sx) => mul(dy, mul(sx, 2)));
 export const exp = (x: Tensor): Tensor => unary('exp', 'exp', x, (dy, _x, y) => mul(dy, y), true);
 export const log = (x: Tensor): Tensor => unary('log', 'log', x, (dy, sx) => div(dy, sx));
-export const log1p = (x: Tensor): Tensor => unary('log1p', 'log1p', x, (dy, sx) => div(dy, add(sx, 1)));
+export const log1p = (x: Tensor): Tensor =>
+  unary('log1p', 'log1p', x, (dy, sx) => div(dy, add(sx, 1)));
 export const expm1 = (x: Tensor): Tensor =>
   unary('expm1', 'expm1', x, (dy, _x, y) => mul(dy, add(y, 1)), true);
-export const sqrt = (x: Tensor): Tensor => unary('sqrt', 'sqrt', x, (dy, _x, y) => div(mul(dy, 0.5), y), true);
+export const sqrt = (x: Tensor): Tensor =>
+  unary('sqrt', 'sqrt', x, (dy, _x, y) => div(mul(dy, 0.5), y), true);
 export const rsqrt = (x: Tensor): Tensor =>
   unary('rsqrt', 'rsqrt', x, (dy, _x, y) => mul(dy, mul(pow(y, 3), -0.5)), true);
 export const reciprocal = (x: Tensor): Tensor =>

@@ -1,5 +1,5 @@
 import type { Backend, Shape } from '../backend.js';
-import { type DType, DTYPES, type TypedArray, TYPED_ARRAY, isFloat } from '../dtype.js';
+import { DTYPES, type DType, isFloat, TYPED_ARRAY, type TypedArray } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { checkDtypeSupported, wrap } from '../kernel.js';
 import { backendByName, getBackend } from '../registry.js';
@@ -68,7 +68,10 @@ export function tensor(
     const typed = values as TypedArray;
     const shape = options.shape ? checkShape(fn, 'shape', options.shape) : [typed.length];
     if (sizeOf(shape) !== typed.length) {
-      fail(fn, `shape ${fmtShape(shape)} needs ${sizeOf(shape)} values but ${typed.length} were given`);
+      fail(
+        fn,
+        `shape ${fmtShape(shape)} needs ${sizeOf(shape)} values but ${typed.length} were given`,
+      );
     }
     const dtype = options.dtype ?? dtypeOfTyped(typed);
     const data = new TYPED_ARRAY[dtype](typed.length);
@@ -89,19 +92,33 @@ export function tensor(
         flat.push(v);
         return;
       }
-      if (typeof v !== 'number') fail(fn, `expected a number at ${path || 'the top'}, got ${typeof v}`);
+      if (typeof v !== 'number')
+        fail(fn, `expected a number at ${path || 'the top'}, got ${typeof v}`);
       if (kind !== 'float') kind = Number.isInteger(v) ? 'int' : 'float';
       flat.push(v);
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[dim]) {
-      fail(fn, `values are ragged: ${path || 'the top'} should be a list of length ${shape[dim]} (shape ${fmtShape(shape)})`);
+      fail(
+        fn,
+        `values are ragged: ${path || 'the top'} should be a list of length ${shape[dim]} (shape ${fmtShape(shape)})`,
+      );
     }
-    v.forEach((x, i) => walk(x, dim + 1, `${path}[${i}]`));
+    v.forEach((x, i) => {
+      walk(x, dim + 1, `${path}[${i}]`);
+    });
   };
   walk(values, 0, '');
   if (options.shape) fail(fn, 'shape is only used with a flat typed array');
-  const dtype = options.dtype ?? (flat.length === 0 ? 'float32' : kind === 'bool' ? 'bool' : kind === 'int' ? 'int32' : 'float32');
+  const dtype =
+    options.dtype ??
+    (flat.length === 0
+      ? 'float32'
+      : kind === 'bool'
+        ? 'bool'
+        : kind === 'int'
+          ? 'int32'
+          : 'float32');
   const data = new TYPED_ARRAY[dtype](flat.length);
   for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
   return fromValues(fn, data, shape, dtype, options);
@@ -113,7 +130,11 @@ export function scalarOn(backend: Backend, value: number, dtype: DType): Tensor 
 }
 
 /** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number | boolean, options: CreateOptions = {}): Tensor {
+export function full(
+  shape: readonly number[],
+  value: number | boolean,
+  options: CreateOptions = {},
+): Tensor {
   return fullNamed('full', shape, value, options);
 }
 
@@ -124,12 +145,21 @@ function fullNamed(
   options: CreateOptions,
 ): Tensor {
   const s = checkShape(fn, 'shape', shape);
-  if (typeof value !== 'number' && typeof value !== 'boolean') fail(fn, `value must be a number, got ${typeof value}`);
-  const dtype = options.dtype !== undefined ? checkDtype(fn, options.dtype)
-    : typeof value === 'boolean' ? 'bool' : 'float32';
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    fail(fn, `value must be a number, got ${typeof value}`);
+  const dtype =
+    options.dtype !== undefined
+      ? checkDtype(fn, options.dtype)
+      : typeof value === 'boolean'
+        ? 'bool'
+        : 'float32';
   const backend = resolveDevice(fn, options.device);
   checkDtypeSupported(fn, backend, dtype);
-  return finish(fn, wrap(backend, backend.fill(sizeOf(s), dtype, Number(value)), s, dtype), options);
+  return finish(
+    fn,
+    wrap(backend, backend.fill(sizeOf(s), dtype, Number(value)), s, dtype),
+    options,
+  );
 }
 
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
@@ -166,11 +196,17 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
     hi = start;
     lo = 0;
   }
-  for (const [name, v] of [['start', lo], ['end', hi], ['step', step]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(fn, `${name} must be a finite number, got ${String(v)}`);
+  for (const [name, v] of [
+    ['start', lo],
+    ['end', hi],
+    ['step', step],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      fail(fn, `${name} must be a finite number, got ${String(v)}`);
   }
   if (step === 0) fail(fn, 'step must be non-zero');
-  if ((hi - lo) / step < 0) fail(fn, `upper bound and step are inconsistent (start ${lo}, end ${hi}, step ${step})`);
+  if ((hi - lo) / step < 0)
+    fail(fn, `upper bound and step are inconsistent (start ${lo}, end ${hi}, step ${step})`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   checkSize(fn, n, `the range from ${lo} to ${hi} in steps of ${step}`);
   const dtype = options.dtype ?? ([lo, hi, step].every(Number.isInteger) ? 'int32' : 'float32');
@@ -180,16 +216,23 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 }
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
-export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  options: CreateOptions = {},
+): Tensor {
   const fn = 'linspace';
-  if (!Number.isInteger(steps) || steps < 0) fail(fn, `steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    fail(fn, `steps must be a non-negative integer, got ${steps}`);
   checkSize(fn, steps, 'linspace');
   const dtype = options.dtype ?? 'float32';
   const data = new TYPED_ARRAY[dtype](steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Symmetric fill, as PyTorch does, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half ? start + i * delta : end - (steps - 1 - i) * delta;
+  for (let i = 0; i < steps; i++)
+    data[i] = i < half ? start + i * delta : end - (steps - 1 - i) * delta;
   return fromValues(fn, data, [steps], dtype, options);
 }
 

@@ -11,14 +11,23 @@ import { unsqueeze } from './layout.js';
  * Checks integer indices against [0, bound) where the backend can read synchronously; other
  * backends (GPUs) would stall a pipeline to check, so there the kernels clamp instead.
  */
-export function checkIndexRange(fn: string, arg: string, index: Tensor, bound: number, extra = ''): void {
+export function checkIndexRange(
+  fn: string,
+  arg: string,
+  index: Tensor,
+  bound: number,
+  extra = '',
+): void {
   const { backend } = index;
   if (!backend.readSync || index.size === 0) return;
   const values = backend.readSync(index._ref.storage, index.dtype, index.size);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (v < 0 || v >= bound) {
-      fail(fn, `${arg} holds ${v}, out of range for size ${bound}${extra} (${arg} ${fmtShape(index.shape)})`);
+      fail(
+        fn,
+        `${arg} holds ${v}, out of range for size ${bound}${extra} (${arg} ${fmtShape(index.shape)})`,
+      );
     }
   }
 }
@@ -26,7 +35,10 @@ export function checkIndexRange(fn: string, arg: string, index: Tensor, bound: n
 /** `torch.gather`: picks values of `x` along `dim` at the positions in `index` (int32). */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const fn = 'gather';
-  const backend = backendOf(fn, [['input', x], ['index', index]]);
+  const backend = backendOf(fn, [
+    ['input', x],
+    ['index', index],
+  ]);
   if (index.dtype !== 'int32') fail(fn, `index must be an int32 tensor, got ${index.dtype}`);
   const axis = normalizeAxis(fn, dim, x.rank);
   if (index.rank !== x.rank) {
@@ -34,11 +46,19 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   }
   for (let d = 0; d < x.rank; d++) {
     if (d !== axis && (index.shape[d] as number) > (x.shape[d] as number)) {
-      fail(fn, `index ${fmtShape(index.shape)} is larger than input ${fmtShape(x.shape)} at dim ${d}`);
+      fail(
+        fn,
+        `index ${fmtShape(index.shape)} is larger than input ${fmtShape(x.shape)} at dim ${d}`,
+      );
     }
   }
   checkIndexRange(fn, 'index', index, x.shape[axis] as number, ` of dim ${axis}`);
-  const out = wrap(backend, backend.gather(x._kernel(), axis, index._kernel()), index.shape, x.dtype);
+  const out = wrap(
+    backend,
+    backend.gather(x._kernel(), axis, index._kernel()),
+    index.shape,
+    x.dtype,
+  );
   const xShape = x.shape;
   return withGrad(fn, out, [x], [index], (dy, [idx]) => {
     const base = zeros(xShape, { dtype: dy.dtype, device: dy.device });
@@ -49,15 +69,31 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /** `torch.scatter_add`: adds `src` into a copy of `x` at `index` along `dim`. */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   const fn = 'scatterAdd';
-  const backend = backendOf(fn, [['input', x], ['index', index], ['src', src]]);
+  const backend = backendOf(fn, [
+    ['input', x],
+    ['index', index],
+    ['src', src],
+  ]);
   if (index.dtype !== 'int32') fail(fn, `index must be an int32 tensor, got ${index.dtype}`);
   if (src.dtype !== x.dtype) fail(fn, `src is ${src.dtype} but input is ${x.dtype}`);
   const axis = normalizeAxis(fn, dim, x.rank);
-  if (index.rank !== x.rank || src.rank !== x.rank || index.shape.some((d, i) => d !== src.shape[i])) {
-    fail(fn, `index ${fmtShape(index.shape)} and src ${fmtShape(src.shape)} must match each other and the rank of input ${fmtShape(x.shape)}`);
+  if (
+    index.rank !== x.rank ||
+    src.rank !== x.rank ||
+    index.shape.some((d, i) => d !== src.shape[i])
+  ) {
+    fail(
+      fn,
+      `index ${fmtShape(index.shape)} and src ${fmtShape(src.shape)} must match each other and the rank of input ${fmtShape(x.shape)}`,
+    );
   }
   checkIndexRange(fn, 'index', index, x.shape[axis] as number, ` of dim ${axis}`);
-  const out = wrap(backend, backend.scatterAdd(x._kernel(), axis, index._kernel(), src._kernel()), x.shape, x.dtype);
+  const out = wrap(
+    backend,
+    backend.scatterAdd(x._kernel(), axis, index._kernel(), src._kernel()),
+    x.shape,
+    x.dtype,
+  );
   return withGrad(fn, out, [x, src], [index], (dy, [idx]) => [dy, gather(dy, axis, idx as Tensor)]);
 }
 

@@ -1,11 +1,18 @@
 import { withGrad } from '../autograd.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf, wrap } from '../kernel.js';
-import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, sizeOf, stridesOf } from '../shape.js';
+import {
+  broadcastShapes,
+  normalizeAxes,
+  normalizeAxis,
+  shapesEqual,
+  sizeOf,
+  stridesOf,
+} from '../shape.js';
 import { shareStorage, type Tensor } from '../tensor.js';
+import { tidy } from '../tidy.js';
 import { unbroadcast } from './arithmetic.js';
 import { full, zeros } from './creation.js';
-import { tidy } from '../tidy.js';
 
 /** Same numbers, new shape (one dimension may be -1). Shares storage; no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -21,12 +28,18 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const out = shape.map((d) => {
     if (d !== -1) return d;
     if (known === 0 || x.size % known !== 0) {
-      fail(fn, `shape ${fmtShape(shape)} is invalid for input ${fmtShape(x.shape)} of size ${x.size}`);
+      fail(
+        fn,
+        `shape ${fmtShape(shape)} is invalid for input ${fmtShape(x.shape)} of size ${x.size}`,
+      );
     }
     return x.size / known;
   });
   if (sizeOf(out) !== x.size) {
-    fail(fn, `shape ${fmtShape(shape)} is invalid for input ${fmtShape(x.shape)} of size ${x.size}`);
+    fail(
+      fn,
+      `shape ${fmtShape(shape)} is invalid for input ${fmtShape(x.shape)} of size ${x.size}`,
+    );
   }
   const from = x.shape;
   return withGrad(fn, shareStorage(x, out), [x], [], (dy) => [reshape(dy, from)]);
@@ -39,7 +52,8 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.rank === 0) return reshape(x, [1]);
   const s = normalizeAxis(fn, startDim, x.rank, 'startDim');
   const e = normalizeAxis(fn, endDim, x.rank, 'endDim');
-  if (s > e) fail(fn, `startDim ${startDim} comes after endDim ${endDim} for shape ${fmtShape(x.shape)}`);
+  if (s > e)
+    fail(fn, `startDim ${startDim} comes after endDim ${endDim} for shape ${fmtShape(x.shape)}`);
   const merged = x.shape.slice(s, e + 1).reduce((n, d) => n * d, 1);
   return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
 }
@@ -49,7 +63,10 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const fn = 'squeeze';
   backendOf(fn, [['input', x]]);
   const axes = dim === undefined ? x.shape.map((_, i) => i) : normalizeAxes(fn, dim, x.rank);
-  return reshape(x, x.shape.filter((d, i) => !(d === 1 && axes.includes(i))));
+  return reshape(
+    x,
+    x.shape.filter((d, i) => !(d === 1 && axes.includes(i))),
+  );
 }
 
 /** Inserts a size-1 dim at `dim` (in the range [-rank-1, rank]). */
@@ -70,15 +87,30 @@ function stridedCopy(
   adjoint: (dy: Tensor) => Tensor,
 ): Tensor {
   const backend = x.backend;
-  const out = wrap(backend, backend.strided(x._kernel(), outShape, strides, offset), outShape, x.dtype);
+  const out = wrap(
+    backend,
+    backend.strided(x._kernel(), outShape, strides, offset),
+    outShape,
+    x.dtype,
+  );
   return withGrad(fn, out, [x], [], (dy) => [adjoint(dy)]);
 }
 
 /** Writes `src` into a zero tensor of `shape` at a strided view: the adjoint of a slice. */
-function scatterView(src: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+function scatterView(
+  src: Tensor,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Tensor {
   const base = zeros(shape, { dtype: src.dtype, device: src.device });
   const backend = src.backend;
-  const out = wrap(backend, backend.stridedWrite(base._kernel(), src._kernel(), strides, offset), shape, src.dtype);
+  const out = wrap(
+    backend,
+    backend.stridedWrite(base._kernel(), src._kernel(), strides, offset),
+    shape,
+    src.dtype,
+  );
   base.dispose();
   return out;
 }
@@ -95,7 +127,14 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const inStrides = stridesOf(x.shape);
   const outShape = perm.map((p) => x.shape[p] as number);
   const inverse = perm.map((_, i) => perm.indexOf(i));
-  return stridedCopy(fn, x, outShape, perm.map((p) => inStrides[p] as number), 0, (dy) => permute(dy, inverse));
+  return stridedCopy(
+    fn,
+    x,
+    outShape,
+    perm.map((p) => inStrides[p] as number),
+    0,
+    (dy) => permute(dy, inverse),
+  );
 }
 
 /** Swaps two dims. */
@@ -119,10 +158,13 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (lead < 0) fail(fn, `cannot expand ${fmtShape(x.shape)} to fewer dims ${fmtShape(shape)}`);
   const target = shape.map((d, i) => (d === -1 && i >= lead ? (x.shape[i - lead] as number) : d));
   const out = broadcastShapes(fn, x.shape, target);
-  if (!shapesEqual(out, target)) fail(fn, `cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+  if (!shapesEqual(out, target))
+    fail(fn, `cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   if (shapesEqual(x.shape, target)) return reshape(x, target);
   const inStrides = stridesOf(x.shape);
-  const strides = target.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : (inStrides[i - lead] as number)));
+  const strides = target.map((_, i) =>
+    i < lead || x.shape[i - lead] === 1 ? 0 : (inStrides[i - lead] as number),
+  );
   const from = x.shape;
   return stridedCopy(fn, x, target, strides, 0, (dy) => unbroadcast(dy, from));
 }
@@ -137,7 +179,8 @@ export type IndexSpec = number | null | { start?: number; end?: number; step?: n
 export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const fn = 'index';
   backendOf(fn, [['input', x]]);
-  if (specs.length > x.rank) fail(fn, `too many indices (${specs.length}) for a tensor of rank ${x.rank}`);
+  if (specs.length > x.rank)
+    fail(fn, `too many indices (${specs.length}) for a tensor of rank ${x.rank}`);
   const inStrides = stridesOf(x.shape);
   const outShape: number[] = [];
   const strides: number[] = [];
@@ -147,13 +190,17 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
     const stride = inStrides[d] as number;
     if (typeof spec === 'number') {
       if (!Number.isInteger(spec) || spec < -size || spec >= size) {
-        fail(fn, `index ${spec} is out of range for dim ${d} of size ${size} (shape ${fmtShape(x.shape)})`);
+        fail(
+          fn,
+          `index ${spec} is out of range for dim ${d} of size ${size} (shape ${fmtShape(x.shape)})`,
+        );
       }
       offset += (spec < 0 ? spec + size : spec) * stride;
       return;
     }
     const step = spec?.step ?? 1;
-    if (!Number.isInteger(step) || step <= 0) fail(fn, `step must be a positive integer, got ${step} for dim ${d}`);
+    if (!Number.isInteger(step) || step <= 0)
+      fail(fn, `step must be a positive integer, got ${step} for dim ${d}`);
     const clampIndex = (v: number | undefined, dflt: number): number => {
       if (v === undefined) return dflt;
       if (!Number.isInteger(v)) fail(fn, `slice bounds must be integers, got ${v} for dim ${d}`);
@@ -168,7 +215,9 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
     offset += n > 0 ? start * stride : 0;
   });
   const from = x.shape;
-  return stridedCopy(fn, x, outShape, strides, offset, (dy) => scatterView(dy, from, strides, offset));
+  return stridedCopy(fn, x, outShape, strides, offset, (dy) =>
+    scatterView(dy, from, strides, offset),
+  );
 }
 
 /** `x[..., start:end:step, ...]` along one dim. */
@@ -200,20 +249,36 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
 /** Joins tensors along an existing dim. */
 export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const fn = 'concat';
-  if (!Array.isArray(tensors) || tensors.length === 0) fail(fn, 'expected a non-empty array of tensors');
-  const backend = backendOf(fn, tensors.map((t, i) => [`tensors[${i}]`, t] as const));
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    fail(fn, 'expected a non-empty array of tensors');
+  const backend = backendOf(
+    fn,
+    tensors.map((t, i) => [`tensors[${i}]`, t] as const),
+  );
   const first = tensors[0] as Tensor;
   const axis = normalizeAxis(fn, dim, first.rank);
   for (const [i, t] of tensors.entries() as IterableIterator<[number, Tensor]>) {
-    if (t.dtype !== first.dtype) fail(fn, `tensors[${i}] is ${t.dtype} but tensors[0] is ${first.dtype}`);
+    if (t.dtype !== first.dtype)
+      fail(fn, `tensors[${i}] is ${t.dtype} but tensors[0] is ${first.dtype}`);
     if (t.rank !== first.rank || t.shape.some((d, k) => k !== axis && d !== first.shape[k])) {
-      fail(fn, `tensors[${i}] ${fmtShape(t.shape)} does not match tensors[0] ${fmtShape(first.shape)} outside dim ${axis}`);
+      fail(
+        fn,
+        `tensors[${i}] ${fmtShape(t.shape)} does not match tensors[0] ${fmtShape(first.shape)} outside dim ${axis}`,
+      );
     }
   }
   const sizes = tensors.map((t) => t.shape[axis] as number);
   const outShape = [...first.shape];
   outShape[axis] = sizes.reduce((a, b) => a + b, 0);
-  const out = wrap(backend, backend.concat(tensors.map((t) => t._kernel()), axis), outShape, first.dtype);
+  const out = wrap(
+    backend,
+    backend.concat(
+      tensors.map((t) => t._kernel()),
+      axis,
+    ),
+    outShape,
+    first.dtype,
+  );
   return withGrad(fn, out, tensors, [], (dy) => {
     let start = 0;
     return sizes.map((n) => {
@@ -227,12 +292,19 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
 /** Joins same-shape tensors along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const fn = 'stack';
-  if (!Array.isArray(tensors) || tensors.length === 0) fail(fn, 'expected a non-empty array of tensors');
-  backendOf(fn, tensors.map((t, i) => [`tensors[${i}]`, t] as const));
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    fail(fn, 'expected a non-empty array of tensors');
+  backendOf(
+    fn,
+    tensors.map((t, i) => [`tensors[${i}]`, t] as const),
+  );
   const first = tensors[0] as Tensor;
   for (const [i, t] of tensors.entries()) {
     if (!shapesEqual(t.shape, first.shape)) {
-      fail(fn, `tensors[${i}] ${fmtShape(t.shape)} differs from tensors[0] ${fmtShape(first.shape)}`);
+      fail(
+        fn,
+        `tensors[${i}] ${fmtShape(t.shape)} differs from tensors[0] ${fmtShape(first.shape)}`,
+      );
     }
   }
   const axis = normalizeAxis(fn, dim, first.rank + 1);
@@ -250,13 +322,17 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
   const n = x.shape[axis] as number;
   let sizes: number[];
   if (typeof size === 'number') {
-    if (!Number.isInteger(size) || size <= 0) fail(fn, `size must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size <= 0)
+      fail(fn, `size must be a positive integer, got ${size}`);
     sizes = [];
     for (let s = 0; s < n; s += size) sizes.push(Math.min(size, n - s));
   } else {
     sizes = [...size];
     if (sizes.reduce((a, b) => a + b, 0) !== n) {
-      fail(fn, `sizes [${sizes.join(',')}] do not add up to ${n}, the size of dim ${axis} of ${fmtShape(x.shape)}`);
+      fail(
+        fn,
+        `sizes [${sizes.join(',')}] do not add up to ${n}, the size of dim ${axis} of ${fmtShape(x.shape)}`,
+      );
     }
   }
   let start = 0;
@@ -270,7 +346,8 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
 /** Splits into `chunks` nearly equal pieces along `dim`, like `torch.chunk`. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   backendOf('chunk', [['input', x]]);
-  if (!Number.isInteger(chunks) || chunks <= 0) fail('chunk', `chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    fail('chunk', `chunks must be a positive integer, got ${chunks}`);
   const axis = normalizeAxis('chunk', dim, x.rank);
   return split(x, Math.max(1, Math.ceil((x.shape[axis] as number) / chunks)), axis);
 }
@@ -281,16 +358,27 @@ export type PadMode = 'constant' | 'reflect' | 'replicate';
  * Pads like `torch.nn.functional.pad`: `pad` lists (before, after) pairs starting from the LAST
  * dim. `reflect` mirrors without repeating the edge; `replicate` repeats the edge.
  */
-export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
+export function pad(
+  x: Tensor,
+  padding: readonly number[],
+  mode: PadMode = 'constant',
+  value = 0,
+): Tensor {
   const fn = 'pad';
   backendOf(fn, [['input', x]]);
   if (!Array.isArray(padding) || padding.length % 2 !== 0 || padding.length / 2 > x.rank) {
-    fail(fn, `pad must hold (before, after) pairs for at most ${x.rank} dims, got [${String(padding)}]`);
+    fail(
+      fn,
+      `pad must hold (before, after) pairs for at most ${x.rank} dims, got [${String(padding)}]`,
+    );
   }
   for (const p of padding) {
     if (!Number.isInteger(p)) fail(fn, `pad sizes must be integers, got [${padding.join(',')}]`);
     if (p < 0 && mode !== 'constant') {
-      fail(fn, `negative pad sizes (cropping) need mode 'constant', got [${padding.join(',')}] with '${mode}'`);
+      fail(
+        fn,
+        `negative pad sizes (cropping) need mode 'constant', got [${padding.join(',')}] with '${mode}'`,
+      );
     }
   }
   if (!['constant', 'reflect', 'replicate'].includes(mode)) {
@@ -303,35 +391,55 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'cons
     after[x.rank - 1 - i] = padding[2 * i + 1] as number;
   }
   if (mode === 'constant') {
-    if (before.every((p) => p >= 0) && after.every((p) => p >= 0)) return padConstant(x, before, after, value);
+    if (before.every((p) => p >= 0) && after.every((p) => p >= 0))
+      return padConstant(x, before, after, value);
     // Negative pads crop, as in PyTorch: slice first, then pad what remains positive.
     const specs = x.shape.map((size, d) => {
       const start = Math.max(0, -(before[d] as number));
       const end = size - Math.max(0, -(after[d] as number));
-      if (end < start) fail(fn, `pad [${padding.join(',')}] crops more than dim ${d} of size ${size} holds`);
+      if (end < start)
+        fail(fn, `pad [${padding.join(',')}] crops more than dim ${d} of size ${size} holds`);
       return { start, end };
     });
-    return tidy(() => padConstant(index(x, ...specs), before.map((p) => Math.max(p, 0)), after.map((p) => Math.max(p, 0)), value));
+    return tidy(() =>
+      padConstant(
+        index(x, ...specs),
+        before.map((p) => Math.max(p, 0)),
+        after.map((p) => Math.max(p, 0)),
+        value,
+      ),
+    );
   }
   // Built from slices, flips and concat, so its gradient comes from theirs.
   return tidy(() => {
-  let out = x;
-  for (let d = 0; d < x.rank; d++) {
-    const b = before[d] as number;
-    const a = after[d] as number;
-    if (b === 0 && a === 0) continue;
-    const size = out.shape[d] as number;
-    if (mode === 'reflect' && (b >= size || a >= size)) {
-      fail(fn, `reflect padding (${b}, ${a}) must be smaller than dim ${d} of size ${size} (input ${fmtShape(x.shape)})`);
+    let out = x;
+    for (let d = 0; d < x.rank; d++) {
+      const b = before[d] as number;
+      const a = after[d] as number;
+      if (b === 0 && a === 0) continue;
+      const size = out.shape[d] as number;
+      if (mode === 'reflect' && (b >= size || a >= size)) {
+        fail(
+          fn,
+          `reflect padding (${b}, ${a}) must be smaller than dim ${d} of size ${size} (input ${fmtShape(x.shape)})`,
+        );
+      }
+      if (size === 0) fail(fn, `cannot ${mode}-pad the empty dim ${d} of ${fmtShape(x.shape)}`);
+      const parts: Tensor[] = [];
+      if (b > 0)
+        parts.push(
+          mode === 'reflect' ? flip(slice(out, d, 1, b + 1), d) : repeatEdge(out, d, 0, b),
+        );
+      parts.push(out);
+      if (a > 0)
+        parts.push(
+          mode === 'reflect'
+            ? flip(slice(out, d, size - a - 1, size - 1), d)
+            : repeatEdge(out, d, size - 1, a),
+        );
+      out = concat(parts, d);
     }
-    if (size === 0) fail(fn, `cannot ${mode}-pad the empty dim ${d} of ${fmtShape(x.shape)}`);
-    const parts: Tensor[] = [];
-    if (b > 0) parts.push(mode === 'reflect' ? flip(slice(out, d, 1, b + 1), d) : repeatEdge(out, d, 0, b));
-    parts.push(out);
-    if (a > 0) parts.push(mode === 'reflect' ? flip(slice(out, d, size - a - 1, size - 1), d) : repeatEdge(out, d, size - 1, a));
-    out = concat(parts, d);
-  }
-  return out === x ? reshape(x, x.shape) : out;
+    return out === x ? reshape(x, x.shape) : out;
   });
 }
 
@@ -342,16 +450,31 @@ function repeatEdge(x: Tensor, dim: number, at: number, times: number): Tensor {
   return expand(edge, shape);
 }
 
-function padConstant(x: Tensor, before: readonly number[], after: readonly number[], value: number): Tensor {
+function padConstant(
+  x: Tensor,
+  before: readonly number[],
+  after: readonly number[],
+  value: number,
+): Tensor {
   const outShape = x.shape.map((d, i) => d + (before[i] as number) + (after[i] as number));
   const outStrides = stridesOf(outShape);
   const offset = before.reduce((o, b, i) => o + b * (outStrides[i] as number), 0);
   const base = full(outShape, value, { dtype: x.dtype, device: x.device });
   const backend = x.backend;
-  const out = wrap(backend, backend.stridedWrite(base._kernel(), x._kernel(), outStrides, offset), outShape, x.dtype);
+  const out = wrap(
+    backend,
+    backend.stridedWrite(base._kernel(), x._kernel(), outStrides, offset),
+    outShape,
+    x.dtype,
+  );
   base.dispose();
   const inShape = x.shape;
   return withGrad('pad', out, [x], [], (dy) => [
-    wrap(dy.backend, dy.backend.strided(dy._kernel(), inShape, outStrides, offset), inShape, dy.dtype),
+    wrap(
+      dy.backend,
+      dy.backend.strided(dy._kernel(), inShape, outStrides, offset),
+      inShape,
+      dy.dtype,
+    ),
   ]);
 }

@@ -15,15 +15,22 @@ import { sum } from './reduce.js';
  */
 export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
   const fn = 'bmm';
-  const backend = backendOf(fn, [['input', a], ['mat2', b]]);
-  if (a.rank !== 3 || b.rank !== 3) fail(fn, `expected 3-d tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  const backend = backendOf(fn, [
+    ['input', a],
+    ['mat2', b],
+  ]);
+  if (a.rank !== 3 || b.rank !== 3)
+    fail(fn, `expected 3-d tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   if (a.dtype !== b.dtype || a.dtype === 'bool') {
     fail(fn, `expected two float or int32 tensors of one dtype, got ${a.dtype} and ${b.dtype}`);
   }
   const [ba, m, ka] = transposeA ? [a.shape[0], a.shape[2], a.shape[1]] : a.shape;
   const [bb, kb, n] = transposeB ? [b.shape[0], b.shape[2], b.shape[1]] : b.shape;
   if (ka !== kb) {
-    fail(fn, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${ka} != ${kb})`);
+    fail(
+      fn,
+      `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${ka} != ${kb})`,
+    );
   }
   if (ba !== bb && ba !== 1 && bb !== 1) {
     fail(fn, `batch sizes ${ba} and ${bb} differ (${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
@@ -31,7 +38,12 @@ export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false
   // Not Math.max: a batch of 0 against a broadcast batch of 1 is empty.
   const batch = ba === 1 ? (bb as number) : (ba as number);
   const outShape = [batch, m as number, n as number];
-  const out = wrap(backend, backend.matmul(a._kernel(), b._kernel(), transposeA, transposeB), outShape, a.dtype);
+  const out = wrap(
+    backend,
+    backend.matmul(a._kernel(), b._kernel(), transposeA, transposeB),
+    outShape,
+    a.dtype,
+  );
   return withGrad(fn, out, [a, b], [a, b], (dy, [sa, sb]) => {
     const x = sa as Tensor;
     const y = sb as Tensor;
@@ -46,11 +58,18 @@ export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false
 /** Matrix product with NumPy/PyTorch semantics: 1-d operands, batching and broadcast batch dims. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const fn = 'matmul';
-  backendOf(fn, [['input', a], ['other', b]]);
+  backendOf(fn, [
+    ['input', a],
+    ['other', b],
+  ]);
   if (a.rank === 0 || b.rank === 0) {
-    fail(fn, `both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    fail(
+      fn,
+      `both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
   }
-  if (a.dtype === 'bool' || b.dtype === 'bool') fail(fn, 'bool tensors cannot be multiplied; cast them first');
+  if (a.dtype === 'bool' || b.dtype === 'bool')
+    fail(fn, 'bool tensors cannot be multiplied; cast them first');
   const dtype = promoteTypes(a.dtype, b.dtype);
   return tidy(() => {
     const x = cast(a, dtype);
@@ -60,16 +79,20 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const [m, k] = xs.slice(-2) as [number, number];
     const [k2, n] = ys.slice(-2) as [number, number];
     if (k !== k2) {
-      fail(fn, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${k2})`);
+      fail(
+        fn,
+        `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${k2})`,
+      );
     }
     const batchShape = batchBroadcast(xs.slice(0, -2), ys.slice(0, -2), a, b);
     const batch = sizeOf(batchShape);
     const to3 = (t: Tensor, s: number[], rows: number, cols: number): Tensor => {
       const own = s.slice(0, -2);
       if (sizeOf(own) === 1) return reshape(t, [1, rows, cols]);
-      const full = own.length === batchShape.length && own.every((d, i) => d === batchShape[i])
-        ? reshape(t, s)
-        : expand(reshape(t, s), [...batchShape, rows, cols]);
+      const full =
+        own.length === batchShape.length && own.every((d, i) => d === batchShape[i])
+          ? reshape(t, s)
+          : expand(reshape(t, s), [...batchShape, rows, cols]);
       return reshape(full, [batch, rows, cols]);
     };
     const out = bmm(to3(x, xs, m, k), to3(y, ys, k, n), false, false);
@@ -82,17 +105,35 @@ function batchBroadcast(xb: number[], yb: number[], a: Tensor, b: Tensor): numbe
   try {
     return broadcastShapes('matmul', xb, yb);
   } catch {
-    return fail('matmul', `batch dims of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together`);
+    return fail(
+      'matmul',
+      `batch dims of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together`,
+    );
   }
 }
 
 /** `x @ weight^T + bias` over the last dim of `x`, like `torch.nn.functional.linear`. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const fn = 'linear';
-  backendOf(fn, bias ? [['input', x], ['weight', weight], ['bias', bias]] : [['input', x], ['weight', weight]]);
+  backendOf(
+    fn,
+    bias
+      ? [
+          ['input', x],
+          ['weight', weight],
+          ['bias', bias],
+        ]
+      : [
+          ['input', x],
+          ['weight', weight],
+        ],
+  );
   if (weight.rank !== 2) fail(fn, `weight must be 2-d [out, in], got ${fmtShape(weight.shape)}`);
   if (x.rank < 1 || x.shape[x.rank - 1] !== weight.shape[1]) {
-    fail(fn, `input ${fmtShape(x.shape)} has ${x.shape[x.rank - 1]} features but weight ${fmtShape(weight.shape)} expects ${weight.shape[1]}`);
+    fail(
+      fn,
+      `input ${fmtShape(x.shape)} has ${x.shape[x.rank - 1]} features but weight ${fmtShape(weight.shape)} expects ${weight.shape[1]}`,
+    );
   }
   const outF = weight.shape[0] as number;
   if (bias && (bias.rank !== 1 || bias.shape[0] !== outF)) {
@@ -100,7 +141,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   return tidy(() => {
     const rows = x.size / (weight.shape[1] as number);
-    const y = bmm(reshape(x, [1, rows, weight.shape[1] as number]), reshape(weight, [1, ...weight.shape]), false, true);
+    const y = bmm(
+      reshape(x, [1, rows, weight.shape[1] as number]),
+      reshape(weight, [1, ...weight.shape]),
+      false,
+      true,
+    );
     const shaped = reshape(y, [...x.shape.slice(0, -1), outF]);
     return bias ? add(shaped, bias) : shaped;
   });

@@ -2,12 +2,12 @@ import type { RandomDistribution } from '../backend.js';
 import { type DType, isFloat } from '../dtype.js';
 import { fail } from '../errors.js';
 import { checkDtypeSupported, wrap } from '../kernel.js';
+import { hash32 } from '../random.js';
 import { checkShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add, cast, floor, mul } from './arithmetic.js';
 import { type CreateOptions, resolveDevice } from './creation.js';
-import { hash32 } from '../random.js';
 
 /**
  * The global generator: a seed and a position in its stream. Each call takes the next `size`
@@ -17,7 +17,8 @@ const generator = { seed: (Math.random() * 2 ** 32) >>> 0, offset: 0 };
 
 /** Seeds the global generator, like `torch.manual_seed`. */
 export function manualSeed(seed: number): void {
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) fail('manualSeed', `seed must be an integer, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed))
+    fail('manualSeed', `seed must be an integer, got ${String(seed)}`);
   // Fold the high bits in so that seeds beyond 2^32 still differ.
   generator.seed = (hash32(Math.floor(seed / 2 ** 32)) ^ seed) >>> 0;
   generator.offset = 0;
@@ -28,7 +29,12 @@ export interface RandomOptions extends CreateOptions {
   seed?: number;
 }
 
-function draw(fn: string, shape: readonly number[], dist: RandomDistribution, options: RandomOptions): Tensor {
+function draw(
+  fn: string,
+  shape: readonly number[],
+  dist: RandomDistribution,
+  options: RandomOptions,
+): Tensor {
   const s = checkShape(fn, 'shape', shape);
   const dtype: DType = options.dtype ?? 'float32';
   if (!isFloat(dtype)) fail(fn, `dtype must be float32 or float64, got ${dtype}`);
@@ -62,7 +68,12 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 }
 
 /** Integers uniform in [low, high), int32. */
-export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
   const fn = 'randint';
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     fail(fn, `expected integers low < high, got low ${low}, high ${high}`);

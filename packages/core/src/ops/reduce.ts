@@ -1,5 +1,5 @@
-import type { ReduceOp } from '../backend.js';
 import { withGrad } from '../autograd.js';
+import type { ReduceOp } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf, wrap } from '../kernel.js';
@@ -44,7 +44,9 @@ export function sum(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const axes = normalizeAxes(fn, dim, x.rank);
   const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
   const shape = x.shape;
-  const raw = withGrad(fn, reduceRaw(fn, 'sum', input, axes), [input], [], (dy) => [spread(dy, shape, axes)]);
+  const raw = withGrad(fn, reduceRaw(fn, 'sum', input, axes), [input], [], (dy) => [
+    spread(dy, shape, axes),
+  ]);
   if (input !== x) input.dispose();
   return finishShape(raw, x, axes, keepDims);
 }
@@ -67,7 +69,8 @@ function extreme(fn: string, op: 'max' | 'min', x: Tensor, dim: Dims, keepDims: 
   if (x.dtype === 'bool') fail(fn, 'input is a bool tensor; cast it first');
   const axes = normalizeAxes(fn, dim, x.rank);
   for (const a of axes) {
-    if (x.shape[a] === 0) fail(fn, `cannot reduce over an empty dimension ${a} of ${fmtShape(x.shape)}`);
+    if (x.shape[a] === 0)
+      fail(fn, `cannot reduce over an empty dimension ${a} of ${fmtShape(x.shape)}`);
   }
   const shape = x.shape;
   const raw = withGrad(fn, reduceRaw(fn, op, x, axes), [x], [x], (dy, [sx]) => {
@@ -76,7 +79,13 @@ function extreme(fn: string, op: 'max' | 'min', x: Tensor, dim: Dims, keepDims: 
   return finishShape(raw, x, axes, keepDims);
 }
 
-function extremeGrad(x: Tensor, dy: Tensor, shape: readonly number[], axes: readonly number[], op: ReduceOp): Tensor {
+function extremeGrad(
+  x: Tensor,
+  dy: Tensor,
+  shape: readonly number[],
+  axes: readonly number[],
+  op: ReduceOp,
+): Tensor {
   const m = spread(reduceRaw('backward', op, x, axes), shape, axes);
   const mask = cast(eq(x, m), x.dtype);
   const count = spread(sum(mask, axes, true), shape, axes);
@@ -91,19 +100,29 @@ export function min(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   return extreme('min', 'min', x, dim, keepDims);
 }
 
-function argExtreme(fn: string, op: 'argmax' | 'argmin', x: Tensor, dim?: number, keepDims = false): Tensor {
+function argExtreme(
+  fn: string,
+  op: 'argmax' | 'argmin',
+  x: Tensor,
+  dim?: number,
+  keepDims = false,
+): Tensor {
   backendOf(fn, [['input', x]]);
   if (dim === undefined) {
     const flat = reshape(x, [x.size]);
     const r = argExtreme(fn, op, flat, 0, false);
     flat.dispose();
     if (!keepDims) return r;
-    const k = reshape(r, x.shape.map(() => 1));
+    const k = reshape(
+      r,
+      x.shape.map(() => 1),
+    );
     r.dispose();
     return k;
   }
   const axis = normalizeAxis(fn, dim, x.rank);
-  if (x.shape[axis] === 0) fail(fn, `cannot take ${op} over an empty dimension of ${fmtShape(x.shape)}`);
+  if (x.shape[axis] === 0)
+    fail(fn, `cannot take ${op} over an empty dimension of ${fmtShape(x.shape)}`);
   return finishShape(reduceRaw(fn, op, x, [axis]), x, [axis], keepDims);
 }
 
@@ -166,7 +185,12 @@ function softmaxOp(fn: string, x: Tensor, dim: number, logOut: boolean): Tensor 
   const backend = backendOf(fn, [['input', x]]);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   const axis = normalizeAxis(fn, dim, x.rank);
-  const out = wrap(backend, backend.softmax(x._kernel(), Math.max(0, Math.min(axis, x.rank - 1)), logOut), x.shape, x.dtype);
+  const out = wrap(
+    backend,
+    backend.softmax(x._kernel(), Math.max(0, Math.min(axis, x.rank - 1)), logOut),
+    x.shape,
+    x.dtype,
+  );
   return withGrad(fn, out, [x], [out], (dy, [y]) => {
     const yy = y as Tensor;
     if (logOut) return [sub(dy, mul(exp(yy), sum(dy, axis, true)))];
