@@ -142,8 +142,8 @@ describe('a small CNN built from core ops', () => {
       param(randn([10, 4 * 4 * 4], { seed: 2 }).mul(0.1)),
       param(z([10])),
     ] as const;
-    let runningMean = keep(z([4]));
-    let runningVar = keep(o([4]));
+    const runningMean = keep(z([4]));
+    const runningVar = keep(o([4]));
     const x = keep(randn([8, 1, 8, 8], { seed: 3 }));
     const y = keep(randint(0, 10, [8], { seed: 4 }));
     const [w1, b1, gamma, beta, w2, b2] = params;
@@ -155,8 +155,8 @@ describe('a small CNN built from core ops', () => {
           bias: beta,
           training: true,
         });
-        runningMean.assign(bn.runningMean);
-        runningVar.assign(bn.runningVar);
+        runningMean.assign(bn.runningMean as Tensor);
+        runningVar.assign(bn.runningVar as Tensor);
         const pooled = maxPool2d(relu(bn.output), { kernelSize: 2 });
         const loss = crossEntropy(linear(pooled.flatten(1), w2, b2), y);
         loss.backward();
@@ -174,6 +174,5 @@ describe('a small CNN built from core ops', () => {
     expect(memory()).toEqual(before);
     expect(last).toBeLessThan(first * 0.5);
     for (const t of [...params, runningMean, runningVar, x, y]) t.dispose();
-    runningMean = runningVar = x;
   });
 });
