@@ -61,8 +61,7 @@ export class Tensor {
   /** @internal */ _node: GradNode | null = null;
   private _requiresGrad = false;
   private _disposed = false;
-  /** The accumulated gradient of a leaf tensor after `backward()`, else null. */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
 
   /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
   constructor(ref: DataRef, shape: Shape, options: { tracked?: boolean } = {}) {
@@ -72,6 +71,20 @@ export class Tensor {
     this.size = sizeOf(shape);
     usageOf(ref.backend).numTensors += 1;
     if (options.tracked !== false) track(this);
+  }
+
+  /**
+   * The accumulated gradient of a leaf tensor after `backward()`, else null. The tensor owns it:
+   * replacing it (`p.grad = null`, as in PyTorch) disposes the old gradient.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(value: Tensor | null) {
+    const old = this._grad;
+    this._grad = value;
+    if (old && old !== value) old.dispose();
   }
 
   get rank(): number {

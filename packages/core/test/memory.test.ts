@@ -176,3 +176,14 @@ describe('a small CNN built from core ops', () => {
     for (const t of [...params, runningMean, runningVar, x, y]) t.dispose();
   });
 });
+
+describe('gradients', () => {
+  it('setting grad to null frees the old gradient, as `p.grad = None` does in PyTorch', () => {
+    const w = tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
+    const before = memory();
+    tidy(() => w.mul(w).sum().backward());
+    expect(memory().numTensors).toBe(before.numTensors + 1);
+    w.grad = null;
+    expect(memory()).toEqual(before);
+  });
+});
