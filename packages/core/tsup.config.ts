@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // ./node (checkpoint files) is a separate entry so that the main one stays browser-safe;
+  // code both share goes to a common chunk, so there is one Tensor class.
+  entry: ['src/index.ts', 'src/node/checkpoint.ts'],
   format: ['esm'],
   target: 'es2022',
   sourcemap: true,

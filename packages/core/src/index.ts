@@ -20,6 +20,7 @@ export * from './backend.js';
 export * from './dtype.js';
 export { fmtShape, StrideError } from './errors.js';
 export { type GradcheckOptions, type GradcheckResult, gradcheck } from './gradcheck.js';
+export * from './io/safetensors.js';
 export * from './ops/activation.js';
 export * from './ops/arithmetic.js';
 export * from './ops/conv.js';

@@ -1,0 +1,12 @@
+import { StrideError } from '@stride/core';
+
+/** Throws a `StrideError` for the public function `fn`. */
+export function fail(fn: string, message: string): never {
+  throw new StrideError(fn, message);
+}
+
+/** The message of any thrown value, for wrapping it in a StrideError. */
+export function messageOf(error: unknown): string {
+  if (error instanceof StrideError) return error.message.slice(error.fn.length + 2);
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compose,
+  type HostBatch,
+  normalize,
+  randomCrop,
+  randomHorizontalFlip,
+  randomShift,
+} from '../src/index.js';
+import { strideError } from './setup.js';
+
+/** A batch of `n` images [c, h, w] whose pixel values encode (image, channel, row, col). */
+function images(n: number, c: number, h: number, w: number): HostBatch {
+  const x = new Float32Array(n * c * h * w);
+  for (let i = 0; i < x.length; i++) x[i] = i + 1;
+  return { x, xShape: [n, c, h, w], y: new Int32Array(n), yShape: [n] };
+}
+
+function at(b: HostBatch, ...idx: number[]): number {
+  let flat = 0;
+  for (let d = 0; d < idx.length; d++) flat = flat * (b.xShape[d] as number) + (idx[d] as number);
+  return b.x[flat] as number;
+}
+
+describe('normalize', () => {
+  it('subtracts the mean and divides by the std of each channel, in float32', () => {
+    const batch = {
+      x: new Float32Array([0, 0.5, 1, 0.2, 0.4, 0.6]),
+      xShape: [1, 2, 3],
+      y: new Int32Array(1),
+      yShape: [1],
+    };
+    const out = normalize([0.5, 0.1307], [0.25, 0.3081])(batch, 0);
+    const f = Math.fround;
+    const expected = [0, 0.5, 1]
+      .map((v) => f(f(v - 0.5) / f(0.25)))
+      .concat([0.2, 0.4, 0.6].map((v) => f(f(f(v) - f(0.1307)) / f(0.3081))));
+    expect(Array.from(out.x)).toEqual(expected);
+    expect(Array.from(out.x.subarray(0, 3))).toEqual([-2, 0, 2]);
+    // The input batch is left alone.
+    expect(batch.x[0]).toBe(0);
+  });
+
+  it('applies one value to every channel, and checks the channel count', async () => {
+    const b = images(2, 3, 1, 1);
+    expect(Array.from(normalize(1, 2)(b, 0).x)).toEqual(Array.from(b.x, (v) => (v - 1) / 2));
+    expect((await strideError(() => normalize([0, 0], [1, 1])(b, 0))).message).toBe(
+      'normalize: mean has 2 values but the batch [2,3,1,1] has 3 channels',
+    );
+    expect((await strideError(() => normalize(0, 0))).message).toMatch(
+      /std must be positive numbers, got 0/,
+    );
+  });
+});
+
+describe('randomCrop and randomShift', () => {
+  it('cuts each image at its own offset from the padded image, same offset in all channels', () => {
+    const b = images(16, 2, 5, 6);
+    const out = randomCrop({ size: [3, 4], padding: 1 })(b, 42);
+    expect(out.xShape).toEqual([16, 2, 3, 4]);
+    const offsets = new Set<string>();
+    for (let n = 0; n < 16; n++) {
+      // Find the offset from the top-left pixel that comes from the image (padding is 0).
+      let found: [number, number] | undefined;
+      for (let dy = -1; dy <= 3 && !found; dy++) {
+        for (let dx = -1; dx <= 3 && !found; dx++) {
+          let ok = true;
+          for (let c = 0; c < 2 && ok; c++) {
+            for (let r = 0; r < 3 && ok; r++) {
+              for (let k = 0; k < 4 && ok; k++) {
+                const sr = dy + r;
+                const sc = dx + k;
+                const want = sr < 0 || sr >= 5 || sc < 0 || sc >= 6 ? 0 : at(b, n, c, sr, sc);
+                ok = at(out, n, c, r, k) === want;
+              }
+            }
+          }
+          if (ok) found = [dy, dx];
+        }
+      }
+      expect(found, `image ${n}`).toBeDefined();
+      offsets.add(String(found));
+    }
+    expect(offsets.size).toBeGreaterThan(4);
+    // Same seed, same crops; another seed, other crops.
+    expect(randomCrop({ size: [3, 4], padding: 1 })(b, 42).x).toEqual(out.x);
+    expect(randomCrop({ size: [3, 4], padding: 1 })(b, 43).x).not.toEqual(out.x);
+  });
+
+  it('shifts by at most maxShift, filling with zeros, keeping the size', () => {
+    const b = images(50, 1, 4, 4);
+    const out = randomShift(1)(b, 7);
+    expect(out.xShape).toEqual([50, 1, 4, 4]);
+    let shifted = 0;
+    for (let n = 0; n < 50; n++) {
+      const img = Array.from(out.x.subarray(n * 16, (n + 1) * 16));
+      const src = Array.from(b.x.subarray(n * 16, (n + 1) * 16));
+      // Every nonzero value is the source pixel at most one row/col away.
+      img.forEach((v, i) => {
+        if (v === 0) return;
+        const j = src.indexOf(v);
+        expect(Math.abs(Math.floor(j / 4) - Math.floor(i / 4))).toBeLessThanOrEqual(1);
+        expect(Math.abs((j % 4) - (i % 4))).toBeLessThanOrEqual(1);
+      });
+      if (img.some((v, i) => v !== src[i])) shifted++;
+    }
+    expect(shifted).toBeGreaterThan(25);
+    expect(Array.from(randomShift(0)(b, 7).x)).toEqual(Array.from(b.x));
+  });
+
+  it('checks sizes and rank', async () => {
+    const b = images(1, 1, 4, 4);
+    expect((await strideError(() => randomCrop({ size: 7, padding: 1 })(b, 0))).message).toBe(
+      'randomCrop: size [7,7] is larger than the padded image [6,6] (batch [1,1,4,4], padding [1,1])',
+    );
+    expect((await strideError(() => randomCrop({ padding: -1 }))).message).toMatch(
+      /padding must be an integer >= 0/,
+    );
+    expect((await strideError(() => randomCrop()({ ...b, xShape: [16] }, 0))).message).toMatch(
+      /expected images/,
+    );
+  });
+});
+
+describe('randomHorizontalFlip', () => {
+  it('mirrors every row of the chosen images, per the seed', () => {
+    const b = images(40, 2, 2, 3);
+    const all = randomHorizontalFlip(1)(b, 3);
+    expect(Array.from(all.x.subarray(0, 6))).toEqual([3, 2, 1, 6, 5, 4]);
+    expect(Array.from(randomHorizontalFlip(0)(b, 3).x)).toEqual(Array.from(b.x));
+    const half = randomHorizontalFlip(0.5)(b, 3);
+    let flipped = 0;
+    for (let n = 0; n < 40; n++) {
+      const img = half.x.subarray(n * 12, (n + 1) * 12);
+      const same = img.every((v, i) => v === b.x[n * 12 + i]);
+      const mirrored = img.every((v, i) => v === all.x[n * 12 + i]);
+      expect(same !== mirrored).toBe(true);
+      if (mirrored) flipped++;
+    }
+    expect(flipped).toBeGreaterThan(10);
+    expect(flipped).toBeLessThan(30);
+    expect(randomHorizontalFlip(0.5)(b, 3).x).toEqual(half.x);
+  });
+
+  it('composes with other transforms, each with its own seed', () => {
+    const b = images(8, 1, 3, 3);
+    const t = compose(randomHorizontalFlip(0.5), normalize(0.5, 2));
+    expect(t(b, 1).x).toEqual(t(b, 1).x);
+    expect(t(b, 1).x).not.toEqual(t(b, 2).x);
+  });
+});
