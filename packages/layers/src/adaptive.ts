@@ -1,0 +1,95 @@
+/**
+ * Adaptive average pooling layers: a fixed output size whatever the input size, as torchvision
+ * models use in front of their classifier (`AdaptiveAvgPool2d([6, 6])`) and as global average
+ * pooling (`AdaptiveAvgPool1d(1)`).
+ */
+import {
+  type AdaptiveSize,
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
+  type Tensor,
+} from '@stride/core';
+import { fail, show } from './check.js';
+import { type LayerInfo, numel } from './layer-info.js';
+import { Module } from './module.js';
+
+const OPS = { 1: adaptiveAvgPool1d, 2: adaptiveAvgPool2d, 3: adaptiveAvgPool3d } as const;
+
+/** The largest window of adaptive pooling from `inSize` to `outSize` cells (PyTorch's split). */
+function largestWindow(inSize: number, outSize: number): number {
+  let most = 0;
+  for (let o = 0; o < outSize; o++) {
+    const start = Math.floor((o * inSize) / outSize);
+    const end = Math.ceil(((o + 1) * inSize) / outSize);
+    most = Math.max(most, end - start);
+  }
+  return most;
+}
+
+abstract class AdaptiveAvgPoolNd extends Module {
+  /** Output size per spatial dim; null keeps that dim's input size. */
+  readonly outputSize: readonly (number | null)[];
+
+  constructor(
+    private readonly n: 1 | 2 | 3,
+    outputSize: AdaptiveSize,
+  ) {
+    super();
+    const fn = `AdaptiveAvgPool${n}d`;
+    const sizes = Array.isArray(outputSize) ? [...outputSize] : [outputSize as number | null];
+    const valid = (v: unknown): boolean =>
+      v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1);
+    if ((sizes.length !== 1 && sizes.length !== n) || !sizes.every(valid)) {
+      fail(
+        fn,
+        `outputSize must be a positive integer (or null) or ${n} of them, got ${show(outputSize)}`,
+      );
+    }
+    this.outputSize = sizes.length === n ? sizes : new Array(n).fill(sizes[0]);
+  }
+
+  forward(x: Tensor): Tensor {
+    return OPS[this.n](x, this.outputSize);
+  }
+
+  override layerInfo(input: readonly number[], output: readonly number[]): LayerInfo {
+    const inSpatial = input.slice(input.length - this.n);
+    const outSpatial = output.slice(output.length - this.n);
+    const kernel = inSpatial.map((s, i) => largestWindow(s, outSpatial[i] as number));
+    return {
+      flops: numel(output) * numel(kernel),
+      // Windows of unequal sizes have no single stride: the mean step In/Out stands for it.
+      geometry: {
+        kernel,
+        stride: inSpatial.map((s, i) => s / (outSpatial[i] as number)),
+        dilation: kernel.map(() => 1),
+      },
+    };
+  }
+
+  protected override extraRepr(): string {
+    return `outputSize=${show(this.outputSize)}`;
+  }
+}
+
+/** Average pooling of `[N, C, L]` to `[N, C, outputSize]`. */
+export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
+  constructor(outputSize: AdaptiveSize) {
+    super(1, outputSize);
+  }
+}
+
+/** Average pooling of `[N, C, H, W]` to `[N, C, ...outputSize]`. */
+export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
+  constructor(outputSize: AdaptiveSize) {
+    super(2, outputSize);
+  }
+}
+
+/** Average pooling of `[N, C, D, H, W]` to `[N, C, ...outputSize]`. */
+export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
+  constructor(outputSize: AdaptiveSize) {
+    super(3, outputSize);
+  }
+}

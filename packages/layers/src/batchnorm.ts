@@ -1,0 +1,143 @@
+/**
+ * `BatchNorm1d/2d/3d` with PyTorch's semantics: in training, normalise with the batch's
+ * statistics and fold them into running averages (momentum 0.1, unbiased running variance,
+ * `num_batches_tracked` counted); in evaluation, normalise with the running averages.
+ */
+import { batchNorm, isTensor, noGrad, ones, type Tensor, tensor, tidy, zeros } from '@stride/core';
+import { bool, fail, finite, intAtLeast, options as optionsOf } from './check.js';
+import type { FactoryOptions } from './init.js';
+import { type LayerInfo, numel } from './layer-info.js';
+import { Module } from './module.js';
+
+export interface BatchNormLayerOptions extends FactoryOptions {
+  /** Added to the variance for stability (default 1e-5). */
+  eps?: number;
+  /** Weight of each new batch in the running averages, in [0, 1] (default 0.1). */
+  momentum?: number;
+  /** Learn a per-channel scale `weight` and shift `bias` (default true). */
+  affine?: boolean;
+  /**
+   * Keep running averages (default true). Without them the layer always normalises with the
+   * batch's statistics, in evaluation too.
+   */
+  trackRunningStats?: boolean;
+}
+
+const LAYOUT: Record<number, string> = {
+  2: '[N, C]',
+  3: '[N, C, L]',
+  4: '[N, C, H, W]',
+  5: '[N, C, D, H, W]',
+};
+
+abstract class BatchNormNd extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  /** Per-channel scale (gamma), `[numFeatures]`; null unless `affine`. */
+  weight: Tensor | null;
+  /** Per-channel shift (beta), `[numFeatures]`; null unless `affine`. */
+  bias: Tensor | null;
+  /** State-dict key `running_mean`. */
+  runningMean: Tensor | null;
+  /** State-dict key `running_var`. */
+  runningVar: Tensor | null;
+  /** int32 scalar, state-dict key `num_batches_tracked` (int64 in PyTorch). */
+  numBatchesTracked: Tensor | null;
+
+  constructor(
+    private readonly ranks: readonly number[],
+    numFeatures: number,
+    options: BatchNormLayerOptions | undefined,
+  ) {
+    super();
+    const fn = this.constructor.name;
+    const opts = optionsOf(fn, options);
+    this.numFeatures = intAtLeast(fn, 'numFeatures', numFeatures, 1);
+    this.eps = finite(fn, 'eps', opts.eps ?? 1e-5);
+    if (this.eps < 0) fail(fn, `eps must be non-negative, got ${this.eps}`);
+    this.momentum = finite(fn, 'momentum', opts.momentum ?? 0.1);
+    if (this.momentum < 0 || this.momentum > 1) {
+      fail(fn, `momentum must be between 0 and 1, got ${this.momentum}`);
+    }
+    this.affine = bool(fn, 'affine', opts.affine ?? true);
+    this.trackRunningStats = bool(fn, 'trackRunningStats', opts.trackRunningStats ?? true);
+    const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const shape = [numFeatures];
+    this.weight = this.param(this.affine ? ones(shape, factory) : null);
+    this.bias = this.param(this.affine ? zeros(shape, factory) : null);
+    const track = this.trackRunningStats;
+    this.runningMean = this.buffer(track ? zeros(shape, factory) : null, 'running_mean');
+    this.runningVar = this.buffer(track ? ones(shape, factory) : null, 'running_var');
+    this.numBatchesTracked = this.buffer(
+      track ? tensor(0, { dtype: 'int32', device: opts.device }) : null,
+      'num_batches_tracked',
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    const fn = this.constructor.name;
+    if (!isTensor(x)) fail(fn, 'input must be a Tensor');
+    if (!this.ranks.includes(x.rank)) {
+      const want = this.ranks.map((r) => `${r}-d input ${LAYOUT[r]}`).join(' or a ');
+      fail(fn, `expected a ${want}, got input [${x.shape.join(',')}]`);
+    }
+    if (x.shape[1] !== this.numFeatures) {
+      fail(
+        fn,
+        `expected ${this.numFeatures} channels (numFeatures), got input [${x.shape.join(',')}] with ${x.shape[1]}`,
+      );
+    }
+    const { runningMean, runningVar, numBatchesTracked } = this;
+    // Without running averages the batch statistics are used in evaluation too, as PyTorch does.
+    const useBatchStats = this.training || runningMean === null;
+    const result = batchNorm(x, runningMean, runningVar, {
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatchStats,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
+    if (this.training && runningMean && runningVar && numBatchesTracked) {
+      // assign swaps in the new numbers and releases the old ones: nothing leaks per step.
+      runningMean.assign(result.runningMean as Tensor);
+      runningVar.assign(result.runningVar as Tensor);
+      tidy(() => noGrad(() => numBatchesTracked.assign(numBatchesTracked.add(1))));
+    }
+    result.runningMean?.dispose();
+    result.runningVar?.dispose();
+    return result.output;
+  }
+
+  override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {
+    // Normalising is one multiply-add per element (statistics folded into scale and shift).
+    return { flops: 2 * numel(output) };
+  }
+
+  protected override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
+  }
+}
+
+/** Batch normalisation of `[N, C]` or `[N, C, L]` over every dim but the channels. */
+export class BatchNorm1d extends BatchNormNd {
+  constructor(numFeatures: number, options?: BatchNormLayerOptions) {
+    super([2, 3], numFeatures, options);
+  }
+}
+
+/** Batch normalisation of `[N, C, H, W]`. */
+export class BatchNorm2d extends BatchNormNd {
+  constructor(numFeatures: number, options?: BatchNormLayerOptions) {
+    super([4], numFeatures, options);
+  }
+}
+
+/** Batch normalisation of `[N, C, D, H, W]`. */
+export class BatchNorm3d extends BatchNormNd {
+  constructor(numFeatures: number, options?: BatchNormLayerOptions) {
+    super([5], numFeatures, options);
+  }
+}

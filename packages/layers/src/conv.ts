@@ -1,0 +1,155 @@
+/**
+ * `Conv1d`, `Conv2d`, `Conv3d`: convolution layers with every option of core's `conv*d`
+ * (stride, zero padding as a number, per-axis pairs, `'valid'` or `'same'`, dilation, groups)
+ * and PyTorch's initialisation.
+ */
+import { type ConvPadding, conv1d, conv2d, conv3d, type Tensor } from '@stride/core';
+import { axisInts, bool, fail, intAtLeast, options as optionsOf, show } from './check.js';
+import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
+import { type LayerInfo, numel } from './layer-info.js';
+import { Module } from './module.js';
+
+export interface ConvLayerOptions extends FactoryOptions {
+  stride?: number | readonly number[];
+  /** Zero padding (default 0); see core's `ConvPadding`. */
+  padding?: ConvPadding;
+  dilation?: number | readonly number[];
+  /** Split channels into this many independent groups (default 1). */
+  groups?: number;
+  /** Learn a per-output-channel bias (default true). */
+  bias?: boolean;
+}
+
+const OPS = { 1: conv1d, 2: conv2d, 3: conv3d } as const;
+
+function checkPadding(fn: string, padding: unknown, n: number): ConvPadding {
+  if (padding === 'valid' || padding === 'same') return padding;
+  if (typeof padding === 'number') {
+    intAtLeast(fn, 'padding', padding, 0);
+    return padding;
+  }
+  if (Array.isArray(padding) && padding.length === n) {
+    const ok = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+    const entryOk = (p: unknown): boolean =>
+      ok(p) || (Array.isArray(p) && p.length === 2 && p.every(ok));
+    if (padding.every(entryOk)) return padding as ConvPadding;
+  }
+  return fail(
+    fn,
+    `padding must be a non-negative integer, 'valid', 'same' or ${n} entries (integers or [before, after] pairs), got ${show(padding)}`,
+  );
+}
+
+/** The shared implementation; `n` is the number of spatial dims. */
+abstract class ConvNd extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: ConvPadding;
+  readonly dilation: readonly number[];
+  readonly groups: number;
+  /** `[outChannels, inChannels / groups, ...kernelSize]`. */
+  weight: Tensor;
+  /** `[outChannels]`, or null without bias. */
+  bias: Tensor | null;
+
+  constructor(
+    private readonly n: 1 | 2 | 3,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options: ConvLayerOptions | undefined,
+  ) {
+    super();
+    const fn = `Conv${n}d`;
+    const opts = optionsOf(fn, options);
+    this.inChannels = intAtLeast(fn, 'inChannels', inChannels, 1);
+    this.outChannels = intAtLeast(fn, 'outChannels', outChannels, 1);
+    this.kernelSize = axisInts(fn, 'kernelSize', kernelSize, n, 1);
+    this.stride = axisInts(fn, 'stride', opts.stride ?? 1, n, 1);
+    this.dilation = axisInts(fn, 'dilation', opts.dilation ?? 1, n, 1);
+    this.padding = checkPadding(fn, opts.padding ?? 0, n);
+    this.groups = intAtLeast(fn, 'groups', opts.groups ?? 1, 1);
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
+      fail(
+        fn,
+        `groups ${this.groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`,
+      );
+    }
+    if (this.padding === 'same' && this.stride.some((s) => s !== 1)) {
+      fail(fn, `padding 'same' needs stride 1, got stride ${show(this.stride)}`);
+    }
+    const withBias = bool(fn, 'bias', opts.bias ?? true);
+    const factory = { dtype: opts.dtype, device: opts.device };
+    const shape = [outChannels, inChannels / this.groups, ...this.kernelSize];
+    this.weight = this.param(kaimingUniform(shape, Math.sqrt(5), factory));
+    const fan = (inChannels / this.groups) * numel(this.kernelSize);
+    this.bias = this.param(withBias ? biasUniform(outChannels, fan, factory) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    return OPS[this.n](x, this.weight, {
+      bias: this.bias,
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {
+    const outputs = numel(output);
+    const macs = outputs * (this.inChannels / this.groups) * numel(this.kernelSize);
+    return {
+      flops: 2 * macs + (this.bias ? outputs : 0),
+      geometry: { kernel: this.kernelSize, stride: this.stride, dilation: this.dilation },
+    };
+  }
+
+  protected override extraRepr(): string {
+    const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${show(this.kernelSize)}`];
+    if (this.stride.some((s) => s !== 1)) parts.push(`stride=${show(this.stride)}`);
+    if (this.padding !== 0) parts.push(`padding=${show(this.padding)}`);
+    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${show(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (!this.bias) parts.push('bias=false');
+    return parts.join(', ');
+  }
+}
+
+/** 1-d convolution over `[N, C, L]`: weight `[outChannels, inChannels / groups, k]`. */
+export class Conv1d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options?: ConvLayerOptions,
+  ) {
+    super(1, inChannels, outChannels, kernelSize, options);
+  }
+}
+
+/** 2-d convolution over `[N, C, H, W]`: weight `[outChannels, inChannels / groups, kH, kW]`. */
+export class Conv2d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options?: ConvLayerOptions,
+  ) {
+    super(2, inChannels, outChannels, kernelSize, options);
+  }
+}
+
+/** 3-d convolution over `[N, C, D, H, W]`: weight `[outChannels, inChannels / groups, kD, kH, kW]`. */
+export class Conv3d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options?: ConvLayerOptions,
+  ) {
+    super(3, inChannels, outChannels, kernelSize, options);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * `@stride/layers`: `Module` and the layers, losses and models built on it, in the manner of
+ * `torch.nn`. Layers never pick a backend: parameters are created on the active backend (or the
+ * `device` option) and `await model.to(device)` moves them.
+ *
+ * ```ts
+ * const model = new LeNet5();
+ * const logits = model.forward(images);            // [N, 10]
+ * const loss = new CrossEntropyLoss().forward(logits, labels);
+ * loss.backward();
+ * console.log(summary(model, [1, 1, 28, 28]).table);
+ * ```
+ */
+
+export {
+  ELU,
+  GELU,
+  LeakyReLU,
+  LogSoftmax,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Tanh,
+} from './activation.js';
+export { AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d } from './adaptive.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  type BatchNormLayerOptions,
+} from './batchnorm.js';
+export { Conv1d, Conv2d, Conv3d, type ConvLayerOptions } from './conv.js';
+export { Dropout } from './dropout.js';
+export { Flatten } from './flatten.js';
+export { biasUniform, type FactoryOptions, fanIn, kaimingUniform, uniform } from './init.js';
+export type { LayerGeometry, LayerInfo } from './layer-info.js';
+export { Linear, type LinearOptions } from './linear.js';
+export {
+  BCEWithLogitsLoss,
+  type BCEWithLogitsLossOptions,
+  CrossEntropyLoss,
+  type CrossEntropyLossOptions,
+  L1Loss,
+  type LossModuleOptions,
+  MSELoss,
+  NLLLoss,
+  type NLLLossOptions,
+} from './loss.js';
+export { AlexNet, type AlexNetOptions } from './models/alexnet.js';
+export { LeNet5, type LeNet5Options } from './models/lenet.js';
+export { SignalNet, type SignalNetOptions } from './models/signalnet.js';
+export {
+  type ForwardHook,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  Module,
+  type StateDict,
+} from './module.js';
+export {
+  AvgPool1d,
+  AvgPool2d,
+  AvgPool3d,
+  type AvgPoolLayerOptions,
+  MaxPool1d,
+  MaxPool2d,
+  MaxPool3d,
+  type MaxPoolLayerOptions,
+  type PoolLayerOptions,
+} from './pooling.js';
+export { Sequential } from './sequential.js';
+export {
+  type ModelSummary,
+  type SummaryOptions,
+  type SummaryRow,
+  summary,
+} from './summary.js';

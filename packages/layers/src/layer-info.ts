@@ -1,0 +1,28 @@
+/**
+ * What `summary()` asks each layer about one call: its FLOPs and how it maps input positions to
+ * output positions along the spatial axes (for receptive fields and jumps).
+ */
+
+/** Window geometry per spatial axis (one entry per axis, in the input's axis order). */
+export interface LayerGeometry {
+  readonly kernel: readonly number[];
+  /** May be fractional for adaptive pooling whose input size is not a multiple of its output. */
+  readonly stride: readonly number[];
+  readonly dilation: readonly number[];
+}
+
+export interface LayerInfo {
+  /** Floating-point operations of the call; a multiply-add counts as 2. */
+  readonly flops: number;
+  /**
+   * Absent for a layer that works position by position (activations, normalisation, dropout,
+   * flatten); `'global'` for one whose every output sees every input position (a `Linear` on
+   * flattened features).
+   */
+  readonly geometry?: LayerGeometry | 'global';
+}
+
+/** The product of a shape's dims (1 for a scalar). */
+export function numel(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}

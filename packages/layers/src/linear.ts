@@ -1,0 +1,50 @@
+/** `Linear`: y = x Wᵀ + b over the last dim, like `torch.nn.Linear`. */
+import { linear, type Tensor } from '@stride/core';
+import { bool, intAtLeast, options as optionsOf } from './check.js';
+import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
+import type { LayerInfo } from './layer-info.js';
+import { numel } from './layer-info.js';
+import { Module } from './module.js';
+
+export interface LinearOptions extends FactoryOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** `[outFeatures, inFeatures]`. */
+  weight: Tensor;
+  /** `[outFeatures]`, or null without bias. */
+  bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
+    super();
+    const fn = 'Linear';
+    const opts = optionsOf(fn, options);
+    this.inFeatures = intAtLeast(fn, 'inFeatures', inFeatures, 1);
+    this.outFeatures = intAtLeast(fn, 'outFeatures', outFeatures, 1);
+    const withBias = bool(fn, 'bias', opts.bias ?? true);
+    const factory = { dtype: opts.dtype, device: opts.device };
+    this.weight = this.param(kaimingUniform([outFeatures, inFeatures], Math.sqrt(5), factory));
+    this.bias = this.param(withBias ? biasUniform(outFeatures, inFeatures, factory) : null);
+  }
+
+  /** `[..., inFeatures]` to `[..., outFeatures]`. */
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+
+  override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {
+    const outputs = numel(output);
+    const flops = 2 * outputs * this.inFeatures + (this.bias ? outputs : 0);
+    // On flattened features every output sees the whole input; on a longer shape it works
+    // position by position along the leading dims.
+    return output.length === 2 ? { flops, geometry: 'global' } : { flops };
+  }
+
+  protected override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}

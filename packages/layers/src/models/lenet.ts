@@ -1,0 +1,83 @@
+/**
+ * LeNet-5 for 28×28 digits: conv 5×5 → 6 (padding 2) → ReLU → max pool 2 → conv 5×5 → 16 →
+ * ReLU → max pool 2 → flatten → 120 → 84 → classes. 61,706 parameters for one input channel and
+ * ten classes. The learnable layers are named as in the usual PyTorch definition (`conv1`,
+ * `conv2`, `fc1`, `fc2`, `fc3`), so checkpoints map onto it one to one.
+ */
+import { isTensor, type Tensor, tidy } from '@stride/core';
+import { ReLU, Tanh } from '../activation.js';
+import { fail, intAtLeast, options as optionsOf, show } from '../check.js';
+import { Conv2d } from '../conv.js';
+import { Flatten } from '../flatten.js';
+import type { FactoryOptions } from '../init.js';
+import { Linear } from '../linear.js';
+import { Module } from '../module.js';
+import { AvgPool2d, MaxPool2d } from '../pooling.js';
+
+export interface LeNet5Options extends FactoryOptions {
+  /** Image channels (default 1). */
+  inChannels?: number;
+  /** Output classes (default 10). */
+  numClasses?: number;
+  /**
+   * `'modern'` (default): ReLU and max pooling. `'classic'`: tanh and average pooling, as in
+   * LeCun et al. (1998). Both have the same parameters.
+   */
+  variant?: 'modern' | 'classic';
+}
+
+export class LeNet5 extends Module {
+  readonly conv1: Conv2d;
+  readonly act1: Module;
+  readonly pool1: Module;
+  readonly conv2: Conv2d;
+  readonly act2: Module;
+  readonly pool2: Module;
+  readonly flatten: Flatten;
+  readonly fc1: Linear;
+  readonly act3: Module;
+  readonly fc2: Linear;
+  readonly act4: Module;
+  readonly fc3: Linear;
+
+  constructor(options?: LeNet5Options) {
+    super();
+    const fn = 'LeNet5';
+    const opts = optionsOf(fn, options);
+    const inChannels = intAtLeast(fn, 'inChannels', opts.inChannels ?? 1, 1);
+    const numClasses = intAtLeast(fn, 'numClasses', opts.numClasses ?? 10, 1);
+    const variant = opts.variant ?? 'modern';
+    if (variant !== 'modern' && variant !== 'classic') {
+      fail(fn, `variant must be 'modern' or 'classic', got ${show(variant)}`);
+    }
+    const factory = { dtype: opts.dtype, device: opts.device };
+    const act = (): Module => (variant === 'classic' ? new Tanh() : new ReLU());
+    const pool = (): Module => (variant === 'classic' ? new AvgPool2d(2) : new MaxPool2d(2));
+    this.conv1 = new Conv2d(inChannels, 6, 5, { padding: 2, ...factory });
+    this.act1 = act();
+    this.pool1 = pool();
+    this.conv2 = new Conv2d(6, 16, 5, factory);
+    this.act2 = act();
+    this.pool2 = pool();
+    this.flatten = new Flatten();
+    this.fc1 = new Linear(16 * 5 * 5, 120, factory);
+    this.act3 = act();
+    this.fc2 = new Linear(120, 84, factory);
+    this.act4 = act();
+    this.fc3 = new Linear(84, numClasses, factory);
+  }
+
+  /** Images `[N, inChannels, 28, 28]` to logits `[N, numClasses]`. */
+  forward(x: Tensor): Tensor {
+    if (!isTensor(x) || x.rank !== 4 || x.shape[2] !== 28 || x.shape[3] !== 28) {
+      const got = isTensor(x) ? `input [${x.shape.join(',')}]` : show(x);
+      fail('LeNet5', `expected images [N, ${this.conv1.inChannels}, 28, 28], got ${got}`);
+    }
+    return tidy(() => {
+      let y = this.pool1.forward(this.act1.forward(this.conv1.forward(x)));
+      y = this.pool2.forward(this.act2.forward(this.conv2.forward(y)));
+      y = this.act3.forward(this.fc1.forward(this.flatten.forward(y)));
+      return this.fc3.forward(this.act4.forward(this.fc2.forward(y)));
+    });
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * A small 1-d CNN for signals, e.g. telling silence from sound in audio clips: blocks of
+ * Conv1d (no bias: BatchNorm's shift replaces it) → BatchNorm1d → ReLU → MaxPool1d, then global
+ * average pooling over time and a Linear classifier. Global pooling makes it accept any clip
+ * length long enough to survive the pools (at least poolSize^blocks samples).
+ */
+import { type Tensor, tidy } from '@stride/core';
+import { ReLU } from '../activation.js';
+import { AdaptiveAvgPool1d } from '../adaptive.js';
+import { BatchNorm1d } from '../batchnorm.js';
+import { fail, intAtLeast, options as optionsOf, show } from '../check.js';
+import { Conv1d } from '../conv.js';
+import { Flatten } from '../flatten.js';
+import type { FactoryOptions } from '../init.js';
+import { Linear } from '../linear.js';
+import { Module } from '../module.js';
+import { MaxPool1d } from '../pooling.js';
+import { Sequential } from '../sequential.js';
+
+export interface SignalNetOptions extends FactoryOptions {
+  /** Signal channels, e.g. 1 for mono audio (default 1). */
+  inChannels?: number;
+  /** Output classes (default 2: silence or not). */
+  numClasses?: number;
+  /** Output channels of each block (default [16, 32, 64]). */
+  channels?: readonly number[];
+  /** Odd convolution kernel size; padding keeps the length (default 9). */
+  kernelSize?: number;
+  /** Max-pool size and stride after each block (default 4). */
+  poolSize?: number;
+}
+
+export class SignalNet extends Module {
+  readonly features: Sequential;
+  readonly pool: AdaptiveAvgPool1d;
+  readonly flatten: Flatten;
+  readonly fc: Linear;
+
+  constructor(options?: SignalNetOptions) {
+    super();
+    const fn = 'SignalNet';
+    const opts = optionsOf(fn, options);
+    const inChannels = intAtLeast(fn, 'inChannels', opts.inChannels ?? 1, 1);
+    const numClasses = intAtLeast(fn, 'numClasses', opts.numClasses ?? 2, 1);
+    const channels = opts.channels ?? [16, 32, 64];
+    if (!Array.isArray(channels) || channels.length === 0) {
+      fail(fn, `channels must be a non-empty array of positive integers, got ${show(channels)}`);
+    }
+    for (const [i, c] of channels.entries()) intAtLeast(fn, `channels[${i}]`, c, 1);
+    const k = intAtLeast(fn, 'kernelSize', opts.kernelSize ?? 9, 1);
+    if (k % 2 === 0) fail(fn, `kernelSize must be odd so that padding keeps the length, got ${k}`);
+    const poolSize = intAtLeast(fn, 'poolSize', opts.poolSize ?? 4, 1);
+    const factory = { dtype: opts.dtype, device: opts.device };
+    this.features = new Sequential();
+    let c = inChannels;
+    for (const out of channels) {
+      this.features
+        .append(new Conv1d(c, out, k, { padding: (k - 1) / 2, bias: false, ...factory }))
+        .append(new BatchNorm1d(out, factory))
+        .append(new ReLU())
+        .append(new MaxPool1d(poolSize));
+      c = out;
+    }
+    this.pool = new AdaptiveAvgPool1d(1);
+    this.flatten = new Flatten();
+    this.fc = new Linear(c, numClasses, factory);
+  }
+
+  /** Signals `[N, inChannels, L]` to logits `[N, numClasses]`. */
+  forward(x: Tensor): Tensor {
+    return tidy(() =>
+      this.fc.forward(this.flatten.forward(this.pool.forward(this.features.forward(x)))),
+    );
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Max and average pooling layers over 1, 2 or 3 spatial dims (`MaxPool2d(2)`,
+ * `AvgPool2d(3, { stride: 2, padding: 1 })`), with PyTorch's defaults: stride = kernel size,
+ * no padding, floor rounding.
+ */
+import {
+  avgPool1d,
+  avgPool2d,
+  avgPool3d,
+  maxPool1d,
+  maxPool2d,
+  maxPool3d,
+  type Tensor,
+} from '@stride/core';
+import { axisInts, bool, fail, options as optionsOf, show } from './check.js';
+import { type LayerInfo, numel } from './layer-info.js';
+import { Module } from './module.js';
+
+type Ints = number | readonly number[];
+
+export interface PoolLayerOptions {
+  /** Step between windows; defaults to the kernel size. */
+  stride?: Ints | null;
+  /** Implicit padding on both sides, at most half the kernel (default 0). */
+  padding?: Ints;
+  /** Round output sizes up instead of down (default false). */
+  ceilMode?: boolean;
+}
+
+export interface MaxPoolLayerOptions extends PoolLayerOptions {
+  /** Spacing between window elements (default 1). */
+  dilation?: Ints;
+}
+
+export interface AvgPoolLayerOptions extends PoolLayerOptions {
+  /** Count padded zeros in each window's divisor (default true). */
+  countIncludePad?: boolean;
+}
+
+abstract class PoolNd extends Module {
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+  readonly dilation: readonly number[];
+  readonly ceilMode: boolean;
+
+  constructor(
+    fn: string,
+    n: number,
+    kernelSize: Ints,
+    opts: MaxPoolLayerOptions & AvgPoolLayerOptions,
+    dilation: Ints,
+  ) {
+    super();
+    this.kernelSize = axisInts(fn, 'kernelSize', kernelSize, n, 1);
+    this.stride =
+      opts.stride == null ? [...this.kernelSize] : axisInts(fn, 'stride', opts.stride, n, 1);
+    this.padding = axisInts(fn, 'padding', opts.padding ?? 0, n, 0);
+    this.dilation = axisInts(fn, 'dilation', dilation, n, 1);
+    this.ceilMode = bool(fn, 'ceilMode', opts.ceilMode ?? false);
+    if (this.padding.some((p, i) => p > Math.floor((this.kernelSize[i] as number) / 2))) {
+      fail(
+        fn,
+        `padding ${show(this.padding)} must be at most half the kernel size ${show(this.kernelSize)}`,
+      );
+    }
+  }
+
+  override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {
+    return {
+      // One comparison or addition per window element.
+      flops: numel(output) * numel(this.kernelSize),
+      geometry: { kernel: this.kernelSize, stride: this.stride, dilation: this.dilation },
+    };
+  }
+
+  protected override extraRepr(): string {
+    const parts = [`kernelSize=${show(this.kernelSize)}`, `stride=${show(this.stride)}`];
+    if (this.padding.some((p) => p !== 0)) parts.push(`padding=${show(this.padding)}`);
+    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${show(this.dilation)}`);
+    if (this.ceilMode) parts.push('ceilMode=true');
+    return parts.join(', ');
+  }
+}
+
+const MAX = { 1: maxPool1d, 2: maxPool2d, 3: maxPool3d } as const;
+const AVG = { 1: avgPool1d, 2: avgPool2d, 3: avgPool3d } as const;
+
+abstract class MaxPoolNd extends PoolNd {
+  constructor(
+    private readonly n: 1 | 2 | 3,
+    kernelSize: Ints,
+    options: MaxPoolLayerOptions | undefined,
+  ) {
+    const fn = `MaxPool${n}d`;
+    const opts = optionsOf(fn, options);
+    super(fn, n, kernelSize, opts, opts.dilation ?? 1);
+  }
+
+  forward(x: Tensor): Tensor {
+    return MAX[this.n](x, {
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
+  }
+}
+
+abstract class AvgPoolNd extends PoolNd {
+  readonly countIncludePad: boolean;
+
+  constructor(
+    private readonly n: 1 | 2 | 3,
+    kernelSize: Ints,
+    options: AvgPoolLayerOptions | undefined,
+  ) {
+    const fn = `AvgPool${n}d`;
+    const opts = optionsOf(fn, options);
+    if ((opts as MaxPoolLayerOptions).dilation !== undefined) {
+      fail(fn, 'average pooling has no dilation option');
+    }
+    super(fn, n, kernelSize, opts, 1);
+    this.countIncludePad = bool(fn, 'countIncludePad', opts.countIncludePad ?? true);
+  }
+
+  forward(x: Tensor): Tensor {
+    return AVG[this.n](x, {
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
+  }
+}
+
+/** Max pooling over `[N, C, L]`. */
+export class MaxPool1d extends MaxPoolNd {
+  constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
+    super(1, kernelSize, options);
+  }
+}
+
+/** Max pooling over `[N, C, H, W]`. */
+export class MaxPool2d extends MaxPoolNd {
+  constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
+    super(2, kernelSize, options);
+  }
+}
+
+/** Max pooling over `[N, C, D, H, W]`. */
+export class MaxPool3d extends MaxPoolNd {
+  constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
+    super(3, kernelSize, options);
+  }
+}
+
+/** Average pooling over `[N, C, L]`. */
+export class AvgPool1d extends AvgPoolNd {
+  constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
+    super(1, kernelSize, options);
+  }
+}
+
+/** Average pooling over `[N, C, H, W]`. */
+export class AvgPool2d extends AvgPoolNd {
+  constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
+    super(2, kernelSize, options);
+  }
+}
+
+/** Average pooling over `[N, C, D, H, W]`. */
+export class AvgPool3d extends AvgPoolNd {
+  constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
+    super(3, kernelSize, options);
+  }
+}

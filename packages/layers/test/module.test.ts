@@ -1,0 +1,428 @@
+import { cpu } from '@stride/backend-cpu';
+import {
+  initBackend,
+  memory,
+  ones,
+  registerBackend,
+  StrideError,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '@stride/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  CrossEntropyLoss,
+  LeNet5,
+  Linear,
+  Module,
+  ReLU,
+  Sequential,
+} from '../src/index.js';
+import { must, useCpu } from './setup.js';
+
+beforeAll(useCpu);
+
+/** A model with a child, a child list, an own parameter declared after a child, and a buffer. */
+class Custom extends Module {
+  readonly stem = new Conv2d(1, 2, 3);
+  readonly blocks: [BatchNorm2d, ReLU] = [new BatchNorm2d(2), new ReLU()];
+  readonly scale: Tensor;
+  readonly steps: Tensor;
+
+  constructor() {
+    super();
+    this.scale = this.param(ones([2]));
+    this.steps = this.buffer(zeros([1]), 'step_count');
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.blocks[1]
+      .forward(this.blocks[0].forward(this.stem.forward(x)))
+      .mul(this.scale.reshape([1, 2, 1, 1]));
+  }
+}
+
+function shapes(entries: [string, Tensor][]): Record<string, number[]> {
+  return Object.fromEntries(entries.map(([k, t]) => [k, [...t.shape]]));
+}
+
+describe('names', () => {
+  it('LeNet5 has the state-dict keys of the usual PyTorch definition', () => {
+    const model = new LeNet5();
+    expect(shapes(model.namedParameters())).toEqual({
+      'conv1.weight': [6, 1, 5, 5],
+      'conv1.bias': [6],
+      'conv2.weight': [16, 6, 5, 5],
+      'conv2.bias': [16],
+      'fc1.weight': [120, 400],
+      'fc1.bias': [120],
+      'fc2.weight': [84, 120],
+      'fc2.bias': [84],
+      'fc3.weight': [10, 84],
+      'fc3.bias': [10],
+    });
+    expect(model.numParameters()).toBe(61706);
+    model.dispose();
+  });
+
+  it('BatchNorm buffers use PyTorch snake_case keys, after the parameters', () => {
+    const bn = new BatchNorm1d(3);
+    const sd = bn.stateDict();
+    expect(Object.keys(sd)).toEqual([
+      'weight',
+      'bias',
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
+    expect(sd.num_batches_tracked?.dtype).toBe('int32');
+    expect(sd.num_batches_tracked?.shape).toEqual([]);
+    expect(bn.namedBuffers().map(([k]) => k)).toEqual([
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
+    for (const t of Object.values(sd)) t.dispose();
+    bn.dispose();
+  });
+
+  it('Sequential names children 0, 1, ...; arrays of modules are lists', () => {
+    const seq = new Sequential(new Linear(4, 3), new ReLU(), new BatchNorm1d(3));
+    expect(Object.keys(tidy(() => seq.stateDict()))).toEqual([
+      '0.weight',
+      '0.bias',
+      '2.weight',
+      '2.bias',
+      '2.running_mean',
+      '2.running_var',
+      '2.num_batches_tracked',
+    ]);
+    expect(seq.length).toBe(3);
+    expect(seq[1]).toBeInstanceOf(ReLU);
+    expect([...seq].map((m) => m.constructor.name)).toEqual(['Linear', 'ReLU', 'BatchNorm1d']);
+    seq.dispose();
+
+    const custom = new Custom();
+    // Own parameters and buffers come first, then children: PyTorch's state_dict order.
+    expect(Object.keys(tidy(() => custom.stateDict()))).toEqual([
+      'scale',
+      'step_count',
+      'stem.weight',
+      'stem.bias',
+      'blocks.0.weight',
+      'blocks.0.bias',
+      'blocks.0.running_mean',
+      'blocks.0.running_var',
+      'blocks.0.num_batches_tracked',
+    ]);
+    expect(custom.namedModules().map(([k, m]) => `${k}:${m.constructor.name}`)).toEqual([
+      ':Custom',
+      'stem:Conv2d',
+      'blocks.0:BatchNorm2d',
+      'blocks.1:ReLU',
+    ]);
+    expect(custom.namedChildren().map(([k]) => k)).toEqual(['stem', 'blocks.0', 'blocks.1']);
+    expect(custom.children()).toHaveLength(3);
+    expect(custom.parameters()).toHaveLength(5);
+    expect(custom.buffers()).toHaveLength(4);
+    custom.dispose();
+  });
+
+  it('a shared layer is counted once by parameters() and numParameters()', () => {
+    const shared = new Linear(3, 3);
+    const seq = new Sequential(shared, new ReLU(), shared);
+    expect(seq.parameters()).toHaveLength(2);
+    expect(seq.numParameters()).toBe(12);
+    expect(seq.modules()).toHaveLength(3);
+    seq.dispose();
+  });
+
+  it('parameters require gradients and survive tidy; buffers do not require gradients', () => {
+    const model = tidy(() => new BatchNorm2d(4));
+    for (const p of model.parameters()) {
+      expect(p.requiresGrad).toBe(true);
+      expect(p.isDisposed).toBe(false);
+    }
+    for (const b of model.buffers()) expect(b.requiresGrad).toBe(false);
+    model.dispose();
+  });
+
+  it('toString draws the module tree', () => {
+    const model = new LeNet5();
+    const text = model.toString();
+    expect(text.split('\n')[0]).toBe('LeNet5(');
+    expect(text).toContain('(conv1): Conv2d(1, 6, kernelSize=[5,5], padding=2)');
+    expect(text).toContain('(fc3): Linear(inFeatures=84, outFeatures=10, bias=true)');
+    model.dispose();
+  });
+});
+
+describe('train and eval', () => {
+  it('propagate to every descendant and return the module', () => {
+    const model = new Sequential(new Linear(2, 2), new Sequential(new BatchNorm1d(2)));
+    expect(model.modules().every((m) => m.training)).toBe(true);
+    expect(model.eval()).toBe(model);
+    expect(model.modules().every((m) => !m.training)).toBe(true);
+    model.train();
+    expect(model.modules().every((m) => m.training)).toBe(true);
+    model.train(false);
+    expect(model.modules().some((m) => m.training)).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('stateDict', () => {
+  it('returns new handles that keep the values of the moment they were taken', () => {
+    const layer = new Linear(2, 2);
+    const sd = layer.stateDict();
+    expect(sd.weight).not.toBe(layer.weight);
+    const old = Array.from(must(sd.weight).dataSync());
+    layer.weight.assign(zeros([2, 2]));
+    expect(Array.from(must(sd.weight).dataSync())).toEqual(old);
+    expect(Array.from(layer.weight.dataSync())).toEqual([0, 0, 0, 0]);
+    for (const t of Object.values(sd)) t.dispose();
+    expect(layer.weight.isDisposed).toBe(false);
+    layer.dispose();
+  });
+});
+
+describe('loadStateDict', () => {
+  it('copies values; the caller may dispose the given tensors afterwards', () => {
+    const a = new Linear(3, 2);
+    const b = new Linear(3, 2);
+    const sd = a.stateDict();
+    const result = b.loadStateDict(sd);
+    expect(result).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    for (const t of Object.values(sd)) t.dispose();
+    expect(Array.from(b.weight.dataSync())).toEqual(Array.from(a.weight.dataSync()));
+    expect(Array.from(must(b.bias).dataSync())).toEqual(Array.from(must(a.bias).dataSync()));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('accepts a Map', () => {
+    const layer = new Linear(1, 1);
+    layer.loadStateDict(
+      new Map([
+        ['weight', tensor([[2]], { dtype: 'float32' })],
+        ['bias', tensor([3], { dtype: 'float32' })],
+      ]),
+    );
+    expect(layer.weight.itemSync()).toBe(2);
+    expect(layer.bias?.itemSync()).toBe(3);
+    layer.dispose();
+  });
+
+  it('names missing and unexpected keys, and changes nothing', () => {
+    const model = new LeNet5();
+    const before = Array.from(model.conv1.weight.dataSync());
+    tidy(() => {
+      const sd = model.stateDict();
+      delete sd['fc3.bias'];
+      delete sd['conv2.weight'];
+      sd['conv9.weight'] = zeros([1]);
+      sd['conv1.weight'] = zeros([6, 1, 5, 5]);
+      let error: unknown;
+      try {
+        model.loadStateDict(sd);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(StrideError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/^loadStateDict: cannot load into LeNet5/);
+      expect(message).toContain('missing keys conv2.weight, fc3.bias');
+      expect(message).toContain('unexpected keys conv9.weight');
+      // Nothing was written although conv1.weight itself was fine.
+      expect(Array.from(model.conv1.weight.dataSync())).toEqual(before);
+
+      const result = model.loadStateDict(sd, { strict: false });
+      expect(result).toEqual({
+        missingKeys: ['conv2.weight', 'fc3.bias'],
+        unexpectedKeys: ['conv9.weight'],
+      });
+      expect(Array.from(model.conv1.weight.dataSync()).every((v) => v === 0)).toBe(true);
+    });
+    model.dispose();
+  });
+
+  it('rejects shape, dtype and non-tensor mismatches by name, even when not strict', () => {
+    const model = new Sequential(new Conv2d(1, 6, 3), new BatchNorm2d(6));
+    tidy(() => {
+      const sd = model.stateDict();
+      sd['0.weight'] = zeros([6, 1, 5, 5]);
+      sd['1.num_batches_tracked'] = zeros([]);
+      (sd as Record<string, unknown>)['1.bias'] = [0, 0, 0, 0, 0, 0];
+      for (const strict of [true, false]) {
+        expect(() => model.loadStateDict(sd, { strict })).toThrow(StrideError);
+        try {
+          model.loadStateDict(sd, { strict });
+        } catch (e) {
+          const message = (e as Error).message;
+          expect(message).toContain(
+            '0.weight has shape [6,1,5,5] in the state dict but [6,1,3,3] in the model',
+          );
+          expect(message).toContain(
+            '1.num_batches_tracked is float32 in the state dict but int32 in the model',
+          );
+          expect(message).toContain('1.bias is not a Tensor');
+        }
+      }
+    });
+    model.dispose();
+  });
+
+  it('loads loss weights as buffers', () => {
+    const loss = new CrossEntropyLoss({ weight: ones([3]) });
+    expect(Object.keys(tidy(() => loss.stateDict()))).toEqual(['weight']);
+    loss.loadStateDict({ weight: tensor([1, 2, 3], { dtype: 'float32' }) });
+    expect(Array.from(must(loss.weight).dataSync())).toEqual([1, 2, 3]);
+    loss.dispose();
+  });
+});
+
+describe('zeroGrad', () => {
+  it('drops and frees every gradient', () => {
+    const layer = new Linear(3, 2);
+    const base = memory().numTensors;
+    tidy(() =>
+      layer
+        .forward(ones([4, 3]))
+        .sum()
+        .backward(),
+    );
+    expect(layer.weight.grad).not.toBeNull();
+    expect(memory().numTensors).toBe(base + 2);
+    layer.zeroGrad();
+    expect(layer.weight.grad).toBeNull();
+    expect(layer.bias?.grad).toBeNull();
+    expect(memory().numTensors).toBe(base);
+    layer.dispose();
+  });
+});
+
+describe('dispose', () => {
+  it('returns memory() to what it was before the model was built', () => {
+    const before = memory();
+    const model = new LeNet5();
+    tidy(() => {
+      const loss = model.forward(ones([2, 1, 28, 28])).sum();
+      loss.backward();
+    });
+    expect(memory().numTensors).toBeGreaterThan(before.numTensors);
+    model.dispose();
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+    expect(() => model.dispose()).not.toThrow();
+    expect(() => model.forward(ones([1, 1, 28, 28]))).toThrow(/disposed/);
+  });
+
+  it('frees BatchNorm buffers after training steps', () => {
+    const before = memory();
+    const bn = new BatchNorm2d(3);
+    for (let i = 0; i < 3; i++) {
+      tidy(() => {
+        bn.forward(ones([2, 3, 2, 2]));
+      });
+    }
+    bn.dispose();
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+  });
+});
+
+describe('to(device)', () => {
+  it('moves every parameter, buffer and gradient; the module keeps its identity', async () => {
+    registerBackend({ ...cpu(), name: 'cpu2' });
+    await initBackend('cpu2');
+    const model = new Sequential(new Linear(2, 3), new BatchNorm1d(3));
+    tidy(() =>
+      model
+        .forward(ones([4, 2]))
+        .sum()
+        .backward(),
+    );
+    const frozen = model.parameters()[3] as Tensor;
+    frozen.grad?.dispose();
+    frozen.grad = null;
+    frozen.requiresGrad = false;
+    const oldWeight = model.parameters()[0] as Tensor;
+    const values = Array.from(oldWeight.dataSync());
+    const child = model[0];
+    expect(await model.to('cpu2')).toBe(model);
+    expect(model[0]).toBe(child);
+    for (const t of [...model.parameters(), ...model.buffers()]) expect(t.device).toBe('cpu2');
+    const weight = model.parameters()[0] as Tensor;
+    expect(weight).not.toBe(oldWeight);
+    expect(oldWeight.isDisposed).toBe(true);
+    expect(weight.requiresGrad).toBe(true);
+    expect(weight.grad?.device).toBe('cpu2');
+    expect(Array.from(weight.dataSync())).toEqual(values);
+    expect((model.parameters()[3] as Tensor).requiresGrad).toBe(false);
+    // Two weights, two biases, three gradients (not the frozen bias's) and three buffers.
+    expect(memory().backends.cpu2?.numTensors).toBe(10);
+    // Still trains on the new device.
+    model.zeroGrad();
+    tidy(() =>
+      model
+        .forward(ones([4, 2], { device: 'cpu2' }))
+        .sum()
+        .backward(),
+    );
+    expect(weight.grad?.device).toBe('cpu2');
+    expect(() => model.forward(ones([4, 2]))).toThrow(/'cpu'.*'cpu2'|'cpu2'.*'cpu'/);
+    await model.to('cpu');
+    expect(memory().backends.cpu2?.numTensors).toBe(0);
+    model.dispose();
+  });
+
+  it('moves nothing if a tensor cannot move', async () => {
+    const model = new Linear(2, 2);
+    const weight = model.weight;
+    await expect(model.to('nowhere')).rejects.toThrow(StrideError);
+    expect(model.weight).toBe(weight);
+    expect(weight.isDisposed).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('forward hooks', () => {
+  it('see inputs and outputs, and can be removed', () => {
+    const model = new Sequential(new Linear(2, 3), new ReLU());
+    const seen: string[] = [];
+    const remove = must(model[0]).registerForwardHook((m, inputs, output) => {
+      seen.push(`${m.constructor.name} ${inputs[0]?.shape} -> ${output.shape}`);
+    });
+    expect(Object.keys(must(model[0]))).not.toContain('forward');
+    tidy(() => model.forward(ones([5, 2])));
+    expect(seen).toEqual(['Linear 5,2 -> 5,3']);
+    remove();
+    tidy(() => model.forward(ones([5, 2])));
+    expect(seen).toHaveLength(1);
+    expect(Object.hasOwn(must(model[0]), 'forward')).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('param()', () => {
+  it('rejects non-leaf and integer tensors with the module named', () => {
+    class Bad extends Module {
+      constructor(t: Tensor) {
+        super();
+        this.param(t);
+      }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    tidy(() => {
+      const leaf = ones([2], { requiresGrad: true });
+      expect(() => new Bad(leaf.mul(2))).toThrow(/^Bad\.param: a parameter must be a leaf/);
+      expect(() => new Bad(zeros([2], { dtype: 'int32' }))).toThrow(/float tensor, got int32/);
+    });
+  });
+});

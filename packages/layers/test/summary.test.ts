@@ -1,0 +1,152 @@
+import { memory } from '@stride/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AlexNet,
+  BatchNorm1d,
+  Conv2d,
+  LeNet5,
+  Linear,
+  Sequential,
+  SignalNet,
+  summary,
+} from '../src/index.js';
+import { must, useCpu } from './setup.js';
+
+beforeAll(useCpu);
+
+describe('summary of LeNet5', () => {
+  // Worked by hand for one 28×28 image. FLOPs: a conv or linear output costs 2·(inputs seen)
+  // plus 1 for its bias; a pool output one per window element; an activation one per element.
+  const expected = [
+    // name, type, output shape, params, FLOPs, receptive field, jump
+    ['conv1', 'Conv2d', [1, 6, 28, 28], 156, 2 * 4704 * 25 + 4704, 5, 1],
+    ['act1', 'ReLU', [1, 6, 28, 28], 0, 4704, 5, 1],
+    ['pool1', 'MaxPool2d', [1, 6, 14, 14], 0, 1176 * 4, 6, 2],
+    // Each conv2 output spans 5 pool1 cells 2 pixels apart, each seeing 6 pixels: 6 + 4·2.
+    ['conv2', 'Conv2d', [1, 16, 10, 10], 2416, 2 * 1600 * 150 + 1600, 14, 2],
+    ['act2', 'ReLU', [1, 16, 10, 10], 0, 1600, 14, 2],
+    ['pool2', 'MaxPool2d', [1, 16, 5, 5], 0, 400 * 4, 16, 4],
+    ['flatten', 'Flatten', [1, 400], 0, 0, 16, 4],
+    // fc1 sees the whole 5×5 map: 16 + (5 - 1)·4 = 32, i.e. the 28-pixel image plus padding 2.
+    ['fc1', 'Linear', [1, 120], 48120, 2 * 120 * 400 + 120, 32, 20],
+    ['act3', 'ReLU', [1, 120], 0, 120, 32, 20],
+    ['fc2', 'Linear', [1, 84], 10164, 2 * 84 * 120 + 84, 32, 20],
+    ['act4', 'ReLU', [1, 84], 0, 84, 32, 20],
+    ['fc3', 'Linear', [1, 10], 850, 2 * 10 * 84 + 10, 32, 20],
+  ] as const;
+
+  it('gives every layer its shape, parameters, FLOPs, receptive field and jump', () => {
+    const model = new LeNet5();
+    const s = summary(model, [1, 1, 28, 28]);
+    expect(s.rows.map((r) => [r.name, r.type, r.outputShape, r.params, r.flops])).toEqual(
+      expected.map(([n, t, shape, p, f]) => [n, t, shape, p, f]),
+    );
+    expect(s.rows.map((r) => [r.receptiveField, r.jump])).toEqual(
+      expected.map(([, , , , , rf, j]) => [
+        [rf, rf],
+        [j, j],
+      ]),
+    );
+    expect(s.totalParams).toBe(61706);
+    expect(s.trainableParams).toBe(61706);
+    expect(s.paramBytes).toBe(61706 * 4);
+    expect(s.totalFlops).toBe(852370);
+    expect(s.inputShape).toEqual([1, 1, 28, 28]);
+    expect(s.outputShape).toEqual([1, 10]);
+    expect(s.receptiveField).toEqual([32, 32]);
+    model.dispose();
+  });
+
+  it('prints a table with totals', () => {
+    const model = new LeNet5();
+    const { table } = summary(model, [1, 1, 28, 28]);
+    const lines = table.split('\n');
+    expect(lines[0]).toMatch(/^Layer \(type\)\s+Output shape\s+Params\s+FLOPs\s+RF\s+Jump$/);
+    expect(table).toMatch(/conv1 \(Conv2d\)\s+\[1, 6, 28, 28\]\s+156\s+239,904\s+5x5\s+1x1/);
+    expect(table).toMatch(/fc1 \(Linear\)\s+\[1, 120\]\s+48,120\s+96,120\s+32x32\s+20x20/);
+    expect(table).toContain('Total params: 61,706 (246,824 bytes)');
+    expect(table).toContain('Total FLOPs: 852,370');
+    expect(table).toContain('Receptive field of the output: 32x32, jump 20x20');
+    model.dispose();
+  });
+
+  it('scales FLOPs with the batch and counts frozen parameters apart', () => {
+    const model = new LeNet5();
+    model.fc3.weight.requiresGrad = false;
+    const s = summary(model, [4, 1, 28, 28]);
+    expect(s.totalFlops).toBe(4 * 852370);
+    expect(s.trainableParams).toBe(61706 - 840);
+    model.dispose();
+  });
+
+  it('leaves no tensor behind and the model as it was', () => {
+    const model = new Sequential(new Linear(6, 4), new BatchNorm1d(4));
+    const before = memory();
+    const mean = Array.from(must(model.buffers()[0]).dataSync());
+    summary(model, [1, 6]);
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+    // Ran in eval mode (a batch of one cannot train BatchNorm) and restored training mode.
+    expect(model.modules().every((m) => m.training)).toBe(true);
+    expect(Array.from(must(model.buffers()[0]).dataSync())).toEqual(mean);
+    model.eval();
+    summary(model, [1, 6]);
+    expect(model.modules().some((m) => m.training)).toBe(false);
+    // Hooks are gone: forward is the class's method again.
+    expect(Object.hasOwn(must(model[0]), 'forward')).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('summary of other models', () => {
+  it('follows a 1-d signal network to its global pooling', () => {
+    const model = new SignalNet({ channels: [4, 8], kernelSize: 5, poolSize: 2 });
+    const s = summary(model, [1, 1, 64]);
+    const rf = Object.fromEntries(s.rows.map((r) => [r.name, [r.receptiveField[0], r.jump[0]]]));
+    expect(rf['features.0']).toEqual([5, 1]);
+    expect(rf['features.3']).toEqual([6, 2]);
+    expect(rf['features.4']).toEqual([14, 2]);
+    expect(rf['features.7']).toEqual([16, 4]);
+    // Global pooling over the last 16 positions, 4 apart.
+    expect(rf.pool).toEqual([16 + 15 * 4, 64]);
+    expect(rf.fc).toEqual([76, 64]);
+    expect(s.rows[0]?.params).toBe(4 * 1 * 5);
+    expect(s.rows[1]?.params).toBe(8);
+    expect(s.totalParams).toBe(20 + 8 + 8 * 4 * 5 + 16 + 8 * 2 + 2);
+    model.dispose();
+  });
+
+  it('uses stride and dilation per axis', () => {
+    const model = new Sequential(
+      new Conv2d(1, 2, [3, 5], { stride: [2, 1], dilation: [1, 2], padding: [1, 4] }),
+      new Conv2d(2, 3, 3, { stride: 2, groups: 1, bias: false }),
+    );
+    const s = summary(model, [2, 1, 16, 16]);
+    expect(s.rows[0]?.receptiveField).toEqual([3, 9]);
+    expect(s.rows[0]?.jump).toEqual([2, 1]);
+    expect(s.rows[1]?.receptiveField).toEqual([3 + 2 * 2, 9 + 2 * 1]);
+    expect(s.rows[1]?.jump).toEqual([4, 2]);
+    expect(s.rows[1]?.params).toBe(3 * 2 * 9);
+    const out = s.rows[1]?.outputShape ?? [];
+    expect(s.rows[1]?.flops).toBe(2 * out.reduce((a, b) => a * b, 1) * 2 * 9);
+    model.dispose();
+  });
+
+  it('describes AlexNet on small images', () => {
+    const model = new AlexNet({ inputSize: 32, numClasses: 10, hidden: 32 });
+    const s = summary(model, [1, 3, 32, 32]);
+    expect(s.outputShape).toEqual([1, 10]);
+    expect(s.rows.find((r) => r.name === 'avgpool')?.outputShape).toEqual([1, 256, 3, 3]);
+    expect(s.totalParams).toBe(model.numParameters());
+    model.dispose();
+  });
+
+  it('rejects bad arguments', () => {
+    const model = new LeNet5();
+    expect(() => summary(model, [])).toThrow('summary: inputShape must be a non-empty array');
+    expect(() => summary(model, [1, 1, 28.5, 28])).toThrow(/inputShape/);
+    expect(() => summary({} as LeNet5, [1])).toThrow('summary: model must be a Module');
+    expect(() => summary(model, [1, 1, 32, 32])).toThrow(/LeNet5: expected images/);
+    model.dispose();
+  });
+});
