@@ -1,0 +1,98 @@
+import { add, div, fullLike, mul, neg, sqrt, type Tensor, tidy } from '@stride/core';
+import { checkAtLeast, checkBoolean } from './check.js';
+import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
+import type { ParamGroup, ParamGroupInput, Params } from './param-group.js';
+
+export interface AdagradHyper {
+  lr: number;
+  /** The learning rate at step t is lr / (1 + (t − 1)·lrDecay). */
+  lrDecay: number;
+  weightDecay: number;
+  /** Starting value of the sum of squared gradients. */
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
+}
+
+export type AdagradOptions = Partial<AdagradHyper>;
+
+const RULES: OptimizerRules<AdagradHyper> = {
+  name: 'Adagrad',
+  specs: {
+    lr: { torch: 'lr', kind: 'number' },
+    lrDecay: { torch: 'lr_decay', kind: 'number' },
+    weightDecay: { torch: 'weight_decay', kind: 'number' },
+    initialAccumulatorValue: { torch: 'initial_accumulator_value', kind: 'number' },
+    eps: { torch: 'eps', kind: 'number' },
+    maximize: { torch: 'maximize', kind: 'boolean' },
+  },
+  stateKeys: ['step', 'sum'],
+  validate(h, where) {
+    checkAtLeast('Adagrad', where('lr'), h.lr);
+    checkAtLeast('Adagrad', where('lrDecay'), h.lrDecay);
+    checkAtLeast('Adagrad', where('weightDecay'), h.weightDecay);
+    checkAtLeast('Adagrad', where('initialAccumulatorValue'), h.initialAccumulatorValue);
+    checkAtLeast('Adagrad', where('eps'), h.eps);
+    checkBoolean('Adagrad', where('maximize'), h.maximize);
+  },
+};
+
+/**
+ * Adagrad, as `torch.optim.Adagrad` (defaults lr 1e-2, eps 1e-10). As in PyTorch, every
+ * parameter's state (step 0, and the sum filled with initialAccumulatorValue) exists from
+ * construction on, so it is in the state dict before the first step.
+ *
+ *     g ← ∇θ (negated if maximize) + λθ
+ *     s ← s + g²
+ *     θ ← θ − lr/(1 + (t − 1)·lrDecay) · g / (√s + eps)
+ */
+export class Adagrad extends Optimizer<AdagradHyper> {
+  constructor(params: Params<AdagradHyper>, options?: AdagradOptions) {
+    const o = options ?? {};
+    super(
+      params,
+      {
+        lr: o.lr ?? 1e-2,
+        lrDecay: o.lrDecay ?? 0,
+        weightDecay: o.weightDecay ?? 0,
+        initialAccumulatorValue: o.initialAccumulatorValue ?? 0,
+        eps: o.eps ?? 1e-10,
+        maximize: o.maximize ?? false,
+      },
+      RULES,
+    );
+  }
+
+  override addParamGroup(input: ParamGroupInput<AdagradHyper>): void {
+    super.addParamGroup(input);
+    const group = this.paramGroups[this.paramGroups.length - 1] as ParamGroup<AdagradHyper>;
+    for (const p of group.params) this.initState(p, group);
+  }
+
+  protected override update(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<AdagradHyper>,
+    state: ParamState,
+  ): void {
+    const { lr, lrDecay, weightDecay, eps, maximize } = group;
+    // State replaced by loadStateDict may lack entries; start them as construction does.
+    const prevSum = state.buffers.get('sum') ?? fullLike(p, group.initialAccumulatorValue);
+    const step = (state.step ?? 0) + 1;
+    state.step = step;
+    let g = maximize ? neg(grad) : grad;
+    if (weightDecay !== 0) g = add(g, mul(p, weightDecay));
+    const clr = lr / (1 + (step - 1) * lrDecay);
+    const sum = this.setBuffer(state, 'sum', add(prevSum, mul(g, g)));
+    const std = add(sqrt(sum), eps);
+    p.assign(add(p, div(mul(g, -clr), std)));
+  }
+
+  private initState(p: Tensor, group: ParamGroup<AdagradHyper>): void {
+    const state = this.stateOf(p);
+    state.step = 0;
+    tidy(() => {
+      this.setBuffer(state, 'sum', fullLike(p, group.initialAccumulatorValue));
+    });
+  }
+}

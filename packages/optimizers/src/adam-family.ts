@@ -1,0 +1,95 @@
+/**
+ * What Adam and AdamW share: their hyper-parameters, checks and the moment update. They differ
+ * only in how weight decay enters (added to the gradient, or decoupled and applied to θ).
+ */
+import { add, div, maximum, mul, sqrt, type Tensor, zerosLike } from '@stride/core';
+import { checkAtLeast, checkBoolean, checkUnitInterval, fail } from './check.js';
+import type { OptimizerRules, ParamState } from './optimizer.js';
+
+export interface AdamHyper {
+  lr: number;
+  /** Decay rates (β₁, β₂) of the running averages of the gradient and its square. */
+  betas: [number, number];
+  /** Added to the denominator for numerical stability. */
+  eps: number;
+  weightDecay: number;
+  /** Use the maximum of past second moments (AMSGrad). */
+  amsgrad: boolean;
+  /** Ascend the objective instead of descending it. */
+  maximize: boolean;
+}
+
+export type AdamOptions = Partial<AdamHyper>;
+
+export function adamRules(name: string): OptimizerRules<AdamHyper> {
+  return {
+    name,
+    specs: {
+      lr: { torch: 'lr', kind: 'number' },
+      betas: { torch: 'betas', kind: 'pair' },
+      eps: { torch: 'eps', kind: 'number' },
+      weightDecay: { torch: 'weight_decay', kind: 'number' },
+      amsgrad: { torch: 'amsgrad', kind: 'boolean' },
+      maximize: { torch: 'maximize', kind: 'boolean' },
+    },
+    stateKeys: ['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'],
+    validate(h, where) {
+      checkAtLeast(name, where('lr'), h.lr);
+      checkAtLeast(name, where('eps'), h.eps);
+      if (!Array.isArray(h.betas) || h.betas.length !== 2) {
+        fail(name, `${where('betas')} must be a pair [beta1, beta2], got ${String(h.betas)}`);
+      }
+      checkUnitInterval(name, `${where('betas')}[0]`, h.betas[0]);
+      checkUnitInterval(name, `${where('betas')}[1]`, h.betas[1]);
+      checkAtLeast(name, where('weightDecay'), h.weightDecay);
+      checkBoolean(name, where('amsgrad'), h.amsgrad);
+      checkBoolean(name, where('maximize'), h.maximize);
+    },
+  };
+}
+
+/**
+ * Updates the moments of `grad` (already negated for maximize, and with L2 decay for Adam) and
+ * returns `base − lr/(1 − β₁ᵗ) · m / (√(v/(1 − β₂ᵗ)) + eps)`, following PyTorch's single-tensor
+ * path operation for operation. `store` keeps a state tensor and returns the kept handle.
+ */
+export function adamUpdate(
+  p: Tensor,
+  base: Tensor,
+  grad: Tensor,
+  group: AdamHyper,
+  state: ParamState,
+  store: (key: string, value: Tensor) => Tensor,
+): Tensor {
+  const [beta1, beta2] = group.betas;
+  const step = state.step as number;
+  const prevAvg = state.buffers.get('exp_avg') ?? zerosLike(p);
+  const prevSq = state.buffers.get('exp_avg_sq') ?? zerosLike(p);
+  const expAvg = store('exp_avg', add(mul(prevAvg, beta1), mul(grad, 1 - beta1)));
+  // addcmul_(grad, grad, value=1 − β₂) computes value·grad·grad, left to right.
+  const expAvgSq = store('exp_avg_sq', add(mul(prevSq, beta2), mul(mul(grad, 1 - beta2), grad)));
+  const biasCorrection1 = 1 - beta1 ** step;
+  const biasCorrection2 = 1 - beta2 ** step;
+  const stepSize = group.lr / biasCorrection1;
+  const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+  let second = expAvgSq;
+  if (group.amsgrad) {
+    const prevMax = state.buffers.get('max_exp_avg_sq') ?? zerosLike(p);
+    second = store('max_exp_avg_sq', maximum(prevMax, expAvgSq));
+  }
+  const denom = add(div(sqrt(second), biasCorrection2Sqrt), group.eps);
+  // addcdiv_(exp_avg, denom, value=−stepSize) computes value·exp_avg / denom.
+  return add(base, div(mul(expAvg, -stepSize), denom));
+}
+
+export function adamDefaults(options: AdamOptions | undefined, weightDecay: number): AdamHyper {
+  const o = options ?? {};
+  return {
+    lr: o.lr ?? 1e-3,
+    betas: o.betas ? ([...o.betas] as [number, number]) : [0.9, 0.999],
+    eps: o.eps ?? 1e-8,
+    weightDecay: o.weightDecay ?? weightDecay,
+    amsgrad: o.amsgrad ?? false,
+    maximize: o.maximize ?? false,
+  };
+}

@@ -1,0 +1,99 @@
+import { add, div, mul, neg, sqrt, type Tensor, zerosLike } from '@stride/core';
+import { checkAtLeast, checkBoolean } from './check.js';
+import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
+import type { ParamGroup, Params } from './param-group.js';
+
+export interface RMSpropHyper {
+  lr: number;
+  /** Smoothing constant of the running average of squared gradients. */
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  /** Normalize by an estimate of the gradient's variance instead of its second moment. */
+  centered: boolean;
+  maximize: boolean;
+}
+
+export type RMSpropOptions = Partial<RMSpropHyper>;
+
+const RULES: OptimizerRules<RMSpropHyper> = {
+  name: 'RMSprop',
+  specs: {
+    lr: { torch: 'lr', kind: 'number' },
+    alpha: { torch: 'alpha', kind: 'number' },
+    eps: { torch: 'eps', kind: 'number' },
+    weightDecay: { torch: 'weight_decay', kind: 'number' },
+    momentum: { torch: 'momentum', kind: 'number' },
+    centered: { torch: 'centered', kind: 'boolean' },
+    maximize: { torch: 'maximize', kind: 'boolean' },
+  },
+  stateKeys: ['step', 'square_avg', 'momentum_buffer', 'grad_avg'],
+  validate(h, where) {
+    checkAtLeast('RMSprop', where('lr'), h.lr);
+    checkAtLeast('RMSprop', where('eps'), h.eps);
+    checkAtLeast('RMSprop', where('momentum'), h.momentum);
+    checkAtLeast('RMSprop', where('weightDecay'), h.weightDecay);
+    checkAtLeast('RMSprop', where('alpha'), h.alpha);
+    checkBoolean('RMSprop', where('centered'), h.centered);
+    checkBoolean('RMSprop', where('maximize'), h.maximize);
+  },
+};
+
+/**
+ * RMSprop, as `torch.optim.RMSprop` (defaults lr 1e-2, alpha 0.99, eps 1e-8). Note that eps is
+ * added outside the square root, as PyTorch does:
+ *
+ *     g ← ∇θ (negated if maximize) + λθ
+ *     v ← αv + (1 − α)g²;   centered: ḡ ← αḡ + (1 − α)g,  d ← √(v − ḡ²) + eps,  else d ← √v + eps
+ *     momentum: b ← μb + g/d,  θ ← θ − lr·b;   else θ ← θ − lr·g/d
+ */
+export class RMSprop extends Optimizer<RMSpropHyper> {
+  constructor(params: Params<RMSpropHyper>, options?: RMSpropOptions) {
+    const o = options ?? {};
+    super(
+      params,
+      {
+        lr: o.lr ?? 1e-2,
+        alpha: o.alpha ?? 0.99,
+        eps: o.eps ?? 1e-8,
+        weightDecay: o.weightDecay ?? 0,
+        momentum: o.momentum ?? 0,
+        centered: o.centered ?? false,
+        maximize: o.maximize ?? false,
+      },
+      RULES,
+    );
+  }
+
+  protected override update(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<RMSpropHyper>,
+    state: ParamState,
+  ): void {
+    const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
+    const store = (key: string, value: Tensor) => this.setBuffer(state, key, value);
+    state.step = (state.step ?? 0) + 1;
+    let g = maximize ? neg(grad) : grad;
+    if (weightDecay !== 0) g = add(g, mul(p, weightDecay));
+    const prevSq = state.buffers.get('square_avg') ?? zerosLike(p);
+    const squareAvg = store('square_avg', add(mul(prevSq, alpha), mul(mul(g, 1 - alpha), g)));
+    let avg: Tensor;
+    if (centered) {
+      const prevAvg = state.buffers.get('grad_avg') ?? zerosLike(p);
+      const gradAvg = store('grad_avg', add(mul(prevAvg, alpha), mul(g, 1 - alpha)));
+      avg = sqrt(add(squareAvg, mul(mul(gradAvg, -1), gradAvg)));
+    } else {
+      avg = sqrt(squareAvg);
+    }
+    avg = add(avg, eps);
+    if (momentum > 0) {
+      const prevBuf = state.buffers.get('momentum_buffer') ?? zerosLike(p);
+      const buf = store('momentum_buffer', add(mul(prevBuf, momentum), div(g, avg)));
+      p.assign(add(p, mul(buf, -lr)));
+    } else {
+      p.assign(add(p, div(mul(g, -lr), avg)));
+    }
+  }
+}

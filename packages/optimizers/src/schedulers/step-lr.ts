@@ -1,0 +1,41 @@
+import { checkAtLeast, checkFinite, checkPositiveInt } from '../check.js';
+import type { JsonValue } from '../state-dict.js';
+import { type AnyOptimizer, LRScheduler } from './scheduler.js';
+
+export interface StepLROptions {
+  /** Decay every this many steps. */
+  stepSize: number;
+  /** Multiplicative factor of each decay (default 0.1). */
+  gamma?: number;
+}
+
+/** Multiplies the learning rate by `gamma` every `stepSize` steps, as `torch.optim.lr_scheduler.StepLR`. */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+
+  constructor(optimizer: AnyOptimizer, options: StepLROptions, lastEpoch = -1) {
+    super('StepLR', optimizer, lastEpoch);
+    this.stepSize = checkPositiveInt('StepLR', 'stepSize', options?.stepSize);
+    this.gamma = checkFinite(
+      'StepLR',
+      'gamma',
+      checkAtLeast('StepLR', 'gamma', options.gamma ?? 0.1),
+    );
+    this.start();
+  }
+
+  protected override getLr(): number[] {
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0)
+      return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * this.gamma);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
+
+  protected override options(): Record<string, JsonValue> {
+    return { step_size: this.stepSize, gamma: this.gamma };
+  }
+}

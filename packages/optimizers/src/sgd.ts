@@ -1,0 +1,100 @@
+import { add, mul, neg, type Tensor } from '@stride/core';
+import { checkAtLeast, checkBoolean, checkFinite, fail } from './check.js';
+import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
+import type { ParamGroup, Params } from './param-group.js';
+
+export interface SGDHyper {
+  lr: number;
+  /** Momentum factor μ (default 0: plain SGD). */
+  momentum: number;
+  /** Dampening τ of the momentum: the gradient enters the buffer scaled by 1 − τ (default 0). */
+  dampening: number;
+  /** L2 penalty λ added to the gradient as λ·θ (default 0). */
+  weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
+  nesterov: boolean;
+  /** Ascend the objective instead of descending it. */
+  maximize: boolean;
+}
+
+/** `lr` has no default, as in PyTorch. */
+export type SGDOptions = Partial<SGDHyper> & { lr: number };
+
+const RULES: OptimizerRules<SGDHyper> = {
+  name: 'SGD',
+  specs: {
+    lr: { torch: 'lr', kind: 'number' },
+    momentum: { torch: 'momentum', kind: 'number' },
+    dampening: { torch: 'dampening', kind: 'number' },
+    weightDecay: { torch: 'weight_decay', kind: 'number' },
+    nesterov: { torch: 'nesterov', kind: 'boolean' },
+    maximize: { torch: 'maximize', kind: 'boolean' },
+  },
+  stateKeys: ['momentum_buffer'],
+  validate(h, where) {
+    checkAtLeast('SGD', where('lr'), h.lr);
+    checkAtLeast('SGD', where('momentum'), h.momentum);
+    checkFinite('SGD', where('dampening'), h.dampening);
+    checkAtLeast('SGD', where('weightDecay'), h.weightDecay);
+    checkBoolean('SGD', where('nesterov'), h.nesterov);
+    checkBoolean('SGD', where('maximize'), h.maximize);
+    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+      fail(
+        'SGD',
+        `${where('nesterov')} needs momentum > 0 and dampening 0, got momentum ${h.momentum} and dampening ${h.dampening}`,
+      );
+    }
+  },
+};
+
+/**
+ * Stochastic gradient descent with optional momentum, as `torch.optim.SGD`:
+ *
+ *     g ← ∇θ (negated if maximize) + λθ
+ *     b ← g on the first step, else μb + (1 − τ)g
+ *     g ← g + μb (nesterov) or b
+ *     θ ← θ − lr·g
+ *
+ * The momentum buffer starts as the first gradient (not zero), and lr multiplies the whole
+ * buffer, unlike the Sutskever et al. form some libraries use.
+ */
+export class SGD extends Optimizer<SGDHyper> {
+  constructor(params: Params<SGDHyper>, options: SGDOptions) {
+    if (options === null || typeof options !== 'object' || options.lr === undefined) {
+      fail('SGD', 'lr is required (SGD has no default learning rate)');
+    }
+    super(
+      params,
+      {
+        lr: options.lr,
+        momentum: options.momentum ?? 0,
+        dampening: options.dampening ?? 0,
+        weightDecay: options.weightDecay ?? 0,
+        nesterov: options.nesterov ?? false,
+        maximize: options.maximize ?? false,
+      },
+      RULES,
+    );
+  }
+
+  protected override update(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<SGDHyper>,
+    state: ParamState,
+  ): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    let d = maximize ? neg(grad) : grad;
+    if (weightDecay !== 0) d = add(d, mul(p, weightDecay));
+    if (momentum !== 0) {
+      const prev = state.buffers.get('momentum_buffer');
+      const buf = this.setBuffer(
+        state,
+        'momentum_buffer',
+        prev ? add(mul(prev, momentum), mul(d, 1 - dampening)) : d,
+      );
+      d = nesterov ? add(d, mul(buf, momentum)) : buf;
+    }
+    p.assign(add(p, mul(d, -lr)));
+  }
+}

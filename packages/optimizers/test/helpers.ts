@@ -1,0 +1,165 @@
+/**
+ * Shared by the tests: the CPU backend, the PyTorch fixtures (see fixtures/README.md), and
+ * building the optimizers and schedulers a fixture names.
+ */
+import { readFileSync } from 'node:fs';
+import { cpu } from '@stride/backend-cpu';
+import { type DType, registerBackend, type Tensor, tensor } from '@stride/core';
+import { expect } from 'vitest';
+import {
+  Adagrad,
+  Adam,
+  AdamW,
+  type AnyOptimizer,
+  CosineAnnealingLR,
+  ExponentialLR,
+  LinearLR,
+  type LRScheduler,
+  MultiStepLR,
+  OneCycleLR,
+  RMSprop,
+  SequentialLR,
+  SGD,
+  StepLR,
+} from '../src/index.js';
+
+registerBackend(cpu());
+
+export interface FixtureTensor {
+  shape: number[];
+  data: number[];
+}
+
+export interface SchedulerSpec {
+  type: string;
+  options?: Record<string, unknown>;
+}
+
+export interface OptimizerCase {
+  name: string;
+  optimizer: string;
+  options: Record<string, unknown>;
+  groups: { params: number[]; options: Record<string, unknown> }[] | null;
+  mode: 'grads' | 'loss';
+  scheduler: SchedulerSpec | null;
+  params: FixtureTensor[];
+  grads?: (FixtureTensor | null)[][];
+  loss?: { scales: FixtureTensor[]; targets: FixtureTensor[]; tilts: FixtureTensor[] };
+  /** Parameter values after every step: [step][param] → flat values. */
+  float64: number[][][];
+  float32: number[][][];
+  stateDict: { state: Record<string, FixtureTensor>; paramGroups: Record<string, unknown>[] };
+}
+
+export interface SchedulerCase {
+  name: string;
+  optimizer: string;
+  options: Record<string, unknown>;
+  lrs: number[];
+  scheduler: SchedulerSpec;
+  steps: number;
+  /** Rates after construction and after every step: [step][group]. */
+  lr: number[][];
+  momentum: (number | null)[][];
+  stateDict: Record<string, unknown>;
+}
+
+export interface ClipCase {
+  name: string;
+  kind: 'clipGradNorm' | 'clipGradValue';
+  args: Record<string, number | string>;
+  grads: (FixtureTensor | null)[];
+  float64: { total: number | string | null; grads: (number[] | null)[] };
+  float32: { total: number | string | null; grads: (number[] | null)[] };
+}
+
+function load<T>(file: string): T[] {
+  const text = readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
+  return (JSON.parse(text) as { cases: T[] }).cases;
+}
+
+export const OPTIMIZER_CASES = load<OptimizerCase>('optimizers.json');
+export const SCHEDULER_CASES = load<SchedulerCase>('schedulers.json');
+export const CLIP_CASES = load<ClipCase>('clip.json');
+
+/** JSON has no infinities; the fixtures write them as strings. */
+export function num(v: number | string): number {
+  if (v === 'inf') return Number.POSITIVE_INFINITY;
+  if (v === '-inf') return Number.NEGATIVE_INFINITY;
+  return v as number;
+}
+
+export function fromFixture(t: FixtureTensor, dtype: DType, requiresGrad = false): Tensor {
+  return tensor(Float64Array.from(t.data), { shape: t.shape, dtype, requiresGrad });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: fixtures name classes at run time.
+type Ctor = new (params: any, options?: any) => AnyOptimizer;
+const OPTIMIZERS: Record<string, Ctor> = { SGD, Adam, AdamW, RMSprop, Adagrad };
+
+export function makeOptimizer(
+  name: string,
+  params: Tensor[],
+  options: Record<string, unknown>,
+  groups: OptimizerCase['groups'] = null,
+): AnyOptimizer {
+  const Cls = OPTIMIZERS[name] as Ctor;
+  if (!groups) return new Cls(params, options);
+  return new Cls(
+    groups.map((g) => ({ params: g.params.map((i) => params[i]), ...g.options })),
+    options,
+  );
+}
+
+export function makeScheduler(opt: AnyOptimizer, spec: SchedulerSpec): LRScheduler {
+  // biome-ignore lint/suspicious/noExplicitAny: the fixture's options fit the named class.
+  const o = (spec.options ?? {}) as any;
+  switch (spec.type) {
+    case 'StepLR':
+      return new StepLR(opt, o);
+    case 'MultiStepLR':
+      return new MultiStepLR(opt, o);
+    case 'ExponentialLR':
+      return new ExponentialLR(opt, o);
+    case 'CosineAnnealingLR':
+      return new CosineAnnealingLR(opt, o);
+    case 'LinearLR':
+      return new LinearLR(opt, o);
+    case 'OneCycleLR':
+      return new OneCycleLR(opt, o);
+    case 'SequentialLR':
+      return new SequentialLR(opt, {
+        schedulers: (o.schedulers as SchedulerSpec[]).map((s) => makeScheduler(opt, s)),
+        milestones: o.milestones,
+      });
+    default:
+      throw new Error(`unknown scheduler ${spec.type}`);
+  }
+}
+
+/** |actual − expected| ≤ atol + rtol·|expected|, element by element, with the worst reported. */
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string,
+): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let worst = -1;
+  let worstErr = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i] as number;
+    const e = expected[i] as number;
+    const err = Math.abs(a - e) - (atol + rtol * Math.abs(e));
+    if (!(err <= 0) && (worst < 0 || err > worstErr || Number.isNaN(err))) {
+      worst = i;
+      worstErr = err;
+    }
+  }
+  if (worst >= 0) {
+    expect.fail(
+      `${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`,
+    );
+  }
+}

@@ -1,0 +1,576 @@
+import { keep, memory, StrideError, type Tensor, tensor, tidy, zeros } from '@stride/core';
+import { describe, expect, it } from 'vitest';
+import {
+  Adagrad,
+  Adam,
+  AdamW,
+  type AnyOptimizer,
+  CosineAnnealingLR,
+  clipGradNorm,
+  LinearLR,
+  type OptimizerStateDict,
+  RMSprop,
+  SequentialLR,
+  SGD,
+} from '../src/index.js';
+import { fromFixture, makeOptimizer, OPTIMIZER_CASES, type OptimizerCase } from './helpers.js';
+
+function fixture(name: string): OptimizerCase {
+  const c = OPTIMIZER_CASES.find((x) => x.name === name);
+  if (!c) throw new Error(`no fixture ${name}`);
+  return c;
+}
+
+/** Sets the fixture's gradients of `step` and steps. */
+function stepWith(opt: AnyOptimizer, params: Tensor[], c: OptimizerCase, step: number): void {
+  opt.zeroGrad();
+  const row = c.grads?.[step] ?? [];
+  params.forEach((p, i) => {
+    const g = row[i];
+    p.grad = g ? keep(fromFixture(g, 'float64')) : null;
+  });
+  opt.step();
+}
+
+/** A float32 tensor (integer literals would make int32 ones). */
+function f(values: number[], requiresGrad = false): Tensor {
+  return tensor(values, { dtype: 'float32', requiresGrad });
+}
+
+function disposeAll(opt: AnyOptimizer, params: Tensor[]): void {
+  opt.zeroGrad();
+  opt.dispose();
+  for (const p of params) p.dispose();
+}
+
+function disposeState(sd: OptimizerStateDict): void {
+  for (const t of Object.values(sd.state)) t.dispose();
+}
+
+describe('stateDict round trip', () => {
+  const cases = [
+    'SGD momentum',
+    'SGD nesterov weight decay maximize',
+    'SGD param groups',
+    'Adam amsgrad weight decay maximize',
+    'Adam param groups',
+    'AdamW amsgrad',
+    'RMSprop centered momentum weight decay',
+    'RMSprop param groups',
+    'Adagrad lr decay',
+    'Adagrad param groups',
+  ];
+  for (const name of cases) {
+    it(`${name}: 5 steps, save, load into a fresh optimizer, 5 more = 10 straight steps`, async () => {
+      const c = fixture(name);
+      const before = memory().numTensors;
+      const straightParams = c.params.map((p) => fromFixture(p, 'float64', true));
+      const straight = makeOptimizer(c.optimizer, straightParams, c.options, c.groups);
+      for (let s = 0; s < 10; s++) stepWith(straight, straightParams, c, s);
+
+      const firstParams = c.params.map((p) => fromFixture(p, 'float64', true));
+      const first = makeOptimizer(c.optimizer, firstParams, c.options, c.groups);
+      for (let s = 0; s < 5; s++) stepWith(first, firstParams, c, s);
+      const saved = first.stateDict();
+      // Through JSON, as a checkpoint's metadata would carry the groups.
+      const sd: OptimizerStateDict = {
+        state: saved.state,
+        paramGroups: JSON.parse(JSON.stringify(saved.paramGroups)),
+      };
+
+      // Different hyper-parameters on purpose: loading must restore the saved ones.
+      const resumedParams = firstParams.map((p) => keep(p.detach()));
+      for (const p of resumedParams) p.requiresGrad = true;
+      const resumed = makeOptimizer(
+        c.optimizer,
+        resumedParams,
+        { ...c.options, lr: 0.5 },
+        c.groups,
+      );
+      await resumed.loadStateDict(sd);
+      // The optimizer made its own copies: the caller's tensors may go.
+      disposeState(saved);
+      for (let s = 5; s < 10; s++) stepWith(resumed, resumedParams, c, s);
+
+      resumedParams.forEach((p, i) => {
+        expect(Array.from(p.dataSync()), `param ${i}`).toEqual(
+          Array.from(straightParams[i]?.dataSync() ?? []),
+        );
+      });
+      const a = resumed.stateDict();
+      const b = straight.stateDict();
+      expect(a.paramGroups).toEqual(b.paramGroups);
+      expect(Object.keys(a.state).sort()).toEqual(Object.keys(b.state).sort());
+      for (const [key, t] of Object.entries(a.state)) {
+        expect(Array.from(t.dataSync()), key).toEqual(Array.from(b.state[key]?.dataSync() ?? []));
+      }
+      disposeState(a);
+      disposeState(b);
+      disposeAll(straight, straightParams);
+      disposeAll(first, firstParams);
+      disposeAll(resumed, resumedParams);
+      expect(memory().numTensors).toBe(before);
+    });
+  }
+
+  it('a state dict is a snapshot: later steps do not change it, disposing it does not break the optimizer', () => {
+    const p = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const opt = new Adam([p], { lr: 0.1 });
+    p.grad = tensor([0.5, -0.5], { dtype: 'float64' });
+    opt.step();
+    const sd = opt.stateDict();
+    const expAvg = Array.from(sd.state['state.0.exp_avg']?.dataSync() ?? []);
+    expect(sd.state['state.0.step']?.itemSync()).toBe(1);
+    opt.step();
+    expect(Array.from(sd.state['state.0.exp_avg']?.dataSync() ?? [])).toEqual(expAvg);
+    disposeState(sd);
+    opt.step();
+    expect(opt.stateDict().state['state.0.step']?.itemSync()).toBe(3);
+    disposeAll(opt, [p]);
+  });
+
+  it('Adagrad has state before the first step, as in PyTorch', () => {
+    const p = zeros([3], { requiresGrad: true });
+    const opt = new Adagrad([p], { initialAccumulatorValue: 0.25 });
+    const sd = opt.stateDict();
+    expect(Object.keys(sd.state)).toEqual(['state.0.step', 'state.0.sum']);
+    expect(Array.from(sd.state['state.0.sum']?.dataSync() ?? [])).toEqual([0.25, 0.25, 0.25]);
+    disposeState(sd);
+    disposeAll(opt, [p]);
+  });
+
+  it('maps group options to PyTorch names', () => {
+    const p = zeros([1], { requiresGrad: true });
+    const opt = new Adagrad([p], { lrDecay: 0.1, initialAccumulatorValue: 0.2 });
+    new CosineAnnealingLR(opt, { tMax: 10 });
+    const sd = opt.stateDict();
+    expect(sd.paramGroups).toEqual([
+      {
+        params: [0],
+        lr: 0.01,
+        lr_decay: 0.1,
+        weight_decay: 0,
+        initial_accumulator_value: 0.2,
+        eps: 1e-10,
+        maximize: false,
+        initial_lr: 0.01,
+      },
+    ]);
+    disposeState(sd);
+    disposeAll(opt, [p]);
+  });
+});
+
+describe('loadStateDict rejects what does not fit', () => {
+  function adamWithState(): { opt: Adam; params: Tensor[]; sd: OptimizerStateDict } {
+    const params = [zeros([2, 3], { requiresGrad: true }), zeros([4], { requiresGrad: true })];
+    const opt = new Adam(params);
+    for (const p of params) p.grad = zeros(p.shape).add(1);
+    opt.step();
+    return { opt, params, sd: opt.stateDict() };
+  }
+
+  const cases: [string, (sd: OptimizerStateDict) => OptimizerStateDict, RegExp][] = [
+    [
+      'not a state dict',
+      () => 5 as never,
+      /Adam.loadStateDict: expected \{ state, paramGroups \}, got 5/,
+    ],
+    [
+      'another number of groups',
+      (sd) => ({
+        ...sd,
+        paramGroups: [...sd.paramGroups, { ...sd.paramGroups[0], params: [2] } as never],
+      }),
+      /the state dict has 2 parameter groups but the optimizer has 1/,
+    ],
+    [
+      'another number of parameters',
+      (sd) => ({ ...sd, paramGroups: [{ ...sd.paramGroups[0], params: [0, 1, 2] } as never] }),
+      /paramGroups\[0\] has 3 parameters in the state dict but 2 in the optimizer/,
+    ],
+    [
+      'a shape mismatch',
+      (sd) => ({ ...sd, state: { ...sd.state, 'state.1.exp_avg': zeros([5]) } }),
+      /'state.1.exp_avg' is \[5\] but must be \[4\] like the parameter/,
+    ],
+    [
+      'a state name of another optimizer',
+      (sd) => ({ ...sd, state: { ...sd.state, 'state.0.momentum_buffer': zeros([2, 3]) } }),
+      /'state.0.momentum_buffer': Adam keeps no 'momentum_buffer' \(its state is step, exp_avg, exp_avg_sq, max_exp_avg_sq\)/,
+    ],
+    [
+      'a badly formed name',
+      (sd) => ({ ...sd, state: { ...sd.state, 'exp_avg.0': zeros([1]) } }),
+      /state name 'exp_avg.0' is not of the form 'state.<i>.<key>'/,
+    ],
+    [
+      'a parameter number no group lists',
+      (sd) => ({ ...sd, state: { ...sd.state, 'state.7.exp_avg': zeros([1]) } }),
+      /'state.7.exp_avg' is for parameter 7, which no group lists/,
+    ],
+    [
+      'a step that is not one number',
+      (sd) => ({ ...sd, state: { ...sd.state, 'state.0.step': zeros([2]) } }),
+      /'state.0.step' is \[2\] but must be a single number/,
+    ],
+    [
+      'a group option of another optimizer',
+      (sd) => ({ ...sd, paramGroups: [{ ...sd.paramGroups[0], momentum: 0.9 } as never] }),
+      /paramGroups\[0\] has 'momentum', which this optimizer does not use/,
+    ],
+    [
+      'an invalid saved option',
+      (sd) => ({ ...sd, paramGroups: [{ ...sd.paramGroups[0], betas: [0.9, 1] } as never] }),
+      /Adam: paramGroups\[0\].betas\[1\] must be in \[0, 1\), got 1/,
+    ],
+    [
+      'a non-tensor',
+      (sd) => ({ ...sd, state: { ...sd.state, 'state.0.exp_avg': [1, 2] as never } }),
+      /'state.0.exp_avg' must be a Tensor, got \[1, 2\]/,
+    ],
+  ];
+  for (const [name, corrupt, message] of cases) {
+    it(`${name}, and changes nothing`, async () => {
+      const { opt, params, sd } = adamWithState();
+      const bad = corrupt(sd);
+      await expect(opt.loadStateDict(bad)).rejects.toThrow(StrideError);
+      await expect(opt.loadStateDict(bad)).rejects.toThrow(message);
+      const after = opt.stateDict();
+      expect(Object.keys(after.state)).toEqual(Object.keys(sd.state));
+      expect(after.paramGroups).toEqual(sd.paramGroups);
+      for (const t of Object.values(bad.state ?? {}))
+        if (typeof t?.dispose === 'function') t.dispose();
+      disposeState(sd);
+      disposeState(after);
+      disposeAll(opt, params);
+    });
+  }
+
+  it('casts state to the parameter dtype, as PyTorch does', async () => {
+    const p = zeros([2], { dtype: 'float64', requiresGrad: true });
+    const opt = new SGD([p], { lr: 0.1, momentum: 0.9 });
+    const buf = tensor([1, 2]);
+    await opt.loadStateDict({
+      state: { 'state.0.momentum_buffer': buf },
+      paramGroups: [
+        {
+          params: [0],
+          lr: 0.1,
+          momentum: 0.9,
+          dampening: 0,
+          weight_decay: 0,
+          nesterov: false,
+          maximize: false,
+        },
+      ],
+    });
+    const sd = opt.stateDict();
+    expect(sd.state['state.0.momentum_buffer']?.dtype).toBe('float64');
+    buf.dispose();
+    disposeState(sd);
+    disposeAll(opt, [p]);
+  });
+
+  it('accepts PyTorch-only group keys', async () => {
+    const { opt, params, sd } = adamWithState();
+    const torchGroup = {
+      ...sd.paramGroups[0],
+      foreach: null,
+      capturable: false,
+      differentiable: false,
+      fused: false,
+    };
+    await opt.loadStateDict({ state: sd.state, paramGroups: [torchGroup as never] });
+    disposeState(sd);
+    disposeAll(opt, params);
+  });
+});
+
+describe('hyper-parameters are checked like PyTorch checks them', () => {
+  const p = () => [zeros([1], { requiresGrad: true })];
+  const cases: [string, () => unknown, RegExp][] = [
+    ['SGD without lr', () => new SGD(p(), {} as never), /SGD: lr is required/],
+    [
+      'SGD negative lr',
+      () => new SGD(p(), { lr: -0.1 }),
+      /SGD: lr must be a non-negative number, got -0.1/,
+    ],
+    [
+      'SGD NaN lr',
+      () => new SGD(p(), { lr: Number.NaN }),
+      /SGD: lr must be a non-negative number, got NaN/,
+    ],
+    [
+      'SGD negative momentum',
+      () => new SGD(p(), { lr: 0.1, momentum: -1 }),
+      /SGD: momentum must be a non-negative number/,
+    ],
+    [
+      'SGD negative weight decay',
+      () => new SGD(p(), { lr: 0.1, weightDecay: -1 }),
+      /SGD: weightDecay must be/,
+    ],
+    [
+      'SGD nesterov without momentum',
+      () => new SGD(p(), { lr: 0.1, nesterov: true }),
+      /SGD: nesterov needs momentum > 0 and dampening 0, got momentum 0 and dampening 0/,
+    ],
+    [
+      'SGD nesterov with dampening',
+      () => new SGD(p(), { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }),
+      /SGD: nesterov needs momentum > 0 and dampening 0, got momentum 0.9 and dampening 0.1/,
+    ],
+    [
+      'Adam beta1 = 1',
+      () => new Adam(p(), { betas: [1, 0.999] }),
+      /Adam: betas\[0\] must be in \[0, 1\), got 1/,
+    ],
+    [
+      'Adam beta2 < 0',
+      () => new Adam(p(), { betas: [0.9, -0.1] }),
+      /Adam: betas\[1\] must be in \[0, 1\), got -0.1/,
+    ],
+    [
+      'Adam negative eps',
+      () => new Adam(p(), { eps: -1e-8 }),
+      /Adam: eps must be a non-negative number/,
+    ],
+    [
+      'Adam negative lr',
+      () => new Adam(p(), { lr: -1 }),
+      /Adam: lr must be a non-negative number, got -1/,
+    ],
+    [
+      'AdamW negative weight decay',
+      () => new AdamW(p(), { weightDecay: -0.01 }),
+      /AdamW: weightDecay must be/,
+    ],
+    [
+      'AdamW betas not a pair',
+      () => new AdamW(p(), { betas: [0.9] as never }),
+      /AdamW: betas must be a pair/,
+    ],
+    [
+      'RMSprop negative alpha',
+      () => new RMSprop(p(), { alpha: -0.5 }),
+      /RMSprop: alpha must be a non-negative number/,
+    ],
+    [
+      'RMSprop negative momentum',
+      () => new RMSprop(p(), { momentum: -0.5 }),
+      /RMSprop: momentum must be/,
+    ],
+    [
+      'RMSprop centered not boolean',
+      () => new RMSprop(p(), { centered: 1 as never }),
+      /RMSprop: centered must be true or false, got 1/,
+    ],
+    [
+      'Adagrad negative lrDecay',
+      () => new Adagrad(p(), { lrDecay: -1 }),
+      /Adagrad: lrDecay must be a non-negative number/,
+    ],
+    [
+      'Adagrad negative initial accumulator',
+      () => new Adagrad(p(), { initialAccumulatorValue: -1 }),
+      /Adagrad: initialAccumulatorValue must be a non-negative number/,
+    ],
+    [
+      'a bad option in a group',
+      () => new Adam([{ params: p() }, { params: p(), lr: -3 }]),
+      /Adam: paramGroups\[1\].lr must be a non-negative number, got -3/,
+    ],
+    [
+      'an unknown group option',
+      () => new Adam([{ params: p(), momentum: 0.9 } as never]),
+      /Adam: paramGroups\[0\] has an unknown option 'momentum'/,
+    ],
+    ['an empty parameter list', () => new Adam([]), /Adam: got an empty parameter list/],
+    [
+      'a single tensor',
+      () => new Adam(zeros([1]) as never),
+      /Adam: params must be an array of tensors or of parameter groups/,
+    ],
+    [
+      'a non-tensor parameter',
+      () => new Adam([{ params: [3 as never] }]),
+      /Adam: paramGroups\[0\].params\[0\] must be a Tensor, got 3/,
+    ],
+    [
+      'an integer parameter',
+      () => new Adam([zeros([1], { dtype: 'int32' })]),
+      /Adam: paramGroups\[0\].params\[0\] must be a float tensor, got int32/,
+    ],
+    [
+      'a parameter twice',
+      () => {
+        const [x] = p();
+        return new SGD([{ params: [x as Tensor] }, { params: [x as Tensor] }], { lr: 1 });
+      },
+      /SGD: paramGroups\[1\].params\[0\] \[1\] appears more than once among the parameters/,
+    ],
+    [
+      'a non-leaf parameter',
+      () => {
+        const [x] = p();
+        return new SGD([(x as Tensor).mul(2)], { lr: 1 });
+      },
+      /SGD: paramGroups\[0\].params\[0\] is not a leaf tensor/,
+    ],
+  ];
+  for (const [name, make, message] of cases) {
+    it(`rejects ${name}`, () => {
+      tidy(() => {
+        expect(make).toThrow(StrideError);
+        expect(make).toThrow(message);
+      });
+    });
+  }
+});
+
+describe('step and zeroGrad', () => {
+  it('zeroGrad disposes the gradients and sets them to null; a parameter without one is skipped', () => {
+    const a = f([1, 2], true);
+    const b = f([3], true);
+    const opt = new Adam([a, b], { lr: 0.1 });
+    a.grad = f([1, 1]);
+    const g = a.grad;
+    opt.step();
+    expect(opt.stateDict().state['state.1.step']).toBeUndefined();
+    expect(Array.from(b.dataSync())).toEqual([3]);
+    opt.zeroGrad();
+    expect(a.grad).toBeNull();
+    expect(g.isDisposed).toBe(true);
+    const before = Array.from(a.dataSync());
+    opt.step();
+    expect(Array.from(a.dataSync())).toEqual(before);
+    disposeAll(opt, [a, b]);
+  });
+
+  it('zeroGrad(false) keeps zero gradients, which optimizers do step on', () => {
+    const a = f([1, 2], true);
+    const opt = new Adam([a], { lr: 0.1, weightDecay: 0.5 });
+    a.grad = f([1, 1]);
+    const g = a.grad;
+    opt.zeroGrad(false);
+    expect(a.grad).toBe(g);
+    expect(Array.from(g.dataSync())).toEqual([0, 0]);
+    const before = Array.from(a.dataSync());
+    opt.step();
+    expect(Array.from(a.dataSync())).not.toEqual(before);
+    disposeAll(opt, [a]);
+  });
+
+  it('reads lr from the group at every step', () => {
+    const a = f([0], true);
+    const opt = new SGD([a], { lr: 1 });
+    a.grad = f([1]);
+    opt.step();
+    (opt.paramGroups[0] as { lr: number }).lr = 0.25;
+    opt.step();
+    expect(a.dataSync()[0]).toBe(-1.25);
+    disposeAll(opt, [a]);
+  });
+
+  it('addParamGroup adds parameters with their own options', () => {
+    const a = f([0], true);
+    const b = f([0], true);
+    const opt = new SGD([a], { lr: 1 });
+    opt.addParamGroup({ params: [b], lr: 0.5 });
+    a.grad = f([1]);
+    b.grad = f([1]);
+    opt.step();
+    expect([a.dataSync()[0], b.dataSync()[0]]).toEqual([-1, -0.5]);
+    expect(() => opt.addParamGroup({ params: a })).toThrow(/appears more than once/);
+    disposeAll(opt, [a, b]);
+  });
+
+  it('step(closure) evaluates the closure and returns its loss', () => {
+    const a = f([2], true);
+    const opt = new SGD([a], { lr: 0.25 });
+    const loss = opt.step(() => {
+      opt.zeroGrad();
+      const l = tidy(() => a.square().sum());
+      l.backward();
+      return l;
+    });
+    expect(loss?.itemSync()).toBe(4);
+    expect(a.dataSync()[0]).toBe(1);
+    loss?.dispose();
+    disposeAll(opt, [a]);
+  });
+
+  it('rejects a gradient of the wrong shape and a disposed optimizer', () => {
+    const a = f([1, 2], true);
+    const opt = new SGD([a], { lr: 1 });
+    a.grad = f([1, 2, 3]);
+    expect(() => opt.step()).toThrow(
+      /SGD.step: the gradient of parameter 0 is \[3\] float32 but the parameter is \[2\] float32/,
+    );
+    opt.dispose();
+    expect(() => opt.step()).toThrow(/SGD.step: the optimizer was disposed/);
+    expect(() => opt.stateDict()).toThrow(/SGD.stateDict: the optimizer was disposed/);
+    a.grad.dispose();
+    a.dispose();
+  });
+});
+
+describe('memory', () => {
+  const makers: [string, (params: Tensor[]) => AnyOptimizer][] = [
+    ['SGD', (ps) => new SGD(ps, { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1e-4 })],
+    ['Adam', (ps) => new Adam(ps, { amsgrad: true, weightDecay: 1e-4 })],
+    ['AdamW', (ps) => new AdamW(ps)],
+    ['RMSprop', (ps) => new RMSprop(ps, { centered: true, momentum: 0.5 })],
+    ['Adagrad', (ps) => new Adagrad(ps, { lrDecay: 0.01 })],
+  ];
+  for (const [name, make] of makers) {
+    it(`${name}: 200 steps of a training loop leave memory() flat, dispose() frees the state`, () => {
+      const baseline = memory();
+      const w = tensor(
+        [
+          [0.5, -0.2, 0.1],
+          [0.3, 0.8, -0.4],
+        ],
+        { requiresGrad: true },
+      );
+      const b = tensor([0.1, -0.1], { requiresGrad: true });
+      const x = tensor([
+        [1, 2, 3],
+        [0.5, -1, 2],
+        [-1, 0, 1],
+        [2, 2, -2],
+      ]);
+      const y = tensor([
+        [1, 0],
+        [0, 1],
+        [1, 1],
+        [0, 0],
+      ]);
+      const opt = make([w, b]);
+      const warmup = new LinearLR(opt, { startFactor: 0.5, totalIters: 10 });
+      const cosine = new CosineAnnealingLR(opt, { tMax: 190 });
+      const schedule = new SequentialLR(opt, { schedulers: [warmup, cosine], milestones: [10] });
+      let afterWarmup = memory();
+      for (let step = 0; step < 200; step++) {
+        opt.zeroGrad();
+        tidy(() => {
+          const out = x.matmul(w.transpose()).add(b);
+          out.sub(y).square().mean().backward();
+        });
+        clipGradNorm([w, b], 1).dispose();
+        opt.step();
+        schedule.step();
+        if (step === 9) afterWarmup = memory();
+      }
+      const end = memory();
+      expect(end.numTensors).toBe(afterWarmup.numTensors);
+      expect(end.numBytes).toBe(afterWarmup.numBytes);
+      opt.zeroGrad();
+      opt.dispose();
+      for (const t of [w, b, x, y]) t.dispose();
+      expect(memory().numTensors).toBe(baseline.numTensors);
+      expect(memory().numBytes).toBe(baseline.numBytes);
+    });
+  }
+});
