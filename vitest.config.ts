@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // always writes the JSON report that .ci/run reads.
 export default defineConfig({
   test: {
-    projects: ['packages/*'],
+    projects: ['packages/*', 'apps/*'],
     passWithNoTests: true,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/results.json' },

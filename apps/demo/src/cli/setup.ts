@@ -1,0 +1,51 @@
+import { cpu } from '@stride/backend-cpu';
+import { type Backend, manualSeed, registerBackend, setBackend } from '@stride/core';
+import { type ArrayDataset, loadFashionMnist, loadMnist } from '@stride/datasets';
+import { AlexNet, LeNet5, type Module } from '@stride/layers';
+import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '@stride/optimizers';
+import type { TrainOptions } from './options.js';
+
+/** Registers the backends this app ships and activates the requested one. */
+export async function startBackend(name: string): Promise<Backend> {
+  registerBackend(cpu());
+  if (name !== 'cpu') {
+    // The WebGPU backend is optional: without it, 'auto' falls back to the CPU.
+    const webgpu = await import('@stride/backend-webgpu' as string).catch(() => null);
+    if (webgpu) registerBackend(webgpu.webgpu());
+    else if (name === 'webgpu')
+      throw new Error('the WebGPU backend (@stride/backend-webgpu) is not installed');
+  }
+  return setBackend(name);
+}
+
+export async function loadData(
+  o: TrainOptions,
+): Promise<{ train: ArrayDataset; test: ArrayDataset }> {
+  const load = o.dataset === 'mnist' ? loadMnist : loadFashionMnist;
+  const dir = o.dataDir as string;
+  const [train, test] = await Promise.all([
+    load({ dir, train: true }),
+    load({ dir, train: false }),
+  ]);
+  return { train: o.limit ? train.slice(0, o.limit) : train, test };
+}
+
+export function buildModel(o: TrainOptions): Module {
+  manualSeed(o.seed);
+  if (o.model === 'lenet5') return new LeNet5();
+  return new AlexNet({ inChannels: 1, numClasses: 10, inputSize: 28, hidden: 256, dropout: 0.5 });
+}
+
+export function buildOptimizer(o: TrainOptions, model: Module): Optimizer {
+  const params = model.parameters();
+  switch (o.optimizer) {
+    case 'sgd':
+      return new SGD(params, { lr: o.lr, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+    case 'adam':
+      return new Adam(params, { lr: o.lr });
+    case 'adamw':
+      return new AdamW(params, { lr: o.lr, weightDecay: 1e-2 });
+    case 'rmsprop':
+      return new RMSprop(params, { lr: o.lr });
+  }
+}
