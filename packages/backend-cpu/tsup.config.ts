@@ -1,11 +1,4 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  target: 'es2022',
-  sourcemap: true,
-  // dist also holds the .d.ts files and build info written by `tsc -b`.
-  clean: false,
-  dts: false,
-});
+export default defineConfig(packageBuild());
