@@ -18,7 +18,7 @@ export {
 } from './autograd.js';
 export * from './backend.js';
 export * from './dtype.js';
-export { fmtShape, StrideError } from './errors.js';
+export { fail, fmtShape, StrideError } from './errors.js';
 export { type GradcheckOptions, type GradcheckResult, gradcheck } from './gradcheck.js';
 export * from './io/safetensors.js';
 export * from './ops/activation.js';

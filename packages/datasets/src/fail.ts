@@ -1,9 +1,6 @@
-import { StrideError } from '@stride/core';
+import { fail, StrideError } from '@stride/core';
 
-/** Throws a `StrideError` for the public function `fn`. */
-export function fail(fn: string, message: string): never {
-  throw new StrideError(fn, message);
-}
+export { fail };
 
 /** The message of any thrown value, for wrapping it in a StrideError. */
 export function messageOf(error: unknown): string {

@@ -3,11 +3,9 @@
  * the layer (`Conv2d`, `BatchNorm1d`, ...) and the argument, so a typo in a model definition is
  * reported where the model is built, not at the first forward pass.
  */
-import { StrideError } from '@stride/core';
+import { fail } from '@stride/core';
 
-export function fail(fn: string, message: string): never {
-  throw new StrideError(fn, message);
-}
+export { fail };
 
 /** A value as an error message shows it: `[1,0]`, `1.5`, `'same'`, `undefined`. */
 export function show(v: unknown): string {

@@ -3,11 +3,9 @@
  * a `StrideError` whose message starts with the public name (`Adam`, `StepLR`, `clipGradNorm`)
  * and names the option and the value that was given.
  */
-import { StrideError } from '@stride/core';
+import { fail } from '@stride/core';
 
-export function fail(fn: string, message: string): never {
-  throw new StrideError(fn, message);
-}
+export { fail };
 
 /** A value as an error message shows it. */
 export function show(value: unknown): string {
