@@ -19,6 +19,9 @@ export function packageProject(name: string): UserWorkspaceConfig {
       // Measured on 2 cores: threads start faster than forks. The Dawn addon (`webgpu`)
       // loads in a worker thread too.
       pool: 'threads',
+      // Files run in parallel on 2 shared cores: a training test that takes 3 s alone can take
+      // several times that under load. Timing belongs to the benchmarks, not to the tests.
+      testTimeout: 60_000,
     },
   };
 }
