@@ -233,4 +233,10 @@ export function installTensorMethods(): void {
   P.toString = function () {
     return formatTensor(this);
   };
+  // console.log in Node prints tensors the way PyTorch's print does.
+  Object.defineProperty(P, Symbol.for('nodejs.util.inspect.custom'), {
+    value(this: Tensor) {
+      return formatTensor(this);
+    },
+  });
 }

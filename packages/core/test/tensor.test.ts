@@ -109,3 +109,10 @@ describe('creation', () => {
     expect(tensor([true, false]).toString()).toBe('tensor([True, False], dtype=bool)');
   });
 });
+
+describe('console output', () => {
+  it('console.log in Node shows the PyTorch-style text', async () => {
+    const { inspect } = await import('node:util');
+    expect(inspect(tensor([1, 2, 3]))).toBe('tensor([1, 2, 3])');
+  });
+});
