@@ -156,6 +156,12 @@ export interface Backend<S = unknown> {
   free(storage: S): void;
   /** Called when the backend is no longer wanted (optional): release devices, workers. */
   destroy?(): void;
+  /**
+   * Where the device can be lost (a GPU reset, a driver update): true once it is. The registry
+   * then initialises the plugin again on the next `setBackend`, instead of handing back a dead
+   * backend.
+   */
+  isLost?(): boolean;
 
   // ---- creation -----------------------------------------------------------------------------
   /** `size` elements all equal to `value` (cast to `dtype`). */

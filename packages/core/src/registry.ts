@@ -62,7 +62,11 @@ export async function initBackend(name: string): Promise<Backend> {
     );
   }
   const ready = engine.backends.get(name);
-  if (ready) return ready;
+  if (ready && !ready.isLost?.()) return ready;
+  if (ready) {
+    engine.backends.delete(name);
+    if (engine.active === ready) engine.active = null;
+  }
   const plugin = plugins.get(name);
   if (!plugin) {
     fail(

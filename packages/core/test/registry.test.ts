@@ -52,3 +52,27 @@ describe('backend registry', () => {
     );
   });
 });
+
+describe('device loss', () => {
+  it('initialises a plugin again once its backend reports it was lost', async () => {
+    let lost = false;
+    let inits = 0;
+    registerBackend({
+      name: 'flaky',
+      init: () => {
+        inits++;
+        const b = Object.create(cpu(), { name: { value: 'flaky' } });
+        const mine = inits;
+        b.isLost = () => lost && mine === 1;
+        return b;
+      },
+    });
+    const first = await setBackend('flaky');
+    expect(await setBackend('flaky')).toBe(first);
+    lost = true;
+    const second = await setBackend('flaky');
+    expect(second).not.toBe(first);
+    expect(inits).toBe(2);
+    await setBackend('cpu');
+  });
+});
