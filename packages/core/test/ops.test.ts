@@ -237,3 +237,10 @@ describe('where with two numbers', () => {
     expect(where(c, 0.5, 0).arraySync()).toEqual([0.5, 0, 0.5]);
   });
 });
+
+describe('scalars', () => {
+  it('softmax and gather treat a 0-d tensor as one element', () => {
+    expect(softmax(tensor(3, { dtype: 'float32' })).arraySync()).toBe(1);
+    expect(gather(tensor(7), 0, tensor(0)).arraySync()).toBe(7);
+  });
+});

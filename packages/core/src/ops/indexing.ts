@@ -3,9 +3,10 @@ import { fail, fmtShape } from '../errors.js';
 import { backendOf, wrap } from '../kernel.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { tidy } from '../tidy.js';
 import { cast, eq } from './arithmetic.js';
 import { arange, zeros } from './creation.js';
-import { unsqueeze } from './layout.js';
+import { reshape, unsqueeze } from './layout.js';
 
 /**
  * Checks integer indices against [0, bound) where the backend can read synchronously; other
@@ -41,6 +42,10 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   ]);
   if (index.dtype !== 'int32') fail(fn, `index must be an int32 tensor, got ${index.dtype}`);
   const axis = normalizeAxis(fn, dim, x.rank);
+  if (x.rank === 0 && index.rank === 0) {
+    // Scalars gather as one-element vectors: kernels only ever see at least one dimension.
+    return tidy(() => reshape(gather(reshape(x, [1]), 0, reshape(index, [1])), []));
+  }
   if (index.rank !== x.rank) {
     fail(fn, `index ${fmtShape(index.shape)} must have the rank of input ${fmtShape(x.shape)}`);
   }

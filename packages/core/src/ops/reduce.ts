@@ -5,6 +5,7 @@ import { fail, fmtShape } from '../errors.js';
 import { backendOf, wrap } from '../kernel.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { tidy } from '../tidy.js';
 import { add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './arithmetic.js';
 import { expand, reshape } from './layout.js';
 
@@ -185,12 +186,11 @@ function softmaxOp(fn: string, x: Tensor, dim: number, logOut: boolean): Tensor 
   const backend = backendOf(fn, [['input', x]]);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   const axis = normalizeAxis(fn, dim, x.rank);
-  const out = wrap(
-    backend,
-    backend.softmax(x._kernel(), Math.max(0, Math.min(axis, x.rank - 1)), logOut),
-    x.shape,
-    x.dtype,
-  );
+  if (x.rank === 0) {
+    // A scalar is a row of one: kernels only ever see at least one dimension.
+    return tidy(() => reshape(softmaxOp(fn, reshape(x, [1]), 0, logOut), []));
+  }
+  const out = wrap(backend, backend.softmax(x._kernel(), axis, logOut), x.shape, x.dtype);
   return withGrad(fn, out, [x], [out], (dy, [y]) => {
     const yy = y as Tensor;
     if (logOut) return [sub(dy, mul(exp(yy), sum(dy, axis, true)))];
