@@ -1,5 +1,5 @@
 import { defaultClientConditions, defaultServerConditions } from 'vite';
-import type { UserWorkspaceConfig } from 'vitest/config';
+import { configDefaults, type UserWorkspaceConfig } from 'vitest/config';
 
 /**
  * The vitest project of one package, run from the root (`pnpm test`) or from the package.
@@ -16,6 +16,9 @@ export function packageProject(name: string): UserWorkspaceConfig {
     test: {
       name,
       include: ['test/**/*.test.ts'],
+      // `*.browser.test.ts` files run in Chromium, in a package's separate browser project
+      // (vitest.browser.config.ts); Node has no `navigator.gpu` to run them with.
+      exclude: [...configDefaults.exclude, 'test/**/*.browser.test.ts'],
       // Measured on 2 cores: threads start faster than forks. The Dawn addon (`webgpu`)
       // loads in a worker thread too.
       pool: 'threads',

@@ -1,0 +1,88 @@
+/**
+ * The harness is a tool, not a test: nothing here looks at how fast anything is. This runs the
+ * real command on one small workload (Stride's CPU backend and one quick peer) and checks that
+ * the results it writes are well formed; and that the output check catches a wrong result.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkOutputs } from '../src/check.js';
+import type { Results } from '../src/report/results.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const temp = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+describe('pnpm bench', () => {
+  it('runs a tiny configuration and writes valid results', async () => {
+    const out = join(temp, 'results');
+    const args = ['--quick', '--only', '^matmul-256$', '--backends', 'cpu'];
+    await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        tsx,
+        '--conditions=source',
+        'src/main.ts',
+        ...args,
+        '--peers',
+        'onnxruntime',
+        '--out',
+        out,
+      ],
+      { cwd: root },
+    );
+    const r = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8')) as Results;
+    expect(r.schema).toBe('stride-bench/1');
+    expect(r.mode).toBe('quick');
+    expect(r.machine.cores).toBeGreaterThan(0);
+    expect(r.load.before).toHaveLength(3);
+    expect(r.workloads.map((w) => w.id)).toEqual(['matmul-256']);
+    expect(r.runners.map((x) => x.name)).toEqual(['stride-cpu', 'onnxruntime']);
+
+    const stride = r.rows.find((x) => x.runner === 'stride-cpu');
+    expect(stride?.status).toBe('ok');
+    expect(stride?.check?.status).toBe('reference');
+    expect(stride?.timing?.warmupMs).toBeGreaterThan(0);
+    expect(stride?.timing?.medianMs).toBeGreaterThan(0);
+    expect(stride?.timing?.samplesMs.length).toBeGreaterThan(0);
+    expect(stride?.gflops).toBeGreaterThan(0);
+
+    // The peer may be unavailable on some machine; where it ran, it was checked and compared.
+    const peer = r.rows.find((x) => x.runner === 'onnxruntime');
+    if (peer?.status === 'ok') {
+      expect(peer.check?.status).toBe('valid');
+      expect(r.ratios).toEqual([
+        expect.objectContaining({
+          workload: 'matmul-256',
+          peer: 'onnxruntime',
+          stride: 'stride-cpu',
+        }),
+      ]);
+    }
+    expect(readFileSync(join(out, 'quick.svg'), 'utf8')).toMatch(/^<svg [\s\S]*<\/svg>\n$/);
+    expect(readFileSync(join(out, 'quick.txt'), 'utf8')).toContain('matmul 256³');
+  });
+
+  it('marks outputs that differ beyond float32 rounding as invalid', () => {
+    const write = (dir: string, values: number[]): string => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'y.bin'), new Uint8Array(Float32Array.from(values).buffer));
+      return dir;
+    };
+    const ref = write(join(temp, 'ref'), [1, -2, 3, 4]);
+    const close = write(join(temp, 'close'), [1, -2, 3, 4 + 1e-6]);
+    const off = write(join(temp, 'off'), [1, -2, 3.01, 4]);
+    expect(checkOutputs(close, ref, 'stride-cpu').status).toBe('valid');
+    expect(checkOutputs(off, ref, 'stride-cpu')).toMatchObject({
+      status: 'invalid',
+      detail: 'worst: y',
+    });
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * A pool of GPU buffers, so that a training loop, which frees and allocates the same sizes every
+ * step, stops creating buffers after its first step. Creating a GPU buffer is slow (a driver
+ * call, often a zeroing pass) and JavaScript cannot make the GPU free memory on its own schedule,
+ * so buffers are recycled by hand.
+ *
+ * Buffers are pooled by usage and size class: sizes are rounded up to one of four steps per
+ * power of two (16, 20, 24, 28, 32, 40, 48, 56, 64, ...), which wastes at most a quarter of a
+ * buffer while letting nearby sizes share. The bytes held in the pool are bounded: past
+ * `maxPooledBytes` the least recently released buffers are destroyed.
+ *
+ * The pool does not know about the GPU's timeline: a caller releases a buffer only once nothing
+ * queued later can still see its old contents (see `dispatch.ts`).
+ */
+
+/** Creates a buffer of exactly `size` bytes (a size class) with `usage`. */
+export type CreateBuffer = (size: number, usage: number) => GPUBuffer;
+
+export interface PoolOptions {
+  /** Upper bound on the bytes of released buffers kept for reuse. */
+  readonly maxPooledBytes: number;
+  /** The device's `maxBufferSize`: size classes never round past it. */
+  readonly maxBufferSize: number;
+}
+
+export interface PoolStats {
+  /** Buffers handed out and not yet released, and their total size in bytes. */
+  readonly liveBuffers: number;
+  readonly liveBytes: number;
+  /** Released buffers waiting for reuse, and their total size in bytes. */
+  readonly pooledBuffers: number;
+  readonly pooledBytes: number;
+  /** The cap on `pooledBytes`. */
+  readonly maxPooledBytes: number;
+  /** Buffers created, requests served from the pool, and pooled buffers destroyed to stay under the cap. */
+  readonly created: number;
+  readonly reused: number;
+  readonly evicted: number;
+}
+
+/** The smallest buffer the pool makes: 16 bytes also satisfies uniform-buffer size rules. */
+export const MIN_BUFFER_BYTES = 16;
+
+/** Rounds `bytes` up to its size class (a multiple of 4, at least 16, at most 25% larger). */
+export function sizeClass(bytes: number, maxBufferSize = Number.POSITIVE_INFINITY): number {
+  const n = Math.max(MIN_BUFFER_BYTES, Math.ceil(bytes / 4) * 4);
+  const octave = 2 ** Math.floor(Math.log2(n));
+  const step = octave / 4;
+  const rounded = Math.ceil(n / step) * step;
+  return rounded <= maxBufferSize ? rounded : n;
+}
+
+export class BufferPool {
+  private readonly create: CreateBuffer;
+  private readonly options: PoolOptions;
+  /** Released buffers by `usage:size`; the last released is reused first (warm in caches). */
+  private readonly free = new Map<string, GPUBuffer[]>();
+  /** Every pooled buffer in release order, oldest first: the eviction order. */
+  private readonly lru = new Set<GPUBuffer>();
+  private readonly live = new Set<GPUBuffer>();
+  private liveBytes = 0;
+  private pooledBytes = 0;
+  private created = 0;
+  private reused = 0;
+  private evicted = 0;
+
+  constructor(create: CreateBuffer, options: PoolOptions) {
+    this.create = create;
+    this.options = options;
+  }
+
+  /** A buffer of at least `bytes` bytes with exactly `usage`, reused when one is free. */
+  acquire(bytes: number, usage: number): GPUBuffer {
+    const size = sizeClass(bytes, this.options.maxBufferSize);
+    const stack = this.free.get(key(usage, size));
+    let buffer = stack?.pop();
+    if (buffer) {
+      this.lru.delete(buffer);
+      this.pooledBytes -= size;
+      this.reused++;
+    } else {
+      buffer = this.create(size, usage);
+      this.created++;
+    }
+    this.live.add(buffer);
+    this.liveBytes += size;
+    return buffer;
+  }
+
+  /** Returns a buffer for reuse. Releasing one that is not live (twice, or foreign) does nothing. */
+  release(buffer: GPUBuffer): void {
+    if (!this.live.delete(buffer)) return;
+    this.liveBytes -= buffer.size;
+    const k = key(buffer.usage, buffer.size);
+    let stack = this.free.get(k);
+    if (!stack) {
+      stack = [];
+      this.free.set(k, stack);
+    }
+    stack.push(buffer);
+    this.lru.add(buffer);
+    this.pooledBytes += buffer.size;
+    this.trim(this.options.maxPooledBytes);
+  }
+
+  /** Destroys pooled buffers, oldest first, until at most `maxBytes` are pooled. */
+  trim(maxBytes: number): void {
+    for (const buffer of this.lru) {
+      if (this.pooledBytes <= maxBytes) return;
+      this.lru.delete(buffer);
+      const stack = this.free.get(key(buffer.usage, buffer.size));
+      if (stack) stack.splice(stack.indexOf(buffer), 1);
+      this.pooledBytes -= buffer.size;
+      this.evicted++;
+      buffer.destroy();
+    }
+  }
+
+  stats(): PoolStats {
+    return {
+      liveBuffers: this.live.size,
+      liveBytes: this.liveBytes,
+      pooledBuffers: this.lru.size,
+      pooledBytes: this.pooledBytes,
+      maxPooledBytes: this.options.maxPooledBytes,
+      created: this.created,
+      reused: this.reused,
+      evicted: this.evicted,
+    };
+  }
+
+  /** Forgets every buffer (the device is gone or being destroyed). */
+  clear(): void {
+    this.trim(0);
+    this.live.clear();
+    this.liveBytes = 0;
+  }
+}
+
+function key(usage: number, size: number): string {
+  return `${usage}:${size}`;
+}

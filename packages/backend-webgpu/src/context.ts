@@ -1,0 +1,228 @@
+/**
+ * `GpuContext`: everything a kernel needs, in one object passed as the first argument of every
+ * kernel function: storage allocation, `run` (a dispatch), copies, reads, and the bookkeeping of
+ * errors. Kernel code should need nothing else from this package but the WGSL helpers.
+ */
+import type { DType } from '@stride/core';
+import { StrideError } from '@stride/core';
+import { BufferPool, type PoolStats, sizeClass } from './buffer-pool.js';
+import { Dispatcher, type DispatchStats, errorKind, type KernelRun } from './dispatch.js';
+import { GpuErrors } from './errors.js';
+import { PipelineCache, type PipelineStats } from './pipeline-cache.js';
+import {
+  checkDType,
+  GPU_ELEMENT_BYTES,
+  type GpuStorage,
+  MAP_MODE_READ,
+  READBACK_USAGE,
+  STORAGE_USAGE,
+} from './storage.js';
+
+export interface ContextOptions {
+  readonly debug: boolean;
+  readonly batchSize: number;
+  readonly maxPooledBytes: number;
+}
+
+export interface ContextStats {
+  readonly pool: PoolStats;
+  readonly pipelines: PipelineStats;
+  readonly dispatch: DispatchStats;
+}
+
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly debug: boolean;
+  readonly errors = new GpuErrors();
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly dispatcher: Dispatcher;
+  /** The largest storage a kernel can bind. */
+  readonly maxStorageBytes: number;
+  /** The kernel being called now (set by the backend's wrappers), for asynchronous errors. */
+  kernel = 'webgpu';
+
+  /**
+   * The entry point and adapter the device came from. Held only so they live as long as the
+   * device: Dawn's Node binding tears its instance down when they are garbage-collected, even
+   * while a device is in use, and the process then crashes in a driver thread.
+   */
+  readonly gpu: GPU;
+  readonly adapter: GPUAdapter;
+
+  constructor(gpu: GPU, adapter: GPUAdapter, device: GPUDevice, options: ContextOptions) {
+    this.gpu = gpu;
+    this.adapter = adapter;
+    this.device = device;
+    this.debug = options.debug;
+    this.maxStorageBytes = Math.min(
+      device.limits.maxBufferSize,
+      device.limits.maxStorageBufferBindingSize,
+    );
+    this.pool = new BufferPool((size, usage) => this.createBuffer(size, usage), {
+      maxPooledBytes: options.maxPooledBytes,
+      maxBufferSize: this.maxStorageBytes,
+    });
+    this.pipelines = new PipelineCache(device);
+    this.dispatcher = new Dispatcher(device, this.pool, this.pipelines, this.errors, options);
+    device.lost.then((info) => this.errors.markLost(info.reason, info.message));
+    // Errors outside any scope (every error when not in debug mode) name the last kernel called.
+    device.addEventListener?.('uncapturederror', (event) => {
+      const e = (event as GPUUncapturedErrorEvent).error;
+      this.errors.record(
+        new StrideError(
+          this.kernel,
+          `WebGPU ${errorKind(e)} (in or after this kernel): ${e.message}`,
+        ),
+      );
+    });
+  }
+
+  /** Marks the start of a kernel call: throws a pending or device-lost error naming `kernel`. */
+  enter(kernel: string): void {
+    this.errors.check(kernel);
+    this.kernel = kernel;
+  }
+
+  /**
+   * New storage for `size` elements of `dtype`, to be written by recorded GPU commands (a kernel's
+   * output); its contents are undefined until then. Use `upload` for data from the host.
+   */
+  alloc(dtype: DType, size: number): GpuStorage {
+    checkDType(this.kernel, dtype);
+    return this.allocBytes(size * GPU_ELEMENT_BYTES);
+  }
+
+  /** `alloc` by bytes. */
+  allocBytes(byteSize: number): GpuStorage {
+    this.checkSize(byteSize);
+    const size = sizeClass(byteSize, this.maxStorageBytes);
+    const recycled = this.dispatcher.takeRetired(size, STORAGE_USAGE);
+    if (recycled) return { buffer: recycled, byteSize };
+    return { buffer: this.pool.acquire(byteSize, STORAGE_USAGE), byteSize };
+  }
+
+  /** New storage holding the bytes of `data` (4 bytes per element). */
+  upload(data: ArrayBufferView): GpuStorage {
+    this.checkSize(data.byteLength);
+    // From the pool only: a buffer freed in the current batch may still be read by recorded
+    // commands, and writeBuffer would overtake them (see dispatch.ts).
+    const out = {
+      buffer: this.pool.acquire(data.byteLength, STORAGE_USAGE),
+      byteSize: data.byteLength,
+    };
+    if (data.byteLength > 0) {
+      this.device.queue.writeBuffer(out.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    }
+    return out;
+  }
+
+  private checkSize(byteSize: number): void {
+    if (byteSize > this.maxStorageBytes) {
+      throw new StrideError(
+        this.kernel,
+        `a tensor of ${byteSize} bytes is larger than this GPU allows in one buffer ` +
+          `(${this.maxStorageBytes} bytes)`,
+      );
+    }
+  }
+
+  /** Gives storage back (reused once no recorded command can see it). */
+  release(storage: GpuStorage): void {
+    this.dispatcher.retire(storage.buffer);
+  }
+
+  /** Records a kernel launch; see `KernelRun` and the binding layout in dispatch.ts. */
+  run(k: KernelRun): void {
+    this.dispatcher.run(k);
+  }
+
+  /** Records a copy of `bytes` bytes between storages. */
+  copy(src: GpuStorage, dst: GpuStorage, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.dispatcher.copy(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
+  }
+
+  /** Records zeroing the first `bytes` bytes of `dst`. */
+  clear(dst: GpuStorage, bytes: number): void {
+    this.dispatcher.clear(dst.buffer, bytes);
+  }
+
+  /** Submits the recorded commands. */
+  flush(): void {
+    this.dispatcher.flush();
+  }
+
+  /**
+   * Copies the first `bytes` bytes of `src` to the host. Submits pending work; the only wait is
+   * for the GPU to reach this read.
+   */
+  async readBytes(src: GpuStorage, bytes: number): Promise<ArrayBuffer> {
+    const staging = this.pool.acquire(bytes, READBACK_USAGE);
+    try {
+      this.dispatcher.copy(src.buffer, 0, staging, 0, bytes);
+      this.flush();
+      try {
+        await staging.mapAsync(MAP_MODE_READ, 0, bytes);
+      } catch (e) {
+        if (this.errors.lost) throw this.errors.lostError('read');
+        throw new StrideError('read', `reading back from the GPU failed: ${(e as Error).message}`);
+      }
+      const out = staging.getMappedRange(0, bytes).slice(0);
+      staging.unmap();
+      await this.dispatcher.settled();
+      this.errors.check('read');
+      return out;
+    } finally {
+      this.dispatcher.retire(staging);
+    }
+  }
+
+  /**
+   * Waits until the GPU has finished everything recorded so far, then throws any error it
+   * reported. For tests and benchmarks; training code never needs it.
+   */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.dispatcher.settled();
+    this.errors.check(this.kernel);
+  }
+
+  stats(): ContextStats {
+    return {
+      pool: this.pool.stats(),
+      pipelines: this.pipelines.stats(),
+      dispatch: this.dispatcher.stats(),
+    };
+  }
+
+  /** Releases the device; every later call reports a lost device. */
+  destroy(): void {
+    this.errors.markLost('destroyed', 'the backend was destroyed');
+    this.pool.clear();
+    this.device.destroy();
+  }
+
+  /**
+   * Creates a buffer, turning an out-of-memory failure (reported asynchronously) into an error
+   * naming the kernel that asked for it. Creation is rare thanks to the pool, so the error scope
+   * costs little.
+   */
+  private createBuffer(size: number, usage: number): GPUBuffer {
+    const kernel = this.kernel;
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = this.device.createBuffer({ size, usage });
+    this.device.popErrorScope().then(
+      (e) => {
+        if (!e) return;
+        // Free what the pool holds so that the next allocations have a chance.
+        this.pool.trim(0);
+        this.errors.record(
+          new StrideError(kernel, `out of GPU memory allocating ${size} bytes: ${e.message}`),
+        );
+      },
+      () => undefined,
+    );
+    return buffer;
+  }
+}

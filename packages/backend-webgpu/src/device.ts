@@ -1,0 +1,85 @@
+/**
+ * The `webgpu()` plugin: finds an adapter, opens a device with the adapter's largest limits for
+ * what tensors need (buffer sizes, storage bindings, compute workgroups), and builds the backend.
+ *
+ * ```ts
+ * registerBackend(webgpu());                       // browser: navigator.gpu
+ * registerBackend(webgpu({ gpu: create([]) }));    // Node: `import { create } from 'webgpu'`
+ * await setBackend('auto');                        // WebGPU when an adapter exists, else CPU
+ * ```
+ *
+ * The package never imports `webgpu` (Dawn for Node) itself, so it bundles for browsers; Node
+ * users install `webgpu` and pass its `GPU` object.
+ */
+import type { BackendPlugin } from '@stride/core';
+import { StrideError } from '@stride/core';
+import { createBackend, type WebGpuBackend } from './backend.js';
+import { GpuContext } from './context.js';
+
+export interface WebGpuOptions {
+  /** The WebGPU entry point; default `navigator.gpu`. In Node: `create([])` from `webgpu`. */
+  readonly gpu?: GPU;
+  readonly powerPreference?: GPUPowerPreference;
+  /**
+   * Submit each kernel alone inside error scopes, so a validation or out-of-memory error names
+   * the kernel that caused it (reported at the next call or read). Much slower; for debugging.
+   */
+  readonly debug?: boolean;
+  /** Dispatches recorded before a submission that no read asked for. Default 64. */
+  readonly batchSize?: number;
+  /** Cap on the bytes of freed buffers kept for reuse. Default 256 MiB. */
+  readonly maxPooledBytes?: number;
+}
+
+/** Limits raised to the adapter's maximum: the defaults cap buffers at 128-256 MiB. */
+const LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/** A plugin whose `init` says what it makes. */
+export interface WebGpuPlugin extends BackendPlugin {
+  init(): Promise<WebGpuBackend>;
+}
+
+/** The WebGPU backend plugin (name `'webgpu'`, priority 10: preferred by `'auto'`). */
+export function webgpu(options: WebGpuOptions = {}): WebGpuPlugin {
+  return {
+    name: 'webgpu',
+    priority: 10,
+    init: async () => {
+      const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+      if (!gpu) {
+        throw new StrideError(
+          'webgpu',
+          'WebGPU is not available here (no navigator.gpu); in Node, install the `webgpu` ' +
+            "package and pass its GPU: webgpu({ gpu: create([]) }) with create from 'webgpu'",
+        );
+      }
+      const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
+      if (!adapter) {
+        throw new StrideError(
+          'webgpu',
+          'no WebGPU adapter is available (no GPU, or no driver; in Node without a GPU, point ' +
+            'VK_ICD_FILENAMES at a Vulkan driver such as SwiftShader)',
+        );
+      }
+      const requiredLimits: Record<string, number> = {};
+      for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
+      const device = await adapter.requestDevice({ requiredLimits });
+      const ctx = new GpuContext(gpu, adapter, device, {
+        debug: options.debug ?? false,
+        batchSize: options.batchSize ?? 64,
+        maxPooledBytes: options.maxPooledBytes ?? 256 * 1024 * 1024,
+      });
+      return createBackend(ctx);
+    },
+  };
+}

@@ -1,0 +1,595 @@
+/**
+ * Convolution forward and both gradients as implicit GEMMs on the tiled GEMM of gemm-wgsl.ts.
+ * 1-d and 2-d convolutions are 3-d ones with unit leading axes, so one set of shaders serves
+ * every rank; `z` is the group. Per group g (cg = C/g input and og = O/g output channels,
+ * P output positions, kvol kernel taps, ck = cg·kvol):
+ *
+ * - `conv`: y[b, o, p] = Σ_(c,t) w[o, c, t] · x[b, c, p·stride − pad + t·dilation], the GEMM
+ *   W [og, ck] · im2col(x) [ck, batch·P]. The B loader gathers im2col(x) on the fly, zero in the
+ *   padding. Columns are (batch, position), so output rows are contiguous (vec4 stores).
+ * - `convBackwardInput`: dx[b, c, i] = Σ_(o,t) w[o, c, t] · dy[b, o, (i + pad − t·dilation) /
+ *   stride] over the taps where that division is exact and in range: the GEMM Wᵀ [cg, og·kvol]
+ *   · G [og·kvol, batch·inSize] where G gathers dy. Each input element is computed once from the
+ *   outputs that touch it, so there is no scatter, no atomics, and the result is deterministic.
+ *   A variant for unit strides skips the divisibility test.
+ * - `convBackwardFilter`: dw[o, c, t] = Σ_(b,p) dy[b, o, p] · x[b, c, p·stride − pad + t·dilation],
+ *   the GEMM dy [og, batch·P] · im2col(x)ᵀ [batch·P, ck]. K is long and the output small, so on
+ *   a GPU this is where split-K (see gemm-wgsl.ts) matters.
+ *
+ * Two other paths:
+ * - direct: a 1×1 kernel with unit stride and no padding (or any geometry where im2col is the
+ *   identity) reads its operands as plain [channels, positions] planes, with vec4 loads when the
+ *   plane size is a multiple of 4, and no index math at all;
+ * - explicit im2col (forward only, on a GPU): when a group's weights span several row tiles,
+ *   every row tile would repeat the gather, so for outputs small enough that the im2col matrix
+ *   is cheap to hold (at most `IM2COL_MAX_ELEMENTS`) it is written once and multiplied as a
+ *   plain matrix.
+ *
+ * All geometry travels in uniform words, so the code varies only with the path, the tile and
+ * which operands allow vec4 access.
+ */
+import type { ConvParams, KernelTensor, Shape } from '@stride/core';
+import { sizeOf } from '@stride/core';
+import type { GpuContext } from '../context.js';
+import type { Word } from '../dispatch.js';
+import type { GpuStorage } from '../storage.js';
+import { bindings, main, uniforms } from '../wgsl.js';
+import {
+  GEMM_WORDS,
+  type GemmMode,
+  gemmBindings,
+  gemmCode,
+  gemmMode,
+  kw,
+  onCpu,
+  pickTile,
+  rowVecFn,
+  runGemm,
+  type Tile,
+} from './gemm-wgsl.js';
+
+type T = KernelTensor<GpuStorage>;
+
+/** Which forward path to take; `auto` chooses (the others are for tests). */
+export type ConvPath = 'auto' | 'implicit' | 'im2col' | 'direct';
+
+/** The explicit im2col path holds at most this many elements (16 MB). */
+export const IM2COL_MAX_ELEMENTS = 1 << 22;
+
+type Triple = [number, number, number];
+
+/** A convolution's geometry lifted to 3-d by prepending unit axes (see the CPU's im2col.ts). */
+interface Geometry {
+  readonly input: Triple;
+  readonly kernel: Triple;
+  readonly output: Triple;
+  readonly stride: Triple;
+  readonly pad: Triple;
+  readonly dilation: Triple;
+  readonly inSize: number;
+  readonly kernelSize: number;
+  readonly outSize: number;
+}
+
+function lift(values: readonly number[], fill: number): Triple {
+  const t: Triple = [fill, fill, fill];
+  for (let i = 0; i < values.length; i++) t[3 - values.length + i] = values[i];
+  return t;
+}
+
+function geometry(inSpatial: Shape, kernel: Shape, params: ConvParams): Geometry {
+  const out: number[] = [];
+  for (let i = 0; i < inSpatial.length; i++) {
+    const span = params.dilation[i] * (kernel[i] - 1) + 1;
+    const padded = inSpatial[i] + params.padBefore[i] + params.padAfter[i];
+    out.push(Math.max(0, Math.floor((padded - span) / params.stride[i]) + 1));
+  }
+  const input = lift(inSpatial, 1);
+  const k = lift(kernel, 1);
+  const output = lift(out, 1);
+  return {
+    input,
+    kernel: k,
+    output,
+    stride: lift(params.stride, 1),
+    pad: lift(params.padBefore, 0),
+    dilation: lift(params.dilation, 1),
+    inSize: input[0] * input[1] * input[2],
+    kernelSize: k[0] * k[1] * k[2],
+    outSize: output[0] * output[1] * output[2],
+  };
+}
+
+/** True when im2col would copy the input unchanged (1×1 kernel, unit stride, no padding). */
+function isIdentity(g: Geometry): boolean {
+  if (g.kernelSize !== 1) return false;
+  for (let i = 0; i < 3; i++) {
+    if (g.pad[i] !== 0 || g.output[i] !== g.input[i]) return false;
+    if (g.stride[i] !== 1 && g.input[i] !== 1) return false;
+  }
+  return true;
+}
+
+/** The convolution's uniform words (after the GEMM's), by name, and their WGSL accessors. */
+const NAMES = [
+  'C',
+  'O',
+  'Cg',
+  'Og',
+  'Kvol',
+  'P',
+  'In',
+  'D',
+  'H',
+  'W',
+  'OD',
+  'OH',
+  'OW',
+  'KD',
+  'KH',
+  'KW',
+  'SD',
+  'SH',
+  'SW',
+  'PD',
+  'PH',
+  'PW',
+  'DD',
+  'DH',
+  'DW',
+  'KHW',
+  'OHW',
+  'HW',
+] as const;
+
+/** `fn cC() -> u32` ... one accessor per word, so the loaders read like the formulas. */
+const ACCESSORS = NAMES.map((n, i) => `fn c${n}() -> u32 { return ${kw(i)}; }`).join('\n');
+
+function convWords(g: Geometry, channels: number, outChannels: number, groups: number): Word[] {
+  const [D, H, W] = g.input;
+  const [KD, KH, KW] = g.kernel;
+  const [OD, OH, OW] = g.output;
+  return [
+    channels,
+    outChannels,
+    channels / groups,
+    outChannels / groups,
+    g.kernelSize,
+    g.outSize,
+    g.inSize,
+    D,
+    H,
+    W,
+    OD,
+    OH,
+    OW,
+    KD,
+    KH,
+    KW,
+    ...g.stride,
+    ...g.pad,
+    ...g.dilation,
+    KH * KW,
+    OH * OW,
+    H * W,
+  ];
+}
+
+/**
+ * WGSL `fn name(z, ch, pos) -> vec4<f32>`: elements pos..pos+3 of the (batch, position) axis of
+ * channel z·groupChannels + ch of a [batch, channels, plane] tensor (plane = cP() elements), zero
+ * outside `chBound` × `posBound`. With `vec` (plane a multiple of 4, pos a multiple of 4) the four
+ * lie in one plane and are one vec4 load.
+ */
+function planeFn(
+  name: string,
+  buf: string,
+  channels: string,
+  groupChannels: string,
+  chBound: string,
+  posBound: string,
+  vec: boolean,
+): string {
+  if (vec) {
+    return `fn ${name}(z: u32, ch: u32, pos: u32) -> vec4<f32> {
+  if (ch >= ${chBound} || pos >= ${posBound}) { return vec4<f32>(0.0); }
+  let b = pos / cP();
+  let p = pos - b * cP();
+  return ${buf}[((b * ${channels} + z * ${groupChannels} + ch) * cP() + p) >> 2u];
+}`;
+  }
+  return `fn ${name}(z: u32, ch: u32, pos: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  if (ch >= ${chBound}) { return v; }
+  var b = pos / cP();
+  var p = pos - b * cP();
+  for (var j = 0u; j < 4u; j++) {
+    if (pos + j < ${posBound}) {
+      v[j] = ${buf}[(b * ${channels} + z * ${groupChannels} + ch) * cP() + p];
+    }
+    p += 1u;
+    if (p == cP()) { p = 0u; b += 1u; }
+  }
+  return v;
+}`;
+}
+
+/**
+ * WGSL `fn im2colAt(z, tap, pos) -> vec4<f32>`: the im2col matrix of group z, for kernel row
+ * `tap` = (channel, kd, kh, kw) of the group and columns pos..pos+3 = (batch, od, oh, ow): the
+ * input under that tap, zero in the padding and past `posBound`. Out-of-range coordinates wrap
+ * to huge unsigned values, so one comparison per axis tests both ends.
+ */
+function im2colFn(posBound: string): string {
+  return `fn im2colAt(z: u32, tap: u32, pos: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  let c = tap / cKvol();
+  let t = tap - c * cKvol();
+  let kd = t / cKHW();
+  let t2 = t - kd * cKHW();
+  let kh = t2 / cKW();
+  let kwi = t2 - kh * cKW();
+  let offD = kd * cDD() - cPD();
+  let offH = kh * cDH() - cPH();
+  let offW = kwi * cDW() - cPW();
+  let chan = z * cCg() + c;
+  var b = pos / cP();
+  let p = pos - b * cP();
+  var od = p / cOHW();
+  let q = p - od * cOHW();
+  var oh = q / cOW();
+  var ow = q - oh * cOW();
+  for (var j = 0u; j < 4u; j++) {
+    if (pos + j < ${posBound}) {
+      let id = od * cSD() + offD;
+      let ih = oh * cSH() + offH;
+      let iw = ow * cSW() + offW;
+      if (id < cD() && ih < cH() && iw < cW()) {
+        v[j] = x[(b * cC() + chan) * cIn() + (id * cH() + ih) * cW() + iw];
+      }
+    }
+    ow += 1u;
+    if (ow == cOW()) {
+      ow = 0u;
+      oh += 1u;
+      if (oh == cOH()) {
+        oh = 0u;
+        od += 1u;
+        if (od == cOD()) { od = 0u; b += 1u; }
+      }
+    }
+  }
+  return v;
+}`;
+}
+
+/** Output of the forward GEMM: row o of group z, column (b, p) → y[b, z·og + o, p]. */
+const FORWARD_OUT = `fn outRow(z: u32, m: u32) -> u32 { return (z * cOg() + m) * cP(); }
+fn outCol(z: u32, n: u32) -> u32 { let b = n / cP(); return b * cO() * cP() + n - b * cP(); }`;
+
+/** Forward convolution (see the file comment); `path` forces a path, for tests. */
+export function conv(
+  ctx: GpuContext,
+  x: T,
+  w: T,
+  params: ConvParams,
+  path: ConvPath = 'auto',
+): GpuStorage {
+  const [batch, channels] = x.shape;
+  const outChannels = w.shape[0];
+  const groups = params.groups;
+  const g = geometry(x.shape.slice(2), w.shape.slice(2), params);
+  const og = outChannels / groups;
+  const ck = (channels / groups) * g.kernelSize;
+  const positions = batch * g.outSize;
+  const size = positions * outChannels;
+  const out = ctx.alloc(x.dtype, size);
+  if (size === 0) return out;
+  const tile = pickTile(og, positions, groups);
+  const vecW = ck % 4 === 0;
+  const vecOut = g.outSize % 4 === 0;
+  const identity = isIdentity(g);
+  let chosen = path;
+  if (chosen === 'auto') {
+    // Row tiles of one group each gather the same columns (groups gather different ones).
+    const repeats = Math.ceil(og / tile.m);
+    const small = ck * positions * groups <= IM2COL_MAX_ELEMENTS;
+    if (identity) chosen = 'direct';
+    else if (!onCpu(ctx) && repeats >= 2 && small) chosen = 'im2col';
+    else chosen = 'implicit';
+  }
+  const mode = gemmMode(ctx, chosen === 'implicit');
+  if (chosen === 'direct' && !identity)
+    throw new Error('conv: the direct path needs a 1×1 identity');
+  const words = convWords(g, channels, outChannels, groups);
+  const loadA = `${rowVecFn('rowW', 'w', 'dimM()', 'dimK()', vecW)}
+fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> { return rowW(z * dimM() * dimK(), m, k); }`;
+  const gemm = { name: 'conv', tile, out, outSize: size, m: og, n: positions, k: ck, z: groups };
+
+  if (chosen === 'im2col') {
+    const colSize = groups * ck * positions;
+    const col = ctx.alloc('float32', colSize);
+    const threads = groups * ck * Math.ceil(positions / 4);
+    ctx.run({
+      name: 'conv',
+      code: IM2COL_CODE,
+      inputs: [x.storage],
+      outputs: [col],
+      uniforms: [og, positions, ck, groups, 0, 0, 0, 0, 0, threads, ...words],
+      threads,
+    });
+    const vecCol = positions % 4 === 0;
+    const code = convCode(`conv:im2col:${vecW}:${vecCol}:${vecOut}`, tile, mode, 'k', 'n', vecOut, {
+      decls: `${gemmBindings({ w: vecW, unfolded: vecCol }, vecOut)}
+${loadA}
+${rowVecFn('rowCol', 'unfolded', 'dimK()', 'dimN()', vecCol)}
+fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> { return rowCol(z * dimK() * dimN(), k, n); }
+${FORWARD_OUT}`,
+    });
+    runGemm(ctx, { ...gemm, code, inputs: [w.storage, col], words });
+    ctx.release(col);
+    return out;
+  }
+
+  const direct = chosen === 'direct';
+  const vecX = direct && vecOut;
+  const loadB = direct
+    ? `${planeFn('plane', 'x', 'cC()', 'cCg()', 'dimK()', 'dimN()', vecX)}
+fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> { return plane(z, k, n); }`
+    : `${im2colFn('dimN()')}
+fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> {
+  if (k >= dimK()) { return vec4<f32>(0.0); }
+  return im2colAt(z, k, n);
+}`;
+  const key = `conv:${direct ? 'direct' : 'implicit'}:${vecW}:${vecX}:${vecOut}`;
+  const code = convCode(key, tile, mode, 'k', 'n', vecOut, {
+    decls: `${gemmBindings({ w: vecW, x: vecX }, vecOut)}
+${loadA}
+${loadB}
+${FORWARD_OUT}`,
+  });
+  runGemm(ctx, { ...gemm, code, inputs: [w.storage, x.storage], words });
+  return out;
+}
+
+/**
+ * Writes the im2col matrix of every group, [groups, ck, batch·P], four columns per invocation.
+ * Its uniform words are laid out like the forward GEMM's (M, N = batch·P, K = ck, Z = groups,
+ * ..., word 9 = invocations), so it shares the gather function.
+ */
+const IM2COL_CODE = `
+${uniforms(GEMM_WORDS + NAMES.length)}
+${ACCESSORS}
+${bindings({ x: 'f32' }, { unfolded: 'f32' })}
+${im2colFn('word(1u)')}
+${main(`if (i >= word(9u)) { return; }
+  let n = word(1u);
+  let quads = (n + 3u) / 4u;
+  let pos = (i % quads) * 4u;
+  let row = i / quads;
+  let z = row / word(2u);
+  let v = im2colAt(z, row - z * word(2u), pos);
+  let at = row * n + pos;
+  unfolded[at] = v.x;
+  if (pos + 1u < n) { unfolded[at + 1u] = v.y; }
+  if (pos + 2u < n) { unfolded[at + 2u] = v.z; }
+  if (pos + 3u < n) { unfolded[at + 3u] = v.w; }`)}
+`;
+
+/** A GEMM shader with the convolution's word accessors in scope. */
+function convCode(
+  key: string,
+  tile: Tile,
+  mode: GemmMode,
+  aAxis: 'm' | 'k',
+  bAxis: 'n' | 'k',
+  vecOut: boolean,
+  spec: { decls: string },
+): string {
+  return gemmCode(
+    key,
+    { tile, aAxis, bAxis, vecOut, words: NAMES.length, decls: `${ACCESSORS}\n${spec.decls}` },
+    mode,
+  );
+}
+
+/** Gradient of `conv` with respect to its input (see the file comment). */
+export function convBackwardInput(
+  ctx: GpuContext,
+  dy: T,
+  w: T,
+  xShape: Shape,
+  params: ConvParams,
+): GpuStorage {
+  const [batch, channels] = xShape;
+  const outChannels = w.shape[0];
+  const groups = params.groups;
+  const g = geometry(xShape.slice(2), w.shape.slice(2), params);
+  const cg = channels / groups;
+  const og = outChannels / groups;
+  const size = sizeOf(xShape);
+  const out = ctx.alloc(dy.dtype, size);
+  if (size === 0) return out;
+  const identity = isIdentity(g);
+  const mode = gemmMode(ctx, !identity);
+  const positions = batch * g.inSize;
+  const tile = pickTile(cg, positions, groups);
+  const vecOut = g.inSize % 4 === 0;
+  const words = convWords(g, channels, outChannels, groups);
+  const gemm = {
+    name: 'convBackwardInput',
+    tile,
+    out,
+    outSize: size,
+    m: cg,
+    n: positions,
+    k: og * g.kernelSize,
+    z: groups,
+    inputs: [w.storage, dy.storage],
+    words,
+  };
+  const outFns = `fn outRow(z: u32, m: u32) -> u32 { return (z * cCg() + m) * cIn(); }
+fn outCol(z: u32, n: u32) -> u32 { let b = n / cIn(); return b * cC() * cIn() + n - b * cIn(); }`;
+
+  if (identity) {
+    // dx = Wᵀ · dy per group: A(c, o) = w[z·og + o, c] runs along c, B is dy's planes.
+    const vecW = cg % 4 === 0;
+    const vecDy = g.outSize % 4 === 0;
+    const code = convCode(
+      `convBackwardInput:direct:${vecW}:${vecDy}:${vecOut}`,
+      tile,
+      mode,
+      'm',
+      'n',
+      vecOut,
+      {
+        decls: `${gemmBindings({ w: vecW, dy: vecDy }, vecOut)}
+${rowVecFn('rowW', 'w', 'dimK()', 'dimM()', vecW)}
+fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> { return rowW(z * dimK() * dimM(), k, m); }
+${planeFn('plane', 'dy', 'cO()', 'cOg()', 'dimK()', 'dimN()', vecDy)}
+fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> { return plane(z, k, n); }
+${outFns}`,
+      },
+    );
+    runGemm(ctx, { ...gemm, code });
+    return out;
+  }
+
+  const unit = g.stride.every((s) => s === 1);
+  // Output coordinate q along an axis from numerator u = i + pad − t·dilation: exact division
+  // by the stride, or u itself for unit strides; a negative u wraps huge and fails q < size.
+  const axis = (u: string, q: string, s: string, size: string) =>
+    unit
+      ? `let ${q} = ${u}; let ok${q} = ${q} < ${size};`
+      : `let ${q} = ${u} / ${s}(); let ok${q} = ${q} < ${size} && ${q} * ${s}() == ${u};`;
+  const code = convCode(
+    `convBackwardInput:implicit:${unit}:${vecOut}`,
+    tile,
+    mode,
+    'k',
+    'n',
+    vecOut,
+    {
+      decls: `${gemmBindings({ w: false, dy: false }, vecOut)}
+fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> {
+  // A(c, (o, t)) = w[z·og + o, c, t] for k..k+3.
+  var v = vec4<f32>(0.0);
+  if (m >= dimM()) { return v; }
+  var o = k / cKvol();
+  var t = k - o * cKvol();
+  for (var j = 0u; j < 4u; j++) {
+    if (k + j < dimK()) { v[j] = w[((z * cOg() + o) * cCg() + m) * cKvol() + t]; }
+    t += 1u;
+    if (t == cKvol()) { t = 0u; o += 1u; }
+  }
+  return v;
+}
+fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> {
+  // B((o, t), (b, i)) = dy[b, z·og + o, q] where q·stride = i + pad − t·dilation per axis.
+  var v = vec4<f32>(0.0);
+  if (k >= dimK()) { return v; }
+  let o = k / cKvol();
+  let t = k - o * cKvol();
+  let kd = t / cKHW();
+  let t2 = t - kd * cKHW();
+  let kh = t2 / cKW();
+  let kwi = t2 - kh * cKW();
+  let offD = cPD() - kd * cDD();
+  let offH = cPH() - kh * cDH();
+  let offW = cPW() - kwi * cDW();
+  let chan = z * cOg() + o;
+  var b = n / cIn();
+  let p = n - b * cIn();
+  var id = p / cHW();
+  let q = p - id * cHW();
+  var ih = q / cW();
+  var iw = q - ih * cW();
+  for (var j = 0u; j < 4u; j++) {
+    if (n + j < dimN()) {
+      let ud = id + offD;
+      let uh = ih + offH;
+      let uw = iw + offW;
+      ${axis('ud', 'qd', 'cSD', 'cOD()')}
+      ${axis('uh', 'qh', 'cSH', 'cOH()')}
+      ${axis('uw', 'qw', 'cSW', 'cOW()')}
+      if (okqd && okqh && okqw) {
+        v[j] = dy[(b * cO() + chan) * cP() + (qd * cOH() + qh) * cOW() + qw];
+      }
+    }
+    iw += 1u;
+    if (iw == cW()) {
+      iw = 0u;
+      ih += 1u;
+      if (ih == cH()) {
+        ih = 0u;
+        id += 1u;
+        if (id == cD()) { id = 0u; b += 1u; }
+      }
+    }
+  }
+  return v;
+}
+${outFns}`,
+    },
+  );
+  runGemm(ctx, { ...gemm, code });
+  return out;
+}
+
+/** Gradient of `conv` with respect to its weight (see the file comment). */
+export function convBackwardFilter(
+  ctx: GpuContext,
+  x: T,
+  dy: T,
+  wShape: Shape,
+  params: ConvParams,
+): GpuStorage {
+  const [batch, channels] = x.shape;
+  const outChannels = wShape[0];
+  const groups = params.groups;
+  const g = geometry(x.shape.slice(2), wShape.slice(2), params);
+  const og = outChannels / groups;
+  const ck = (channels / groups) * g.kernelSize;
+  const size = sizeOf(wShape);
+  const out = ctx.alloc(x.dtype, size);
+  if (size === 0) return out;
+  const tile = pickTile(og, ck, groups);
+  const vecOut = ck % 4 === 0;
+  const vecDy = g.outSize % 4 === 0;
+  const identity = isIdentity(g);
+  const mode = gemmMode(ctx, !identity);
+  const vecX = identity && vecDy;
+  const loadB = identity
+    ? `${planeFn('planeX', 'x', 'cC()', 'cCg()', 'dimN()', 'dimK()', vecX)}
+fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> { return planeX(z, n, k); }`
+    : `${im2colFn('dimK()')}
+fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> {
+  // im2col(x)ᵀ: rows are (batch, position), columns the group's taps.
+  if (n >= dimN()) { return vec4<f32>(0.0); }
+  return im2colAt(z, n, k);
+}`;
+  const key = `convBackwardFilter:${identity ? 'direct' : 'implicit'}:${vecDy}:${vecX}:${vecOut}`;
+  const code = convCode(key, tile, mode, 'k', 'k', vecOut, {
+    decls: `${gemmBindings({ dy: vecDy, x: vecX }, vecOut)}
+${planeFn('planeDy', 'dy', 'cO()', 'cOg()', 'dimM()', 'dimK()', vecDy)}
+fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> { return planeDy(z, m, k); }
+${loadB}
+fn outRow(z: u32, m: u32) -> u32 { return (z * cOg() + m) * dimN(); }
+fn outCol(z: u32, n: u32) -> u32 { return n; }`,
+  });
+  runGemm(ctx, {
+    name: 'convBackwardFilter',
+    code,
+    tile,
+    inputs: [dy.storage, x.storage],
+    out,
+    outSize: size,
+    m: og,
+    n: ck,
+    k: batch * g.outSize,
+    z: groups,
+    words: convWords(g, channels, outChannels, groups),
+    splitK: true,
+  });
+  return out;
+}

@@ -1,0 +1,63 @@
+/** Kernels that move data: upload, read, free, fill. */
+import type { DType, TypedArray } from '@stride/core';
+import type { GpuContext } from '../context.js';
+import {
+  checkDType,
+  fromGpuBytes,
+  GPU_ELEMENT_BYTES,
+  type GpuStorage,
+  toGpuArray,
+} from '../storage.js';
+import { bindings, main, uniforms } from '../wgsl.js';
+
+export function upload(ctx: GpuContext, values: TypedArray, dtype: DType): GpuStorage {
+  checkDType('upload', dtype);
+  return ctx.upload(toGpuArray(values, dtype));
+}
+
+export async function read(
+  ctx: GpuContext,
+  storage: GpuStorage,
+  dtype: DType,
+  size: number,
+): Promise<TypedArray> {
+  checkDType('read', dtype);
+  if (size === 0) return fromGpuBytes(new ArrayBuffer(0), dtype, 0);
+  return fromGpuBytes(await ctx.readBytes(storage, size * GPU_ELEMENT_BYTES), dtype, size);
+}
+
+export function free(ctx: GpuContext, storage: GpuStorage): void {
+  ctx.release(storage);
+}
+
+/** Writes one 32-bit pattern everywhere: the same pipeline serves every dtype. */
+const FILL = `
+${uniforms(2)}
+${bindings({}, { y: 'u32' })}
+${main('if (i >= word(0u)) { return; }\n  y[i] = word(1u);')}
+`;
+
+/** `value` as the 32-bit pattern a store of `dtype` would write (see the CPU `fill`). */
+export function fillBits(dtype: DType, value: number): number {
+  if (dtype === 'float32') return new Uint32Array(Float32Array.of(value).buffer)[0];
+  if (dtype === 'int32') return Int32Array.of(value)[0] >>> 0;
+  return value !== 0 ? 1 : 0;
+}
+
+export function fill(ctx: GpuContext, size: number, dtype: DType, value: number): GpuStorage {
+  checkDType('fill', dtype);
+  const out = ctx.alloc(dtype, size);
+  const bits = fillBits(dtype, value);
+  // clearBuffer zeroes without a shader; zeros are the most common fill.
+  if (bits === 0) ctx.clear(out, out.byteSize);
+  else
+    ctx.run({
+      name: 'fill',
+      code: FILL,
+      inputs: [],
+      outputs: [out],
+      uniforms: [size, bits],
+      threads: size,
+    });
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * Compute pipelines cached by their WGSL source. Compiling a shader takes milliseconds (far
+ * longer than running a small kernel), so kernels never bake shapes or sizes into their code:
+ * those travel as uniform words, and one pipeline serves every shape of an op. Code may still
+ * vary with things that have few values (dtype, rank, operator), each variant compiled once.
+ *
+ * Every pipeline uses the binding layout of `dispatch.ts` (group 0: the uniform buffer at
+ * binding 0, then the inputs read-only, then the outputs read-write), built explicitly rather than
+ * with `layout: 'auto'`, so a shader may leave a binding unused without breaking its bind group.
+ */
+
+/** `GPUShaderStage.COMPUTE`. */
+const COMPUTE_STAGE = 0x4;
+
+export interface PipelineStats {
+  /** Distinct pipelines compiled, and lookups served from the cache. */
+  readonly pipelines: number;
+  readonly hits: number;
+  readonly misses: number;
+}
+
+export interface CachedPipeline {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
+export class PipelineCache {
+  private readonly device: GPUDevice;
+  private readonly pipelines = new Map<string, CachedPipeline>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
+  private hits = 0;
+  private misses = 0;
+
+  constructor(device: GPUDevice) {
+    this.device = device;
+  }
+
+  /**
+   * The pipeline for `code` (entry point `entryPoint`) with `inputs` read-only and `outputs`
+   * read-write storage bindings, compiled on first use.
+   */
+  get(code: string, inputs: number, outputs: number, entryPoint = 'main'): CachedPipeline {
+    const k = `${inputs}:${outputs}:${entryPoint}\n${code}`;
+    const hit = this.pipelines.get(k);
+    if (hit) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
+    const layout = this.layout(inputs, outputs);
+    const module = this.device.createShaderModule({ code });
+    const pipeline = this.device.createComputePipeline({
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint },
+    });
+    const made = { pipeline, layout };
+    this.pipelines.set(k, made);
+    return made;
+  }
+
+  stats(): PipelineStats {
+    return { pipelines: this.pipelines.size, hits: this.hits, misses: this.misses };
+  }
+
+  /** Binding 0 uniform; 1..inputs read-only storage; then `outputs` read-write storage. */
+  private layout(inputs: number, outputs: number): GPUBindGroupLayout {
+    const k = `${inputs}:${outputs}`;
+    let layout = this.layouts.get(k);
+    if (!layout) {
+      const entries: GPUBindGroupLayoutEntry[] = [
+        { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
+      ];
+      for (let i = 0; i < inputs + outputs; i++) {
+        entries.push({
+          binding: 1 + i,
+          visibility: COMPUTE_STAGE,
+          buffer: { type: i < inputs ? 'read-only-storage' : 'storage' },
+        });
+      }
+      layout = this.device.createBindGroupLayout({ entries });
+      this.layouts.set(k, layout);
+    }
+    return layout;
+  }
+}
