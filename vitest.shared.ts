@@ -28,3 +28,13 @@ export function packageProject(name: string): UserWorkspaceConfig {
     },
   };
 }
+
+/**
+ * Dawn reads VK_ICD_FILENAMES once, in the process that loads it, and a worker thread's
+ * `process.env` is a copy it never sees: a project whose tests use WebGPU in Node calls this from
+ * its config, before vitest starts workers. SwiftShader (Debian's `chromium` package) is the
+ * Vulkan driver when no GPU is present; a value already set (a real GPU's driver) wins.
+ */
+export function useSwiftShaderUnlessSet(): void {
+  process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+}

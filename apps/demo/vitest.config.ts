@@ -1,4 +1,7 @@
 import { defineProject } from 'vitest/config';
-import { packageProject } from '../../vitest.shared.js';
+import { packageProject, useSwiftShaderUnlessSet } from '../../vitest.shared.js';
+
+// The WebGPU training test runs on Dawn in Node.
+useSwiftShaderUnlessSet();
 
 export default defineProject(packageProject('@stride/demo'));
