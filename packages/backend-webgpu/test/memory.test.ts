@@ -1,0 +1,69 @@
+/**
+ * A training loop on WebGPU keeps memory flat: core's live tensors and bytes, and the GPU
+ * buffers the backend holds (live and pooled), are the same after every step.
+ */
+import {
+  conv2d,
+  crossEntropy,
+  keep,
+  linear,
+  manualSeed,
+  memory,
+  randint,
+  randn,
+  registerBackend,
+  setBackend,
+  type Tensor,
+  tidy,
+} from '@stride/core';
+import { describe, expect, it } from 'vitest';
+import { create } from 'webgpu';
+import { type WebGpuBackend, webgpu } from '../src/index.js';
+
+describe('memory on WebGPU', () => {
+  it('stays flat over 200 training steps', async () => {
+    registerBackend(webgpu({ gpu: create([]) }));
+    const backend = (await setBackend('webgpu')) as WebGpuBackend;
+    manualSeed(11);
+    const param = (t: Tensor): Tensor => {
+      const p = keep(t);
+      p.requiresGrad = true;
+      return p;
+    };
+    const w1 = param(tidy(() => randn([4, 1, 3, 3]).mul(0.3)));
+    const w2 = param(tidy(() => randn([3, 4 * 6 * 6]).mul(0.1)));
+    const x = keep(randn([4, 1, 8, 8]));
+    const y = keep(randint(0, 3, [4]));
+    const step = (): Tensor =>
+      tidy(() => {
+        const h = conv2d(x, w1).relu().flatten(1);
+        const loss = crossEntropy(linear(h, w2), y);
+        loss.backward();
+        for (const p of [w1, w2]) {
+          p.assign(p.detach().sub((p.grad as Tensor).mul(0.1)));
+          p.grad = null;
+        }
+        return loss.detach();
+      });
+    const first = step();
+    const firstLoss = await first.item();
+    first.dispose();
+    const before = memory();
+    const gpuBefore = backend.context.stats().pool;
+    let last = 0;
+    for (let i = 0; i < 200; i++) {
+      const loss = step();
+      if (i % 50 === 49) last = await loss.item();
+      loss.dispose();
+      expect(memory()).toEqual(before);
+    }
+    const gpuAfter = backend.context.stats().pool;
+    expect(gpuAfter.liveBuffers).toBe(gpuBefore.liveBuffers);
+    expect(gpuAfter.liveBytes).toBe(gpuBefore.liveBytes);
+    // Buffers are reused from the pool rather than created anew each step.
+    expect(gpuAfter.created - gpuBefore.created).toBeLessThan(50);
+    expect(gpuAfter.pooledBytes).toBeLessThanOrEqual(gpuAfter.maxPooledBytes);
+    expect(last).toBeLessThan(firstLoss);
+    for (const t of [w1, w2, x, y]) t.dispose();
+  });
+});
