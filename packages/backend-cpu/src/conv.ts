@@ -1,7 +1,8 @@
 import type { ConvParams, DType, KernelTensor, Shape, TypedArray } from '@stride/core';
+import { convGeometry } from '@stride/core';
 import type { Gemm } from './gemm.js';
 import { gemm as defaultGemm } from './gemm.js';
-import { col2im, geometry, im2col, isIdentity } from './im2col.js';
+import { col2im, im2col, isIdentity } from './im2col.js';
 import { sizeOf } from './shape.js';
 
 type T = KernelTensor<TypedArray>;
@@ -25,7 +26,7 @@ export function conv(x: T, w: T, params: ConvParams, gemm: Gemm = defaultGemm): 
   const [batch, channels] = x.shape;
   const outChannels = w.shape[0];
   const groups = params.groups;
-  const g = geometry(x.shape.slice(2), w.shape.slice(2), params);
+  const g = convGeometry(x.shape.slice(2), w.shape.slice(2), params);
   const cg = channels / groups;
   const og = outChannels / groups;
   const ck = cg * g.kernelSize;
@@ -67,7 +68,7 @@ export function convBackwardInput(
   const [batch, channels] = xShape;
   const outChannels = w.shape[0];
   const groups = params.groups;
-  const g = geometry(xShape.slice(2), w.shape.slice(2), params);
+  const g = convGeometry(xShape.slice(2), w.shape.slice(2), params);
   const cg = channels / groups;
   const og = outChannels / groups;
   const ck = cg * g.kernelSize;
@@ -110,7 +111,7 @@ export function convBackwardFilter(
   const [batch, channels] = x.shape;
   const outChannels = wShape[0];
   const groups = params.groups;
-  const g = geometry(x.shape.slice(2), wShape.slice(2), params);
+  const g = convGeometry(x.shape.slice(2), wShape.slice(2), params);
   const cg = channels / groups;
   const og = outChannels / groups;
   const ck = cg * g.kernelSize;

@@ -1,58 +1,7 @@
-import type { ConvParams, Shape } from '@stride/core';
-
-/**
- * Geometry of an N-d convolution (N = 1, 2, 3) lifted to 3-d by prepending unit axes, so one
- * set of loops serves every rank.
- */
-export interface Geometry {
-  /** Input spatial size [D, H, W]. */
-  readonly input: readonly [number, number, number];
-  readonly kernel: readonly [number, number, number];
-  readonly output: readonly [number, number, number];
-  readonly stride: readonly [number, number, number];
-  readonly pad: readonly [number, number, number];
-  readonly dilation: readonly [number, number, number];
-  /** D*H*W, KD*KH*KW, OD*OH*OW. */
-  readonly inSize: number;
-  readonly kernelSize: number;
-  readonly outSize: number;
-}
-
-type Triple = [number, number, number];
-
-function lift(values: readonly number[], fill: number): Triple {
-  const t: Triple = [fill, fill, fill];
-  for (let i = 0; i < values.length; i++) t[3 - values.length + i] = values[i];
-  return t;
-}
-
-/** `inSpatial` and `kernel` are the spatial parts of the input and weight shapes. */
-export function geometry(inSpatial: Shape, kernel: Shape, params: ConvParams): Geometry {
-  const n = inSpatial.length;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const span = params.dilation[i] * (kernel[i] - 1) + 1;
-    const padded = inSpatial[i] + params.padBefore[i] + params.padAfter[i];
-    out.push(Math.max(0, Math.floor((padded - span) / params.stride[i]) + 1));
-  }
-  const input = lift(inSpatial, 1);
-  const k = lift(kernel, 1);
-  const output = lift(out, 1);
-  return {
-    input,
-    kernel: k,
-    output,
-    stride: lift(params.stride, 1),
-    pad: lift(params.padBefore, 0),
-    dilation: lift(params.dilation, 1),
-    inSize: input[0] * input[1] * input[2],
-    kernelSize: k[0] * k[1] * k[2],
-    outSize: output[0] * output[1] * output[2],
-  };
-}
+import type { ConvGeometry } from '@stride/core';
 
 /** True when im2col would copy the input unchanged (1x1 kernel, stride 1, no padding). */
-export function isIdentity(g: Geometry): boolean {
+export function isIdentity(g: ConvGeometry): boolean {
   if (g.kernelSize !== 1) return false;
   for (let i = 0; i < 3; i++) {
     if (g.pad[i] !== 0 || g.output[i] !== g.input[i]) return false;
@@ -65,7 +14,7 @@ export function isIdentity(g: Geometry): boolean {
  * The range [lo, hi) of output columns `o` whose input column o*stride - pad + k*dilation lies
  * in [0, size): computed once per kernel column so the inner loops need no bounds checks.
  */
-function validRange(g: Geometry, kw: number): [number, number] {
+function validRange(g: ConvGeometry, kw: number): [number, number] {
   const w = g.input[2];
   const sw = g.stride[2];
   const shift = kw * g.dilation[2] - g.pad[2];
@@ -83,7 +32,7 @@ export function im2col(
   x: ArrayLike<number>,
   xOff: number,
   channels: number,
-  g: Geometry,
+  g: ConvGeometry,
   col: Float32Array | Float64Array,
 ): void {
   const [D, H, W] = g.input;
@@ -132,7 +81,7 @@ export function im2col(
 export function col2im(
   col: ArrayLike<number>,
   channels: number,
-  g: Geometry,
+  g: ConvGeometry,
   dx: Float64Array,
   dxOff: number,
 ): void {

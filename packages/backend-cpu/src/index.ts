@@ -2,6 +2,5 @@ export type { CpuOptions } from './cpu.js';
 export { cpu } from './cpu.js';
 export type { Gemm } from './gemm.js';
 export { gemm } from './gemm.js';
-export type { Geometry } from './im2col.js';
-export { col2im, geometry, im2col } from './im2col.js';
+export { col2im, im2col } from './im2col.js';
 export { erf, roundHalfEven } from './scalar.js';

@@ -17,6 +17,7 @@ export {
   withGrad,
 } from './autograd.js';
 export * from './backend.js';
+export { type ConvGeometry, convGeometry } from './conv-geometry.js';
 export * from './dtype.js';
 export { fail, fmtShape, StrideError } from './errors.js';
 export { type GradcheckOptions, type GradcheckResult, gradcheck } from './gradcheck.js';

@@ -28,8 +28,8 @@
  * All geometry travels in uniform words, so the code varies only with the path, the tile and
  * which operands allow vec4 access.
  */
-import type { ConvParams, KernelTensor, Shape } from '@stride/core';
-import { sizeOf } from '@stride/core';
+import type { ConvGeometry, ConvParams, KernelTensor, Shape } from '@stride/core';
+import { convGeometry, sizeOf } from '@stride/core';
 import type { GpuContext } from '../context.js';
 import type { Word } from '../dispatch.js';
 import type { GpuStorage } from '../storage.js';
@@ -56,52 +56,8 @@ export type ConvPath = 'auto' | 'implicit' | 'im2col' | 'direct';
 /** The explicit im2col path holds at most this many elements (16 MB). */
 export const IM2COL_MAX_ELEMENTS = 1 << 22;
 
-type Triple = [number, number, number];
-
-/** A convolution's geometry lifted to 3-d by prepending unit axes (see the CPU's im2col.ts). */
-interface Geometry {
-  readonly input: Triple;
-  readonly kernel: Triple;
-  readonly output: Triple;
-  readonly stride: Triple;
-  readonly pad: Triple;
-  readonly dilation: Triple;
-  readonly inSize: number;
-  readonly kernelSize: number;
-  readonly outSize: number;
-}
-
-function lift(values: readonly number[], fill: number): Triple {
-  const t: Triple = [fill, fill, fill];
-  for (let i = 0; i < values.length; i++) t[3 - values.length + i] = values[i];
-  return t;
-}
-
-function geometry(inSpatial: Shape, kernel: Shape, params: ConvParams): Geometry {
-  const out: number[] = [];
-  for (let i = 0; i < inSpatial.length; i++) {
-    const span = params.dilation[i] * (kernel[i] - 1) + 1;
-    const padded = inSpatial[i] + params.padBefore[i] + params.padAfter[i];
-    out.push(Math.max(0, Math.floor((padded - span) / params.stride[i]) + 1));
-  }
-  const input = lift(inSpatial, 1);
-  const k = lift(kernel, 1);
-  const output = lift(out, 1);
-  return {
-    input,
-    kernel: k,
-    output,
-    stride: lift(params.stride, 1),
-    pad: lift(params.padBefore, 0),
-    dilation: lift(params.dilation, 1),
-    inSize: input[0] * input[1] * input[2],
-    kernelSize: k[0] * k[1] * k[2],
-    outSize: output[0] * output[1] * output[2],
-  };
-}
-
 /** True when im2col would copy the input unchanged (1×1 kernel, unit stride, no padding). */
-function isIdentity(g: Geometry): boolean {
+function isIdentity(g: ConvGeometry): boolean {
   if (g.kernelSize !== 1) return false;
   for (let i = 0; i < 3; i++) {
     if (g.pad[i] !== 0 || g.output[i] !== g.input[i]) return false;
@@ -145,7 +101,7 @@ const NAMES = [
 /** `fn cC() -> u32` ... one accessor per word, so the loaders read like the formulas. */
 const ACCESSORS = NAMES.map((n, i) => `fn c${n}() -> u32 { return ${kw(i)}; }`).join('\n');
 
-function convWords(g: Geometry, channels: number, outChannels: number, groups: number): Word[] {
+function convWords(g: ConvGeometry, channels: number, outChannels: number, groups: number): Word[] {
   const [D, H, W] = g.input;
   const [KD, KH, KW] = g.kernel;
   const [OD, OH, OW] = g.output;
@@ -278,7 +234,7 @@ export function conv(
   const [batch, channels] = x.shape;
   const outChannels = w.shape[0];
   const groups = params.groups;
-  const g = geometry(x.shape.slice(2), w.shape.slice(2), params);
+  const g = convGeometry(x.shape.slice(2), w.shape.slice(2), params);
   const og = outChannels / groups;
   const ck = (channels / groups) * g.kernelSize;
   const positions = batch * g.outSize;
@@ -404,7 +360,7 @@ export function convBackwardInput(
   const [batch, channels] = xShape;
   const outChannels = w.shape[0];
   const groups = params.groups;
-  const g = geometry(xShape.slice(2), w.shape.slice(2), params);
+  const g = convGeometry(xShape.slice(2), w.shape.slice(2), params);
   const cg = channels / groups;
   const og = outChannels / groups;
   const size = sizeOf(xShape);
@@ -547,7 +503,7 @@ export function convBackwardFilter(
   const [batch, channels] = x.shape;
   const outChannels = wShape[0];
   const groups = params.groups;
-  const g = geometry(x.shape.slice(2), wShape.slice(2), params);
+  const g = convGeometry(x.shape.slice(2), wShape.slice(2), params);
   const og = outChannels / groups;
   const ck = (channels / groups) * g.kernelSize;
   const size = sizeOf(wShape);

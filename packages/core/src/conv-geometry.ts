@@ -1,0 +1,53 @@
+import type { ConvParams, Shape } from './backend.js';
+
+/**
+ * The geometry of an N-d convolution (N = 1, 2, 3) lifted to 3-d by prepending unit axes, so a
+ * backend writes one set of loops (or one shader) for every rank. For backend authors.
+ */
+export interface ConvGeometry {
+  /** Input spatial size [D, H, W]. */
+  readonly input: readonly [number, number, number];
+  readonly kernel: readonly [number, number, number];
+  readonly output: readonly [number, number, number];
+  readonly stride: readonly [number, number, number];
+  /** Padding before each axis; padding after only shortens the output, already counted. */
+  readonly pad: readonly [number, number, number];
+  readonly dilation: readonly [number, number, number];
+  /** D·H·W, KD·KH·KW, OD·OH·OW. */
+  readonly inSize: number;
+  readonly kernelSize: number;
+  readonly outSize: number;
+}
+
+type Triple = [number, number, number];
+
+function lift(values: readonly number[], fill: number): Triple {
+  const t: Triple = [fill, fill, fill];
+  for (let i = 0; i < values.length; i++) t[3 - values.length + i] = values[i] as number;
+  return t;
+}
+
+/** `inSpatial` and `kernel` are the spatial parts of the input and weight shapes. */
+export function convGeometry(inSpatial: Shape, kernel: Shape, params: ConvParams): ConvGeometry {
+  const out: number[] = [];
+  for (let i = 0; i < inSpatial.length; i++) {
+    const span = (params.dilation[i] as number) * ((kernel[i] as number) - 1) + 1;
+    const padded =
+      (inSpatial[i] as number) + (params.padBefore[i] as number) + (params.padAfter[i] as number);
+    out.push(Math.max(0, Math.floor((padded - span) / (params.stride[i] as number)) + 1));
+  }
+  const input = lift(inSpatial, 1);
+  const k = lift(kernel, 1);
+  const output = lift(out, 1);
+  return {
+    input,
+    kernel: k,
+    output,
+    stride: lift(params.stride, 1),
+    pad: lift(params.padBefore, 0),
+    dilation: lift(params.dilation, 1),
+    inSize: input[0] * input[1] * input[2],
+    kernelSize: k[0] * k[1] * k[2],
+    outSize: output[0] * output[1] * output[2],
+  };
+}
