@@ -67,8 +67,8 @@ describe('fixtures', () => {
         const g = decodeTensor(t, c.name);
         if (k === 'dy') continue;
         const input = c.inputs[k.slice(1)];
-        expect(input, `${c.name}: ${k}`).toBeDefined();
-        expect(g.shape, `${c.name}: ${k}`).toEqual(input?.shape);
+        // A missing input has no shape, so this also fails for a gradient without its input.
+        expect(input?.shape, `${c.name}: ${k}`).toEqual(g.shape);
       }
     }
   });

@@ -24,7 +24,10 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
 
 describe('WebGPU in Chromium', () => {
   it('has an adapter and a device', async () => {
-    expect(navigator.gpu, 'navigator.gpu (is --enable-unsafe-webgpu set?)').toBeDefined();
+    expect(
+      typeof navigator.gpu?.requestAdapter,
+      'navigator.gpu (is --enable-unsafe-webgpu set?)',
+    ).toBe('function');
     const adapter = await navigator.gpu.requestAdapter();
     expect(adapter, 'requestAdapter() found no adapter').not.toBeNull();
     const device = await (adapter as GPUAdapter).requestDevice();

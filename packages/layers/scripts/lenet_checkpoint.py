@@ -37,7 +37,6 @@ def _load_safetensors_io():
 st = _load_safetensors_io()
 
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 # One thread keeps every float reduction in the same order, so a rerun of `write` gives
@@ -51,24 +50,9 @@ TRAIN_STEPS = 60
 LR = 2e-3
 
 
-class LeNet5(nn.Module):
-    """The usual PyTorch LeNet-5 for 28x28 digits; Stride's LeNet5 uses the same names."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
+# The same PyTorch LeNet-5 the layer fixtures use (its names match Stride's LeNet5).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import LeNet5  # noqa: E402
 
 
 def read(path):
