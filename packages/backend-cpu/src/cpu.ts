@@ -1,4 +1,5 @@
 import type { Backend, TypedArray } from '@stride/core';
+import { fail } from '@stride/core';
 import { conv, convBackwardFilter, convBackwardInput } from './conv.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import type { Gemm } from './gemm.js';
@@ -9,29 +10,76 @@ import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from './pool.js';
 import { random } from './random.js';
 import { reduce, softmax } from './reduce.js';
 import { fill, read, upload } from './storage.js';
+import { WasmKernels } from './wasm/kernels.js';
+import { WasmRuntime } from './wasm/runtime.js';
 
 export interface CpuOptions {
   /**
-   * The matrix multiply that `matmul` and the three convolution kernels run on; a faster one
-   * (e.g. WASM SIMD) can be dropped in here without touching anything else.
+   * Which kernels run matmul and convolution: `'wasm'` (WebAssembly SIMD, multithreaded),
+   * `'js'` (the TypeScript kernels), or `'auto'` (the default): WebAssembly where the runtime
+   * supports SIMD and can compile the module synchronously, TypeScript otherwise.
+   */
+  readonly kernels?: 'auto' | 'wasm' | 'js';
+  /**
+   * Threads for the WebAssembly kernels, the calling thread included. Default: the number of
+   * cores, at most 8. Extra threads are Node worker threads, or Web Workers in a
+   * cross-origin-isolated page; elsewhere everything runs on the calling thread.
+   */
+  readonly threads?: number;
+  /** Use relaxed SIMD's fused multiply-add where the runtime supports it. Default true. */
+  readonly relaxedSimd?: boolean;
+  /**
+   * The matrix multiply under the TypeScript kernels (matmul and the three convolution
+   * kernels); giving one selects the TypeScript kernels.
    */
   readonly gemm?: Gemm;
 }
 
+/** The CPU backend, with what it runs on. */
+export interface CpuBackend extends Backend<TypedArray> {
+  /** `'wasm-relaxed-simd'`, `'wasm-simd'` or `'js'`. */
+  readonly kernels: 'wasm-relaxed-simd' | 'wasm-simd' | 'js';
+  /** Threads the WebAssembly kernels use, the calling thread included (1 for `'js'`). */
+  readonly threads: number;
+  /** Stops the worker threads. */
+  destroy(): void;
+}
+
 /**
- * The reference CPU backend: storage is the typed array itself. No member uses `this`, so a
- * single kernel can be replaced with `{ ...cpu(), matmul: fasterMatmul }`.
+ * The CPU backend: storage is a typed array. Float32 matmul and convolutions run on WebAssembly
+ * SIMD kernels over worker threads; everything else, float64 and int32 included, runs on the
+ * TypeScript kernels. No member uses `this`, so a single kernel can be replaced with
+ * `{ ...cpu(), matmul: fasterMatmul }`.
  */
-export function cpu(options: CpuOptions = {}): Backend<TypedArray> {
+export function cpu(options: CpuOptions = {}): CpuBackend {
   const gemm = options.gemm ?? defaultGemm;
+  const choice = options.gemm ? 'js' : (options.kernels ?? 'auto');
+  if (choice !== 'auto' && choice !== 'wasm' && choice !== 'js') {
+    fail('cpu', `kernels must be 'auto', 'wasm' or 'js', got ${String(choice)}`);
+  }
+  const threads = options.threads ?? WasmRuntime.defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) {
+    fail('cpu', `threads must be a positive integer, got ${String(options.threads)}`);
+  }
+  const runtime =
+    choice === 'js'
+      ? null
+      : WasmRuntime.create({ threads, relaxedSimd: options.relaxedSimd ?? true });
+  if (choice === 'wasm' && !runtime) {
+    fail('cpu', "kernels: 'wasm' needs WebAssembly SIMD, which this runtime does not support");
+  }
+  const fast = runtime ? new WasmKernels(runtime) : null;
   return {
     name: 'cpu',
+    kernels: runtime ? (runtime.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd') : 'js',
+    threads: runtime ? runtime.threads : 1,
     dtypes: ['float32', 'float64', 'int32', 'bool'],
     upload,
     read: (storage, dtype, size) => Promise.resolve(read(storage, dtype, size)),
     readSync: read,
     // Typed arrays are garbage collected; there is nothing to release early.
     free: () => undefined,
+    destroy: () => runtime?.destroy(),
     fill,
     random,
     unary,
@@ -40,15 +88,22 @@ export function cpu(options: CpuOptions = {}): Backend<TypedArray> {
     cast,
     reduce,
     softmax,
-    matmul: (a, b, transposeA, transposeB) => matmul(a, b, transposeA, transposeB, gemm),
+    matmul: (a, b, transposeA, transposeB) =>
+      (fast && a.dtype === 'float32' && fast.matmul(a, b, transposeA, transposeB)) ||
+      matmul(a, b, transposeA, transposeB, gemm),
     strided,
     stridedWrite,
     concat,
     gather,
     scatterAdd,
-    conv: (x, w, params) => conv(x, w, params, gemm),
-    convBackwardInput: (dy, w, xShape, params) => convBackwardInput(dy, w, xShape, params, gemm),
-    convBackwardFilter: (x, dy, wShape, params) => convBackwardFilter(x, dy, wShape, params, gemm),
+    conv: (x, w, params) =>
+      (fast && x.dtype === 'float32' && fast.conv(x, w, params)) || conv(x, w, params, gemm),
+    convBackwardInput: (dy, w, xShape, params) =>
+      (fast && dy.dtype === 'float32' && fast.convBackwardInput(dy, w, xShape, params)) ||
+      convBackwardInput(dy, w, xShape, params, gemm),
+    convBackwardFilter: (x, dy, wShape, params) =>
+      (fast && x.dtype === 'float32' && fast.convBackwardFilter(x, dy, wShape, params)) ||
+      convBackwardFilter(x, dy, wShape, params, gemm),
     maxPool,
     maxPoolBackward,
     avgPool,

@@ -1,4 +1,4 @@
-export type { CpuOptions } from './cpu.js';
+export type { CpuBackend, CpuOptions } from './cpu.js';
 export { cpu } from './cpu.js';
 export type { Gemm } from './gemm.js';
 export { gemm } from './gemm.js';

@@ -1,4 +1,15 @@
 import { runConformance } from '@stride/backend-test-kit';
+import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
 
-runConformance({ backend: cpu });
+// The default: WebAssembly SIMD kernels over worker threads.
+const backend = cpu({ threads: 2, relaxedSimd: false });
+
+describe('the default path', () => {
+  it('runs plain WebAssembly SIMD on two threads', () => {
+    expect(backend.kernels).toBe('wasm-simd');
+    expect(backend.threads).toBe(2);
+  });
+});
+
+runConformance({ backend: () => backend, name: 'wasm-simd, 2 threads' });

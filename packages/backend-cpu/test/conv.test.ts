@@ -191,7 +191,8 @@ describe('conv', () => {
     });
   }
 
-  it('float32: keeps the dtype and agrees with the double result to float32 rounding', () => {
+  it('TypeScript kernels keep float32 and agree with the double result to float32 rounding', () => {
+    const b = cpu({ kernels: 'js' });
     const p = params(2, 1, 1, 1, 1, 1);
     const x = randomTensor([2, 16, 9, 9], 'float32', 5);
     const w = randomTensor([8, 16, 3, 3], 'float32', 6);

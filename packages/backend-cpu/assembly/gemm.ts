@@ -1,0 +1,253 @@
+import { madd } from './simd';
+
+/**
+ * Single-precision GEMM, C = A·B or C += A·B, on strided operands so transposes cost nothing:
+ * A(i, p) = a[i·aRs + p·aCs], B(p, j) = b[p·bRs + j·bCs], C(i, j) = c[i·ldc + j]; strides are
+ * in elements, pointers in bytes.
+ *
+ * The structure is Goto/BLIS: B is packed KC×NC at a time into panels NR wide (kept in L2/L3),
+ * A MC×KC at a time into panels MR tall (kept in L2), and a register-blocked MR×NR micro-kernel
+ * streams one A panel against one B panel (in L1). 4×8 holds eight f32x4 accumulators, two B
+ * vectors and a broadcast A value: 11 of the 16 vector registers, so nothing spills.
+ */
+export const MR = 4;
+export const NR = 8;
+export const KC = 256;
+export const MC = 128;
+export const NC = 1024;
+
+/** Bytes of packing space `sgemm` needs at `work`. */
+export function gemmWorkBytes(): i32 {
+  return (MC * KC + KC * NC + MR * NR) * 4;
+}
+
+export function sgemm(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  aRs: i32,
+  aCs: i32,
+  b: usize,
+  bRs: i32,
+  bCs: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  work: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, n * 4);
+    return;
+  }
+  const packA = work;
+  const packB = work + <usize>(MC * KC) * 4;
+  // Each thread has its own work area, so the edge scratch lives there too.
+  const edge = packB + <usize>(KC * NC) * 4;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB_(packB, b + (<usize>(pc * bRs + jc * bCs) << 2), bRs, bCs, kc, nc);
+      const add = accumulate || pc > 0;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA_(packA, a + (<usize>(ic * aRs + pc * aCs) << 2), aRs, aCs, mc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = packB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
+            micro(kc, packA + (<usize>(ir * kc) << 2), bp, cp, ldc, mr, nr, add, edge);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs B(p, j), p < kc, j < nc into panels of NR columns: dst[(j / NR)·kc·NR + p·NR + j % NR].
+ * The last panel is zero-padded so the micro-kernel never checks bounds.
+ */
+function packB_(dst: usize, b: usize, rs: i32, cs: i32, kc: i32, nc: i32): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const w = min(NR, nc - j0);
+    const panel = dst + (<usize>(j0 * kc) << 2);
+    if (w === NR && cs === 1) {
+      // Rows of B are contiguous: two vector loads per row.
+      let src = b + (<usize>j0 << 2);
+      const step = <usize>rs << 2;
+      for (let p = 0; p < kc; p++) {
+        const o = panel + (<usize>(p * NR) << 2);
+        v128.store(o, v128.load(src));
+        v128.store(o, v128.load(src, 16), 16);
+        src += step;
+      }
+    } else if (rs === 1) {
+      // Columns of B are contiguous (B is transposed): walk each column down.
+      for (let jj = 0; jj < NR; jj++) {
+        const o = panel + (<usize>jj << 2);
+        if (jj < w) {
+          const src = b + (<usize>((j0 + jj) * cs) << 2);
+          for (let p = 0; p < kc; p++) {
+            store<f32>(o + (<usize>(p * NR) << 2), load<f32>(src + (<usize>p << 2)));
+          }
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(o + (<usize>(p * NR) << 2), 0);
+        }
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const o = panel + (<usize>(p * NR) << 2);
+        const src = b + (<usize>(p * rs + j0 * cs) << 2);
+        for (let jj = 0; jj < NR; jj++) {
+          store<f32>(o + (<usize>jj << 2), jj < w ? load<f32>(src + (<usize>(jj * cs) << 2)) : 0);
+        }
+      }
+    }
+  }
+}
+
+/** Packs A(i, p), i < mc, p < kc into panels of MR rows: dst[(i / MR)·kc·MR + p·MR + i % MR]. */
+function packA_(dst: usize, a: usize, rs: i32, cs: i32, mc: i32, kc: i32): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const h = min(MR, mc - i0);
+    const panel = dst + (<usize>(i0 * kc) << 2);
+    if (h === MR && cs === 1) {
+      // Rows of A are contiguous: read four rows side by side.
+      const r0 = a + (<usize>(i0 * rs) << 2);
+      const step = <usize>rs << 2;
+      const r1 = r0 + step;
+      const r2 = r1 + step;
+      const r3 = r2 + step;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        // A 4×4 transpose: four row vectors in, four column vectors out.
+        const q = <usize>p << 2;
+        const x0 = v128.load(r0 + q);
+        const x1 = v128.load(r1 + q);
+        const x2 = v128.load(r2 + q);
+        const x3 = v128.load(r3 + q);
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        const o = panel + (<usize>(p * MR) << 2);
+        v128.store(o, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(o, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(o, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(o, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      }
+      for (; p < kc; p++) {
+        const q = <usize>p << 2;
+        const o = panel + (<usize>(p * MR) << 2);
+        store<f32>(o, load<f32>(r0 + q));
+        store<f32>(o, load<f32>(r1 + q), 4);
+        store<f32>(o, load<f32>(r2 + q), 8);
+        store<f32>(o, load<f32>(r3 + q), 12);
+      }
+    } else if (h === MR && rs === 1) {
+      // Columns of A are contiguous (A is transposed): each packed row is one vector load.
+      const step = <usize>cs << 2;
+      let src = a + (<usize>i0 << 2);
+      for (let p = 0; p < kc; p++) {
+        v128.store(panel + (<usize>(p * MR) << 2), v128.load(src));
+        src += step;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const o = panel + (<usize>(p * MR) << 2);
+        const src = a + (<usize>(i0 * rs + p * cs) << 2);
+        for (let ii = 0; ii < MR; ii++) {
+          store<f32>(o + (<usize>ii << 2), ii < h ? load<f32>(src + (<usize>(ii * rs) << 2)) : 0);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C[mr×nr] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR], with MR×NR accumulators in registers; a tile
+ * cut by the edge of C goes through `edge` (MR×NR floats of scratch).
+ */
+@inline
+function micro(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: i32,
+  mr: i32,
+  nr: i32,
+  add: bool,
+  edge: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    ap += MR * 4;
+    bp += NR * 4;
+  }
+  const row = <usize>ldc << 2;
+  if (mr === MR && nr === NR) {
+    if (add) {
+      c00 = f32x4.add(c00, v128.load(c));
+      c01 = f32x4.add(c01, v128.load(c, 16));
+      c10 = f32x4.add(c10, v128.load(c + row));
+      c11 = f32x4.add(c11, v128.load(c + row, 16));
+      c20 = f32x4.add(c20, v128.load(c + 2 * row));
+      c21 = f32x4.add(c21, v128.load(c + 2 * row, 16));
+      c30 = f32x4.add(c30, v128.load(c + 3 * row));
+      c31 = f32x4.add(c31, v128.load(c + 3 * row, 16));
+    }
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    v128.store(c + row, c10);
+    v128.store(c + row, c11, 16);
+    v128.store(c + 2 * row, c20);
+    v128.store(c + 2 * row, c21, 16);
+    v128.store(c + 3 * row, c30);
+    v128.store(c + 3 * row, c31, 16);
+    return;
+  }
+  v128.store(edge, c00);
+  v128.store(edge, c01, 16);
+  v128.store(edge, c10, 32);
+  v128.store(edge, c11, 48);
+  v128.store(edge, c20, 64);
+  v128.store(edge, c21, 80);
+  v128.store(edge, c30, 96);
+  v128.store(edge, c31, 112);
+  for (let i = 0; i < mr; i++) {
+    const src = edge + (<usize>(i * NR) << 2);
+    const dst = c + <usize>i * row;
+    for (let j = 0; j < nr; j++) {
+      const v = load<f32>(src + (<usize>j << 2));
+      const o = dst + (<usize>j << 2);
+      store<f32>(o, add ? load<f32>(o) + v : v);
+    }
+  }
+}

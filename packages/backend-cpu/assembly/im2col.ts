@@ -1,0 +1,164 @@
+/**
+ * im2col and col2im over a range of output positions, for 1-, 2- and 3-d convolutions lifted to
+ * 3-d. A geometry is 18 i32 values at `g`: input D H W, kernel KD KH KW, output OD OH OW,
+ * stride, padding before, dilation (each D H W).
+ *
+ * col is a [channels·KD·KH·KW, p1 − p0] row-major matrix: row (c, kd, kh, kw), column o − p0
+ * holds the input under that kernel tap for output position o (flattened od, oh, ow), or 0 in
+ * the padding. Working on a range of columns lets a thread unfold just the block it multiplies,
+ * which stays in cache.
+ */
+
+@inline
+function geo(g: usize, i: i32): i32 {
+  return load<i32>(g + (<usize>i << 2));
+}
+
+/**
+ * Runs are short (a row of the output, often under 32 floats), where memory.fill and
+ * memory.copy cost a call into the engine each; plain vector loops are several times faster.
+ */
+@inline
+function zero(dst: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), f32x4.splat(0));
+  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+@inline
+function copy(dst: usize, src: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, v128.load(src + o));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(src + o));
+  }
+}
+
+@inline
+function addTo(dst: usize, src: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+export function im2col(x: usize, channels: i32, g: usize, p0: i32, p1: i32, col: usize): void {
+  walk(x, channels, g, p0, p1, col, false);
+}
+
+/** The adjoint of im2col: adds every column entry back onto its input position in `x`. */
+export function col2im(col: usize, channels: i32, g: usize, p0: i32, p1: i32, x: usize): void {
+  walk(x, channels, g, p0, p1, col, true);
+}
+
+/**
+ * Both directions share one traversal: rows of col in order, and within a row the output
+ * positions in runs along W, where the input row (id, ih) is fixed and only iw = ow·sw − pw +
+ * kw·dw moves. The runs' in-bounds part [lo, hi) is worked out once per run, so the inner loops
+ * have no bounds checks.
+ */
+@inline
+function walk(
+  x: usize,
+  channels: i32,
+  g: usize,
+  p0: i32,
+  p1: i32,
+  col: usize,
+  backward: bool,
+): void {
+  const D = geo(g, 0);
+  const H = geo(g, 1);
+  const W = geo(g, 2);
+  const KD = geo(g, 3);
+  const KH = geo(g, 4);
+  const KW = geo(g, 5);
+  const OH = geo(g, 7);
+  const OW = geo(g, 8);
+  const sd = geo(g, 9);
+  const sh = geo(g, 10);
+  const sw = geo(g, 11);
+  const pd = geo(g, 12);
+  const ph = geo(g, 13);
+  const pw = geo(g, 14);
+  const dd = geo(g, 15);
+  const dh = geo(g, 16);
+  const dw = geo(g, 17);
+  const width = p1 - p0;
+  const plane = OH * OW;
+  let row = col;
+  for (let c = 0; c < channels; c++) {
+    const xc = x + (<usize>(c * D * H * W) << 2);
+    for (let kd = 0; kd < KD; kd++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          const shift = kw * dw - pw;
+          // Output columns whose input column lies inside [0, W).
+          let lo = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
+          let hi = W - 1 - shift >= 0 ? (W - 1 - shift) / sw + 1 : 0;
+          if (hi > OW) hi = OW;
+          if (lo > hi) lo = hi;
+          let o = p0;
+          let od = o / plane;
+          let oh = (o % plane) / OW;
+          let ow = o % OW;
+          let dst = row;
+          while (o < p1) {
+            const run = min(OW - ow, p1 - o);
+            const end = ow + run;
+            const id = od * sd - pd + kd * dd;
+            const ih = oh * sh - ph + kh * dh;
+            if (id < 0 || id >= D || ih < 0 || ih >= H) {
+              if (!backward) zero(dst, run);
+            } else {
+              const a = max(ow, lo);
+              const b = min(end, hi);
+              const xr = xc + (<usize>((id * H + ih) * W) << 2);
+              if (!backward) {
+                if (a > ow) zero(dst, min(a, end) - ow);
+                if (b > a) {
+                  const out = dst + (<usize>(a - ow) << 2);
+                  const src = xr + (<usize>(a * sw + shift) << 2);
+                  if (sw === 1) copy(out, src, b - a);
+                  else
+                    for (let j = 0; j < b - a; j++) {
+                      store<f32>(out + (<usize>j << 2), load<f32>(src + (<usize>(j * sw) << 2)));
+                    }
+                }
+                const z = max(b, max(a, ow));
+                if (end > z) zero(dst + (<usize>(z - ow) << 2), end - z);
+              } else if (b > a) {
+                const from = dst + (<usize>(a - ow) << 2);
+                const to = xr + (<usize>(a * sw + shift) << 2);
+                if (sw === 1) addTo(to, from, b - a);
+                else
+                  for (let j = 0; j < b - a; j++) {
+                    const t = to + (<usize>(j * sw) << 2);
+                    store<f32>(t, load<f32>(t) + load<f32>(from + (<usize>j << 2)));
+                  }
+              }
+            }
+            dst += <usize>run << 2;
+            o += run;
+            ow = 0;
+            oh++;
+            if (oh === OH) {
+              oh = 0;
+              od++;
+            }
+          }
+          row += <usize>width << 2;
+        }
+      }
+    }
+  }
+}

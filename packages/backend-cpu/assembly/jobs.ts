@@ -1,0 +1,261 @@
+import { gemmWorkBytes, MR, NR, sgemm } from './gemm';
+import { directFilterGradUnit, padUnit } from './direct';
+import { col2im, im2col } from './im2col';
+
+/**
+ * Parallel jobs. The JavaScript side writes a job's arguments (i32 words) into shared memory and
+ * publishes it through a control block; every thread, the caller's included, then calls `work`,
+ * which claims units of the job one at a time until none are left. Units write disjoint parts
+ * of the output, so the result does not depend on which thread ran which unit, nor on how many
+ * threads there are.
+ *
+ * Control block (i32 words at `ctl`): [0] epoch of the published job, [1] job address,
+ * [2] units finished, [4..5] the next unit to claim as an i64, tagged with the epoch in its high
+ * word. A thread that wakes late and still holds an older epoch cannot claim anything: its tag
+ * no longer matches, and the caller re-tags the counter before it rewrites any argument.
+ */
+export const JOB_MATMUL = 1;
+export const JOB_CONV = 2;
+export const JOB_CONV_INPUT_GRAD = 3;
+export const JOB_CONV_FILTER_GRAD = 4;
+export const JOB_PAD = 5;
+export const JOB_DIRECT_FILTER_GRAD = 6;
+
+@inline
+function arg(job: usize, i: i32): i32 {
+  return load<i32>(job + (<usize>i << 2));
+}
+
+export function work(ctl: usize, tid: i32): void {
+  const epoch = atomic.load<i32>(ctl);
+  const job = <usize>atomic.load<i32>(ctl, 4);
+  const units = arg(job, 1);
+  const tag = <i64>epoch << 32;
+  while (true) {
+    const cur = atomic.load<i64>(ctl, 16);
+    if ((cur & 0xffffffff00000000) !== tag) return;
+    const u = <i32>(cur & 0xffffffff);
+    if (u >= units) return;
+    if (atomic.cmpxchg<i64>(ctl, cur, cur + 1, 16) !== cur) continue;
+    runUnit(job, u, tid);
+    if (atomic.add<i32>(ctl, 1, 8) + 1 === units) atomic.notify(ctl + 8, 1);
+  }
+}
+
+function runUnit(job: usize, u: i32, tid: i32): void {
+  const kind = arg(job, 0);
+  if (kind === JOB_MATMUL) matmulUnit(job, u, tid);
+  else if (kind === JOB_CONV) convUnit(job, u, tid);
+  else if (kind === JOB_CONV_INPUT_GRAD) convInputGradUnit(job, u, tid);
+  else if (kind === JOB_CONV_FILTER_GRAD) convFilterGradUnit(job, u, tid);
+  else if (kind === JOB_PAD) padUnit(job, u);
+  else if (kind === JOB_DIRECT_FILTER_GRAD) directFilterGradUnit(job, u);
+}
+
+@inline
+function ptr(base: i32, elements: i32): usize {
+  return <usize>base + (<usize>elements << 2);
+}
+
+/** Start of the `index`-th of `parts` chunks of `total`, a multiple of `align`. */
+@inline
+function chunkStart(total: i32, parts: i32, align: i32, index: i32): i32 {
+  const size = ((total + parts - 1) / parts + align - 1) / align * align;
+  return min(total, index * size);
+}
+
+/**
+ * Batched matmul: [kind, units, batch, m, n, k, a, aRs, aCs, aBatch, b, bRs, bCs, bBatch, c,
+ * ldc, cBatch, mParts, nParts, work, workBytes]. A unit is one batch item's block of rows and
+ * block of columns.
+ */
+function matmulUnit(job: usize, u: i32, tid: i32): void {
+  const m = arg(job, 3);
+  const n = arg(job, 4);
+  const k = arg(job, 5);
+  const mParts = arg(job, 17);
+  const nParts = arg(job, 18);
+  const perItem = mParts * nParts;
+  const bi = u / perItem;
+  const mi = (u % perItem) / nParts;
+  const ni = u % nParts;
+  const i0 = chunkStart(m, mParts, MR, mi);
+  const i1 = chunkStart(m, mParts, MR, mi + 1);
+  const j0 = chunkStart(n, nParts, NR, ni);
+  const j1 = chunkStart(n, nParts, NR, ni + 1);
+  if (i1 <= i0 || j1 <= j0) return;
+  const aRs = arg(job, 7);
+  const aCs = arg(job, 8);
+  const bRs = arg(job, 11);
+  const bCs = arg(job, 12);
+  const ldc = arg(job, 15);
+  sgemm(
+    i1 - i0,
+    j1 - j0,
+    k,
+    ptr(arg(job, 6), bi * arg(job, 9) + i0 * aRs),
+    aRs,
+    aCs,
+    ptr(arg(job, 10), bi * arg(job, 13) + j0 * bCs),
+    bRs,
+    bCs,
+    ptr(arg(job, 14), bi * arg(job, 16) + i0 * ldc + j0),
+    ldc,
+    false,
+    <usize>arg(job, 19) + <usize>tid * <usize>arg(job, 20),
+  );
+}
+
+/**
+ * The convolution jobs share their arguments: [kind, units, batch, channels, outChannels,
+ * groups, geometry, in0, in1, out, colBlock, blocks, work, workBytes, identity].
+ * `identity` marks a 1×1 kernel with stride 1 and no padding, whose im2col is the input itself.
+ * A thread's work area holds the GEMM's packing space, then a [ck, colBlock] im2col block.
+ */
+@inline
+function geoSize(g: usize, first: i32): i32 {
+  return (
+    load<i32>(g + (<usize>first << 2)) *
+    load<i32>(g + (<usize>(first + 1) << 2)) *
+    load<i32>(g + (<usize>(first + 2) << 2))
+  );
+}
+
+@inline
+function threadWork(job: usize, tid: i32): usize {
+  return <usize>arg(job, 12) + <usize>tid * <usize>arg(job, 13);
+}
+
+/** Forward: a unit is one image, one group, one block of output positions. */
+function convUnit(job: usize, u: i32, tid: i32): void {
+  const channels = arg(job, 3);
+  const outChannels = arg(job, 4);
+  const groups = arg(job, 5);
+  const g = <usize>arg(job, 6);
+  const colBlock = arg(job, 10);
+  const blocks = arg(job, 11);
+  const identity = arg(job, 14) !== 0;
+  const cg = channels / groups;
+  const og = outChannels / groups;
+  const inSize = geoSize(g, 0);
+  const P = geoSize(g, 6);
+  const ck = cg * geoSize(g, 3);
+  const n = u / (groups * blocks);
+  const gi = (u / blocks) % groups;
+  const p0 = (u % blocks) * colBlock;
+  const p1 = min(P, p0 + colBlock);
+  const w = threadWork(job, tid);
+  const col = w + <usize>gemmWorkBytes();
+  const x = ptr(arg(job, 7), (n * channels + gi * cg) * inSize);
+  const weight = ptr(arg(job, 8), gi * og * ck);
+  const out = ptr(arg(job, 9), (n * outChannels + gi * og) * P + p0);
+  if (identity) {
+    sgemm(og, p1 - p0, ck, weight, ck, 1, x + (<usize>p0 << 2), P, 1, out, P, false, w);
+  } else {
+    im2col(x, cg, g, p0, p1, col);
+    sgemm(og, p1 - p0, ck, weight, ck, 1, col, p1 - p0, 1, out, P, false, w);
+  }
+}
+
+/**
+ * Input gradient: dcol = Wᵀ·dy block by block, then col2im adds it onto the input. Blocks of one
+ * image overlap on the input, so a unit is a whole image and group, zeroed first.
+ */
+function convInputGradUnit(job: usize, u: i32, tid: i32): void {
+  const channels = arg(job, 3);
+  const outChannels = arg(job, 4);
+  const groups = arg(job, 5);
+  const g = <usize>arg(job, 6);
+  const colBlock = arg(job, 10);
+  const identity = arg(job, 14) !== 0;
+  const cg = channels / groups;
+  const og = outChannels / groups;
+  const inSize = geoSize(g, 0);
+  const P = geoSize(g, 6);
+  const ck = cg * geoSize(g, 3);
+  const n = u / groups;
+  const gi = u % groups;
+  const w = threadWork(job, tid);
+  const dcol = w + <usize>gemmWorkBytes();
+  const dy = ptr(arg(job, 7), (n * outChannels + gi * og) * P);
+  const weight = ptr(arg(job, 8), gi * og * ck);
+  const dx = ptr(arg(job, 9), (n * channels + gi * cg) * inSize);
+  if (identity) {
+    sgemm(ck, P, og, weight, 1, ck, dy, P, 1, dx, P, false, w);
+    return;
+  }
+  memory.fill(dx, 0, <usize>(cg * inSize) << 2);
+  for (let p0 = 0; p0 < P; p0 += colBlock) {
+    const p1 = min(P, p0 + colBlock);
+    sgemm(ck, p1 - p0, og, weight, 1, ck, dy + (<usize>p0 << 2), P, 1, dcol, p1 - p0, false, w);
+    col2im(dcol, cg, g, p0, p1, dx);
+  }
+}
+
+/**
+ * Filter gradient: dW = Σ dy·colᵀ over images and blocks. A unit is one of `units` slices of the
+ * batch, summed in order into its own [outChannels, ck] partial at out + slice·size; the caller
+ * adds the partials in slice order, so the rounding is the same however threads are scheduled.
+ */
+function convFilterGradUnit(job: usize, u: i32, tid: i32): void {
+  const batch = arg(job, 2);
+  const slices = arg(job, 1);
+  const channels = arg(job, 3);
+  const outChannels = arg(job, 4);
+  const groups = arg(job, 5);
+  const g = <usize>arg(job, 6);
+  const colBlock = arg(job, 10);
+  const identity = arg(job, 14) !== 0;
+  const cg = channels / groups;
+  const og = outChannels / groups;
+  const inSize = geoSize(g, 0);
+  const P = geoSize(g, 6);
+  const ck = cg * geoSize(g, 3);
+  const w = threadWork(job, tid);
+  const col = w + <usize>gemmWorkBytes();
+  const partial = ptr(arg(job, 9), u * outChannels * ck);
+  memory.fill(partial, 0, <usize>(outChannels * ck) << 2);
+  const n0 = chunkStart(batch, slices, 1, u);
+  const n1 = chunkStart(batch, slices, 1, u + 1);
+  for (let n = n0; n < n1; n++) {
+    for (let gi = 0; gi < groups; gi++) {
+      const x = ptr(arg(job, 7), (n * channels + gi * cg) * inSize);
+      const dy = ptr(arg(job, 8), (n * outChannels + gi * og) * P);
+      const dw = partial + (<usize>(gi * og * ck) << 2);
+      for (let p0 = 0; p0 < P; p0 += colBlock) {
+        const p1 = min(P, p0 + colBlock);
+        const d = dy + (<usize>p0 << 2);
+        if (identity) {
+          sgemm(og, ck, p1 - p0, d, P, 1, x + (<usize>p0 << 2), 1, P, dw, ck, true, w);
+        } else {
+          im2col(x, cg, g, p0, p1, col);
+          sgemm(og, ck, p1 - p0, d, P, 1, col, 1, p1 - p0, dw, ck, true, w);
+        }
+      }
+    }
+  }
+}
+
+/** out[i] = Σ_s partials[s·size + i], in slice order. */
+export function sumSlices(partials: usize, slices: i32, size: i32, out: usize): void {
+  let i = 0;
+  const stride = <usize>size << 2;
+  for (; i + 4 <= size; i += 4) {
+    let p = partials + (<usize>i << 2);
+    let acc = v128.load(p);
+    for (let s = 1; s < slices; s++) {
+      p += stride;
+      acc = f32x4.add(acc, v128.load(p));
+    }
+    v128.store(out + (<usize>i << 2), acc);
+  }
+  for (; i < size; i++) {
+    let p = partials + (<usize>i << 2);
+    let acc = load<f32>(p);
+    for (let s = 1; s < slices; s++) {
+      p += stride;
+      acc += load<f32>(p);
+    }
+    store<f32>(out + (<usize>i << 2), acc);
+  }
+}

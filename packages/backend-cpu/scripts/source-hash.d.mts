@@ -1,0 +1,2 @@
+export declare const sourceDir: string;
+export declare function sourceHash(): string;

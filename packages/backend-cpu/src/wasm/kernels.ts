@@ -1,0 +1,357 @@
+import type { ConvGeometry, ConvParams, KernelTensor, Shape, TypedArray } from '@stride/core';
+import { convGeometry } from '@stride/core';
+import { isIdentity } from '../im2col.js';
+import { sizeOf } from '../shape.js';
+import { GEOMETRY } from './layout.js';
+import type { WasmRuntime } from './runtime.js';
+
+type T = KernelTensor<TypedArray>;
+
+// Job kinds, as in assembly/jobs.ts.
+const JOB_MATMUL = 1;
+const JOB_CONV = 2;
+const JOB_CONV_INPUT_GRAD = 3;
+const JOB_CONV_FILTER_GRAD = 4;
+const JOB_PAD = 5;
+const JOB_DIRECT_FILTER_GRAD = 6;
+/** Floats of planes one padding unit copies. */
+const PAD_UNIT_FLOATS = 1 << 14;
+
+/** Below this many multiply-adds a job is one unit: waking a thread would cost more. */
+const MIN_PARALLEL_MACS = 1 << 16;
+/** Floats in one im2col block: a block stays in L2 while the GEMM packs it. */
+const COL_BLOCK_FLOATS = 1 << 16;
+/** At most this many filter-gradient slices, and at most this many floats for all partials. */
+const MAX_SLICES = 16;
+const MAX_PARTIAL_FLOATS = 1 << 23;
+
+const MR = 4;
+const NR = 8;
+
+/**
+ * The filter gradient of stride-1 2-d (and 1-d) convolutions with a kernel bigger than 1×1 is
+ * computed directly on the padded input; the rest use im2col (1×1 kernels use the input as is).
+ */
+function direct(g: ConvGeometry): boolean {
+  return (
+    g.input[0] === 1 &&
+    g.kernel[0] === 1 &&
+    g.stride[1] === 1 &&
+    g.stride[2] === 1 &&
+    g.kernelSize > 1
+  );
+}
+
+/** Element offsets of the kernel taps (c, kh, kw) on planes `plane` floats apart. */
+function tapOffsets(
+  channels: number,
+  plane: number,
+  KH: number,
+  KW: number,
+  rowStep: number,
+  colStep: number,
+): Int32Array {
+  const out = new Int32Array(channels * KH * KW);
+  let i = 0;
+  for (let c = 0; c < channels; c++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) out[i++] = c * plane + kh * rowStep + kw * colStep;
+    }
+  }
+  return out;
+}
+
+/**
+ * Float32 matmul, convolution and the convolution gradients on the WebAssembly kernels. Each
+ * returns null when the call does not fit in the kernels' memory, and the backend falls back to
+ * its TypeScript kernel.
+ */
+export class WasmKernels {
+  constructor(readonly runtime: WasmRuntime) {}
+
+  matmul(a: T, b: T, transposeA: boolean, transposeB: boolean): Float32Array | null {
+    const [ba, a1, a2] = a.shape as [number, number, number];
+    const [bb, b1, b2] = b.shape as [number, number, number];
+    const batch = ba === 1 ? bb : ba;
+    const m = transposeA ? a2 : a1;
+    const k = transposeA ? a1 : a2;
+    const n = transposeB ? b1 : b2;
+    if (batch * m * n === 0) return new Float32Array(batch * m * n);
+    const rt = this.runtime;
+    rt.begin();
+    const ap = rt.put(a.storage as Float32Array);
+    const bp = rt.put(b.storage as Float32Array);
+    const cp = rt.alloc(batch * m * n * 4);
+    const work = rt.alloc(rt.gemmWorkBytes * rt.threads);
+    if (ap < 0 || bp < 0 || cp < 0 || work < 0) return null;
+    // A shared right operand with row-major left operands: the batch is just more rows.
+    const fold = bb === 1 && ba === batch && !transposeA && batch > 1;
+    const rows = fold ? batch * m : m;
+    const items = fold ? 1 : batch;
+    const [mParts, nParts] = this.split(items, rows, n, k);
+    rt.run([
+      JOB_MATMUL,
+      items * mParts * nParts,
+      items,
+      rows,
+      n,
+      k,
+      ap,
+      transposeA ? 1 : k,
+      transposeA ? m : 1,
+      ba === 1 ? 0 : m * k,
+      bp,
+      transposeB ? 1 : n,
+      transposeB ? k : 1,
+      bb === 1 ? 0 : k * n,
+      cp,
+      n,
+      m * n,
+      mParts,
+      nParts,
+      work,
+      rt.gemmWorkBytes,
+    ]);
+    return rt.take(cp, batch * m * n);
+  }
+
+  /** Row and column blocks per batch item, so that every thread has about two units. */
+  private split(batch: number, m: number, n: number, k: number): [number, number] {
+    const threads = this.runtime.threads;
+    if (threads === 1 || batch >= 2 * threads || batch * m * n * k < MIN_PARALLEL_MACS)
+      return [1, 1];
+    const parts = Math.ceil((2 * threads) / batch);
+    if (n >= m) return [1, Math.max(1, Math.min(parts, Math.ceil(n / (4 * NR))))];
+    return [Math.max(1, Math.min(parts, Math.ceil(m / (4 * MR)))), 1];
+  }
+
+  conv(x: T, w: T, params: ConvParams): Float32Array | null {
+    const [batch, channels] = x.shape as [number, number];
+    const outChannels = w.shape[0] as number;
+    const s = this.setup(x.shape, w.shape, params);
+    const size = batch * outChannels * s.g.outSize;
+    if (size === 0) return new Float32Array(0);
+    const rt = this.runtime;
+    const xp = rt.put(x.storage as Float32Array);
+    const wp = rt.put(w.storage as Float32Array);
+    const out = rt.alloc(size * 4);
+    const work = rt.alloc(s.workBytes * rt.threads);
+    if (xp < 0 || wp < 0 || out < 0 || work < 0) return null;
+    const blocks = Math.ceil(s.g.outSize / s.colBlock);
+    rt.run([
+      JOB_CONV,
+      batch * params.groups * blocks,
+      batch,
+      channels,
+      outChannels,
+      params.groups,
+      GEOMETRY,
+      xp,
+      wp,
+      out,
+      s.colBlock,
+      blocks,
+      work,
+      s.workBytes,
+      s.identity ? 1 : 0,
+    ]);
+    return rt.take(out, size);
+  }
+
+  convBackwardInput(dy: T, w: T, xShape: Shape, params: ConvParams): Float32Array | null {
+    const [batch, channels] = xShape as [number, number];
+    const outChannels = w.shape[0] as number;
+    const s = this.setup(xShape, w.shape, params);
+    const size = sizeOf(xShape);
+    if (size === 0 || s.g.outSize === 0 || outChannels === 0) return new Float32Array(size);
+    const rt = this.runtime;
+    const dyp = rt.put(dy.storage as Float32Array);
+    const wp = rt.put(w.storage as Float32Array);
+    const out = rt.alloc(size * 4);
+    const work = rt.alloc(s.workBytes * rt.threads);
+    if (dyp < 0 || wp < 0 || out < 0 || work < 0) return null;
+    rt.run([
+      JOB_CONV_INPUT_GRAD,
+      batch * params.groups,
+      batch,
+      channels,
+      outChannels,
+      params.groups,
+      GEOMETRY,
+      dyp,
+      wp,
+      out,
+      s.colBlock,
+      Math.ceil(s.g.outSize / s.colBlock),
+      work,
+      s.workBytes,
+      s.identity ? 1 : 0,
+    ]);
+    return rt.take(out, size);
+  }
+
+  convBackwardFilter(x: T, dy: T, wShape: Shape, params: ConvParams): Float32Array | null {
+    const [batch, channels] = x.shape as [number, number];
+    const outChannels = wShape[0] as number;
+    const s = this.setup(x.shape, wShape, params);
+    const size = sizeOf(wShape);
+    if (size === 0 || s.g.outSize === 0 || batch === 0) return new Float32Array(size);
+    // Slices depend on the shapes only, never on the thread count: the sum is reproducible.
+    const slices = Math.max(1, Math.min(batch, MAX_SLICES, Math.floor(MAX_PARTIAL_FLOATS / size)));
+    if (direct(s.g)) {
+      const result = this.directFilterGrad(x, dy, outChannels, params.groups, s.g, slices, size);
+      if (result) return result;
+      // An infinity or NaN in x: the im2col path below keeps it where PyTorch has it.
+      this.setup(x.shape, wShape, params);
+    }
+    const rt = this.runtime;
+    const xp = rt.put(x.storage as Float32Array);
+    const dyp = rt.put(dy.storage as Float32Array);
+    const partials = rt.alloc(slices * size * 4);
+    const out = rt.alloc(size * 4);
+    const work = rt.alloc(s.workBytes * rt.threads);
+    if (xp < 0 || dyp < 0 || partials < 0 || out < 0 || work < 0) return null;
+    rt.run([
+      JOB_CONV_FILTER_GRAD,
+      slices,
+      batch,
+      channels,
+      outChannels,
+      params.groups,
+      GEOMETRY,
+      xp,
+      dyp,
+      partials,
+      s.colBlock,
+      Math.ceil(s.g.outSize / s.colBlock),
+      work,
+      s.workBytes,
+      s.identity ? 1 : 0,
+    ]);
+    rt.sumSlices(partials, slices, size, out);
+    return rt.take(out, size);
+  }
+
+  /**
+   * The stride-1 filter gradient as dot products on the padded grid; null when x holds an
+   * infinity or NaN (or the call does not fit), and the caller takes the im2col path.
+   */
+  private directFilterGrad(
+    x: T,
+    dy: T,
+    outChannels: number,
+    groups: number,
+    g: ConvGeometry,
+    slices: number,
+    size: number,
+  ): Float32Array | null {
+    const rt = this.runtime;
+    const [batch, channels] = x.shape as [number, number];
+    const [, H, W] = g.input;
+    const [, KH, KW] = g.kernel;
+    const [, OH, OW] = g.output;
+    const [, dh, dw] = g.dilation;
+    const [, top, left] = g.pad;
+    const Wp = OW + (KW - 1) * dw;
+    const Hp = OH + (KH - 1) * dh;
+    const plane = Hp * Wp;
+    const dyPlane = Math.ceil((OH * Wp) / 4) * 4;
+    const cg = channels / groups;
+    const ck = cg * KH * KW;
+    const xs = rt.put(x.storage as Float32Array);
+    const dys = rt.put(dy.storage as Float32Array);
+    const planesPerUnit = Math.max(1, Math.floor(PAD_UNIT_FLOATS / plane));
+    const flagCount = Math.ceil((batch * channels) / planesPerUnit);
+    const flags = rt.alloc(flagCount * 4);
+    const xPadded = this.pad(xs, batch * channels, [H, W], [Hp, Wp], plane, [top, left], flags);
+    const dyPadded = this.pad(dys, batch * outChannels, [OH, OW], [OH, Wp], dyPlane, [0, 0], 0);
+    const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
+    const partials = rt.alloc(slices * size * 4);
+    const out = rt.alloc(size * 4);
+    if (xs < 0 || dys < 0 || flags < 0 || xPadded < 0 || dyPadded < 0 || offsets < 0) return null;
+    if (partials < 0 || out < 0) return null;
+    for (let i = 0; i < flagCount; i++) if (rt.word(flags + 4 * i) !== 0) return null;
+    rt.run([
+      JOB_DIRECT_FILTER_GRAD,
+      slices,
+      batch,
+      channels,
+      outChannels,
+      groups,
+      offsets,
+      xPadded,
+      plane,
+      dyPadded,
+      dyPlane,
+      partials,
+      ck,
+    ]);
+    rt.sumSlices(partials, slices, size, out);
+    return rt.take(out, size);
+  }
+
+  /**
+   * Copies `planes` planes at `src` into zero-padded planes (`stride` floats apart, with slack
+   * after the last for the reads of dropped columns) and returns their address, or -1.
+   */
+  private pad(
+    src: number,
+    planes: number,
+    [h, w]: [number, number],
+    [ph, pw]: [number, number],
+    stride: number,
+    [top, left]: [number, number],
+    flags: number,
+  ): number {
+    const rt = this.runtime;
+    const dst = rt.alloc((planes * stride + pw + 16) * 4);
+    if (src < 0 || dst < 0) return -1;
+    const per = Math.max(1, Math.floor(PAD_UNIT_FLOATS / stride));
+    rt.run([
+      JOB_PAD,
+      Math.ceil(planes / per),
+      planes,
+      src,
+      h,
+      w,
+      dst,
+      ph,
+      pw,
+      stride,
+      top,
+      left,
+      per,
+      flags,
+    ]);
+    // The slack after the last plane is read, never written by the job.
+    rt.zero(dst + planes * stride * 4, pw + 16);
+    return dst;
+  }
+
+  /**
+   * Starts a convolution call: writes the geometry, and sizes the im2col block (a multiple of the
+   * micro-kernel's width) and each thread's work area.
+   */
+  private setup(
+    xShape: Shape,
+    wShape: Shape,
+    params: ConvParams,
+  ): { g: ConvGeometry; colBlock: number; workBytes: number; identity: boolean } {
+    const g = convGeometry(xShape.slice(2), wShape.slice(2), params);
+    const ck = ((xShape[1] as number) / params.groups) * g.kernelSize;
+    const target = Math.floor(COL_BLOCK_FLOATS / Math.max(1, ck));
+    const colBlock = Math.min(g.outSize, Math.max(NR, Math.floor(target / NR) * NR));
+    const rt = this.runtime;
+    rt.begin();
+    rt.setWords(GEOMETRY, [
+      ...g.input,
+      ...g.kernel,
+      ...g.output,
+      ...g.stride,
+      ...g.pad,
+      ...g.dilation,
+    ]);
+    const workBytes = rt.gemmWorkBytes + Math.ceil((ck * colBlock * 4) / 16) * 16;
+    return { g, colBlock, workBytes, identity: isIdentity(g) };
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Fixed addresses in the kernels' memory (bytes). The control block and job arguments are read
+ * by every thread; the arena after them holds one kernel call's operands and scratch.
+ */
+export const CONTROL = 64;
+/** Control words (i32 indices from CONTROL): see assembly/jobs.ts. */
+export const EPOCH = 0;
+export const JOB = 1;
+export const FINISHED = 2;
+export const STOP = 3;
+/** The next unit to claim, an i64 over words 4 and 5. */
+export const NEXT_LOW = 4;
+export const NEXT_HIGH = 5;
+/** Set by a worker whose kernel threw, so the caller fails instead of waiting forever. */
+export const FAILED = 6;
+export const JOB_ARGS = 128;
+export const GEOMETRY = 256;
+export const ARENA = 1024;

@@ -1,0 +1,187 @@
+import { fail } from '@stride/core';
+import {
+  ARENA,
+  CONTROL,
+  EPOCH,
+  FAILED,
+  FINISHED,
+  JOB,
+  JOB_ARGS,
+  NEXT_HIGH,
+  NEXT_LOW,
+} from './layout.js';
+import { compileKernels } from './module.js';
+import { availableCores, canBlock, startWorkers, stopWorkers } from './threads.js';
+
+interface KernelExports {
+  work(control: number, tid: number): void;
+  sumSlices(partials: number, slices: number, size: number, out: number): void;
+  gemmWorkBytes(): number;
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 32768;
+
+export interface RuntimeOptions {
+  /** Threads in all, the caller's included; 1 runs everything on the calling thread. */
+  readonly threads: number;
+  /** Use the relaxed-SIMD build (fused multiply-add) where the runtime validates it. */
+  readonly relaxedSimd: boolean;
+}
+
+/**
+ * The WebAssembly kernels and the memory they work in. A kernel call copies its operands into
+ * the arena, publishes a job (arguments as i32 words), runs its share of the job's units on the
+ * calling thread while the workers run theirs, waits for the last unit, and copies the result
+ * out. The arena is reused by every call and grows to the largest call seen, so steady-state
+ * training allocates nothing here.
+ */
+export class WasmRuntime {
+  readonly threads: number;
+  readonly relaxedSimd: boolean;
+  readonly gemmWorkBytes: number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly exports: KernelExports;
+  private words: Int32Array;
+  private readonly workers: { terminate(): unknown }[];
+  private readonly blocking: boolean;
+  private f32 = new Float32Array(0);
+  private i32 = new Int32Array(0);
+  private top = ARENA;
+
+  private constructor(
+    module: WebAssembly.Module,
+    shared: boolean,
+    relaxed: boolean,
+    threads: number,
+  ) {
+    this.memory = new WebAssembly.Memory({
+      initial: 1,
+      maximum: MAX_PAGES,
+      shared,
+    } as WebAssembly.MemoryDescriptor);
+    this.exports = new WebAssembly.Instance(module, { env: { memory: this.memory } })
+      .exports as unknown as KernelExports;
+    this.relaxedSimd = relaxed;
+    this.gemmWorkBytes = this.exports.gemmWorkBytes();
+    this.words = new Int32Array(this.memory.buffer, CONTROL, 8);
+    this.workers = shared && threads > 1 ? startWorkers(module, this.memory, threads - 1) : [];
+    this.threads = this.workers.length + 1;
+    this.blocking = shared && canBlock();
+    this.refreshViews();
+  }
+
+  /** The runtime, or null where WebAssembly SIMD is unavailable. */
+  static create(options: RuntimeOptions): WasmRuntime | null {
+    const threads = Math.max(1, Math.floor(options.threads));
+    const compiled = compileKernels({ relaxedSimd: options.relaxedSimd, shared: threads > 1 });
+    if (!compiled) return null;
+    return new WasmRuntime(compiled.module, compiled.shared, compiled.relaxedSimd, threads);
+  }
+
+  static defaultThreads(): number {
+    return Math.min(availableCores(), 8);
+  }
+
+  destroy(): void {
+    stopWorkers(this.words, this.workers);
+    this.workers.length = 0;
+  }
+
+  private refreshViews(): void {
+    if (
+      this.f32.buffer !== this.memory.buffer ||
+      this.f32.length * 4 !== this.memory.buffer.byteLength
+    ) {
+      // Growing a private memory detaches its old buffer; a shared one keeps it, at its old size.
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+      this.words = new Int32Array(this.memory.buffer, CONTROL, 8);
+    }
+  }
+
+  /** Starts a kernel call: the arena is empty again. */
+  begin(): void {
+    this.top = ARENA;
+  }
+
+  /**
+   * Reserves `bytes` (16-byte aligned) and returns the address, growing the memory when needed;
+   * false when the call would not fit in the 2 GiB the kernels can address, and the caller uses
+   * its TypeScript kernel instead.
+   */
+  alloc(bytes: number): number {
+    const at = this.top;
+    this.top = at + Math.ceil(bytes / 16) * 16;
+    const need = Math.ceil(this.top / PAGE);
+    const have = this.memory.buffer.byteLength / PAGE;
+    if (need > have) {
+      if (need > MAX_PAGES) return -1;
+      this.memory.grow(need - have);
+      this.refreshViews();
+    }
+    return at;
+  }
+
+  /** Copies `values` into the arena and returns their address (-1 when out of memory). */
+  put(values: Float32Array | Int32Array): number {
+    const at = this.alloc(values.length * 4);
+    if (at >= 0) {
+      if (values instanceof Float32Array) this.f32.set(values, at >> 2);
+      else this.i32.set(values, at >> 2);
+    }
+    return at;
+  }
+
+  /** A fresh float32 copy of `size` values at `at`. */
+  take(at: number, size: number): Float32Array {
+    return this.f32.slice(at >> 2, (at >> 2) + size);
+  }
+
+  setWords(at: number, values: readonly number[]): void {
+    this.i32.set(values, at >> 2);
+  }
+
+  sumSlices(partials: number, slices: number, size: number, out: number): void {
+    this.exports.sumSlices(partials, slices, size, out);
+  }
+
+  /** Zeroes `count` floats at `at`. */
+  zero(at: number, count: number): void {
+    this.f32.fill(0, at >> 2, (at >> 2) + count);
+  }
+
+  /** The i32 word at `at`. */
+  word(at: number): number {
+    return this.i32[at >> 2] as number;
+  }
+
+  /**
+   * Runs a job whose arguments (kind and unit count first) are given as i32 words, on every
+   * thread, and returns when its last unit is done.
+   */
+  run(args: readonly number[]): void {
+    const units = args[1] as number;
+    if (units <= 0) return;
+    const w = this.words;
+    // Re-tag the unit counter first: a worker still holding the previous epoch can then claim
+    // nothing, even while the arguments are being rewritten.
+    const epoch = (Atomics.load(w, EPOCH) + 1) | 0;
+    Atomics.store(w, NEXT_HIGH, epoch);
+    Atomics.store(w, NEXT_LOW, 0);
+    this.setWords(JOB_ARGS, args);
+    Atomics.store(w, JOB, JOB_ARGS);
+    Atomics.store(w, FINISHED, 0);
+    Atomics.store(w, EPOCH, epoch);
+    if (units > 1 && this.workers.length > 0) Atomics.notify(w, EPOCH);
+    this.exports.work(CONTROL, 0);
+    let done = Atomics.load(w, FINISHED);
+    while (done < units) {
+      if (this.blocking) Atomics.wait(w, FINISHED, done);
+      done = Atomics.load(w, FINISHED);
+    }
+    if (Atomics.load(w, FAILED) !== 0) {
+      fail('cpu', 'a WebAssembly worker thread failed; restart with cpu({ threads: 1 })');
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { CONTROL, EPOCH, FAILED, FINISHED, STOP } from './layout.js';
+
+/**
+ * The loop every worker runs, as source text so that the same code starts a Node worker thread
+ * (`eval`) and a browser Web Worker (a Blob URL) without a separate file to bundle. A worker
+ * instantiates the kernels over the shared memory, then sleeps on the epoch word; each new epoch
+ * is a published job, and it calls `work`, which claims units until none are left. It spins
+ * briefly before sleeping, because jobs come in quick succession during a training step and a
+ * futex wake-up costs tens of microseconds.
+ */
+const WORKER_LOOP = `
+function strideWorker(module, memory, tid, spin) {
+  const work = new WebAssembly.Instance(module, { env: { memory } }).exports.work;
+  const words = new Int32Array(memory.buffer, ${CONTROL}, 8);
+  let seen = Atomics.load(words, ${EPOCH});
+  for (;;) {
+    for (let i = 0; i < spin && Atomics.load(words, ${EPOCH}) === seen; i++);
+    Atomics.wait(words, ${EPOCH}, seen);
+    seen = Atomics.load(words, ${EPOCH});
+    if (Atomics.load(words, ${STOP}) !== 0) return;
+    try {
+      work(${CONTROL}, tid);
+    } catch (e) {
+      Atomics.store(words, ${FAILED}, 1);
+      Atomics.add(words, ${FINISHED}, 1 << 30);
+      Atomics.notify(words, ${FINISHED});
+    }
+  }
+}
+`;
+
+const SPIN = 20000;
+
+interface WorkerHandle {
+  terminate(): unknown;
+}
+
+type NodeWorkerThreads = {
+  Worker: new (
+    source: string,
+    options: { eval: true; workerData: unknown },
+  ) => WorkerHandle & { unref(): void };
+};
+
+function nodeWorkerThreads(): NodeWorkerThreads | null {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return (p?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined) ?? null;
+}
+
+/** Cores this runtime reports, for the default thread count. */
+export function availableCores(): number {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = p?.getBuiltinModule?.('node:os') as
+    | { availableParallelism?: () => number }
+    | undefined;
+  const cores = os?.availableParallelism?.() ?? globalThis.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, cores);
+}
+
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not). */
+export function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts `count` workers over `memory` (thread ids 1..count; the caller is thread 0), or none
+ * where this runtime cannot start threads. Workers start asynchronously; until one is running
+ * the caller simply claims every unit itself.
+ */
+export function startWorkers(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  count: number,
+): WorkerHandle[] {
+  const workers: WorkerHandle[] = [];
+  const node = nodeWorkerThreads();
+  if (node) {
+    const source = `${WORKER_LOOP}
+const { workerData: d } = require('node:worker_threads');
+strideWorker(d.module, d.memory, d.tid, d.spin);`;
+    for (let tid = 1; tid <= count; tid++) {
+      const worker = new node.Worker(source, {
+        eval: true,
+        workerData: { module, memory, tid, spin: SPIN },
+      });
+      // A sleeping worker must not keep the process alive.
+      worker.unref();
+      workers.push(worker);
+    }
+    return workers;
+  }
+  if (typeof Worker === 'undefined' || typeof Blob === 'undefined') return workers;
+  const url = URL.createObjectURL(
+    new Blob([`${WORKER_LOOP}\nonmessage = (e) => strideWorker(...e.data);`], {
+      type: 'text/javascript',
+    }),
+  );
+  for (let tid = 1; tid <= count; tid++) {
+    const worker = new Worker(url);
+    worker.postMessage([module, memory, tid, SPIN]);
+    workers.push(worker);
+  }
+  return workers;
+}
+
+/** Wakes the workers with the stop flag set and ends them. */
+export function stopWorkers(words: Int32Array, workers: WorkerHandle[]): void {
+  Atomics.store(words, STOP, 1);
+  Atomics.add(words, EPOCH, 1);
+  Atomics.notify(words, EPOCH);
+  for (const w of workers) w.terminate();
+}

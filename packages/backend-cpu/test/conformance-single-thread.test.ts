@@ -1,0 +1,15 @@
+import { runConformance } from '@stride/backend-test-kit';
+import { describe, expect, it } from 'vitest';
+import { cpu } from '../src/index.js';
+
+// One thread: private (unshared) memory, no workers, as in a page without cross-origin isolation.
+const backend = cpu({ threads: 1, relaxedSimd: false });
+
+describe('the single-threaded path', () => {
+  it('runs plain WebAssembly SIMD on the calling thread', () => {
+    expect(backend.kernels).toBe('wasm-simd');
+    expect(backend.threads).toBe(1);
+  });
+});
+
+runConformance({ backend: () => backend, name: 'wasm-simd, 1 thread' });

@@ -1,0 +1,15 @@
+import { runConformance } from '@stride/backend-test-kit';
+import { describe, expect, it } from 'vitest';
+import { cpu } from '../src/index.js';
+
+// The fallback where WebAssembly SIMD is unavailable.
+const backend = cpu({ kernels: 'js' });
+
+describe('the TypeScript path', () => {
+  it('runs the TypeScript kernels', () => {
+    expect(backend.kernels).toBe('js');
+    expect(backend.threads).toBe(1);
+  });
+});
+
+runConformance({ backend: () => backend, name: 'typescript' });
