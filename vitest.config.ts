@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
 // `vitest.config.*`, so browser projects are listed by file.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'packages/backend-webgpu/vitest.browser.config.ts'],
+    projects: [
+      'packages/*',
+      'apps/*',
+      'packages/backend-cpu/vitest.browser.config.ts',
+      'packages/backend-webgpu/vitest.browser.config.ts',
+    ],
     passWithNoTests: true,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/results.json' },

@@ -1,3 +1,4 @@
+import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { configDefaults, type UserWorkspaceConfig } from 'vitest/config';
 
@@ -37,4 +38,63 @@ export function packageProject(name: string): UserWorkspaceConfig {
  */
 export function useSwiftShaderUnlessSet(): void {
   process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+}
+
+/**
+ * The `*.browser.test.ts` files of a package, in real headless Chromium, next to its Node project
+ * (vitest.config.ts). The root config lists each package's vitest.browser.config.ts by name: a
+ * folder in `projects` only finds `vitest.config.*`.
+ *
+ * Debian's `chromium` is used instead of a browser downloaded by playwright: this machine reaches
+ * only the npm registry and apt, and Debian's build ships SwiftShader, a Vulkan driver on the CPU,
+ * so WebGPU works without a GPU. The page is cross-origin isolated, as a page that wants
+ * SharedArrayBuffer (WebAssembly threads) must be.
+ */
+export function chromiumProject(name: string, testTimeout = 60_000): UserWorkspaceConfig {
+  return {
+    resolve: packageProject(name).resolve,
+    server: {
+      // The orchestrator and its test iframes are all served from this server, so
+      // `require-corp` blocks nothing they load.
+      headers: {
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+      },
+    },
+    test: {
+      // Project names must be unique, and the Node project has the package's name; the
+      // instance's name is the one vitest reports.
+      name: `${name}:browser`,
+      include: ['test/**/*.browser.test.ts'],
+      exclude: configDefaults.exclude,
+      testTimeout,
+      hookTimeout: testTimeout,
+      browser: {
+        enabled: true,
+        headless: true,
+        // One file at a time: the Node projects already keep both cores busy meanwhile.
+        fileParallelism: false,
+        screenshotFailures: false,
+        provider: playwright({
+          launchOptions: {
+            executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+            args: [
+              // WebGPU is off by default on Linux; this enables it (SwiftShader here, a real
+              // adapter where there is a GPU).
+              '--enable-unsafe-webgpu',
+              // CI runs as root, where Chromium refuses to start with its sandbox.
+              '--no-sandbox',
+              // Nothing outside this machine can be reached: keep Chromium from trying.
+              '--disable-background-networking',
+              '--disable-component-update',
+              '--disable-sync',
+              '--no-first-run',
+              '--disable-quic',
+            ],
+          },
+        }),
+        instances: [{ browser: 'chromium', name: `${name} (chromium)` }],
+      },
+    },
+  };
 }
