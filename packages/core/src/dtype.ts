@@ -25,8 +25,10 @@ export function allocTyped(dtype: DType, size: number): TypedArray {
   return new TYPED_ARRAY[dtype](size);
 }
 
+const PROMOTION_RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
 /** PyTorch-style type promotion between two tensor dtypes: bool < int32 < float32 < float64. */
 export function promoteTypes(a: DType, b: DType): DType {
-  const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
-  return rank[a] >= rank[b] ? a : b;
+  if (a === b) return a;
+  return PROMOTION_RANK[a] >= PROMOTION_RANK[b] ? a : b;
 }

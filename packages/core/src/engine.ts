@@ -41,11 +41,12 @@ export function usageOf(backend: Backend): BackendUsage {
 
 /** Records a new tensor in the innermost `tidy` scope, if any. */
 export function track(t: TrackedTensor): void {
-  const scope = engine.scopes[engine.scopes.length - 1];
-  if (scope) scope.tensors.add(t);
+  const scopes = engine.scopes;
+  if (scopes.length > 0) (scopes[scopes.length - 1] as TidyScope).tensors.add(t);
 }
 
 /** Removes a tensor from every scope, so that no `tidy` disposes it. */
 export function untrack(t: TrackedTensor): void {
-  for (const scope of engine.scopes) scope.tensors.delete(t);
+  const scopes = engine.scopes;
+  for (let i = scopes.length - 1; i >= 0; i--) (scopes[i] as TidyScope).tensors.delete(t);
 }

@@ -11,21 +11,40 @@ export function backendOf(fn: string, args: readonly (readonly [string, Tensor])
   let first: readonly [string, Tensor] | undefined;
   for (const entry of args) {
     const [name, t] = entry;
-    if (!t || typeof (t as Tensor)._check !== 'function') {
-      fail(fn, `${name} must be a Tensor, got ${describe(t)}`);
-    }
-    t._check(fn, name);
-    if (!first) first = entry;
-    else if (t.backend !== first[1].backend) {
-      fail(
-        fn,
-        `${first[0]} is on '${first[1].device}' but ${name} is on '${t.device}' ` +
-          `(${first[0]} ${fmtShape(first[1].shape)}, ${name} ${fmtShape(t.shape)}); move one with await t.to(...)`,
-      );
-    }
+    if (!first) {
+      backendOfTensor(fn, name, t);
+      first = entry;
+    } else backendOfPair(fn, first[0], first[1], name, t);
   }
   if (!first) throw new Error(`internal: ${fn} called backendOf with no tensors`);
   return first[1].backend;
+}
+
+/** `backendOf` for one argument, without building the argument list (ops call it constantly). */
+export function backendOfTensor(fn: string, name: string, t: Tensor): Backend {
+  if (!t || typeof (t as Tensor)._check !== 'function') {
+    fail(fn, `${name} must be a Tensor, got ${describe(t)}`);
+  }
+  return t._check(fn, name).backend;
+}
+
+/** `backendOf` for a second argument `b`, once `a` has passed `backendOfTensor`. */
+export function backendOfPair(
+  fn: string,
+  nameA: string,
+  a: Tensor,
+  nameB: string,
+  b: Tensor,
+): Backend {
+  const backend = a.backend;
+  if (backendOfTensor(fn, nameB, b) !== backend) {
+    fail(
+      fn,
+      `${nameA} is on '${a.device}' but ${nameB} is on '${b.device}' ` +
+        `(${nameA} ${fmtShape(a.shape)}, ${nameB} ${fmtShape(b.shape)}); move one with await t.to(...)`,
+    );
+  }
+  return backend;
 }
 
 export function describe(v: unknown): string {

@@ -1,9 +1,9 @@
 import type { Backend, KernelTensor, Shape } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { bytesPerElement, isFloat } from './dtype.js';
-import { engine, track, untrack, usageOf } from './engine.js';
+import { type BackendUsage, engine, track, untrack, usageOf } from './engine.js';
 import { fail, fmtShape } from './errors.js';
-import { sizeOf } from './shape.js';
+import { shapesEqual, sizeOf } from './shape.js';
 
 /**
  * Storage shared by tensors that view the same numbers (a reshape, a detach, a saved copy in
@@ -12,6 +12,8 @@ import { sizeOf } from './shape.js';
 export class DataRef {
   private refs = 1;
   readonly bytes: number;
+  /** @internal The accounting record of the backend, looked up once rather than on every op. */
+  readonly usage: BackendUsage;
 
   constructor(
     readonly backend: Backend,
@@ -21,6 +23,7 @@ export class DataRef {
   ) {
     this.bytes = size * bytesPerElement(dtype);
     const u = usageOf(backend);
+    this.usage = u;
     u.numBytes += this.bytes;
     u.numStorages += 1;
   }
@@ -32,7 +35,7 @@ export class DataRef {
 
   release(): void {
     if (--this.refs > 0) return;
-    const u = usageOf(this.backend);
+    const u = this.usage;
     u.numBytes -= this.bytes;
     u.numStorages -= 1;
     this.backend.free(this.storage);
@@ -64,13 +67,14 @@ export class Tensor {
   private _grad: Tensor | null = null;
 
   /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
-  constructor(ref: DataRef, shape: Shape, options: { tracked?: boolean } = {}) {
+  constructor(ref: DataRef, shape: Shape, options?: { tracked?: boolean }) {
     this._ref = ref;
-    this.shape = Object.freeze([...shape]);
+    // A frozen shape (another tensor's) can be shared as it is: nobody can change it.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = ref.dtype;
     this.size = sizeOf(shape);
-    usageOf(ref.backend).numTensors += 1;
-    if (options.tracked !== false) track(this);
+    ref.usage.numTensors += 1;
+    if (options === undefined || options.tracked !== false) track(this);
   }
 
   /**
@@ -190,13 +194,19 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    untrack(this);
-    usageOf(this._ref.backend).numTensors -= 1;
+    if (engine.scopes.length > 0) untrack(this);
+    this._ref.usage.numTensors -= 1;
     this._ref.release();
-    this._node?.release();
-    this._node = null;
-    this.grad?.dispose();
-    this.grad = null;
+    const node = this._node;
+    if (node !== null) {
+      this._node = null;
+      node.release();
+    }
+    const grad = this._grad;
+    if (grad !== null) {
+      this._grad = null;
+      grad.dispose();
+    }
   }
 
   /**
@@ -209,11 +219,7 @@ export class Tensor {
     if (value.backend !== this.backend) {
       fail('assign', `value is on '${value.device}' but the target is on '${this.device}'`);
     }
-    if (
-      value.dtype !== this.dtype ||
-      value.shape.length !== this.shape.length ||
-      value.shape.some((d, i) => d !== this.shape[i])
-    ) {
+    if (value.dtype !== this.dtype || !shapesEqual(value.shape, this.shape)) {
       fail(
         'assign',
         `value ${fmtShape(value.shape)} ${value.dtype} does not match target ${fmtShape(this.shape)} ${this.dtype}`,

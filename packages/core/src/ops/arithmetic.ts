@@ -1,8 +1,9 @@
 import { withGrad } from '../autograd.js';
-import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, UnaryOp } from '../backend.js';
 import { type DType, isFloat, promoteTypes } from '../dtype.js';
+import { engine } from '../engine.js';
 import { fail } from '../errors.js';
-import { backendOf, describe, wrap } from '../kernel.js';
+import { backendOf, backendOfPair, backendOfTensor, describe, wrap } from '../kernel.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { scalarOn } from './creation.js';
@@ -18,10 +19,12 @@ function scalarDtype(value: number | boolean, other: DType): DType {
   return Number.isInteger(value) ? (other === 'bool' ? 'int32' : other) : 'float32';
 }
 
+function isScalar(v: unknown): v is number | boolean {
+  return typeof v === 'number' || typeof v === 'boolean';
+}
+
 /** Lifts numbers to tensors on the other argument's backend; at least one must be a tensor. */
 export function lift(fn: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  const isScalar = (v: unknown): v is number | boolean =>
-    typeof v === 'number' || typeof v === 'boolean';
   if (a instanceof Tensor && b instanceof Tensor) return [a, b];
   if (a instanceof Tensor && isScalar(b)) {
     a._check(fn, 'input');
@@ -37,15 +40,20 @@ export function lift(fn: string, a: TensorLike, b: TensorLike): [Tensor, Tensor]
 
 /** Converts to `dtype`; differentiable between float dtypes. Returns `x` itself if no change. */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  const backend = backendOf('cast', [['input', x]]);
+  const backend = backendOfTensor('cast', 'input', x);
   if (x.dtype === dtype) return x;
   if (!backend.dtypes.includes(dtype)) {
     fail('cast', `the '${backend.name}' backend does not support ${dtype}`);
   }
   const out = wrap(backend, backend.cast(x._kernel(), dtype), x.shape, dtype);
-  if (!isFloat(dtype)) return out;
+  if (!isFloat(dtype) || !needsGrad(x)) return out;
   const from = x.dtype;
   return withGrad('cast', out, [x], [], (dy) => [cast(dy, from)]);
+}
+
+/** Whether an op on `x` (and `y`) records a gradient: checked before building its closure. */
+export function needsGrad(x: Tensor, y?: Tensor): boolean {
+  return engine.gradEnabled && (x.requiresGrad || y?.requiresGrad === true);
 }
 
 /** Sums a broadcast gradient back down to `shape`. */
@@ -59,8 +67,44 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
   return reshape(sum(g, axes, true), shape);
 }
 
-const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
-const LOGICAL = new Set<BinaryOp>(['and', 'or', 'xor']);
+function isComparison(op: BinaryOp): boolean {
+  return op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge';
+}
+
+function isLogical(op: BinaryOp): boolean {
+  return op === 'and' || op === 'or' || op === 'xor';
+}
+
+/** The dtype both operands of `op` are cast to before the kernel runs. */
+function operandDtype(op: BinaryOp, a: DType, b: DType): DType {
+  if (isLogical(op)) return 'bool';
+  const dtype = promoteTypes(a, b);
+  return op === 'div' && !isFloat(dtype) ? 'float32' : dtype;
+}
+
+/** Runs the kernel on operands that already share a dtype and a backend. */
+function runBinary(fn: string, op: BinaryOp, backend: Backend, x: Tensor, y: Tensor): Tensor {
+  const outShape = shapesEqual(x.shape, y.shape) ? x.shape : broadcastShapes(fn, x.shape, y.shape);
+  const outDtype = isComparison(op) || isLogical(op) ? 'bool' : x.dtype;
+  return wrap(backend, backend.binary(op, x._kernel(), y._kernel(), outShape), outShape, outDtype);
+}
+
+/** Frees the lifted and cast operands an op made for itself (never the caller's `a`, `b`). */
+function disposeTemporaries(
+  a: TensorLike,
+  b: TensorLike,
+  la: Tensor,
+  lb: Tensor,
+  x: Tensor,
+  y: Tensor,
+): void {
+  // dispose() is idempotent, so an operand that is both lifted and "cast" (to its own dtype)
+  // may be passed twice.
+  if (la !== a && la !== b) la.dispose();
+  if (lb !== a && lb !== b) lb.dispose();
+  if (x !== a && x !== b) x.dispose();
+  if (y !== a && y !== b) y.dispose();
+}
 
 /** Runs a binary kernel with promotion and broadcasting; records no gradient. */
 export function binaryRaw(
@@ -79,22 +123,11 @@ export function binaryRaw(
     ['input', la],
     ['other', lb],
   ]);
-  let dtype = LOGICAL.has(op) ? 'bool' : promoteTypes(la.dtype, lb.dtype);
-  if (op === 'div' && !isFloat(dtype)) dtype = 'float32';
+  const dtype = operandDtype(op, la.dtype, lb.dtype);
   const x = cast(la, dtype);
   const y = cast(lb, dtype);
-  const outShape = broadcastShapes(fn, x.shape, y.shape);
-  const outDtype = COMPARISONS.has(op) || LOGICAL.has(op) ? 'bool' : dtype;
-  const out = wrap(
-    backend,
-    backend.binary(op, x._kernel(), y._kernel(), outShape),
-    outShape,
-    outDtype,
-  );
-  const release = () => {
-    for (const t of new Set([la, lb, x, y])) if (t !== a && t !== b) t.dispose();
-  };
-  return { out, x, y, release };
+  const out = runBinary(fn, op, backend, x, y);
+  return { out, x, y, release: () => disposeTemporaries(a, b, la, lb, x, y) };
 }
 
 type BinaryGrad = (dy: Tensor, x: Tensor, y: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
@@ -107,56 +140,78 @@ function binary(
   gradFn?: BinaryGrad,
   saveOut = false,
 ): Tensor {
-  const { out, x, y, release } = binaryRaw(fn, op, a, b);
-  let result = out;
-  if (gradFn) {
-    const xs = x.shape;
-    const ys = y.shape;
-    result = withGrad(fn, out, [x, y], saveOut ? [x, y, out] : [x, y], (dy, [sx, sy, so]) => {
-      const [gx, gy] = gradFn(dy, sx as Tensor, sy as Tensor, so as Tensor);
-      return [gx && unbroadcast(gx, xs), gy && unbroadcast(gy, ys)];
-    });
+  let la: Tensor;
+  let lb: Tensor;
+  if (a instanceof Tensor && b instanceof Tensor) {
+    la = a;
+    lb = b;
+  } else {
+    [la, lb] = lift(fn, a, b);
   }
-  release();
+  backendOfTensor(fn, 'input', la);
+  const backend = backendOfPair(fn, 'input', la, 'other', lb);
+  const dtype = operandDtype(op, la.dtype, lb.dtype);
+  const x = la.dtype === dtype ? la : cast(la, dtype);
+  const y = lb.dtype === dtype ? lb : cast(lb, dtype);
+  let result = runBinary(fn, op, backend, x, y);
+  if (gradFn !== undefined && needsGrad(x, y))
+    result = recordBinary(fn, result, x, y, gradFn, saveOut);
+  disposeTemporaries(a, b, la, lb, x, y);
   return result;
 }
 
+function recordBinary(
+  fn: string,
+  out: Tensor,
+  x: Tensor,
+  y: Tensor,
+  gradFn: BinaryGrad,
+  saveOut: boolean,
+): Tensor {
+  const xs = x.shape;
+  const ys = y.shape;
+  return withGrad(fn, out, [x, y], saveOut ? [x, y, out] : [x, y], (dy, [sx, sy, so]) => {
+    const [gx, gy] = gradFn(dy, sx as Tensor, sy as Tensor, so as Tensor);
+    return [gx && unbroadcast(gx, xs), gy && unbroadcast(gy, ys)];
+  });
+}
+
+const addGrad: BinaryGrad = (dy) => [dy, dy];
+const subGrad: BinaryGrad = (dy) => [dy, neg(dy)];
+const mulGrad: BinaryGrad = (dy, x, y) => [mul(dy, y), mul(dy, x)];
+const divGrad: BinaryGrad = (dy, x, y) => [div(dy, y), neg(div(mul(dy, x), mul(y, y)))];
+const powGrad: BinaryGrad = (dy, x, y, out) => {
+  const gx = mul(dy, mul(y, pow(x, sub(y, 1))));
+  // d/dy x^y = x^y log x; defined as 0 where x = 0 (PyTorch's convention).
+  const gy = mul(dy, where(eq(x, 0), 0, mul(out, log(x))));
+  return [gx, gy];
+};
+const remainderGrad: BinaryGrad = (dy, x, y) => [dy, neg(mul(dy, floor(div(x, y))))];
+
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  return binary('add', 'add', a, b, (dy) => [dy, dy]);
+  return binary('add', 'add', a, b, addGrad);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binary('sub', 'sub', a, b, (dy) => [dy, neg(dy)]);
+  return binary('sub', 'sub', a, b, subGrad);
 }
 
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binary('mul', 'mul', a, b, (dy, x, y) => [mul(dy, y), mul(dy, x)]);
+  return binary('mul', 'mul', a, b, mulGrad);
 }
 
 /** True division (integers are promoted to float32, as in PyTorch). */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  return binary('div', 'div', a, b, (dy, x, y) => [div(dy, y), neg(div(mul(dy, x), mul(y, y)))]);
+  return binary('div', 'div', a, b, divGrad);
 }
 
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return binary(
-    'pow',
-    'pow',
-    a,
-    b,
-    (dy, x, y, out) => {
-      const gx = mul(dy, mul(y, pow(x, sub(y, 1))));
-      // d/dy x^y = x^y log x; defined as 0 where x = 0 (PyTorch's convention).
-      const gy = mul(dy, where(eq(x, 0), 0, mul(out, log(x))));
-      return [gx, gy];
-    },
-    true,
-  );
+  return binary('pow', 'pow', a, b, powGrad, true);
 }
 
 /** Floored remainder with the sign of the divisor, like `torch.remainder`. */
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
-  return binary('remainder', 'mod', a, b, (dy, x, y) => [dy, neg(mul(dy, floor(div(x, y))))]);
+  return binary('remainder', 'mod', a, b, remainderGrad);
 }
 
 function splitWhereEqual(dy: Tensor, x: Tensor, y: Tensor, wins: Tensor): [Tensor, Tensor] {
@@ -166,12 +221,15 @@ function splitWhereEqual(dy: Tensor, x: Tensor, y: Tensor, wins: Tensor): [Tenso
   return [where(tie, half, where(wins, dy, 0)), where(tie, half, where(wins, 0, dy))];
 }
 
+const maximumGrad: BinaryGrad = (dy, x, y) => splitWhereEqual(dy, x, y, gt(x, y));
+const minimumGrad: BinaryGrad = (dy, x, y) => splitWhereEqual(dy, x, y, lt(x, y));
+
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  return binary('maximum', 'maximum', a, b, (dy, x, y) => splitWhereEqual(dy, x, y, gt(x, y)));
+  return binary('maximum', 'maximum', a, b, maximumGrad);
 }
 
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  return binary('minimum', 'minimum', a, b, (dy, x, y) => splitWhereEqual(dy, x, y, lt(x, y)));
+  return binary('minimum', 'minimum', a, b, minimumGrad);
 }
 
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', 'eq', a, b);
@@ -189,27 +247,30 @@ export const logicalXor = (a: TensorLike, b: TensorLike): Tensor =>
 /** Element-wise `cond ? a : b` with broadcasting; gradients flow to `a` and `b`. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const fn = 'where';
-  backendOf(fn, [['condition', cond]]);
+  backendOfTensor(fn, 'condition', cond);
   if (cond.dtype !== 'bool') fail(fn, `condition must be a bool tensor, got ${cond.dtype}`);
   const [la, lb] =
     typeof a === 'number' && typeof b === 'number' ? liftPair(cond, a, b) : lift(fn, a, b);
-  const backend = backendOf(fn, [
-    ['condition', cond],
-    ['input', la],
-    ['other', lb],
-  ]);
+  backendOfPair(fn, 'condition', cond, 'input', la);
+  const backend = backendOfPair(fn, 'condition', cond, 'other', lb);
   const dtype = promoteTypes(la.dtype, lb.dtype);
   const x = cast(la, dtype);
   const y = cast(lb, dtype);
-  const outShape = broadcastShapes(fn, broadcastShapes(fn, cond.shape, x.shape), y.shape);
+  const outShape =
+    shapesEqual(cond.shape, x.shape) && shapesEqual(x.shape, y.shape)
+      ? x.shape
+      : broadcastShapes(fn, broadcastShapes(fn, cond.shape, x.shape), y.shape);
   const storage = backend.where(cond._kernel(), x._kernel(), y._kernel(), outShape);
-  const xs = x.shape;
-  const ys = y.shape;
-  const out = withGrad(fn, wrap(backend, storage, outShape, dtype), [x, y], [cond], (dy, [c]) => [
-    unbroadcast(where(c as Tensor, dy, 0), xs),
-    unbroadcast(where(c as Tensor, 0, dy), ys),
-  ]);
-  for (const t of new Set([la, lb, x, y])) if (t !== a && t !== b) t.dispose();
+  let out = wrap(backend, storage, outShape, dtype);
+  if (needsGrad(x, y)) {
+    const xs = x.shape;
+    const ys = y.shape;
+    out = withGrad(fn, out, [x, y], [cond], (dy, [c]) => [
+      unbroadcast(where(c as Tensor, dy, 0), xs),
+      unbroadcast(where(c as Tensor, 0, dy), ys),
+    ]);
+  }
+  disposeTemporaries(a, b, la, lb, x, y);
   return out;
 }
 
@@ -245,7 +306,7 @@ export function unary(
   gradFn?: UnaryGrad,
   saveOut = false,
 ): Tensor {
-  const backend = backendOf(fn, [['input', input]]);
+  const backend = backendOfTensor(fn, 'input', input);
   if (op === 'not' && input.dtype !== 'bool')
     fail(fn, `input must be a bool tensor, got ${input.dtype}`);
   if (op === 'isnan' && !isFloat(input.dtype)) {
@@ -257,44 +318,52 @@ export function unary(
     fail(fn, 'input is a bool tensor; cast it to a number type first');
   }
   const out = wrap(backend, backend.unary(op, x._kernel()), x.shape, outDtype);
-  const result = gradFn
-    ? withGrad(fn, out, [x], saveOut ? [x, out] : [x], (dy, [sx, so]) => [
-        gradFn(dy, sx as Tensor, so as Tensor),
-      ])
-    : out;
+  const result =
+    gradFn !== undefined && needsGrad(x)
+      ? withGrad(fn, out, [x], saveOut ? [x, out] : [x], (dy, [sx, so]) => [
+          gradFn(dy, sx as Tensor, so as Tensor),
+        ])
+      : out;
   if (x !== input) x.dispose();
   return result;
 }
 
 const zeroGrad: UnaryGrad = (dy) => mul(dy, 0);
+const negGrad: UnaryGrad = (dy) => neg(dy);
+const absGrad: UnaryGrad = (dy, x) => mul(dy, sign(x));
+const squareGrad: UnaryGrad = (dy, x) => mul(dy, mul(x, 2));
+const expGrad: UnaryGrad = (dy, _x, y) => mul(dy, y);
+const logGrad: UnaryGrad = (dy, x) => div(dy, x);
+const log1pGrad: UnaryGrad = (dy, x) => div(dy, add(x, 1));
+const expm1Grad: UnaryGrad = (dy, _x, y) => mul(dy, add(y, 1));
+const sqrtGrad: UnaryGrad = (dy, _x, y) => div(mul(dy, 0.5), y);
+const rsqrtGrad: UnaryGrad = (dy, _x, y) => mul(dy, mul(pow(y, 3), -0.5));
+const reciprocalGrad: UnaryGrad = (dy, _x, y) => neg(mul(dy, mul(y, y)));
+const sinGrad: UnaryGrad = (dy, x) => mul(dy, cos(x));
+const cosGrad: UnaryGrad = (dy, x) => neg(mul(dy, sin(x)));
+const tanGrad: UnaryGrad = (dy, _x, y) => mul(dy, add(mul(y, y), 1));
+const tanhGrad: UnaryGrad = (dy, _x, y) => mul(dy, sub(1, mul(y, y)));
+const sigmoidGrad: UnaryGrad = (dy, _x, y) => mul(dy, mul(y, sub(1, y)));
+const erfGrad: UnaryGrad = (dy, x) => mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)));
 
-export const neg = (x: Tensor): Tensor => unary('neg', 'neg', x, (dy) => neg(dy));
-export const abs = (x: Tensor): Tensor => unary('abs', 'abs', x, (dy, sx) => mul(dy, sign(sx)));
+export const neg = (x: Tensor): Tensor => unary('neg', 'neg', x, negGrad);
+export const abs = (x: Tensor): Tensor => unary('abs', 'abs', x, absGrad);
 export const sign = (x: Tensor): Tensor => unary('sign', 'sign', x, zeroGrad);
-export const square = (x: Tensor): Tensor =>
-  unary('square', 'square', x, (dy, sx) => mul(dy, mul(sx, 2)));
-export const exp = (x: Tensor): Tensor => unary('exp', 'exp', x, (dy, _x, y) => mul(dy, y), true);
-export const log = (x: Tensor): Tensor => unary('log', 'log', x, (dy, sx) => div(dy, sx));
-export const log1p = (x: Tensor): Tensor =>
-  unary('log1p', 'log1p', x, (dy, sx) => div(dy, add(sx, 1)));
-export const expm1 = (x: Tensor): Tensor =>
-  unary('expm1', 'expm1', x, (dy, _x, y) => mul(dy, add(y, 1)), true);
-export const sqrt = (x: Tensor): Tensor =>
-  unary('sqrt', 'sqrt', x, (dy, _x, y) => div(mul(dy, 0.5), y), true);
-export const rsqrt = (x: Tensor): Tensor =>
-  unary('rsqrt', 'rsqrt', x, (dy, _x, y) => mul(dy, mul(pow(y, 3), -0.5)), true);
+export const square = (x: Tensor): Tensor => unary('square', 'square', x, squareGrad);
+export const exp = (x: Tensor): Tensor => unary('exp', 'exp', x, expGrad, true);
+export const log = (x: Tensor): Tensor => unary('log', 'log', x, logGrad);
+export const log1p = (x: Tensor): Tensor => unary('log1p', 'log1p', x, log1pGrad);
+export const expm1 = (x: Tensor): Tensor => unary('expm1', 'expm1', x, expm1Grad, true);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', 'sqrt', x, sqrtGrad, true);
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', 'rsqrt', x, rsqrtGrad, true);
 export const reciprocal = (x: Tensor): Tensor =>
-  unary('reciprocal', 'reciprocal', x, (dy, _x, y) => neg(mul(dy, mul(y, y))), true);
-export const sin = (x: Tensor): Tensor => unary('sin', 'sin', x, (dy, sx) => mul(dy, cos(sx)));
-export const cos = (x: Tensor): Tensor => unary('cos', 'cos', x, (dy, sx) => neg(mul(dy, sin(sx))));
-export const tan = (x: Tensor): Tensor =>
-  unary('tan', 'tan', x, (dy, _x, y) => mul(dy, add(mul(y, y), 1)), true);
-export const tanh = (x: Tensor): Tensor =>
-  unary('tanh', 'tanh', x, (dy, _x, y) => mul(dy, sub(1, mul(y, y))), true);
-export const sigmoid = (x: Tensor): Tensor =>
-  unary('sigmoid', 'sigmoid', x, (dy, _x, y) => mul(dy, mul(y, sub(1, y))), true);
-export const erf = (x: Tensor): Tensor =>
-  unary('erf', 'erf', x, (dy, sx) => mul(dy, mul(exp(neg(mul(sx, sx))), 2 / Math.sqrt(Math.PI))));
+  unary('reciprocal', 'reciprocal', x, reciprocalGrad, true);
+export const sin = (x: Tensor): Tensor => unary('sin', 'sin', x, sinGrad);
+export const cos = (x: Tensor): Tensor => unary('cos', 'cos', x, cosGrad);
+export const tan = (x: Tensor): Tensor => unary('tan', 'tan', x, tanGrad, true);
+export const tanh = (x: Tensor): Tensor => unary('tanh', 'tanh', x, tanhGrad, true);
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', 'sigmoid', x, sigmoidGrad, true);
+export const erf = (x: Tensor): Tensor => unary('erf', 'erf', x, erfGrad);
 export const floor = (x: Tensor): Tensor => unary('floor', 'floor', x, zeroGrad);
 export const ceil = (x: Tensor): Tensor => unary('ceil', 'ceil', x, zeroGrad);
 export const round = (x: Tensor): Tensor => unary('round', 'round', x, zeroGrad);
@@ -305,7 +374,7 @@ export const isnan = (x: Tensor): Tensor => unary('isnan', 'isnan', x);
 /** Clamps into [min, max]; either bound may be omitted. Gradient is zero outside the range. */
 export function clamp(x: Tensor, min?: number | Tensor, max?: number | Tensor): Tensor {
   const fn = 'clamp';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (min === undefined && max === undefined) fail(fn, 'at least one of min and max must be given');
   let out = x;
   if (min !== undefined) out = maximumNoTie(out, min);
@@ -318,16 +387,20 @@ export function clamp(x: Tensor, min?: number | Tensor, max?: number | Tensor): 
 }
 
 // clamp passes the gradient where the input is inside [min, max] inclusive, as PyTorch does.
+const clampMinGrad: BinaryGrad = (dy, x, bound) => {
+  const keepX = ge(x, bound);
+  return [where(keepX, dy, 0), where(keepX, 0, dy)];
+};
+
+const clampMaxGrad: BinaryGrad = (dy, x, bound) => {
+  const keepX = le(x, bound);
+  return [where(keepX, dy, 0), where(keepX, 0, dy)];
+};
+
 function maximumNoTie(x: Tensor, bound: TensorLike): Tensor {
-  return binary('clamp', 'maximum', x, bound, (dy, sx, sb) => {
-    const keepX = ge(sx, sb);
-    return [where(keepX, dy, 0), where(keepX, 0, dy)];
-  });
+  return binary('clamp', 'maximum', x, bound, clampMinGrad);
 }
 
 function minimumNoTie(x: Tensor, bound: TensorLike): Tensor {
-  return binary('clamp', 'minimum', x, bound, (dy, sx, sb) => {
-    const keepX = le(sx, sb);
-    return [where(keepX, dy, 0), where(keepX, 0, dy)];
-  });
+  return binary('clamp', 'minimum', x, bound, clampMaxGrad);
 }
