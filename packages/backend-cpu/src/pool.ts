@@ -69,6 +69,7 @@ function axes(inSpatial: Shape, p: PoolParams, dilated: boolean): [Axis, Axis, A
  * replaces the maximum (so the first of equal maxima wins), and any NaN replaces it.
  */
 export function maxPool(x: T, params: PoolParams): { values: TypedArray; indices: TypedArray } {
+  if (windowsInside2d(x.shape, params)) return maxPool2dInside(x, params);
   const [batch, channels] = x.shape;
   const [A, B, C] = axes(x.shape.slice(2), params, true);
   const planes = batch * channels;
@@ -120,6 +121,115 @@ export function maxPool(x: T, params: PoolParams): { values: TypedArray; indices
     }
   }
   return { values, indices };
+}
+
+/**
+ * Whether a 2-d pooling has no padding, no dilation and every window inside the input (the
+ * pooling of nearly every CNN), so that no tap needs a bounds check.
+ */
+function windowsInside2d(shape: Shape, p: PoolParams): boolean {
+  if (shape.length !== 4) return false;
+  for (let i = 0; i < 2; i++) {
+    if (p.padding[i] !== 0 || p.dilation[i] !== 1) return false;
+    if ((p.outSize[i] - 1) * p.stride[i] + p.kernel[i] > shape[i + 2]) return false;
+  }
+  return true;
+}
+
+/** `maxPool` for windows that `windowsInside2d` accepts; same results, far fewer branches. */
+function maxPool2dInside(x: T, p: PoolParams): { values: TypedArray; indices: TypedArray } {
+  const [batch, channels, H, W] = x.shape;
+  const [kh, kw] = p.kernel;
+  const [sh, sw] = p.stride;
+  const [outH, outW] = p.outSize;
+  const planes = batch * channels;
+  const values = allocTyped(x.dtype, planes * outH * outW);
+  const indices = new Int32Array(planes * outH * outW);
+  const src = x.storage as Float32Array | Float64Array;
+  if (kh === 2 && kw === 2)
+    maxPool2x2(src, values as typeof src, indices, planes, H, W, outH, outW, sh, sw);
+  else {
+    let o = 0;
+    for (let plane = 0; plane < planes; plane++) {
+      const base = plane * H * W;
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++, o++) {
+          const at0 = oh * sh * W + ow * sw;
+          let best = Number.NEGATIVE_INFINITY;
+          let at = at0;
+          for (let i = 0; i < kh; i++) {
+            for (let j = 0, idx = at0 + i * W; j < kw; j++, idx++) {
+              const v = src[base + idx];
+              if (v > best || Number.isNaN(v)) {
+                best = v;
+                at = idx;
+              }
+            }
+          }
+          values[o] = best;
+          indices[o] = at;
+        }
+      }
+    }
+  }
+  return { values, indices };
+}
+
+/**
+ * 2×2 windows without a data-dependent branch (which tap wins is close to random, so branches
+ * mispredict, and Math.max is slower still): the first maximum of each row pair, then the
+ * first of the two, as 0/1 comparisons turned into index arithmetic. The value stored is the
+ * winning tap's own. A window holding a NaN (its sum is NaN; so is inf + -inf, harmlessly)
+ * takes the loop that follows PyTorch's rule, where the last NaN wins.
+ */
+function maxPool2x2(
+  src: Float32Array | Float64Array,
+  values: Float32Array | Float64Array,
+  indices: Int32Array,
+  planes: number,
+  H: number,
+  W: number,
+  outH: number,
+  outW: number,
+  sh: number,
+  sw: number,
+): void {
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * H * W;
+    for (let oh = 0; oh < outH; oh++) {
+      const row = oh * sh * W;
+      for (let ow = 0; ow < outW; ow++, o++) {
+        const at0 = row + ow * sw;
+        const i0 = base + at0;
+        const v0 = src[i0];
+        const v1 = src[i0 + 1];
+        const v2 = src[i0 + W];
+        const v3 = src[i0 + W + 1];
+        const sum = v0 + v1 + v2 + v3;
+        let k: number;
+        if (!Number.isNaN(sum)) {
+          const top = +(v1 > v0);
+          const bottom = W + +(v3 > v2);
+          k = top + +(src[i0 + bottom] > src[i0 + top]) * (bottom - top);
+        } else {
+          k = 0;
+          let best = v0;
+          if (v1 > best || Number.isNaN(v1)) {
+            best = v1;
+            k = 1;
+          }
+          if (v2 > best || Number.isNaN(v2)) {
+            best = v2;
+            k = W;
+          }
+          if (v3 > best || Number.isNaN(v3)) k = W + 1;
+        }
+        values[o] = src[i0 + k];
+        indices[o] = at0 + k;
+      }
+    }
+  }
 }
 
 /** Adds each output gradient onto the input position its maximum came from. */
