@@ -28,6 +28,9 @@ export interface Dataset {
   getBatch(indices: ArrayLike<number>): HostBatch;
 }
 
+/** `v / 255` in float32 for every byte: a lookup is faster than a division per pixel. */
+const PIXEL_VALUE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
 /**
  * A dataset held in typed arrays, one sample after another. Uint8 inputs are pixels: batches
  * hold them as float32 in [0, 1] (`v / 255`, as torchvision's `ToTensor`), so 60,000 MNIST
@@ -89,15 +92,18 @@ export class ArrayDataset implements Dataset {
     const { sampleSize: s, targetSize: t } = this;
     const x = new Float32Array(n * s);
     const y = this.y instanceof Int32Array ? new Int32Array(n * t) : new Float32Array(n * t);
+    const pixels = this.x instanceof Uint8Array ? this.x : null;
     for (let b = 0; b < n; b++) {
       const i = indices[b] as number;
       if (!Number.isInteger(i) || i < 0 || i >= this.length) {
         fail('getBatch', `index ${i} is out of range for a dataset of ${this.length} samples`);
       }
-      if (this.x instanceof Uint8Array) {
-        for (let k = 0; k < s; k++) x[b * s + k] = (this.x[i * s + k] as number) / 255;
+      if (pixels) {
+        for (let k = 0, from = i * s, to = b * s; k < s; k++) {
+          x[to + k] = PIXEL_VALUE[pixels[from + k] as number] as number;
+        }
       } else {
-        x.set(this.x.subarray(i * s, (i + 1) * s), b * s);
+        x.set((this.x as Float32Array).subarray(i * s, (i + 1) * s), b * s);
       }
       y.set(this.y.subarray(i * t, (i + 1) * t), b * t);
     }

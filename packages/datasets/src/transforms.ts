@@ -106,22 +106,29 @@ export function randomCrop(options: RandomCropOptions = {}): Transform {
     const n = xShape[0] as number;
     const planes = xShape.slice(1, -2).reduce((a, b) => a * b, 1);
     const x = new Float32Array(n * planes * outH * outW);
+    const src = batch.x;
     for (let b = 0; b < n; b++) {
       // Window origin in padded coordinates, then shifted to input coordinates.
       const top = Math.floor(uniformAt(seed, 2 * b) * (padH - outH + 1)) - padY;
       const left = Math.floor(uniformAt(seed, 2 * b + 1) * (padW - outW + 1)) - padX;
+      // Output columns [c0, c1) read the image; the rest of each row is fill.
+      const c0 = Math.min(outW, Math.max(0, -left));
+      const c1 = Math.max(c0, Math.min(outW, w - left));
       for (let p = 0; p < planes; p++) {
-        const src = (b * planes + p) * h * w;
-        const dst = (b * planes + p) * outH * outW;
+        const plane = (b * planes + p) * h * w;
         for (let r = 0; r < outH; r++) {
           const sr = top + r;
-          for (let c = 0; c < outW; c++) {
-            const sc = left + c;
-            x[dst + r * outW + c] =
-              sr >= 0 && sr < h && sc >= 0 && sc < w
-                ? (batch.x[src + sr * w + sc] as number)
-                : fill;
+          const dst = ((b * planes + p) * outH + r) * outW;
+          if (sr < 0 || sr >= h) {
+            if (!Object.is(fill, 0)) x.fill(fill, dst, dst + outW);
+            continue;
           }
+          if (!Object.is(fill, 0)) {
+            x.fill(fill, dst, dst + c0);
+            x.fill(fill, dst + c1, dst + outW);
+          }
+          const from = plane + sr * w + left;
+          for (let c = c0; c < c1; c++) x[dst + c] = src[from + c] as number;
         }
       }
     }

@@ -1,3 +1,4 @@
+import { uniformAt } from '@stride/core';
 import { describe, expect, it } from 'vitest';
 import {
   compose,
@@ -106,6 +107,41 @@ describe('randomCrop and randomShift', () => {
     }
     expect(shifted).toBeGreaterThan(25);
     expect(Array.from(randomShift(0)(b, 7).x)).toEqual(Array.from(b.x));
+  });
+
+  it('matches a per-pixel reference for any fill, padding and size', () => {
+    const cases: [number, number, number, number, [number, number], [number, number], number][] = [
+      // n, c, h, w, size, padding, fill
+      [8, 1, 28, 28, [28, 28], [1, 1], 0],
+      [6, 3, 5, 7, [4, 6], [2, 1], 0.5],
+      [5, 2, 4, 4, [6, 7], [3, 3], -0],
+      [4, 1, 3, 9, [1, 2], [0, 4], -1],
+    ];
+    for (const [n, c, h, w, size, padding, fill] of cases) {
+      const b = images(n, c, h, w);
+      const seed = 7 * n + h;
+      const out = randomCrop({ size, padding, fill })(b, seed);
+      const [outH, outW] = size;
+      const expected = new Float32Array(n * c * outH * outW);
+      let i = 0;
+      for (let img = 0; img < n; img++) {
+        const top =
+          Math.floor(uniformAt(seed, 2 * img) * (h + 2 * padding[0] - outH + 1)) - padding[0];
+        const left =
+          Math.floor(uniformAt(seed, 2 * img + 1) * (w + 2 * padding[1] - outW + 1)) - padding[1];
+        for (let ch = 0; ch < c; ch++) {
+          for (let r = 0; r < outH; r++) {
+            for (let k = 0; k < outW; k++, i++) {
+              const sr = top + r;
+              const sc = left + k;
+              expected[i] = sr < 0 || sr >= h || sc < 0 || sc >= w ? fill : at(b, img, ch, sr, sc);
+            }
+          }
+        }
+      }
+      expect(out.xShape).toEqual([n, c, outH, outW]);
+      for (let j = 0; j < expected.length; j++) expect(Object.is(out.x[j], expected[j])).toBe(true);
+    }
   });
 
   it('checks sizes and rank', async () => {

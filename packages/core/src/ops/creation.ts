@@ -74,8 +74,9 @@ export function tensor(
       );
     }
     const dtype = options.dtype ?? dtypeOfTyped(typed);
-    const data = new TYPED_ARRAY[dtype](typed.length);
-    data.set(typed);
+    // upload copies, so values already of the dtype's array type need no copy of their own.
+    const data = typed instanceof TYPED_ARRAY[dtype] ? typed : new TYPED_ARRAY[dtype](typed.length);
+    if (data !== typed) data.set(typed);
     return fromValues(fn, data, shape, dtype, options);
   }
   const shape: number[] = [];
