@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 /**
  * Stride on one of its backends. Operations go through the public ops; the two convolution
  * gradients, which have no op of their own, call the backend's kernels as core's autograd does.
@@ -212,12 +213,23 @@ async function prepare(w: Workload, inputs: Map<string, HostInput>): Promise<Pre
   }
 }
 
-/** Stride on its CPU backend, with the backend's own defaults. */
+/**
+ * Stride on its CPU backend, with the backend's own defaults. Node 20 validates relaxed SIMD
+ * only behind a V8 flag (Chromium and Node 22+ have it on by default), so the flag is set here,
+ * before the kernels compile; `STRIDE_BENCH_PLAIN_SIMD=1` measures the plain-SIMD build instead.
+ */
 export async function strideCpu(): Promise<Runner> {
-  registerBackend(cpu());
+  if (process.env.STRIDE_BENCH_PLAIN_SIMD !== '1') {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  }
+  const backend = cpu();
+  registerBackend(backend);
   await setBackend('cpu');
   return {
-    info: { library: '@stride/core (workspace)', backend: 'cpu' },
+    info: {
+      library: '@stride/core (workspace)',
+      backend: `cpu, ${backend.kernels}, ${backend.threads} threads`,
+    },
     unsupported: () => null,
     prepare,
     runWhole: (w, _job, note) => mnistToAccuracy(w, 'stride-cpu', note),

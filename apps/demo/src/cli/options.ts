@@ -13,6 +13,8 @@ export interface TrainOptions {
   seed: number;
   out: string;
   limit: number | undefined;
+  /** Threads of the CPU backend's WebAssembly kernels; undefined: the backend's default. */
+  threads: number | undefined;
   progress: boolean;
 }
 
@@ -100,6 +102,11 @@ export function trainCommand(): Command {
         positiveInt('limit'),
       ),
     )
+    .addOption(
+      new Option('--threads <n>', "CPU backend threads (default: the machine's cores)").argParser(
+        positiveInt('threads'),
+      ),
+    )
     .addOption(new Option('--no-progress', 'print one line per epoch instead of a progress bar'))
     .showHelpAfterError()
     .allowExcessArguments(false);
@@ -122,6 +129,7 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
     seed: o.seed,
     out: o.out,
     limit: o.limit,
+    threads: o.threads,
     progress: o.progress,
   };
 }

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { cpu } from '@stride/backend-cpu';
 import { webgpu } from '@stride/backend-webgpu';
 import { type Backend, manualSeed, registerBackend, setBackend } from '@stride/core';
@@ -7,11 +8,24 @@ import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '@stride/optimizers';
 import { create } from 'webgpu';
 import type { TrainOptions } from './options.js';
 
-/** Registers the backends this app ships and activates the requested one. */
-export async function startBackend(name: string): Promise<Backend> {
-  registerBackend(cpu());
+/**
+ * Registers the backends this app ships and activates the requested one. Node 20 validates
+ * WebAssembly relaxed SIMD (the CPU kernels' fused multiply-add) only behind a V8 flag; Node 22+
+ * and browsers have it on. It must be set before the kernels compile.
+ */
+export async function startBackend(name: string, threads?: number): Promise<Backend> {
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  registerBackend(cpu(threads === undefined ? {} : { threads }));
   if (name !== 'cpu') registerBackend(webgpu({ gpu: create([]) }));
   return setBackend(name);
+}
+
+/** How the active backend computes, for the run's header line. */
+export function describeBackend(backend: Backend): string {
+  const b = backend as Backend & { kernels?: string; threads?: number };
+  return b.kernels
+    ? `'${b.name}' backend (${b.kernels}, ${b.threads} threads)`
+    : `'${b.name}' backend`;
 }
 
 export async function loadData(

@@ -5,18 +5,18 @@
 import { memory } from '@stride/core';
 import { parseTrainOptions } from './options.js';
 import { progressBar, progressLines } from './progress.js';
-import { buildModel, buildOptimizer, loadData, startBackend } from './setup.js';
+import { buildModel, buildOptimizer, describeBackend, loadData, startBackend } from './setup.js';
 import { train } from './train-loop.js';
 
 async function main(): Promise<void> {
   const o = parseTrainOptions(process.argv.slice(2));
-  const backend = await startBackend(o.backend);
+  const backend = await startBackend(o.backend, o.threads);
   const data = await loadData(o);
   const model = buildModel(o);
   const optimizer = buildOptimizer(o, model);
   console.log(
     `Training ${o.model} on ${o.dataset} (${data.train.length} images) with ${optimizer.name}, ` +
-      `lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed}, on the '${backend.name}' backend`,
+      `lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed}, on the ${describeBackend(backend)}`,
   );
   const progress =
     o.progress && process.stdout.isTTY ? progressBar(o.epochs) : progressLines(o.epochs);
