@@ -1,0 +1,63 @@
+import { decodeSafetensors, encodeSafetensors, type Tensor } from '@stride/core';
+import { LeNet5 } from '@stride/layers';
+
+/** The checkpoint the training CLI wrote, shipped in the page's static files. */
+export const CHECKPOINT_URL = 'models/lenet5-mnist.safetensors';
+
+export interface LoadedModel {
+  model: LeNet5;
+  /** Where the weights came from, in words, for the page. */
+  source: string;
+  /** The test accuracy recorded with the weights, when known (0-1). */
+  testAccuracy: number | null;
+}
+
+/**
+ * Loads a safetensors checkpoint into a LeNet-5 on the CPU backend, exactly as a user would:
+ * `decodeSafetensors` then `loadStateDict`. The drawing and inspection panels run on the CPU:
+ * one 28×28 image is too small for a GPU round trip to pay.
+ */
+export async function loadCheckpoint(url = CHECKPOINT_URL): Promise<LoadedModel> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const { tensors, metadata } = decodeSafetensors(bytes, { device: 'cpu' });
+  const model = new LeNet5({ device: 'cpu' });
+  model.loadStateDict(tensors);
+  for (const t of Object.values(tensors)) t.dispose();
+  model.eval();
+  const accuracy = Number(metadata.test_accuracy);
+  return {
+    model,
+    source: `LeNet-5 trained by pnpm start (${metadata.epochs ?? '?'} epochs on MNIST)`,
+    testAccuracy: Number.isFinite(accuracy) ? accuracy : null,
+  };
+}
+
+/** A copy of `model` (on any backend) as a LeNet-5 on the CPU backend, in eval mode. */
+export async function copyToCpu(model: LeNet5): Promise<LeNet5> {
+  const weights = model.stateDict();
+  const moved: Record<string, Tensor> = {};
+  try {
+    for (const [name, t] of Object.entries(weights)) moved[name] = await t.to('cpu');
+    const copy = new LeNet5({ device: 'cpu' });
+    copy.loadStateDict(moved);
+    copy.eval();
+    return copy;
+  } finally {
+    for (const t of [...Object.values(weights), ...Object.values(moved)]) t.dispose();
+  }
+}
+
+/** The model's weights as a safetensors file, named as PyTorch names them. */
+export async function checkpointBytes(
+  model: LeNet5,
+  metadata: Record<string, string>,
+): Promise<Uint8Array> {
+  const weights = model.stateDict();
+  try {
+    return await encodeSafetensors(weights, metadata);
+  } finally {
+    for (const t of Object.values(weights)) t.dispose();
+  }
+}

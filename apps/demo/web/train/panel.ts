@@ -1,0 +1,244 @@
+import { messageOf } from '../backends.js';
+import { checkpointBytes, copyToCpu } from '../model.js';
+import type { DemoState } from '../state.js';
+import { field, h, numberInput, select } from '../ui/dom.js';
+import { trainingChart } from './chart.js';
+import { mnist } from './data.js';
+import { DEFAULT_LR, type OptimizerName, type StepReport, TrainingSession } from './session.js';
+
+/** Steps averaged for the "last loss" the page reports: one batch's loss is noisy. */
+const RECENT = 5;
+/** Test images scored after training: enough for a percentage, quick even without a GPU. */
+const TEST_IMAGES = 500;
+
+/**
+ * Panel 2: train LeNet-5 on MNIST in the browser, on WebGPU or the CPU, with live curves, then
+ * hand the trained model to the drawing panel.
+ */
+export function trainPanel(state: DemoState): HTMLElement {
+  const gpu = state.backends.webgpu;
+  const backend = select(
+    'train-backend',
+    [
+      [
+        'webgpu',
+        gpu
+          ? `WebGPU${state.backends.adapter ? ` (${state.backends.adapter})` : ''}`
+          : 'WebGPU (not available here)',
+      ],
+      ['cpu', 'CPU'],
+    ],
+    gpu ? 'webgpu' : 'cpu',
+  );
+  if (!gpu) (backend.querySelector('option[value="webgpu"]') as HTMLOptionElement).disabled = true;
+  const optimizer = select(
+    'train-optimizer',
+    [
+      ['adam', 'Adam'],
+      ['adamw', 'AdamW'],
+      ['sgd', 'SGD + Nesterov momentum'],
+      ['rmsprop', 'RMSprop'],
+    ],
+    'adam',
+  );
+  const lr = numberInput('train-lr', DEFAULT_LR.adam, { min: 0.00001, max: 1, step: 'any' });
+  optimizer.addEventListener('change', () => {
+    lr.value = String(DEFAULT_LR[optimizer.value as OptimizerName]);
+  });
+  const batch = select(
+    'train-batch',
+    [
+      ['16', '16'],
+      ['32', '32'],
+      ['64', '64'],
+      ['128', '128'],
+    ],
+    '64',
+  );
+
+  const start = h('button', { type: 'button', id: 'train-start' }, 'Train');
+  const stop = h(
+    'button',
+    { type: 'button', id: 'train-stop', class: 'danger', disabled: true },
+    'Stop',
+  );
+  const use = h(
+    'button',
+    { type: 'button', id: 'train-use', class: 'secondary', disabled: true },
+    'Try it in panel 1',
+  );
+  const download = h(
+    'button',
+    { type: 'button', id: 'train-download', class: 'secondary', disabled: true },
+    'Download weights',
+  );
+
+  const stat = (id: string, label: string) => {
+    const value = h('dd', { id }, '–');
+    return { value, el: h('div', { class: 'stat' }, h('dt', {}, label), value) };
+  };
+  const sStep = stat('train-step', 'step');
+  const sLoss = stat('train-loss', 'loss');
+  const sAcc = stat('train-acc', 'batch accuracy');
+  const sSpeed = stat('train-speed', 'images/s');
+  const sTest = stat('train-test', 'test accuracy');
+  const stats = h(
+    'dl',
+    { class: 'stats', id: 'train-stats' },
+    sStep.el,
+    sLoss.el,
+    sAcc.el,
+    sSpeed.el,
+    sTest.el,
+  );
+  const status = h(
+    'p',
+    { class: 'status', id: 'train-status', role: 'status' },
+    'Ready. MNIST (11 MB) loads when you press Train.',
+  );
+  const runningOn = h('p', { class: 'badge-line', id: 'train-running-on' });
+  const chart = trainingChart();
+
+  let session: TrainingSession | null = null;
+  let trained: { model: Awaited<ReturnType<typeof copyToCpu>>; label: string } | null = null;
+  const controls = [backend, optimizer, lr, batch];
+
+  const setRunning = (running: boolean) => {
+    start.disabled = running;
+    stop.disabled = !running;
+    for (const c of controls) c.disabled = running;
+    if (!gpu)
+      (backend.querySelector('option[value="webgpu"]') as HTMLOptionElement).disabled = true;
+  };
+
+  start.addEventListener('click', async () => {
+    const rate = Number(lr.value);
+    if (!(rate > 0 && rate <= 1)) {
+      status.textContent = 'The learning rate must be a number between 0 and 1.';
+      lr.focus();
+      return;
+    }
+    setRunning(true);
+    use.disabled = true;
+    download.disabled = true;
+    chart.reset();
+    for (const s of [sStep, sLoss, sAcc, sSpeed, sTest]) s.value.textContent = '–';
+    stats.removeAttribute('data-first-loss');
+    stats.removeAttribute('data-last-loss');
+    stats.dataset.steps = '0';
+    try {
+      status.textContent = 'Loading MNIST…';
+      const data = await mnist();
+      session?.dispose();
+      const device = backend.value;
+      session = new TrainingSession(
+        {
+          device,
+          optimizer: optimizer.value as OptimizerName,
+          lr: rate,
+          batchSize: Number(batch.value),
+          seed: 0,
+        },
+        data.train,
+      );
+      stats.dataset.backend = device;
+      runningOn.textContent = `Running on ${device === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
+      runningOn.dataset.backend = device;
+      status.textContent = `Training on ${data.train.length.toLocaleString('en')} images… press Stop when you like.`;
+      const recent: number[] = [];
+      let smoothed = 0;
+      const report = (r: StepReport) => {
+        if (r.step === 1) stats.dataset.firstLoss = String(r.loss);
+        recent.push(r.loss);
+        if (recent.length > RECENT) recent.shift();
+        const last = recent.reduce((a, b) => a + b, 0) / recent.length;
+        stats.dataset.lastLoss = String(last);
+        stats.dataset.steps = String(r.step);
+        // An exponential moving average keeps the accuracy curve readable at small batches.
+        smoothed = r.step === 1 ? r.accuracy : 0.9 * smoothed + 0.1 * r.accuracy;
+        chart.push(r.step, r.loss, smoothed);
+        sStep.value.textContent = `${r.step} (epoch ${r.epoch})`;
+        sLoss.value.textContent = last.toFixed(3);
+        sAcc.value.textContent = `${(smoothed * 100).toFixed(1)}%`;
+        sSpeed.value.textContent = Math.round(r.imagesPerSecond).toLocaleString('en');
+      };
+      const current = session;
+      await current.run(report);
+      status.textContent = `Stopped. Measuring accuracy on ${TEST_IMAGES} test images…`;
+      const accuracy = await current.evaluate(data.test, TEST_IMAGES);
+      sTest.value.textContent = `${(accuracy * 100).toFixed(1)}%`;
+      stats.dataset.testAccuracy = String(accuracy);
+      const steps = Number(stats.dataset.steps);
+      trained = {
+        model: await copyToCpu(current.model),
+        label: `trained here: ${steps} steps of ${optimizer.selectedOptions[0]?.textContent} on ${device === 'webgpu' ? 'WebGPU' : 'CPU'}`,
+      };
+      status.textContent = `Done: ${steps} steps, ${(accuracy * 100).toFixed(1)}% on ${TEST_IMAGES} test images. Try it in panel 1.`;
+      use.disabled = false;
+      download.disabled = false;
+    } catch (error) {
+      status.textContent = `Training failed: ${messageOf(error)}`;
+    } finally {
+      setRunning(false);
+    }
+  });
+
+  stop.addEventListener('click', async () => {
+    stop.disabled = true;
+    status.textContent = 'Stopping after this step…';
+    await session?.stop();
+  });
+
+  use.addEventListener('click', () => {
+    if (!trained) return;
+    state.useModel({
+      model: trained.model,
+      source: trained.label,
+      testAccuracy: null,
+    });
+    document.getElementById('draw')?.scrollIntoView({ behavior: 'smooth' });
+    document.getElementById('draw-canvas')?.focus({ preventScroll: true });
+  });
+
+  download.addEventListener('click', async () => {
+    if (!trained) return;
+    const bytes = await checkpointBytes(trained.model, { model: 'lenet5', dataset: 'mnist' });
+    const url = URL.createObjectURL(
+      new Blob([bytes as BlobPart], { type: 'application/octet-stream' }),
+    );
+    const a = h('a', { href: url, download: 'lenet5-mnist-browser.safetensors' });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
+
+  return h(
+    'section',
+    { class: 'panel', id: 'train', 'aria-labelledby': 'train-title' },
+    h('h2', { id: 'train-title' }, h('span', { class: 'step' }, '2'), 'Train in the browser'),
+    h(
+      'p',
+      { class: 'lead' },
+      'Train a fresh LeNet-5 on the 60,000 MNIST training images, right here. ',
+      'Loss should fall within a few dozen steps; a few hundred steps reach about 95% accuracy.',
+    ),
+    h(
+      'div',
+      { class: 'controls' },
+      field(
+        'Backend',
+        backend,
+        state.backends.software
+          ? 'No GPU was found: WebGPU runs in software here, slower than on a GPU.'
+          : undefined,
+      ),
+      field('Optimizer', optimizer),
+      field('Learning rate', lr),
+      field('Batch size', batch),
+    ),
+    h('div', { class: 'row' }, start, stop, use, download),
+    runningOn,
+    status,
+    stats,
+    chart.element,
+  );
+}

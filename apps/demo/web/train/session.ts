@@ -1,0 +1,166 @@
+import { crossEntropy, manualSeed, noGrad, setBackend, type Tensor, tidy } from '@stride/core';
+import { type ArrayDataset, DataLoader, randomShift } from '@stride/datasets';
+import { LeNet5 } from '@stride/layers';
+import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '@stride/optimizers';
+import { nextFrame } from '../ui/dom.js';
+
+export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop';
+
+/** A learning rate that trains LeNet-5 well with each optimizer (the page's defaults). */
+export const DEFAULT_LR: Record<OptimizerName, number> = {
+  adam: 0.002,
+  adamw: 0.002,
+  sgd: 0.05,
+  rmsprop: 0.001,
+};
+
+export interface TrainSettings {
+  device: string;
+  optimizer: OptimizerName;
+  lr: number;
+  batchSize: number;
+  seed: number;
+}
+
+export interface StepReport {
+  step: number;
+  epoch: number;
+  /** Loss and accuracy of this step's batch. */
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+}
+
+function makeOptimizer(s: TrainSettings, model: LeNet5): Optimizer {
+  const params = model.parameters();
+  switch (s.optimizer) {
+    case 'adam':
+      return new Adam(params, { lr: s.lr });
+    case 'adamw':
+      return new AdamW(params, { lr: s.lr, weightDecay: 1e-2 });
+    case 'sgd':
+      return new SGD(params, { lr: s.lr, momentum: 0.9, nesterov: true });
+    case 'rmsprop':
+      return new RMSprop(params, { lr: s.lr });
+  }
+}
+
+/**
+ * One training run of LeNet-5 on MNIST, as the CLI does it (shuffled batches, one-pixel random
+ * shifts, cross-entropy) but with a constant learning rate and no end: it runs until `stop()`.
+ * The browser must stay responsive, so the loop yields a frame after every few steps, and
+ * reads results back from the device only then (a GPU read stalls the queue).
+ */
+export class TrainingSession {
+  readonly model: LeNet5;
+  private readonly optimizer: Optimizer;
+  private stopped = false;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    readonly settings: TrainSettings,
+    private readonly data: ArrayDataset,
+  ) {
+    manualSeed(settings.seed);
+    this.model = new LeNet5({ device: settings.device });
+    this.optimizer = makeOptimizer(settings, this.model);
+  }
+
+  /** Trains until `stop()`, calling `report` for every step in order. */
+  run(report: (r: StepReport) => void): Promise<void> {
+    this.running ??= this.loop(report);
+    return this.running;
+  }
+
+  /** Asks the loop to finish its current step; resolves when it has. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async loop(report: (r: StepReport) => void): Promise<void> {
+    const { device, batchSize, seed } = this.settings;
+    await setBackend(device);
+    const loader = new DataLoader(this.data, {
+      batchSize,
+      shuffle: true,
+      seed,
+      device,
+      dropLast: true,
+      transforms: [randomShift(1)],
+    });
+    // The CPU backend computes synchronously: yield after every step so the page stays live.
+    // On WebGPU a step only queues work; reading back every 4 steps keeps the GPU fed.
+    const readEvery = device === 'cpu' ? 1 : 4;
+    const started = performance.now();
+    let step = 0;
+    let pending: { loss: Tensor; hits: Tensor; step: number; epoch: number }[] = [];
+    const flush = async () => {
+      for (const p of pending) {
+        const loss = await p.loss.item();
+        const hits = await p.hits.item();
+        p.loss.dispose();
+        p.hits.dispose();
+        const seconds = (performance.now() - started) / 1000;
+        report({
+          step: p.step,
+          epoch: p.epoch,
+          loss,
+          accuracy: hits / batchSize,
+          imagesPerSecond: (p.step * batchSize) / seconds,
+        });
+      }
+      pending = [];
+      await nextFrame();
+    };
+    this.model.train();
+    try {
+      for (let epoch = 1; !this.stopped; epoch++) {
+        for (const batch of loader) {
+          const result = tidy(() => {
+            const logits = this.model.forward(batch.x);
+            const loss = crossEntropy(logits, batch.y);
+            this.optimizer.zeroGrad();
+            loss.backward();
+            this.optimizer.step();
+            return { loss: loss.detach(), hits: noGrad(() => logits.argmax(1).eq(batch.y).sum()) };
+          });
+          batch.x.dispose();
+          batch.y.dispose();
+          step++;
+          pending.push({ ...result, step, epoch });
+          if (pending.length >= readEvery) await flush();
+          if (this.stopped) break;
+        }
+      }
+      await flush();
+    } finally {
+      for (const p of pending) {
+        p.loss.dispose();
+        p.hits.dispose();
+      }
+      this.model.eval();
+    }
+  }
+
+  /** Accuracy on the first `n` images of `test`, in batches, yielding between them. */
+  async evaluate(test: ArrayDataset, n: number): Promise<number> {
+    this.model.eval();
+    const subset = test.slice(0, n);
+    let correct = 0;
+    for (const batch of new DataLoader(subset, { batchSize: 250, device: this.settings.device })) {
+      const hits = tidy(() =>
+        noGrad(() => this.model.forward(batch.x).argmax(1).eq(batch.y).sum()),
+      );
+      correct += await hits.item();
+      for (const t of [hits, batch.x, batch.y]) t.dispose();
+      await nextFrame();
+    }
+    return correct / subset.length;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+}
