@@ -10,6 +10,7 @@ export default defineConfig({
       'apps/*',
       'packages/backend-cpu/vitest.browser.config.ts',
       'packages/backend-webgpu/vitest.browser.config.ts',
+      'apps/demo/vitest.browser.config.ts',
     ],
     passWithNoTests: true,
     reporters: ['default', 'json'],

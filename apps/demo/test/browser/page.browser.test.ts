@@ -1,0 +1,210 @@
+/**
+ * The demo page, built and served as users get it, driven in headless Chromium (WebGPU on
+ * SwiftShader): a 7 drawn with the mouse is read as 7, the filters render, Waldo is found where
+ * he was planted and follows a shifted crowd, the arithmetic panel gives the formula's sizes, and
+ * LeNet-5 trains on WebGPU with a falling loss. Screenshots go to test-results/demo-screenshots.
+ */
+import type { Browser, Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { convOutputSize } from '../../web/arithmetic/conv-size.js';
+import { makeScene } from '../../web/waldo/scene.js';
+import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  errors = watchErrors(page);
+  await page.goto(inject('demoUrl'));
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Drags the mouse through `points` given as fractions of the drawing pad's size. */
+async function strokeOnPad(points: [number, number][]): Promise<void> {
+  const box = await page.locator('#draw-canvas').boundingBox();
+  if (!box) throw new Error('the drawing pad is not visible');
+  const at = ([fx, fy]: [number, number]) =>
+    [box.x + fx * box.width, box.y + fy * box.height] as const;
+  const [x0, y0] = at(points[0] as [number, number]);
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (const p of points.slice(1)) {
+    const [x, y] = at(p);
+    await page.mouse.move(x, y, { steps: 12 });
+  }
+  await page.mouse.up();
+}
+
+/** Distinct colours in a canvas: 1 means a blank (uniform) picture. */
+function distinctColours(selector: string): Promise<number[]> {
+  return page.$$eval(selector, (canvases) =>
+    (canvases as HTMLCanvasElement[]).map((c) => {
+      const data = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(
+        0,
+        0,
+        c.width,
+        c.height,
+      ).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < data.length; i += 4)
+        seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      return seen.size;
+    }),
+  );
+}
+
+describe('the demo page', () => {
+  it('starts on WebGPU and loads the shipped checkpoint', async () => {
+    expect(await page.getAttribute('#backend-pill', 'data-backend')).toBe('webgpu');
+    expect(await page.locator('#webgpu-notice').count()).toBe(0);
+    // The checkpoint's metadata carries its test accuracy; the page shows it.
+    expect(await page.textContent('#draw-model-info')).toMatch(/Test accuracy 9\d\.\d\d%/);
+    await page.screenshot({ path: screenshotPath('01-first-view'), fullPage: false });
+  });
+
+  it('reads a 7 drawn with the mouse', async () => {
+    // The top bar of a 7, then its diagonal down to the bottom left.
+    await strokeOnPad([
+      [0.25, 0.2],
+      [0.5, 0.19],
+      [0.76, 0.2],
+    ]);
+    await strokeOnPad([
+      [0.76, 0.2],
+      [0.62, 0.5],
+      [0.47, 0.85],
+    ]);
+    await expect.poll(() => page.getAttribute('#prediction', 'data-digit')).toBe('7');
+    const confidence = await page.textContent('#prediction-confidence');
+    expect(Number.parseFloat(confidence ?? '')).toBeGreaterThan(50);
+    // The bar of 7 is the highlighted one.
+    expect(await page.getAttribute('#prediction-bars .bar.top', 'data-digit')).toBe('7');
+    await page.locator('#draw').screenshot({ path: screenshotPath('02-draw-seven') });
+  });
+
+  it('shows the learned filters and the activations of the drawing', async () => {
+    const conv1 = await distinctColours('#filters-conv1 canvas');
+    const conv2 = await distinctColours('#filters-conv2 canvas');
+    expect(conv1).toHaveLength(6);
+    expect(conv2).toHaveLength(16 * 6);
+    // Every 5×5 filter has several different weights, so several colours.
+    expect(Math.min(...conv1)).toBeGreaterThan(5);
+    expect(Math.min(...conv2)).toBeGreaterThan(5);
+    // The drawn 7 lights up the first layer's maps.
+    const maps = await distinctColours('[data-layer="act1"] canvas');
+    expect(maps).toHaveLength(6);
+    expect(Math.max(...maps)).toBeGreaterThan(10);
+    await page.locator('#inside').screenshot({ path: screenshotPath('03-inside') });
+  });
+
+  it('finds Waldo where he was planted, and follows the crowd when it shifts', async () => {
+    const { waldo, image } = makeScene(1);
+    // The CPU backend: three convolutions of a 192×128 image take seconds on SwiftShader.
+    await page.selectOption('#waldo-device', 'cpu');
+    await page.click('#waldo-find');
+    const result = page.locator('#waldo-result');
+    await expect
+      .poll(() => result.getAttribute('data-x'), { timeout: 30_000 })
+      .toBe(String(waldo.x));
+    expect(await result.getAttribute('data-y')).toBe(String(waldo.y));
+    expect(await result.getAttribute('data-found')).toBe('true');
+    expect(Math.max(...(await distinctColours('#waldo-response')))).toBeGreaterThan(50);
+
+    // Shift the crowd with the keyboard by 10 px across and 6 px up or down, towards the middle,
+    // so that Waldo stays whole (the crowd wraps around at the edges).
+    const dx = waldo.x + 10 + 9 <= image.width ? 10 : -10;
+    const dy = waldo.y - 6 >= 0 ? -6 : 6;
+    await page.focus('#waldo-shift-x');
+    for (let i = 0; i < 10; i++) await page.keyboard.press(dx > 0 ? 'ArrowRight' : 'ArrowLeft');
+    await page.focus('#waldo-shift-y');
+    for (let i = 0; i < 6; i++) await page.keyboard.press(dy > 0 ? 'ArrowRight' : 'ArrowLeft');
+    expect(await page.textContent('#waldo-shift')).toBe(`(${dx}, ${dy})`);
+    await expect
+      .poll(() => result.getAttribute('data-x'), { timeout: 30_000 })
+      .toBe(String(waldo.x + dx));
+    await expect
+      .poll(() => result.getAttribute('data-y'), { timeout: 30_000 })
+      .toBe(String(waldo.y + dy));
+    expect(await page.textContent('#waldo-equivariance')).toContain(`(${dx}, ${dy})`);
+    await page.locator('#waldo').screenshot({ path: screenshotPath('04-waldo-shifted') });
+  });
+
+  it('gives the output size of the formula for several settings', async () => {
+    const cases = [
+      { input: 28, kernel: 5, stride: 1, padding: 0, dilation: 1, expected: 24 },
+      { input: 32, kernel: 3, stride: 2, padding: 1, dilation: 1, expected: 16 },
+      { input: 7, kernel: 3, stride: 1, padding: 0, dilation: 2, expected: 3 },
+      { input: 10, kernel: 3, stride: 3, padding: 2, dilation: 1, expected: 4 },
+    ];
+    for (const c of cases) {
+      for (const key of ['input', 'kernel', 'stride', 'padding', 'dilation'] as const) {
+        await page.fill(`#arith-${key}`, String(c[key]));
+      }
+      expect(convOutputSize(c)).toBe(c.expected);
+      expect(await page.getAttribute('#arith-output', 'data-value')).toBe(String(c.expected));
+      expect(await page.textContent('#arith-output')).toBe(`${c.expected} × ${c.expected}`);
+      expect(await page.textContent('#arith-formula')).toContain(`= ${c.expected}`);
+      // conv2d, run by the page, agrees.
+      expect(await page.getAttribute('#arith-check', 'data-shape')).toBe(
+        `1,1,${c.expected},${c.expected}`,
+      );
+    }
+    await page.locator('#arithmetic').screenshot({ path: screenshotPath('05-arithmetic') });
+  });
+
+  it('trains LeNet-5 on WebGPU for a few dozen steps and the loss falls', async () => {
+    await page.selectOption('#train-backend', 'webgpu');
+    await page.selectOption('#train-batch', '32');
+    await page.fill('#train-lr', '0.005');
+    await page.click('#train-start');
+    const stats = page.locator('#train-stats');
+    await expect
+      .poll(async () => Number(await stats.getAttribute('data-steps')), {
+        timeout: 90_000,
+        interval: 500,
+      })
+      .toBeGreaterThanOrEqual(30);
+    await page.click('#train-stop');
+    await expect
+      .poll(() => page.textContent('#train-status'), { timeout: 60_000 })
+      .toMatch(/^Done/);
+    expect(await stats.getAttribute('data-backend')).toBe('webgpu');
+    expect(await page.textContent('#train-running-on')).toBe('Running on WebGPU');
+    const first = Number(await stats.getAttribute('data-first-loss'));
+    const last = Number(await stats.getAttribute('data-last-loss'));
+    // A fresh network starts near ln 10 ≈ 2.3.
+    expect(first).toBeGreaterThan(1.9);
+    expect(last).toBeLessThan(first * 0.8);
+    // Better than chance (10%) on held-out images after a few dozen steps.
+    expect(Number(await stats.getAttribute('data-test-accuracy'))).toBeGreaterThan(0.3);
+    await page.locator('#train').screenshot({ path: screenshotPath('06-train-webgpu') });
+
+    // The trained model goes to the drawing panel, which reads the 7 again with it.
+    await page.click('#train-use');
+    expect(await page.locator('#draw-model option:checked').textContent()).toMatch(
+      /^trained here: \d+ steps/,
+    );
+    expect(await page.getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
+  });
+
+  it('fits a phone-sized screen', async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(overflow).toBeLessThanOrEqual(375);
+    const pad = await page.locator('#draw-canvas').boundingBox();
+    expect(pad?.width).toBeGreaterThan(250);
+    await page.screenshot({ path: screenshotPath('07-phone'), fullPage: true });
+  });
+
+  it('logged no errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
