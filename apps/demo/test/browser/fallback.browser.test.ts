@@ -1,6 +1,6 @@
 /**
  * Without WebGPU the page says so plainly and runs everything on the CPU backend: the notice is
- * shown, the training panel offers only the CPU, and a drawing is still read.
+ * shown, the training panel offers only the CPU, a drawing is still read, and training works.
  */
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -50,6 +50,28 @@ describe('the demo page without WebGPU', () => {
     await expect.poll(() => page.getAttribute('#prediction', 'data-digit')).toBe('1');
     await page.keyboard.press('Delete');
     await expect.poll(() => page.textContent('#prediction')).toBe('?');
+  });
+
+  it('trains on the CPU backend, and the loss falls', async () => {
+    await page.click('#train-start');
+    const stats = page.locator('#train-stats');
+    await expect
+      .poll(async () => Number(await stats.getAttribute('data-steps')), {
+        timeout: 60_000,
+        interval: 200,
+      })
+      .toBeGreaterThanOrEqual(40);
+    await page.click('#train-stop');
+    await expect
+      .poll(() => page.textContent('#train-status'), { timeout: 60_000 })
+      .toMatch(/^Done/);
+    expect(await stats.getAttribute('data-backend')).toBe('cpu');
+    expect(await page.textContent('#train-running-on')).toBe('Running on the CPU');
+    const first = Number(await stats.getAttribute('data-first-loss'));
+    const last = Number(await stats.getAttribute('data-last-loss'));
+    expect(first).toBeGreaterThan(1.9);
+    expect(last).toBeLessThan(first * 0.8);
+    expect(Number(await stats.getAttribute('data-test-accuracy'))).toBeGreaterThan(0.3);
     expect(errors).toEqual([]);
   });
 });

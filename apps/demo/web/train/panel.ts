@@ -28,7 +28,8 @@ export function trainPanel(state: DemoState): HTMLElement {
       ],
       ['cpu', 'CPU'],
     ],
-    gpu ? 'webgpu' : 'cpu',
+    // A software adapter (no GPU) trains far slower than the CPU backend: start on the CPU there.
+    gpu && !state.backends.software ? 'webgpu' : 'cpu',
   );
   if (!gpu) (backend.querySelector('option[value="webgpu"]') as HTMLOptionElement).disabled = true;
   const optimizer = select(

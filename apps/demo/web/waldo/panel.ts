@@ -353,6 +353,21 @@ export function waldoPanel(state: DemoState): HTMLElement {
 
   drawTemplate();
   drawScene(null);
+  // An empty response map of the right size until the first match.
+  const placements = {
+    width: scene.image.width - SPRITE_WIDTH + 1,
+    height: scene.image.height - SPRITE_HEIGHT + 1,
+  };
+  paintHeatmap(
+    responseCanvas,
+    new Float32Array(placements.width * placements.height),
+    placements.width,
+    placements.height,
+    {
+      colour: () => [241, 245, 249],
+      scale: (v) => v,
+    },
+  );
 
   return h(
     'section',
