@@ -235,9 +235,9 @@ export function waldoPanel(state: DemoState): HTMLElement {
       responseOverlay.height = match.height * ZOOM;
       const rctx = responseOverlay.getContext('2d') as CanvasRenderingContext2D;
       rctx.strokeStyle = '#f59e0b';
-      rctx.lineWidth = 3;
+      rctx.lineWidth = 5;
       rctx.beginPath();
-      rctx.arc((match.best.x + 0.5) * ZOOM, (match.best.y + 0.5) * ZOOM, 10, 0, Math.PI * 2);
+      rctx.arc((match.best.x + 0.5) * ZOOM, (match.best.y + 0.5) * ZOOM, 16, 0, Math.PI * 2);
       rctx.stroke();
       drawScene(match);
 
