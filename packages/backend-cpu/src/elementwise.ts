@@ -1,4 +1,12 @@
-import type { BinaryOp, DType, KernelTensor, Shape, TypedArray, UnaryOp } from '@stride/core';
+import type {
+  AdamStepParams,
+  BinaryOp,
+  DType,
+  KernelTensor,
+  Shape,
+  TypedArray,
+  UnaryOp,
+} from '@stride/core';
 import { allocTyped } from '@stride/core';
 import { erf, modFloat, modInt, powFloat, powInt, roundHalfEven } from './scalar.js';
 import { broadcastStrides, coalesce, RowWalker, sizeOf, stridesOf } from './shape.js';
@@ -483,6 +491,106 @@ function whereRowAny(
 ): void {
   const end = io + n;
   for (; io < end; io++, ic += sc, ia += sa, ib += sb) o[io] = c[ic] !== 0 ? x[ia] : y[ib];
+}
+
+// ---- fused kernels (optional in the contract) -----------------------------------------------
+
+/** `dy` where `x > 0`, else 0; float32 selects through bit patterns, without a branch. */
+export function reluBackward(dy: T, x: T): TypedArray {
+  const n = sizeOf(x.shape);
+  const out = allocTyped(dy.dtype, n);
+  if (dy.dtype === 'float32') {
+    const o = int32View(out);
+    const g = int32View(dy.storage);
+    const v = x.storage as Float32Array;
+    for (let i = 0; i < n; i++) o[i] = g[i] & -+(v[i] > 0);
+  } else {
+    const g = dy.storage;
+    const v = x.storage;
+    for (let i = 0; i < n; i++) out[i] = v[i] > 0 ? g[i] : 0;
+  }
+  return out;
+}
+
+/**
+ * The contract's fused Adam step. float32 rounds every scalar and intermediate with
+ * Math.fround, as the stores of the separate kernels would, so the result is bit for bit the
+ * composition of those kernels; float64 needs no rounding of its own.
+ */
+export function adamStep(
+  base: T,
+  grad: T,
+  expAvg: T,
+  expAvgSq: T,
+  h: AdamStepParams,
+): { param: TypedArray; expAvg: TypedArray; expAvgSq: TypedArray } {
+  const n = sizeOf(base.shape);
+  const param = allocTyped(base.dtype, n) as Floats;
+  const m = allocTyped(base.dtype, n) as Floats;
+  const v = allocTyped(base.dtype, n) as Floats;
+  const args = [
+    base.storage as Floats,
+    grad.storage as Floats,
+    expAvg.storage as Floats,
+    expAvgSq.storage as Floats,
+  ] as const;
+  if (base.dtype === 'float32') adamFloat32(...args, param, m, v, n, h);
+  else adamFloat64(...args, param, m, v, n, h);
+  return { param, expAvg: m, expAvgSq: v };
+}
+
+function adamFloat32(
+  p: Floats,
+  g: Floats,
+  m0: Floats,
+  v0: Floats,
+  param: Floats,
+  m: Floats,
+  v: Floats,
+  n: number,
+  h: AdamStepParams,
+): void {
+  const f = Math.fround;
+  const beta1 = f(h.beta1);
+  const keep1 = f(1 - h.beta1);
+  const beta2 = f(h.beta2);
+  const keep2 = f(1 - h.beta2);
+  const correction = f(h.biasCorrection2Sqrt);
+  const eps = f(h.eps);
+  const step = f(-h.stepSize);
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const mi = f(f(m0[i] * beta1) + f(gi * keep1));
+    const vi = f(f(v0[i] * beta2) + f(f(gi * keep2) * gi));
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = p[i] + f(f(mi * step) / f(f(f(Math.sqrt(vi)) / correction) + eps));
+  }
+}
+
+function adamFloat64(
+  p: Floats,
+  g: Floats,
+  m0: Floats,
+  v0: Floats,
+  param: Floats,
+  m: Floats,
+  v: Floats,
+  n: number,
+  h: AdamStepParams,
+): void {
+  const { beta1, beta2, biasCorrection2Sqrt: correction, eps } = h;
+  const keep1 = 1 - beta1;
+  const keep2 = 1 - beta2;
+  const step = -h.stepSize;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const mi = m0[i] * beta1 + gi * keep1;
+    const vi = v0[i] * beta2 + gi * keep2 * gi;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = p[i] + (mi * step) / (Math.sqrt(vi) / correction + eps);
+  }
 }
 
 /** float -> int truncates toward zero (wrapping like a typed-array store); -> bool is x != 0. */

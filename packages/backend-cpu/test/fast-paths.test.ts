@@ -8,6 +8,7 @@ import { cpu } from '@stride/backend-cpu';
 import type { BinaryOp, DType, PoolParams, Shape, TypedArray } from '@stride/core';
 import { allocTyped } from '@stride/core';
 import { describe, expect, it } from 'vitest';
+import { adamStep, reluBackward } from '../src/elementwise.js';
 import { broadcastFlat, type KT, seeded, size, unravel } from './helpers.js';
 
 const b = cpu();
@@ -297,3 +298,61 @@ function storeAll(values: number[], dtype: DType): TypedArray {
   out.set(values);
   return out;
 }
+
+describe('fused kernels equal the kernels they replace', () => {
+  const scalar = (v: number, dtype: DType): KT => {
+    const storage = allocTyped(dtype, 1);
+    storage[0] = v;
+    return { storage, shape: [], dtype };
+  };
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`reluBackward is where(x > 0, dy, 0), ${dtype}`, () => {
+      const x = randomValues([7, 33], dtype, 51);
+      const dy = randomValues([7, 33], dtype, 52);
+      const mask: KT = {
+        storage: b.binary('gt', x, scalar(0, dtype), x.shape),
+        shape: x.shape,
+        dtype: 'bool',
+      };
+      const expected = b.where(mask, dy, scalar(0, dtype), x.shape);
+      expectSameBits(reluBackward(dy, x), expected);
+    });
+
+    it(`adamStep is the composition of binary and unary kernels, ${dtype}`, () => {
+      const shape = [5, 41];
+      const p = randomValues(shape, dtype, 61);
+      const g = randomValues(shape, dtype, 62);
+      // Moments as they are in training: any average, a non-negative second moment.
+      const m = randomValues(shape, dtype, 63);
+      const v = { ...randomValues(shape, dtype, 64) };
+      v.storage = v.storage.map((x) => Math.abs(x as number));
+      const h = {
+        beta1: 0.9,
+        beta2: 0.999,
+        stepSize: 1e-3 / (1 - 0.9 ** 3),
+        biasCorrection2Sqrt: Math.sqrt(1 - 0.999 ** 3),
+        eps: 1e-8,
+      };
+      const k = (storage: TypedArray): KT => ({ storage, shape, dtype });
+      const bin = (op: BinaryOp, x: KT, y: KT) => k(b.binary(op, x, y, shape));
+      const s = (value: number) => scalar(value, dtype);
+      const m1 = bin('add', bin('mul', m, s(h.beta1)), bin('mul', g, s(1 - h.beta1)));
+      const v1 = bin(
+        'add',
+        bin('mul', v, s(h.beta2)),
+        bin('mul', bin('mul', g, s(1 - h.beta2)), g),
+      );
+      const denom = bin(
+        'add',
+        bin('div', k(b.unary('sqrt', v1)), s(h.biasCorrection2Sqrt)),
+        s(h.eps),
+      );
+      const p1 = bin('add', p, bin('div', bin('mul', m1, s(-h.stepSize)), denom));
+      const fused = adamStep(p, g, m, v, h);
+      expectSameBits(fused.expAvg, m1.storage);
+      expectSameBits(fused.expAvgSq, v1.storage);
+      expectSameBits(fused.param, p1.storage);
+    });
+  }
+});

@@ -135,6 +135,17 @@ export interface PoolParams {
 
 export type RandomDistribution = 'uniform' | 'normal';
 
+/** The numbers of one Adam step (see `Backend.adamStep`), as `torch.optim.Adam` derives them. */
+export interface AdamStepParams {
+  readonly beta1: number;
+  readonly beta2: number;
+  /** `lr / (1 − β₁ᵗ)`. */
+  readonly stepSize: number;
+  /** `√(1 − β₂ᵗ)`. */
+  readonly biasCorrection2Sqrt: number;
+  readonly eps: number;
+}
+
 /**
  * A Stride backend. `S` is the backend's storage handle (a typed array, a GPU buffer, ...).
  * Every member without a `?` is required; the type checker rejects a plugin that misses one.
@@ -251,4 +262,30 @@ export interface Backend<S = unknown> {
   ): S;
   avgPool(x: KernelTensor<S>, params: PoolParams): S;
   avgPoolBackward(dy: KernelTensor<S>, xShape: Shape, params: PoolParams): S;
+
+  // ---- optional fused kernels ---------------------------------------------------------------
+  // Core calls these when a backend has them and otherwise composes the very same results from
+  // the kernels above, so a backend may leave any of them out. Each saves passes over memory
+  // (and temporaries) on a hot path of training.
+
+  /**
+   * The gradient of relu in one pass: `dy` where `x > 0`, else 0 (also where `x` is NaN), i.e.
+   * `where(x > 0, dy, 0)`. `dy` and `x` share a shape and a float dtype.
+   */
+  reluBackward?(dy: KernelTensor<S>, x: KernelTensor<S>): S;
+  /**
+   * One Adam step of one parameter in one pass. The four inputs share a shape and a float
+   * dtype; element-wise, with every scalar and every intermediate rounded to the dtype, exactly
+   * as the separate `binary`/`unary` kernels would round them:
+   *   expAvg' = expAvg·β₁ + grad·(1 − β₁)
+   *   expAvgSq' = expAvgSq·β₂ + (grad·(1 − β₂))·grad
+   *   param' = base + (expAvg'·(−stepSize)) / (√expAvgSq' / biasCorrection2Sqrt + eps)
+   */
+  adamStep?(
+    base: KernelTensor<S>,
+    grad: KernelTensor<S>,
+    expAvg: KernelTensor<S>,
+    expAvgSq: KernelTensor<S>,
+    params: AdamStepParams,
+  ): { param: S; expAvg: S; expAvgSq: S };
 }

@@ -32,6 +32,7 @@ export * from './ops/layout.js';
 export * from './ops/loss.js';
 export * from './ops/matmul.js';
 export * from './ops/norm.js';
+export * from './ops/optim.js';
 export * from './ops/pool.js';
 export * from './ops/random.js';
 export * from './ops/reduce.js';

@@ -2,7 +2,7 @@
  * What Adam and AdamW share: their hyper-parameters, checks and the moment update. They differ
  * only in how weight decay enters (added to the gradient, or decoupled and applied to θ).
  */
-import { add, div, maximum, mul, sqrt, type Tensor, zerosLike } from '@stride/core';
+import { adamStep, add, div, maximum, mul, sqrt, type Tensor, zerosLike } from '@stride/core';
 import { checkAtLeast, checkBoolean, checkUnitInterval, fail } from './check.js';
 import type { OptimizerRules, ParamState } from './optimizer.js';
 
@@ -65,18 +65,29 @@ export function adamUpdate(
   const step = state.step as number;
   const prevAvg = state.buffers.get('exp_avg') ?? zerosLike(p);
   const prevSq = state.buffers.get('exp_avg_sq') ?? zerosLike(p);
-  const expAvg = store('exp_avg', add(mul(prevAvg, beta1), mul(grad, 1 - beta1)));
-  // addcmul_(grad, grad, value=1 − β₂) computes value·grad·grad, left to right.
-  const expAvgSq = store('exp_avg_sq', add(mul(prevSq, beta2), mul(mul(grad, 1 - beta2), grad)));
   const biasCorrection1 = 1 - beta1 ** step;
   const biasCorrection2 = 1 - beta2 ** step;
   const stepSize = group.lr / biasCorrection1;
   const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-  let second = expAvgSq;
-  if (group.amsgrad) {
-    const prevMax = state.buffers.get('max_exp_avg_sq') ?? zerosLike(p);
-    second = store('max_exp_avg_sq', maximum(prevMax, expAvgSq));
+  if (!group.amsgrad) {
+    // Core's adamStep runs these very operations as one op: a single pass over the parameter
+    // where the backend has a fused kernel. AMSGrad puts a maximum in between, so it stays here.
+    const fused = adamStep(base, grad, prevAvg, prevSq, {
+      beta1,
+      beta2,
+      stepSize,
+      biasCorrection2Sqrt,
+      eps: group.eps,
+    });
+    store('exp_avg', fused.expAvg);
+    store('exp_avg_sq', fused.expAvgSq);
+    return fused.param;
   }
+  const expAvg = store('exp_avg', add(mul(prevAvg, beta1), mul(grad, 1 - beta1)));
+  // addcmul_(grad, grad, value=1 − β₂) computes value·grad·grad, left to right.
+  const expAvgSq = store('exp_avg_sq', add(mul(prevSq, beta2), mul(mul(grad, 1 - beta2), grad)));
+  const prevMax = state.buffers.get('max_exp_avg_sq') ?? zerosLike(p);
+  const second = store('max_exp_avg_sq', maximum(prevMax, expAvgSq));
   const denom = add(div(sqrt(second), biasCorrection2Sqrt), group.eps);
   // addcdiv_(exp_avg, denom, value=−stepSize) computes value·exp_avg / denom.
   return add(base, div(mul(expAvg, -stepSize), denom));

@@ -5,7 +5,7 @@
  */
 import { isFloat } from '../dtype.js';
 import { fail } from '../errors.js';
-import { backendOf } from '../kernel.js';
+import { backendOf, backendOfTensor, wrap } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import {
@@ -25,10 +25,17 @@ import {
 import { fmtValue, optionsObject } from './params.js';
 
 export function relu(x: Tensor): Tensor {
-  backendOf('relu', [['input', x]]);
-  return unary('relu', 'relu', x, (dy, sx) =>
-    isFloat(sx.dtype) ? where(gt(sx, 0), dy, 0) : mul(dy, 0),
-  );
+  backendOfTensor('relu', 'input', x);
+  return unary('relu', 'relu', x, reluGrad);
+}
+
+function reluGrad(dy: Tensor, x: Tensor): Tensor {
+  if (!isFloat(x.dtype)) return mul(dy, 0);
+  const b = dy.backend;
+  if (b.reluBackward) {
+    return wrap(b, b.reluBackward(dy._kernel(), x._kernel()), dy.shape, dy.dtype);
+  }
+  return where(gt(x, 0), dy, 0);
 }
 
 function checkFloat(fn: string, x: Tensor): void {

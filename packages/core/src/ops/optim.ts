@@ -1,0 +1,81 @@
+/**
+ * Optimizer updates as single ops, so that a backend with a fused kernel (see the optional
+ * kernels of the backend contract) runs them in one pass over each parameter.
+ */
+
+import { noGrad } from '../autograd.js';
+import type { AdamStepParams } from '../backend.js';
+import { isFloat } from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import { backendOfPair, backendOfTensor, wrap } from '../kernel.js';
+import { shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { tidy } from '../tidy.js';
+import { add, div, mul, sqrt } from './arithmetic.js';
+
+export interface AdamStepResult {
+  param: Tensor;
+  expAvg: Tensor;
+  expAvgSq: Tensor;
+}
+
+/**
+ * One Adam step of one parameter, as PyTorch's single-tensor Adam computes it operation by
+ * operation (AdamW passes the decayed parameter as `base`):
+ *
+ *     expAvg' = expAvg·β₁ + grad·(1 − β₁)
+ *     expAvgSq' = expAvgSq·β₂ + (grad·(1 − β₂))·grad
+ *     param' = base + (expAvg'·(−stepSize)) / (√expAvgSq' / biasCorrection2Sqrt + eps)
+ *
+ * Returns new tensors and records no gradient. The four inputs must share a backend, a shape
+ * and a float dtype.
+ */
+export function adamStep(
+  base: Tensor,
+  grad: Tensor,
+  expAvg: Tensor,
+  expAvgSq: Tensor,
+  params: AdamStepParams,
+): AdamStepResult {
+  const fn = 'adamStep';
+  const backend = backendOfTensor(fn, 'base', base);
+  backendOfPair(fn, 'base', base, 'grad', grad);
+  backendOfPair(fn, 'base', base, 'expAvg', expAvg);
+  backendOfPair(fn, 'base', base, 'expAvgSq', expAvgSq);
+  if (!isFloat(base.dtype)) fail(fn, `base must be a float tensor, got ${base.dtype}`);
+  for (const [name, t] of [
+    ['grad', grad],
+    ['expAvg', expAvg],
+    ['expAvgSq', expAvgSq],
+  ] as const) {
+    if (t.dtype !== base.dtype || !shapesEqual(t.shape, base.shape)) {
+      fail(
+        fn,
+        `${name} ${fmtShape(t.shape)} ${t.dtype} does not match base ${fmtShape(base.shape)} ${base.dtype}`,
+      );
+    }
+  }
+  if (backend.adamStep) {
+    const out = backend.adamStep(
+      base._kernel(),
+      grad._kernel(),
+      expAvg._kernel(),
+      expAvgSq._kernel(),
+      params,
+    );
+    return {
+      param: wrap(backend, out.param, base.shape, base.dtype),
+      expAvg: wrap(backend, out.expAvg, base.shape, base.dtype),
+      expAvgSq: wrap(backend, out.expAvgSq, base.shape, base.dtype),
+    };
+  }
+  return tidy(() =>
+    noGrad(() => {
+      const { beta1, beta2, stepSize, biasCorrection2Sqrt, eps } = params;
+      const m = add(mul(expAvg, beta1), mul(grad, 1 - beta1));
+      const v = add(mul(expAvgSq, beta2), mul(mul(grad, 1 - beta2), grad));
+      const denom = add(div(sqrt(v), biasCorrection2Sqrt), eps);
+      return { param: add(base, div(mul(m, -stepSize), denom)), expAvg: m, expAvgSq: v };
+    }),
+  );
+}
