@@ -6,9 +6,8 @@ import { madd } from './simd';
  * reads its window at j + offset(c, kh, kw) with j = oh·Wp + ow and offset = c·planeStride +
  * kh·dh·Wp + kw·dw. dW[o, (c, kh, kw)] is then a dot product of two contiguous runs: dy on the
  * same Wp-wide grid (zero in the columns ow ≥ OW) and the input from that tap's offset, which
- * vectorises along j with no gathering. (The forward and input-gradient passes were measured
- * slower this way than with im2col + GEMM: their B operand then comes from scattered lines
- * instead of a packed panel.)
+ * vectorises along j with no gathering. The forward pass uses the same padded planes as a GEMM
+ * operand (shifted.ts).
  */
 
 /**

@@ -36,6 +36,46 @@ export function sgemm(
   accumulate: bool,
   work: usize,
 ): void {
+  gemm(m, n, k, a, aRs, aCs, b, bRs, bCs, 0, c, ldc, accumulate, work);
+}
+
+/**
+ * C = A·B where row p of B is the contiguous run at base + offsets[p]: the B operand of a
+ * stride-1 convolution on zero-padded input planes, where each kernel tap is a shifted view of
+ * the planes (see shifted.ts). Packing B is then a plain copy, with no im2col.
+ */
+export function sgemmShifted(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  aRs: i32,
+  base: usize,
+  offsets: usize,
+  c: usize,
+  ldc: i32,
+  work: usize,
+): void {
+  gemm(m, n, k, a, aRs, 1, base, 0, 0, offsets, c, ldc, false, work);
+}
+
+@inline
+function gemm(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  aRs: i32,
+  aCs: i32,
+  b: usize,
+  bRs: i32,
+  bCs: i32,
+  offsets: usize,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  work: usize,
+): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, n * 4);
@@ -49,7 +89,8 @@ export function sgemm(
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB_(packB, b + (<usize>(pc * bRs + jc * bCs) << 2), bRs, bCs, kc, nc);
+      if (offsets !== 0) packShifted(packB, b + (<usize>jc << 2), offsets + (<usize>pc << 2), kc, nc);
+      else packB_(packB, b + (<usize>(pc * bRs + jc * bCs) << 2), bRs, bCs, kc, nc);
       const add = accumulate || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
@@ -107,6 +148,24 @@ function packB_(dst: usize, b: usize, rs: i32, cs: i32, kc: i32, nc: i32): void 
           store<f32>(o + (<usize>jj << 2), jj < w ? load<f32>(src + (<usize>(jj * cs) << 2)) : 0);
         }
       }
+    }
+  }
+}
+
+/**
+ * packB_ for rows that start at base + offsets[p]: B(p, j) = base[offsets[p] + j]. Reading past
+ * column nc in the last panel is harmless (those lanes are never stored) and stays inside the
+ * caller's slack.
+ */
+function packShifted(dst: usize, base: usize, offsets: usize, kc: i32, nc: i32): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const panel = dst + (<usize>(j0 * kc) << 2);
+    const b = base + (<usize>j0 << 2);
+    for (let p = 0; p < kc; p++) {
+      const src = b + (<usize>load<i32>(offsets + (<usize>p << 2)) << 2);
+      const o = panel + (<usize>(p * NR) << 2);
+      v128.store(o, v128.load(src));
+      v128.store(o, v128.load(src, 16), 16);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { gemmWorkBytes, MR, NR, sgemm } from './gemm';
 import { directFilterGradUnit, padUnit } from './direct';
 import { col2im, im2col } from './im2col';
+import { shiftedConvUnit } from './shifted';
 
 /**
  * Parallel jobs. The JavaScript side writes a job's arguments (i32 words) into shared memory and
@@ -20,6 +21,7 @@ export const JOB_CONV_INPUT_GRAD = 3;
 export const JOB_CONV_FILTER_GRAD = 4;
 export const JOB_PAD = 5;
 export const JOB_DIRECT_FILTER_GRAD = 6;
+export const JOB_SHIFTED_CONV = 7;
 
 @inline
 function arg(job: usize, i: i32): i32 {
@@ -50,6 +52,7 @@ function runUnit(job: usize, u: i32, tid: i32): void {
   else if (kind === JOB_CONV_FILTER_GRAD) convFilterGradUnit(job, u, tid);
   else if (kind === JOB_PAD) padUnit(job, u);
   else if (kind === JOB_DIRECT_FILTER_GRAD) directFilterGradUnit(job, u);
+  else if (kind === JOB_SHIFTED_CONV) shiftedConvUnit(job, u, tid);
 }
 
 @inline

@@ -14,6 +14,11 @@ const JOB_CONV_INPUT_GRAD = 3;
 const JOB_CONV_FILTER_GRAD = 4;
 const JOB_PAD = 5;
 const JOB_DIRECT_FILTER_GRAD = 6;
+const JOB_SHIFTED_CONV = 7;
+
+/** Output positions one shifted-convolution unit multiplies, and at most this many floats. */
+const SHIFTED_UNIT_COLUMNS = 2048;
+const SHIFTED_UNIT_FLOATS = 1 << 16;
 /** Floats of planes one padding unit copies. */
 const PAD_UNIT_FLOATS = 1 << 14;
 
@@ -29,10 +34,15 @@ const MR = 4;
 const NR = 8;
 
 /**
- * The filter gradient of stride-1 2-d (and 1-d) convolutions with a kernel bigger than 1×1 is
- * computed directly on the padded input; the rest use im2col (1×1 kernels use the input as is).
+ * The forward pass and the filter gradient of stride-1 2-d (and 1-d) convolutions with a kernel
+ * bigger than 1×1 run on zero-padded planes, where each kernel tap is a shifted view
+ * (assembly/shifted.ts and direct.ts); the rest, and every input gradient, use im2col and
+ * col2im (1×1 kernels use the input as it is). Measured on LeNet-5's and a VGG layer's shapes:
+ * the shifted forward is ~20% faster than im2col on small images, the direct filter gradient up
+ * to 2×, while a shifted input gradient (the flipped kernel on the padded output gradient) was
+ * 2× slower than col2im on LeNet-5, its few output channels wasting most of each register tile.
  */
-function direct(g: ConvGeometry): boolean {
+function strideOne(g: ConvGeometry): boolean {
   return (
     g.input[0] === 1 &&
     g.kernel[0] === 1 &&
@@ -131,6 +141,15 @@ export class WasmKernels {
     const s = this.setup(x.shape, w.shape, params);
     const size = batch * outChannels * s.g.outSize;
     if (size === 0) return new Float32Array(0);
+    if (strideOne(s.g)) {
+      return this.shiftedConv(x.storage as Float32Array, w.storage as Float32Array, {
+        batch,
+        inChannels: channels,
+        outChannels,
+        groups: params.groups,
+        g: s.g,
+      });
+    }
     const rt = this.runtime;
     const xp = rt.put(x.storage as Float32Array);
     const wp = rt.put(w.storage as Float32Array);
@@ -198,7 +217,7 @@ export class WasmKernels {
     if (size === 0 || s.g.outSize === 0 || batch === 0) return new Float32Array(size);
     // Slices depend on the shapes only, never on the thread count: the sum is reproducible.
     const slices = Math.max(1, Math.min(batch, MAX_SLICES, Math.floor(MAX_PARTIAL_FLOATS / size)));
-    if (direct(s.g)) {
+    if (strideOne(s.g)) {
       const result = this.directFilterGrad(x, dy, outChannels, params.groups, s.g, slices, size);
       if (result) return result;
       // An infinity or NaN in x: the im2col path below keeps it where PyTorch has it.
@@ -230,6 +249,60 @@ export class WasmKernels {
     ]);
     rt.sumSlices(partials, slices, size, out);
     return rt.take(out, size);
+  }
+
+  /** A stride-1 convolution on the padded grid (assembly/shifted.ts). */
+  private shiftedConv(
+    input: Float32Array,
+    weight: Float32Array,
+    c: { batch: number; inChannels: number; outChannels: number; groups: number; g: ConvGeometry },
+  ): Float32Array | null {
+    const rt = this.runtime;
+    const { batch, inChannels, outChannels, groups, g } = c;
+    const [, H, W] = g.input;
+    const [, KH, KW] = g.kernel;
+    const [, OH, OW] = g.output;
+    const [, dh, dw] = g.dilation;
+    const [, top, left] = g.pad;
+    const Wp = OW + (KW - 1) * dw;
+    const Hp = OH + (KH - 1) * dh;
+    const plane = Hp * Wp;
+    const cg = inChannels / groups;
+    const og = outChannels / groups;
+    const ck = cg * KH * KW;
+    const src = rt.put(input);
+    const wp = rt.put(weight);
+    const padded = this.pad(src, batch * inChannels, [H, W], [Hp, Wp], plane, [top, left], 0);
+    const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
+    const columns = Math.min(SHIFTED_UNIT_COLUMNS, Math.floor(SHIFTED_UNIT_FLOATS / og));
+    const rowsPerUnit = Math.max(1, Math.min(OH, Math.floor(columns / Wp)));
+    const rowBlocks = Math.ceil(OH / rowsPerUnit);
+    const workBytes = rt.gemmWorkBytes + Math.ceil((og * rowsPerUnit * Wp) / 4) * 16;
+    const work = rt.alloc(workBytes * rt.threads);
+    const out = rt.alloc(batch * outChannels * OH * OW * 4);
+    if (src < 0 || wp < 0 || padded < 0 || offsets < 0 || work < 0 || out < 0) return null;
+    rt.run([
+      JOB_SHIFTED_CONV,
+      batch * groups * rowBlocks,
+      batch,
+      inChannels,
+      outChannels,
+      groups,
+      offsets,
+      padded,
+      plane,
+      wp,
+      out,
+      OH,
+      OW,
+      Wp,
+      rowsPerUnit,
+      rowBlocks,
+      work,
+      workBytes,
+      ck,
+    ]);
+    return rt.take(out, batch * outChannels * OH * OW);
   }
 
   /**
