@@ -240,11 +240,29 @@ export function maxPoolBackward(dy: T, indices: T, xShape: Shape, params: PoolPa
   const dx = allocTyped(dy.dtype, sizeOf(xShape));
   const g = dy.storage;
   const idx = indices.storage;
+  if (windowsDisjoint(params)) {
+    // Every input position is in one window at most, so no index repeats and a store does
+    // (of 0 + g, which is g but turns -0 into 0 as the sum would). Reading the fresh array
+    // first (+=) would fault each page in twice: about 3x slower.
+    for (let plane = 0, o = 0; plane < planes; plane++) {
+      const base = plane * inSize;
+      for (let end = o + outSize; o < end; o++) dx[base + idx[o]] = g[o] + 0;
+    }
+    return dx;
+  }
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * inSize;
     for (let end = o + outSize; o < end; o++) dx[base + idx[o]] += g[o];
   }
   return dx;
+}
+
+/** Whether no two pooling windows share an input position (stride at least the window span). */
+function windowsDisjoint(p: PoolParams): boolean {
+  for (let i = 0; i < p.kernel.length; i++) {
+    if (p.stride[i] < p.dilation[i] * (p.kernel[i] - 1) + 1) return false;
+  }
+  return true;
 }
 
 export function avgPool(x: T, params: PoolParams): TypedArray {

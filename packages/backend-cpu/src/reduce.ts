@@ -62,8 +62,8 @@ function reduceRow(
   const end = i + n;
   switch (op) {
     case 'sum':
-      if (float) for (; i < end; i++) s += x[i];
-      else for (; i < end; i++) s = (s + x[i]) | 0;
+      if (float) return s + sumFloat(x, i, end);
+      for (; i < end; i++) s = (s + x[i]) | 0;
       return s;
     case 'prod':
       if (float) for (; i < end; i++) s *= x[i];
@@ -82,6 +82,26 @@ function reduceRow(
       }
       return s;
   }
+}
+
+/**
+ * The double sum of x[i..end) in four interleaved partial sums: a single running sum waits on
+ * every addition in turn; four keep the adder busy, about three times faster. The order differs
+ * from one running sum only within double rounding, far below what a float32 result keeps.
+ */
+function sumFloat(x: TypedArray, i: number, end: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (; i + 3 < end; i += 4) {
+    s0 += x[i];
+    s1 += x[i + 1];
+    s2 += x[i + 2];
+    s3 += x[i + 3];
+  }
+  for (; i < end; i++) s0 += x[i];
+  return s0 + s1 + (s2 + s3);
 }
 
 /** Folds a contiguous run of `n` inputs into `n` consecutive accumulators. */

@@ -356,3 +356,71 @@ describe('fused kernels equal the kernels they replace', () => {
     });
   }
 });
+
+describe('max-pool gradient', () => {
+  /** Scatter-add of every output gradient onto its index: the definition. */
+  function naive(dy: KT, idx: KT, xShape: Shape, outSize: number[]): TypedArray {
+    const planes = (xShape[0] as number) * (xShape[1] as number);
+    const inSize = size(xShape.slice(2));
+    const per = size(outSize);
+    const dx = allocTyped(dy.dtype, size(xShape));
+    for (let o = 0; o < planes * per; o++) {
+      const at = Math.floor(o / per) * inSize + (idx.storage[o] as number);
+      dx[at] = (dx[at] as number) + (dy.storage[o] as number);
+    }
+    return dx;
+  }
+  const cases: [string, Shape, number[], number[], number[]][] = [
+    ['2x2 stride 2 (disjoint)', [2, 3, 8, 6], [2, 2], [2, 2], [0, 0]],
+    ['3x3 stride 3 padding 1 (disjoint)', [1, 2, 7, 8], [3, 3], [3, 3], [1, 1]],
+    ['3x3 stride 2 (overlapping: indices repeat)', [2, 2, 9, 7], [3, 3], [2, 2], [0, 0]],
+  ];
+  for (const [name, shape, kernel, stride, padding] of cases) {
+    it(name, () => {
+      const x = randomValues(shape, 'float32', 71);
+      for (let i = 0; i < x.storage.length; i += 2)
+        x.storage[i] = Math.round(x.storage[i] as number);
+      const outSize = [0, 1].map(
+        (a) =>
+          Math.floor(
+            ((shape[a + 2] as number) + 2 * (padding[a] as number) - (kernel[a] as number)) /
+              (stride[a] as number),
+          ) + 1,
+      );
+      const p: PoolParams = {
+        kernel,
+        stride,
+        padding,
+        dilation: [1, 1],
+        outSize,
+        countIncludePad: true,
+      };
+      const { indices } = b.maxPool(x, p);
+      const outShape = [shape[0] as number, shape[1] as number, ...outSize];
+      const dy = randomValues(outShape, 'float32', 72);
+      const idx: KT = { storage: indices, shape: outShape, dtype: 'int32' };
+      expectSameBits(b.maxPoolBackward(dy, idx, shape, p), naive(dy, idx, shape, outSize));
+    });
+  }
+});
+
+describe('float sums', () => {
+  it('agree with one running double sum, rounded once, for every remainder of four', () => {
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 31, 784]) {
+      const x = randomValues([3, n], 'float32', 80 + n);
+      for (let i = 0; i < x.storage.length; i++) {
+        if (!Number.isFinite(x.storage[i] as number)) x.storage[i] = 1e-3 * i;
+      }
+      const rows = b.reduce('sum', x, [1]);
+      const all = b.reduce('sum', x, [0, 1]);
+      let total = 0;
+      for (let r = 0; r < 3; r++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += x.storage[r * n + i] as number;
+        total += s;
+        expect(rows[r]).toBe(Math.fround(s));
+      }
+      expect(all[0]).toBeCloseTo(Math.fround(total), 5);
+    }
+  });
+});
