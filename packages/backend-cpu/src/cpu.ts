@@ -1,7 +1,7 @@
 import type { Backend, TypedArray } from '@stride/core';
 import { fail } from '@stride/core';
 import { conv, convBackwardFilter, convBackwardInput } from './conv.js';
-import { binary, cast, unary, where } from './elementwise.js';
+import { adamStep, binary, cast, reluBackward, unary, where } from './elementwise.js';
 import type { Gemm } from './gemm.js';
 import { gemm as defaultGemm } from './gemm.js';
 import { concat, gather, scatterAdd, strided, stridedWrite } from './layout.js';
@@ -108,5 +108,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     maxPoolBackward,
     avgPool,
     avgPoolBackward,
+    reluBackward,
+    adamStep,
   };
 }
