@@ -117,23 +117,23 @@ export function directFilterGradUnit(job: usize, u: i32): void {
       const pw = partial + (<usize>(g * og * ck) << 2);
       for (let j0 = 0; j0 < dyPlane; j0 += CHUNK) {
         const len = min(CHUNK, dyPlane - j0);
+        const xj = xb + (<usize>j0 << 2);
+        // Two dy rows against four taps at a time (6 loads per 8 multiply-adds), then the
+        // leftover taps and row one at a time.
         let o = 0;
-        for (; o + 4 <= og; o += 4) {
+        for (; o < og; o += 2) {
+          const rows = min(2, og - o);
           const d = db + (<usize>(o * dyPlane + j0) << 2);
+          const out = pw + (<usize>(o * ck) << 2);
           let p = 0;
-          for (; p + 2 <= ck; p += 2) {
-            dot4x2(d, dyPlane, xb + (<usize>j0 << 2), offsets, p, len, pw + (<usize>(o * ck + p) << 2), ck);
+          if (rows === 2) {
+            for (; p + 4 <= ck; p += 4) dot2x4(d, dyPlane, xj, offsets, p, len, out, ck);
           }
           for (; p < ck; p++) {
-            for (let i = 0; i < 4; i++) {
-              dot1(d + (<usize>(i * dyPlane) << 2), xb + (<usize>(j0 + load<i32>(offsets + (<usize>p << 2))) << 2), len, pw + (<usize>((o + i) * ck + p) << 2));
+            const x0 = xj + (<usize>load<i32>(offsets + (<usize>p << 2)) << 2);
+            for (let i = 0; i < rows; i++) {
+              dot1(d + (<usize>(i * dyPlane) << 2), x0, len, out + (<usize>(i * ck + p) << 2));
             }
-          }
-        }
-        for (; o < og; o++) {
-          const d = db + (<usize>(o * dyPlane + j0) << 2);
-          for (let p = 0; p < ck; p++) {
-            dot1(d, xb + (<usize>(j0 + load<i32>(offsets + (<usize>p << 2))) << 2), len, pw + (<usize>(o * ck + p) << 2));
           }
         }
       }
@@ -147,49 +147,53 @@ function hsum(v: v128): f32 {
 }
 
 /**
- * Four dy rows (ld apart) against the x windows of taps p and p + 1, over `len` positions (a
+ * Two dy rows (ld apart) against the x windows of taps p..p + 3, over `len` positions (a
  * multiple of 4: planes are padded with zeros); the eight dot products are added into
- * out[i·ldo + t].
+ * out[i·ldo + p + t].
  */
 @inline
-function dot4x2(d: usize, ld: i32, x: usize, offsets: usize, p: i32, len: i32, out: usize, ldo: i32): void {
-  const x0 = x + (<usize>load<i32>(offsets + (<usize>p << 2)) << 2);
-  const x1 = x + (<usize>load<i32>(offsets + (<usize>(p + 1) << 2)) << 2);
-  const row = <usize>ld << 2;
+function dot2x4(d: usize, ld: i32, x: usize, offsets: usize, p: i32, len: i32, out: usize, ldo: i32): void {
+  const tap = offsets + (<usize>p << 2);
+  const x0 = x + (<usize>load<i32>(tap) << 2);
+  const x1 = x + (<usize>load<i32>(tap, 4) << 2);
+  const x2 = x + (<usize>load<i32>(tap, 8) << 2);
+  const x3 = x + (<usize>load<i32>(tap, 12) << 2);
+  const d1 = d + (<usize>ld << 2);
   let a00 = f32x4.splat(0);
   let a01 = f32x4.splat(0);
+  let a02 = f32x4.splat(0);
+  let a03 = f32x4.splat(0);
   let a10 = f32x4.splat(0);
   let a11 = f32x4.splat(0);
-  let a20 = f32x4.splat(0);
-  let a21 = f32x4.splat(0);
-  let a30 = f32x4.splat(0);
-  let a31 = f32x4.splat(0);
+  let a12 = f32x4.splat(0);
+  let a13 = f32x4.splat(0);
   for (let j = 0; j < len; j += 4) {
     const q = <usize>j << 2;
-    const b0 = v128.load(x0 + q);
-    const b1 = v128.load(x1 + q);
-    let a = v128.load(d + q);
-    a00 = madd(a, b0, a00);
-    a01 = madd(a, b1, a01);
-    a = v128.load(d + row + q);
-    a10 = madd(a, b0, a10);
-    a11 = madd(a, b1, a11);
-    a = v128.load(d + 2 * row + q);
-    a20 = madd(a, b0, a20);
-    a21 = madd(a, b1, a21);
-    a = v128.load(d + 3 * row + q);
-    a30 = madd(a, b0, a30);
-    a31 = madd(a, b1, a31);
+    const y0 = v128.load(d + q);
+    const y1 = v128.load(d1 + q);
+    let b = v128.load(x0 + q);
+    a00 = madd(y0, b, a00);
+    a10 = madd(y1, b, a10);
+    b = v128.load(x1 + q);
+    a01 = madd(y0, b, a01);
+    a11 = madd(y1, b, a11);
+    b = v128.load(x2 + q);
+    a02 = madd(y0, b, a02);
+    a12 = madd(y1, b, a12);
+    b = v128.load(x3 + q);
+    a03 = madd(y0, b, a03);
+    a13 = madd(y1, b, a13);
   }
-  const r = <usize>ldo << 2;
-  store<f32>(out, load<f32>(out) + hsum(a00));
-  store<f32>(out + 4, load<f32>(out + 4) + hsum(a01));
-  store<f32>(out + r, load<f32>(out + r) + hsum(a10));
-  store<f32>(out + r + 4, load<f32>(out + r + 4) + hsum(a11));
-  store<f32>(out + 2 * r, load<f32>(out + 2 * r) + hsum(a20));
-  store<f32>(out + 2 * r + 4, load<f32>(out + 2 * r + 4) + hsum(a21));
-  store<f32>(out + 3 * r, load<f32>(out + 3 * r) + hsum(a30));
-  store<f32>(out + 3 * r + 4, load<f32>(out + 3 * r + 4) + hsum(a31));
+  const o0 = out + (<usize>p << 2);
+  const o1 = o0 + (<usize>ldo << 2);
+  store<f32>(o0, load<f32>(o0) + hsum(a00));
+  store<f32>(o0, load<f32>(o0, 4) + hsum(a01), 4);
+  store<f32>(o0, load<f32>(o0, 8) + hsum(a02), 8);
+  store<f32>(o0, load<f32>(o0, 12) + hsum(a03), 12);
+  store<f32>(o1, load<f32>(o1) + hsum(a10));
+  store<f32>(o1, load<f32>(o1, 4) + hsum(a11), 4);
+  store<f32>(o1, load<f32>(o1, 8) + hsum(a12), 8);
+  store<f32>(o1, load<f32>(o1, 12) + hsum(a13), 12);
 }
 
 @inline
