@@ -1,7 +1,9 @@
 /**
  * Without WebGPU the page says so plainly and runs everything on the CPU backend: the notice is
- * shown, the training panel offers only the CPU, a drawing is still read, and training works.
+ * shown, the training panel offers only the CPU, drawings and MNIST digits are still read, and
+ * training works and its weights download.
  */
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
@@ -12,7 +14,7 @@ let errors: string[];
 
 beforeAll(async () => {
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1024, height: 800 } });
+  page = await browser.newPage({ viewport: { width: 1024, height: 800 }, acceptDownloads: true });
   errors = watchErrors(page);
   // A browser without WebGPU: navigator.gpu is missing, as in Firefox or Safari today.
   await page.addInitScript(() => {
@@ -52,6 +54,28 @@ describe('the demo page without WebGPU', () => {
     await expect.poll(() => page.textContent('#prediction')).toBe('?');
   });
 
+  it('shows a real MNIST test digit and reads it as its label', async () => {
+    // A fixed image: Math.random() = 0.5 picks test image 5000. It is replaced only inside the
+    // page and only until the image is shown (playwright's own page scripts need a real one).
+    await page.evaluate(async () => {
+      const random = Math.random;
+      Math.random = () => 0.5;
+      try {
+        (document.querySelector('#draw-sample') as HTMLButtonElement).click();
+        const info = document.querySelector('#draw-sample-info') as HTMLElement;
+        for (let i = 0; i < 300 && !/labelled/.test(info.textContent ?? ''); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        Math.random = random;
+      }
+    });
+    const info = (await page.textContent('#draw-sample-info')) ?? '';
+    expect(info).toMatch(/^Test image #5000, labelled \d\.$/);
+    const label = info.match(/labelled (\d)/)?.[1];
+    await expect.poll(() => page.getAttribute('#prediction', 'data-digit')).toBe(label);
+  });
+
   it('trains on the CPU backend, and the loss falls', async () => {
     await page.click('#train-start');
     const stats = page.locator('#train-stats');
@@ -72,6 +96,33 @@ describe('the demo page without WebGPU', () => {
     expect(first).toBeGreaterThan(1.9);
     expect(last).toBeLessThan(first * 0.8);
     expect(Number(await stats.getAttribute('data-test-accuracy'))).toBeGreaterThan(0.3);
+
+    // The trained weights download as a safetensors file with PyTorch's names.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#train-download'),
+    ]);
+    expect(download.suggestedFilename()).toBe('lenet5-mnist-browser.safetensors');
+    const bytes = await readFile((await download.path()) as string);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+    expect(
+      Object.keys(header)
+        .filter((k) => k !== '__metadata__')
+        .sort(),
+    ).toEqual([
+      'conv1.bias',
+      'conv1.weight',
+      'conv2.bias',
+      'conv2.weight',
+      'fc1.bias',
+      'fc1.weight',
+      'fc2.bias',
+      'fc2.weight',
+      'fc3.bias',
+      'fc3.weight',
+    ]);
+    expect(header['conv2.weight'].shape).toEqual([16, 6, 5, 5]);
     expect(errors).toEqual([]);
   });
 });

@@ -1,3 +1,5 @@
+import { messageOf } from '../backends.js';
+import { mnistSplit } from '../mnist.js';
 import type { DemoState } from '../state.js';
 import { ink } from '../ui/colormap.js';
 import { h } from '../ui/dom.js';
@@ -63,6 +65,32 @@ export function drawPanel(state: DemoState): HTMLElement {
   clear.addEventListener('click', () => pad.clear());
   // A global shortcut would fight with the other panels' inputs; Delete works on the pad itself.
 
+  // A real test digit, to compare with your own drawing (and with what the network expects).
+  const sample = h(
+    'button',
+    { type: 'button', id: 'draw-sample', class: 'secondary' },
+    'Show an MNIST digit',
+  );
+  const sampleInfo = h('small', { class: 'hint', id: 'draw-sample-info', 'aria-live': 'polite' });
+  sample.addEventListener('click', async () => {
+    sample.disabled = true;
+    sampleInfo.textContent = 'Loading the MNIST test images…';
+    try {
+      const test = await mnistSplit('test');
+      const i = Math.floor(Math.random() * test.length);
+      const { x, y } = test.getBatch([i]);
+      pad.showImage(x, 28, 28);
+      sampleInfo.textContent = `Test image #${i}, labelled ${y[0]}.`;
+    } catch (error) {
+      sampleInfo.textContent = `Could not load MNIST: ${messageOf(error)}`;
+    } finally {
+      sample.disabled = false;
+    }
+  });
+
+  // The reading next to the pad too, for small screens where the bars are out of sight.
+  const mini = h('span', { class: 'mini-prediction', 'aria-hidden': 'true' });
+
   state.addEventListener('model', () => {
     modelPicker.replaceChildren(
       ...state.available.map((m, i) =>
@@ -91,6 +119,7 @@ export function drawPanel(state: DemoState): HTMLElement {
     if (!result) {
       digit.textContent = '?';
       digit.removeAttribute('data-digit');
+      mini.textContent = '';
       confidence.textContent = 'Draw a digit from 0 to 9.';
       for (const r of rows) {
         r.fill.style.width = '0%';
@@ -105,6 +134,7 @@ export function drawPanel(state: DemoState): HTMLElement {
     digit.textContent = String(best);
     digit.dataset.digit = String(best);
     confidence.textContent = `${((p[best] as number) * 100).toFixed(1)}% sure`;
+    mini.textContent = `${best} · ${((p[best] as number) * 100).toFixed(0)}%`;
     rows.forEach((r, d) => {
       const percent = (p[d] as number) * 100;
       r.fill.style.width = `${percent.toFixed(1)}%`;
@@ -131,15 +161,12 @@ export function drawPanel(state: DemoState): HTMLElement {
         'div',
         { class: 'draw-pad' },
         pad.element,
+        h('div', { class: 'row' }, clear, sample, mini),
+        sampleInfo,
         h(
-          'div',
-          { class: 'row' },
-          clear,
-          h(
-            'small',
-            { class: 'hint' },
-            'Keyboard: focus the pad, arrows move, Space draws, Delete clears.',
-          ),
+          'small',
+          { class: 'hint' },
+          'Keyboard: focus the pad, arrows move, Space draws, Delete clears.',
         ),
       ),
       h(

@@ -17,6 +17,8 @@ export interface Sketchpad {
   clear(): void;
   /** Draws a polyline in pad coordinates (used by the keyboard path and for demos). */
   stroke(points: readonly [number, number][]): void;
+  /** Replaces the drawing with a small grey-level image (ink in [0, 1]), scaled to fill the pad. */
+  showImage(ink: Float32Array, width: number, height: number): void;
 }
 
 export function createSketchpad(onChange: () => void): Sketchpad {
@@ -153,6 +155,27 @@ export function createSketchpad(onChange: () => void): Sketchpad {
       ctx.clearRect(0, 0, PAD_SIZE, PAD_SIZE);
       penDown = false;
       drawCursor();
+      changed();
+    },
+    showImage(image, width, height) {
+      const small = document.createElement('canvas');
+      small.width = width;
+      small.height = height;
+      const smallCtx = small.getContext('2d') as CanvasRenderingContext2D;
+      const pixels = smallCtx.createImageData(width, height);
+      for (let i = 0; i < width * height; i++) {
+        pixels.data[i * 4 + 3] = Math.round(Math.max(0, Math.min(1, image[i] as number)) * 255);
+      }
+      smallCtx.putImageData(pixels, 0, 0);
+      ctx.clearRect(0, 0, PAD_SIZE, PAD_SIZE);
+      // Ink colour from the pad's own style: draw the image as a mask over a filled square.
+      ctx.save();
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = 'high';
+      ctx.drawImage(small, 0, 0, PAD_SIZE, PAD_SIZE);
+      ctx.globalCompositeOperation = 'source-in';
+      ctx.fillRect(0, 0, PAD_SIZE, PAD_SIZE);
+      ctx.restore();
       changed();
     },
     stroke(points) {

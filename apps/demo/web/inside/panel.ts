@@ -6,8 +6,10 @@ import { heatmap, maxAbs, paintHeatmap } from '../ui/heatmap.js';
 
 /** The layers whose outputs are worth a look, with what to call them. */
 const SHOWN: Record<string, string> = {
+  conv1: 'conv1',
   act1: 'conv1 → ReLU',
   pool1: 'max pool 2×2',
+  conv2: 'conv2',
   act2: 'conv2 → ReLU',
   pool2: 'max pool 2×2',
   act3: 'fc1 → ReLU',
@@ -76,7 +78,7 @@ export function insidePanel(state: DemoState): HTMLElement {
       'p',
       { class: 'lead' },
       'What do these layers learn? The first convolution learns edge and stroke detectors; the second combines them into parts of digits. ',
-      'Below, your drawing at every layer: early maps still look like the digit, later ones are features only the classifier reads.',
+      'Below, your drawing at every layer: early maps still look like the digit (before ReLU, red is positive and blue negative), later ones are features only the classifier reads.',
     ),
     h('h3', {}, 'Learned filters'),
     h(
@@ -157,17 +159,23 @@ function stageBlock(
   return { canvases, block };
 }
 
+/** Convolution outputs before ReLU have a sign, shown with the diverging map as for weights. */
+const SIGNED = new Set(['conv1', 'conv2']);
+
 function paintStage(canvases: HTMLCanvasElement[], a: Activation): void {
   if (a.shape.length === 3) {
     const [c, hh, ww] = a.shape as [number, number, number];
     const m = maxAbs(a.data) || 1;
+    const signed = SIGNED.has(a.name);
     for (let i = 0; i < c; i++) {
       paintHeatmap(
         canvases[i] as HTMLCanvasElement,
         a.data,
         ww,
         hh,
-        { colour: sequential, scale: (v) => v / m },
+        signed
+          ? { colour: diverging, scale: (v) => v / m }
+          : { colour: sequential, scale: (v) => v / m },
         i * hh * ww,
       );
     }

@@ -1,9 +1,9 @@
 import { messageOf } from '../backends.js';
+import { mnist } from '../mnist.js';
 import { checkpointBytes, copyToCpu } from '../model.js';
 import type { DemoState } from '../state.js';
 import { field, h, numberInput, select } from '../ui/dom.js';
 import { trainingChart } from './chart.js';
-import { mnist } from './data.js';
 import { DEFAULT_LR, type OptimizerName, type StepReport, TrainingSession } from './session.js';
 
 /** Steps averaged for the "last loss" the page reports: one batch's loss is noisy. */
