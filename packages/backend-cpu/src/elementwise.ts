@@ -7,9 +7,9 @@ import type {
   TypedArray,
   UnaryOp,
 } from '@stride/core';
-import { allocTyped } from '@stride/core';
 import { erf, modFloat, modInt, powFloat, powInt, roundHalfEven } from './scalar.js';
 import { broadcastStrides, coalesce, RowWalker, sizeOf, stridesOf } from './shape.js';
+import { allocate } from './storage.js';
 
 type Floats = Float32Array | Float64Array;
 type T = KernelTensor<TypedArray>;
@@ -29,7 +29,7 @@ export function unary(op: UnaryOp, x: T): TypedArray {
     for (let i = 0; i < n; i++) o[i] = a[i] === 0 ? 1 : 0;
     return o;
   }
-  const o = allocTyped(x.dtype, n);
+  const o = allocate(x.dtype, n);
   if (x.dtype === 'float32' || x.dtype === 'float64') unaryFloat(op, a as Floats, o as Floats, n);
   else if (x.dtype === 'int32') unaryInt(op, a as Int32Array, o as Int32Array, n);
   else unaryBool(op, a as Uint8Array, o as Uint8Array, n);
@@ -188,7 +188,7 @@ function producesBool(op: BinaryOp): boolean {
 export function binary(op: BinaryOp, a: T, b: T, outShape: Shape): TypedArray {
   const n = sizeOf(outShape);
   const logical = producesBool(op);
-  const out = allocTyped(logical ? 'bool' : a.dtype, n);
+  const out = allocate(logical ? 'bool' : a.dtype, n);
   if (n === 0) return out;
   const kind = logical ? 0 : a.dtype === 'float32' || a.dtype === 'float64' ? 1 : 2;
   const x = a.storage;
@@ -392,7 +392,7 @@ function logicalRow(
 
 export function where(cond: T, a: T, b: T, outShape: Shape): TypedArray {
   const n = sizeOf(outShape);
-  const out = allocTyped(a.dtype, n);
+  const out = allocate(a.dtype, n);
   if (n === 0) return out;
   const c = cond.storage as Uint8Array;
   // float32 is selected through its bit pattern (exact for NaN payloads and -0 too), so that
@@ -498,7 +498,7 @@ function whereRowAny(
 /** `dy` where `x > 0`, else 0; float32 selects through bit patterns, without a branch. */
 export function reluBackward(dy: T, x: T): TypedArray {
   const n = sizeOf(x.shape);
-  const out = allocTyped(dy.dtype, n);
+  const out = allocate(dy.dtype, n);
   if (dy.dtype === 'float32') {
     const o = int32View(out);
     const g = int32View(dy.storage);
@@ -525,9 +525,9 @@ export function adamStep(
   h: AdamStepParams,
 ): { param: TypedArray; expAvg: TypedArray; expAvgSq: TypedArray } {
   const n = sizeOf(base.shape);
-  const param = allocTyped(base.dtype, n) as Floats;
-  const m = allocTyped(base.dtype, n) as Floats;
-  const v = allocTyped(base.dtype, n) as Floats;
+  const param = allocate(base.dtype, n) as Floats;
+  const m = allocate(base.dtype, n) as Floats;
+  const v = allocate(base.dtype, n) as Floats;
   const args = [
     base.storage as Floats,
     grad.storage as Floats,
@@ -596,7 +596,7 @@ function adamFloat64(
 /** float -> int truncates toward zero (wrapping like a typed-array store); -> bool is x != 0. */
 export function cast(x: T, dtype: DType): TypedArray {
   const n = sizeOf(x.shape);
-  const out = allocTyped(dtype, n);
+  const out = allocate(dtype, n);
   const a = x.storage;
   if (dtype === 'bool') {
     for (let i = 0; i < n; i++) out[i] = a[i] !== 0 ? 1 : 0;

@@ -1,8 +1,16 @@
 import type { KernelTensor, Shape, TypedArray } from '@stride/core';
-import { allocTyped } from '@stride/core';
 import { coalesce, RowWalker, sizeOf, stridesOf } from './shape.js';
+import { allocate } from './storage.js';
 
 type T = KernelTensor<TypedArray>;
+
+/** A copy of `x`'s storage, from the recycled ones when there is one of its size. */
+function copyOf(x: T): TypedArray {
+  const n = sizeOf(x.shape);
+  const out = allocate(x.dtype, n);
+  out.set(x.storage.length === n ? x.storage : x.storage.subarray(0, n));
+  return out;
+}
 
 /** Rows at least this long are copied with `TypedArray.set` rather than element by element. */
 const BULK = 32;
@@ -15,7 +23,7 @@ export function strided(
   offset: number,
 ): TypedArray {
   const n = sizeOf(outShape);
-  const out = allocTyped(x.dtype, n);
+  const out = allocate(x.dtype, n);
   if (n === 0) return out;
   const src = x.storage;
   const walk = new RowWalker(coalesce(outShape, [stridesOf(outShape), strides]), [0, offset]);
@@ -42,7 +50,7 @@ export function stridedWrite(
   strides: readonly number[],
   offset: number,
 ): TypedArray {
-  const out = base.storage.slice(0, sizeOf(base.shape));
+  const out = copyOf(base);
   const n = sizeOf(src.shape);
   if (n === 0) return out;
   const s = src.storage;
@@ -69,7 +77,7 @@ export function concat(xs: readonly T[], axis: number): TypedArray {
   const inner = sizeOf(first.shape.slice(axis + 1));
   const chunks = xs.map((x) => x.shape[axis] * inner);
   const row = chunks.reduce((s, c) => s + c, 0);
-  const out = allocTyped(first.dtype, outer * row);
+  const out = allocate(first.dtype, outer * row);
   if (out.length === 0) return out;
   for (let o = 0; o < outer; o++) {
     let io = o * row;
@@ -91,7 +99,7 @@ export function concat(xs: readonly T[], axis: number): TypedArray {
 /** `torch.gather`: out[p] = x[p with its `axis` coordinate replaced by index[p]]. */
 export function gather(x: T, axis: number, index: T): TypedArray {
   const n = sizeOf(index.shape);
-  const out = allocTyped(x.dtype, n);
+  const out = allocate(x.dtype, n);
   if (n === 0) return out;
   const xStrides = stridesOf(x.shape);
   const axisStride = xStrides[axis];
@@ -118,7 +126,7 @@ export function gather(x: T, axis: number, index: T): TypedArray {
  * which fixes the float rounding when indices repeat).
  */
 export function scatterAdd(base: T, axis: number, index: T, src: T): TypedArray {
-  const out = base.storage.slice(0, sizeOf(base.shape));
+  const out = copyOf(base);
   const n = sizeOf(index.shape);
   if (n === 0) return out;
   const outStrides = stridesOf(base.shape);

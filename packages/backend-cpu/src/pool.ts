@@ -1,6 +1,6 @@
 import type { KernelTensor, PoolParams, Shape, TypedArray } from '@stride/core';
-import { allocTyped } from '@stride/core';
 import { sizeOf } from './shape.js';
+import { allocate, allocateZeroed } from './storage.js';
 
 type T = KernelTensor<TypedArray>;
 
@@ -75,8 +75,8 @@ export function maxPool(x: T, params: PoolParams): { values: TypedArray; indices
   const planes = batch * channels;
   const inSize = A.size * B.size * C.size;
   const outSize = A.out * B.out * C.out;
-  const values = allocTyped(x.dtype, planes * outSize);
-  const indices = new Int32Array(planes * outSize);
+  const values = allocate(x.dtype, planes * outSize);
+  const indices = allocate('int32', planes * outSize) as Int32Array;
   const src = x.storage;
   // Hoisted so the hot loops touch only locals and typed arrays.
   const H = B.size;
@@ -143,8 +143,8 @@ function maxPool2dInside(x: T, p: PoolParams): { values: TypedArray; indices: Ty
   const [sh, sw] = p.stride;
   const [outH, outW] = p.outSize;
   const planes = batch * channels;
-  const values = allocTyped(x.dtype, planes * outH * outW);
-  const indices = new Int32Array(planes * outH * outW);
+  const values = allocate(x.dtype, planes * outH * outW);
+  const indices = allocate('int32', planes * outH * outW) as Int32Array;
   const src = x.storage as Float32Array | Float64Array;
   if (kh === 2 && kw === 2)
     maxPool2x2(src, values as typeof src, indices, planes, H, W, outH, outW, sh, sw);
@@ -237,7 +237,7 @@ export function maxPoolBackward(dy: T, indices: T, xShape: Shape, params: PoolPa
   const planes = xShape[0] * xShape[1];
   const inSize = sizeOf(xShape.slice(2));
   const outSize = sizeOf(params.outSize);
-  const dx = allocTyped(dy.dtype, sizeOf(xShape));
+  const dx = allocateZeroed(dy.dtype, sizeOf(xShape));
   const g = dy.storage;
   const idx = indices.storage;
   if (windowsDisjoint(params)) {
@@ -271,7 +271,7 @@ export function avgPool(x: T, params: PoolParams): TypedArray {
   const planes = batch * channels;
   const inSize = A.size * B.size * C.size;
   const outSize = A.out * B.out * C.out;
-  const out = allocTyped(x.dtype, planes * outSize);
+  const out = allocate(x.dtype, planes * outSize);
   const div = divisors(A, B, C, params.countIncludePad);
   const src = x.storage;
   let o = 0;
@@ -302,7 +302,7 @@ export function avgPoolBackward(dy: T, xShape: Shape, params: PoolParams): Typed
   const [A, B, C] = axes(xShape.slice(2), params, false);
   const planes = xShape[0] * xShape[1];
   const inSize = A.size * B.size * C.size;
-  const dx = allocTyped(dy.dtype, sizeOf(xShape));
+  const dx = allocateZeroed(dy.dtype, sizeOf(xShape));
   const div = divisors(A, B, C, params.countIncludePad);
   const g = dy.storage;
   let o = 0;

@@ -1,6 +1,7 @@
 import type { DType, KernelTensor, ReduceOp, TypedArray } from '@stride/core';
-import { allocTyped, isFloat } from '@stride/core';
+import { isFloat } from '@stride/core';
 import { coalesce, RowWalker, sizeOf, stridesOf } from './shape.js';
+import { allocate } from './storage.js';
 
 type T = KernelTensor<TypedArray>;
 type Accumulate = 'sum' | 'prod' | 'max' | 'min';
@@ -30,7 +31,7 @@ export function reduce(op: ReduceOp, x: T, axes: readonly number[]): TypedArray 
       walk.next();
     }
   }
-  const out = allocTyped(x.dtype, outSize);
+  const out = allocate(x.dtype, outSize);
   if (x.dtype === 'bool') for (let i = 0; i < outSize; i++) out[i] = acc[i] === 0 ? 0 : 1;
   else out.set(acc);
   return out;
@@ -179,7 +180,7 @@ export function softmax(x: T, axis: number, log: boolean): TypedArray {
   const outer = sizeOf(shape.slice(0, axis));
   const inner = sizeOf(shape.slice(axis + 1));
   const size = outer * n * inner;
-  const out = allocTyped(x.dtype, size);
+  const out = allocate(x.dtype, size);
   if (size === 0) return out;
   const src = x.storage;
   const m = new Float64Array(inner);

@@ -1,9 +1,83 @@
 import type { DType, TypedArray } from '@stride/core';
-import { allocTyped } from '@stride/core';
+import { allocTyped, bytesPerElement } from '@stride/core';
+
+/**
+ * Recycling of large storages. A fresh typed array of a few megabytes costs more than the loop
+ * that fills it: the system maps its pages in on first touch, one fault per page (about twice
+ * the time of an element-wise add over 1.2 MB). Training repeats the same sizes every step, so
+ * storages freed by core (`recycle`, the backend's `free`) are handed out again by `allocate`.
+ * Small arrays are cheap to make and are left to the garbage collector.
+ */
+const MIN_BYTES = 64 * 1024;
+/** The most the pool holds, and how many storages of one dtype and size. */
+const MAX_BYTES = 64 * 1024 * 1024;
+const MAX_PER_SIZE = 8;
+
+const pools: Record<DType, Map<number, TypedArray[]>> = {
+  float32: new Map(),
+  float64: new Map(),
+  int32: new Map(),
+  bool: new Map(),
+};
+let pooledBytes = 0;
+
+function dtypeOf(storage: TypedArray): DType | null {
+  if (storage instanceof Float32Array) return 'float32';
+  if (storage instanceof Float64Array) return 'float64';
+  if (storage instanceof Int32Array) return 'int32';
+  if (storage instanceof Uint8Array) return 'bool';
+  return null;
+}
+
+/**
+ * A typed array of `dtype` and `size` whose contents are undefined (a recycled storage or a
+ * fresh one): for kernels that write every element.
+ */
+export function allocate(dtype: DType, size: number): TypedArray {
+  return reuse(dtype, size) ?? allocTyped(dtype, size);
+}
+
+/** `allocate` filled with zeros, for kernels that accumulate into their output. */
+export function allocateZeroed(dtype: DType, size: number): TypedArray {
+  return reuse(dtype, size)?.fill(0) ?? allocTyped(dtype, size);
+}
+
+function reuse(dtype: DType, size: number): TypedArray | undefined {
+  if (size * bytesPerElement(dtype) < MIN_BYTES) return undefined;
+  const reused = pools[dtype].get(size)?.pop();
+  if (reused !== undefined) pooledBytes -= reused.byteLength;
+  return reused;
+}
+
+/**
+ * Takes back a storage nobody uses any more (core frees each storage exactly once, after its
+ * last tensor). Only arrays that own their whole buffer are kept, and only up to the limits.
+ */
+export function recycle(storage: TypedArray): void {
+  const bytes = storage.byteLength;
+  if (bytes < MIN_BYTES || pooledBytes + bytes > MAX_BYTES) return;
+  if (storage.byteOffset !== 0 || storage.buffer.byteLength !== bytes) return;
+  if (!(storage.buffer instanceof ArrayBuffer)) return;
+  const dtype = dtypeOf(storage);
+  if (dtype === null) return;
+  let list = pools[dtype].get(storage.length);
+  if (!list) {
+    list = [];
+    pools[dtype].set(storage.length, list);
+  }
+  if (list.length >= MAX_PER_SIZE || list.includes(storage)) return;
+  list.push(storage);
+  pooledBytes += bytes;
+}
+
+/** Bytes the pool holds (for tests). */
+export function recycledBytes(): number {
+  return pooledBytes;
+}
 
 /** A fresh typed array of `dtype` holding `values` (converted; bool becomes 0/1). */
 export function upload(values: TypedArray, dtype: DType): TypedArray {
-  const out = allocTyped(dtype, values.length);
+  const out = allocate(dtype, values.length);
   if (dtype === 'bool') for (let i = 0; i < values.length; i++) out[i] = values[i] !== 0 ? 1 : 0;
   else out.set(values);
   return out;
@@ -16,7 +90,7 @@ export function read(storage: TypedArray, dtype: DType, size: number): TypedArra
 
 /** `value` cast to `dtype` the way a store would: truncated for int32, x != 0 for bool. */
 export function fill(size: number, dtype: DType, value: number): TypedArray {
-  const out = allocTyped(dtype, size);
+  const out = allocate(dtype, size);
   out.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
   return out;
 }
