@@ -1,4 +1,5 @@
 import { madd } from './simd';
+import { copy, fill } from './vector';
 
 /**
  * The filter gradient of a stride-1 convolution without im2col. Each input plane is first
@@ -74,13 +75,6 @@ export function padUnit(job: usize, u: i32): void {
   }
 }
 
-@inline
-function fill(dst: usize, value: f32, count: i32): void {
-  let i = 0;
-  const v = f32x4.splat(value);
-  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), v);
-  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), value);
-}
 
 /**
  * Filter gradient of a stride-1 convolution, one batch slice per unit: partial[o, p] +=

@@ -9,46 +9,11 @@
  * which stays in cache.
  */
 
+import { addTo, copy, fill } from './vector';
+
 @inline
 function geo(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
-}
-
-/**
- * Runs are short (a row of the output, often under 32 floats), where memory.fill and
- * memory.copy cost a call into the engine each; plain vector loops are several times faster.
- */
-@inline
-function zero(dst: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), f32x4.splat(0));
-  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), 0);
-}
-
-@inline
-function copy(dst: usize, src: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dst + o, v128.load(src + o));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(src + o));
-  }
-}
-
-@inline
-function addTo(dst: usize, src: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-  }
 }
 
 export function im2col(x: usize, channels: i32, g: usize, p0: i32, p1: i32, col: usize): void {
@@ -118,13 +83,13 @@ function walk(
             const id = od * sd - pd + kd * dd;
             const ih = oh * sh - ph + kh * dh;
             if (id < 0 || id >= D || ih < 0 || ih >= H) {
-              if (!backward) zero(dst, run);
+              if (!backward) fill(dst, 0, run);
             } else {
               const a = max(ow, lo);
               const b = min(end, hi);
               const xr = xc + (<usize>((id * H + ih) * W) << 2);
               if (!backward) {
-                if (a > ow) zero(dst, min(a, end) - ow);
+                if (a > ow) fill(dst, 0, min(a, end) - ow);
                 if (b > a) {
                   const out = dst + (<usize>(a - ow) << 2);
                   const src = xr + (<usize>(a * sw + shift) << 2);
@@ -135,7 +100,7 @@ function walk(
                     }
                 }
                 const z = max(b, max(a, ow));
-                if (end > z) zero(dst + (<usize>(z - ow) << 2), end - z);
+                if (end > z) fill(dst + (<usize>(z - ow) << 2), 0, end - z);
               } else if (b > a) {
                 const from = dst + (<usize>(a - ow) << 2);
                 const to = xr + (<usize>(a * sw + shift) << 2);

@@ -2,6 +2,7 @@ import { gemmWorkBytes, MR, NR, sgemm } from './gemm';
 import { directFilterGradUnit, padUnit } from './direct';
 import { col2im, im2col } from './im2col';
 import { shiftedConvUnit } from './shifted';
+import { addScalar } from './vector';
 
 /**
  * Parallel jobs. The JavaScript side writes a job's arguments (i32 words) into shared memory and
@@ -111,7 +112,8 @@ function matmulUnit(job: usize, u: i32, tid: i32): void {
 
 /**
  * The convolution jobs share their arguments: [kind, units, batch, channels, outChannels,
- * groups, geometry, in0, in1, out, colBlock, blocks, work, workBytes, identity].
+ * groups, geometry, in0, in1, out, colBlock, blocks, work, workBytes, identity, bias]; `bias`
+ * (forward only) is 0 or the address of one value per output channel, added to the output.
  * `identity` marks a 1×1 kernel with stride 1 and no padding, whose im2col is the input itself.
  * A thread's work area holds the GEMM's packing space, then a [ck, colBlock] im2col block.
  */
@@ -158,7 +160,15 @@ function convUnit(job: usize, u: i32, tid: i32): void {
     im2col(x, cg, g, p0, p1, col);
     sgemm(og, p1 - p0, ck, weight, ck, 1, col, p1 - p0, 1, out, P, false, w);
   }
+  const bias = <usize>arg(job, 15);
+  if (bias !== 0) {
+    for (let o = 0; o < og; o++) {
+      const row = out + (<usize>(o * P) << 2);
+      addScalar(row, row, load<f32>(bias + (<usize>(gi * og + o) << 2)), p1 - p0);
+    }
+  }
 }
+
 
 /**
  * Input gradient: dcol = Wᵀ·dy block by block, then col2im adds it onto the input. Blocks of one

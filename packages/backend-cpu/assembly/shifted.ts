@@ -1,4 +1,5 @@
 import { gemmWorkBytes, sgemmShifted } from './gemm';
+import { addScalar, copy } from './vector';
 
 /**
  * Stride-1 convolution without im2col. The input planes are first copied into zero-padded
@@ -10,8 +11,8 @@ import { gemmWorkBytes, sgemmShifted } from './gemm';
  *
  * A unit is image n, group g, output rows [r0, r1). Arguments: [kind, units, batch, inChannels,
  * outChannels, groups, offsets, padded, planeStride, weights, out, OH, OW, Wp, rowsPerUnit,
- * rowBlocks, work, workBytes, ck]. `weights` is [outChannels, ck] (per group, ck = (inChannels /
- * groups)·taps). A thread's work area holds the GEMM's packing space, then the [og, rows·Wp]
+ * rowBlocks, work, workBytes, ck, bias]. `weights` is [outChannels, ck] (per group, ck =
+ * (inChannels / groups)·taps); `bias` is 0 or one value per output channel, added on the way out. A thread's work area holds the GEMM's packing space, then the [og, rows·Wp]
  * block on the padded grid.
  */
 export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
@@ -30,6 +31,7 @@ export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   const rowBlocks = load<i32>(job, 60);
   const work = <usize>load<i32>(job, 64) + <usize>tid * <usize>load<i32>(job, 68);
   const ck = load<i32>(job, 72);
+  const bias = <usize>load<i32>(job, 76);
   const cg = inChannels / groups;
   const og = outChannels / groups;
   const n = u / (groups * rowBlocks);
@@ -41,16 +43,17 @@ export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   const base = padded + (<usize>((n * inChannels + g * cg) * planeStride + r0 * Wp) << 2);
   const a = weights + (<usize>(g * og * ck) << 2);
   sgemmShifted(og, J, ck, a, ck, base, offsets, block, J, work);
-  // Keep the first OW columns of each Wp-wide row.
+  // Keep the first OW columns of each Wp-wide row, adding the bias on the way.
   for (let o = 0; o < og; o++) {
     const src = block + (<usize>(o * J) << 2);
     const dst = out + (<usize>(((n * outChannels + g * og + o) * OH + r0) * OW) << 2);
+    const b: f32 = bias !== 0 ? load<f32>(bias + (<usize>(g * og + o) << 2)) : 0;
     for (let r = 0; r < r1 - r0; r++) {
-      const s = src + (<usize>(r * Wp) << 2);
       const d = dst + (<usize>(r * OW) << 2);
-      let j = 0;
-      for (; j + 4 <= OW; j += 4) v128.store(d + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
-      for (; j < OW; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+      const from = src + (<usize>(r * Wp) << 2);
+      // Adding a zero bias would still turn −0 into +0: copy when there is none.
+      if (bias !== 0) addScalar(d, from, b, OW);
+      else copy(d, from, OW);
     }
   }
 }

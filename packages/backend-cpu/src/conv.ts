@@ -55,6 +55,19 @@ export function conv(x: T, w: T, params: ConvParams, gemm: Gemm = defaultGemm): 
 }
 
 /**
+ * Adds bias[c] to every element of channel c of `out`, a [batch, channels, plane] array, in
+ * place: the convolution's bias, rounded once per element as a separate add would round it.
+ */
+export function addChannelBias(out: TypedArray, bias: TypedArray, plane: number): TypedArray {
+  const channels = bias.length;
+  for (let i = 0, p = 0; i < out.length; i += plane, p++) {
+    const b = bias[p % channels] as number;
+    for (let j = i; j < i + plane; j++) out[j] = (out[j] as number) + b;
+  }
+  return out;
+}
+
+/**
  * Gradient with respect to the input: per batch item and group, dcol = W^T dy (a [C/g * k, P]
  * matrix), then col2im scatters dcol back onto the input positions, accumulating.
  */

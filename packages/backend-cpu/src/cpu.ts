@@ -1,6 +1,6 @@
 import type { Backend, TypedArray } from '@stride/core';
 import { fail } from '@stride/core';
-import { conv, convBackwardFilter, convBackwardInput } from './conv.js';
+import { addChannelBias, conv, convBackwardFilter, convBackwardInput } from './conv.js';
 import { adamStep, binary, cast, reluBackward, unary, where } from './elementwise.js';
 import type { Gemm } from './gemm.js';
 import { gemm as defaultGemm } from './gemm.js';
@@ -98,6 +98,13 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     scatterAdd,
     conv: (x, w, params) =>
       (fast && x.dtype === 'float32' && fast.conv(x, w, params)) || conv(x, w, params, gemm),
+    convBias: (x, w, bias, params) => {
+      const fused = fast && x.dtype === 'float32' && fast.conv(x, w, params, bias);
+      if (fused) return fused;
+      const out = conv(x, w, params, gemm);
+      const planes = (x.shape[0] as number) * (w.shape[0] as number);
+      return planes === 0 ? out : addChannelBias(out, bias.storage, out.length / planes);
+    },
     convBackwardInput: (dy, w, xShape, params) =>
       (fast && dy.dtype === 'float32' && fast.convBackwardInput(dy, w, xShape, params)) ||
       convBackwardInput(dy, w, xShape, params, gemm),

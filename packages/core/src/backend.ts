@@ -274,6 +274,12 @@ export interface Backend<S = unknown> {
    */
   reluBackward?(dy: KernelTensor<S>, x: KernelTensor<S>): S;
   /**
+   * `conv` plus a bias per output channel in the same pass: `bias` is [outChannels] of the
+   * input's dtype, and each output element is the rounded convolution result plus its
+   * channel's bias, rounded once more, exactly as `conv` followed by a broadcasting `add`.
+   */
+  convBias?(x: KernelTensor<S>, w: KernelTensor<S>, bias: KernelTensor<S>, params: ConvParams): S;
+  /**
    * One Adam step of one parameter in one pass. The four inputs share a shape and a float
    * dtype; element-wise, with every scalar and every intermediate rounded to the dtype, exactly
    * as the separate `binary`/`unary` kernels would round them:

@@ -135,7 +135,8 @@ export class WasmKernels {
     return [Math.max(1, Math.min(parts, Math.ceil(m / (4 * MR)))), 1];
   }
 
-  conv(x: T, w: T, params: ConvParams): Float32Array | null {
+  /** The forward convolution; `bias` (one value per output channel) is added in the same pass. */
+  conv(x: T, w: T, params: ConvParams, bias?: T): Float32Array | null {
     const [batch, channels] = x.shape as [number, number];
     const outChannels = w.shape[0] as number;
     const s = this.setup(x.shape, w.shape, params);
@@ -148,14 +149,16 @@ export class WasmKernels {
         outChannels,
         groups: params.groups,
         g: s.g,
+        bias: bias?.storage as Float32Array | undefined,
       });
     }
     const rt = this.runtime;
     const xp = rt.put(x.storage as Float32Array);
     const wp = rt.put(w.storage as Float32Array);
+    const bp = bias ? rt.put(bias.storage as Float32Array) : 0;
     const out = rt.alloc(size * 4);
     const work = rt.alloc(s.workBytes * rt.threads);
-    if (xp < 0 || wp < 0 || out < 0 || work < 0) return null;
+    if (xp < 0 || wp < 0 || bp < 0 || out < 0 || work < 0) return null;
     const blocks = Math.ceil(s.g.outSize / s.colBlock);
     rt.run([
       JOB_CONV,
@@ -173,6 +176,7 @@ export class WasmKernels {
       work,
       s.workBytes,
       s.identity ? 1 : 0,
+      bp,
     ]);
     return rt.take(out, size);
   }
@@ -255,7 +259,14 @@ export class WasmKernels {
   private shiftedConv(
     input: Float32Array,
     weight: Float32Array,
-    c: { batch: number; inChannels: number; outChannels: number; groups: number; g: ConvGeometry },
+    c: {
+      batch: number;
+      inChannels: number;
+      outChannels: number;
+      groups: number;
+      g: ConvGeometry;
+      bias: Float32Array | undefined;
+    },
   ): Float32Array | null {
     const rt = this.runtime;
     const { batch, inChannels, outChannels, groups, g } = c;
@@ -274,13 +285,16 @@ export class WasmKernels {
     const wp = rt.put(weight);
     const padded = this.pad(src, batch * inChannels, [H, W], [Hp, Wp], plane, [top, left], 0);
     const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
+    const bias = c.bias ? rt.put(c.bias) : 0;
     const columns = Math.min(SHIFTED_UNIT_COLUMNS, Math.floor(SHIFTED_UNIT_FLOATS / og));
     const rowsPerUnit = Math.max(1, Math.min(OH, Math.floor(columns / Wp)));
     const rowBlocks = Math.ceil(OH / rowsPerUnit);
     const workBytes = rt.gemmWorkBytes + Math.ceil((og * rowsPerUnit * Wp) / 4) * 16;
     const work = rt.alloc(workBytes * rt.threads);
     const out = rt.alloc(batch * outChannels * OH * OW * 4);
-    if (src < 0 || wp < 0 || padded < 0 || offsets < 0 || work < 0 || out < 0) return null;
+    if (src < 0 || wp < 0 || padded < 0 || offsets < 0 || bias < 0 || work < 0 || out < 0) {
+      return null;
+    }
     rt.run([
       JOB_SHIFTED_CONV,
       batch * groups * rowBlocks,
@@ -301,6 +315,7 @@ export class WasmKernels {
       work,
       workBytes,
       ck,
+      bias,
     ]);
     return rt.take(out, batch * outChannels * OH * OW);
   }

@@ -12,6 +12,7 @@ import { tidy } from '../tidy.js';
 import { add } from './arithmetic.js';
 import { reshape } from './layout.js';
 import { axisInts, fmtValue, optionsObject } from './params.js';
+import { sum } from './reduce.js';
 
 /**
  * Zero padding of the spatial dims: the same on every side (a number), per axis (an array whose
@@ -214,13 +215,30 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
   return tidy(() => {
     const xb = batched ? x : reshape(x, xShape);
     const outShape = [xShape[0] as number, outChannels, ...outSpatial];
-    const raw = wrap(backend, backend.conv(xb._kernel(), w._kernel(), params), outShape, x.dtype);
+    // With a fused bias the kernel adds it, and the node also returns the bias gradient.
+    const fused = bias !== null && backend.convBias !== undefined;
+    const raw = wrap(
+      backend,
+      fused && bias
+        ? (backend.convBias as NonNullable<typeof backend.convBias>)(
+            xb._kernel(),
+            w._kernel(),
+            bias._kernel(),
+            params,
+          )
+        : backend.conv(xb._kernel(), w._kernel(), params),
+      outShape,
+      x.dtype,
+    );
     // Each gradient needs only the other operand: keep just what a requested gradient uses.
     const needX = xb.requiresGrad;
     const needW = w.requiresGrad;
     const wShape = w.shape;
     const save = [...(needW ? [xb] : []), ...(needX ? [w] : [])];
-    let y = withGrad(fn, raw, [xb, w], save, (dy, saved) => {
+    const inputs = fused && bias ? [xb, w, bias] : [xb, w];
+    // The bias gradient sums dy over the batch and every spatial axis.
+    const biasAxes = [0, ...outSpatial.map((_, i) => i + 2)];
+    let y = withGrad(fn, raw, inputs, save, (dy, saved) => {
       const sx = needW ? (saved[0] as Tensor) : null;
       const sw = needX ? (saved[needW ? 1 : 0] as Tensor) : null;
       const b = dy.backend;
@@ -235,9 +253,10 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
             dy.dtype,
           )
         : null;
-      return [gx, gw];
+      if (!fused) return [gx, gw];
+      return [gx, gw, bias?.requiresGrad ? sum(dy, biasAxes) : null];
     });
-    if (bias) y = add(y, reshape(bias, [outChannels, ...new Array<number>(n).fill(1)]));
+    if (bias && !fused) y = add(y, reshape(bias, [outChannels, ...new Array<number>(n).fill(1)]));
     return batched ? y : reshape(y, outShape.slice(1));
   });
 }
