@@ -9,7 +9,7 @@ import { matmul } from './matmul.js';
 import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from './pool.js';
 import { random } from './random.js';
 import { reduce, softmax } from './reduce.js';
-import { fill, read, upload } from './storage.js';
+import { fill, read, recycle, upload } from './storage.js';
 import { WasmKernels } from './wasm/kernels.js';
 import { WasmRuntime } from './wasm/runtime.js';
 
@@ -77,8 +77,8 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     upload,
     read: (storage, dtype, size) => Promise.resolve(read(storage, dtype, size)),
     readSync: read,
-    // Typed arrays are garbage collected; there is nothing to release early.
-    free: () => undefined,
+    // Freed storages go back to a pool that the kernels allocate from (storage.ts).
+    free: recycle,
     destroy: () => runtime?.destroy(),
     fill,
     random,

@@ -1,4 +1,5 @@
 import { fail } from '@stride/core';
+import { allocate } from '../storage.js';
 import {
   ARENA,
   CONTROL,
@@ -133,9 +134,11 @@ export class WasmRuntime {
     return at;
   }
 
-  /** A fresh float32 copy of `size` values at `at`. */
+  /** A float32 copy of `size` values at `at`, in a recycled storage where one is free. */
   take(at: number, size: number): Float32Array {
-    return this.f32.slice(at >> 2, (at >> 2) + size);
+    const out = allocate('float32', size) as Float32Array;
+    out.set(this.f32.subarray(at >> 2, (at >> 2) + size));
+    return out;
   }
 
   setWords(at: number, values: readonly number[]): void {
