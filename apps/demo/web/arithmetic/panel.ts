@@ -197,8 +197,13 @@ export function arithmeticPanel(): HTMLElement {
   };
 
   let last = 0;
+  // The animation only runs while the canvas is on screen.
+  let visible = false;
+  new IntersectionObserver((entries) => {
+    visible = entries.some((e) => e.isIntersecting);
+  }).observe(canvas);
   const tick = (now: number) => {
-    if (playing && canvas.isConnected && now - last > 450) {
+    if (playing && visible && now - last > 450) {
       last = now;
       const count = convOutputSize(settings) ** 2;
       position = count > 0 ? (position + 1) % count : 0;

@@ -105,8 +105,14 @@ export function trainPanel(state: DemoState): HTMLElement {
   const controls = [backend, optimizer, lr, batch];
 
   const setRunning = (running: boolean) => {
+    // Keyboard users keep their place: the button that was pressed becomes disabled, so focus
+    // moves to the one that now does something.
+    // (Stop disables itself when pressed, which leaves focus on the body.)
+    const active = document.activeElement;
+    const hadFocus = active === start || active === stop || active === document.body;
     start.disabled = running;
     stop.disabled = !running;
+    if (hadFocus) (running ? stop : start).focus({ preventScroll: true });
     for (const c of controls) c.disabled = running;
     if (!gpu)
       (backend.querySelector('option[value="webgpu"]') as HTMLOptionElement).disabled = true;
