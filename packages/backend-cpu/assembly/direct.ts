@@ -1,3 +1,4 @@
+import { DirectFilterGradArgs, PadArgs } from './args';
 import { madd } from './simd';
 import { copy, fill } from './vector';
 
@@ -14,24 +15,24 @@ import { copy, fill } from './vector';
 /**
  * Copies planes into zero-padded planes: dst[i][j] = src[i − top][j − left] where that lies in
  * the source, else 0. `top` and `left` may be negative (the source is cropped). A unit is a run
- * of planes: [kind, units, planes, src, srcH, srcW, dst, dstH, dstW, dstPlaneStride, top, left,
- * planesPerUnit, flags]. When `flags` is not 0, unit u stores 1 at flags[u] if its planes hold
+ * of planes (arguments: PadArgs). When `flags` is not 0, unit u stores 1 at flags[u] if its planes hold
  * an infinity or NaN (the filter gradient's dropped columns multiply zeros by real inputs, and
  * 0·∞ would leak a NaN into a finite result).
  */
 export function padUnit(job: usize, u: i32): void {
-  const planes = load<i32>(job, 8);
-  const src = <usize>load<i32>(job, 12);
-  const sh = load<i32>(job, 16);
-  const sw = load<i32>(job, 20);
-  const dst = <usize>load<i32>(job, 24);
-  const dh = load<i32>(job, 28);
-  const dw = load<i32>(job, 32);
-  const stride = load<i32>(job, 36);
-  const top = load<i32>(job, 40);
-  const left = load<i32>(job, 44);
-  const per = load<i32>(job, 48);
-  const flags = <usize>load<i32>(job, 52);
+  const args = changetype<PadArgs>(job);
+  const planes = args.planes;
+  const src = args.src;
+  const sh = args.srcH;
+  const sw = args.srcW;
+  const dst = args.dst;
+  const dh = args.dstH;
+  const dw = args.dstW;
+  const stride = args.dstPlaneStride;
+  const top = args.top;
+  const left = args.left;
+  const per = args.planesPerUnit;
+  const flags = args.flags;
   const p1 = min(planes, (u + 1) * per);
   // x·0 is 0 for every finite x and NaN otherwise.
   let probe = f32x4.splat(0);
@@ -79,23 +80,23 @@ export function padUnit(job: usize, u: i32): void {
 /**
  * Filter gradient of a stride-1 convolution, one batch slice per unit: partial[o, p] +=
  * Σ_j dy[n, o, j] · x[n, j + offsets[p]] over the slice's images, with dy on the padded grid
- * (zero in the dropped columns, so they add nothing). Arguments: [kind, units, batch,
- * inChannels, outChannels, groups, offsets, x, xPlaneStride, dy, dyPlaneStride, partials, ck].
+ * (zero in the dropped columns, so they add nothing); arguments: DirectFilterGradArgs.
  * j runs in chunks so that the chunk of dy and the windows of x it meets stay in cache.
  */
 export function directFilterGradUnit(job: usize, u: i32): void {
-  const slices = load<i32>(job, 4);
-  const batch = load<i32>(job, 8);
-  const inChannels = load<i32>(job, 12);
-  const outChannels = load<i32>(job, 16);
-  const groups = load<i32>(job, 20);
-  const offsets = <usize>load<i32>(job, 24);
-  const x = <usize>load<i32>(job, 28);
-  const xPlane = load<i32>(job, 32);
-  const dy = <usize>load<i32>(job, 36);
-  const dyPlane = load<i32>(job, 40);
-  const partials = <usize>load<i32>(job, 44);
-  const ck = load<i32>(job, 48);
+  const args = changetype<DirectFilterGradArgs>(job);
+  const slices = args.units;
+  const batch = args.batch;
+  const inChannels = args.inChannels;
+  const outChannels = args.outChannels;
+  const groups = args.groups;
+  const offsets = args.offsets;
+  const x = args.x;
+  const xPlane = args.xPlaneStride;
+  const dy = args.dy;
+  const dyPlane = args.dyPlaneStride;
+  const partials = args.partials;
+  const ck = args.ck;
   const cg = inChannels / groups;
   const og = outChannels / groups;
   const partial = partials + (<usize>(u * outChannels * ck) << 2);

@@ -1,3 +1,4 @@
+import { ConvArgs, JobHeader, MatmulArgs } from './args';
 import { gemmWorkBytes, MR, NR, sgemm } from './gemm';
 import { directFilterGradUnit, padUnit } from './direct';
 import { col2im, im2col } from './im2col';
@@ -5,7 +6,7 @@ import { shiftedConvUnit } from './shifted';
 import { addScalar } from './vector';
 
 /**
- * Parallel jobs. The JavaScript side writes a job's arguments (i32 words) into shared memory and
+ * Parallel jobs. The JavaScript side writes a job's arguments (i32 words, see args.ts) into shared memory and
  * publishes it through a control block; every thread, the caller's included, then calls `work`,
  * which claims units of the job one at a time until none are left. Units write disjoint parts
  * of the output, so the result does not depend on which thread ran which unit, nor on how many
@@ -24,15 +25,10 @@ export const JOB_PAD = 5;
 export const JOB_DIRECT_FILTER_GRAD = 6;
 export const JOB_SHIFTED_CONV = 7;
 
-@inline
-function arg(job: usize, i: i32): i32 {
-  return load<i32>(job + (<usize>i << 2));
-}
-
 export function work(ctl: usize, tid: i32): void {
   const epoch = atomic.load<i32>(ctl);
   const job = <usize>atomic.load<i32>(ctl, 4);
-  const units = arg(job, 1);
+  const units = changetype<JobHeader>(job).units;
   const tag = <i64>epoch << 32;
   while (true) {
     const cur = atomic.load<i64>(ctl, 16);
@@ -46,7 +42,7 @@ export function work(ctl: usize, tid: i32): void {
 }
 
 function runUnit(job: usize, u: i32, tid: i32): void {
-  const kind = arg(job, 0);
+  const kind = changetype<JobHeader>(job).kind;
   if (kind === JOB_MATMUL) matmulUnit(job, u, tid);
   else if (kind === JOB_CONV) convUnit(job, u, tid);
   else if (kind === JOB_CONV_INPUT_GRAD) convInputGradUnit(job, u, tid);
@@ -57,8 +53,8 @@ function runUnit(job: usize, u: i32, tid: i32): void {
 }
 
 @inline
-function ptr(base: i32, elements: i32): usize {
-  return <usize>base + (<usize>elements << 2);
+function ptr(base: usize, elements: i32): usize {
+  return base + (<usize>elements << 2);
 }
 
 /** Start of the `index`-th of `parts` chunks of `total`, a multiple of `align`. */
@@ -68,55 +64,35 @@ function chunkStart(total: i32, parts: i32, align: i32, index: i32): i32 {
   return min(total, index * size);
 }
 
-/**
- * Batched matmul: [kind, units, batch, m, n, k, a, aRs, aCs, aBatch, b, bRs, bCs, bBatch, c,
- * ldc, cBatch, mParts, nParts, work, workBytes]. A unit is one batch item's block of rows and
- * block of columns.
- */
+/** A unit of a batched matmul: one batch item's block of rows and block of columns. */
 function matmulUnit(job: usize, u: i32, tid: i32): void {
-  const m = arg(job, 3);
-  const n = arg(job, 4);
-  const k = arg(job, 5);
-  const mParts = arg(job, 17);
-  const nParts = arg(job, 18);
-  const perItem = mParts * nParts;
+  const a = changetype<MatmulArgs>(job);
+  const perItem = a.mParts * a.nParts;
   const bi = u / perItem;
-  const mi = (u % perItem) / nParts;
-  const ni = u % nParts;
-  const i0 = chunkStart(m, mParts, MR, mi);
-  const i1 = chunkStart(m, mParts, MR, mi + 1);
-  const j0 = chunkStart(n, nParts, NR, ni);
-  const j1 = chunkStart(n, nParts, NR, ni + 1);
+  const mi = (u % perItem) / a.nParts;
+  const ni = u % a.nParts;
+  const i0 = chunkStart(a.m, a.mParts, MR, mi);
+  const i1 = chunkStart(a.m, a.mParts, MR, mi + 1);
+  const j0 = chunkStart(a.n, a.nParts, NR, ni);
+  const j1 = chunkStart(a.n, a.nParts, NR, ni + 1);
   if (i1 <= i0 || j1 <= j0) return;
-  const aRs = arg(job, 7);
-  const aCs = arg(job, 8);
-  const bRs = arg(job, 11);
-  const bCs = arg(job, 12);
-  const ldc = arg(job, 15);
   sgemm(
     i1 - i0,
     j1 - j0,
-    k,
-    ptr(arg(job, 6), bi * arg(job, 9) + i0 * aRs),
-    aRs,
-    aCs,
-    ptr(arg(job, 10), bi * arg(job, 13) + j0 * bCs),
-    bRs,
-    bCs,
-    ptr(arg(job, 14), bi * arg(job, 16) + i0 * ldc + j0),
-    ldc,
+    a.k,
+    ptr(a.a, bi * a.aBatch + i0 * a.aRs),
+    a.aRs,
+    a.aCs,
+    ptr(a.b, bi * a.bBatch + j0 * a.bCs),
+    a.bRs,
+    a.bCs,
+    ptr(a.c, bi * a.cBatch + i0 * a.ldc + j0),
+    a.ldc,
     false,
-    <usize>arg(job, 19) + <usize>tid * <usize>arg(job, 20),
+    a.work + <usize>tid * <usize>a.workBytes,
   );
 }
 
-/**
- * The convolution jobs share their arguments: [kind, units, batch, channels, outChannels,
- * groups, geometry, in0, in1, out, colBlock, blocks, work, workBytes, identity, bias]; `bias`
- * (forward only) is 0 or the address of one value per output channel, added to the output.
- * `identity` marks a 1×1 kernel with stride 1 and no padding, whose im2col is the input itself.
- * A thread's work area holds the GEMM's packing space, then a [ck, colBlock] im2col block.
- */
 @inline
 function geoSize(g: usize, first: i32): i32 {
   return (
@@ -126,20 +102,16 @@ function geoSize(g: usize, first: i32): i32 {
   );
 }
 
-@inline
-function threadWork(job: usize, tid: i32): usize {
-  return <usize>arg(job, 12) + <usize>tid * <usize>arg(job, 13);
-}
-
 /** Forward: a unit is one image, one group, one block of output positions. */
 function convUnit(job: usize, u: i32, tid: i32): void {
-  const channels = arg(job, 3);
-  const outChannels = arg(job, 4);
-  const groups = arg(job, 5);
-  const g = <usize>arg(job, 6);
-  const colBlock = arg(job, 10);
-  const blocks = arg(job, 11);
-  const identity = arg(job, 14) !== 0;
+  const a = changetype<ConvArgs>(job);
+  const channels = a.channels;
+  const outChannels = a.outChannels;
+  const groups = a.groups;
+  const g = a.geometry;
+  const colBlock = a.colBlock;
+  const blocks = a.blocks;
+  const identity = a.identity !== 0;
   const cg = channels / groups;
   const og = outChannels / groups;
   const inSize = geoSize(g, 0);
@@ -149,18 +121,18 @@ function convUnit(job: usize, u: i32, tid: i32): void {
   const gi = (u / blocks) % groups;
   const p0 = (u % blocks) * colBlock;
   const p1 = min(P, p0 + colBlock);
-  const w = threadWork(job, tid);
+  const w = a.work + <usize>tid * <usize>a.workBytes;
   const col = w + <usize>gemmWorkBytes();
-  const x = ptr(arg(job, 7), (n * channels + gi * cg) * inSize);
-  const weight = ptr(arg(job, 8), gi * og * ck);
-  const out = ptr(arg(job, 9), (n * outChannels + gi * og) * P + p0);
+  const x = ptr(a.in0, (n * channels + gi * cg) * inSize);
+  const weight = ptr(a.in1, gi * og * ck);
+  const out = ptr(a.out, (n * outChannels + gi * og) * P + p0);
   if (identity) {
     sgemm(og, p1 - p0, ck, weight, ck, 1, x + (<usize>p0 << 2), P, 1, out, P, false, w);
   } else {
     im2col(x, cg, g, p0, p1, col);
     sgemm(og, p1 - p0, ck, weight, ck, 1, col, p1 - p0, 1, out, P, false, w);
   }
-  const bias = <usize>arg(job, 15);
+  const bias = a.bias;
   if (bias !== 0) {
     for (let o = 0; o < og; o++) {
       const row = out + (<usize>(o * P) << 2);
@@ -175,12 +147,13 @@ function convUnit(job: usize, u: i32, tid: i32): void {
  * image overlap on the input, so a unit is a whole image and group, zeroed first.
  */
 function convInputGradUnit(job: usize, u: i32, tid: i32): void {
-  const channels = arg(job, 3);
-  const outChannels = arg(job, 4);
-  const groups = arg(job, 5);
-  const g = <usize>arg(job, 6);
-  const colBlock = arg(job, 10);
-  const identity = arg(job, 14) !== 0;
+  const a = changetype<ConvArgs>(job);
+  const channels = a.channels;
+  const outChannels = a.outChannels;
+  const groups = a.groups;
+  const g = a.geometry;
+  const colBlock = a.colBlock;
+  const identity = a.identity !== 0;
   const cg = channels / groups;
   const og = outChannels / groups;
   const inSize = geoSize(g, 0);
@@ -188,11 +161,11 @@ function convInputGradUnit(job: usize, u: i32, tid: i32): void {
   const ck = cg * geoSize(g, 3);
   const n = u / groups;
   const gi = u % groups;
-  const w = threadWork(job, tid);
+  const w = a.work + <usize>tid * <usize>a.workBytes;
   const dcol = w + <usize>gemmWorkBytes();
-  const dy = ptr(arg(job, 7), (n * outChannels + gi * og) * P);
-  const weight = ptr(arg(job, 8), gi * og * ck);
-  const dx = ptr(arg(job, 9), (n * channels + gi * cg) * inSize);
+  const dy = ptr(a.in0, (n * outChannels + gi * og) * P);
+  const weight = ptr(a.in1, gi * og * ck);
+  const dx = ptr(a.out, (n * channels + gi * cg) * inSize);
   if (identity) {
     sgemm(ck, P, og, weight, 1, ck, dy, P, 1, dx, P, false, w);
     return;
@@ -211,29 +184,30 @@ function convInputGradUnit(job: usize, u: i32, tid: i32): void {
  * adds the partials in slice order, so the rounding is the same however threads are scheduled.
  */
 function convFilterGradUnit(job: usize, u: i32, tid: i32): void {
-  const batch = arg(job, 2);
-  const slices = arg(job, 1);
-  const channels = arg(job, 3);
-  const outChannels = arg(job, 4);
-  const groups = arg(job, 5);
-  const g = <usize>arg(job, 6);
-  const colBlock = arg(job, 10);
-  const identity = arg(job, 14) !== 0;
+  const a = changetype<ConvArgs>(job);
+  const batch = a.batch;
+  const slices = a.units;
+  const channels = a.channels;
+  const outChannels = a.outChannels;
+  const groups = a.groups;
+  const g = a.geometry;
+  const colBlock = a.colBlock;
+  const identity = a.identity !== 0;
   const cg = channels / groups;
   const og = outChannels / groups;
   const inSize = geoSize(g, 0);
   const P = geoSize(g, 6);
   const ck = cg * geoSize(g, 3);
-  const w = threadWork(job, tid);
+  const w = a.work + <usize>tid * <usize>a.workBytes;
   const col = w + <usize>gemmWorkBytes();
-  const partial = ptr(arg(job, 9), u * outChannels * ck);
+  const partial = ptr(a.out, u * outChannels * ck);
   memory.fill(partial, 0, <usize>(outChannels * ck) << 2);
   const n0 = chunkStart(batch, slices, 1, u);
   const n1 = chunkStart(batch, slices, 1, u + 1);
   for (let n = n0; n < n1; n++) {
     for (let gi = 0; gi < groups; gi++) {
-      const x = ptr(arg(job, 7), (n * channels + gi * cg) * inSize);
-      const dy = ptr(arg(job, 8), (n * outChannels + gi * og) * P);
+      const x = ptr(a.in0, (n * channels + gi * cg) * inSize);
+      const dy = ptr(a.in1, (n * outChannels + gi * og) * P);
       const dw = partial + (<usize>(gi * og * ck) << 2);
       for (let p0 = 0; p0 < P; p0 += colBlock) {
         const p1 = min(P, p0 + colBlock);

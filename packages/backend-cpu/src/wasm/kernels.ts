@@ -2,19 +2,11 @@ import type { ConvGeometry, ConvParams, KernelTensor, Shape, TypedArray } from '
 import { convGeometry } from '@stride/core';
 import { isIdentity } from '../im2col.js';
 import { sizeOf } from '../shape.js';
+import { jobWords } from './jobs.js';
 import { GEOMETRY } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 
 type T = KernelTensor<TypedArray>;
-
-// Job kinds, as in assembly/jobs.ts.
-const JOB_MATMUL = 1;
-const JOB_CONV = 2;
-const JOB_CONV_INPUT_GRAD = 3;
-const JOB_CONV_FILTER_GRAD = 4;
-const JOB_PAD = 5;
-const JOB_DIRECT_FILTER_GRAD = 6;
-const JOB_SHIFTED_CONV = 7;
 
 /** Output positions one shifted-convolution unit multiplies, and at most this many floats. */
 const SHIFTED_UNIT_COLUMNS = 2048;
@@ -99,29 +91,30 @@ export class WasmKernels {
     const rows = fold ? batch * m : m;
     const items = fold ? 1 : batch;
     const [mParts, nParts] = this.split(items, rows, n, k);
-    rt.run([
-      JOB_MATMUL,
-      items * mParts * nParts,
-      items,
-      rows,
-      n,
-      k,
-      ap,
-      transposeA ? 1 : k,
-      transposeA ? m : 1,
-      ba === 1 ? 0 : m * k,
-      bp,
-      transposeB ? 1 : n,
-      transposeB ? k : 1,
-      bb === 1 ? 0 : k * n,
-      cp,
-      n,
-      m * n,
-      mParts,
-      nParts,
-      work,
-      rt.gemmWorkBytes,
-    ]);
+    rt.run(
+      jobWords('matmul', {
+        units: items * mParts * nParts,
+        batch: items,
+        m: rows,
+        n,
+        k,
+        a: ap,
+        aRs: transposeA ? 1 : k,
+        aCs: transposeA ? m : 1,
+        aBatch: ba === 1 ? 0 : m * k,
+        b: bp,
+        bRs: transposeB ? 1 : n,
+        bCs: transposeB ? k : 1,
+        bBatch: bb === 1 ? 0 : k * n,
+        c: cp,
+        ldc: n,
+        cBatch: m * n,
+        mParts,
+        nParts,
+        work,
+        workBytes: rt.gemmWorkBytes,
+      }),
+    );
     return rt.take(cp, batch * m * n);
   }
 
@@ -160,24 +153,25 @@ export class WasmKernels {
     const work = rt.alloc(s.workBytes * rt.threads);
     if (xp < 0 || wp < 0 || bp < 0 || out < 0 || work < 0) return null;
     const blocks = Math.ceil(s.g.outSize / s.colBlock);
-    rt.run([
-      JOB_CONV,
-      batch * params.groups * blocks,
-      batch,
-      channels,
-      outChannels,
-      params.groups,
-      GEOMETRY,
-      xp,
-      wp,
-      out,
-      s.colBlock,
-      blocks,
-      work,
-      s.workBytes,
-      s.identity ? 1 : 0,
-      bp,
-    ]);
+    rt.run(
+      jobWords('conv', {
+        units: batch * params.groups * blocks,
+        batch,
+        channels,
+        outChannels,
+        groups: params.groups,
+        geometry: GEOMETRY,
+        in0: xp,
+        in1: wp,
+        out,
+        colBlock: s.colBlock,
+        blocks,
+        work,
+        workBytes: s.workBytes,
+        identity: s.identity ? 1 : 0,
+        bias: bp,
+      }),
+    );
     return rt.take(out, size);
   }
 
@@ -193,23 +187,25 @@ export class WasmKernels {
     const out = rt.alloc(size * 4);
     const work = rt.alloc(s.workBytes * rt.threads);
     if (dyp < 0 || wp < 0 || out < 0 || work < 0) return null;
-    rt.run([
-      JOB_CONV_INPUT_GRAD,
-      batch * params.groups,
-      batch,
-      channels,
-      outChannels,
-      params.groups,
-      GEOMETRY,
-      dyp,
-      wp,
-      out,
-      s.colBlock,
-      Math.ceil(s.g.outSize / s.colBlock),
-      work,
-      s.workBytes,
-      s.identity ? 1 : 0,
-    ]);
+    rt.run(
+      jobWords('convInputGrad', {
+        units: batch * params.groups,
+        batch,
+        channels,
+        outChannels,
+        groups: params.groups,
+        geometry: GEOMETRY,
+        in0: dyp,
+        in1: wp,
+        out,
+        colBlock: s.colBlock,
+        blocks: Math.ceil(s.g.outSize / s.colBlock),
+        work,
+        workBytes: s.workBytes,
+        identity: s.identity ? 1 : 0,
+        bias: 0,
+      }),
+    );
     return rt.take(out, size);
   }
 
@@ -234,23 +230,25 @@ export class WasmKernels {
     const out = rt.alloc(size * 4);
     const work = rt.alloc(s.workBytes * rt.threads);
     if (xp < 0 || dyp < 0 || partials < 0 || out < 0 || work < 0) return null;
-    rt.run([
-      JOB_CONV_FILTER_GRAD,
-      slices,
-      batch,
-      channels,
-      outChannels,
-      params.groups,
-      GEOMETRY,
-      xp,
-      dyp,
-      partials,
-      s.colBlock,
-      Math.ceil(s.g.outSize / s.colBlock),
-      work,
-      s.workBytes,
-      s.identity ? 1 : 0,
-    ]);
+    rt.run(
+      jobWords('convFilterGrad', {
+        units: slices,
+        batch,
+        channels,
+        outChannels,
+        groups: params.groups,
+        geometry: GEOMETRY,
+        in0: xp,
+        in1: dyp,
+        out: partials,
+        colBlock: s.colBlock,
+        blocks: Math.ceil(s.g.outSize / s.colBlock),
+        work,
+        workBytes: s.workBytes,
+        identity: s.identity ? 1 : 0,
+        bias: 0,
+      }),
+    );
     rt.sumSlices(partials, slices, size, out);
     return rt.take(out, size);
   }
@@ -295,28 +293,29 @@ export class WasmKernels {
     if (src < 0 || wp < 0 || padded < 0 || offsets < 0 || bias < 0 || work < 0 || out < 0) {
       return null;
     }
-    rt.run([
-      JOB_SHIFTED_CONV,
-      batch * groups * rowBlocks,
-      batch,
-      inChannels,
-      outChannels,
-      groups,
-      offsets,
-      padded,
-      plane,
-      wp,
-      out,
-      OH,
-      OW,
-      Wp,
-      rowsPerUnit,
-      rowBlocks,
-      work,
-      workBytes,
-      ck,
-      bias,
-    ]);
+    rt.run(
+      jobWords('shiftedConv', {
+        units: batch * groups * rowBlocks,
+        batch,
+        inChannels,
+        outChannels,
+        groups,
+        offsets,
+        padded,
+        planeStride: plane,
+        weights: wp,
+        out,
+        OH,
+        OW,
+        Wp,
+        rowsPerUnit,
+        rowBlocks,
+        work,
+        workBytes,
+        ck,
+        bias,
+      }),
+    );
     return rt.take(out, batch * outChannels * OH * OW);
   }
 
@@ -359,21 +358,22 @@ export class WasmKernels {
     if (xs < 0 || dys < 0 || flags < 0 || xPadded < 0 || dyPadded < 0 || offsets < 0) return null;
     if (partials < 0 || out < 0) return null;
     for (let i = 0; i < flagCount; i++) if (rt.word(flags + 4 * i) !== 0) return null;
-    rt.run([
-      JOB_DIRECT_FILTER_GRAD,
-      slices,
-      batch,
-      channels,
-      outChannels,
-      groups,
-      offsets,
-      xPadded,
-      plane,
-      dyPadded,
-      dyPlane,
-      partials,
-      ck,
-    ]);
+    rt.run(
+      jobWords('directFilterGrad', {
+        units: slices,
+        batch,
+        inChannels: channels,
+        outChannels,
+        groups,
+        offsets,
+        x: xPadded,
+        xPlaneStride: plane,
+        dy: dyPadded,
+        dyPlaneStride: dyPlane,
+        partials,
+        ck,
+      }),
+    );
     rt.sumSlices(partials, slices, size, out);
     return rt.take(out, size);
   }
@@ -395,22 +395,23 @@ export class WasmKernels {
     const dst = rt.alloc((planes * stride + pw + 16) * 4);
     if (src < 0 || dst < 0) return -1;
     const per = Math.max(1, Math.floor(PAD_UNIT_FLOATS / stride));
-    rt.run([
-      JOB_PAD,
-      Math.ceil(planes / per),
-      planes,
-      src,
-      h,
-      w,
-      dst,
-      ph,
-      pw,
-      stride,
-      top,
-      left,
-      per,
-      flags,
-    ]);
+    rt.run(
+      jobWords('pad', {
+        units: Math.ceil(planes / per),
+        planes,
+        src,
+        srcH: h,
+        srcW: w,
+        dst,
+        dstH: ph,
+        dstW: pw,
+        dstPlaneStride: stride,
+        top,
+        left,
+        planesPerUnit: per,
+        flags,
+      }),
+    );
     // The slack after the last plane is read, never written by the job.
     rt.zero(dst + planes * stride * 4, pw + 16);
     return dst;

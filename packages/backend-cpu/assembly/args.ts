@@ -1,0 +1,125 @@
+/**
+ * The arguments of each job, as the JavaScript side writes them (src/wasm/jobs.ts lists the
+ * same fields in the same order): i32 words read in place through unmanaged classes, so a
+ * field costs one load and needs no copying.
+ */
+
+@unmanaged
+export class JobHeader {
+  kind: i32;
+  units: i32;
+}
+
+/** Batched matmul; a unit is one batch item's block of rows and block of columns. */
+@unmanaged
+export class MatmulArgs {
+  kind: i32;
+  units: i32;
+  batch: i32;
+  m: i32;
+  n: i32;
+  k: i32;
+  a: usize;
+  aRs: i32;
+  aCs: i32;
+  aBatch: i32;
+  b: usize;
+  bRs: i32;
+  bCs: i32;
+  bBatch: i32;
+  c: usize;
+  ldc: i32;
+  cBatch: i32;
+  mParts: i32;
+  nParts: i32;
+  work: usize;
+  workBytes: i32;
+}
+
+/**
+ * The im2col convolution jobs (forward, input gradient, filter gradient). `identity` marks a
+ * 1×1 kernel with stride 1 and no padding, whose im2col is the input itself; `bias` (forward
+ * only) is 0 or one value per output channel. A thread's work area holds the GEMM's packing
+ * space, then a [ck, colBlock] im2col block.
+ */
+@unmanaged
+export class ConvArgs {
+  kind: i32;
+  units: i32;
+  batch: i32;
+  channels: i32;
+  outChannels: i32;
+  groups: i32;
+  geometry: usize;
+  in0: usize;
+  in1: usize;
+  out: usize;
+  colBlock: i32;
+  blocks: i32;
+  work: usize;
+  workBytes: i32;
+  identity: i32;
+  bias: usize;
+}
+
+/** Copying planes into zero-padded planes (direct.ts). */
+@unmanaged
+export class PadArgs {
+  kind: i32;
+  units: i32;
+  planes: i32;
+  src: usize;
+  srcH: i32;
+  srcW: i32;
+  dst: usize;
+  dstH: i32;
+  dstW: i32;
+  dstPlaneStride: i32;
+  top: i32;
+  left: i32;
+  planesPerUnit: i32;
+  flags: usize;
+}
+
+/** The stride-1 forward convolution over shifted views of padded planes (shifted.ts). */
+@unmanaged
+export class ShiftedConvArgs {
+  kind: i32;
+  units: i32;
+  batch: i32;
+  inChannels: i32;
+  outChannels: i32;
+  groups: i32;
+  offsets: usize;
+  padded: usize;
+  planeStride: i32;
+  weights: usize;
+  out: usize;
+  OH: i32;
+  OW: i32;
+  Wp: i32;
+  rowsPerUnit: i32;
+  rowBlocks: i32;
+  work: usize;
+  workBytes: i32;
+  ck: i32;
+  bias: usize;
+}
+
+/** The stride-1 filter gradient as dot products on padded planes (direct.ts). */
+@unmanaged
+export class DirectFilterGradArgs {
+  kind: i32;
+  units: i32;
+  batch: i32;
+  inChannels: i32;
+  outChannels: i32;
+  groups: i32;
+  offsets: usize;
+  x: usize;
+  xPlaneStride: i32;
+  dy: usize;
+  dyPlaneStride: i32;
+  partials: usize;
+  ck: i32;
+}

@@ -1,0 +1,126 @@
+/**
+ * Job kinds and the order of their arguments, as assembly/jobs.ts and assembly/args.ts read
+ * them: `jobWords` turns named arguments into the i32 words the kernels find in memory, so a
+ * missing or misspelt argument is a type error here rather than a wrong address there.
+ */
+export const JOB = {
+  matmul: 1,
+  conv: 2,
+  convInputGrad: 3,
+  convFilterGrad: 4,
+  pad: 5,
+  directFilterGrad: 6,
+  shiftedConv: 7,
+} as const;
+
+const LAYOUTS = {
+  matmul: [
+    'units',
+    'batch',
+    'm',
+    'n',
+    'k',
+    'a',
+    'aRs',
+    'aCs',
+    'aBatch',
+    'b',
+    'bRs',
+    'bCs',
+    'bBatch',
+    'c',
+    'ldc',
+    'cBatch',
+    'mParts',
+    'nParts',
+    'work',
+    'workBytes',
+  ],
+  conv: [
+    'units',
+    'batch',
+    'channels',
+    'outChannels',
+    'groups',
+    'geometry',
+    'in0',
+    'in1',
+    'out',
+    'colBlock',
+    'blocks',
+    'work',
+    'workBytes',
+    'identity',
+    'bias',
+  ],
+  pad: [
+    'units',
+    'planes',
+    'src',
+    'srcH',
+    'srcW',
+    'dst',
+    'dstH',
+    'dstW',
+    'dstPlaneStride',
+    'top',
+    'left',
+    'planesPerUnit',
+    'flags',
+  ],
+  shiftedConv: [
+    'units',
+    'batch',
+    'inChannels',
+    'outChannels',
+    'groups',
+    'offsets',
+    'padded',
+    'planeStride',
+    'weights',
+    'out',
+    'OH',
+    'OW',
+    'Wp',
+    'rowsPerUnit',
+    'rowBlocks',
+    'work',
+    'workBytes',
+    'ck',
+    'bias',
+  ],
+  directFilterGrad: [
+    'units',
+    'batch',
+    'inChannels',
+    'outChannels',
+    'groups',
+    'offsets',
+    'x',
+    'xPlaneStride',
+    'dy',
+    'dyPlaneStride',
+    'partials',
+    'ck',
+  ],
+} as const;
+
+type Layouts = typeof LAYOUTS;
+/** The three im2col convolution jobs share one layout. */
+type LayoutOf<K extends keyof typeof JOB> = K extends 'convInputGrad' | 'convFilterGrad'
+  ? Layouts['conv']
+  : K extends keyof Layouts
+    ? Layouts[K]
+    : never;
+export type JobArgs<K extends keyof typeof JOB> = Record<LayoutOf<K>[number], number>;
+
+export function jobWords<K extends keyof typeof JOB>(kind: K, args: JobArgs<K>): number[] {
+  const layout = (
+    kind === 'convInputGrad' || kind === 'convFilterGrad'
+      ? LAYOUTS.conv
+      : LAYOUTS[kind as keyof Layouts]
+  ) as readonly string[];
+  const words: number[] = [JOB[kind]];
+  for (const field of layout) words.push((args as Record<string, number>)[field] as number);
+  return words;
+}
