@@ -34,7 +34,7 @@ function backendNotice(state: DemoState): HTMLElement {
         'div',
         { class: 'notice', id: 'webgpu-notice', role: 'alert' },
         h('strong', {}, 'WebGPU is not available, so everything runs on the CPU backend. '),
-        `(${b.reason}.) The page works the same, training is just slower. WebGPU is on by default in Chrome and Edge 113+ on Windows, macOS and ChromeOS.`,
+        `Reason: ${b.reason}. The page works the same; only training is slower than on a GPU. WebGPU is on by default in Chrome and Edge 113+ on Windows, macOS and ChromeOS.`,
       );
   return h('div', { class: 'backend' }, pill, notice);
 }
