@@ -1,3 +1,5 @@
+import { gemmWorkBytes } from './gemm';
+
 /**
  * The arguments of each job, as the JavaScript side writes them (src/wasm/jobs.ts lists the
  * same fields in the same order): i32 words read in place through unmanaged classes, so a
@@ -56,10 +58,45 @@ export class ConvArgs {
   out: usize;
   colBlock: i32;
   blocks: i32;
-  work: usize;
+  workArea: usize;
   workBytes: i32;
   identity: i32;
   bias: usize;
+
+  /** Input and output channels per group, and the depth of the GEMM (cg · kernel taps). */
+  @inline get cg(): i32 {
+    return this.channels / this.groups;
+  }
+  @inline get og(): i32 {
+    return this.outChannels / this.groups;
+  }
+  @inline get ck(): i32 {
+    return this.cg * geometrySize(this.geometry, 3);
+  }
+  /** Positions per input plane and per output plane. */
+  @inline get inSize(): i32 {
+    return geometrySize(this.geometry, 0);
+  }
+  @inline get outSize(): i32 {
+    return geometrySize(this.geometry, 6);
+  }
+  /** Thread `tid`'s work area: the GEMM's packing space, then its im2col block (`col`). */
+  @inline work(tid: i32): usize {
+    return this.workArea + <usize>tid * <usize>this.workBytes;
+  }
+  @inline col(tid: i32): usize {
+    return this.work(tid) + <usize>gemmWorkBytes();
+  }
+}
+
+/** The product of three consecutive values of a geometry (input, kernel or output extent). */
+@inline
+export function geometrySize(g: usize, first: i32): i32 {
+  return (
+    load<i32>(g + (<usize>first << 2)) *
+    load<i32>(g + (<usize>(first + 1) << 2)) *
+    load<i32>(g + (<usize>(first + 2) << 2))
+  );
 }
 
 /** Copying planes into zero-padded planes (direct.ts). */

@@ -1,5 +1,5 @@
 import { ConvArgs, JobHeader, MatmulArgs } from './args';
-import { gemmWorkBytes, MR, NR, sgemm } from './gemm';
+import { MR, NR, sgemm } from './gemm';
 import { directFilterGradUnit, padUnit } from './direct';
 import { col2im, im2col } from './im2col';
 import { shiftedConvUnit } from './shifted';
@@ -93,54 +93,34 @@ function matmulUnit(job: usize, u: i32, tid: i32): void {
   );
 }
 
-@inline
-function geoSize(g: usize, first: i32): i32 {
-  return (
-    load<i32>(g + (<usize>first << 2)) *
-    load<i32>(g + (<usize>(first + 1) << 2)) *
-    load<i32>(g + (<usize>(first + 2) << 2))
-  );
-}
-
 /** Forward: a unit is one image, one group, one block of output positions. */
 function convUnit(job: usize, u: i32, tid: i32): void {
   const a = changetype<ConvArgs>(job);
-  const channels = a.channels;
-  const outChannels = a.outChannels;
-  const groups = a.groups;
-  const g = a.geometry;
-  const colBlock = a.colBlock;
-  const blocks = a.blocks;
-  const identity = a.identity !== 0;
-  const cg = channels / groups;
-  const og = outChannels / groups;
-  const inSize = geoSize(g, 0);
-  const P = geoSize(g, 6);
-  const ck = cg * geoSize(g, 3);
-  const n = u / (groups * blocks);
-  const gi = (u / blocks) % groups;
-  const p0 = (u % blocks) * colBlock;
-  const p1 = min(P, p0 + colBlock);
-  const w = a.work + <usize>tid * <usize>a.workBytes;
-  const col = w + <usize>gemmWorkBytes();
-  const x = ptr(a.in0, (n * channels + gi * cg) * inSize);
+  const og = a.og;
+  const ck = a.ck;
+  const P = a.outSize;
+  const n = u / (a.groups * a.blocks);
+  const gi = (u / a.blocks) % a.groups;
+  const p0 = (u % a.blocks) * a.colBlock;
+  const p1 = min(P, p0 + a.colBlock);
+  const w = a.work(tid);
+  const x = ptr(a.in0, (n * a.channels + gi * a.cg) * a.inSize);
   const weight = ptr(a.in1, gi * og * ck);
-  const out = ptr(a.out, (n * outChannels + gi * og) * P + p0);
-  if (identity) {
+  const out = ptr(a.out, (n * a.outChannels + gi * og) * P + p0);
+  if (a.identity !== 0) {
     sgemm(og, p1 - p0, ck, weight, ck, 1, x + (<usize>p0 << 2), P, 1, out, P, false, w);
   } else {
-    im2col(x, cg, g, p0, p1, col);
+    const col = a.col(tid);
+    im2col(x, a.cg, a.geometry, p0, p1, col);
     sgemm(og, p1 - p0, ck, weight, ck, 1, col, p1 - p0, 1, out, P, false, w);
   }
-  const bias = a.bias;
-  if (bias !== 0) {
+  if (a.bias !== 0) {
     for (let o = 0; o < og; o++) {
       const row = out + (<usize>(o * P) << 2);
-      addScalar(row, row, load<f32>(bias + (<usize>(gi * og + o) << 2)), p1 - p0);
+      addScalar(row, row, load<f32>(a.bias + (<usize>(gi * og + o) << 2)), p1 - p0);
     }
   }
 }
-
 
 /**
  * Input gradient: dcol = Wᵀ·dy block by block, then col2im adds it onto the input. Blocks of one
@@ -148,33 +128,26 @@ function convUnit(job: usize, u: i32, tid: i32): void {
  */
 function convInputGradUnit(job: usize, u: i32, tid: i32): void {
   const a = changetype<ConvArgs>(job);
-  const channels = a.channels;
-  const outChannels = a.outChannels;
-  const groups = a.groups;
-  const g = a.geometry;
-  const colBlock = a.colBlock;
-  const identity = a.identity !== 0;
-  const cg = channels / groups;
-  const og = outChannels / groups;
-  const inSize = geoSize(g, 0);
-  const P = geoSize(g, 6);
-  const ck = cg * geoSize(g, 3);
-  const n = u / groups;
-  const gi = u % groups;
-  const w = a.work + <usize>tid * <usize>a.workBytes;
-  const dcol = w + <usize>gemmWorkBytes();
-  const dy = ptr(a.in0, (n * outChannels + gi * og) * P);
+  const cg = a.cg;
+  const og = a.og;
+  const ck = a.ck;
+  const P = a.outSize;
+  const n = u / a.groups;
+  const gi = u % a.groups;
+  const w = a.work(tid);
+  const dy = ptr(a.in0, (n * a.outChannels + gi * og) * P);
   const weight = ptr(a.in1, gi * og * ck);
-  const dx = ptr(a.out, (n * channels + gi * cg) * inSize);
-  if (identity) {
+  const dx = ptr(a.out, (n * a.channels + gi * cg) * a.inSize);
+  if (a.identity !== 0) {
     sgemm(ck, P, og, weight, 1, ck, dy, P, 1, dx, P, false, w);
     return;
   }
-  memory.fill(dx, 0, <usize>(cg * inSize) << 2);
-  for (let p0 = 0; p0 < P; p0 += colBlock) {
-    const p1 = min(P, p0 + colBlock);
+  const dcol = a.col(tid);
+  memory.fill(dx, 0, <usize>(cg * a.inSize) << 2);
+  for (let p0 = 0; p0 < P; p0 += a.colBlock) {
+    const p1 = min(P, p0 + a.colBlock);
     sgemm(ck, p1 - p0, og, weight, 1, ck, dy + (<usize>p0 << 2), P, 1, dcol, p1 - p0, false, w);
-    col2im(dcol, cg, g, p0, p1, dx);
+    col2im(dcol, cg, a.geometry, p0, p1, dx);
   }
 }
 
@@ -185,37 +158,28 @@ function convInputGradUnit(job: usize, u: i32, tid: i32): void {
  */
 function convFilterGradUnit(job: usize, u: i32, tid: i32): void {
   const a = changetype<ConvArgs>(job);
-  const batch = a.batch;
-  const slices = a.units;
-  const channels = a.channels;
-  const outChannels = a.outChannels;
-  const groups = a.groups;
-  const g = a.geometry;
-  const colBlock = a.colBlock;
-  const identity = a.identity !== 0;
-  const cg = channels / groups;
-  const og = outChannels / groups;
-  const inSize = geoSize(g, 0);
-  const P = geoSize(g, 6);
-  const ck = cg * geoSize(g, 3);
-  const w = a.work + <usize>tid * <usize>a.workBytes;
-  const col = w + <usize>gemmWorkBytes();
-  const partial = ptr(a.out, u * outChannels * ck);
-  memory.fill(partial, 0, <usize>(outChannels * ck) << 2);
-  const n0 = chunkStart(batch, slices, 1, u);
-  const n1 = chunkStart(batch, slices, 1, u + 1);
+  const cg = a.cg;
+  const og = a.og;
+  const ck = a.ck;
+  const P = a.outSize;
+  const w = a.work(tid);
+  const col = a.col(tid);
+  const partial = ptr(a.out, u * a.outChannels * ck);
+  memory.fill(partial, 0, <usize>(a.outChannels * ck) << 2);
+  const n0 = chunkStart(a.batch, a.units, 1, u);
+  const n1 = chunkStart(a.batch, a.units, 1, u + 1);
   for (let n = n0; n < n1; n++) {
-    for (let gi = 0; gi < groups; gi++) {
-      const x = ptr(a.in0, (n * channels + gi * cg) * inSize);
-      const dy = ptr(a.in1, (n * outChannels + gi * og) * P);
+    for (let gi = 0; gi < a.groups; gi++) {
+      const x = ptr(a.in0, (n * a.channels + gi * cg) * a.inSize);
+      const dy = ptr(a.in1, (n * a.outChannels + gi * og) * P);
       const dw = partial + (<usize>(gi * og * ck) << 2);
-      for (let p0 = 0; p0 < P; p0 += colBlock) {
-        const p1 = min(P, p0 + colBlock);
+      for (let p0 = 0; p0 < P; p0 += a.colBlock) {
+        const p1 = min(P, p0 + a.colBlock);
         const d = dy + (<usize>p0 << 2);
-        if (identity) {
+        if (a.identity !== 0) {
           sgemm(og, ck, p1 - p0, d, P, 1, x + (<usize>p0 << 2), 1, P, dw, ck, true, w);
         } else {
-          im2col(x, cg, g, p0, p1, col);
+          im2col(x, cg, a.geometry, p0, p1, col);
           sgemm(og, ck, p1 - p0, d, P, 1, col, 1, p1 - p0, dw, ck, true, w);
         }
       }

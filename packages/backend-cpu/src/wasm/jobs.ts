@@ -48,7 +48,7 @@ const LAYOUTS = {
     'out',
     'colBlock',
     'blocks',
-    'work',
+    'workArea',
     'workBytes',
     'identity',
     'bias',

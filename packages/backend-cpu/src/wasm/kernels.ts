@@ -44,6 +44,21 @@ function strideOne(g: ConvGeometry): boolean {
   );
 }
 
+/**
+ * The zero-padded grid of a stride-1 convolution (a 2-d geometry; depth 1): planes Hp × Wp
+ * with Wp = OW + (KW − 1)·dw, so that every tap of every output position is in the plane.
+ */
+function paddedGrid(g: ConvGeometry) {
+  const [, H, W] = g.input;
+  const [, KH, KW] = g.kernel;
+  const [, OH, OW] = g.output;
+  const [, dh, dw] = g.dilation;
+  const [, top, left] = g.pad;
+  const Wp = OW + (KW - 1) * dw;
+  const Hp = OH + (KH - 1) * dh;
+  return { H, W, KH, KW, OH, OW, dh, dw, top, left, Wp, Hp, plane: Hp * Wp };
+}
+
 /** Element offsets of the kernel taps (c, kh, kw) on planes `plane` floats apart. */
 function tapOffsets(
   channels: number,
@@ -166,7 +181,7 @@ export class WasmKernels {
         out,
         colBlock: s.colBlock,
         blocks,
-        work,
+        workArea: work,
         workBytes: s.workBytes,
         identity: s.identity ? 1 : 0,
         bias: bp,
@@ -200,7 +215,7 @@ export class WasmKernels {
         out,
         colBlock: s.colBlock,
         blocks: Math.ceil(s.g.outSize / s.colBlock),
-        work,
+        workArea: work,
         workBytes: s.workBytes,
         identity: s.identity ? 1 : 0,
         bias: 0,
@@ -243,7 +258,7 @@ export class WasmKernels {
         out: partials,
         colBlock: s.colBlock,
         blocks: Math.ceil(s.g.outSize / s.colBlock),
-        work,
+        workArea: work,
         workBytes: s.workBytes,
         identity: s.identity ? 1 : 0,
         bias: 0,
@@ -268,14 +283,7 @@ export class WasmKernels {
   ): Float32Array | null {
     const rt = this.runtime;
     const { batch, inChannels, outChannels, groups, g } = c;
-    const [, H, W] = g.input;
-    const [, KH, KW] = g.kernel;
-    const [, OH, OW] = g.output;
-    const [, dh, dw] = g.dilation;
-    const [, top, left] = g.pad;
-    const Wp = OW + (KW - 1) * dw;
-    const Hp = OH + (KH - 1) * dh;
-    const plane = Hp * Wp;
+    const { H, W, KH, KW, OH, OW, dh, dw, top, left, Wp, Hp, plane } = paddedGrid(g);
     const cg = inChannels / groups;
     const og = outChannels / groups;
     const ck = cg * KH * KW;
@@ -334,14 +342,7 @@ export class WasmKernels {
   ): Float32Array | null {
     const rt = this.runtime;
     const [batch, channels] = x.shape as [number, number];
-    const [, H, W] = g.input;
-    const [, KH, KW] = g.kernel;
-    const [, OH, OW] = g.output;
-    const [, dh, dw] = g.dilation;
-    const [, top, left] = g.pad;
-    const Wp = OW + (KW - 1) * dw;
-    const Hp = OH + (KH - 1) * dh;
-    const plane = Hp * Wp;
+    const { H, W, KH, KW, OH, OW, dh, dw, top, left, Wp, Hp, plane } = paddedGrid(g);
     const dyPlane = Math.ceil((OH * Wp) / 4) * 4;
     const cg = channels / groups;
     const ck = cg * KH * KW;
