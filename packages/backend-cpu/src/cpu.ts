@@ -39,9 +39,12 @@ export interface CpuOptions {
 export interface CpuBackend extends Backend<TypedArray> {
   /** `'wasm-relaxed-simd'`, `'wasm-simd'` or `'js'`. */
   readonly kernels: 'wasm-relaxed-simd' | 'wasm-simd' | 'js';
-  /** Threads the WebAssembly kernels use, the calling thread included (1 for `'js'`). */
+  /**
+   * Threads the WebAssembly kernels use, the calling thread included (1 for `'js'`, and after
+   * `destroy()`).
+   */
   readonly threads: number;
-  /** Stops the worker threads. */
+  /** Ends the worker threads; the kernels go on on the calling thread. */
   destroy(): void;
 }
 
@@ -72,7 +75,9 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
   return {
     name: 'cpu',
     kernels: runtime ? (runtime.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd') : 'js',
-    threads: runtime ? runtime.threads : 1,
+    get threads() {
+      return runtime ? runtime.threads : 1;
+    },
     dtypes: ['float32', 'float64', 'int32', 'bool'],
     upload,
     read: (storage, dtype, size) => Promise.resolve(read(storage, dtype, size)),

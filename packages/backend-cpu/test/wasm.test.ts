@@ -192,6 +192,7 @@ describe('the WebAssembly kernels', () => {
     const a = randomTensor([1, 64, 64], 'float32', 41);
     const before = b.matmul(a, a, false, false);
     b.destroy();
+    expect(b.threads).toBe(1);
     expect(b.matmul(a, a, false, false)).toEqual(before);
   });
 

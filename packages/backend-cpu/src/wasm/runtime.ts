@@ -38,7 +38,6 @@ export interface RuntimeOptions {
  * training allocates nothing here.
  */
 export class WasmRuntime {
-  readonly threads: number;
   readonly relaxedSimd: boolean;
   readonly gemmWorkBytes: number;
   private readonly memory: WebAssembly.Memory;
@@ -67,7 +66,6 @@ export class WasmRuntime {
     this.gemmWorkBytes = this.exports.gemmWorkBytes();
     this.words = new Int32Array(this.memory.buffer, CONTROL, 8);
     this.workers = shared && threads > 1 ? startWorkers(module, this.memory, threads - 1) : [];
-    this.threads = this.workers.length + 1;
     this.blocking = shared && canBlock();
     this.refreshViews();
   }
@@ -78,6 +76,11 @@ export class WasmRuntime {
     const compiled = compileKernels({ relaxedSimd: options.relaxedSimd, shared: threads > 1 });
     if (!compiled) return null;
     return new WasmRuntime(compiled.module, compiled.shared, compiled.relaxedSimd, threads);
+  }
+
+  /** Threads that run a job's units, the calling thread included. */
+  get threads(): number {
+    return this.workers.length + 1;
   }
 
   static defaultThreads(): number {
@@ -177,14 +180,24 @@ export class WasmRuntime {
     Atomics.store(w, FINISHED, 0);
     Atomics.store(w, EPOCH, epoch);
     if (units > 1 && this.workers.length > 0) Atomics.notify(w, EPOCH);
-    this.exports.work(CONTROL, 0);
+    try {
+      this.exports.work(CONTROL, 0);
+    } catch (e) {
+      // A trap here (a bug, never bad input: core checks that) leaves the job half done; the
+      // workers end so that none of them writes into the arena later, and the backend goes on
+      // with one thread.
+      this.destroy();
+      throw e;
+    }
     let done = Atomics.load(w, FINISHED);
     while (done < units) {
       if (this.blocking) Atomics.wait(w, FINISHED, done);
       done = Atomics.load(w, FINISHED);
     }
     if (Atomics.load(w, FAILED) !== 0) {
-      fail('cpu', 'a WebAssembly worker thread failed; restart with cpu({ threads: 1 })');
+      Atomics.store(w, FAILED, 0);
+      this.destroy();
+      fail('cpu', 'a WebAssembly worker thread failed; the backend goes on with one thread');
     }
   }
 }
