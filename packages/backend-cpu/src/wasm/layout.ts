@@ -13,6 +13,8 @@ export const NEXT_LOW = 4;
 export const NEXT_HIGH = 5;
 /** Set by a worker whose kernel threw, so the caller fails instead of waiting forever. */
 export const FAILED = 6;
+/** Workers asleep in Atomics.wait: the caller pays for a wake-up call only when one is. */
+export const SLEEPING = 7;
 export const JOB_ARGS = 128;
 export const GEOMETRY = 256;
 export const ARENA = 1024;

@@ -10,6 +10,7 @@ import {
   JOB_ARGS,
   NEXT_HIGH,
   NEXT_LOW,
+  SLEEPING,
 } from './layout.js';
 import { compileKernels } from './module.js';
 import { availableCores, canBlock, startWorkers, stopWorkers } from './threads.js';
@@ -179,7 +180,7 @@ export class WasmRuntime {
     Atomics.store(w, JOB, JOB_ARGS);
     Atomics.store(w, FINISHED, 0);
     Atomics.store(w, EPOCH, epoch);
-    if (units > 1 && this.workers.length > 0) Atomics.notify(w, EPOCH);
+    if (units > 1 && Atomics.load(w, SLEEPING) > 0) Atomics.notify(w, EPOCH);
     try {
       this.exports.work(CONTROL, 0);
     } catch (e) {

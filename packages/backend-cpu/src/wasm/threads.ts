@@ -1,21 +1,32 @@
-import { CONTROL, EPOCH, FAILED, FINISHED, STOP } from './layout.js';
+import { CONTROL, EPOCH, FAILED, FINISHED, SLEEPING, STOP } from './layout.js';
 
 /**
  * The loop every worker runs, as source text so that the same code starts a Node worker thread
  * (`eval`) and a browser Web Worker (a Blob URL) without a separate file to bundle. A worker
  * instantiates the kernels over the shared memory, then sleeps on the epoch word; each new epoch
- * is a published job, and it calls `work`, which claims units until none are left. It spins
- * briefly before sleeping, because jobs come in quick succession during a training step and a
- * futex wake-up costs tens of microseconds.
+ * is a published job, and it calls `work`, which claims units until none are left. After a job
+ * it spins for up to `spinMs` before it sleeps: during a training step the next job comes after
+ * the element-wise ops in between (a millisecond or so), and a wake-up call was measured at tens
+ * to hundreds of microseconds on the caller's side, more than the spin costs a core that would
+ * otherwise idle. A sleeping worker counts itself in SLEEPING, so the caller wakes it only then;
+ * a job published between the count and the wait is not missed, since Atomics.wait returns at
+ * once when the epoch has already moved.
  */
 const WORKER_LOOP = `
-function strideWorker(module, memory, tid, spin) {
+function strideWorker(module, memory, tid, spinMs) {
   const work = new WebAssembly.Instance(module, { env: { memory } }).exports.work;
   const words = new Int32Array(memory.buffer, ${CONTROL}, 8);
   let seen = Atomics.load(words, ${EPOCH});
   for (;;) {
-    for (let i = 0; i < spin && Atomics.load(words, ${EPOCH}) === seen; i++);
-    Atomics.wait(words, ${EPOCH}, seen);
+    const until = performance.now() + spinMs;
+    for (let i = 0; Atomics.load(words, ${EPOCH}) === seen; i++) {
+      if ((i & 1023) === 0 && performance.now() > until) break;
+    }
+    if (Atomics.load(words, ${EPOCH}) === seen) {
+      Atomics.add(words, ${SLEEPING}, 1);
+      Atomics.wait(words, ${EPOCH}, seen);
+      Atomics.sub(words, ${SLEEPING}, 1);
+    }
     seen = Atomics.load(words, ${EPOCH});
     if (Atomics.load(words, ${STOP}) !== 0) return;
     try {
@@ -29,7 +40,7 @@ function strideWorker(module, memory, tid, spin) {
 }
 `;
 
-const SPIN = 20000;
+const SPIN_MS = 2;
 
 interface WorkerHandle {
   terminate(): unknown;
@@ -82,11 +93,11 @@ export function startWorkers(
   if (node) {
     const source = `${WORKER_LOOP}
 const { workerData: d } = require('node:worker_threads');
-strideWorker(d.module, d.memory, d.tid, d.spin);`;
+strideWorker(d.module, d.memory, d.tid, d.spinMs);`;
     for (let tid = 1; tid <= count; tid++) {
       const worker = new node.Worker(source, {
         eval: true,
-        workerData: { module, memory, tid, spin: SPIN },
+        workerData: { module, memory, tid, spinMs: SPIN_MS },
       });
       // A sleeping worker must not keep the process alive.
       worker.unref();
@@ -102,7 +113,7 @@ strideWorker(d.module, d.memory, d.tid, d.spin);`;
   );
   for (let tid = 1; tid <= count; tid++) {
     const worker = new Worker(url);
-    worker.postMessage([module, memory, tid, SPIN]);
+    worker.postMessage([module, memory, tid, SPIN_MS]);
     workers.push(worker);
   }
   return workers;
