@@ -31,15 +31,22 @@ class Node implements GradNode {
     save: readonly Tensor[],
     readonly backwardFn: BackwardFn,
   ) {
-    this.edges = inputs.map((t): Edge => {
+    const edges = new Array<Edge>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i] as Tensor;
       const node = t._node as Node | null;
       if (node) {
         node.retain();
-        return { node, shape: t.shape };
-      }
-      return t.requiresGrad ? { leaf: t } : null;
-    });
-    this.saved = save.map((t) => shareStorage(t, t.shape, false));
+        edges[i] = { node, shape: t.shape };
+      } else edges[i] = t.requiresGrad ? { leaf: t } : null;
+    }
+    this.edges = edges;
+    const saved = new Array<Tensor>(save.length);
+    for (let i = 0; i < save.length; i++) {
+      const t = save[i] as Tensor;
+      saved[i] = shareStorage(t, t.shape, false);
+    }
+    this.saved = saved;
   }
 
   retain(): void {
@@ -73,7 +80,10 @@ export function withGrad(
   save: readonly Tensor[],
   backwardFn: BackwardFn,
 ): Tensor {
-  if (!engine.gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
+  if (!engine.gradEnabled) return out;
+  let any = false;
+  for (let i = 0; i < inputs.length; i++) if ((inputs[i] as Tensor).requiresGrad) any = true;
+  if (!any) return out;
   const node = new Node(name, inputs, save, backwardFn);
   node.retain();
   out._setNode(node);

@@ -14,7 +14,7 @@ export const TYPED_ARRAY: {
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
 export function bytesPerElement(dtype: DType): number {
-  return TYPED_ARRAY[dtype].BYTES_PER_ELEMENT;
+  return dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4;
 }
 
 export function isFloat(dtype: DType): boolean {

@@ -31,13 +31,21 @@ export const engine = {
 };
 
 export function usageOf(backend: Backend): BackendUsage {
+  // Every new storage asks, nearly always for the backend asked about last time.
+  if (backend === lastUsage.backend) return lastUsage.usage;
   let u = engine.usage.get(backend.name);
   if (!u) {
     u = { numTensors: 0, numBytes: 0, numStorages: 0 };
     engine.usage.set(backend.name, u);
   }
+  lastUsage = { backend, usage: u };
   return u;
 }
+
+let lastUsage: { backend: Backend | null; usage: BackendUsage } = {
+  backend: null,
+  usage: { numTensors: 0, numBytes: 0, numStorages: 0 },
+};
 
 /** Records a new tensor in the innermost `tidy` scope, if any. */
 export function track(t: TrackedTensor): void {

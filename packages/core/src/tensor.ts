@@ -264,8 +264,10 @@ export function fromStorage(
 
 /** @internal A new tensor sharing `t`'s storage with another shape (same size). */
 export function shareStorage(t: Tensor, shape: Shape, tracked = true): Tensor {
-  return new Tensor(t._ref.retain(), shape, { tracked });
+  return new Tensor(t._ref.retain(), shape, tracked ? undefined : UNTRACKED);
 }
+
+const UNTRACKED = { tracked: false };
 
 export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;

@@ -149,3 +149,29 @@ describe('gradients only where they are needed', () => {
     for (const t of [a, b, y, c, d, u, cast]) t.dispose();
   });
 });
+
+describe('reshape', () => {
+  it('infers one dimension and keeps its messages', () => {
+    const x = tensor(new Float32Array(12), { shape: [3, 4] });
+    expect(x.reshape([-1, 6]).shape).toEqual([2, 6]);
+    expect(x.reshape([2, -1, 3]).shape).toEqual([2, 2, 3]);
+    const shape = [4, 3];
+    const y = x.reshape(shape);
+    shape[0] = 1;
+    expect(y.shape).toEqual([4, 3]);
+    expect(() => x.reshape([-1, -1])).toThrow(
+      new StrideError('reshape', 'only one dimension can be -1, got [-1,-1]'),
+    );
+    expect(() => x.reshape([2.5, -1])).toThrow('reshape: invalid size 2.5 in shape [2.5,-1]');
+    expect(() => x.reshape([5, -1])).toThrow(
+      'reshape: shape [5,-1] is invalid for input [3,4] of size 12',
+    );
+    expect(() => x.reshape([0, -1])).toThrow(
+      'reshape: shape [0,-1] is invalid for input [3,4] of size 12',
+    );
+    expect(() => x.reshape([2, 7])).toThrow(
+      'reshape: shape [2,7] is invalid for input [3,4] of size 12',
+    );
+    for (const t of [x, y]) t.dispose();
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { isFloat } from '../dtype.js';
 import { fail } from '../errors.js';
-import { backendOf, backendOfTensor, wrap } from '../kernel.js';
+import { backendOfTensor, wrap } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import {
@@ -39,7 +39,7 @@ function reluGrad(dy: Tensor, x: Tensor): Tensor {
 }
 
 function checkFloat(fn: string, x: Tensor): void {
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
 }
 

@@ -1,7 +1,7 @@
 /** Inverted dropout: zeroes entries with probability `p` and scales the rest by 1 / (1 - p). */
 import { isFloat } from '../dtype.js';
 import { fail } from '../errors.js';
-import { backendOf } from '../kernel.js';
+import { backendOfTensor } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { cast, lt, mul } from './arithmetic.js';
@@ -15,7 +15,7 @@ import { rand } from './random.js';
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   const fn = 'dropout';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   if (typeof p !== 'number' || Number.isNaN(p) || p < 0 || p > 1) {
     fail(fn, `p must be a probability between 0 and 1, got ${fmtValue(p)}`);

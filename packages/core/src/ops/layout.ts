@@ -1,54 +1,50 @@
 import { withGrad } from '../autograd.js';
 import { fail, fmtShape } from '../errors.js';
-import { backendOf, wrap } from '../kernel.js';
-import {
-  broadcastShapes,
-  normalizeAxes,
-  normalizeAxis,
-  shapesEqual,
-  sizeOf,
-  stridesOf,
-} from '../shape.js';
+import { backendOf, backendOfTensor, wrap } from '../kernel.js';
+import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, stridesOf } from '../shape.js';
 import { shareStorage, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
-import { unbroadcast } from './arithmetic.js';
+import { needsGrad, unbroadcast } from './arithmetic.js';
 import { full, zeros } from './creation.js';
 
 /** Same numbers, new shape (one dimension may be -1). Shares storage; no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const fn = 'reshape';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!Array.isArray(shape)) fail(fn, `shape must be an array, got ${String(shape)}`);
-  const inferred = shape.filter((d) => d === -1).length;
-  if (inferred > 1) fail(fn, `only one dimension can be -1, got ${fmtShape(shape)}`);
+  let inferred = -1;
+  let known = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i] as number;
+    if (d === -1) {
+      if (inferred >= 0) fail(fn, `only one dimension can be -1, got ${fmtShape(shape)}`);
+      inferred = i;
+    } else known *= d;
+  }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < -1) fail(fn, `invalid size ${d} in shape ${fmtShape(shape)}`);
   }
-  const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
-  const out = shape.map((d) => {
-    if (d !== -1) return d;
-    if (known === 0 || x.size % known !== 0) {
-      fail(
-        fn,
-        `shape ${fmtShape(shape)} is invalid for input ${fmtShape(x.shape)} of size ${x.size}`,
-      );
-    }
-    return x.size / known;
-  });
-  if (sizeOf(out) !== x.size) {
+  if (inferred >= 0 ? known === 0 || x.size % known !== 0 : known !== x.size) {
     fail(
       fn,
       `shape ${fmtShape(shape)} is invalid for input ${fmtShape(x.shape)} of size ${x.size}`,
     );
   }
+  let out = shape;
+  if (inferred >= 0) {
+    out = shape.slice();
+    (out as number[])[inferred] = x.size / known;
+  }
+  const result = shareStorage(x, out);
+  if (!needsGrad(x)) return result;
   const from = x.shape;
-  return withGrad(fn, shareStorage(x, out), [x], [], (dy) => [reshape(dy, from)]);
+  return withGrad(fn, result, [x], [], (dy) => [reshape(dy, from)]);
 }
 
 /** Flattens dims `startDim..endDim` (inclusive) into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const fn = 'flatten';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (x.rank === 0) return reshape(x, [1]);
   const s = normalizeAxis(fn, startDim, x.rank, 'startDim');
   const e = normalizeAxis(fn, endDim, x.rank, 'endDim');
@@ -61,7 +57,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 /** Removes size-1 dims (only `dim` when given, if its size is 1). */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const fn = 'squeeze';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   const axes = dim === undefined ? x.shape.map((_, i) => i) : normalizeAxes(fn, dim, x.rank);
   return reshape(
     x,
@@ -72,7 +68,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
 /** Inserts a size-1 dim at `dim` (in the range [-rank-1, rank]). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const fn = 'unsqueeze';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   const axis = normalizeAxis(fn, dim, x.rank + 1);
   return reshape(x, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)]);
 }
@@ -118,7 +114,7 @@ function scatterView(
 /** Reorders dims: output dim i is input dim `dims[i]`. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const fn = 'permute';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!Array.isArray(dims) || dims.length !== x.rank) {
     fail(fn, `dims must list all ${x.rank} dims of ${fmtShape(x.shape)}, got [${String(dims)}]`);
   }
@@ -140,7 +136,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 /** Swaps two dims. */
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   const fn = 'transpose';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (x.rank < 2 && dim0 === -2 && dim1 === -1) return reshape(x, x.shape);
   const a = normalizeAxis(fn, dim0, x.rank, 'dim0');
   const b = normalizeAxis(fn, dim1, x.rank, 'dim1');
@@ -153,7 +149,7 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 /** Broadcasts to `shape` (NumPy rules; -1 keeps a dim). Copies; the gradient sums back. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const fn = 'expand';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   const lead = shape.length - x.rank;
   if (lead < 0) fail(fn, `cannot expand ${fmtShape(x.shape)} to fewer dims ${fmtShape(shape)}`);
   const target = shape.map((d, i) => (d === -1 && i >= lead ? (x.shape[i - lead] as number) : d));
@@ -178,7 +174,7 @@ export type IndexSpec = number | null | { start?: number; end?: number; step?: n
  */
 export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const fn = 'index';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (specs.length > x.rank)
     fail(fn, `too many indices (${specs.length}) for a tensor of rank ${x.rank}`);
   const inStrides = stridesOf(x.shape);
@@ -222,7 +218,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
 
 /** `x[..., start:end:step, ...]` along one dim. */
 export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
-  backendOf('slice', [['input', x]]);
+  backendOfTensor('slice', 'input', x);
   const axis = normalizeAxis('slice', dim, x.rank);
   const specs: IndexSpec[] = x.shape.map(() => null);
   specs[axis] = { start, end, step };
@@ -232,7 +228,7 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
 /** Reverses the order along each of `dims`. */
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   const fn = 'flip';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   const axes = normalizeAxes(fn, dims, x.rank);
   const inStrides = stridesOf(x.shape);
   let offset = 0;
@@ -317,7 +313,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 /** Splits into pieces of `size` along `dim` (the last may be smaller), like `torch.split`. */
 export function split(x: Tensor, size: number | readonly number[], dim = 0): Tensor[] {
   const fn = 'split';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   const axis = normalizeAxis(fn, dim, x.rank);
   const n = x.shape[axis] as number;
   let sizes: number[];
@@ -345,7 +341,7 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
 
 /** Splits into `chunks` nearly equal pieces along `dim`, like `torch.chunk`. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  backendOf('chunk', [['input', x]]);
+  backendOfTensor('chunk', 'input', x);
   if (!Number.isInteger(chunks) || chunks <= 0)
     fail('chunk', `chunks must be a positive integer, got ${chunks}`);
   const axis = normalizeAxis('chunk', dim, x.rank);
@@ -365,7 +361,7 @@ export function pad(
   value = 0,
 ): Tensor {
   const fn = 'pad';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!Array.isArray(padding) || padding.length % 2 !== 0 || padding.length / 2 > x.rank) {
     fail(
       fn,

@@ -6,7 +6,7 @@ import { withGrad } from '../autograd.js';
 import type { Backend, PoolParams } from '../backend.js';
 import { isFloat, TYPED_ARRAY } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { backendOf, wrap } from '../kernel.js';
+import { backendOfTensor, wrap } from '../kernel.js';
 import { sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
@@ -130,7 +130,7 @@ function prepare(
   options: MaxPoolOptions & AvgPoolOptions,
   isMax: boolean,
 ): Prepared {
-  const backend = backendOf(fn, [['input', x]]);
+  const backend = backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   if (x.rank !== n + 1 && x.rank !== n + 2) {
     fail(
@@ -267,7 +267,7 @@ export function adaptiveAvgPool3d(x: Tensor, outputSize: AdaptiveSize): Tensor {
 }
 
 function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize): Tensor {
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   if (x.rank !== n + 1 && x.rank !== n + 2) {
     fail(

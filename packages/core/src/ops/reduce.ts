@@ -2,7 +2,7 @@ import { withGrad } from '../autograd.js';
 import type { ReduceOp } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { backendOf, wrap } from '../kernel.js';
+import { backendOfTensor, wrap } from '../kernel.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
@@ -22,7 +22,7 @@ function droppedShape(shape: readonly number[], axes: readonly number[]): number
 
 /** Runs a reduce kernel; the result keeps reduced axes as size 1. */
 function reduceRaw(fn: string, op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
-  const backend = backendOf(fn, [['input', x]]);
+  const backend = backendOfTensor(fn, 'input', x);
   const outDtype = op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype;
   return wrap(backend, backend.reduce(op, x._kernel(), axes), keptShape(x.shape, axes), outDtype);
 }
@@ -41,7 +41,7 @@ function spread(dy: Tensor, shape: readonly number[], axes: readonly number[]): 
 
 export function sum(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'sum';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   const axes = normalizeAxes(fn, dim, x.rank);
   const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
   const shape = x.shape;
@@ -54,7 +54,7 @@ export function sum(x: Tensor, dim?: Dims, keepDims = false): Tensor {
 
 export function mean(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'mean';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}; cast it first`);
   const axes = normalizeAxes(fn, dim, x.rank);
   const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1);
@@ -66,7 +66,7 @@ export function mean(x: Tensor, dim?: Dims, keepDims = false): Tensor {
 
 /** `amax`/`amin`: the gradient is shared evenly among tied extremes (PyTorch's rule). */
 function extreme(fn: string, op: 'max' | 'min', x: Tensor, dim: Dims, keepDims: boolean): Tensor {
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (x.dtype === 'bool') fail(fn, 'input is a bool tensor; cast it first');
   const axes = normalizeAxes(fn, dim, x.rank);
   for (const a of axes) {
@@ -108,7 +108,7 @@ function argExtreme(
   dim?: number,
   keepDims = false,
 ): Tensor {
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (dim === undefined) {
     const flat = reshape(x, [x.size]);
     const r = argExtreme(fn, op, flat, 0, false);
@@ -144,7 +144,7 @@ export interface VarOptions {
 
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   const fn = 'var';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   const axes = normalizeAxes(fn, dim, x.rank);
   const correction = options.correction ?? 1;
@@ -168,7 +168,7 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
 /** log(Σ exp(x)) computed stably (the maximum is subtracted; all -∞ gives -∞). */
 export function logsumexp(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'logsumexp';
-  backendOf(fn, [['input', x]]);
+  backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   const axes = normalizeAxes(fn, dim, x.rank);
   const rawMax = reduceRaw(fn, 'max', x, axes);
@@ -183,7 +183,7 @@ export function logsumexp(x: Tensor, dim?: Dims, keepDims = false): Tensor {
 }
 
 function softmaxOp(fn: string, x: Tensor, dim: number, logOut: boolean): Tensor {
-  const backend = backendOf(fn, [['input', x]]);
+  const backend = backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   const axis = normalizeAxis(fn, dim, x.rank);
   if (x.rank === 0) {
