@@ -1,5 +1,4 @@
 import { defaultClientConditions, defineConfig } from 'vite';
-import { keepCoreEntry } from './vite/core-side-effects.js';
 import { mnistFiles } from './vite/mnist-files.js';
 
 // Cross-origin isolation makes SharedArrayBuffer available, which the CPU backend's worker
@@ -29,5 +28,5 @@ export default defineConfig({
   },
   server: { headers: isolation },
   preview: { headers: isolation },
-  plugins: [keepCoreEntry(), mnistFiles()],
+  plugins: [mnistFiles()],
 });

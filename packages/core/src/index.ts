@@ -1,7 +1,6 @@
-// The side-effect import keeps methods.ts (and its `declare module` typing of the Tensor
-// methods) referenced from the emitted index.d.ts; the named import alone is elided there.
-import './methods.js';
-// The bare import keeps the method declarations in the emitted .d.ts; the call installs them.
+// The bare import keeps methods.ts (and its `declare module` typing of the Tensor methods)
+// referenced from the emitted index.d.ts, where the named import alone is elided; the call
+// installs them. That call is this module's side effect (package.json `sideEffects`).
 import './methods.js';
 import { installTensorMethods } from './methods.js';
 

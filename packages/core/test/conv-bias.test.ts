@@ -68,8 +68,26 @@ describe('conv with a fused bias', () => {
     for (const [name, xs, ws, options] of cases) {
       it(`${dtype} ${name}: output and every gradient match conv + add bit for bit`, () => {
         const results = ['cpu-conv-bias', 'cpu-unfused'].map((device) => {
-          const x = on(device, values(xs.reduce((a, b) => a * b), 1), dtype, xs, true);
-          const w = on(device, values(ws.reduce((a, b) => a * b), 2), dtype, ws, true);
+          const x = on(
+            device,
+            values(
+              xs.reduce((a, b) => a * b),
+              1,
+            ),
+            dtype,
+            xs,
+            true,
+          );
+          const w = on(
+            device,
+            values(
+              ws.reduce((a, b) => a * b),
+              2,
+            ),
+            dtype,
+            ws,
+            true,
+          );
           const b = on(device, values(ws[0] as number, 3), dtype, [ws[0] as number], true);
           const y = conv2d(x, w, { ...options, bias: b });
           y.mul(y).sum().backward();
