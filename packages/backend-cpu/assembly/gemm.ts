@@ -95,13 +95,30 @@ function gemm(
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA_(packA, a + (<usize>(ic * aRs + pc * aCs) << 2), aRs, aCs, mc, kc);
+        // A last row panel of one or two rows (6 output channels, say) runs on a 2×16
+        // micro-kernel instead of wasting half of a 4×8 one.
+        const rest = mc % MR;
+        const rows4 = rest === 1 || rest === 2 ? mc - rest : mc;
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = packB + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
+          for (let ir = 0; ir < rows4; ir += MR) {
             const mr = min(MR, mc - ir);
             const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
             micro(kc, packA + (<usize>(ir * kc) << 2), bp, cp, ldc, mr, nr, add, edge);
+          }
+        }
+        if (rows4 < mc) {
+          const ap = packA + (<usize>(rows4 * kc) << 2);
+          const cRow = c + (<usize>((ic + rows4) * ldc + jc) << 2);
+          let jr = 0;
+          for (; jr + 2 * NR <= nc; jr += 2 * NR) {
+            const bp = packB + (<usize>(jr * kc) << 2);
+            micro2x16(kc, ap, bp, bp + (<usize>(NR * kc) << 2), cRow + (<usize>jr << 2), ldc, rest, add);
+          }
+          for (; jr < nc; jr += NR) {
+            const bp = packB + (<usize>(jr * kc) << 2);
+            micro(kc, ap, bp, cRow + (<usize>jr << 2), ldc, rest, min(NR, nc - jr), add, edge);
           }
         }
       }
@@ -226,6 +243,68 @@ function packA_(dst: usize, a: usize, rs: i32, cs: i32, mc: i32, kc: i32): void 
       }
     }
   }
+}
+
+/**
+ * C[rows×16] (+)= Apanel[kc×MR]ᵀ (its first one or two rows) · two B panels side by side: eight
+ * accumulators, like the 4×8 kernel, so nothing spills.
+ */
+@inline
+function micro2x16(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  bq: usize,
+  c: usize,
+  ldc: i32,
+  rows: i32,
+  add: bool,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c02 = f32x4.splat(0);
+  let c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c12 = f32x4.splat(0);
+  let c13 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    const b2 = v128.load(bq);
+    const b3 = v128.load(bq, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    c02 = madd(a, b2, c02);
+    c03 = madd(a, b3, c03);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    c12 = madd(a, b2, c12);
+    c13 = madd(a, b3, c13);
+    ap += MR * 4;
+    bp += NR * 4;
+    bq += NR * 4;
+  }
+  storeRow(c, c00, c01, add);
+  storeRow(c + 32, c02, c03, add);
+  if (rows > 1) {
+    const c1 = c + (<usize>ldc << 2);
+    storeRow(c1, c10, c11, add);
+    storeRow(c1 + 32, c12, c13, add);
+  }
+}
+
+/** Stores (or adds) eight floats of a row of C. */
+@inline
+function storeRow(c: usize, lo: v128, hi: v128, add: bool): void {
+  if (add) {
+    lo = f32x4.add(lo, v128.load(c));
+    hi = f32x4.add(hi, v128.load(c, 16));
+  }
+  v128.store(c, lo);
+  v128.store(c, hi, 16);
 }
 
 /**
