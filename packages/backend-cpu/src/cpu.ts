@@ -9,7 +9,7 @@ import { matmul } from './matmul.js';
 import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from './pool.js';
 import { random } from './random.js';
 import { reduce, softmax } from './reduce.js';
-import { fill, read, recycle, upload } from './storage.js';
+import { fill, read, recycle, upload, useStorageHeap } from './storage.js';
 import { WasmKernels } from './wasm/kernels.js';
 import { WasmRuntime } from './wasm/runtime.js';
 
@@ -72,6 +72,8 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     fail('cpu', "kernels: 'wasm' needs WebAssembly SIMD, which this runtime does not support");
   }
   const fast = runtime ? new WasmKernels(runtime) : null;
+  // New float32 and int32 storages then live in the kernels' memory, read in place.
+  if (runtime?.heap.sharesStorages) useStorageHeap(runtime.heap);
   return {
     name: 'cpu',
     kernels: runtime ? (runtime.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd') : 'js',

@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from '@stride/core';
 import { allocTyped, bytesPerElement } from '@stride/core';
+import { heapOf } from './wasm/heap.js';
 
 /**
  * Recycling of storages. A typed array beyond a few dozen bytes lives outside the JavaScript
@@ -32,15 +33,39 @@ function dtypeOf(storage: TypedArray): DType | null {
 }
 
 /**
+ * Where float32 and int32 storages go when it is set: the WebAssembly memory of the CPU
+ * backend's kernels (wasm/heap.ts), which then read and write them in place.
+ */
+export interface StorageHeap {
+  storage(dtype: DType, size: number): TypedArray | null;
+  release(storage: TypedArray): boolean;
+}
+
+let heap: StorageHeap | null = null;
+
+/** Makes `next` the place for new storages (null: ordinary typed arrays). */
+export function useStorageHeap(next: StorageHeap | null): void {
+  heap = next;
+}
+
+/**
  * A typed array of `dtype` and `size` whose contents are undefined (a recycled storage or a
  * fresh one): for kernels that write every element.
  */
 export function allocate(dtype: DType, size: number): TypedArray {
+  if (heap !== null && size * 4 >= MIN_BYTES) {
+    const inHeap = heap.storage(dtype, size);
+    if (inHeap) return inHeap;
+  }
   return reuse(dtype, size) ?? allocTyped(dtype, size);
 }
 
 /** `allocate` filled with zeros, for kernels that accumulate into their output. */
 export function allocateZeroed(dtype: DType, size: number): TypedArray {
+  if (heap !== null && size * 4 >= MIN_BYTES) {
+    const inHeap = heap.storage(dtype, size);
+    if (inHeap) return inHeap.fill(0);
+  }
   return reuse(dtype, size)?.fill(0) ?? allocTyped(dtype, size);
 }
 
@@ -56,6 +81,10 @@ function reuse(dtype: DType, size: number): TypedArray | undefined {
  * last tensor). Only arrays that own their whole buffer are kept, and only up to the limits.
  */
 export function recycle(storage: TypedArray): void {
+  if (!(storage.buffer instanceof ArrayBuffer)) {
+    heapOf(storage.buffer)?.release(storage);
+    return;
+  }
   const bytes = storage.byteLength;
   if (bytes < MIN_BYTES || pooledBytes + bytes > MAX_BYTES) return;
   if (storage.byteOffset !== 0 || storage.buffer.byteLength !== bytes) return;
@@ -85,9 +114,16 @@ export function upload(values: TypedArray, dtype: DType): TypedArray {
   return out;
 }
 
-/** A copy of the first `size` elements as `dtype`, so callers can never alias a storage. */
+/**
+ * A copy of the first `size` elements as `dtype`, so callers can never alias a storage. It goes
+ * to the caller, so it is an ordinary typed array, never a view of the kernels' memory.
+ */
 export function read(storage: TypedArray, dtype: DType, size: number): TypedArray {
-  return upload(storage.length === size ? storage : storage.subarray(0, size), dtype);
+  const out = allocTyped(dtype, size);
+  const values = storage.length === size ? storage : storage.subarray(0, size);
+  if (dtype === 'bool') for (let i = 0; i < size; i++) out[i] = values[i] !== 0 ? 1 : 0;
+  else out.set(values);
+  return out;
 }
 
 /** `value` cast to `dtype` the way a store would: truncated for int32, x != 0 for bool. */

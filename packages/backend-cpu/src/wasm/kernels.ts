@@ -98,7 +98,7 @@ export class WasmKernels {
     rt.begin();
     const ap = rt.put(a.storage as Float32Array);
     const bp = rt.put(b.storage as Float32Array);
-    const cp = rt.alloc(batch * m * n * 4);
+    const cp = rt.output(batch * m * n);
     const work = rt.alloc(rt.gemmWorkBytes * rt.threads);
     if (ap < 0 || bp < 0 || cp < 0 || work < 0) return null;
     // A shared right operand with row-major left operands: the batch is just more rows.
@@ -164,7 +164,7 @@ export class WasmKernels {
     const xp = rt.put(x.storage as Float32Array);
     const wp = rt.put(w.storage as Float32Array);
     const bp = bias ? rt.put(bias.storage as Float32Array) : 0;
-    const out = rt.alloc(size * 4);
+    const out = rt.output(size);
     const work = rt.alloc(s.workBytes * rt.threads);
     if (xp < 0 || wp < 0 || bp < 0 || out < 0 || work < 0) return null;
     const blocks = Math.ceil(s.g.outSize / s.colBlock);
@@ -199,7 +199,7 @@ export class WasmKernels {
     const rt = this.runtime;
     const dyp = rt.put(dy.storage as Float32Array);
     const wp = rt.put(w.storage as Float32Array);
-    const out = rt.alloc(size * 4);
+    const out = rt.output(size);
     const work = rt.alloc(s.workBytes * rt.threads);
     if (dyp < 0 || wp < 0 || out < 0 || work < 0) return null;
     rt.run(
@@ -242,7 +242,7 @@ export class WasmKernels {
     const xp = rt.put(x.storage as Float32Array);
     const dyp = rt.put(dy.storage as Float32Array);
     const partials = rt.alloc(slices * size * 4);
-    const out = rt.alloc(size * 4);
+    const out = rt.output(size);
     const work = rt.alloc(s.workBytes * rt.threads);
     if (xp < 0 || dyp < 0 || partials < 0 || out < 0 || work < 0) return null;
     rt.run(
@@ -297,7 +297,7 @@ export class WasmKernels {
     const rowBlocks = Math.ceil(OH / rowsPerUnit);
     const workBytes = rt.gemmWorkBytes + Math.ceil((og * rowsPerUnit * Wp) / 4) * 16;
     const work = rt.alloc(workBytes * rt.threads);
-    const out = rt.alloc(batch * outChannels * OH * OW * 4);
+    const out = rt.output(batch * outChannels * OH * OW);
     if (src < 0 || wp < 0 || padded < 0 || offsets < 0 || bias < 0 || work < 0 || out < 0) {
       return null;
     }
@@ -355,7 +355,7 @@ export class WasmKernels {
     const dyPadded = this.pad(dys, batch * outChannels, [OH, OW], [OH, Wp], dyPlane, [0, 0], 0);
     const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
     const partials = rt.alloc(slices * size * 4);
-    const out = rt.alloc(size * 4);
+    const out = rt.output(size);
     if (xs < 0 || dys < 0 || flags < 0 || xPadded < 0 || dyPadded < 0 || offsets < 0) return null;
     if (partials < 0 || out < 0) return null;
     for (let i = 0; i < flagCount; i++) if (rt.word(flags + 4 * i) !== 0) return null;

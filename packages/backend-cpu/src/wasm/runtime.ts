@@ -1,5 +1,6 @@
 import { fail } from '@stride/core';
 import { allocate } from '../storage.js';
+import { Heap } from './heap.js';
 import {
   ARENA,
   CONTROL,
@@ -46,9 +47,13 @@ export class WasmRuntime {
   private words: Int32Array;
   private readonly workers: { terminate(): unknown }[];
   private readonly blocking: boolean;
+  /** Blocks of the memory: tensor storages, and each call's scratch (freed by the next call). */
+  readonly heap: Heap;
+  private readonly scratch: number[] = [];
+  /** The storages this call returns, by address. */
+  private readonly outputs = new Map<number, Float32Array>();
   private f32 = new Float32Array(0);
   private i32 = new Int32Array(0);
-  private top = ARENA;
 
   private constructor(
     module: WebAssembly.Module,
@@ -68,6 +73,7 @@ export class WasmRuntime {
     this.words = new Int32Array(this.memory.buffer, CONTROL, 8);
     this.workers = shared && threads > 1 ? startWorkers(module, this.memory, threads - 1) : [];
     this.blocking = shared && canBlock();
+    this.heap = new Heap(this.memory, ARENA, MAX_PAGES * PAGE, shared);
     this.refreshViews();
   }
 
@@ -105,31 +111,32 @@ export class WasmRuntime {
     }
   }
 
-  /** Starts a kernel call: the arena is empty again. */
+  /** Starts a kernel call: the previous call's scratch is free again. */
   begin(): void {
-    this.top = ARENA;
+    this.drop();
+    for (const at of this.scratch) this.heap.free(at);
+    this.scratch.length = 0;
   }
 
   /**
-   * Reserves `bytes` (16-byte aligned) and returns the address, growing the memory when needed;
-   * false when the call would not fit in the 2 GiB the kernels can address, and the caller uses
-   * its TypeScript kernel instead.
+   * Reserves `bytes` of scratch for this call and returns the address, growing the memory when
+   * needed; -1 when the call would not fit in the 2 GiB the kernels can address, and the caller
+   * uses its TypeScript kernel instead.
    */
   alloc(bytes: number): number {
-    const at = this.top;
-    this.top = at + Math.ceil(bytes / 16) * 16;
-    const need = Math.ceil(this.top / PAGE);
-    const have = this.memory.buffer.byteLength / PAGE;
-    if (need > have) {
-      if (need > MAX_PAGES) return -1;
-      this.memory.grow(need - have);
-      this.refreshViews();
-    }
+    const at = this.heap.alloc(bytes);
+    if (at >= 0) this.scratch.push(at);
+    this.refreshViews();
     return at;
   }
 
-  /** Copies `values` into the arena and returns their address (-1 when out of memory). */
+  /**
+   * The address of `values` for the kernels: where they are, for a storage that lives in this
+   * memory, else a scratch copy (-1 when out of memory).
+   */
   put(values: Float32Array | Int32Array): number {
+    const own = this.heap.addressOf(values);
+    if (own >= 0) return own;
     const at = this.alloc(values.length * 4);
     if (at >= 0) {
       if (values instanceof Float32Array) this.f32.set(values, at >> 2);
@@ -138,11 +145,34 @@ export class WasmRuntime {
     return at;
   }
 
-  /** A float32 copy of `size` values at `at`, in a recycled storage where one is free. */
+  /**
+   * The address where a kernel writes a float32 result of `size` values: a storage of its own in
+   * a shared memory (returned as it is by `take`), else scratch that `take` copies out.
+   */
+  output(size: number): number {
+    const storage = this.heap.storage('float32', size) as Float32Array | null;
+    if (!storage) return this.alloc(size * 4);
+    this.refreshViews();
+    this.outputs.set(storage.byteOffset, storage);
+    return storage.byteOffset;
+  }
+
+  /** The result at `at` (from `output`): the storage itself, or a copy of the scratch. */
   take(at: number, size: number): Float32Array {
+    const own = this.outputs.get(at);
+    if (own) {
+      this.outputs.delete(at);
+      return own;
+    }
     const out = allocate('float32', size) as Float32Array;
     out.set(this.f32.subarray(at >> 2, (at >> 2) + size));
     return out;
+  }
+
+  /** Results the last call did not return (it fell back to TypeScript): their storage is freed. */
+  private drop(): void {
+    for (const storage of this.outputs.values()) this.heap.release(storage);
+    this.outputs.clear();
   }
 
   setWords(at: number, values: readonly number[]): void {
