@@ -160,3 +160,36 @@ export class DirectFilterGradArgs {
   partials: usize;
   ck: i32;
 }
+
+/** An element-wise map over `n` floats, `perUnit` (a multiple of 4) per unit (map.ts). */
+@unmanaged
+export class MapArgs {
+  kind: i32;
+  units: i32;
+  op: i32;
+  n: i32;
+  a: usize;
+  b: usize;
+  out: usize;
+  perUnit: i32;
+}
+
+/** 2×2 max pooling with every window inside the input, planes split into units (pool.ts). */
+@unmanaged
+export class Pool2x2Args {
+  kind: i32;
+  units: i32;
+  planes: i32;
+  H: i32;
+  W: i32;
+  outH: i32;
+  outW: i32;
+  sh: i32;
+  sw: i32;
+  x: usize;
+  values: usize;
+  indices: usize;
+  dy: usize;
+  dx: usize;
+  planesPerUnit: i32;
+}

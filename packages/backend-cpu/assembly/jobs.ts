@@ -2,6 +2,8 @@ import { ConvArgs, JobHeader, MatmulArgs } from './args';
 import { MR, NR, sgemm } from './gemm';
 import { directFilterGradUnit, padUnit } from './direct';
 import { col2im, im2col } from './im2col';
+import { mapUnit } from './map';
+import { maxPool2x2Unit, maxPoolBackwardUnit } from './pool';
 import { shiftedConvUnit } from './shifted';
 import { addScalar } from './vector';
 
@@ -24,6 +26,9 @@ export const JOB_CONV_FILTER_GRAD = 4;
 export const JOB_PAD = 5;
 export const JOB_DIRECT_FILTER_GRAD = 6;
 export const JOB_SHIFTED_CONV = 7;
+export const JOB_MAP = 8;
+export const JOB_MAX_POOL_2X2 = 9;
+export const JOB_MAX_POOL_BACKWARD = 10;
 
 export function work(ctl: usize, tid: i32): void {
   const epoch = atomic.load<i32>(ctl);
@@ -50,6 +55,9 @@ function runUnit(job: usize, u: i32, tid: i32): void {
   else if (kind === JOB_PAD) padUnit(job, u);
   else if (kind === JOB_DIRECT_FILTER_GRAD) directFilterGradUnit(job, u);
   else if (kind === JOB_SHIFTED_CONV) shiftedConvUnit(job, u, tid);
+  else if (kind === JOB_MAP) mapUnit(job, u);
+  else if (kind === JOB_MAX_POOL_2X2) maxPool2x2Unit(job, u);
+  else if (kind === JOB_MAX_POOL_BACKWARD) maxPoolBackwardUnit(job, u);
 }
 
 @inline

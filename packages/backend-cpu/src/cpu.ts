@@ -6,7 +6,14 @@ import type { Gemm } from './gemm.js';
 import { gemm as defaultGemm } from './gemm.js';
 import { concat, gather, scatterAdd, strided, stridedWrite } from './layout.js';
 import { matmul } from './matmul.js';
-import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from './pool.js';
+import {
+  avgPool,
+  avgPoolBackward,
+  maxPool,
+  maxPoolBackward,
+  windowsDisjoint,
+  windowsInside2d,
+} from './pool.js';
 import { random } from './random.js';
 import { reduce, softmax } from './reduce.js';
 import { fill, read, recycle, upload, useStorageHeap } from './storage.js';
@@ -89,7 +96,8 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     destroy: () => runtime?.destroy(),
     fill,
     random,
-    unary,
+    unary: (op, x) =>
+      (op === 'relu' && fast && x.dtype === 'float32' && fast.map('relu', x)) || unary(op, x),
     binary,
     where,
     cast,
@@ -118,11 +126,25 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     convBackwardFilter: (x, dy, wShape, params) =>
       (fast && x.dtype === 'float32' && fast.convBackwardFilter(x, dy, wShape, params)) ||
       convBackwardFilter(x, dy, wShape, params, gemm),
-    maxPool,
-    maxPoolBackward,
+    maxPool: (x, p) =>
+      (fast &&
+        x.dtype === 'float32' &&
+        p.kernel[0] === 2 &&
+        p.kernel[1] === 2 &&
+        windowsInside2d(x.shape, p) &&
+        fast.maxPool2x2(x, p)) ||
+      maxPool(x, p),
+    maxPoolBackward: (dy, indices, xShape, p) =>
+      (fast &&
+        dy.dtype === 'float32' &&
+        xShape.length === 4 &&
+        windowsDisjoint(p) &&
+        fast.maxPoolBackward(dy, indices, xShape, p)) ||
+      maxPoolBackward(dy, indices, xShape, p),
     avgPool,
     avgPoolBackward,
-    reluBackward,
+    reluBackward: (dy, x) =>
+      (fast && dy.dtype === 'float32' && fast.map('reluBackward', x, dy)) || reluBackward(dy, x),
     adamStep,
   };
 }

@@ -127,7 +127,7 @@ export function maxPool(x: T, params: PoolParams): { values: TypedArray; indices
  * Whether a 2-d pooling has no padding, no dilation and every window inside the input (the
  * pooling of nearly every CNN), so that no tap needs a bounds check.
  */
-function windowsInside2d(shape: Shape, p: PoolParams): boolean {
+export function windowsInside2d(shape: Shape, p: PoolParams): boolean {
   if (shape.length !== 4) return false;
   for (let i = 0; i < 2; i++) {
     if (p.padding[i] !== 0 || p.dilation[i] !== 1) return false;
@@ -258,7 +258,7 @@ export function maxPoolBackward(dy: T, indices: T, xShape: Shape, params: PoolPa
 }
 
 /** Whether no two pooling windows share an input position (stride at least the window span). */
-function windowsDisjoint(p: PoolParams): boolean {
+export function windowsDisjoint(p: PoolParams): boolean {
   for (let i = 0; i < p.kernel.length; i++) {
     if (p.stride[i] < p.dilation[i] * (p.kernel[i] - 1) + 1) return false;
   }

@@ -11,7 +11,13 @@ export const JOB = {
   pad: 5,
   directFilterGrad: 6,
   shiftedConv: 7,
+  map: 8,
+  maxPool2x2: 9,
+  maxPoolBackward: 10,
 } as const;
+
+/** The maps of a `map` job (assembly/map.ts). */
+export const MAP = { relu: 1, reluBackward: 2 } as const;
 
 const LAYOUTS = {
   matmul: [
@@ -103,22 +109,43 @@ const LAYOUTS = {
     'partials',
     'ck',
   ],
+  map: ['units', 'op', 'n', 'a', 'b', 'out', 'perUnit'],
+  pool: [
+    'units',
+    'planes',
+    'H',
+    'W',
+    'outH',
+    'outW',
+    'sh',
+    'sw',
+    'x',
+    'values',
+    'indices',
+    'dy',
+    'dx',
+    'planesPerUnit',
+  ],
 } as const;
 
 type Layouts = typeof LAYOUTS;
 /** The three im2col convolution jobs share one layout. */
 type LayoutOf<K extends keyof typeof JOB> = K extends 'convInputGrad' | 'convFilterGrad'
   ? Layouts['conv']
-  : K extends keyof Layouts
-    ? Layouts[K]
-    : never;
+  : K extends 'maxPool2x2' | 'maxPoolBackward'
+    ? Layouts['pool']
+    : K extends keyof Layouts
+      ? Layouts[K]
+      : never;
 export type JobArgs<K extends keyof typeof JOB> = Record<LayoutOf<K>[number], number>;
 
 export function jobWords<K extends keyof typeof JOB>(kind: K, args: JobArgs<K>): number[] {
   const layout = (
     kind === 'convInputGrad' || kind === 'convFilterGrad'
       ? LAYOUTS.conv
-      : LAYOUTS[kind as keyof Layouts]
+      : kind === 'maxPool2x2' || kind === 'maxPoolBackward'
+        ? LAYOUTS.pool
+        : LAYOUTS[kind as keyof Layouts]
   ) as readonly string[];
   const words: number[] = [JOB[kind]];
   for (const field of layout) words.push((args as Record<string, number>)[field] as number);

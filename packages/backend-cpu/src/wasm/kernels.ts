@@ -1,8 +1,15 @@
-import type { ConvGeometry, ConvParams, KernelTensor, Shape, TypedArray } from '@stride/core';
+import type {
+  ConvGeometry,
+  ConvParams,
+  KernelTensor,
+  PoolParams,
+  Shape,
+  TypedArray,
+} from '@stride/core';
 import { convGeometry } from '@stride/core';
 import { isIdentity } from '../im2col.js';
 import { sizeOf } from '../shape.js';
-import { jobWords } from './jobs.js';
+import { jobWords, MAP } from './jobs.js';
 import { GEOMETRY } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -13,6 +20,12 @@ const SHIFTED_UNIT_COLUMNS = 2048;
 const SHIFTED_UNIT_FLOATS = 1 << 16;
 /** Floats of planes one padding unit copies. */
 const PAD_UNIT_FLOATS = 1 << 14;
+
+/** Element-wise maps take over from TypeScript from this many elements, this many per unit. */
+const MAP_MIN_ELEMENTS = 1 << 14;
+const MAP_UNIT_ELEMENTS = 1 << 15;
+/** Floats of input planes one pooling unit reads. */
+const POOL_UNIT_FLOATS = 1 << 15;
 
 /** Below this many multiply-adds a job is one unit: waking a thread would cost more. */
 const MIN_PARALLEL_MACS = 1 << 16;
@@ -416,6 +429,109 @@ export class WasmKernels {
     // The slack after the last plane is read, never written by the job.
     rt.zero(dst + planes * stride * 4, pw + 16);
     return dst;
+  }
+
+  /**
+   * relu, or with `dy` its gradient (dy where x > 0, else 0), for large float32 tensors that
+   * already live in this memory (a copy in and out would cost more than the map saves); null
+   * otherwise, and the TypeScript kernel runs.
+   */
+  map(op: keyof typeof MAP, x: T, dy?: T): Float32Array | null {
+    const n = sizeOf(x.shape);
+    const rt = this.runtime;
+    const inputs = dy ? [x, dy] : [x];
+    if (n < MAP_MIN_ELEMENTS || inputs.some((t) => !rt.owns(t.storage as Float32Array)))
+      return null;
+    rt.begin();
+    const out = rt.output(n);
+    if (out < 0) return null;
+    const perUnit = MAP_UNIT_ELEMENTS;
+    rt.run(
+      jobWords('map', {
+        units: Math.ceil(n / perUnit),
+        op: MAP[op],
+        n,
+        // reluBackward reads dy first, then x.
+        a: rt.put((dy ?? x).storage as Float32Array),
+        b: dy ? rt.put(x.storage as Float32Array) : 0,
+        out,
+        perUnit,
+      }),
+    );
+    return rt.take(out, n);
+  }
+
+  /**
+   * Float32 2×2 max pooling with every window inside the input (see maxPool2dInside in
+   * ../pool.ts), on storages in this memory; null otherwise.
+   */
+  maxPool2x2(x: T, p: PoolParams): { values: Float32Array; indices: Int32Array } | null {
+    const [batch, channels, H, W] = x.shape as [number, number, number, number];
+    const [outH, outW] = p.outSize as [number, number];
+    const planes = batch * channels;
+    const rt = this.runtime;
+    if (planes * H * W < MAP_MIN_ELEMENTS || !rt.owns(x.storage as Float32Array)) return null;
+    rt.begin();
+    const size = planes * outH * outW;
+    const values = rt.output(size);
+    const indices = rt.output(size, 'int32');
+    if (values < 0 || indices < 0) return null;
+    const planesPerUnit = Math.max(1, Math.floor(POOL_UNIT_FLOATS / (H * W)));
+    rt.run(
+      jobWords('maxPool2x2', {
+        units: Math.ceil(planes / planesPerUnit),
+        planes,
+        H,
+        W,
+        outH,
+        outW,
+        sh: p.stride[0] as number,
+        sw: p.stride[1] as number,
+        x: rt.put(x.storage as Float32Array),
+        values,
+        indices,
+        dy: 0,
+        dx: 0,
+        planesPerUnit,
+      }),
+    );
+    return {
+      values: rt.take(values, size),
+      indices: rt.takeAs(indices, size, 'int32') as Int32Array,
+    };
+  }
+
+  /** The gradient of a 2-d max pooling whose windows do not overlap; null as for maxPool2x2. */
+  maxPoolBackward(dy: T, indices: T, xShape: Shape, p: PoolParams): Float32Array | null {
+    const [batch, channels, H, W] = xShape as [number, number, number, number];
+    const [outH, outW] = p.outSize as [number, number];
+    const planes = batch * channels;
+    const rt = this.runtime;
+    const owned = rt.owns(dy.storage as Float32Array) && rt.owns(indices.storage as Int32Array);
+    if (planes * H * W < MAP_MIN_ELEMENTS || !owned) return null;
+    rt.begin();
+    const dx = rt.output(planes * H * W);
+    if (dx < 0) return null;
+    const planesPerUnit = Math.max(1, Math.floor(POOL_UNIT_FLOATS / (H * W)));
+    rt.run(
+      jobWords('maxPoolBackward', {
+        units: Math.ceil(planes / planesPerUnit),
+        planes,
+        H,
+        W,
+        outH,
+        outW,
+        sh: 0,
+        sw: 0,
+        x: 0,
+        values: 0,
+        indices: rt.put(indices.storage as Int32Array),
+        dy: rt.put(dy.storage as Float32Array),
+        dx,
+        planesPerUnit,
+      }),
+    );
+    return rt.take(dx, planes * H * W);
   }
 
   /**

@@ -51,7 +51,7 @@ export class WasmRuntime {
   readonly heap: Heap;
   private readonly scratch: number[] = [];
   /** The storages this call returns, by address. */
-  private readonly outputs = new Map<number, Float32Array>();
+  private readonly outputs = new Map<number, Float32Array | Int32Array>();
   private f32 = new Float32Array(0);
   private i32 = new Int32Array(0);
 
@@ -149,8 +149,8 @@ export class WasmRuntime {
    * The address where a kernel writes a float32 result of `size` values: a storage of its own in
    * a shared memory (returned as it is by `take`), else scratch that `take` copies out.
    */
-  output(size: number): number {
-    const storage = this.heap.storage('float32', size) as Float32Array | null;
+  output(size: number, dtype: 'float32' | 'int32' = 'float32'): number {
+    const storage = this.heap.storage(dtype, size) as Float32Array | Int32Array | null;
     if (!storage) return this.alloc(size * 4);
     this.refreshViews();
     this.outputs.set(storage.byteOffset, storage);
@@ -159,14 +159,24 @@ export class WasmRuntime {
 
   /** The result at `at` (from `output`): the storage itself, or a copy of the scratch. */
   take(at: number, size: number): Float32Array {
+    return this.takeAs(at, size, 'float32') as Float32Array;
+  }
+
+  takeAs(at: number, size: number, dtype: 'float32' | 'int32'): Float32Array | Int32Array {
     const own = this.outputs.get(at);
     if (own) {
       this.outputs.delete(at);
       return own;
     }
-    const out = allocate('float32', size) as Float32Array;
-    out.set(this.f32.subarray(at >> 2, (at >> 2) + size));
+    const out = allocate(dtype, size) as Float32Array | Int32Array;
+    const view = dtype === 'float32' ? this.f32 : this.i32;
+    out.set(view.subarray(at >> 2, (at >> 2) + size));
     return out;
+  }
+
+  /** Whether `storage` lives in this memory (and costs no copy to hand to a kernel). */
+  owns(storage: Float32Array | Int32Array): boolean {
+    return this.heap.addressOf(storage) >= 0;
   }
 
   /** Results the last call did not return (it fell back to TypeScript): their storage is freed. */

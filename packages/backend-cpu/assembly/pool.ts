@@ -1,0 +1,75 @@
+import { Pool2x2Args } from './args';
+
+/**
+ * 2×2 max pooling whose windows all lie inside the input, the same as maxPool2x2 in
+ * src/pool.ts: the first maximum of each window (index arithmetic, no data-dependent branch),
+ * and PyTorch's rule (the last NaN wins) for a window holding a NaN. A unit is a run of planes.
+ */
+export function maxPool2x2Unit(job: usize, u: i32): void {
+  const a = changetype<Pool2x2Args>(job);
+  const W = a.W;
+  const p0 = u * a.planesPerUnit;
+  const p1 = min(a.planes, p0 + a.planesPerUnit);
+  let o = p0 * a.outH * a.outW;
+  for (let plane = p0; plane < p1; plane++) {
+    const base = a.x + (<usize>(plane * a.H * W) << 2);
+    for (let oh = 0; oh < a.outH; oh++) {
+      const row = oh * a.sh * W;
+      for (let ow = 0; ow < a.outW; ow++, o++) {
+        const at0 = row + ow * a.sw;
+        const p = base + (<usize>at0 << 2);
+        const v0 = load<f32>(p);
+        const v1 = load<f32>(p, 4);
+        const v2 = load<f32>(p + (<usize>W << 2));
+        const v3 = load<f32>(p + (<usize>W << 2), 4);
+        // As in JavaScript, the sum is taken in double: only a NaN makes it NaN.
+        const sum = <f64>v0 + <f64>v1 + <f64>v2 + <f64>v3;
+        let k: i32;
+        if (sum == sum) {
+          const top = <i32>(v1 > v0);
+          const bottom = W + <i32>(v3 > v2);
+          const vt = load<f32>(p + (<usize>top << 2));
+          const vb = load<f32>(p + (<usize>bottom << 2));
+          k = top + <i32>(vb > vt) * (bottom - top);
+        } else {
+          k = 0;
+          let best = v0;
+          if (v1 > best || v1 != v1) {
+            best = v1;
+            k = 1;
+          }
+          if (v2 > best || v2 != v2) {
+            best = v2;
+            k = W;
+          }
+          if (v3 > best || v3 != v3) k = W + 1;
+        }
+        store<f32>(a.values + (<usize>o << 2), load<f32>(p + (<usize>k << 2)));
+        store<i32>(a.indices + (<usize>o << 2), at0 + k);
+      }
+    }
+  }
+}
+
+/**
+ * The gradient of a max pooling whose windows do not overlap: each plane of dx zeroed, then
+ * each output gradient stored at the position its maximum came from (0 + g, as a sum would
+ * give: −0 becomes +0).
+ */
+export function maxPoolBackwardUnit(job: usize, u: i32): void {
+  const a = changetype<Pool2x2Args>(job);
+  const inSize = a.H * a.W;
+  const outSize = a.outH * a.outW;
+  const p0 = u * a.planesPerUnit;
+  const p1 = min(a.planes, p0 + a.planesPerUnit);
+  for (let plane = p0; plane < p1; plane++) {
+    const dx = a.dx + (<usize>(plane * inSize) << 2);
+    memory.fill(dx, 0, <usize>inSize << 2);
+    const o0 = plane * outSize;
+    for (let o = o0; o < o0 + outSize; o++) {
+      const g = load<f32>(a.dy + (<usize>o << 2));
+      const at = load<i32>(a.indices + (<usize>o << 2));
+      store<f32>(dx + (<usize>at << 2), g + 0);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import type { PoolParams, TypedArray } from '@stride/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cpu } from '../src/index.js';
+import type { KT } from './helpers.js';
+import { seeded } from './helpers.js';
+
+// Large tensors whose storages live in the kernels' memory take the WebAssembly relu, relu
+// gradient and 2×2 max pooling; they must give what the TypeScript kernels give, bit for bit.
+const wasm = cpu({ threads: 2, relaxedSimd: false });
+const js = cpu({ kernels: 'js' });
+afterAll(() => wasm.destroy());
+
+/** Random values with the awkward ones mixed in: ±0, NaN, ±∞, and ties. */
+function awkward(n: number, seed: number): Float32Array {
+  const rnd = seeded(seed);
+  const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1, 1];
+  return Float32Array.from({ length: n }, (_, i) =>
+    i % 97 === 0 ? (special[(i / 97) % special.length] as number) : Math.round(rnd() * 8) / 4,
+  );
+}
+
+function on(b: ReturnType<typeof cpu>, values: Float32Array, shape: number[]): KT {
+  return { storage: b.upload(values, 'float32'), shape, dtype: 'float32' };
+}
+
+const bits = (a: TypedArray) => Array.from(new Int32Array(a.buffer, a.byteOffset, a.length));
+
+function pool(shape: number[], stride: number): PoolParams {
+  const out = [2, 3].map((i) => Math.floor(((shape[i] as number) - 2) / stride) + 1);
+  return {
+    kernel: [2, 2],
+    stride: [stride, stride],
+    padding: [0, 0],
+    dilation: [1, 1],
+    outSize: out,
+    countIncludePad: true,
+  };
+}
+
+describe('WebAssembly maps and pooling', () => {
+  const shape = [16, 6, 28, 28];
+  const n = 16 * 6 * 28 * 28;
+
+  it('relu matches the TypeScript kernel bit for bit, NaN and signed zeros included', () => {
+    const v = awkward(n, 1);
+    const got = wasm.unary('relu', on(wasm, v, shape));
+    expect(got.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(bits(got)).toEqual(bits(js.unary('relu', on(js, v, shape))));
+  });
+
+  it('the relu gradient matches the TypeScript kernel bit for bit', () => {
+    const x = awkward(n, 2);
+    const dy = awkward(n, 3);
+    const got = wasm.reluBackward?.(on(wasm, dy, shape), on(wasm, x, shape)) as TypedArray;
+    const want = js.reluBackward?.(on(js, dy, shape), on(js, x, shape)) as TypedArray;
+    expect(got.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(bits(got)).toEqual(bits(want));
+  });
+
+  for (const [name, s, stride] of [
+    ['LeNet pool1', [16, 6, 28, 28], 2],
+    ['odd size', [8, 5, 23, 21], 2],
+    ['overlapping windows (stride 1)', [4, 3, 40, 40], 1],
+  ] as const) {
+    it(`2×2 max pooling, ${name}: values and indices as the TypeScript kernel`, () => {
+      const size = s.reduce((a, b) => a * b, 1);
+      const v = awkward(size, 4);
+      const p = pool([...s], stride);
+      const got = wasm.maxPool(on(wasm, v, [...s]), p);
+      const want = js.maxPool(on(js, v, [...s]), p);
+      expect(got.indices.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+      expect(bits(got.values)).toEqual(bits(want.values));
+    });
+  }
+
+  it('the max-pool gradient (disjoint windows) matches the TypeScript kernel bit for bit', () => {
+    const p = pool(shape, 2);
+    const x = awkward(n, 5);
+    const { indices } = wasm.maxPool(on(wasm, x, shape), p);
+    const outShape = [16, 6, 14, 14];
+    const dy = awkward(16 * 6 * 14 * 14, 6);
+    const idx: KT = { storage: indices, shape: outShape, dtype: 'int32' };
+    const jsIdx: KT = { storage: Int32Array.from(indices), shape: outShape, dtype: 'int32' };
+    const got = wasm.maxPoolBackward(on(wasm, dy, outShape), idx, shape, p);
+    const want = js.maxPoolBackward(on(js, dy, outShape), jsIdx, shape, p);
+    expect(got.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(bits(got)).toEqual(bits(want));
+  });
+});
