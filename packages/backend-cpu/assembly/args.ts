@@ -193,3 +193,26 @@ export class Pool2x2Args {
   dx: usize;
   planesPerUnit: i32;
 }
+
+/** One Adam step over `n` floats (map.ts); the hyper-parameters are f32 values. */
+@unmanaged
+export class AdamArgs {
+  kind: i32;
+  units: i32;
+  n: i32;
+  param: usize;
+  grad: usize;
+  expAvg: usize;
+  expAvgSq: usize;
+  outParam: usize;
+  outExpAvg: usize;
+  outExpAvgSq: usize;
+  perUnit: i32;
+  beta1: f32;
+  keep1: f32;
+  beta2: f32;
+  keep2: f32;
+  correction: f32;
+  eps: f32;
+  step: f32;
+}

@@ -1,4 +1,4 @@
-import { MapArgs } from './args';
+import { AdamArgs, MapArgs } from './args';
 
 /** Element-wise maps, the same bit for bit as the TypeScript kernels of elementwise.ts. */
 export const MAP_RELU = 1;
@@ -40,5 +40,52 @@ function reluBackward(dy: usize, x: usize, out: usize, start: i32, end: i32): vo
   for (; i < end; i++) {
     const q = <usize>i << 2;
     store<f32>(out + q, load<f32>(x + q) > 0 ? load<f32>(dy + q) : 0);
+  }
+}
+
+/**
+ * One Adam step (the contract's adamStep), rounding every product, sum, square root and quotient
+ * to float32 in the same order as adamFloat32 in src/elementwise.ts, so the two agree bit for
+ * bit (no fused multiply-add here):
+ *   m' = m·β₁ + g·(1 − β₁), v' = v·β₂ + (g·(1 − β₂))·g,
+ *   p' = p + (m'·(−stepSize)) / (√v' / correction + eps).
+ */
+export function adamUnit(job: usize, u: i32): void {
+  const a = changetype<AdamArgs>(job);
+  const start = u * a.perUnit;
+  const end = min(a.n, start + a.perUnit);
+  const beta1 = f32x4.splat(a.beta1);
+  const keep1 = f32x4.splat(a.keep1);
+  const beta2 = f32x4.splat(a.beta2);
+  const keep2 = f32x4.splat(a.keep2);
+  const correction = f32x4.splat(a.correction);
+  const eps = f32x4.splat(a.eps);
+  const step = f32x4.splat(a.step);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const q = <usize>i << 2;
+    const g = v128.load(a.grad + q);
+    const m = f32x4.add(f32x4.mul(v128.load(a.expAvg + q), beta1), f32x4.mul(g, keep1));
+    const v = f32x4.add(
+      f32x4.mul(v128.load(a.expAvgSq + q), beta2),
+      f32x4.mul(f32x4.mul(g, keep2), g),
+    );
+    v128.store(a.outExpAvg + q, m);
+    v128.store(a.outExpAvgSq + q, v);
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(v), correction), eps);
+    v128.store(
+      a.outParam + q,
+      f32x4.add(v128.load(a.param + q), f32x4.div(f32x4.mul(m, step), denom)),
+    );
+  }
+  for (; i < end; i++) {
+    const q = <usize>i << 2;
+    const g = load<f32>(a.grad + q);
+    const m = load<f32>(a.expAvg + q) * a.beta1 + g * a.keep1;
+    const v = load<f32>(a.expAvgSq + q) * a.beta2 + g * a.keep2 * g;
+    store<f32>(a.outExpAvg + q, m);
+    store<f32>(a.outExpAvgSq + q, v);
+    const denom = sqrt<f32>(v) / a.correction + a.eps;
+    store<f32>(a.outParam + q, load<f32>(a.param + q) + (m * a.step) / denom);
   }
 }

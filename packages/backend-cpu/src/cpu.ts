@@ -145,6 +145,8 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     avgPoolBackward,
     reluBackward: (dy, x) =>
       (fast && dy.dtype === 'float32' && fast.map('reluBackward', x, dy)) || reluBackward(dy, x),
-    adamStep,
+    adamStep: (base, grad, expAvg, expAvgSq, h) =>
+      (fast && base.dtype === 'float32' && fast.adamStep(base, grad, expAvg, expAvgSq, h)) ||
+      adamStep(base, grad, expAvg, expAvgSq, h),
   };
 }

@@ -74,6 +74,27 @@ describe('WebAssembly maps and pooling', () => {
     });
   }
 
+  it('an Adam step matches the TypeScript kernel bit for bit', () => {
+    const m = 48_003;
+    const s = [m];
+    const h = {
+      beta1: 0.9,
+      beta2: 0.999,
+      stepSize: 0.003 / 0.1,
+      biasCorrection2Sqrt: 0.0447,
+      eps: 1e-8,
+    };
+    const sq = Float32Array.from(awkward(m, 10), (x) => x * x);
+    const inputs = (b: ReturnType<typeof cpu>) =>
+      [awkward(m, 7), awkward(m, 8), awkward(m, 9), sq].map((v) => on(b, v, s)) as [KT, KT, KT, KT];
+    const got = wasm.adamStep?.(...inputs(wasm), h);
+    const want = js.adamStep?.(...inputs(js), h);
+    expect(got?.param.buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const key of ['param', 'expAvg', 'expAvgSq'] as const) {
+      expect(bits(got?.[key] as TypedArray)).toEqual(bits(want?.[key] as TypedArray));
+    }
+  });
+
   it('the max-pool gradient (disjoint windows) matches the TypeScript kernel bit for bit', () => {
     const p = pool(shape, 2);
     const x = awkward(n, 5);

@@ -14,6 +14,7 @@ export const JOB = {
   map: 8,
   maxPool2x2: 9,
   maxPoolBackward: 10,
+  adam: 11,
 } as const;
 
 /** The maps of a `map` job (assembly/map.ts). */
@@ -110,6 +111,26 @@ const LAYOUTS = {
     'ck',
   ],
   map: ['units', 'op', 'n', 'a', 'b', 'out', 'perUnit'],
+  // The last seven are float32 values, passed as their bits (`floatBits`).
+  adam: [
+    'units',
+    'n',
+    'param',
+    'grad',
+    'expAvg',
+    'expAvgSq',
+    'outParam',
+    'outExpAvg',
+    'outExpAvgSq',
+    'perUnit',
+    'beta1',
+    'keep1',
+    'beta2',
+    'keep2',
+    'correction',
+    'eps',
+    'step',
+  ],
   pool: [
     'units',
     'planes',
@@ -150,4 +171,13 @@ export function jobWords<K extends keyof typeof JOB>(kind: K, args: JobArgs<K>):
   const words: number[] = [JOB[kind]];
   for (const field of layout) words.push((args as Record<string, number>)[field] as number);
   return words;
+}
+
+const floatWord = new Float32Array(1);
+const floatWordBits = new Int32Array(floatWord.buffer);
+
+/** The bits of `x` rounded to float32, for a float argument of a job. */
+export function floatBits(x: number): number {
+  floatWord[0] = x;
+  return floatWordBits[0] as number;
 }

@@ -1,4 +1,5 @@
 import type {
+  AdamStepParams,
   ConvGeometry,
   ConvParams,
   KernelTensor,
@@ -9,7 +10,7 @@ import type {
 import { convGeometry } from '@stride/core';
 import { isIdentity } from '../im2col.js';
 import { sizeOf } from '../shape.js';
-import { jobWords, MAP } from './jobs.js';
+import { floatBits, jobWords, MAP } from './jobs.js';
 import { GEOMETRY } from './layout.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -24,6 +25,8 @@ const PAD_UNIT_FLOATS = 1 << 14;
 /** Element-wise maps take over from TypeScript from this many elements, this many per unit. */
 const MAP_MIN_ELEMENTS = 1 << 14;
 const MAP_UNIT_ELEMENTS = 1 << 15;
+/** An Adam step is worth a job from this many elements (it costs about 13 ns each in JS). */
+const ADAM_MIN_ELEMENTS = 2048;
 /** Floats of input planes one pooling unit reads. */
 const POOL_UNIT_FLOATS = 1 << 15;
 
@@ -459,6 +462,55 @@ export class WasmKernels {
       }),
     );
     return rt.take(out, n);
+  }
+
+  /**
+   * One float32 Adam step (the contract's adamStep), bit for bit the TypeScript kernel's, for
+   * tensors that live in this memory; null otherwise.
+   */
+  adamStep(
+    base: T,
+    grad: T,
+    expAvg: T,
+    expAvgSq: T,
+    h: AdamStepParams,
+  ): { param: Float32Array; expAvg: Float32Array; expAvgSq: Float32Array } | null {
+    const n = sizeOf(base.shape);
+    const rt = this.runtime;
+    const inputs = [base, grad, expAvg, expAvgSq].map((t) => t.storage as Float32Array);
+    if (n < ADAM_MIN_ELEMENTS || !inputs.every((s) => rt.owns(s))) return null;
+    rt.begin();
+    const outParam = rt.output(n);
+    const outExpAvg = rt.output(n);
+    const outExpAvgSq = rt.output(n);
+    if (outParam < 0 || outExpAvg < 0 || outExpAvgSq < 0) return null;
+    const [param, g, m, v] = inputs.map((s) => rt.put(s)) as [number, number, number, number];
+    rt.run(
+      jobWords('adam', {
+        units: Math.ceil(n / MAP_UNIT_ELEMENTS),
+        n,
+        param,
+        grad: g,
+        expAvg: m,
+        expAvgSq: v,
+        outParam,
+        outExpAvg,
+        outExpAvgSq,
+        perUnit: MAP_UNIT_ELEMENTS,
+        beta1: floatBits(h.beta1),
+        keep1: floatBits(1 - h.beta1),
+        beta2: floatBits(h.beta2),
+        keep2: floatBits(1 - h.beta2),
+        correction: floatBits(h.biasCorrection2Sqrt),
+        eps: floatBits(h.eps),
+        step: floatBits(-h.stepSize),
+      }),
+    );
+    return {
+      param: rt.take(outParam, n),
+      expAvg: rt.take(outExpAvg, n),
+      expAvgSq: rt.take(outExpAvgSq, n),
+    };
   }
 
   /**
