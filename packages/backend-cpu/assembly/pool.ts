@@ -10,12 +10,45 @@ export function maxPool2x2Unit(job: usize, u: i32): void {
   const W = a.W;
   const p0 = u * a.planesPerUnit;
   const p1 = min(a.planes, p0 + a.planesPerUnit);
+  const vectors = a.sw === 2;
   let o = p0 * a.outH * a.outW;
   for (let plane = p0; plane < p1; plane++) {
     const base = a.x + (<usize>(plane * a.H * W) << 2);
     for (let oh = 0; oh < a.outH; oh++) {
       const row = oh * a.sh * W;
-      for (let ow = 0; ow < a.outW; ow++, o++) {
+      let ow = 0;
+      // Stride 2 along W: four windows at once from two rows of eight floats, their taps split
+      // into even and odd lanes. A group holding a NaN is left to the scalar loop below.
+      if (vectors) {
+        for (; ow + 4 <= a.outW; ow += 4, o += 4) {
+          const at0 = row + ow * 2;
+          const p = base + (<usize>at0 << 2);
+          const q = p + (<usize>W << 2);
+          const r0 = v128.load(p);
+          const r1 = v128.load(p, 16);
+          const s0 = v128.load(q);
+          const s1 = v128.load(q, 16);
+          const v0 = v128.shuffle<f32>(r0, r1, 0, 2, 4, 6);
+          const v1 = v128.shuffle<f32>(r0, r1, 1, 3, 5, 7);
+          const v2 = v128.shuffle<f32>(s0, s1, 0, 2, 4, 6);
+          const v3 = v128.shuffle<f32>(s0, s1, 1, 3, 5, 7);
+          const sum = f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3));
+          if (v128.any_true(f32x4.ne(sum, sum))) break;
+          // The first maximum: of each row, then of the two (ties keep the earlier tap).
+          const top = f32x4.gt(v1, v0);
+          const topValue = v128.bitselect(v1, v0, top);
+          const topIndex = v128.bitselect(i32x4.splat(1), i32x4.splat(0), top);
+          const bottom = f32x4.gt(v3, v2);
+          const bottomValue = v128.bitselect(v3, v2, bottom);
+          const bottomIndex = v128.bitselect(i32x4.splat(W + 1), i32x4.splat(W), bottom);
+          const lower = f32x4.gt(bottomValue, topValue);
+          const k = v128.bitselect(bottomIndex, topIndex, lower);
+          v128.store(a.values + (<usize>o << 2), v128.bitselect(bottomValue, topValue, lower));
+          const at = i32x4.add(k, i32x4.add(i32x4.splat(at0), i32x4(0, 2, 4, 6)));
+          v128.store(a.indices + (<usize>o << 2), at);
+        }
+      }
+      for (; ow < a.outW; ow++, o++) {
         const at0 = row + ow * a.sw;
         const p = base + (<usize>at0 << 2);
         const v0 = load<f32>(p);
