@@ -198,10 +198,16 @@ describe('the demo page', () => {
   it('fits a phone-sized screen', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await page.evaluate(() => window.scrollTo(0, 0));
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
-    expect(overflow).toBeLessThanOrEqual(375);
-    const pad = await page.locator('#draw-canvas').boundingBox();
-    expect(pad?.width).toBeGreaterThan(250);
+    // The page lays itself out again after the resize; under a full parallel test run that can
+    // take a moment, so the checks poll (and still fail if it never fits).
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 })
+      .toBeLessThanOrEqual(375);
+    await expect
+      .poll(async () => (await page.locator('#draw-canvas').boundingBox())?.width ?? 0, {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(250);
     await page.screenshot({ path: screenshotPath('07-phone'), fullPage: true });
   });
 
