@@ -144,8 +144,27 @@ function packB_(dst: usize, b: usize, rs: i32, cs: i32, kc: i32, nc: i32): void 
         v128.store(o, v128.load(src, 16), 16);
         src += step;
       }
+    } else if (rs === 1 && w === NR) {
+      // Columns of B are contiguous (B is transposed): four rows at a time, each pair of 4×4
+      // blocks transposed in registers.
+      const c0 = b + (<usize>(j0 * cs) << 2);
+      const step = <usize>cs << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const q = <usize>p << 2;
+        const o = panel + (<usize>(p * NR) << 2);
+        transpose4(o, c0 + q, step);
+        transpose4(o + 16, c0 + 4 * step + q, step);
+      }
+      for (; p < kc; p++) {
+        const o = panel + (<usize>(p * NR) << 2);
+        const q = <usize>p << 2;
+        for (let jj = 0; jj < NR; jj++) {
+          store<f32>(o + (<usize>jj << 2), load<f32>(c0 + <usize>jj * step + q));
+        }
+      }
     } else if (rs === 1) {
-      // Columns of B are contiguous (B is transposed): walk each column down.
+      // The last, partial panel of a transposed B: walk each column down.
       for (let jj = 0; jj < NR; jj++) {
         const o = panel + (<usize>jj << 2);
         if (jj < w) {
@@ -185,6 +204,26 @@ function packShifted(dst: usize, base: usize, offsets: usize, kc: i32, nc: i32):
       v128.store(o, v128.load(src, 16), 16);
     }
   }
+}
+
+/**
+ * Four rows of four floats (`step` bytes apart, from `src`) written as four columns: row p of
+ * the result, 4 floats at dst + p·NR·4, holds element p of each source row.
+ */
+@inline
+function transpose4(dst: usize, src: usize, step: usize): void {
+  const x0 = v128.load(src);
+  const x1 = v128.load(src + step);
+  const x2 = v128.load(src + 2 * step);
+  const x3 = v128.load(src + 3 * step);
+  const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + NR * 4, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + NR * 8, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + NR * 12, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
 /** Packs A(i, p), i < mc, p < kc into panels of MR rows: dst[(i / MR)·kc·MR + p·MR + i % MR]. */
