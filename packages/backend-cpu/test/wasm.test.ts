@@ -69,7 +69,7 @@ function outShape(x: Shape, w: Shape, p: ConvParams): number[] {
 
 describe('the WebAssembly kernels', () => {
   it('were built from the current assembly/ sources', () => {
-    // Stale binaries: run `pnpm --filter @stride/backend-cpu build:wasm`.
+    // Stale binaries: run `pnpm wasm` (the root scripts do it before they start).
     expect(builtHash).toBe(sourceHash());
   });
 
