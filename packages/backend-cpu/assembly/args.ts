@@ -216,3 +216,15 @@ export class AdamArgs {
   eps: f32;
   step: f32;
 }
+
+/** Sums of x [batch, channels, plane] over batch and plane, one channel per unit (map.ts). */
+@unmanaged
+export class ChannelSumArgs {
+  kind: i32;
+  units: i32;
+  batch: i32;
+  channels: i32;
+  plane: i32;
+  x: usize;
+  out: usize;
+}

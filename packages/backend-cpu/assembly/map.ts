@@ -1,4 +1,4 @@
-import { AdamArgs, MapArgs } from './args';
+import { AdamArgs, ChannelSumArgs, MapArgs } from './args';
 
 /** Element-wise maps, the same bit for bit as the TypeScript kernels of elementwise.ts. */
 export const MAP_RELU = 1;
@@ -88,4 +88,28 @@ export function adamUnit(job: usize, u: i32): void {
     const denom = sqrt<f32>(v) / a.correction + a.eps;
     store<f32>(a.outParam + q, load<f32>(a.param + q) + (m * a.step) / denom);
   }
+}
+
+/**
+ * The sum of one channel of x [batch, channels, plane] over the batch and the plane (a
+ * convolution's bias gradient), accumulated in double like the TypeScript reduction and
+ * rounded once.
+ */
+export function channelSumUnit(job: usize, c: i32): void {
+  const a = changetype<ChannelSumArgs>(job);
+  let lo = f64x2.splat(0);
+  let hi = f64x2.splat(0);
+  let tail: f64 = 0;
+  for (let n = 0; n < a.batch; n++) {
+    const row = a.x + (<usize>((n * a.channels + c) * a.plane) << 2);
+    let i = 0;
+    for (; i + 4 <= a.plane; i += 4) {
+      const v = v128.load(row + (<usize>i << 2));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+    }
+    for (; i < a.plane; i++) tail += <f64>load<f32>(row + (<usize>i << 2));
+  }
+  const sum = f64x2.add(lo, hi);
+  store<f32>(a.out + (<usize>c << 2), <f32>(f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1) + tail));
 }

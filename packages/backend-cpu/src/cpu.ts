@@ -55,6 +55,12 @@ export interface CpuBackend extends Backend<TypedArray> {
   destroy(): void;
 }
 
+/** Whether `axes` are every axis of a tensor of rank `rank` (3 or more) but axis 1. */
+function allButChannels(axes: readonly number[], rank: number): boolean {
+  if (rank < 3 || axes.length !== rank - 1) return false;
+  return axes.every((a, i) => a === (i === 0 ? 0 : i + 1));
+}
+
 /**
  * The CPU backend: storage is a typed array. Float32 matmul and convolutions run on WebAssembly
  * SIMD kernels over worker threads; everything else, float64 and int32 included, runs on the
@@ -101,7 +107,13 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     binary,
     where,
     cast,
-    reduce,
+    reduce: (op, x, axes) =>
+      (op === 'sum' &&
+        fast &&
+        x.dtype === 'float32' &&
+        allButChannels(axes, x.shape.length) &&
+        fast.channelSum(x)) ||
+      reduce(op, x, axes),
     softmax,
     matmul: (a, b, transposeA, transposeB) =>
       (fast && a.dtype === 'float32' && fast.matmul(a, b, transposeA, transposeB)) ||

@@ -74,6 +74,23 @@ describe('WebAssembly maps and pooling', () => {
     });
   }
 
+  it('the sum over all but the channels (a bias gradient) matches the TypeScript reduction', () => {
+    const s = [16, 6, 28, 28];
+    const v = Float32Array.from(awkward(n, 11), (x) => (Number.isFinite(x) ? x : 0.5));
+    const got = wasm.reduce('sum', on(wasm, v, s), [0, 2, 3]);
+    const want = js.reduce('sum', on(js, v, s), [0, 2, 3]);
+    expect(got.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Both sum in double and round once, in different orders: equal, or a float32 ulp apart.
+    for (let c = 0; c < 6; c++) {
+      const ulp = 2 ** (Math.floor(Math.log2(Math.abs(want[c] as number))) - 23);
+      expect(Math.abs((got[c] as number) - (want[c] as number))).toBeLessThanOrEqual(ulp);
+    }
+    // A NaN anywhere in a channel makes its sum NaN.
+    v[5 * 784 + 3] = Number.NaN;
+    const withNan = wasm.reduce('sum', on(wasm, v, s), [0, 2, 3]);
+    expect(Array.from(withNan, Number.isNaN)).toEqual([false, false, false, false, false, true]);
+  });
+
   it('an Adam step matches the TypeScript kernel bit for bit', () => {
     const m = 48_003;
     const s = [m];

@@ -15,6 +15,7 @@ export const JOB = {
   maxPool2x2: 9,
   maxPoolBackward: 10,
   adam: 11,
+  channelSum: 12,
 } as const;
 
 /** The maps of a `map` job (assembly/map.ts). */
@@ -111,6 +112,7 @@ const LAYOUTS = {
     'ck',
   ],
   map: ['units', 'op', 'n', 'a', 'b', 'out', 'perUnit'],
+  channelSum: ['units', 'batch', 'channels', 'plane', 'x', 'out'],
   // The last seven are float32 values, passed as their bits (`floatBits`).
   adam: [
     'units',

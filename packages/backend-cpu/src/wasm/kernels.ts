@@ -465,6 +465,31 @@ export class WasmKernels {
   }
 
   /**
+   * The sum of x [batch, channels, ...] over every axis but the channels' (a convolution's bias
+   * gradient), for large float32 tensors in this memory; null otherwise.
+   */
+  channelSum(x: T): Float32Array | null {
+    const n = sizeOf(x.shape);
+    const rt = this.runtime;
+    if (n < MAP_MIN_ELEMENTS || !rt.owns(x.storage as Float32Array)) return null;
+    const [batch, channels] = x.shape as [number, number];
+    rt.begin();
+    const out = rt.output(channels);
+    if (out < 0) return null;
+    rt.run(
+      jobWords('channelSum', {
+        units: channels,
+        batch,
+        channels,
+        plane: n / (batch * channels),
+        x: rt.put(x.storage as Float32Array),
+        out,
+      }),
+    );
+    return rt.take(out, channels);
+  }
+
+  /**
    * One float32 Adam step (the contract's adamStep), bit for bit the TypeScript kernel's, for
    * tensors that live in this memory; null otherwise.
    */
