@@ -15,6 +15,8 @@ export const NEXT_HIGH = 5;
 export const FAILED = 6;
 /** Workers asleep in Atomics.wait: the caller pays for a wake-up call only when one is. */
 export const SLEEPING = 7;
+/** A second control block, for jobs of one unit, which the caller runs alone. */
+export const LOCAL_CONTROL = 96;
 export const JOB_ARGS = 128;
 export const GEOMETRY = 256;
 export const ARENA = 1024;

@@ -9,6 +9,7 @@ import {
   FINISHED,
   JOB,
   JOB_ARGS,
+  LOCAL_CONTROL,
   NEXT_HIGH,
   NEXT_LOW,
   SLEEPING,
@@ -45,6 +46,7 @@ export class WasmRuntime {
   private readonly memory: WebAssembly.Memory;
   private readonly exports: KernelExports;
   private words: Int32Array;
+  private localWords: Int32Array;
   private readonly workers: { terminate(): unknown }[];
   private readonly blocking: boolean;
   /** Blocks of the memory: tensor storages, and each call's scratch (freed by the next call). */
@@ -71,6 +73,7 @@ export class WasmRuntime {
     this.relaxedSimd = relaxed;
     this.gemmWorkBytes = this.exports.gemmWorkBytes();
     this.words = new Int32Array(this.memory.buffer, CONTROL, 8);
+    this.localWords = new Int32Array(this.memory.buffer, LOCAL_CONTROL, 8);
     this.workers = shared && threads > 1 ? startWorkers(module, this.memory, threads - 1) : [];
     this.blocking = shared && canBlock();
     this.heap = new Heap(this.memory, ARENA, MAX_PAGES * PAGE, shared);
@@ -108,6 +111,7 @@ export class WasmRuntime {
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
       this.words = new Int32Array(this.memory.buffer, CONTROL, 8);
+      this.localWords = new Int32Array(this.memory.buffer, LOCAL_CONTROL, 8);
     }
   }
 
@@ -210,7 +214,10 @@ export class WasmRuntime {
   run(args: readonly number[]): void {
     const units = args[1] as number;
     if (units <= 0) return;
-    const w = this.words;
+    // A job of one unit goes through a control block no worker watches: a spinning worker would
+    // otherwise take the unit as readily as this thread, which would then only wait for it.
+    const local = units === 1;
+    const w = local ? this.localWords : this.words;
     // Re-tag the unit counter first: a worker still holding the previous epoch can then claim
     // nothing, even while the arguments are being rewritten.
     const epoch = (Atomics.load(w, EPOCH) + 1) | 0;
@@ -222,7 +229,7 @@ export class WasmRuntime {
     Atomics.store(w, EPOCH, epoch);
     if (units > 1 && Atomics.load(w, SLEEPING) > 0) Atomics.notify(w, EPOCH);
     try {
-      this.exports.work(CONTROL, 0);
+      this.exports.work(local ? LOCAL_CONTROL : CONTROL, 0);
     } catch (e) {
       // A trap here (a bug, never bad input: core checks that) leaves the job half done; the
       // workers end so that none of them writes into the arena later, and the backend goes on

@@ -5,10 +5,11 @@ import { CONTROL, EPOCH, FAILED, FINISHED, SLEEPING, STOP } from './layout.js';
  * (`eval`) and a browser Web Worker (a Blob URL) without a separate file to bundle. A worker
  * instantiates the kernels over the shared memory, then sleeps on the epoch word; each new epoch
  * is a published job, and it calls `work`, which claims units until none are left. After a job
- * it spins for up to `spinMs` before it sleeps: during a training step the next job comes after
- * the element-wise ops in between (a millisecond or so), and a wake-up call was measured at tens
- * to hundreds of microseconds on the caller's side, more than the spin costs a core that would
- * otherwise idle. A sleeping worker counts itself in SLEEPING, so the caller wakes it only then;
+ * it spins for up to `spinMs` before it sleeps: during a training step jobs follow each other
+ * within a fraction of a millisecond, and a wake-up call was measured at tens to hundreds of
+ * microseconds on the caller's side. (A longer spin, 2 ms, measured slower: the spinning thread
+ * competes with the caller's own work.) A sleeping worker counts itself in SLEEPING, so the
+ * caller wakes it only then;
  * a job published between the count and the wait is not missed, since Atomics.wait returns at
  * once when the epoch has already moved.
  */
@@ -40,7 +41,7 @@ function strideWorker(module, memory, tid, spinMs) {
 }
 `;
 
-const SPIN_MS = 2;
+const SPIN_MS = 0.3;
 
 interface WorkerHandle {
   terminate(): unknown;
