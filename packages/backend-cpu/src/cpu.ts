@@ -51,6 +51,11 @@ export interface CpuBackend extends Backend<TypedArray> {
    * `destroy()`).
    */
   readonly threads: number;
+  /**
+   * Bytes of WebAssembly memory the kernels hold: their storages and scratch (0 for `'js'`).
+   * It grows to the peak of what a program keeps alive and never shrinks; freed blocks are reused.
+   */
+  readonly kernelMemoryBytes: number;
   /** Ends the worker threads; the kernels go on on the calling thread. */
   destroy(): void;
 }
@@ -92,6 +97,9 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     kernels: runtime ? (runtime.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd') : 'js',
     get threads() {
       return runtime ? runtime.threads : 1;
+    },
+    get kernelMemoryBytes() {
+      return runtime ? runtime.memoryBytes : 0;
     },
     dtypes: ['float32', 'float64', 'int32', 'bool'],
     upload,

@@ -88,6 +88,11 @@ export class WasmRuntime {
     return new WasmRuntime(compiled.module, compiled.shared, compiled.relaxedSimd, threads);
   }
 
+  /** The size of the kernels' memory in bytes. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /** Threads that run a job's units, the calling thread included. */
   get threads(): number {
     return this.workers.length + 1;
