@@ -67,10 +67,11 @@ function allButChannels(axes: readonly number[], rank: number): boolean {
 }
 
 /**
- * The CPU backend: storage is a typed array. Float32 matmul and convolutions run on WebAssembly
- * SIMD kernels over worker threads; everything else, float64 and int32 included, runs on the
- * TypeScript kernels. No member uses `this`, so a single kernel can be replaced with
- * `{ ...cpu(), matmul: fasterMatmul }`.
+ * The CPU backend: storage is a typed array. Float32 matmul, convolutions, relu, 2×2 max
+ * pooling, the Adam step and convolution bias gradients run on WebAssembly SIMD kernels over
+ * worker threads (each member below tries them first and falls back); everything else, float64
+ * and int32 included, runs on the TypeScript kernels. No member uses `this`, so a single kernel
+ * can be replaced with `{ ...cpu(), matmul: fasterMatmul }`.
  */
 export function cpu(options: CpuOptions = {}): CpuBackend {
   const gemm = options.gemm ?? defaultGemm;
