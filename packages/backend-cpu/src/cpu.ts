@@ -17,7 +17,10 @@ import {
 import { random } from './random.js';
 import { reduce, softmax } from './reduce.js';
 import { fill, read, recycle, upload, useStorageHeap } from './storage.js';
-import { WasmKernels } from './wasm/kernels.js';
+import * as wasmConv from './wasm/conv.js';
+import { matmul as wasmMatmul } from './wasm/matmul.js';
+import * as wasmPointwise from './wasm/pointwise.js';
+import * as wasmPool from './wasm/pool.js';
 import { WasmRuntime } from './wasm/runtime.js';
 
 export interface CpuOptions {
@@ -90,7 +93,6 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
   if (choice === 'wasm' && !runtime) {
     fail('cpu', "kernels: 'wasm' needs WebAssembly SIMD, which this runtime does not support");
   }
-  const fast = runtime ? new WasmKernels(runtime) : null;
   // New float32 and int32 storages then live in the kernels' memory, read in place.
   if (runtime?.heap.sharesStorages) useStorageHeap(runtime.heap);
   return {
@@ -112,20 +114,24 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     fill,
     random,
     unary: (op, x) =>
-      (op === 'relu' && fast && x.dtype === 'float32' && fast.map('relu', x)) || unary(op, x),
+      (op === 'relu' &&
+        runtime &&
+        x.dtype === 'float32' &&
+        wasmPointwise.map(runtime, 'relu', x)) ||
+      unary(op, x),
     binary,
     where,
     cast,
     reduce: (op, x, axes) =>
       (op === 'sum' &&
-        fast &&
+        runtime &&
         x.dtype === 'float32' &&
         allButChannels(axes, x.shape.length) &&
-        fast.channelSum(x)) ||
+        wasmPointwise.channelSum(runtime, x)) ||
       reduce(op, x, axes),
     softmax,
     matmul: (a, b, transposeA, transposeB) =>
-      (fast && a.dtype === 'float32' && fast.matmul(a, b, transposeA, transposeB)) ||
+      (runtime && a.dtype === 'float32' && wasmMatmul(runtime, a, b, transposeA, transposeB)) ||
       matmul(a, b, transposeA, transposeB, gemm),
     strided,
     stridedWrite,
@@ -133,41 +139,49 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     gather,
     scatterAdd,
     conv: (x, w, params) =>
-      (fast && x.dtype === 'float32' && fast.conv(x, w, params)) || conv(x, w, params, gemm),
+      (runtime && x.dtype === 'float32' && wasmConv.conv(runtime, x, w, params)) ||
+      conv(x, w, params, gemm),
     convBias: (x, w, bias, params) => {
-      const fused = fast && x.dtype === 'float32' && fast.conv(x, w, params, bias);
+      const fused = runtime && x.dtype === 'float32' && wasmConv.conv(runtime, x, w, params, bias);
       if (fused) return fused;
       const out = conv(x, w, params, gemm);
       const planes = (x.shape[0] as number) * (w.shape[0] as number);
       return planes === 0 ? out : addChannelBias(out, bias.storage, out.length / planes);
     },
     convBackwardInput: (dy, w, xShape, params) =>
-      (fast && dy.dtype === 'float32' && fast.convBackwardInput(dy, w, xShape, params)) ||
+      (runtime &&
+        dy.dtype === 'float32' &&
+        wasmConv.convBackwardInput(runtime, dy, w, xShape, params)) ||
       convBackwardInput(dy, w, xShape, params, gemm),
     convBackwardFilter: (x, dy, wShape, params) =>
-      (fast && x.dtype === 'float32' && fast.convBackwardFilter(x, dy, wShape, params)) ||
+      (runtime &&
+        x.dtype === 'float32' &&
+        wasmConv.convBackwardFilter(runtime, x, dy, wShape, params)) ||
       convBackwardFilter(x, dy, wShape, params, gemm),
     maxPool: (x, p) =>
-      (fast &&
+      (runtime &&
         x.dtype === 'float32' &&
         p.kernel[0] === 2 &&
         p.kernel[1] === 2 &&
         windowsInside2d(x.shape, p) &&
-        fast.maxPool2x2(x, p)) ||
+        wasmPool.maxPool2x2(runtime, x, p)) ||
       maxPool(x, p),
     maxPoolBackward: (dy, indices, xShape, p) =>
-      (fast &&
+      (runtime &&
         dy.dtype === 'float32' &&
         xShape.length === 4 &&
         windowsDisjoint(p) &&
-        fast.maxPoolBackward(dy, indices, xShape, p)) ||
+        wasmPool.maxPoolBackward(runtime, dy, indices, xShape, p)) ||
       maxPoolBackward(dy, indices, xShape, p),
     avgPool,
     avgPoolBackward,
     reluBackward: (dy, x) =>
-      (fast && dy.dtype === 'float32' && fast.map('reluBackward', x, dy)) || reluBackward(dy, x),
+      (runtime && dy.dtype === 'float32' && wasmPointwise.map(runtime, 'reluBackward', x, dy)) ||
+      reluBackward(dy, x),
     adamStep: (base, grad, expAvg, expAvgSq, h) =>
-      (fast && base.dtype === 'float32' && fast.adamStep(base, grad, expAvg, expAvgSq, h)) ||
+      (runtime &&
+        base.dtype === 'float32' &&
+        wasmPointwise.adamStep(runtime, base, grad, expAvg, expAvgSq, h)) ||
       adamStep(base, grad, expAvg, expAvgSq, h),
   };
 }
