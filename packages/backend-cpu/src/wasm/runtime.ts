@@ -34,11 +34,12 @@ export interface RuntimeOptions {
 }
 
 /**
- * The WebAssembly kernels and the memory they work in. A kernel call copies its operands into
- * the arena, publishes a job (arguments as i32 words), runs its share of the job's units on the
- * calling thread while the workers run theirs, waits for the last unit, and copies the result
- * out. The arena is reused by every call and grows to the largest call seen, so steady-state
- * training allocates nothing here.
+ * The WebAssembly kernels and the memory they work in. A kernel call finds its operands in the
+ * memory (storages live there when it is shared; others are copied into scratch), publishes a
+ * job (arguments as i32 words), runs its share of the job's units on the calling thread while
+ * the workers run theirs, waits for the last unit, and returns a storage of the memory (or a
+ * copy, with a private memory). Scratch and storages are blocks of one heap (heap.ts) that are
+ * reused by size, so steady-state training allocates nothing new here.
  */
 export class WasmRuntime {
   readonly relaxedSimd: boolean;
