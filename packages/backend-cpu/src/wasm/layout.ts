@@ -1,6 +1,6 @@
 /**
  * Fixed addresses in the kernels' memory (bytes). The control block and job arguments are read
- * by every thread; the arena after them holds one kernel call's operands and scratch.
+ * by every thread; the heap of storages and scratch (heap.ts) starts after them.
  */
 export const CONTROL = 64;
 /** Control words (i32 indices from CONTROL): see assembly/jobs.ts. */
@@ -19,4 +19,4 @@ export const SLEEPING = 7;
 export const LOCAL_CONTROL = 96;
 export const JOB_ARGS = 128;
 export const GEOMETRY = 256;
-export const ARENA = 1024;
+export const HEAP_START = 1024;

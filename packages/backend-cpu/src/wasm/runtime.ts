@@ -2,7 +2,7 @@ import { fail } from '@stride/core';
 import { allocate } from '../storage.js';
 import { Heap } from './heap.js';
 import {
-  ARENA,
+  HEAP_START,
   CONTROL,
   EPOCH,
   FAILED,
@@ -77,7 +77,7 @@ export class WasmRuntime {
     this.localWords = new Int32Array(this.memory.buffer, LOCAL_CONTROL, 8);
     this.workers = shared && threads > 1 ? startWorkers(module, this.memory, threads - 1) : [];
     this.blocking = shared && canBlock();
-    this.heap = new Heap(this.memory, ARENA, MAX_PAGES * PAGE, shared);
+    this.heap = new Heap(this.memory, HEAP_START, MAX_PAGES * PAGE, shared);
     this.refreshViews();
   }
 
