@@ -2,11 +2,11 @@ import { fail } from '@stride/core';
 import { allocate } from '../storage.js';
 import { Heap } from './heap.js';
 import {
-  HEAP_START,
   CONTROL,
   EPOCH,
   FAILED,
   FINISHED,
+  HEAP_START,
   JOB,
   JOB_ARGS,
   LOCAL_CONTROL,
