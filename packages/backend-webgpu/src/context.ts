@@ -69,11 +69,12 @@ export class GpuContext {
     // Errors outside any scope (every error when not in debug mode) name the last kernel called.
     device.addEventListener?.('uncapturederror', (event) => {
       const e = (event as GPUUncapturedErrorEvent).error;
-      this.errors.record(
+      this.recordError(
         new StrideError(
           this.kernel,
           `WebGPU ${errorKind(e)} (in or after this kernel): ${e.message}`,
         ),
+        e,
       );
     });
   }
@@ -204,25 +205,28 @@ export class GpuContext {
   }
 
   /**
-   * Creates a buffer, turning an out-of-memory failure (reported asynchronously) into an error
-   * naming the kernel that asked for it. Creation is rare thanks to the pool, so the error scope
-   * costs little.
+   * Creates a buffer. In debug mode an error scope names the kernel that asked for it if the GPU
+   * runs out of memory; otherwise that error arrives as an uncaptured one (see the constructor).
+   * Outside debug mode no scope is left pending: Dawn's Node binding aborts the process when a
+   * worker thread ends while an error-scope promise is unresolved.
    */
   private createBuffer(size: number, usage: number): GPUBuffer {
+    if (!this.debug) return this.device.createBuffer({ size, usage });
     const kernel = this.kernel;
     this.device.pushErrorScope('out-of-memory');
     const buffer = this.device.createBuffer({ size, usage });
-    this.device.popErrorScope().then(
-      (e) => {
-        if (!e) return;
-        // Free what the pool holds so that the next allocations have a chance.
-        this.pool.trim(0);
-        this.errors.record(
-          new StrideError(kernel, `out of GPU memory allocating ${size} bytes: ${e.message}`),
-        );
-      },
-      () => undefined,
+    this.dispatcher.watch(this.device.popErrorScope(), (e) =>
+      this.recordError(
+        new StrideError(kernel, `out of GPU memory allocating ${size} bytes: ${e.message}`),
+        e,
+      ),
     );
     return buffer;
+  }
+
+  /** Records an asynchronous GPU error; after running out of memory, frees what the pool holds. */
+  private recordError(error: StrideError, cause: GPUError): void {
+    if (errorKind(cause) === 'out-of-memory error') this.pool.trim(0);
+    this.errors.record(error);
   }
 }

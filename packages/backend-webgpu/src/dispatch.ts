@@ -177,7 +177,11 @@ export class Dispatcher {
     this.pending++;
     if (debug) {
       this.flush();
-      this.watch(k.name, [this.device.popErrorScope(), this.device.popErrorScope()]);
+      const name = k.name;
+      const record = (e: GPUError) =>
+        this.errors.record(new StrideError(name, `WebGPU ${errorKind(e)}: ${e.message}`));
+      this.watch(this.device.popErrorScope(), record);
+      this.watch(this.device.popErrorScope(), record);
     } else if (this.pending >= this.options.batchSize) {
       this.flush();
     }
@@ -243,7 +247,7 @@ export class Dispatcher {
     for (const b of retired) this.pool.release(b);
   }
 
-  /** Resolves once every debug-mode error scope opened so far has reported. */
+  /** Resolves once every error scope watched so far has reported. */
   async settled(): Promise<void> {
     while (this.scopes.size > 0) await Promise.all([...this.scopes]);
   }
@@ -279,14 +283,14 @@ export class Dispatcher {
     this.pass = null;
   }
 
-  /** Turns the results of a launch's error scopes into a pending StrideError naming it. */
-  private watch(kernel: string, results: Promise<GPUError | null>[]): void {
-    const done = Promise.all(results).then(
-      (errors) => {
-        for (const e of errors) {
-          if (e)
-            this.errors.record(new StrideError(kernel, `WebGPU ${errorKind(e)}: ${e.message}`));
-        }
+  /**
+   * Waits for an error scope's result (debug mode), calling `onError` if it holds an error.
+   * `settled()` waits for every watched scope.
+   */
+  watch(result: Promise<GPUError | null>, onError: (e: GPUError) => void): void {
+    const done = result.then(
+      (e) => {
+        if (e) onError(e);
       },
       () => undefined, // popErrorScope only rejects when the device is lost; that is reported apart.
     );
