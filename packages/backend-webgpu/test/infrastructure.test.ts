@@ -254,6 +254,49 @@ describe('failures', () => {
     expect(() => b.fill(3, 'float32', 1)).toThrow(/^fill: the WebGPU device was lost \(destroyed/);
   });
 
+  it('outside debug mode a shader error surfaces at a later call, naming the kernel', async () => {
+    const b = await makeBackend();
+    const out = b.context.alloc('float32', 4);
+    b.context.enter('broken');
+    b.context.run({
+      name: 'broken',
+      code: `${uniforms(1)}\n${bindings({}, { y: 'f32' })}\n${main('y[i] = undefined_thing;')}`,
+      inputs: [],
+      outputs: [out],
+      threads: 4,
+    });
+    const error = await b.sync().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StrideError);
+    expect((error as StrideError).fn).toBe('broken');
+    expect((error as StrideError).message).toMatch(/validation error \(in or after this kernel\)/);
+    const z = b.fill(2, 'int32', 7);
+    expect(Array.from(await b.read(z, 'int32', 2))).toEqual([7, 7]);
+  });
+
+  it('running out of GPU memory empties the buffer pool and names the kernel', async () => {
+    const b = await makeBackend();
+    b.free(b.fill(1024, 'float32', 1));
+    b.context.flush(); // a freed buffer joins the pool once its batch is submitted
+    expect(b.context.stats().pool.pooledBytes).toBeGreaterThan(0);
+    // Dawn cannot be made to run out of memory on demand: deliver the event it would send.
+    class GPUOutOfMemoryError extends Error {}
+    const event = Object.assign(new Event('uncapturederror'), {
+      error: new GPUOutOfMemoryError('could not allocate'),
+    });
+    b.context.enter('matmul');
+    b.context.device.dispatchEvent(event);
+    expect(b.context.stats().pool.pooledBytes).toBe(0);
+    const e = strideError(() => b.fill(4, 'float32', 0));
+    expect(e.fn).toBe('matmul');
+    expect(e.message).toMatch(
+      /out-of-memory error \(in or after this kernel\): could not allocate/,
+    );
+    expect(Array.from(await b.read(b.fill(2, 'float32', 3), 'float32', 2))).toEqual([3, 3]);
+  });
+
   it('debug mode: a shader error becomes a StrideError naming the kernel', async () => {
     const b = await makeBackend({ debug: true });
     const out = b.context.alloc('float32', 4);
