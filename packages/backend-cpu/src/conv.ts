@@ -1,9 +1,8 @@
 import type { ConvParams, DType, KernelTensor, Shape, TypedArray } from '@stride/core';
-import { convGeometry } from '@stride/core';
+import { convGeometry, sizeOf } from '@stride/core';
 import type { Gemm } from './gemm.js';
 import { gemm as defaultGemm } from './gemm.js';
 import { col2im, im2col, isIdentity } from './im2col.js';
-import { sizeOf } from './shape.js';
 
 type T = KernelTensor<TypedArray>;
 type Floats = Float32Array | Float64Array;

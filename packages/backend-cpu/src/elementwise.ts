@@ -7,8 +7,9 @@ import type {
   TypedArray,
   UnaryOp,
 } from '@stride/core';
+import { broadcastStrides, coalesce, sizeOf, stridesOf } from '@stride/core';
+import { RowWalker } from './row-walker.js';
 import { erf, modFloat, modInt, powFloat, powInt, roundHalfEven } from './scalar.js';
-import { broadcastStrides, coalesce, RowWalker, sizeOf, stridesOf } from './shape.js';
 import { allocate } from './storage.js';
 
 type Floats = Float32Array | Float64Array;

@@ -1,5 +1,6 @@
 import type { KernelTensor, Shape, TypedArray } from '@stride/core';
-import { coalesce, RowWalker, sizeOf, stridesOf } from './shape.js';
+import { coalesce, sizeOf, stridesOf } from '@stride/core';
+import { RowWalker } from './row-walker.js';
 import { allocate } from './storage.js';
 
 type T = KernelTensor<TypedArray>;

@@ -1,5 +1,5 @@
 import type { KernelTensor, PoolParams, Shape, TypedArray } from '@stride/core';
-import { sizeOf } from './shape.js';
+import { sizeOf } from '@stride/core';
 import { allocate, allocateZeroed } from './storage.js';
 
 type T = KernelTensor<TypedArray>;

@@ -1,6 +1,6 @@
 import type { DType, KernelTensor, ReduceOp, TypedArray } from '@stride/core';
-import { isFloat } from '@stride/core';
-import { coalesce, RowWalker, sizeOf, stridesOf } from './shape.js';
+import { coalesce, isFloat, sizeOf, stridesOf } from '@stride/core';
+import { RowWalker } from './row-walker.js';
 import { allocate } from './storage.js';
 
 type T = KernelTensor<TypedArray>;

@@ -6,7 +6,7 @@
  * the strides and the offsets as uniform words, and its code depends only on the rank and the
  * number of operands, never on the sizes.
  */
-import type { Shape } from '@stride/core';
+import { broadcastStrides, coalesce, type Shape } from '@stride/core';
 
 /** How one operand is addressed: flat position = offset + Σ coordinate[d] · strides[d]. */
 export interface StridedOperand {
@@ -22,15 +22,7 @@ export interface IndexPlan {
 
 /** Strides reading a dense tensor of `shape` broadcast to `outShape` (NumPy rules). */
 export function broadcastOperand(shape: Shape, outShape: Shape): StridedOperand {
-  const rank = outShape.length;
-  const lead = rank - shape.length;
-  const strides = new Array<number>(rank).fill(0);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i + lead] = shape[i] === 1 ? 0 : acc;
-    acc *= shape[i];
-  }
-  return { strides, offset: 0 };
+  return { strides: broadcastStrides(shape, outShape), offset: 0 };
 }
 
 /**
@@ -38,31 +30,13 @@ export function broadcastOperand(shape: Shape, outShape: Shape): StridedOperand 
  * (row-major over `shape`) is always a valid contiguous operand, so it needs no entry.
  */
 export function planIndex(shape: Shape, operands: readonly StridedOperand[]): IndexPlan {
-  const dims: number[] = [];
-  const strides: number[][] = operands.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d];
-    if (n === 1) continue;
-    const last = dims.length - 1;
-    let merge = last >= 0;
-    for (let k = 0; merge && k < operands.length; k++) {
-      if (strides[k][last] !== operands[k].strides[d] * n) merge = false;
-    }
-    if (merge) {
-      dims[last] *= n;
-      for (let k = 0; k < operands.length; k++) strides[k][last] = operands[k].strides[d];
-    } else {
-      dims.push(n);
-      for (let k = 0; k < operands.length; k++) strides[k].push(operands[k].strides[d]);
-    }
-  }
-  if (dims.length === 0) {
-    dims.push(1);
-    for (const s of strides) s.push(0);
-  }
+  const c = coalesce(
+    shape,
+    operands.map((o) => o.strides),
+  );
   return {
-    shape: dims,
-    operands: operands.map((o, k) => ({ strides: strides[k], offset: o.offset })),
+    shape: c.shape,
+    operands: operands.map((o, k) => ({ strides: c.strides[k], offset: o.offset })),
   };
 }
 

@@ -44,6 +44,13 @@ export {
   registerBackend,
   setBackend,
 } from './registry.js';
-export { broadcastShapes, sizeOf, stridesOf } from './shape.js';
+export {
+  broadcastShapes,
+  broadcastStrides,
+  type Coalesced,
+  coalesce,
+  sizeOf,
+  stridesOf,
+} from './shape.js';
 export { isTensor, type NestedArray, Tensor } from './tensor.js';
 export { keep, type MemoryInfo, memory, tidy } from './tidy.js';

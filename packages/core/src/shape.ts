@@ -18,6 +18,59 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/**
+ * Strides that read a dense tensor of `shape` as if it were broadcast to `outShape` (NumPy
+ * rules): missing leading axes and axes of length 1 get stride 0.
+ */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const rank = outShape.length;
+  const lead = rank - shape.length;
+  const strides = new Array<number>(rank).fill(0);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i + lead] = shape[i] === 1 ? 0 : acc;
+    acc *= shape[i] as number;
+  }
+  return strides;
+}
+
+/** An iteration space after `coalesce`, with each operand's strides over it. */
+export interface Coalesced {
+  readonly shape: number[];
+  readonly strides: number[][];
+}
+
+/**
+ * Drops axes of length 1 and merges neighbouring axes that every operand walks as one, so that
+ * kernels loop over as few and as long rows as possible (a same-shape element-wise op becomes
+ * rank 1). `strides` holds each operand's strides over `shape`. The result has rank >= 1.
+ */
+export function coalesce(shape: Shape, strides: readonly (readonly number[])[]): Coalesced {
+  const dims: number[] = [];
+  const out: number[][] = strides.map(() => []);
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i] as number;
+    if (d === 1) continue;
+    const last = dims.length - 1;
+    let merge = last >= 0;
+    for (let j = 0; merge && j < strides.length; j++) {
+      if (out[j][last] !== strides[j][i] * d) merge = false;
+    }
+    if (merge) {
+      dims[last] *= d;
+      for (let j = 0; j < strides.length; j++) out[j][last] = strides[j][i];
+    } else {
+      dims.push(d);
+      for (let j = 0; j < strides.length; j++) out[j].push(strides[j][i]);
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(1);
+    for (const o of out) o.push(0);
+  }
+  return { shape: dims, strides: out };
+}
+
 export function isNonNegativeInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }

@@ -1,7 +1,6 @@
 import type { ConvGeometry, ConvParams, KernelTensor, Shape, TypedArray } from '@stride/core';
-import { convGeometry } from '@stride/core';
+import { convGeometry, sizeOf } from '@stride/core';
 import { isIdentity } from '../im2col.js';
-import { sizeOf } from '../shape.js';
 import { jobWords } from './jobs.js';
 import { GEOMETRY } from './layout.js';
 import type { WasmRuntime } from './runtime.js';

@@ -1,5 +1,5 @@
 import type { AdamStepParams, KernelTensor, TypedArray } from '@stride/core';
-import { sizeOf } from '../shape.js';
+import { sizeOf } from '@stride/core';
 import { floatBits, jobWords, MAP } from './jobs.js';
 import type { WasmRuntime } from './runtime.js';
 
