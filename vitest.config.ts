@@ -8,6 +8,7 @@ export default defineConfig({
     projects: [
       'packages/*',
       'apps/*',
+      'examples',
       'packages/backend-cpu/vitest.browser.config.ts',
       'packages/backend-webgpu/vitest.browser.config.ts',
       'apps/demo/vitest.browser.config.ts',

@@ -1,0 +1,29 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { repoRoot } from './consumer.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The folder that holds one `.tgz` per published package, as `pnpm pack` writes them. */
+    packsDir: string;
+  }
+}
+
+/**
+ * Builds every package (turbo: JavaScript with tsup, `.d.ts` with tsc) and packs each one, as a
+ * release would, into a temporary folder that the example tests install from.
+ */
+export default function setup(project: TestProject): () => void {
+  const packsDir = mkdtempSync(join(tmpdir(), 'stride-packs-'));
+  execFileSync('pnpm', ['--silent', 'build'], { cwd: repoRoot, stdio: 'pipe' });
+  execFileSync(
+    'pnpm',
+    ['--silent', '-r', '--filter', './packages/*', 'pack', '--pack-destination', packsDir],
+    { cwd: repoRoot, stdio: 'pipe' },
+  );
+  project.provide('packsDir', packsDir);
+  return () => rmSync(packsDir, { recursive: true, force: true });
+}
