@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs, where they are missing: Debian's chromium
+# (the browser tests run in it, and its SwiftShader Vulkan driver gives WebGPU in Node an adapter
+# without a GPU) and the Vulkan loader. A machine that has them skips apt entirely, so this is
+# cheap to run before every `pnpm test`.
+set -euo pipefail
+
+packages=(chromium libvulkan1)
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  # Not Debian: the browser tests look for Chromium at $CHROMIUM_PATH (default /usr/bin/chromium),
+  # and WebGPU in Node needs a Vulkan driver named by $VK_ICD_FILENAMES.
+  if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    echo "system-deps: no Chromium at ${CHROMIUM_PATH:-/usr/bin/chromium}; set CHROMIUM_PATH to one (the browser and WebGPU tests need it)" >&2
+    exit 1
+  fi
+  exit 0
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "system-deps: the tests need ${missing[*]}; as root run: apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  as_root=(sudo)
+fi
+echo "system-deps: installing ${missing[*]} (apt)"
+# Nothing may prompt: CI has no standard input.
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
