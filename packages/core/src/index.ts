@@ -54,3 +54,10 @@ export {
 } from './shape.js';
 export { isTensor, type NestedArray, Tensor } from './tensor.js';
 export { keep, type MemoryInfo, memory, tidy } from './tidy.js';
+export {
+  resetWarnings,
+  type StrideWarning,
+  setWarningHandler,
+  type WarningHandler,
+  warnOnce,
+} from './warn.js';
