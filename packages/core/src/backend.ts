@@ -13,8 +13,21 @@
  *   as an argument or stated.
  * - Integer arithmetic wraps like int32 in C; `bool` values are 0 or 1.
  * - Kernels must accept tensors of size 0 and return storage of size 0 for them.
+ * - Every storage a kernel returns is counted by `storageStats` until core `free`s it; a kernel
+ *   keeps nothing else alive once it returns (scratch is released or reused, never left behind).
  */
 import type { DType, TypedArray } from './dtype.js';
+
+/**
+ * The version of this contract. A backend states the version it implements as a number literal
+ * in `contractVersion` (not by importing this constant, which would always agree with whatever
+ * core is installed); `registerBackend` rejects any other version with a message naming both.
+ * It goes up when a kernel is added or a kernel's meaning changes, so that a backend written for
+ * another contract is refused when it is registered instead of failing deep inside a model.
+ *
+ * Version 1: the kernels below, `contractVersion` and `storageStats`.
+ */
+export const BACKEND_CONTRACT_VERSION = 1;
 
 export type Shape = readonly number[];
 
@@ -147,12 +160,39 @@ export interface AdamStepParams {
 }
 
 /**
+ * The storages a backend holds, as `storageStats` reports them. This is what lets a test prove
+ * that nothing leaks inside a kernel: after every tensor of a computation is disposed, `count`
+ * and `bytes` are back where they started, and across the steps of a training loop they stay
+ * flat.
+ */
+export interface StorageStats {
+  /** Storages made (by `upload`, `fill` or any kernel) and not yet given back through `free`. */
+  readonly count: number;
+  /**
+   * Their size in bytes as the backend holds them: a CPU typed array's `byteLength`, a GPU
+   * buffer's size (which may be rounded up to a size class, and is 4 bytes per element for bool).
+   */
+  readonly bytes: number;
+}
+
+/**
  * A Stride backend. `S` is the backend's storage handle (a typed array, a GPU buffer, ...).
- * Every member without a `?` is required; the type checker rejects a plugin that misses one.
+ * Every member without a `?` is required; the type checker rejects a plugin that misses one, and
+ * `registerBackend` checks the same at run time (for plugins written in plain JavaScript).
+ *
+ * To replace a few kernels of an existing backend, spread it and override them:
+ * `{ ...cpu(), name: 'mine', matmul: myMatmul }`. A backend's members must therefore work when
+ * copied off the object: close over state instead of using `this` (the CPU and WebGPU backends
+ * do).
  */
 export interface Backend<S = unknown> {
   /** Unique name used by `setBackend(name)` and in error messages, e.g. `'cpu'`, `'webgpu'`. */
   readonly name: string;
+  /**
+   * The contract version this backend implements: the number literal of
+   * `BACKEND_CONTRACT_VERSION` it was written against, e.g. `contractVersion: 1`.
+   */
+  readonly contractVersion: number;
   /** The dtypes this backend stores. Core throws a clear error for any other dtype. */
   readonly dtypes: readonly DType[];
 
@@ -165,6 +205,14 @@ export interface Backend<S = unknown> {
   readSync?(storage: S, dtype: DType, size: number): TypedArray;
   /** Releases storage. Core calls it exactly once, when the last tensor using it is gone. */
   free(storage: S): void;
+  /**
+   * The storages this backend holds now: every storage its kernels returned and core has not
+   * freed yet, plus any a kernel made and left behind (a leak). Storage kept for reuse after
+   * `free` (a pool of recycled arrays or GPU buffers) and per-call scratch that the backend
+   * releases or reuses by itself are not counted: they are not lost. Cheap to call: the test kit
+   * calls it around every kernel call, so that a kernel that leaves a storage behind is named.
+   */
+  storageStats(): StorageStats;
   /** Called when the backend is no longer wanted (optional): release devices, workers. */
   destroy?(): void;
   /**
@@ -295,3 +343,62 @@ export interface Backend<S = unknown> {
     params: AdamStepParams,
   ): { param: S; expAvg: S; expAvgSq: S };
 }
+
+/**
+ * The names of the members every backend must have as functions; `registerBackend` names any
+ * that is missing. (The compile-time check below fails when the `Backend` interface gains a
+ * required method that this list lacks.)
+ */
+export const REQUIRED_KERNELS = [
+  'upload',
+  'read',
+  'free',
+  'storageStats',
+  'fill',
+  'random',
+  'unary',
+  'binary',
+  'where',
+  'cast',
+  'reduce',
+  'softmax',
+  'matmul',
+  'strided',
+  'stridedWrite',
+  'concat',
+  'gather',
+  'scatterAdd',
+  'conv',
+  'convBackwardInput',
+  'convBackwardFilter',
+  'maxPool',
+  'maxPoolBackward',
+  'avgPool',
+  'avgPoolBackward',
+] as const satisfies readonly RequiredMethod[];
+
+/**
+ * The optional methods: `readSync` where the device can read synchronously, and the fused kernels,
+ * which core composes from the required ones when a backend lacks them.
+ */
+export const OPTIONAL_KERNELS = [
+  'readSync',
+  'reluBackward',
+  'convBias',
+  'adamStep',
+] as const satisfies readonly (keyof Backend)[];
+
+/** The required members of `Backend` whose values are functions. */
+type RequiredMethod = {
+  [K in keyof Backend]-?: object extends Pick<Backend, K>
+    ? never
+    : Backend[K] extends (...args: never[]) => unknown
+      ? K
+      : never;
+}[keyof Backend];
+
+/**
+ * The required methods `REQUIRED_KERNELS` does not list: `never` while the list is complete
+ * (test/contract.typecheck.ts fails the type check otherwise).
+ */
+export type UnlistedRequiredKernel = Exclude<RequiredMethod, (typeof REQUIRED_KERNELS)[number]>;

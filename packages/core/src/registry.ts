@@ -1,4 +1,5 @@
 import type { Backend } from './backend.js';
+import { checkBackendContract } from './contract-check.js';
 import { engine, usageOf } from './engine.js';
 import { fail } from './errors.js';
 
@@ -19,7 +20,11 @@ function isPlugin(b: Backend | BackendPlugin): b is BackendPlugin {
   return typeof (b as BackendPlugin).init === 'function' && !('upload' in b);
 }
 
-/** Makes a backend available by its name. A ready backend becomes active if none is yet. */
+/**
+ * Makes a backend available by its name. A ready backend becomes active if none is yet. A ready
+ * backend is checked against the contract here (its `contractVersion` and every required kernel);
+ * a plugin's backend is checked when `setBackend`/`initBackend` initialises it.
+ */
 export function registerBackend(backend: Backend | BackendPlugin): void {
   if (!backend || typeof backend.name !== 'string' || backend.name.length === 0) {
     fail('registerBackend', 'expected a backend or a backend plugin with a name');
@@ -30,6 +35,7 @@ export function registerBackend(backend: Backend | BackendPlugin): void {
     plugins.set(backend.name, backend);
     return;
   }
+  checkBackendContract('registerBackend', backend);
   engine.backends.set(backend.name, backend);
   usageOf(backend);
   plugins.set(backend.name, { name: backend.name, priority: 0, init: () => backend });
@@ -81,6 +87,8 @@ export async function initBackend(name: string): Promise<Backend> {
   }
   try {
     const backend = await promise;
+    // A plugin's backend is checked once it exists, before anything can use it.
+    checkBackendContract('setBackend', backend);
     engine.backends.set(name, backend);
     usageOf(backend);
     return backend;

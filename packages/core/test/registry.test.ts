@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../../backend-cpu/src/index.js';
 import {
+  BACKEND_CONTRACT_VERSION,
+  type Backend,
   getBackend,
   initBackend,
+  listBackends,
   registerBackend,
   StrideError,
   setBackend,
@@ -50,6 +53,53 @@ describe('backend registry', () => {
     expect(() => tensor([1.5], { dtype: 'float64', device: 'f32' })).toThrow(
       /tensor: the 'f32' backend does not support float64 \(it supports float32, int32, bool\)/,
     );
+  });
+});
+
+describe('the contract check at registration', () => {
+  /** A backend as a plain-JavaScript plugin might hand it over: untyped, maybe incomplete. */
+  function untyped(changes: Record<string, unknown>, drop: readonly string[] = []): Backend {
+    const b: Record<string, unknown> = { ...cpu(), ...changes };
+    for (const k of drop) delete b[k];
+    return b as unknown as Backend;
+  }
+
+  it('names every missing required kernel and the contract version', () => {
+    expect(BACKEND_CONTRACT_VERSION).toBe(1);
+    const incomplete = untyped({ name: 'trace' }, ['concat', 'gather']);
+    expect(() => registerBackend(incomplete)).toThrow(StrideError);
+    expect(() => registerBackend(incomplete)).toThrow(
+      "registerBackend: backend 'trace' is missing required kernels: concat, gather (contract version 1)",
+    );
+    // A member that is there but not a function is as missing as an absent one.
+    expect(() => registerBackend(untyped({ name: 'trace', storageStats: 3 }))).toThrow(
+      /missing required kernels: storageStats \(/,
+    );
+    expect(listBackends()).not.toContain('trace');
+  });
+
+  it('checks the version a backend states against core', () => {
+    expect(() => registerBackend(untyped({ name: 'old', contractVersion: 0 }))).toThrow(
+      "registerBackend: backend 'old' implements contract version 0, but this @stride/core " +
+        'implements contract version 1',
+    );
+    expect(() => registerBackend(untyped({ name: 'none' }, ['contractVersion']))).toThrow(
+      /registerBackend: backend 'none' states no contractVersion, but this @stride\/core implements contract version 1/,
+    );
+    expect(() => registerBackend(untyped({ name: 'f', adamStep: 'fast' }))).toThrow(
+      "registerBackend: backend 'f' has optional kernels that are not functions: adamStep",
+    );
+  });
+
+  it('accepts inherited kernels, and checks a plugin when it is initialised', async () => {
+    registerBackend(Object.create(cpu(), { name: { value: 'inherits' } }));
+    expect(listBackends()).toContain('inherits');
+    registerBackend({ name: 'late', init: () => untyped({ name: 'late' }, ['matmul']) });
+    await expect(setBackend('late')).rejects.toThrow(
+      "setBackend: backend 'late' is missing required kernels: matmul (contract version 1)",
+    );
+    // The failure is not cached as a ready backend: the active one is unchanged.
+    expect(getBackend().name).toBe('cpu');
   });
 });
 
