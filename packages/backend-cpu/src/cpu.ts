@@ -17,6 +17,7 @@ import {
 import { random } from './random.js';
 import { reduce, softmax } from './reduce.js';
 import { fill, read, recycle, upload, useStorageHeap } from './storage.js';
+import { countStorages } from './storage-stats.js';
 import * as wasmConv from './wasm/conv.js';
 import { matmul as wasmMatmul } from './wasm/matmul.js';
 import * as wasmPointwise from './wasm/pointwise.js';
@@ -95,8 +96,10 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
   }
   // New float32 and int32 storages then live in the kernels' memory, read in place.
   if (runtime?.heap.sharesStorages) useStorageHeap(runtime.heap);
-  return {
+  // storageStats counts the storages the kernels return until they are freed (storage-stats.ts).
+  return countStorages<CpuBackend>({
     name: 'cpu',
+    contractVersion: 1,
     kernels: runtime ? (runtime.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd') : 'js',
     get threads() {
       return runtime ? runtime.threads : 1;
@@ -183,5 +186,5 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
         base.dtype === 'float32' &&
         wasmPointwise.adamStep(runtime, base, grad, expAvg, expAvgSq, h)) ||
       adamStep(base, grad, expAvg, expAvgSq, h),
-  };
+  });
 }

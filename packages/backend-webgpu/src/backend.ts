@@ -37,6 +37,7 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     };
   return {
     name: 'webgpu',
+    contractVersion: 1,
     // WGSL has no 64-bit float: core rejects float64 tensors with a clear error.
     dtypes: ['float32', 'int32', 'bool'],
     context: ctx,
@@ -47,6 +48,8 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     free: (storage) => {
       if (!ctx.errors.lost) free(ctx, storage);
     },
+    // Live storages only: buffers released to the pool for reuse are not counted.
+    storageStats: () => ctx.storageStats(),
     destroy: () => ctx.destroy(),
     // Lets setBackend('webgpu') start a fresh device after a loss instead of returning this one.
     isLost: () => ctx.errors.lost !== null,

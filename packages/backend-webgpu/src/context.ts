@@ -3,7 +3,7 @@
  * kernel function: storage allocation, `run` (a dispatch), copies, reads, and the bookkeeping of
  * errors. Kernel code should need nothing else from this package but the WGSL helpers.
  */
-import type { DType } from '@stride/core';
+import type { DType, StorageStats } from '@stride/core';
 import { StrideError } from '@stride/core';
 import { BufferPool, type PoolStats, sizeClass } from './buffer-pool.js';
 import { Dispatcher, type DispatchStats, errorKind, type KernelRun } from './dispatch.js';
@@ -41,6 +41,14 @@ export class GpuContext {
   readonly maxStorageBytes: number;
   /** The kernel being called now (set by the backend's wrappers), for asynchronous errors. */
   kernel = 'webgpu';
+  /**
+   * Storages made and not yet released, with their buffers' bytes: `storageStats`. Counted here,
+   * where every storage is made and given back, rather than from the pool, whose live buffers
+   * also include uniforms and read-back staging, and whose released ones wait to be reused.
+   */
+  private readonly storages = new WeakSet<GpuStorage>();
+  private storageCount = 0;
+  private storageBytes = 0;
 
   /**
    * The entry point and adapter the device came from. Held only so they live as long as the
@@ -99,8 +107,20 @@ export class GpuContext {
     this.checkSize(byteSize);
     const size = sizeClass(byteSize, this.maxStorageBytes);
     const recycled = this.dispatcher.takeRetired(size, STORAGE_USAGE);
-    if (recycled) return { buffer: recycled, byteSize };
-    return { buffer: this.pool.acquire(byteSize, STORAGE_USAGE), byteSize };
+    const buffer = recycled ?? this.pool.acquire(byteSize, STORAGE_USAGE);
+    return this.counted({ buffer, byteSize });
+  }
+
+  private counted(storage: GpuStorage): GpuStorage {
+    this.storages.add(storage);
+    this.storageCount++;
+    this.storageBytes += storage.buffer.size;
+    return storage;
+  }
+
+  /** Storages made by `alloc`/`upload` and not yet released, and their buffers' bytes. */
+  storageStats(): StorageStats {
+    return { count: this.storageCount, bytes: this.storageBytes };
   }
 
   /** New storage holding the bytes of `data` (4 bytes per element). */
@@ -108,10 +128,10 @@ export class GpuContext {
     this.checkSize(data.byteLength);
     // From the pool only: a buffer freed in the current batch may still be read by recorded
     // commands, and writeBuffer would overtake them (see dispatch.ts).
-    const out = {
+    const out = this.counted({
       buffer: this.pool.acquire(data.byteLength, STORAGE_USAGE),
       byteSize: data.byteLength,
-    };
+    });
     if (data.byteLength > 0) {
       this.device.queue.writeBuffer(out.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     }
@@ -130,6 +150,10 @@ export class GpuContext {
 
   /** Gives storage back (reused once no recorded command can see it). */
   release(storage: GpuStorage): void {
+    if (this.storages.delete(storage)) {
+      this.storageCount--;
+      this.storageBytes -= storage.buffer.size;
+    }
     this.dispatcher.retire(storage.buffer);
   }
 
@@ -201,6 +225,8 @@ export class GpuContext {
   destroy(): void {
     this.errors.markLost('destroyed', 'the backend was destroyed');
     this.pool.clear();
+    this.storageCount = 0;
+    this.storageBytes = 0;
     this.device.destroy();
   }
 
