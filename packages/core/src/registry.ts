@@ -2,6 +2,7 @@ import type { Backend } from './backend.js';
 import { checkBackendContract } from './contract-check.js';
 import { engine, usageOf } from './engine.js';
 import { fail } from './errors.js';
+import { warnOnce } from './warn.js';
 
 /**
  * A backend that needs asynchronous set-up (a GPU adapter, worker threads). `setBackend(name)`
@@ -56,15 +57,28 @@ export async function initBackend(name: string): Promise<Backend> {
     const order = [...plugins.values()].sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
     const errors: string[] = [];
     for (const p of order) {
+      let backend: Backend;
       try {
-        return await initBackend(p.name);
+        backend = await initBackend(p.name);
       } catch (e) {
-        errors.push(`${p.name}: ${(e as Error).message}`);
+        errors.push(`'${p.name}' could not start (${(e as Error).message})`);
+        continue;
       }
+      // A fallback is usually much slower (the CPU instead of a GPU): say why, once.
+      if (errors.length > 0) {
+        warnOnce(
+          `auto-fallback:${p.name}`,
+          `setBackend('auto') is using '${p.name}': ${errors.join('; ')}. ` +
+            `Fix that, or call setBackend('${p.name}') to choose it without this warning.`,
+        );
+      }
+      return backend;
     }
     fail(
       'setBackend',
-      `no registered backend could start (${errors.join('; ') || 'none registered'})`,
+      errors.length > 0
+        ? `no registered backend could start: ${errors.join('; ')}`
+        : 'no backend is registered: call registerBackend(cpu()) (from @stride/backend-cpu) first',
     );
   }
   const ready = engine.backends.get(name);
