@@ -2,6 +2,7 @@ import type { Backend, TypedArray } from '@stride/core';
 import { fail } from '@stride/core';
 import { addChannelBias, conv, convBackwardFilter, convBackwardInput } from './conv.js';
 import { adamStep, binary, cast, reluBackward, unary, where } from './elementwise.js';
+import { type CpuFallback, Fallbacks } from './fallbacks.js';
 import type { Gemm } from './gemm.js';
 import { gemm as defaultGemm } from './gemm.js';
 import { concat, gather, scatterAdd, strided, stridedWrite } from './layout.js';
@@ -28,16 +29,20 @@ export interface CpuOptions {
   /**
    * Which kernels run matmul and convolution: `'wasm'` (WebAssembly SIMD, multithreaded),
    * `'js'` (the TypeScript kernels), or `'auto'` (the default): WebAssembly where the runtime
-   * supports SIMD and can compile the module synchronously, TypeScript otherwise.
+   * supports SIMD and may compile it, TypeScript otherwise, with a warning that says why.
+   * `'wasm'` throws a `StrideError` with that reason instead.
    */
   readonly kernels?: 'auto' | 'wasm' | 'js';
   /**
    * Threads for the WebAssembly kernels, the calling thread included. Default: the number of
    * cores, at most 8. Extra threads are Node worker threads, or Web Workers in a
-   * cross-origin-isolated page; elsewhere everything runs on the calling thread.
+   * cross-origin-isolated page; elsewhere everything runs on the calling thread, with a warning.
    */
   readonly threads?: number;
-  /** Use relaxed SIMD's fused multiply-add where the runtime supports it. Default true. */
+  /**
+   * Use relaxed SIMD's fused multiply-add where the runtime supports it. Default true; `false`
+   * also silences the warning Node 20 gives without `--experimental-wasm-relaxed-simd`.
+   */
   readonly relaxedSimd?: boolean;
   /**
    * The matrix multiply under the TypeScript kernels (matmul and the three convolution
@@ -46,15 +51,24 @@ export interface CpuOptions {
   readonly gemm?: Gemm;
 }
 
-/** The CPU backend, with what it runs on. */
+/** The CPU backend, with what it actually runs on, and why that is less than asked for. */
 export interface CpuBackend extends Backend<TypedArray> {
-  /** `'wasm-relaxed-simd'`, `'wasm-simd'` or `'js'`. */
+  /** The kernels that run: `'wasm-relaxed-simd'`, `'wasm-simd'` or `'js'`. */
   readonly kernels: 'wasm-relaxed-simd' | 'wasm-simd' | 'js';
   /**
-   * Threads the WebAssembly kernels use, the calling thread included (1 for `'js'`, and after
-   * `destroy()`).
+   * Threads the WebAssembly kernels use, the calling thread included: 1 for `'js'`, without
+   * shared memory or workers, after `destroy()`, and after a worker failed during a kernel. A
+   * worker that fails to start stops counting when its error arrives (asynchronously in a
+   * browser, so just after `cpu()` it may still be counted).
    */
   readonly threads: number;
+  /**
+   * Why the backend runs slower than its options asked for, one entry per cause, in the order
+   * they happened (empty when nothing was given up; what was asked for explicitly, like
+   * `kernels: 'js'`, is no fallback). Each cause is also warned about once per process through
+   * core's `warnOnce`, key `cpu:<cause>`, except plain SIMD in a browser (see `CpuFallback`).
+   */
+  readonly fallbacks: readonly CpuFallback[];
   /**
    * Bytes of WebAssembly memory the kernels hold: their storages and scratch (0 for `'js'`).
    * It grows to the peak of what a program keeps alive and never shrinks; freed blocks are reused.
@@ -87,13 +101,12 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
   if (!Number.isInteger(threads) || threads < 1) {
     fail('cpu', `threads must be a positive integer, got ${String(options.threads)}`);
   }
+  // Under kernels: 'wasm', a missing WebAssembly path throws from here, naming the cause.
+  const fallbacks = new Fallbacks({ threads, strict: choice === 'wasm' });
   const runtime =
     choice === 'js'
       ? null
-      : WasmRuntime.create({ threads, relaxedSimd: options.relaxedSimd ?? true });
-  if (choice === 'wasm' && !runtime) {
-    fail('cpu', "kernels: 'wasm' needs WebAssembly SIMD, which this runtime does not support");
-  }
+      : WasmRuntime.create({ threads, relaxedSimd: options.relaxedSimd ?? true }, fallbacks);
   // New float32 and int32 storages then live in the kernels' memory, read in place.
   if (runtime?.heap.sharesStorages) useStorageHeap(runtime.heap);
   // storageStats counts the storages the kernels return until they are freed (storage-stats.ts).
@@ -103,6 +116,9 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     kernels: runtime ? (runtime.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd') : 'js',
     get threads() {
       return runtime ? runtime.threads : 1;
+    },
+    get fallbacks() {
+      return fallbacks.list;
     },
     get kernelMemoryBytes() {
       return runtime ? runtime.memoryBytes : 0;

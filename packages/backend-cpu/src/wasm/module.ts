@@ -1,3 +1,4 @@
+import { describeError, type Fallbacks } from '../fallbacks.js';
 import { relaxedPrivate, relaxedShared, simdPrivate, simdShared } from './binaries.generated.js';
 
 /** Which build of the kernels runs: the instruction set, and whether threads can share it. */
@@ -27,35 +28,39 @@ export function sharedMemoryAvailable(): boolean {
 
 /**
  * Compiles the best build this runtime validates: relaxed SIMD (fused multiply-add) when
- * allowed and supported, plain SIMD otherwise; `null` when WebAssembly SIMD is unavailable, and
- * the caller keeps the TypeScript kernels. Validating the real binary is the feature test.
+ * allowed and supported, plain SIMD otherwise; `null` when WebAssembly SIMD is unavailable or
+ * compilation is refused, and the caller keeps the TypeScript kernels. Validating the real binary
+ * is the feature test. Whatever it gives up that the options asked for goes to `fallbacks`.
  */
-export function compileKernels(options: {
-  relaxedSimd: boolean;
-  shared: boolean;
-}): KernelModule | null {
-  if (typeof WebAssembly === 'undefined') return null;
-  const shared = options.shared && sharedMemoryAvailable();
-  const candidates: [string, boolean][] = shared
-    ? [
-        [relaxedShared, true],
-        [simdShared, false],
-      ]
-    : [
-        [relaxedPrivate, true],
-        [simdPrivate, false],
-      ];
-  for (const [base64, relaxedSimd] of candidates) {
-    if (relaxedSimd && !options.relaxedSimd) continue;
-    const bytes = decode(base64);
-    if (!WebAssembly.validate(bytes)) continue;
-    try {
-      // Synchronous compilation keeps `cpu()` synchronous; browsers refuse it on the main thread
-      // for large modules, and then the TypeScript kernels stay in use.
-      return { module: new WebAssembly.Module(bytes), relaxedSimd, shared };
-    } catch {
-      return null;
-    }
+export function compileKernels(
+  options: { relaxedSimd: boolean; shared: boolean },
+  fallbacks: Fallbacks,
+): KernelModule | null {
+  if (typeof WebAssembly === 'undefined') {
+    fallbacks.add('no-webassembly');
+    return null;
   }
-  return null;
+  const shared = options.shared && sharedMemoryAvailable();
+  const relaxedBytes = options.relaxedSimd ? decode(shared ? relaxedShared : relaxedPrivate) : null;
+  const relaxedSimd = relaxedBytes !== null && WebAssembly.validate(relaxedBytes);
+  const bytes = relaxedSimd ? relaxedBytes : decode(shared ? simdShared : simdPrivate);
+  if (!relaxedSimd && !WebAssembly.validate(bytes)) {
+    fallbacks.add('no-simd');
+    return null;
+  }
+  let module: WebAssembly.Module;
+  try {
+    // Synchronous compilation keeps `cpu()` synchronous. The bytes validated, so a failure here
+    // is the embedder refusing to compile: a Content-Security-Policy without 'wasm-unsafe-eval',
+    // or a Node vm context without WebAssembly code generation.
+    module = new WebAssembly.Module(bytes);
+  } catch (e) {
+    fallbacks.add('wasm-blocked', describeError(e));
+    return null;
+  }
+  // Reported only once the WebAssembly kernels are certain: without them, SIMD flavours and
+  // threads would not matter.
+  if (options.relaxedSimd && !relaxedSimd) fallbacks.add('no-relaxed-simd');
+  if (options.shared && !shared) fallbacks.add('no-shared-memory');
+  return { module, relaxedSimd, shared };
 }

@@ -1,4 +1,5 @@
 import { fail } from '@stride/core';
+import { describeError, type Fallbacks } from '../fallbacks.js';
 import { allocate } from '../storage.js';
 import { Heap } from './heap.js';
 import {
@@ -15,7 +16,13 @@ import {
   SLEEPING,
 } from './layout.js';
 import { compileKernels } from './module.js';
-import { availableCores, canBlock, startWorkers, stopWorkers } from './threads.js';
+import {
+  availableCores,
+  canBlock,
+  startWorkers,
+  stopWorkers,
+  type WorkerHandle,
+} from './threads.js';
 
 interface KernelExports {
   work(control: number, tid: number): void;
@@ -48,7 +55,8 @@ export class WasmRuntime {
   private readonly exports: KernelExports;
   private words: Int32Array;
   private localWords: Int32Array;
-  private readonly workers: { terminate(): unknown }[];
+  private readonly workers: WorkerHandle[];
+  private readonly fallbacks: Fallbacks;
   private readonly blocking: boolean;
   /** Blocks of the memory: tensor storages, and each call's scratch (freed by the next call). */
   readonly heap: Heap;
@@ -63,7 +71,9 @@ export class WasmRuntime {
     shared: boolean,
     relaxed: boolean,
     threads: number,
+    fallbacks: Fallbacks,
   ) {
+    this.fallbacks = fallbacks;
     this.memory = new WebAssembly.Memory({
       initial: 1,
       maximum: MAX_PAGES,
@@ -75,18 +85,52 @@ export class WasmRuntime {
     this.gemmWorkBytes = this.exports.gemmWorkBytes();
     this.words = new Int32Array(this.memory.buffer, CONTROL, 8);
     this.localWords = new Int32Array(this.memory.buffer, LOCAL_CONTROL, 8);
-    this.workers = shared && threads > 1 ? startWorkers(module, this.memory, threads - 1) : [];
+    this.workers = [];
+    if (shared && threads > 1) {
+      const started = startWorkers(module, this.memory, threads - 1, (worker, error) =>
+        this.workerFailed(worker, error),
+      );
+      if (started) this.workers.push(...started);
+      else fallbacks.add('no-workers');
+    }
     this.blocking = shared && canBlock();
     this.heap = new Heap(this.memory, HEAP_START, MAX_PAGES * PAGE, shared);
     this.refreshViews();
   }
 
-  /** The runtime, or null where WebAssembly SIMD is unavailable. */
-  static create(options: RuntimeOptions): WasmRuntime | null {
+  /**
+   * The runtime, or null where WebAssembly SIMD is unavailable or refused; what it gives up of
+   * `options`, now or later (a worker that fails), goes to `fallbacks`.
+   */
+  static create(options: RuntimeOptions, fallbacks: Fallbacks): WasmRuntime | null {
     const threads = Math.max(1, Math.floor(options.threads));
-    const compiled = compileKernels({ relaxedSimd: options.relaxedSimd, shared: threads > 1 });
+    const compiled = compileKernels(
+      { relaxedSimd: options.relaxedSimd, shared: threads > 1 },
+      fallbacks,
+    );
     if (!compiled) return null;
-    return new WasmRuntime(compiled.module, compiled.shared, compiled.relaxedSimd, threads);
+    return new WasmRuntime(
+      compiled.module,
+      compiled.shared,
+      compiled.relaxedSimd,
+      threads,
+      fallbacks,
+    );
+  }
+
+  /**
+   * A worker that failed to start: it is ended and no longer counted in `threads`. It never
+   * claimed a unit (its loop never ran), so no job waits for it.
+   */
+  private workerFailed(worker: WorkerHandle | null, error: unknown): void {
+    if (worker) {
+      const at = this.workers.indexOf(worker);
+      // Already ended by destroy(): nothing is lost any more.
+      if (at < 0) return;
+      this.workers.splice(at, 1);
+      worker.terminate();
+    }
+    this.fallbacks.add('worker-failed', describeError(error));
   }
 
   /** The size of the kernels' memory in bytes. */
@@ -251,6 +295,8 @@ export class WasmRuntime {
     if (Atomics.load(w, FAILED) !== 0) {
       Atomics.store(w, FAILED, 0);
       this.destroy();
+      // The StrideError below says it; `fallbacks` keeps saying it after.
+      this.fallbacks.record('worker-failed');
       fail('cpu', 'a WebAssembly worker thread failed; the backend goes on with one thread');
     }
   }

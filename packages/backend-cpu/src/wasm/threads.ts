@@ -43,7 +43,7 @@ function strideWorker(module, memory, tid, spinMs) {
 
 const SPIN_MS = 0.3;
 
-interface WorkerHandle {
+export interface WorkerHandle {
   terminate(): unknown;
 }
 
@@ -51,8 +51,17 @@ type NodeWorkerThreads = {
   Worker: new (
     source: string,
     options: { eval: true; workerData: unknown },
-  ) => WorkerHandle & { unref(): void };
+  ) => WorkerHandle & {
+    unref(): void;
+    on(event: 'error', listener: (error: unknown) => void): unknown;
+  };
 };
+
+/**
+ * Told when a worker fails to start: `worker` is null when its constructor threw (nothing was
+ * started), else the worker whose error arrived, which the caller ends and stops counting.
+ */
+export type WorkerFailure = (worker: WorkerHandle | null, error: unknown) => void;
 
 function nodeWorkerThreads(): NodeWorkerThreads | null {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -80,15 +89,20 @@ export function canBlock(): boolean {
 }
 
 /**
- * Starts `count` workers over `memory` (thread ids 1..count; the caller is thread 0), or none
- * where this runtime cannot start threads. Workers start asynchronously; until one is running
- * the caller simply claims every unit itself.
+ * Starts `count` workers over `memory` (thread ids 1..count; the caller is thread 0), or returns
+ * null where this runtime has no way to start threads. Workers start asynchronously; until one is
+ * running the caller simply claims every unit itself, so a worker that never starts costs speed,
+ * never a result. A constructor that throws (a Content-Security-Policy that blocks blob: workers,
+ * in some browsers) ends the starting; an error a worker raises later (the same policy, in others,
+ * or a failure inside the worker before its loop runs) arrives as an event. Both go to
+ * `onFailure`.
  */
 export function startWorkers(
   module: WebAssembly.Module,
   memory: WebAssembly.Memory,
   count: number,
-): WorkerHandle[] {
+  onFailure: WorkerFailure,
+): WorkerHandle[] | null {
   const workers: WorkerHandle[] = [];
   const node = nodeWorkerThreads();
   if (node) {
@@ -96,26 +110,44 @@ export function startWorkers(
 const { workerData: d } = require('node:worker_threads');
 strideWorker(d.module, d.memory, d.tid, d.spinMs);`;
     for (let tid = 1; tid <= count; tid++) {
-      const worker = new node.Worker(source, {
-        eval: true,
-        workerData: { module, memory, tid, spinMs: SPIN_MS },
-      });
-      // A sleeping worker must not keep the process alive.
-      worker.unref();
-      workers.push(worker);
+      try {
+        const worker = new node.Worker(source, {
+          eval: true,
+          workerData: { module, memory, tid, spinMs: SPIN_MS },
+        });
+        // Without a listener, a worker's error would be thrown in this thread as uncaught.
+        worker.on('error', (error) => onFailure(worker, error));
+        // A sleeping worker must not keep the process alive.
+        worker.unref();
+        workers.push(worker);
+      } catch (error) {
+        onFailure(null, error);
+        break;
+      }
     }
     return workers;
   }
-  if (typeof Worker === 'undefined' || typeof Blob === 'undefined') return workers;
+  if (typeof Worker === 'undefined' || typeof Blob === 'undefined') return null;
   const url = URL.createObjectURL(
     new Blob([`${WORKER_LOOP}\nonmessage = (e) => strideWorker(...e.data);`], {
       type: 'text/javascript',
     }),
   );
   for (let tid = 1; tid <= count; tid++) {
-    const worker = new Worker(url);
-    worker.postMessage([module, memory, tid, SPIN_MS]);
-    workers.push(worker);
+    try {
+      const worker = new Worker(url);
+      worker.addEventListener('error', (event) => {
+        // A blocked or failing script reaches the page as an ErrorEvent; keep it off the console's
+        // "uncaught" path, since the warning says what happened.
+        event.preventDefault();
+        onFailure(worker, event.message || 'the worker script could not run');
+      });
+      worker.postMessage([module, memory, tid, SPIN_MS]);
+      workers.push(worker);
+    } catch (error) {
+      onFailure(null, error);
+      break;
+    }
   }
   return workers;
 }
