@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { configDefaults, type UserWorkspaceConfig } from 'vitest/config';
@@ -20,6 +21,8 @@ export function packageProject(name: string): UserWorkspaceConfig {
       // `*.browser.test.ts` files run in Chromium, in a package's separate browser project
       // (vitest.browser.config.ts); Node has no `navigator.gpu` to run them with.
       exclude: [...configDefaults.exclude, 'test/**/*.browser.test.ts'],
+      // Relaxed SIMD on, as in the CLI and the benchmark (vitest.node-setup.ts says why).
+      setupFiles: [fileURLToPath(new URL('./vitest.node-setup.ts', import.meta.url))],
       // Measured on 2 cores: threads start faster than forks. The Dawn addon (`webgpu`)
       // loads in a worker thread too.
       pool: 'threads',
