@@ -219,10 +219,10 @@ async function prepare(w: Workload, inputs: Map<string, HostInput>): Promise<Pre
  * before the kernels compile; `STRIDE_BENCH_PLAIN_SIMD=1` measures the plain-SIMD build instead.
  */
 export async function strideCpu(): Promise<Runner> {
-  if (process.env.STRIDE_BENCH_PLAIN_SIMD !== '1') {
-    setFlagsFromString('--experimental-wasm-relaxed-simd');
-  }
-  const backend = cpu();
+  const plainSimd = process.env.STRIDE_BENCH_PLAIN_SIMD === '1';
+  if (!plainSimd) setFlagsFromString('--experimental-wasm-relaxed-simd');
+  // Asked for explicitly, plain SIMD is no fallback: the backend warns about nothing.
+  const backend = cpu(plainSimd ? { relaxedSimd: false } : {});
   registerBackend(backend);
   await setBackend('cpu');
   return {
