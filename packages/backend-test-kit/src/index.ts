@@ -9,9 +9,20 @@
  * ```
  *
  * Calling `runConformance` inside a vitest test file defines the suite's `describe`/`it` blocks:
+ * - `kernels`: every kernel of the contract called directly on the backend object with small
+ *   known inputs and compared with a plain TypeScript reference (`kernel matmul (transposeB)`,
+ *   `kernel reduce (sum over axes [0] of [2,3,4])`, ...), and its storages counted;
  * - `fixtures`: every golden case (values and gradients, computed by PyTorch) run through the
- *   public Stride API on the backend, plus a check that nothing leaks (`memory()` is the same
- *   before and after each case once its tensors are disposed);
+ *   public Stride API on the backend, plus a check that nothing leaks (`memory()` and the
+ *   backend's `storageStats()` are the same before and after each case once its tensors are
+ *   disposed). A failure lists the kernels the case ran, and the direct kernel checks that
+ *   failed among them;
+ * - `storages`: `storageStats()` stays flat over a short training loop;
+ *
+ * Throughout, the backend is seen through a recording proxy (recording.ts) that checks its
+ * `storageStats()` around every kernel call, so a storage left behind inside a kernel fails with
+ * that kernel's name. `checkBackend(backend)` runs the kernel checks and the training loop
+ * without vitest and returns the report, `{ kernel, message }[]`.
  * - `gradcheck`: float64 finite differences over a grid of ops (when the backend has float64);
  * - `errors`: the bad-input table: each call throws a `StrideError` naming the function and the
  *   offending shapes or values;
@@ -31,6 +42,7 @@ import {
   rand,
   randn,
   registerBackend,
+  type StorageStats,
   StrideError,
   setBackend,
   type Tensor,
@@ -40,12 +52,18 @@ import {
 } from '@stride/core';
 import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_CHECKS } from './backend-checks.js';
+import { runKernelCheck } from './check-backend.js';
 import { compareTensors, maxAbs, type Tolerance } from './compare.js';
 import { ERROR_CASES } from './errors.js';
 import { decodeTensor, FIXTURES, type FixtureCase } from './fixtures.js';
 import { GRADCHECKS, type GradInput } from './gradchecks.js';
+import { KERNEL_CHECKS, kernelCheckApplies, kernelCheckTitle } from './kernel-checks.js';
 import { OPS, type OpOutputs } from './ops.js';
+import { type Recorder, recordKernels } from './recording.js';
+import { fmtStats, sameStats } from './stats.js';
+import { runTrainingLoop, TRAINING_STEPS } from './training-loop.js';
 
+export { type CheckBackendOptions, checkBackend, runKernelCheck } from './check-backend.js';
 export type { Tolerance } from './compare.js';
 export { compareTensors, DEFAULT_ATOL_SCALE, DEFAULT_RTOL, maxAbs } from './compare.js';
 export { ERROR_CASES, type ErrorCase } from './errors.js';
@@ -59,7 +77,16 @@ export {
   type FixtureTensor,
 } from './fixtures.js';
 export { GRADCHECKS, type GradcheckCase, type GradInput } from './gradchecks.js';
+export {
+  KERNEL_CHECKS,
+  type KernelCheck,
+  kernelCheckApplies,
+  kernelCheckTitle,
+} from './kernel-checks.js';
+export { KernelKit } from './kernel-kit.js';
 export { OPS, type OpFn, type OpInputs, type OpOutputs } from './ops.js';
+export { type KernelFinding, type Recorder, recordKernels } from './recording.js';
+export { runTrainingLoop, TRAINING_STEPS, trainingLoopFindings } from './training-loop.js';
 
 export interface ConformanceOptions {
   /**
@@ -94,13 +121,25 @@ export interface ConformanceOptions {
 }
 
 interface State {
+  /** The backend as registered: the recording proxy of `raw`. */
   backend: Backend | null;
+  /** The backend under test itself. */
+  raw: Backend | null;
+  recorder: Recorder | null;
   float64: boolean;
+  /** Kernels whose direct checks failed: a fixture failure that ran them points there first. */
+  failedKernels: Set<string>;
 }
 
 /** Defines the conformance suite for one backend (call it at the top level of a test file). */
 export function runConformance(options: ConformanceOptions): void {
-  const state: State = { backend: null, float64: false };
+  const state: State = {
+    backend: null,
+    raw: null,
+    recorder: null,
+    float64: false,
+    failedKernels: new Set(),
+  };
   const skip = options.skip ?? [];
   const skipped = (...keys: string[]): boolean =>
     skip.some((s) => keys.some((k) => k === s || k.startsWith(`${s} `)));
@@ -111,7 +150,21 @@ export function runConformance(options: ConformanceOptions): void {
     beforeAll(async () => {
       previous = activeBackendName();
       const made = await options.backend();
-      registerBackend(made);
+      // The suite runs on the recording proxy of the backend, whether ready or a plugin.
+      const record = (raw: Backend): Backend => {
+        state.raw = raw;
+        state.recorder = recordKernels(raw);
+        return state.recorder.backend;
+      };
+      if (isPlugin(made)) {
+        registerBackend({
+          name: made.name,
+          ...(made.priority === undefined ? {} : { priority: made.priority }),
+          init: async () => record(await made.init()),
+        });
+      } else {
+        registerBackend(record(made));
+      }
       const backend = await setBackend(made.name);
       state.backend = backend;
       state.float64 = options.float64 ?? backend.dtypes.includes('float64');
@@ -121,15 +174,45 @@ export function runConformance(options: ConformanceOptions): void {
       if (previous !== null && previous !== state.backend?.name) await setBackend(previous);
     });
 
+    // First, so that a fixture failure can point at the kernel checks that failed.
+    describe('kernels', () => {
+      for (const c of KERNEL_CHECKS) {
+        const title = kernelCheckTitle(c);
+        const test = skipped('kernels', c.kernel, title) ? it.skip : it;
+        test(title, async (ctx) => {
+          const raw = state.raw as Backend;
+          const why = kernelCheckApplies(c, raw);
+          ctx.skip(why !== null, why ?? '');
+          const found = await runKernelCheck(raw, c);
+          if (found.length > 0) {
+            for (const f of found) state.failedKernels.add(f.kernel);
+            assert.fail(found.map((f) => f.message).join('\n'));
+          }
+        });
+      }
+    });
+
     describe('fixtures', () => {
       for (const [file, doc] of Object.entries(FIXTURES)) {
         describe(file, () => {
           for (const c of doc.cases) {
             const test = skipped('fixtures', file, c.op, c.name) ? it.skip : it;
-            test(c.name, () => runFixture(c, toleranceFor(options.tolerance, c.op)));
+            test(c.name, async () => {
+              const problem = await runFixture(c, toleranceFor(options.tolerance, c.op), state);
+              if (problem) assert.fail(problem);
+            });
           }
         });
       }
+    });
+
+    describe('storages', () => {
+      const name = `storageStats() stays flat over ${TRAINING_STEPS} training steps`;
+      const test = skipped('storages', name) ? it.skip : it;
+      test(name, () => {
+        const found = runTrainingLoop(state.raw as Backend, state.recorder as Recorder);
+        if (found.length > 0) assert.fail(found.map((f) => f.message).join('\n'));
+      });
     });
 
     describe('gradcheck (float64)', () => {
@@ -137,7 +220,7 @@ export function runConformance(options: ConformanceOptions): void {
         const test = skipped('gradcheck', g.op, g.name) ? it.skip : it;
         test(g.name, async (ctx) => {
           ctx.skip(!state.float64, 'the backend has no float64');
-          await runGradcheck(g.name, g.op, g.args, g.inputs);
+          await runGradcheck(g.name, g.op, g.args, g.inputs, state);
         });
       }
     });
@@ -152,7 +235,7 @@ export function runConformance(options: ConformanceOptions): void {
             e.needsSyncRead === true && !state.backend?.readSync,
             'the backend cannot read synchronously, so index ranges are not checked',
           );
-          const before = memory();
+          const before = snapshot(state);
           let thrown: unknown;
           try {
             tidy(e.run);
@@ -164,7 +247,7 @@ export function runConformance(options: ConformanceOptions): void {
           expect(err.fn, err.message).toBe(e.fn);
           expect(err.message.startsWith(`${e.fn}: `), err.message).toBe(true);
           expect(err.message).toMatch(e.message);
-          expectNoLeak(before, 'the failed call');
+          expectNoLeak(before, 'the failed call', state);
         });
       }
     });
@@ -177,9 +260,9 @@ export function runConformance(options: ConformanceOptions): void {
           if (check.needs === 'readSync') {
             ctx.skip(!state.backend?.readSync, 'the backend cannot read synchronously');
           }
-          const before = memory();
+          const before = snapshot(state);
           await check.run(state.backend as Backend);
-          expectNoLeak(before, check.name);
+          expectNoLeak(before, check.name, state);
         });
       }
     });
@@ -199,14 +282,44 @@ function toleranceFor(overrides: ConformanceOptions['tolerance'], opName: string
   return { ...overrides?.['*'], ...overrides?.[opName] };
 }
 
-/** Fails unless live tensors and bytes are back where they were. */
-function expectNoLeak(before: ReturnType<typeof memory>, what: string): void {
-  const after = memory();
-  const leaked = after.numTensors - before.numTensors;
-  const bytes = after.numBytes - before.numBytes;
+function isPlugin(b: Backend | BackendPlugin): b is BackendPlugin {
+  return typeof (b as BackendPlugin).init === 'function' && !('upload' in b);
+}
+
+interface Snapshot {
+  readonly memory: ReturnType<typeof memory>;
+  readonly storages: StorageStats | null;
+}
+
+/** Core's live tensors and the backend's own storages, to compare after a case. */
+function snapshot(state: State): Snapshot {
+  return { memory: memory(), storages: state.raw?.storageStats() ?? null };
+}
+
+/**
+ * The leak a case left, or null: live tensors and bytes (core's `memory()`) and the backend's
+ * storages (`storageStats()`) must be back where they were. `kernels` names what the case ran.
+ */
+function leakOf(before: Snapshot, what: string, state: State, kernels = ''): string | null {
+  const after = snapshot(state);
+  const leaked = after.memory.numTensors - before.memory.numTensors;
+  const bytes = after.memory.numBytes - before.memory.numBytes;
   if (leaked !== 0 || bytes !== 0) {
-    assert.fail(`${what} leaked ${leaked} tensors and ${bytes} bytes (memory() before and after)`);
+    return `${what} leaked ${leaked} tensors and ${bytes} bytes (memory() before and after)${kernels}`;
   }
+  if (before.storages && after.storages && !sameStats(before.storages, after.storages)) {
+    return (
+      `${what}: the backend holds ${fmtStats(after.storages)} after every tensor was disposed, ` +
+      `${fmtStats(before.storages)} before (storageStats())${kernels}`
+    );
+  }
+  return null;
+}
+
+/** Fails unless live tensors, bytes and the backend's storages are back where they were. */
+function expectNoLeak(before: Snapshot, what: string, state: State): void {
+  const problem = leakOf(before, what, state);
+  if (problem) assert.fail(problem);
 }
 
 async function readTensor(
@@ -218,13 +331,20 @@ async function readTensor(
 /**
  * Runs one fixture case: forward with the inputs the fixture differentiates marked
  * `requiresGrad`, compare every output, then backward from `grads.dy` (or from the scalar `y`)
- * and compare each input's `.grad`. Everything created is disposed, and `memory()` must be
- * exactly where it started.
+ * and compare each input's `.grad`. Everything created is disposed, and `memory()` and the
+ * backend's `storageStats()` must be exactly where they started. Returns the failure message
+ * (null when the case passed): a storage a kernel left behind first, naming the kernel, then
+ * wrong values, each followed by the kernels the case ran.
  */
-async function runFixture(c: FixtureCase, tolerance: Tolerance): Promise<void> {
+async function runFixture(
+  c: FixtureCase,
+  tolerance: Tolerance,
+  state: State,
+): Promise<string | null> {
   const fn = OPS[c.op];
-  if (!fn) assert.fail(`no mapping from fixture op '${c.op}' to a Stride call (ops.ts)`);
-  const before = memory();
+  if (!fn) return `no mapping from fixture op '${c.op}' to a Stride call (ops.ts)`;
+  state.recorder?.reset();
+  const before = snapshot(state);
   const inputs: Record<string, Tensor> = {};
   let outputs: OpOutputs = {};
   const problems: string[] = [];
@@ -277,12 +397,24 @@ async function runFixture(c: FixtureCase, tolerance: Tolerance): Promise<void> {
         if (p) problems.push(p);
       }
     }
+  } catch (e) {
+    // An op that throws (a kernel's own error) still gets the kernels it ran listed.
+    problems.push(`threw ${(e as Error).message}`);
   } finally {
     for (const t of Object.values(outputs)) t.dispose();
     for (const t of Object.values(inputs)) t.dispose();
   }
-  if (problems.length > 0) assert.fail(`${c.name}\n  ${problems.join('\n  ')}`);
-  expectNoLeak(before, c.name);
+  const ran = state.recorder?.kernelsRun() ?? [];
+  const kernels = ran.length > 0 ? ` (kernels run: ${ran.join(', ')})` : '';
+  const lines = (state.recorder?.findings() ?? []).map((f) => f.message);
+  lines.push(...problems.map((p) => `${p}${kernels}`));
+  const leak = leakOf(before, c.name, state, kernels);
+  if (leak && lines.length === 0) lines.push(leak);
+  const suspects = ran.filter((k) => state.failedKernels.has(k));
+  if (lines.length > 0 && suspects.length > 0) {
+    lines.unshift(`the direct checks of ${suspects.join(', ')} failed: look there first`);
+  }
+  return lines.length > 0 ? `${c.name}\n  ${lines.join('\n  ')}` : null;
 }
 
 /** A small stable hash of a name, so every grid case draws its own reproducible inputs. */
@@ -318,10 +450,11 @@ async function runGradcheck(
   opName: string,
   args: Readonly<Record<string, unknown>>,
   specs: Readonly<Record<string, GradInput>>,
+  state: State,
 ): Promise<void> {
   const fn = OPS[opName];
   if (!fn) assert.fail(`no mapping for op '${opName}' (ops.ts)`);
-  const before = memory();
+  const before = snapshot(state);
   const made = Object.entries(specs).map(
     ([k, spec], i) => [k, makeInput(spec, seedOf(name) + i)] as const,
   );
@@ -351,5 +484,5 @@ async function runGradcheck(
   } finally {
     for (const [, m] of made) m.t.dispose();
   }
-  expectNoLeak(before, name);
+  expectNoLeak(before, name, state);
 }

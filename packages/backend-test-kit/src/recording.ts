@@ -1,0 +1,162 @@
+/**
+ * The recording proxy: the backend under test, seen through a `Proxy` that notes which kernels
+ * each case runs (so that a failing fixture names them) and checks the backend's own
+ * `storageStats()` around every call, so that a storage left behind inside a kernel, or a `free`
+ * that releases nothing, is reported with the kernel's name rather than as a leak somewhere in
+ * a model.
+ *
+ * Kernels are called on the original object (`this` is the backend, not the proxy), so a kernel
+ * that calls another of its own backend's kernels is seen as one call.
+ */
+import { type Backend, OPTIONAL_KERNELS, REQUIRED_KERNELS, type StorageStats } from '@stride/core';
+
+/** One problem the kit found, attributed to the kernel it was found in. */
+export interface KernelFinding {
+  /** The kernel (a member of `Backend`, e.g. `'matmul'`), or `'backend'` when none is to blame. */
+  readonly kernel: string;
+  /** Starts with `kernel <name>` (or `backend`), then what went wrong, with the numbers. */
+  readonly message: string;
+}
+
+/** Kernels that return storage, and how many storages each call returns. */
+const OUTPUTS: Readonly<Record<string, number>> = {
+  maxPool: 2,
+  adamStep: 3,
+};
+const NOT_MAKERS = new Set(['read', 'readSync', 'free', 'storageStats', 'destroy', 'isLost']);
+const WATCHED = new Set<string>(
+  [...REQUIRED_KERNELS, ...OPTIONAL_KERNELS].filter((k) => k !== 'storageStats'),
+);
+
+export interface Recorder {
+  /** The backend to run the checks on: a proxy of the one under test. */
+  readonly backend: Backend;
+  /** Kernels called since the last `reset`, in the order of their first call. */
+  kernelsRun(): string[];
+  /** Storage problems seen since the last `reset`, one per kernel and kind. */
+  findings(): KernelFinding[];
+  /** Starts a new case: forgets the kernels run and the findings. */
+  reset(): void;
+}
+
+/** A short description of a storage for messages: its type and size where it has them. */
+function describe(storage: unknown): string {
+  if (ArrayBuffer.isView(storage)) {
+    const length = (storage as unknown as { length?: number }).length;
+    return `${storage.constructor.name}(${length ?? storage.byteLength})`;
+  }
+  const bytes = (storage as { byteSize?: unknown } | null)?.byteSize;
+  return typeof bytes === 'number' ? `${bytes} bytes` : 'a storage';
+}
+
+function outputsOf(kernel: string, out: unknown): unknown[] {
+  return OUTPUTS[kernel] ? Object.values(out as object) : [out];
+}
+
+/** Storages passed to a call (KernelTensors, and arrays of them for `concat`). */
+function inputStorages(args: readonly unknown[]): unknown[] {
+  const found: unknown[] = [];
+  const visit = (a: unknown): void => {
+    if (Array.isArray(a)) a.forEach(visit);
+    else if (a !== null && typeof a === 'object' && 'storage' in a && 'shape' in a) {
+      found.push((a as { storage: unknown }).storage);
+    }
+  };
+  args.forEach(visit);
+  return found;
+}
+
+export function recordKernels(target: Backend): Recorder {
+  const run = new Set<string>();
+  const problems = new Map<string, KernelFinding>();
+  /** Storages whose making raised `storageStats().count` by one each, with the kernel that made them. */
+  const counted = new WeakMap<object, string>();
+  const wrappers = new Map<PropertyKey, unknown>();
+  const stats = (): StorageStats | null =>
+    typeof target.storageStats === 'function' ? target.storageStats() : null;
+  const report = (kernel: string, kind: string, message: string): void => {
+    const key = `${kernel}:${kind}`;
+    if (!problems.has(key)) problems.set(key, { kernel, message: `kernel ${kernel}: ${message}` });
+  };
+
+  const wrap = (name: string, fn: (...args: unknown[]) => unknown) =>
+    function recorded(...args: unknown[]): unknown {
+      run.add(name);
+      const before = stats();
+      const out = fn.apply(target, args);
+      if (before === null) return out;
+      const after = stats() as StorageStats;
+      const added = after.count - before.count;
+      if (name === 'free') {
+        const storage = args[0] as object;
+        const maker = counted.get(storage);
+        if (maker !== undefined) {
+          counted.delete(storage);
+          if (added !== -1) {
+            report(
+              name,
+              'release',
+              `freeing a storage made by ${maker} (${describe(storage)}) changed ` +
+                `storageStats().count by ${added} (${before.count} → ${after.count}), expected -1: ` +
+                'the storage was not released',
+            );
+          }
+        }
+        return out;
+      }
+      if (NOT_MAKERS.has(name)) {
+        if (added !== 0) {
+          report(name, 'count', `a call changed storageStats().count by ${added}, expected 0`);
+        }
+        return out;
+      }
+      const outputs = outputsOf(name, out);
+      if (added > outputs.length) {
+        report(
+          name,
+          'leak',
+          `a call left ${added - outputs.length} storage(s) behind: storageStats().count rose ` +
+            `by ${added} (${before.count} → ${after.count}, ${after.bytes - before.bytes} bytes) ` +
+            `but the call returned ${outputs.length}`,
+        );
+      } else if (added === outputs.length) {
+        for (const o of outputs) if (o !== null && typeof o === 'object') counted.set(o, name);
+      }
+      const inputs = inputStorages(args);
+      if (outputs.some((o) => inputs.includes(o))) {
+        report(
+          name,
+          'alias',
+          "returned one of its inputs' storages; a kernel must return new storage " +
+            '(core frees each storage once)',
+        );
+      }
+      return out;
+    };
+
+  const backend = new Proxy(target, {
+    get(t, prop) {
+      const value = Reflect.get(t, prop);
+      if (typeof prop !== 'string' || !WATCHED.has(prop) || typeof value !== 'function') {
+        return value;
+      }
+      let w = wrappers.get(prop);
+      if (w === undefined || (w as { original?: unknown }).original !== value) {
+        const made = wrap(prop, value as (...args: unknown[]) => unknown);
+        w = Object.assign(made, { original: value });
+        wrappers.set(prop, w);
+      }
+      return w;
+    },
+  });
+
+  return {
+    backend,
+    kernelsRun: () => [...run],
+    findings: () => [...problems.values()],
+    reset: () => {
+      run.clear();
+      problems.clear();
+    },
+  };
+}
