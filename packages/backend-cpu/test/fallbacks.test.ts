@@ -101,11 +101,12 @@ describe('no WebAssembly SIMD', () => {
 describe('WebAssembly compilation refused', () => {
   // The bytes validate, then the embedder refuses to compile them.
   it("quotes a Content-Security-Policy's refusal and gives the 'wasm-unsafe-eval' fix", () => {
-    // Chromium's words when script-src lacks 'wasm-unsafe-eval' (and 'unsafe-eval').
+    // Chromium's words (as fallbacks.browser.test.ts sees them) when script-src lacks
+    // 'wasm-unsafe-eval' (and 'unsafe-eval').
     const csp =
-      "WebAssembly.Module(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' " +
-      'is not an allowed source of script in the following Content Security Policy directive: ' +
-      `"script-src 'self'".`;
+      'WebAssembly.Module(): Compiling or instantiating WebAssembly module violates the following ' +
+      "Content Security policy directive because 'unsafe-eval' is not an allowed source of script " +
+      `in the following Content Security Policy directive: "script-src 'self' 'unsafe-inline'".`;
     stubModuleConstructor(
       class {
         constructor() {

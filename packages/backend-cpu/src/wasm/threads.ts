@@ -140,7 +140,8 @@ strideWorker(d.module, d.memory, d.tid, d.spinMs);`;
         // A blocked or failing script reaches the page as an ErrorEvent; keep it off the console's
         // "uncaught" path, since the warning says what happened.
         event.preventDefault();
-        onFailure(worker, event.message || 'the worker script could not run');
+        // A refused or unloadable script gives a bare Event, without a message.
+        onFailure(worker, event.message || 'its blob: script was refused or could not load');
       });
       worker.postMessage([module, memory, tid, SPIN_MS]);
       workers.push(worker);
