@@ -269,6 +269,51 @@ export function runConformance(options: ConformanceOptions): void {
   });
 }
 
+/**
+ * Runs the fixture case called `caseName` (e.g. `'conv1d #00'`, a name or its prefix up to a
+ * space) on `backend` through the recording proxy, as the suite does, and returns its failure
+ * message (null when it passed), which lists the kernels the case ran and, first, those of them
+ * whose direct kernel checks fail. Registers the proxy under the backend's name for the
+ * case; afterwards `backend` itself is registered again and the backend that was active before
+ * is active again.
+ */
+export async function checkFixture(
+  backend: Backend,
+  caseName: string,
+  tolerance: Tolerance = {},
+): Promise<string | null> {
+  const c = Object.values(FIXTURES)
+    .flatMap((f) => f.cases)
+    .find((f) => f.name === caseName || f.name.startsWith(`${caseName} `));
+  if (!c) throw new Error(`checkFixture: no fixture case named '${caseName}'`);
+  const previous = activeBackendName();
+  const recorder = recordKernels(backend);
+  const state: State = {
+    backend: recorder.backend,
+    raw: backend,
+    recorder,
+    float64: backend.dtypes.includes('float64'),
+    failedKernels: new Set(),
+  };
+  registerBackend(recorder.backend);
+  await setBackend(backend.name);
+  try {
+    const problem = await runFixture(c, tolerance, state);
+    if (problem === null) return null;
+    // Which of the kernels it ran fail their direct checks: the message then points there.
+    for (const kernel of recorder.kernelsRun()) {
+      for (const k of KERNEL_CHECKS) {
+        if (k.kernel !== kernel || kernelCheckApplies(k, backend) !== null) continue;
+        if ((await runKernelCheck(backend, k)).length > 0) state.failedKernels.add(kernel);
+      }
+    }
+    return state.failedKernels.size > 0 ? await runFixture(c, tolerance, state) : problem;
+  } finally {
+    registerBackend(backend);
+    await setBackend(previous ?? backend.name);
+  }
+}
+
 /** The active backend's name, or null when none is active yet. */
 function activeBackendName(): string | null {
   try {

@@ -153,7 +153,7 @@ const storageChecks: KernelCheck[] = [
         }
         if (after.count !== before.count || after.bytes !== before.bytes) {
           fail(
-            `freeing a ${dtype} storage left storageStats() at ${after.count} storages, ` +
+            `freeing one ${dtype} storage left storageStats() at ${after.count} storages, ` +
               `${after.bytes} bytes (before the upload: ${before.count}, ${before.bytes}): it was not released`,
           );
         }
