@@ -112,10 +112,11 @@ export interface ConformanceOptions {
    */
   tolerance?: Readonly<Record<string, Tolerance>>;
   /**
-   * Tests to skip (reported as skipped, not hidden). An entry matches a group (`'fixtures'`,
-   * `'gradcheck'`, `'errors'`, `'backend'`), a fixture file (`'conv'`, `'pool'`, ...), an op
-   * (`'conv3d'`) or an erroring function (`'crossEntropy'`), a full test name, or a test name
-   * prefix followed by a space (`'conv2d #03'`).
+   * Tests to skip (reported as skipped, not hidden). An entry matches a group (`'kernels'`,
+   * `'fixtures'`, `'gradcheck'`, `'errors'`, `'backend'`, `'storages'`), a kernel (`'matmul'`:
+   * its direct checks), a fixture file (`'conv'`, `'pool'`, ...), an op (`'conv3d'`) or an
+   * erroring function (`'crossEntropy'`), a full test name, or a test name prefix followed by a
+   * space (`'conv2d #03'`).
    */
   skip?: readonly string[];
 }
