@@ -1,33 +1,14 @@
-import type { Backend, StorageStats, TypedArray } from '@stride/core';
+import {
+  type Backend,
+  OPTIONAL_KERNELS,
+  REQUIRED_KERNELS,
+  type StorageStats,
+  type TypedArray,
+} from '@stride/core';
 
-/** The members that return new storage: each storage they return is counted until `free`. */
-const MAKERS = [
-  'upload',
-  'fill',
-  'random',
-  'unary',
-  'binary',
-  'where',
-  'cast',
-  'reduce',
-  'softmax',
-  'matmul',
-  'strided',
-  'stridedWrite',
-  'concat',
-  'gather',
-  'scatterAdd',
-  'conv',
-  'convBackwardInput',
-  'convBackwardFilter',
-  'maxPool',
-  'maxPoolBackward',
-  'avgPool',
-  'avgPoolBackward',
-  'reluBackward',
-  'convBias',
-  'adamStep',
-] as const;
+/** The kernels that return new storage: each storage they return is counted until `free`. */
+const NOT_MAKERS: readonly string[] = ['read', 'readSync', 'free', 'storageStats'];
+const MAKERS = [...REQUIRED_KERNELS, ...OPTIONAL_KERNELS].filter((k) => !NOT_MAKERS.includes(k));
 
 /**
  * Adds `storageStats` to a CPU backend by counting, per backend object, the storages its kernels

@@ -21,6 +21,7 @@ import { distinct, eighths, hostArray, type KernelKit } from './kernel-kit.js';
 import {
   avgDivisors,
   convTriples,
+  indices,
   matmulRef,
   poolWindows,
   reduceRef,
@@ -314,15 +315,7 @@ function broadcastRef(
     return v[flat] as number;
   };
   const out: number[] = [];
-  for (let k = 0; k < sizeOf(outShape); k++) {
-    const idx: number[] = [];
-    let rest = k;
-    for (let d = outShape.length - 1; d >= 0; d--) {
-      idx[d] = rest % (outShape[d] as number);
-      rest = Math.floor(rest / (outShape[d] as number));
-    }
-    out.push(f(at(a, aShape, idx), at(b, bShape, idx)));
-  }
+  for (const idx of indices(outShape)) out.push(f(at(a, aShape, idx), at(b, bShape, idx)));
   return out;
 }
 

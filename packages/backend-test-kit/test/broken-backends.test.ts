@@ -16,6 +16,13 @@ function broken(name: string, kernels: Partial<Backend<TypedArray>>): Backend {
   return { ...base, name, ...kernels } as Backend;
 }
 
+/** The CPU's input gradient of a convolution plus 1e-3 everywhere: plausible, and wrong. */
+const offByOneThousandth: Backend<TypedArray>['convBackwardInput'] = (dy, w, xShape, params) => {
+  const dx = base.convBackwardInput(dy, w, xShape, params);
+  for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) + 1e-3;
+  return dx;
+};
+
 const kernelsOf = (report: readonly KernelFinding[]): string[] =>
   [...new Set(report.map((f) => f.kernel))].sort();
 
@@ -45,13 +52,7 @@ describe('checkBackend', () => {
   });
 
   it('names convBackwardInput when its gradient is off by 1e-3', async () => {
-    const offByEpsilon = broken('off-by-epsilon', {
-      convBackwardInput: (dy, w, xShape, params) => {
-        const dx = base.convBackwardInput(dy, w, xShape, params);
-        for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) + 1e-3;
-        return dx;
-      },
-    });
+    const offByEpsilon = broken('off-by-epsilon', { convBackwardInput: offByOneThousandth });
     const report = await checkBackend(offByEpsilon);
     expect(kernelsOf(report)).toEqual(['convBackwardInput']);
     expect(report).toHaveLength(3); // every conv case: 1-d, 2-d and 3-d
@@ -123,11 +124,7 @@ describe('checkBackend', () => {
 describe('checkFixture', () => {
   it('lists the kernels a failing case ran and points at the failed direct check', async () => {
     const offByEpsilon = broken('off-by-epsilon-fixture', {
-      convBackwardInput: (dy, w, xShape, params) => {
-        const dx = base.convBackwardInput(dy, w, xShape, params);
-        for (let i = 0; i < dx.length; i++) dx[i] = (dx[i] as number) + 1e-3;
-        return dx;
-      },
+      convBackwardInput: offByOneThousandth,
     });
     const message = await checkFixture(offByEpsilon, 'conv1d #00');
     expect(message).toMatch(
