@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { configDefaults, type UserWorkspaceConfig } from 'vitest/config';
+import { chromiumLaunchOptions } from './chromium.shared.js';
 
 /**
  * The vitest project of one package, run from the root (`pnpm test`) or from the package.
@@ -48,10 +49,8 @@ export function useSwiftShaderUnlessSet(): void {
  * (vitest.config.ts). The root config lists each package's vitest.browser.config.ts by name: a
  * folder in `projects` only finds `vitest.config.*`.
  *
- * Debian's `chromium` is used instead of a browser downloaded by playwright: this machine reaches
- * only the npm registry and apt, and Debian's build ships SwiftShader, a Vulkan driver on the CPU,
- * so WebGPU works without a GPU. The page is cross-origin isolated, as a page that wants
- * SharedArrayBuffer (WebAssembly threads) must be.
+ * Chromium is Debian's, started as chromium.shared.ts says. The page is cross-origin isolated, as
+ * a page that wants SharedArrayBuffer (WebAssembly threads) must be.
  */
 export function chromiumProject(name: string, testTimeout = 60_000): UserWorkspaceConfig {
   return {
@@ -78,24 +77,7 @@ export function chromiumProject(name: string, testTimeout = 60_000): UserWorkspa
         // One file at a time: the Node projects already keep both cores busy meanwhile.
         fileParallelism: false,
         screenshotFailures: false,
-        provider: playwright({
-          launchOptions: {
-            executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-            args: [
-              // WebGPU is off by default on Linux; this enables it (SwiftShader here, a real
-              // adapter where there is a GPU).
-              '--enable-unsafe-webgpu',
-              // CI runs as root, where Chromium refuses to start with its sandbox.
-              '--no-sandbox',
-              // Nothing outside this machine can be reached: keep Chromium from trying.
-              '--disable-background-networking',
-              '--disable-component-update',
-              '--disable-sync',
-              '--no-first-run',
-              '--disable-quic',
-            ],
-          },
-        }),
+        provider: playwright({ launchOptions: chromiumLaunchOptions }),
         instances: [{ browser: 'chromium', name: `${name} (chromium)` }],
       },
     },

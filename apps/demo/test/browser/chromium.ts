@@ -1,29 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright';
+import { chromiumLaunchOptions } from '../../../../chromium.shared.js';
 
-/**
- * Debian's Chromium, never a browser downloaded by playwright: this machine reaches only the npm
- * registry and apt, and Debian's build ships SwiftShader, so WebGPU runs without a GPU. The flags
- * are those of the WebGPU package's browser tests.
- */
+/** Debian's Chromium with the flags of every browser test (chromium.shared.ts at the root). */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      // WebGPU is off by default on Linux; this enables it (SwiftShader here).
-      '--enable-unsafe-webgpu',
-      // CI runs as root, where Chromium refuses to start with its sandbox.
-      '--no-sandbox',
-      // Nothing outside this machine can be reached: keep Chromium from trying.
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  return chromium.launch({ ...chromiumLaunchOptions, headless: true });
 }
 
 /** Screenshots are artefacts of the run, in the git-ignored test-results folder. */
