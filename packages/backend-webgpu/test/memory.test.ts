@@ -50,12 +50,14 @@ describe('memory on WebGPU', () => {
     first.dispose();
     const before = memory();
     const gpuBefore = backend.context.stats().pool;
+    const storagesBefore = backend.storageStats();
     let last = 0;
     for (let i = 0; i < 200; i++) {
       const loss = step();
       if (i % 50 === 49) last = await loss.item();
       loss.dispose();
       expect(memory()).toEqual(before);
+      expect(backend.storageStats()).toEqual(storagesBefore);
     }
     const gpuAfter = backend.context.stats().pool;
     expect(gpuAfter.liveBuffers).toBe(gpuBefore.liveBuffers);
@@ -65,5 +67,26 @@ describe('memory on WebGPU', () => {
     expect(gpuAfter.pooledBytes).toBeLessThanOrEqual(gpuAfter.maxPooledBytes);
     expect(last).toBeLessThan(firstLoss);
     for (const t of [w1, w2, x, y]) t.dispose();
+    // Live storages only: the buffers released to the pool are not counted, so once the four
+    // kept tensors are gone, their four storages (and their buffers' bytes) are too.
+    expect(storagesBefore.count - backend.storageStats().count).toBe(4);
+    expect(backend.storageStats().bytes).toBeLessThan(storagesBefore.bytes);
+  });
+
+  it('storageStats counts live storages by their buffers, not the pooled ones', async () => {
+    const backend = (await setBackend('webgpu')) as WebGpuBackend;
+    const start = backend.storageStats();
+    const s = backend.upload(new Float32Array(100), 'float32');
+    const during = backend.storageStats();
+    expect(during.count).toBe(start.count + 1);
+    // 400 bytes round up to the 448-byte size class of the pool.
+    expect(during.bytes - start.bytes).toBe(448);
+    const y = backend.unary('neg', { storage: s, shape: [100], dtype: 'float32' });
+    expect(backend.storageStats().count).toBe(start.count + 2);
+    backend.free(s);
+    backend.free(y);
+    expect(backend.storageStats()).toEqual(start);
+    await backend.sync();
+    expect(backend.context.stats().pool.pooledBuffers).toBeGreaterThan(0);
   });
 });
