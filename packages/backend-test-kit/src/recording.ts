@@ -1,6 +1,6 @@
 /**
- * The recording proxy: the backend under test, seen through a `Proxy` that notes which kernels
- * each case runs (so that a failing fixture names them) and checks the backend's own
+ * The recording proxy: the backend under test, seen through a stand-in object that notes which
+ * kernels each case runs (so that a failing fixture names them) and checks the backend's own
  * `storageStats()` around every call, so that a storage left behind inside a kernel, or a `free`
  * that releases nothing, is reported with the kernel's name rather than as a leak somewhere in
  * a model.
@@ -53,17 +53,51 @@ function outputsOf(kernel: string, out: unknown): unknown[] {
   return OUTPUTS[kernel] ? Object.values(out as object) : [out];
 }
 
-/** Storages passed to a call (KernelTensors, and arrays of them for `concat`). */
-function inputStorages(args: readonly unknown[]): unknown[] {
-  const found: unknown[] = [];
-  const visit = (a: unknown): void => {
-    if (Array.isArray(a)) a.forEach(visit);
-    else if (a !== null && typeof a === 'object' && 'storage' in a && 'shape' in a) {
-      found.push((a as { storage: unknown }).storage);
+/** Whether `storage` is the storage of one of the call's KernelTensors (`concat`: of its array). */
+function isInput(storage: unknown, args: readonly unknown[]): boolean {
+  for (const a of args) {
+    if (Array.isArray(a)) {
+      if (isInput(storage, a)) return true;
+    } else if (
+      a !== null &&
+      typeof a === 'object' &&
+      (a as { storage?: unknown }).storage === storage
+    ) {
+      return true;
     }
-  };
-  args.forEach(visit);
-  return found;
+  }
+  return false;
+}
+
+/**
+ * A plain object that stands for `target`: each watched kernel is `wrap`ped, every other member
+ * reads through to `target` (functions bound to it, so class-based backends keep their `this`).
+ * Members on the prototype chain count too (`Object.create(cpu())`). A plain object rather than
+ * a `Proxy`, because core reads a backend's members on every op and a proxy's trap made the
+ * fixtures twice as slow.
+ */
+function recordingView(
+  target: Backend,
+  wrap: (name: string, fn: (...args: unknown[]) => unknown) => unknown,
+): Backend {
+  const view: Record<string, unknown> = {};
+  const names = new Set<string>();
+  for (let o: object | null = target; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const k of Object.getOwnPropertyNames(o)) if (k !== 'constructor') names.add(k);
+  }
+  const members = target as unknown as Record<string, unknown>;
+  for (const name of names) {
+    const value = members[name];
+    if (typeof value === 'function') {
+      view[name] = WATCHED.has(name)
+        ? wrap(name, value as (...args: unknown[]) => unknown)
+        : (value as (...args: unknown[]) => unknown).bind(target);
+    } else {
+      // Read through, so that a getter (a backend's thread count) stays live.
+      Object.defineProperty(view, name, { get: () => members[name], enumerable: true });
+    }
+  }
+  return view as unknown as Backend;
 }
 
 export function recordKernels(target: Backend): Recorder {
@@ -71,7 +105,6 @@ export function recordKernels(target: Backend): Recorder {
   const problems = new Map<string, KernelFinding>();
   /** Storages whose making raised `storageStats().count` by one each, with the kernel that made them. */
   const counted = new WeakMap<object, string>();
-  const wrappers = new Map<PropertyKey, unknown>();
   const stats = (): StorageStats | null =>
     typeof target.storageStats === 'function' ? target.storageStats() : null;
   const report = (kernel: string, kind: string, message: string): void => {
@@ -122,8 +155,7 @@ export function recordKernels(target: Backend): Recorder {
       } else if (added === outputs.length) {
         for (const o of outputs) if (o !== null && typeof o === 'object') counted.set(o, name);
       }
-      const inputs = inputStorages(args);
-      if (outputs.some((o) => inputs.includes(o))) {
+      if (outputs.some((o) => isInput(o, args))) {
         report(
           name,
           'alias',
@@ -134,22 +166,7 @@ export function recordKernels(target: Backend): Recorder {
       return out;
     };
 
-  const backend = new Proxy(target, {
-    get(t, prop) {
-      const value = Reflect.get(t, prop);
-      if (typeof prop !== 'string' || !WATCHED.has(prop) || typeof value !== 'function') {
-        return value;
-      }
-      let w = wrappers.get(prop);
-      if (w === undefined || (w as { original?: unknown }).original !== value) {
-        const made = wrap(prop, value as (...args: unknown[]) => unknown);
-        w = Object.assign(made, { original: value });
-        wrappers.set(prop, w);
-      }
-      return w;
-    },
-  });
-
+  const backend = recordingView(target, wrap);
   return {
     backend,
     kernelsRun: () => [...run],
