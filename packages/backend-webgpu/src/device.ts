@@ -19,7 +19,7 @@ import { GpuContext } from './context.js';
 export interface WebGpuOptions {
   /** The WebGPU entry point; default `navigator.gpu`. In Node: `create([])` from `webgpu`. */
   readonly gpu?: GPU;
-  readonly powerPreference?: GPUPowerPreference;
+  readonly powerPreference?: 'low-power' | 'high-performance';
   /**
    * Submit each kernel alone inside error scopes, so a validation or out-of-memory error names
    * the kernel that caused it (reported at the next call or read). Much slower; for debugging.

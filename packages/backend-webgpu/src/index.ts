@@ -6,6 +6,9 @@
  * Besides the plugin, this entry exports the building blocks kernels are written with, so that a
  * kernel (or a fused fast path) can be added in a few lines of TypeScript and WGSL.
  */
+// Declares the WebGPU names the public types use, for projects without WebGPU typings.
+import './webgpu-names.js';
+
 export { createBackend, type WebGpuBackend } from './backend.js';
 export { type PoolStats, sizeClass } from './buffer-pool.js';
 export { type ContextStats, GpuContext } from './context.js';
