@@ -52,8 +52,8 @@ describe('README examples', () => {
 
   it.each(examples)('$where runs as an .mjs file', ({ where, code }) => {
     const name = `readme-${where.replace(/[^\w]+/g, '-')}`;
-    // The test kit's example is a vitest test file, and runs as one.
-    const isTest = code.includes("from '@stride/backend-test-kit'");
+    // The test kit's conformance example is a vitest test file, and runs as one.
+    const isTest = code.includes('runConformance(');
     const file = `${name}${isTest ? '.test' : ''}.mjs`;
     writeFileSync(join(consumer.dir, file), code);
     const r = isTest

@@ -18,15 +18,15 @@
  *   disposed). A failure lists the kernels the case ran, and the direct kernel checks that
  *   failed among them;
  * - `storages`: `storageStats()` stays flat over a short training loop;
+ * - `gradcheck`: float64 finite differences over a grid of ops (when the backend has float64);
+ * - `errors`: the bad-input table: each call throws a `StrideError` naming the function and the
+ *   offending shapes or values;
+ * - `backend`: random streams, dtype round trips and data reads.
  *
  * Throughout, the backend is seen through a recording proxy (recording.ts) that checks its
  * `storageStats()` around every kernel call, so a storage left behind inside a kernel fails with
  * that kernel's name. `checkBackend(backend)` runs the kernel checks and the training loop
  * without vitest and returns the report, `{ kernel, message }[]`.
- * - `gradcheck`: float64 finite differences over a grid of ops (when the backend has float64);
- * - `errors`: the bad-input table: each call throws a `StrideError` naming the function and the
- *   offending shapes or values;
- * - `backend`: random streams, dtype round trips and data reads.
  */
 import {
   add,
