@@ -1,7 +1,7 @@
-import { resetWarnings, type StrideWarning, setWarningHandler } from '@stride/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cpu } from '../src/index.js';
 import { relaxedShared } from '../src/wasm/binaries.generated.js';
+import { collectWarnings } from './helpers.js';
 
 // What a page's Content-Security-Policy does to the CPU backend, in real Chromium. The test page
 // is cross-origin isolated and has no policy; each test below adds one with a <meta> element,
@@ -9,16 +9,7 @@ import { relaxedShared } from '../src/wasm/binaries.generated.js';
 // so the tests run in this order: the workers' policy first, then one that also refuses
 // WebAssembly.
 
-let warnings: StrideWarning[] = [];
-beforeEach(() => {
-  warnings = [];
-  resetWarnings();
-  setWarningHandler((w) => warnings.push(w));
-});
-afterEach(() => {
-  setWarningHandler(null);
-  vi.restoreAllMocks();
-});
+const warnings = collectWarnings();
 
 function addPolicy(policy: string): void {
   const meta = document.createElement('meta');

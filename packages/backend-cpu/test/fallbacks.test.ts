@@ -1,28 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { createContext, runInContext } from 'node:vm';
 import * as workerThreads from 'node:worker_threads';
-import { resetWarnings, StrideError, type StrideWarning, setWarningHandler } from '@stride/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StrideError } from '@stride/core';
+import { describe, expect, it, vi } from 'vitest';
 import { cpu } from '../src/index.js';
 import { relaxedPrivate, relaxedShared } from '../src/wasm/binaries.generated.js';
 import { CONTROL, FAILED } from '../src/wasm/layout.js';
-import { randomTensor } from './helpers.js';
+import { collectWarnings, randomTensor } from './helpers.js';
 
 // Each cause is simulated the way the runtime shows it: WebAssembly.validate saying no, the
 // embedder refusing to compile, no SharedArrayBuffer, a worker that cannot start. The backend must
 // warn once per cause, with the fix, and report what runs.
 
-let warnings: StrideWarning[] = [];
-beforeEach(() => {
-  warnings = [];
-  resetWarnings();
-  setWarningHandler((w) => warnings.push(w));
-});
-afterEach(() => {
-  setWarningHandler(null);
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
+const warnings = collectWarnings();
 
 const keys = () => warnings.map((w) => w.key);
 

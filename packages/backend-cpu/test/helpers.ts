@@ -1,6 +1,6 @@
-import type { DType, KernelTensor, Shape, TypedArray } from '@stride/core';
-import { allocTyped, TYPED_ARRAY } from '@stride/core';
-import { expect } from 'vitest';
+import type { DType, KernelTensor, Shape, StrideWarning, TypedArray } from '@stride/core';
+import { allocTyped, resetWarnings, setWarningHandler, TYPED_ARRAY } from '@stride/core';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 
 export type KT = KernelTensor<TypedArray>;
 
@@ -93,4 +93,23 @@ export function expectExact(actual: ArrayLike<number>, expected: ArrayLike<numbe
 
 export function typedOf(dtype: DType): (typeof TYPED_ARRAY)[DType] {
   return TYPED_ARRAY[dtype];
+}
+
+/**
+ * The warnings each test of the calling file gives, collected instead of printed: the array is
+ * emptied and every warning made new again before each test; stubs and mocks are undone after.
+ */
+export function collectWarnings(): StrideWarning[] {
+  const warnings: StrideWarning[] = [];
+  beforeEach(() => {
+    warnings.length = 0;
+    resetWarnings();
+    setWarningHandler((w) => warnings.push(w));
+  });
+  afterEach(() => {
+    setWarningHandler(null);
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+  return warnings;
 }
