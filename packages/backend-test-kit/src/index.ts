@@ -34,7 +34,6 @@ import {
   type BackendPlugin,
   backward,
   type DType,
-  getBackend,
   gradcheck,
   memory,
   mul,
@@ -53,6 +52,7 @@ import {
 import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_CHECKS } from './backend-checks.js';
 import { runKernelCheck } from './check-backend.js';
+import { activeBackendName, withCheckedBackend } from './checked-backend.js';
 import { compareTensors, maxAbs, type Tolerance } from './compare.js';
 import { ERROR_CASES } from './errors.js';
 import { decodeTensor, FIXTURES, type FixtureCase } from './fixtures.js';
@@ -287,7 +287,6 @@ export async function checkFixture(
     .flatMap((f) => f.cases)
     .find((f) => f.name === caseName || f.name.startsWith(`${caseName} `));
   if (!c) throw new Error(`checkFixture: no fixture case named '${caseName}'`);
-  const previous = activeBackendName();
   const recorder = recordKernels(backend);
   const state: State = {
     backend: recorder.backend,
@@ -296,9 +295,7 @@ export async function checkFixture(
     float64: backend.dtypes.includes('float64'),
     failedKernels: new Set(),
   };
-  registerBackend(recorder.backend);
-  await setBackend(backend.name);
-  try {
+  return withCheckedBackend(recorder, async () => {
     const problem = await runFixture(c, tolerance, state);
     if (problem === null) return null;
     // Which of the kernels it ran fail their direct checks: the message then points there.
@@ -309,19 +306,7 @@ export async function checkFixture(
       }
     }
     return state.failedKernels.size > 0 ? await runFixture(c, tolerance, state) : problem;
-  } finally {
-    registerBackend(backend);
-    await setBackend(previous ?? backend.name);
-  }
-}
-
-/** The active backend's name, or null when none is active yet. */
-function activeBackendName(): string | null {
-  try {
-    return getBackend().name;
-  } catch {
-    return null;
-  }
+  });
 }
 
 function toleranceFor(overrides: ConformanceOptions['tolerance'], opName: string): Tolerance {

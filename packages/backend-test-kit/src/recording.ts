@@ -8,7 +8,14 @@
  * Kernels are called on the original object (`this` is the backend, not the proxy), so a kernel
  * that calls another of its own backend's kernels is seen as one call.
  */
-import { type Backend, OPTIONAL_KERNELS, REQUIRED_KERNELS, type StorageStats } from '@stride/core';
+import {
+  type Backend,
+  type DType,
+  OPTIONAL_KERNELS,
+  REQUIRED_KERNELS,
+  type StorageStats,
+  TYPED_ARRAY,
+} from '@stride/core';
 
 /** One problem the kit found, attributed to the kernel it was found in. */
 export interface KernelFinding {
@@ -47,6 +54,26 @@ function describe(storage: unknown): string {
   }
   const bytes = (storage as { byteSize?: unknown } | null)?.byteSize;
   return typeof bytes === 'number' ? `${bytes} bytes` : 'a storage';
+}
+
+/** The dtype of a typed-array storage, for a probe of the same kind (float32 otherwise). */
+const DTYPE_OF: Readonly<Record<string, DType>> = {
+  Float64Array: 'float64',
+  Int32Array: 'int32',
+  Uint8Array: 'bool',
+};
+
+/**
+ * Whether `free` releases a fresh upload of the kind of `storage`: tells a `free` that keeps
+ * storages apart from a kernel that returned a storage the backend never counted.
+ */
+function freeReleases(target: Backend, stats: () => StorageStats | null, storage: object): boolean {
+  const dtype = DTYPE_OF[storage.constructor?.name ?? ''] ?? 'float32';
+  const probe = target.upload(new TYPED_ARRAY[dtype](1), dtype);
+  const before = stats();
+  target.free(probe);
+  const after = stats();
+  return before !== null && after !== null && after.count - before.count === -1;
 }
 
 function outputsOf(kernel: string, out: unknown): unknown[] {
@@ -125,7 +152,18 @@ export function recordKernels(target: Backend): Recorder {
         const maker = counted.get(storage);
         if (maker !== undefined) {
           counted.delete(storage);
-          if (added !== -1) {
+          if (added !== -1 && maker !== 'upload' && freeReleases(target, stats, storage)) {
+            // The count rose by one when `maker` returned this storage, yet freeing it releases
+            // nothing while `free` works on an upload of its kind: `maker` left a storage of its
+            // own behind and returned one the backend does not count.
+            report(
+              maker,
+              'uncounted',
+              `a call returned a storage (${describe(storage)}) that free does not release, though ` +
+                'free releases an upload of the same kind: it left a storage behind and returned ' +
+                'one the backend does not count (make results through the backend, e.g. its upload)',
+            );
+          } else if (added !== -1) {
             report(
               name,
               'release',

@@ -4,7 +4,16 @@
  * failure must name the broken kernel: that is what makes the kit worth trusting.
  */
 import { cpu } from '@stride/backend-cpu';
-import type { Backend, KernelTensor, TypedArray } from '@stride/core';
+import {
+  add,
+  type Backend,
+  getBackend,
+  type KernelTensor,
+  registerBackend,
+  setBackend,
+  type TypedArray,
+  tensor,
+} from '@stride/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkBackend, checkFixture, type KernelFinding } from '../src/index.js';
 
@@ -30,6 +39,17 @@ describe('checkBackend', () => {
   it('passes the CPU backend, and composing it with a spread keeps it passing', async () => {
     expect(await checkBackend(base)).toEqual([]);
     expect(await checkBackend({ ...base, name: 'cpu-spread' } as Backend)).toEqual([]);
+  });
+
+  it('leaves the backend the caller registered under the same name as it was', async () => {
+    const mine = cpu({ threads: 1 });
+    registerBackend(mine);
+    await setBackend('cpu');
+    const a = tensor([1, 2]);
+    expect(await checkBackend(cpu({ threads: 1 }))).toEqual([]);
+    expect(getBackend()).toBe(mine);
+    expect(await add(a, tensor([1, 1])).array()).toEqual([2, 3]);
+    mine.destroy();
   });
 
   it('names softmax when it leaks a scratch storage', async () => {
@@ -97,6 +117,20 @@ describe('checkBackend', () => {
     // Reducing the last axes is right, so those checks pass.
     expect(titles).not.toContain('kernel reduce (sum over axes [2] of [2,3,4])');
     expect(titles).not.toContain('kernel reduce (sum over axes [1,2] of [2,3,4])');
+  });
+
+  it('names matmul, not free, when it leaks a storage and returns one the backend does not count', async () => {
+    const uncounted = broken('uncounted-matmul', {
+      matmul: (a, b, ta, tb) => {
+        const out = base.matmul(a, b, ta, tb); // counted, and never freed
+        return Float32Array.from(out); // a copy the CPU backend never counted
+      },
+    });
+    const report = await checkBackend(uncounted, { trainingLoop: false });
+    expect(kernelsOf(report)).toEqual(['matmul']);
+    expect(report[0]?.message).toMatch(
+      /^kernel matmul: a call returned a storage \(Float32Array\(\d+\)\) that free does not release, though free releases an upload of the same kind/,
+    );
   });
 
   it('names free when it ignores int32 storages', async () => {
