@@ -10,43 +10,52 @@ import { fail } from './errors.js';
  * The run-time half of the backend contract, for plugins the type checker never saw (plain
  * JavaScript, or built against another version of core): the backend states the contract
  * version core implements, and every required kernel is a function. Members may be inherited
- * (`Object.create(cpu())`) as well as own. Throws a `StrideError` for `fn` naming the backend
- * and every problem at once, so that one registration attempt shows all that needs fixing.
+ * (`Object.create(cpu())`) as well as own. Throws one `StrideError` for `fn` naming the backend
+ * and every problem found, so that one registration attempt shows all that needs fixing.
  */
 export function checkBackendContract(fn: string, backend: Backend): void {
-  const name = backend.name;
+  const problems: string[] = [];
   const version = (backend as { contractVersion?: unknown }).contractVersion;
-  if (version !== BACKEND_CONTRACT_VERSION) {
-    const stated =
-      version === undefined
-        ? 'states no contractVersion'
-        : `implements contract version ${String(version)}`;
-    fail(
-      fn,
-      `backend '${name}' ${stated}, but this @stride/core implements contract version ` +
-        `${BACKEND_CONTRACT_VERSION} (set contractVersion: ${BACKEND_CONTRACT_VERSION} once the ` +
-        'backend implements it; see backend.ts of @stride/core)',
-    );
-  }
+  if (version !== BACKEND_CONTRACT_VERSION) problems.push(versionProblem(version));
   const members = backend as unknown as Record<string, unknown>;
   const missing = REQUIRED_KERNELS.filter((k) => typeof members[k] !== 'function');
   if (missing.length > 0) {
-    fail(
-      fn,
-      `backend '${name}' is missing required kernels: ${missing.join(', ')} ` +
-        `(contract version ${BACKEND_CONTRACT_VERSION})`,
+    problems.push(
+      `is missing required kernels: ${missing.join(', ')} (contract version ${BACKEND_CONTRACT_VERSION})`,
     );
   }
   const notFunctions = OPTIONAL_KERNELS.filter(
     (k) => members[k] !== undefined && typeof members[k] !== 'function',
   );
   if (notFunctions.length > 0) {
-    fail(
-      fn,
-      `backend '${name}' has optional kernels that are not functions: ${notFunctions.join(', ')}`,
-    );
+    problems.push(`has optional kernels that are not functions: ${notFunctions.join(', ')}`);
   }
   if (!Array.isArray(backend.dtypes) || backend.dtypes.length === 0) {
-    fail(fn, `backend '${name}' lists no dtypes (got ${String(backend.dtypes)})`);
+    problems.push(`lists no dtypes (got ${String(backend.dtypes)})`);
   }
+  if (problems.length > 0) fail(fn, `backend '${backend.name}' ${problems.join('; it ')}`);
+}
+
+/** What is wrong with a stated contract version, and what to do about it. */
+function versionProblem(version: unknown): string {
+  const core = BACKEND_CONTRACT_VERSION;
+  if (version === undefined) {
+    return (
+      `states no contractVersion, but this @stride/core implements contract version ${core} ` +
+      `(set contractVersion: ${core} once the backend implements it; see backend.ts of @stride/core)`
+    );
+  }
+  if (typeof version !== 'number') {
+    return `states contractVersion ${JSON.stringify(version)} (a ${typeof version}), which must be the number ${core}`;
+  }
+  if (version > core) {
+    return (
+      `implements contract version ${version}, newer than this @stride/core's ${core}: ` +
+      'upgrade @stride/core to a release that implements it'
+    );
+  }
+  return (
+    `implements contract version ${version}, but this @stride/core implements contract version ` +
+    `${core} (set contractVersion: ${core} once the backend implements it; see backend.ts of @stride/core)`
+  );
 }

@@ -101,8 +101,14 @@ export async function initBackend(name: string): Promise<Backend> {
   }
   try {
     const backend = await promise;
-    // A plugin's backend is checked once it exists, before anything can use it.
-    checkBackendContract('setBackend', backend);
+    // A plugin's backend is checked once it exists, before anything can use it; one that fails
+    // is never used, so what it started (workers, a device) is released.
+    try {
+      checkBackendContract('setBackend', backend);
+    } catch (e) {
+      backend.destroy?.();
+      throw e;
+    }
     engine.backends.set(name, backend);
     usageOf(backend);
     return backend;

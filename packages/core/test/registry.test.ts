@@ -89,6 +89,34 @@ describe('the contract check at registration', () => {
     expect(() => registerBackend(untyped({ name: 'f', adamStep: 'fast' }))).toThrow(
       "registerBackend: backend 'f' has optional kernels that are not functions: adamStep",
     );
+    expect(() => registerBackend(untyped({ name: 'new', contractVersion: 2 }))).toThrow(
+      "registerBackend: backend 'new' implements contract version 2, newer than this " +
+        "@stride/core's 1: upgrade @stride/core to a release that implements it",
+    );
+    expect(() => registerBackend(untyped({ name: 'str', contractVersion: '1' }))).toThrow(
+      `registerBackend: backend 'str' states contractVersion "1" (a string), which must be the number 1`,
+    );
+  });
+
+  it('names every problem at once', () => {
+    expect(() =>
+      registerBackend(untyped({ name: 'all', contractVersion: 0, dtypes: [] }, ['concat'])),
+    ).toThrow(
+      "registerBackend: backend 'all' implements contract version 0, but this @stride/core " +
+        'implements contract version 1 (set contractVersion: 1 once the backend implements it; ' +
+        'see backend.ts of @stride/core); it is missing required kernels: concat (contract ' +
+        'version 1); it lists no dtypes (got )',
+    );
+  });
+
+  it('releases what a plugin started when its backend fails the check', async () => {
+    let destroyed = 0;
+    registerBackend({
+      name: 'half',
+      init: () => untyped({ name: 'half', destroy: () => destroyed++ }, ['gather']),
+    });
+    await expect(setBackend('half')).rejects.toThrow(/missing required kernels: gather/);
+    expect(destroyed).toBe(1);
   });
 
   it('accepts inherited kernels, and checks a plugin when it is initialised', async () => {
