@@ -118,7 +118,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
       return runtime ? runtime.threads : 1;
     },
     get fallbacks() {
-      return fallbacks.list;
+      return [...fallbacks.list];
     },
     get kernelMemoryBytes() {
       return runtime ? runtime.memoryBytes : 0;

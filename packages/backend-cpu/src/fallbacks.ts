@@ -101,9 +101,12 @@ function message(reason: CpuFallback, wanted: Wanted, detail: string): string | 
     case 'worker-failed':
       return (
         `a worker thread of the CPU backend failed to start (${detail}), so it runs on fewer ` +
-        `threads than the ${wanted.threads} asked for (its threads property says how many). In a ` +
-        'page with a Content-Security-Policy, allow its workers, which run from a blob: URL, ' +
-        'with worker-src blob: (or blob: in script-src where there is no worker-src).'
+        `threads than the ${wanted.threads} asked for (its threads property says how many). ` +
+        // A Content-Security-Policy is the usual cause in a page; Node has none.
+        (isNode()
+          ? 'cpu({ threads: 1 }) asks for one thread without this warning.'
+          : 'In a page with a Content-Security-Policy, allow its workers, which run from a ' +
+            'blob: URL, with worker-src blob: (or blob: in script-src where there is no worker-src).')
       );
   }
 }
