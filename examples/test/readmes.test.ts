@@ -9,6 +9,7 @@ import { installExample, repoRoot, run } from './consumer.js';
 
 const readmes = [
   join(repoRoot, 'README.md'),
+  join(repoRoot, 'docs', 'design.md'),
   ...readdirSync(join(repoRoot, 'packages')).map((p) => join(repoRoot, 'packages', p, 'README.md')),
 ].filter((path) => existsSync(path));
 
@@ -43,7 +44,7 @@ describe('README examples', () => {
   afterAll(() => consumer?.dispose());
 
   it('are found in every package README', () => {
-    expect(readmes.length).toBe(8);
+    expect(readmes.length).toBe(9);
     const withoutExample = readmes.filter(
       (path) => !examples.some((e) => e.where.startsWith(`${relative(repoRoot, path)}:`)),
     );

@@ -7,7 +7,7 @@ import type { Backend } from '@stride/core';
 import {
   KERNEL_CHECKS,
   type KernelCheck,
-  kernelCheckApplies,
+  kernelCheckSkipReason,
   kernelCheckTitle,
 } from './kernel-checks.js';
 import { KernelKit } from './kernel-kit.js';
@@ -79,7 +79,7 @@ export async function checkBackend(
   // storages, in every check with an int32): the report keeps the first of each.
   const seen = new Set<string>();
   for (const c of KERNEL_CHECKS) {
-    if (kernelCheckApplies(c, backend) !== null) continue;
+    if (kernelCheckSkipReason(c, backend) !== null) continue;
     for (const f of await runKernelCheck(backend, c)) {
       const fromProxy = / \(in kernel .*\)$/;
       if (fromProxy.test(f.message)) {

@@ -57,7 +57,7 @@ import { compareTensors, maxAbs, type Tolerance } from './compare.js';
 import { ERROR_CASES } from './errors.js';
 import { decodeTensor, FIXTURES, type FixtureCase } from './fixtures.js';
 import { GRADCHECKS, type GradInput } from './gradchecks.js';
-import { KERNEL_CHECKS, kernelCheckApplies, kernelCheckTitle } from './kernel-checks.js';
+import { KERNEL_CHECKS, kernelCheckSkipReason, kernelCheckTitle } from './kernel-checks.js';
 import { OPS, type OpOutputs } from './ops.js';
 import { type Recorder, recordKernels } from './recording.js';
 import { fmtStats, sameStats } from './stats.js';
@@ -80,7 +80,7 @@ export { GRADCHECKS, type GradcheckCase, type GradInput } from './gradchecks.js'
 export {
   KERNEL_CHECKS,
   type KernelCheck,
-  kernelCheckApplies,
+  kernelCheckSkipReason,
   kernelCheckTitle,
 } from './kernel-checks.js';
 export { KernelKit } from './kernel-kit.js';
@@ -182,7 +182,7 @@ export function runConformance(options: ConformanceOptions): void {
         const test = skipped('kernels', c.kernel, title) ? it.skip : it;
         test(title, async (ctx) => {
           const raw = state.raw as Backend;
-          const why = kernelCheckApplies(c, raw);
+          const why = kernelCheckSkipReason(c, raw);
           ctx.skip(why !== null, why ?? '');
           const found = await runKernelCheck(raw, c);
           if (found.length > 0) {
@@ -301,7 +301,7 @@ export async function checkFixture(
     // Which of the kernels it ran fail their direct checks: the message then points there.
     for (const kernel of recorder.kernelsRun()) {
       for (const k of KERNEL_CHECKS) {
-        if (k.kernel !== kernel || kernelCheckApplies(k, backend) !== null) continue;
+        if (k.kernel !== kernel || kernelCheckSkipReason(k, backend) !== null) continue;
         if ((await runKernelCheck(backend, k)).length > 0) state.failedKernels.add(kernel);
       }
     }

@@ -11,6 +11,7 @@ import {
   type ConvParams,
   type DType,
   normalAt,
+  OPTIONAL_KERNELS,
   type PoolParams,
   type ReduceOp,
   type Shape,
@@ -963,13 +964,16 @@ export const KERNEL_CHECKS: readonly KernelCheck[] = [
   ...fusedChecks,
 ];
 
-/** Kernels a backend may leave out: their checks are skipped when it does. */
-export const OPTIONAL_CHECKED = new Set(['readSync', 'reluBackward', 'convBias', 'adamStep']);
+/** Kernels a backend may leave out (core's list): their checks are skipped when it does. */
+const OPTIONAL = new Set<string>(OPTIONAL_KERNELS);
 
-/** Whether `c` applies to `backend` (its optional kernel is there, its capability too). */
-export function kernelCheckApplies(c: KernelCheck, backend: Backend): string | null {
+/**
+ * Why `c` does not apply to `backend` (an optional kernel it leaves out, a dtype or capability it
+ * lacks), or null when it applies.
+ */
+export function kernelCheckSkipReason(c: KernelCheck, backend: Backend): string | null {
   if (
-    OPTIONAL_CHECKED.has(c.kernel) &&
+    OPTIONAL.has(c.kernel) &&
     typeof (backend as unknown as Record<string, unknown>)[c.kernel] !== 'function'
   ) {
     return `the backend has no ${c.kernel} (an optional kernel)`;
