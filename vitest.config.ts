@@ -9,6 +9,7 @@ export default defineConfig({
       'packages/*',
       'apps/*',
       'examples',
+      'docs',
       'packages/backend-cpu/vitest.browser.config.ts',
       'packages/backend-webgpu/vitest.browser.config.ts',
       'apps/demo/vitest.browser.config.ts',

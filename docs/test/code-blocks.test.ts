@@ -1,0 +1,58 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import { describe, expect, it, vi } from 'vitest';
+import { docsCodeBlocks, normalizeOutput } from './code-blocks.js';
+
+// Every ```js block of the docs runs, as an ES module, against the packages' sources, and what it
+// prints is checked against the ```text block that follows it on the page. A renamed function or
+// a changed result fails here rather than in front of a reader. ```js no-run blocks are skipped.
+
+const docsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Inside docs/, so `@stride/*` resolve through docs/package.json's dev dependencies.
+const runDir = join(docsDir, '.run');
+const blocks = docsCodeBlocks(docsDir);
+const runnable = blocks.filter((b) => !b.skip);
+
+/** Runs `code` as a fresh module graph (as `node file.mjs` would) and returns what it printed. */
+async function runBlock(name: string, code: string): Promise<string> {
+  const file = join(runDir, `${name}.mjs`);
+  writeFileSync(file, code);
+  vi.resetModules();
+  const printed: string[] = [];
+  const print = (...args: unknown[]) => {
+    printed.push(`${format(...args)}\n`);
+  };
+  const saved = { log: console.log, info: console.info };
+  console.log = print;
+  console.info = print;
+  try {
+    await import(/* @vite-ignore */ pathToFileURL(file).href);
+  } finally {
+    console.log = saved.log;
+    console.info = saved.info;
+  }
+  const output = printed.join('');
+  // Left in the (ignored) run folder next to the module, to compare or paste into the page.
+  writeFileSync(join(runDir, `${name}.txt`), output);
+  return output;
+}
+
+describe('docs code blocks', () => {
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+
+  it('are found', () => {
+    expect(runnable.length).toBeGreaterThan(0);
+  });
+
+  for (const { where, code, skip, expected } of blocks) {
+    (skip ? it.skip : it)(where, async () => {
+      const output = await runBlock(where.replace(/[^\w]+/g, '-'), code);
+      if (expected !== null) {
+        expect(normalizeOutput(output), `${where} prints`).toBe(normalizeOutput(expected));
+      }
+    });
+  }
+});
