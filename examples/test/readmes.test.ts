@@ -9,7 +9,7 @@ import { installExample, repoRoot, run } from './consumer.js';
 
 const readmes = [
   join(repoRoot, 'README.md'),
-  join(repoRoot, 'docs', 'design.md'),
+  join(repoRoot, 'docs', 'reference', 'architecture.md'),
   ...readdirSync(join(repoRoot, 'packages')).map((p) => join(repoRoot, 'packages', p, 'README.md')),
 ].filter((path) => existsSync(path));
 
