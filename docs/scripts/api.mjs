@@ -2,16 +2,20 @@
 // packages' sources with TypeDoc and typedoc-plugin-markdown; `pnpm docs:build` runs it before
 // `vitepress build`. Options are in docs/typedoc.json. It prints how many exported symbols have
 // no doc comment (`--list-undocumented` names them).
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Application, Converter, ReflectionKind, TSConfigReader, TypeDocReader } from 'typedoc';
 
 const docsDir = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(docsDir);
-rmSync('reference/api', { recursive: true, force: true });
+// Written beside the cache, then swapped in at once: the pages never exist half-written for a
+// test (or `vitepress dev`) that reads docs/ meanwhile.
+const staging = '.vitepress/cache/api';
+rmSync(staging, { recursive: true, force: true });
+mkdirSync('.vitepress/cache', { recursive: true });
 
-const app = await Application.bootstrapWithPlugins({ options: 'typedoc.json' }, [
+const app = await Application.bootstrapWithPlugins({ options: 'typedoc.json', out: staging }, [
   new TypeDocReader(),
   new TSConfigReader(),
 ]);
@@ -32,12 +36,14 @@ await app.generateOutputs(project);
 
 // Examples inherited from other declarations (Node's Error.captureStackTrace on StrideError) are
 // shown, never run: the docs' code-block test skips ```js no-run blocks.
-for (const entry of readdirSync('reference/api', { recursive: true })) {
-  const file = join('reference/api', String(entry));
+for (const entry of readdirSync(staging, { recursive: true })) {
+  const file = join(staging, String(entry));
   if (!file.endsWith('.md')) continue;
   const text = readFileSync(file, 'utf8');
   if (/^```js$/m.test(text)) writeFileSync(file, text.replace(/^```js$/gm, '```js no-run'));
 }
+rmSync('reference/api', { recursive: true, force: true });
+renameSync(staging, 'reference/api');
 
 // Exported symbols (and the members of exported classes and interfaces) without a doc comment.
 const documentable =
