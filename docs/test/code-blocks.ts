@@ -13,14 +13,21 @@ export interface CodeBlock {
 }
 
 const ignoredDirs = new Set(['node_modules', '.vitepress', '.run', 'test']);
+// The API reference is generated from the sources' doc comments at build time: not pages to run.
+const generatedDir = join('reference', 'api');
 
-/** Every markdown page under `dir`, sorted, outside node_modules, .vitepress and the tests. */
+/**
+ * Every markdown page under `dir`, sorted, outside node_modules, .vitepress, the tests and the
+ * generated API reference.
+ */
 export function markdownPages(dir: string): string[] {
   const pages: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!ignoredDirs.has(entry.name)) pages.push(...markdownPages(path));
+      if (!ignoredDirs.has(entry.name) && !path.endsWith(generatedDir)) {
+        pages.push(...markdownPages(path));
+      }
     } else if (entry.name.endsWith('.md')) {
       pages.push(path);
     }
