@@ -18,7 +18,12 @@ declare module 'vitest' {
  */
 export default function setup(project: TestProject): () => void {
   const packsDir = mkdtempSync(join(tmpdir(), 'stride-packs-'));
-  execFileSync('pnpm', ['--silent', 'build'], { cwd: repoRoot, stdio: 'pipe' });
+  // Only the published packages: the apps and the docs site have builds of their own (tens of
+  // seconds each) that no tarball needs.
+  execFileSync('pnpm', ['--silent', 'build', '--filter=./packages/*'], {
+    cwd: repoRoot,
+    stdio: 'pipe',
+  });
   execFileSync(
     'pnpm',
     ['--silent', '-r', '--filter', './packages/*', 'pack', '--pack-destination', packsDir],
