@@ -30,7 +30,8 @@ const OUTPUTS: Readonly<Record<string, number>> = {
   maxPool: 2,
   adamStep: 3,
 };
-const NOT_MAKERS = new Set(['read', 'readSync', 'free', 'storageStats', 'destroy', 'isLost']);
+// Watched members that return no storage (storageStats itself is read, not watched).
+const NOT_MAKERS = new Set(['read', 'readSync', 'free']);
 const WATCHED = new Set<string>(
   [...REQUIRED_KERNELS, ...OPTIONAL_KERNELS].filter((k) => k !== 'storageStats'),
 );

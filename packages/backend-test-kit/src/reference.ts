@@ -151,17 +151,9 @@ export function convTriples(
     const g = Math.floor(o / oPerGroup);
     for (let c = 0; c < cPerGroup; c++) {
       for (const k of indices(kSp)) {
-        let inside = true;
-        let xi = nb * (xs[0] as number) + (g * cPerGroup + c) * (xs[1] as number);
-        k.forEach((kv, i) => {
-          const pos =
-            (y[i + 2] as number) * (p.stride[i] as number) -
-            (p.padBefore[i] as number) +
-            kv * (p.dilation[i] as number);
-          if (pos < 0 || pos >= (inSp[i] as number)) inside = false;
-          xi += pos * (xs[i + 2] as number);
-        });
-        if (!inside) continue;
+        const plane = nb * (xs[0] as number) + (g * cPerGroup + c) * (xs[1] as number);
+        const xi = tapIndex(plane, y, k, p.stride, p.padBefore, p.dilation, inSp, xs);
+        if (xi < 0) continue;
         const wi =
           o * (ws[0] as number) +
           c * (ws[1] as number) +
@@ -172,6 +164,32 @@ export function convTriples(
     }
   }
   return yShape;
+}
+
+/**
+ * The flat input index that kernel tap `k` of output position `y` (batch and channel first) reads,
+ * from the start of its input `plane`; -1 when the tap falls in the padding.
+ */
+function tapIndex(
+  plane: number,
+  y: readonly number[],
+  k: readonly number[],
+  stride: readonly number[],
+  padBefore: readonly number[],
+  dilation: readonly number[],
+  inSp: readonly number[],
+  xs: readonly number[],
+): number {
+  let xi = plane;
+  for (let i = 0; i < k.length; i++) {
+    const pos =
+      (y[i + 2] as number) * (stride[i] as number) -
+      (padBefore[i] as number) +
+      (k[i] as number) * (dilation[i] as number);
+    if (pos < 0 || pos >= (inSp[i] as number)) return -1;
+    xi += pos * (xs[i + 2] as number);
+  }
+  return xi;
 }
 
 /** The input positions of each pooling window, by output flat index (padding left out). */
@@ -188,17 +206,8 @@ export function poolWindows(
     const plane = (y[0] as number) * (xs[0] as number) + (y[1] as number) * (xs[1] as number);
     const window: number[] = [];
     for (const k of indices(p.kernel)) {
-      let inside = true;
-      let xi = plane;
-      k.forEach((kv, i) => {
-        const pos =
-          (y[i + 2] as number) * (p.stride[i] as number) -
-          (p.padding[i] as number) +
-          kv * (p.dilation[i] as number);
-        if (pos < 0 || pos >= (inSp[i] as number)) inside = false;
-        xi += pos * (xs[i + 2] as number);
-      });
-      if (inside) window.push(xi);
+      const xi = tapIndex(plane, y, k, p.stride, p.padding, p.dilation, inSp, xs);
+      if (xi >= 0) window.push(xi);
     }
     windows.push(window);
   }
