@@ -67,7 +67,7 @@ export default defineConfig({
   title: 'Stride',
   description:
     'Convolutional neural networks in JavaScript and TypeScript: tensors, autograd and N-d convolution on the CPU and WebGPU, in Node and the browser.',
-  srcExclude: ['test/**', 'scripts/**', '**/node_modules/**'],
+  srcExclude: ['README.md', 'test/**', 'scripts/**', '**/node_modules/**'],
   lastUpdated: false,
   // The Learn pages write their formulas in TeX ($…$, $$…$$), rendered at build time.
   markdown: { math: true },

@@ -21,17 +21,17 @@ const page = [
   '```ts', // 17
   'const x: number = 1;', // 18
   '```', // 19
-  '````js', // 20
+  '````js live', // 20
   '```', // 21
   '````', // 22
 ].join('\n');
 
 describe('jsBlocks', () => {
-  it('finds ```js blocks, their no-run mark and the ```text block right after them', () => {
+  it('finds ```js blocks, their no-run and live marks and the ```text block right after them', () => {
     expect(jsBlocks(page, 'p.md')).toEqual([
-      { where: 'p.md:3', code: "console.log('a');", skip: false, expected: 'a' },
-      { where: 'p.md:10', code: 'fetch(url);', skip: true, expected: null },
-      { where: 'p.md:20', code: '```', skip: false, expected: null },
+      { where: 'p.md:3', code: "console.log('a');", skip: false, live: false, expected: 'a' },
+      { where: 'p.md:10', code: 'fetch(url);', skip: true, live: false, expected: null },
+      { where: 'p.md:20', code: '```', skip: false, live: true, expected: null },
     ]);
   });
 

@@ -3,17 +3,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
+import { plotData } from '../.vitepress/theme/live/plot-data.js';
 import { docsCodeBlocks, normalizeOutput } from './code-blocks.js';
 
 // Every ```js block of the docs runs, as an ES module, against the packages' sources, and what it
 // prints is checked against the ```text block that follows it on the page. A renamed function or
 // a changed result fails here rather than in front of a reader. ```js no-run blocks are skipped.
+// `plot(value, { title })`, which the browser runner draws, is checked here and draws nothing.
 
 const docsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside docs/, so `@stride/*` resolve through docs/package.json's dev dependencies.
 const runDir = join(docsDir, '.run');
 const blocks = docsCodeBlocks(docsDir);
 const runnable = blocks.filter((b) => !b.skip);
+
+/** The docs' `plot`: in Node it draws nothing, but what it is given must be drawable. */
+async function plot(value: unknown, options?: { title?: string }): Promise<void> {
+  await plotData(value, options);
+}
 
 /** Runs `code` as a fresh module graph (as `node file.mjs` would) and returns what it printed. */
 async function runBlock(name: string, code: string): Promise<string> {
@@ -27,11 +34,14 @@ async function runBlock(name: string, code: string): Promise<string> {
   const saved = { log: console.log, info: console.info };
   console.log = print;
   console.info = print;
+  const plots = globalThis as { plot?: typeof plot };
+  plots.plot = plot;
   try {
     await import(/* @vite-ignore */ pathToFileURL(file).href);
   } finally {
     console.log = saved.log;
     console.info = saved.info;
+    delete plots.plot;
   }
   const output = printed.join('');
   // Left in the (ignored) run folder next to the module, to compare or paste into the page.

@@ -1,13 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-/** A fenced code block of a page: ```js, ```js no-run, or the ```text output after a ```js. */
+/**
+ * A fenced code block of a page: ```js (runs in Node), ```js live (runs in Node, and in the
+ * reader's browser, editable), ```js no-run (shown only), with the ```text output after it.
+ */
 export interface CodeBlock {
   /** `path/of/page.md:line`, relative to the docs folder; the line of the opening fence. */
   where: string;
   code: string;
   /** ```js no-run: shown, never executed (a browser-only example, a fragment). */
   skip: boolean;
+  /** ```js live: the page also runs it in the reader's browser, where it can be edited. */
+  live: boolean;
   /** The ```text block right after it (blank lines between allowed): what the code prints. */
   expected: string | null;
 }
@@ -82,10 +87,12 @@ export function jsBlocks(markdown: string, where: string): CodeBlock[] {
     const next = blocks[k + 1];
     const between = next ? lines.slice(b.end, next.line - 1) : [];
     const adjacent = next?.lang === 'text' && between.every((l) => l.trim() === '');
+    const flags = b.info.split(/\s+/);
     out.push({
       where: `${where}:${b.line}`,
       code: b.body,
-      skip: b.info.split(/\s+/).includes('no-run'),
+      skip: flags.includes('no-run'),
+      live: flags.includes('live'),
       expected: adjacent ? (next as Fenced).body : null,
     });
   });
