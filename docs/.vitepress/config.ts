@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultClientConditions } from 'vite';
 import { type DefaultTheme, defineConfig } from 'vitepress';
+import { liveExamples } from './live-examples.js';
 
 const docsDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -69,8 +71,9 @@ export default defineConfig({
     'Convolutional neural networks in JavaScript and TypeScript: tensors, autograd and N-d convolution on the CPU and WebGPU, in Node and the browser.',
   srcExclude: ['README.md', 'test/**', 'scripts/**', '**/node_modules/**'],
   lastUpdated: false,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   // The Learn pages write their formulas in TeX ($…$, $$…$$), rendered at build time.
-  markdown: { math: true },
+  markdown: { math: true, config: liveExamples },
   themeConfig: {
     nav: [
       { text: 'Getting started', link: '/getting-started' },
@@ -95,6 +98,10 @@ export default defineConfig({
     for (const action of actions ?? []) if (action.link === '/learn/') action.link = learnLink;
   },
   vite: {
+    // The live examples import `@stride/*` from their sources (the "source" export condition),
+    // like the tests and the demo page: the site needs no build of the packages first.
+    resolve: { conditions: ['source', ...defaultClientConditions] },
+    build: { chunkSizeWarningLimit: 1024 },
     // Vite's `server.headers` misses the pages VitePress renders itself, so a middleware adds the
     // headers to every response of `vitepress dev`. (`vitepress preview` is a plain static
     // server that takes no plugins and sends neither header.)
