@@ -223,7 +223,12 @@ export function isGradEnabled(): boolean {
  */
 export function valueAndGrad<A extends Tensor[]>(
   fn: (...args: A) => Tensor,
-): (...args: A) => { value: Tensor; grads: Tensor[] } {
+): (...args: A) => {
+  /** `fn`'s result, a scalar tensor without autograd history. */
+  value: Tensor;
+  /** The gradient with respect to each argument, in order, each of its argument's shape. */
+  grads: Tensor[];
+} {
   return (...args: A) => {
     const inputs = args.map((a, i) => {
       a._check('valueAndGrad', `argument ${i}`);

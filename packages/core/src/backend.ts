@@ -29,12 +29,16 @@ import type { DType, TypedArray } from './dtype.js';
  */
 export const BACKEND_CONTRACT_VERSION = 1;
 
+/** A tensor's shape: the size of each dimension, outermost first (`[]` for a scalar). */
 export type Shape = readonly number[];
 
 /** A tensor as a kernel sees it: storage, logical shape, dtype. Always contiguous. */
 export interface KernelTensor<S = unknown> {
+  /** The backend's storage handle holding the elements. */
   readonly storage: S;
+  /** The logical shape; the storage holds exactly its product of elements, row-major. */
   readonly shape: Shape;
+  /** The element type of the storage. */
   readonly dtype: DType;
 }
 
@@ -120,10 +124,20 @@ export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
  * Padding is zeros. Every array has length N.
  */
 export interface ConvParams {
+  /** Step between output positions along each spatial axis (at least 1). */
   readonly stride: readonly number[];
+  /** Zeros added before the input along each spatial axis. */
   readonly padBefore: readonly number[];
+  /**
+   * Zeros added after the input along each spatial axis (may differ from `padBefore`, as for
+   * 'same').
+   */
   readonly padAfter: readonly number[];
+  /** Spacing between kernel elements along each spatial axis (1 is a dense kernel). */
   readonly dilation: readonly number[];
+  /**
+   * The channels split into this many independent groups; both channel counts are divisible by it.
+   */
   readonly groups: number;
 }
 
@@ -138,24 +152,34 @@ export interface ConvParams {
  *   `dilation` is always 1 for average pooling.
  */
 export interface PoolParams {
+  /** Window size along each spatial axis. */
   readonly kernel: readonly number[];
+  /** Step between windows along each spatial axis. */
   readonly stride: readonly number[];
+  /** Implicit padding on both sides of each spatial axis (at most half the kernel). */
   readonly padding: readonly number[];
+  /** Spacing between window elements along each spatial axis (max pooling only; 1 for average). */
   readonly dilation: readonly number[];
+  /** The output's spatial size, computed by core. */
   readonly outSize: readonly number[];
+  /** Average pooling only: whether the divisor counts padded positions (see above). */
   readonly countIncludePad: boolean;
 }
 
+/** The distribution of `Backend.random`: uniform in [0, 1) or standard normal. */
 export type RandomDistribution = 'uniform' | 'normal';
 
 /** The numbers of one Adam step (see `Backend.adamStep`), as `torch.optim.Adam` derives them. */
 export interface AdamStepParams {
+  /** β₁, the decay rate of the first-moment average (`expAvg`). */
   readonly beta1: number;
+  /** β₂, the decay rate of the second-moment average (`expAvgSq`). */
   readonly beta2: number;
   /** `lr / (1 − β₁ᵗ)`. */
   readonly stepSize: number;
   /** `√(1 − β₂ᵗ)`. */
   readonly biasCorrection2Sqrt: number;
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
 }
 
@@ -233,6 +257,9 @@ export interface Backend<S = unknown> {
   random(size: number, dtype: DType, dist: RandomDistribution, seed: number, offset: number): S;
 
   // ---- element-wise -------------------------------------------------------------------------
+  /**
+   * Applies an element-wise function of one argument (see `UnaryOp` for dtypes and the output's).
+   */
   unary(op: UnaryOp, x: KernelTensor<S>): S;
   /** Broadcasts `a` and `b` (NumPy rules; core passes the broadcast `outShape`). */
   binary(op: BinaryOp, a: KernelTensor<S>, b: KernelTensor<S>, outShape: Shape): S;
@@ -300,7 +327,15 @@ export interface Backend<S = unknown> {
    * Max pooling. Returns the maxima and, as int32, the flat index of each maximum within its
    * (batch, channel) input plane or volume (PyTorch's `return_indices`). Ties pick the first.
    */
-  maxPool(x: KernelTensor<S>, params: PoolParams): { values: S; indices: S };
+  maxPool(
+    x: KernelTensor<S>,
+    params: PoolParams,
+  ): {
+    /** The maxima, `[batch, channels, ...outSize]` in the input dtype. */
+    values: S;
+    /** int32, the shape of `values`: each maximum's flat index within its input plane. */
+    indices: S;
+  };
   /** Routes `dy` back to the positions in `indices`, accumulating; output has `xShape`. */
   maxPoolBackward(
     dy: KernelTensor<S>,
@@ -308,7 +343,12 @@ export interface Backend<S = unknown> {
     xShape: Shape,
     params: PoolParams,
   ): S;
+  /** Average pooling (see `PoolParams` for the divisor); output `[batch, channels, ...outSize]`. */
   avgPool(x: KernelTensor<S>, params: PoolParams): S;
+  /**
+   * Gradient of `avgPool` with respect to its input: spreads each `dy` element evenly over its
+   * window, accumulating; output has `xShape`.
+   */
   avgPoolBackward(dy: KernelTensor<S>, xShape: Shape, params: PoolParams): S;
 
   // ---- optional fused kernels ---------------------------------------------------------------
@@ -341,7 +381,14 @@ export interface Backend<S = unknown> {
     expAvg: KernelTensor<S>,
     expAvgSq: KernelTensor<S>,
     params: AdamStepParams,
-  ): { param: S; expAvg: S; expAvgSq: S };
+  ): {
+    /** param'. */
+    param: S;
+    /** expAvg'. */
+    expAvg: S;
+    /** expAvgSq'. */
+    expAvgSq: S;
+  };
 }
 
 /**

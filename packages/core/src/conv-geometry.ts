@@ -7,15 +7,24 @@ import type { ConvParams, Shape } from './backend.js';
 export interface ConvGeometry {
   /** Input spatial size [D, H, W]. */
   readonly input: readonly [number, number, number];
+  /** Kernel spatial size [KD, KH, KW]. */
   readonly kernel: readonly [number, number, number];
+  /**
+   * Output spatial size [OD, OH, OW] (0 along an axis where the dilated kernel is larger than the
+   * padded input).
+   */
   readonly output: readonly [number, number, number];
+  /** Step between output positions along each axis; 1 on the prepended axes. */
   readonly stride: readonly [number, number, number];
   /** Padding before each axis; padding after only shortens the output, already counted. */
   readonly pad: readonly [number, number, number];
+  /** Spacing between kernel elements along each axis; 1 on the prepended axes. */
   readonly dilation: readonly [number, number, number];
   /** D·H·W, KD·KH·KW, OD·OH·OW. */
   readonly inSize: number;
+  /** KD·KH·KW, the number of kernel positions. */
   readonly kernelSize: number;
+  /** OD·OH·OW, the number of output positions. */
   readonly outSize: number;
 }
 

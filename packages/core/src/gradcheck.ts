@@ -7,19 +7,33 @@ import { sum } from './ops/reduce.js';
 import { shareStorage, type Tensor } from './tensor.js';
 import { tidy } from './tidy.js';
 
+/** Options of `gradcheck`. An element passes when |analytic − numeric| ≤ atol + rtol·|numeric|. */
 export interface GradcheckOptions {
   /** Finite-difference step. */
   eps?: number;
+  /** Absolute tolerance. Default 1e-5. */
   atol?: number;
+  /** Relative tolerance, a multiple of the numeric derivative's magnitude. Default 1e-3. */
   rtol?: number;
 }
 
+/** What `gradcheck` found. */
 export interface GradcheckResult {
+  /** Whether every checked element was within tolerance (false when an element is NaN). */
   ok: boolean;
   /** Largest |analytic - numeric| over all checked elements. */
   maxError: number;
   /** The element that failed first (or the worst one when all pass). */
-  worst: { input: number; index: number; analytic: number; numeric: number } | null;
+  worst: {
+    /** Position of the input in `inputs`. */
+    input: number;
+    /** Flat (row-major) index of the element within that input. */
+    index: number;
+    /** The autograd derivative. */
+    analytic: number;
+    /** The central finite-difference derivative. */
+    numeric: number;
+  } | null;
 }
 
 /**

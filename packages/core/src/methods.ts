@@ -19,48 +19,104 @@ type TL = a.TensorLike;
 
 declare module './tensor.js' {
   interface Tensor {
+    /** `add(this, other)`: element-wise sum with broadcasting. */
     add(other: TL): T;
+    /** `sub(this, other)`: element-wise difference with broadcasting. */
     sub(other: TL): T;
+    /** `mul(this, other)`: element-wise product with broadcasting. */
     mul(other: TL): T;
+    /** `div(this, other)`: element-wise true division with broadcasting (integers give float32). */
     div(other: TL): T;
+    /** `pow(this, other)`: element-wise power with broadcasting. */
     pow(other: TL): T;
+    /** `maximum(this, other)`: element-wise larger value with broadcasting. */
     maximum(other: TL): T;
+    /** `minimum(this, other)`: element-wise smaller value with broadcasting. */
     minimum(other: TL): T;
+    /** `eq(this, other)`: element-wise `==`, as a bool tensor. */
     eq(other: TL): T;
+    /** `ne(this, other)`: element-wise `!=`, as a bool tensor. */
     ne(other: TL): T;
+    /** `lt(this, other)`: element-wise `<`, as a bool tensor. */
     lt(other: TL): T;
+    /** `le(this, other)`: element-wise `<=`, as a bool tensor. */
     le(other: TL): T;
+    /** `gt(this, other)`: element-wise `>`, as a bool tensor. */
     gt(other: TL): T;
+    /** `ge(this, other)`: element-wise `>=`, as a bool tensor. */
     ge(other: TL): T;
+    /** `neg(this)`: element-wise `-x`. */
     neg(): T;
+    /** `abs(this)`: element-wise absolute value. */
     abs(): T;
+    /** `exp(this)`: element-wise eˣ. */
     exp(): T;
+    /** `log(this)`: element-wise natural logarithm. */
     log(): T;
+    /** `sqrt(this)`: element-wise square root. */
     sqrt(): T;
+    /** `square(this)`: element-wise `x * x`. */
     square(): T;
+    /** `sigmoid(this)`: element-wise logistic function. */
     sigmoid(): T;
+    /** `tanh(this)`: element-wise hyperbolic tangent. */
     tanh(): T;
+    /** `relu(this)`: element-wise `max(x, 0)`. */
     relu(): T;
+    /** `clamp(this, min, max)`: clamps into [min, max]; either bound may be omitted, not both. */
     clamp(min?: number, max?: number): T;
+    /** `sum(this, dim, keepDims)`: sum over `dim` (all axes when omitted). */
     sum(dim?: R.Dims, keepDims?: boolean): T;
+    /** `mean(this, dim, keepDims)`: mean over `dim` (all axes when omitted); float tensors only. */
     mean(dim?: R.Dims, keepDims?: boolean): T;
+    /** `max(this, dim, keepDims)`: largest value over `dim` (all axes when omitted). */
     max(dim?: R.Dims, keepDims?: boolean): T;
+    /** `min(this, dim, keepDims)`: smallest value over `dim` (all axes when omitted). */
     min(dim?: R.Dims, keepDims?: boolean): T;
+    /**
+     * `argmax(this, dim, keepDims)`: int32 index of the largest value along `dim` (of the flattened
+     * tensor when omitted).
+     */
     argmax(dim?: number, keepDims?: boolean): T;
+    /**
+     * `argmin(this, dim, keepDims)`: int32 index of the smallest value along `dim` (of the
+     * flattened tensor when omitted).
+     */
     argmin(dim?: number, keepDims?: boolean): T;
+    /** `softmax(this, dim)`: softmax along `dim` (default the last). */
     softmax(dim?: number): T;
+    /** `logSoftmax(this, dim)`: log-softmax along `dim` (default the last). */
     logSoftmax(dim?: number): T;
+    /** `matmul(this, other)`: matrix product, batched and broadcast like `torch.matmul`. */
     matmul(other: T): T;
+    /** `reshape(this, shape)`: the same elements in a new shape (one size may be -1). */
     reshape(shape: readonly number[]): T;
+    /**
+     * `reshape(this, shape)` with the sizes as separate arguments, as in PyTorch: `x.view(2, -1)`.
+     */
     view(...shape: number[]): T;
+    /**
+     * `flatten(this, startDim, endDim)`: merges dims `startDim` to `endDim` (default all) into one.
+     */
     flatten(startDim?: number, endDim?: number): T;
+    /** `squeeze(this, dim)`: removes dims of size 1 (only those in `dim` when given). */
     squeeze(dim?: number | readonly number[]): T;
+    /** `unsqueeze(this, dim)`: inserts a dim of size 1 at `dim`. */
     unsqueeze(dim: number): T;
+    /** `transpose(this, dim0, dim1)`: swaps two dims (default the last two). */
     transpose(dim0?: number, dim1?: number): T;
+    /** `permute(this, dims)` with the dims as separate arguments: `x.permute(0, 2, 3, 1)`. */
     permute(...dims: number[]): T;
+    /** `expand(this, shape)`: broadcasts dims of size 1 (and new leading dims) to `shape`. */
     expand(shape: readonly number[]): T;
+    /** `index(this, ...specs)`: basic indexing, `x.index(1, null, { start: 2, end: 5 })`. */
     index(...specs: L.IndexSpec[]): T;
+    /** `flip(this, dims)`: reverses the order along each of `dims`. */
     flip(dims: number | readonly number[]): T;
+    /**
+     * `cast(this, dtype)`, except that it always returns a new tensor (a copy when the dtype is
+     * already `dtype`).
+     */
     cast(dtype: DType): T;
     /** A tensor with the same values and no autograd history. */
     detach(): T;
@@ -70,6 +126,9 @@ declare module './tensor.js' {
     backward(gradient?: T): void;
     /** Copies this tensor to another backend (no autograd history). */
     to(device: string): Promise<T>;
+    /**
+     * The values formatted the way PyTorch prints a tensor (also what `console.log` shows in Node).
+     */
     toString(): string;
   }
 }

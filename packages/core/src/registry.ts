@@ -9,8 +9,14 @@ import { warnOnce } from './warn.js';
  * runs `init` once and keeps the result. `priority` orders the `'auto'` choice (highest first).
  */
 export interface BackendPlugin {
+  /** The name `setBackend(name)` and `device` options use. */
   readonly name: string;
+  /** Rank for `setBackend('auto')`: higher is tried first. Default 0. */
   readonly priority?: number;
+  /**
+   * Creates the backend; called once, by the first `setBackend`/`initBackend` that needs it (again
+   * after the backend reports it is lost). A throw or rejection makes `'auto'` try the next plugin.
+   */
   init(): Backend | Promise<Backend>;
 }
 

@@ -1,6 +1,7 @@
 import type { Shape } from './backend.js';
 import { fail, fmtShape } from './errors.js';
 
+/** The number of elements of a tensor of `shape`: the product of its sizes (1 for `[]`). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (let i = 0; i < shape.length; i++) n *= shape[i] as number;
@@ -36,7 +37,9 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 
 /** An iteration space after `coalesce`, with each operand's strides over it. */
 export interface Coalesced {
+  /** The merged iteration shape (rank at least 1). */
   readonly shape: number[];
+  /** For each operand, in the order given, its strides over `shape`. */
   readonly strides: number[][];
 }
 

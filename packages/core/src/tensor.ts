@@ -56,9 +56,13 @@ let nextId = 0;
  * tensor holds.
  */
 export class Tensor {
+  /** A number unique to this tensor within the program, counting up from 0 in creation order. */
   readonly id = nextId++;
+  /** The size of each dimension, outermost first (`[]` for a scalar); frozen. */
   readonly shape: readonly number[];
+  /** The element type. */
   readonly dtype: DType;
+  /** The number of elements: the product of `shape` (1 for a scalar). */
   readonly size: number;
   /** @internal */ _ref: DataRef;
   /** @internal */ _node: GradNode | null = null;
@@ -85,12 +89,14 @@ export class Tensor {
     return this._grad;
   }
 
+  /** Replaces the gradient (null clears it), disposing the old one unless it is `value` itself. */
   set grad(value: Tensor | null) {
     const old = this._grad;
     this._grad = value;
     if (old && old !== value) old.dispose();
   }
 
+  /** The number of dimensions (0 for a scalar). */
   get rank(): number {
     return this.shape.length;
   }
@@ -100,6 +106,7 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** The backend that holds this tensor's storage. */
   get backend(): Backend {
     return this._ref.backend;
   }
@@ -109,14 +116,24 @@ export class Tensor {
     return this._ref.backend.name;
   }
 
+  /** Whether `dispose()` has been called; a disposed tensor throws a StrideError when used. */
   get isDisposed(): boolean {
     return this._disposed;
   }
 
+  /**
+   * Whether ops on this tensor record gradients: true for leaves you set it on and for results of
+   * ops that recorded one.
+   */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
 
+  /**
+   * Turns gradient recording on (or off) for a leaf tensor, which then collects `.grad` in
+   * `backward()`. Throws a StrideError for a non-float tensor, or when turning it off on a
+   * non-leaf (use `detach()`).
+   */
   set requiresGrad(value: boolean) {
     if (value && !isFloat(this.dtype)) {
       fail('requiresGrad', `only float tensors can require gradients, got ${this.dtype}`);
@@ -127,7 +144,7 @@ export class Tensor {
     this._requiresGrad = value;
   }
 
-  /** True for tensors made by an op that recorded a gradient function. */
+  /** False for tensors made by an op that recorded a gradient function, true for all others. */
   get isLeaf(): boolean {
     return this._node === null;
   }
@@ -173,6 +190,10 @@ export class Tensor {
     return toNested(await this.data(), this.shape, this.dtype);
   }
 
+  /**
+   * Synchronous `array()`, only on backends that can read synchronously (the CPU); throws a
+   * StrideError elsewhere.
+   */
   arraySync(): NestedArray {
     return toNested(this.dataSync(), this.shape, this.dtype);
   }
@@ -184,6 +205,10 @@ export class Tensor {
     return (await this.data())[0] as number;
   }
 
+  /**
+   * Synchronous `item()`, only on backends that can read synchronously (the CPU); throws a
+   * StrideError elsewhere or when the tensor has more than one element.
+   */
   itemSync(): number {
     if (this.size !== 1)
       fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
@@ -232,6 +257,10 @@ export class Tensor {
   }
 }
 
+/**
+ * A tensor's values as nested arrays, one level per dimension (a bare number or boolean for a
+ * scalar).
+ */
 export type NestedArray = number | boolean | NestedArray[];
 
 function toNested(flat: TypedArray, shape: Shape, dtype: DType): NestedArray {
@@ -269,6 +298,7 @@ export function shareStorage(t: Tensor, shape: Shape, tracked = true): Tensor {
 
 const UNTRACKED = { tracked: false };
 
+/** Whether `v` is a `Tensor` (disposed or not). */
 export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
 }

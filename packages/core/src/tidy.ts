@@ -58,12 +58,24 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+/** What `memory()` reports. */
 export interface MemoryInfo {
   /** Live tensors, including the copies the autograd graph saves for backward. */
   numTensors: number;
   /** Bytes of live storage (storage shared by several tensors counts once). */
   numBytes: number;
-  backends: Record<string, { numTensors: number; numBytes: number }>;
+  /**
+   * The same two counts for each backend made ready so far (registered or initialised), by name.
+   */
+  backends: Record<
+    string,
+    {
+      /** Live tensors on that backend. */
+      numTensors: number;
+      /** Bytes of live storage on that backend. */
+      numBytes: number;
+    }
+  >;
 }
 
 /** Live tensors and bytes, in all and per backend: a training loop that leaks shows here. */

@@ -23,11 +23,16 @@ import { Tensor } from '../tensor.js';
 
 /** A decoded safetensors file. */
 export interface SafetensorsContents {
+  /**
+   * The tensors by name. F16 and BF16 load as float32, 8- to 64-bit integers as int32 (64-bit ones
+   * after a range check).
+   */
   tensors: Record<string, Tensor>;
   /** The `__metadata__` entries (string to string); empty when the file has none. */
   metadata: Record<string, string>;
 }
 
+/** Options of `decodeSafetensors`. */
 export interface DecodeSafetensorsOptions {
   /** Backend name for the tensors; defaults to the active backend. */
   device?: string;

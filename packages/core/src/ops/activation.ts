@@ -24,6 +24,9 @@ import {
 } from './arithmetic.js';
 import { fmtValue, optionsObject } from './params.js';
 
+/**
+ * `max(x, 0)` element-wise, any numeric dtype (not bool). The gradient at 0 is 0, as in PyTorch.
+ */
 export function relu(x: Tensor): Tensor {
   backendOfTensor('relu', 'input', x);
   return unary('relu', 'relu', x, reluGrad);
@@ -68,6 +71,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   return tidy(() => where(gt(x, 0), x, mul(expm1(clamp(x, undefined, 0)), a)));
 }
 
+/** Options of `gelu`. */
 export interface GeluOptions {
   /** `'none'` (default): x * Φ(x) with erf; `'tanh'`: the tanh approximation. */
   approximate?: 'none' | 'tanh';

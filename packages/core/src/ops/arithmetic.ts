@@ -113,9 +113,13 @@ export function binaryRaw(
   a: TensorLike,
   b: TensorLike,
 ): {
+  /** The result, on the operands' backend; no gradient recorded. */
   out: Tensor;
+  /** The first operand as the kernel saw it: lifted to a tensor and cast to the common dtype. */
   x: Tensor;
+  /** The second operand as the kernel saw it: lifted to a tensor and cast to the common dtype. */
   y: Tensor;
+  /** Disposes `x` and `y` where they are temporaries (never the caller's own tensors). */
   release: () => void;
 } {
   const [la, lb] = lift(fn, a, b);
@@ -188,14 +192,17 @@ const powGrad: BinaryGrad = (dy, x, y, out) => {
 };
 const remainderGrad: BinaryGrad = (dy, x, y) => [dy, neg(mul(dy, floor(div(x, y))))];
 
+/** Element-wise `a + b` with broadcasting and type promotion; a number is lifted to a scalar. */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return binary('add', 'add', a, b, addGrad);
 }
 
+/** Element-wise `a - b` with broadcasting and type promotion; a number is lifted to a scalar. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   return binary('sub', 'sub', a, b, subGrad);
 }
 
+/** Element-wise `a * b` with broadcasting and type promotion; a number is lifted to a scalar. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binary('mul', 'mul', a, b, mulGrad);
 }
@@ -205,6 +212,10 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   return binary('div', 'div', a, b, divGrad);
 }
 
+/**
+ * Element-wise `a ** b` with broadcasting and type promotion. The gradient with respect to the
+ * exponent is 0 where `a` is 0 (PyTorch's convention).
+ */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   return binary('pow', 'pow', a, b, powGrad, true);
 }
@@ -224,23 +235,45 @@ function splitWhereEqual(dy: Tensor, x: Tensor, y: Tensor, wins: Tensor): [Tenso
 const maximumGrad: BinaryGrad = (dy, x, y) => splitWhereEqual(dy, x, y, gt(x, y));
 const minimumGrad: BinaryGrad = (dy, x, y) => splitWhereEqual(dy, x, y, lt(x, y));
 
+/**
+ * Element-wise larger of `a` and `b` with broadcasting; NaN propagates. Ties split the gradient
+ * evenly between both.
+ */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
   return binary('maximum', 'maximum', a, b, maximumGrad);
 }
 
+/**
+ * Element-wise smaller of `a` and `b` with broadcasting; NaN propagates. Ties split the gradient
+ * evenly between both.
+ */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return binary('minimum', 'minimum', a, b, minimumGrad);
 }
 
+/** Element-wise `a == b` with broadcasting (after type promotion), as a bool tensor. */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', 'eq', a, b);
+/** Element-wise `a != b` with broadcasting (after type promotion), as a bool tensor. */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', 'ne', a, b);
+/** Element-wise `a < b` with broadcasting (after type promotion), as a bool tensor. */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', 'lt', a, b);
+/** Element-wise `a <= b` with broadcasting (after type promotion), as a bool tensor. */
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', 'le', a, b);
+/** Element-wise `a > b` with broadcasting (after type promotion), as a bool tensor. */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', 'gt', a, b);
+/** Element-wise `a >= b` with broadcasting (after type promotion), as a bool tensor. */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', 'ge', a, b);
+/**
+ * Element-wise logical and with broadcasting; numbers count as true where non-zero. Bool output.
+ */
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor =>
   binary('logicalAnd', 'and', a, b);
+/** Element-wise logical or with broadcasting; numbers count as true where non-zero. Bool output. */
 export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', 'or', a, b);
+/**
+ * Element-wise logical exclusive or with broadcasting; numbers count as true where non-zero. Bool
+ * output.
+ */
 export const logicalXor = (a: TensorLike, b: TensorLike): Tensor =>
   binary('logicalXor', 'xor', a, b);
 
@@ -346,29 +379,55 @@ const tanhGrad: UnaryGrad = (dy, _x, y) => mul(dy, sub(1, mul(y, y)));
 const sigmoidGrad: UnaryGrad = (dy, _x, y) => mul(dy, mul(y, sub(1, y)));
 const erfGrad: UnaryGrad = (dy, x) => mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)));
 
+/** Element-wise `-x`. Any numeric dtype; throws a StrideError for bool. */
 export const neg = (x: Tensor): Tensor => unary('neg', 'neg', x, negGrad);
+/** Element-wise absolute value. Any numeric dtype; throws a StrideError for bool. */
 export const abs = (x: Tensor): Tensor => unary('abs', 'abs', x, absGrad);
+/** Element-wise sign: -1, 0 or 1 (0 for 0). Any numeric dtype; its gradient is 0. */
 export const sign = (x: Tensor): Tensor => unary('sign', 'sign', x, zeroGrad);
+/** Element-wise `x * x`. Any numeric dtype; throws a StrideError for bool. */
 export const square = (x: Tensor): Tensor => unary('square', 'square', x, squareGrad);
+/** Element-wise eˣ. Integers are promoted to float32. */
 export const exp = (x: Tensor): Tensor => unary('exp', 'exp', x, expGrad, true);
+/** Element-wise natural logarithm (NaN below 0, -∞ at 0). Integers are promoted to float32. */
 export const log = (x: Tensor): Tensor => unary('log', 'log', x, logGrad);
+/** Element-wise `log(1 + x)`, accurate for small `x`. Integers are promoted to float32. */
 export const log1p = (x: Tensor): Tensor => unary('log1p', 'log1p', x, log1pGrad);
+/** Element-wise `exp(x) - 1`, accurate for small `x`. Integers are promoted to float32. */
 export const expm1 = (x: Tensor): Tensor => unary('expm1', 'expm1', x, expm1Grad, true);
+/** Element-wise square root (NaN below 0). Integers are promoted to float32. */
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', 'sqrt', x, sqrtGrad, true);
+/** Element-wise `1 / sqrt(x)`. Integers are promoted to float32. */
 export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', 'rsqrt', x, rsqrtGrad, true);
+/** Element-wise `1 / x`. Integers are promoted to float32. */
 export const reciprocal = (x: Tensor): Tensor =>
   unary('reciprocal', 'reciprocal', x, reciprocalGrad, true);
+/** Element-wise sine (radians). Integers are promoted to float32. */
 export const sin = (x: Tensor): Tensor => unary('sin', 'sin', x, sinGrad);
+/** Element-wise cosine (radians). Integers are promoted to float32. */
 export const cos = (x: Tensor): Tensor => unary('cos', 'cos', x, cosGrad);
+/** Element-wise tangent (radians). Integers are promoted to float32. */
 export const tan = (x: Tensor): Tensor => unary('tan', 'tan', x, tanGrad, true);
+/** Element-wise hyperbolic tangent. Integers are promoted to float32. */
 export const tanh = (x: Tensor): Tensor => unary('tanh', 'tanh', x, tanhGrad, true);
+/** Element-wise logistic function `1 / (1 + exp(-x))`. Integers are promoted to float32. */
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', 'sigmoid', x, sigmoidGrad, true);
+/** Element-wise Gauss error function. Integers are promoted to float32. */
 export const erf = (x: Tensor): Tensor => unary('erf', 'erf', x, erfGrad);
+/** Element-wise rounding down, in the input's dtype. Its gradient is 0. */
 export const floor = (x: Tensor): Tensor => unary('floor', 'floor', x, zeroGrad);
+/** Element-wise rounding up, in the input's dtype. Its gradient is 0. */
 export const ceil = (x: Tensor): Tensor => unary('ceil', 'ceil', x, zeroGrad);
+/**
+ * Element-wise rounding to the nearest integer, halves to even (like PyTorch), in the input's
+ * dtype. Its gradient is 0.
+ */
 export const round = (x: Tensor): Tensor => unary('round', 'round', x, zeroGrad);
+/** Element-wise rounding toward zero, in the input's dtype. Its gradient is 0. */
 export const trunc = (x: Tensor): Tensor => unary('trunc', 'trunc', x, zeroGrad);
+/** Element-wise logical not of a bool tensor; throws a StrideError for any other dtype. */
 export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', 'not', x);
+/** Element-wise NaN test, as a bool tensor (all false for integer and bool inputs). */
 export const isnan = (x: Tensor): Tensor => unary('isnan', 'isnan', x);
 
 /** Clamps into [min, max]; either bound may be omitted. Gradient is zero outside the range. */

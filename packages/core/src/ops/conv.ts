@@ -25,11 +25,18 @@ export type ConvPadding =
   | 'same'
   | readonly (number | readonly [number, number])[];
 
+/**
+ * Options of `conv1d`, `conv2d`, `conv3d` and `convNd`. Each per-axis value is one number for every
+ * spatial axis or an array with one per axis.
+ */
 export interface ConvOptions {
   /** `[outChannels]`, added to every output position. */
   bias?: Tensor | null;
+  /** Step between output positions, per spatial axis. Default 1. */
   stride?: number | readonly number[];
+  /** Zero padding of the spatial dims (see `ConvPadding`). Default 0. */
   padding?: ConvPadding;
+  /** Spacing between kernel elements, per spatial axis. Default 1. */
   dilation?: number | readonly number[];
   /** Input and output channels split into this many independent groups. */
   groups?: number;

@@ -6,15 +6,26 @@ import { backendByName, getBackend } from '../registry.js';
 import { checkShape, checkSize, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
+/** Options of the creation functions (`tensor`, `zeros`, `full`, ...). */
 export interface CreateOptions {
+  /**
+   * Element type. Default: inferred from the values for `tensor`, float32 for the others (bool for
+   * `full` with a boolean value); the `*Like` functions default to the model tensor's.
+   */
   dtype?: DType;
   /** Backend name; defaults to the active backend. */
   device?: string;
+  /** Make the new tensor a leaf that records gradients. Needs a float dtype. Default false. */
   requiresGrad?: boolean;
 }
 
+/** Values as nested arrays (one level per dimension, not ragged), or a single number or boolean. */
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 
+/**
+ * The backend for a `device` option: the named backend (which must be initialised), or the active
+ * one when `device` is undefined. Throws a StrideError naming `fn` otherwise.
+ */
 export function resolveDevice(fn: string, device: string | undefined): Backend {
   return device === undefined ? getBackend() : backendByName(fn, device);
 }
@@ -60,7 +71,10 @@ function dtypeOfTyped(values: TypedArray): DType {
  */
 export function tensor(
   values: NestedNumbers | TypedArray,
-  options: CreateOptions & { shape?: readonly number[] } = {},
+  options: CreateOptions & {
+    /** The shape of a flat typed array `values` (default `[values.length]`); only for those. */
+    shape?: readonly number[];
+  } = {},
 ): Tensor {
   const fn = 'tensor';
   if (options.dtype !== undefined) checkDtype(fn, options.dtype);
@@ -163,10 +177,12 @@ function fullNamed(
   );
 }
 
+/** A tensor of `shape` filled with 0 (float32 unless `options.dtype` says otherwise). */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return fullNamed('zeros', shape, 0, options);
 }
 
+/** A tensor of `shape` filled with 1 (float32 unless `options.dtype` says otherwise). */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return fullNamed('ones', shape, 1, options);
 }
@@ -176,14 +192,26 @@ function likeOptions(t: Tensor, options: CreateOptions): CreateOptions {
   return { dtype: t.dtype, device: t.device, ...options };
 }
 
+/**
+ * A tensor of `t`'s shape filled with `value`, on `t`'s backend with `t`'s dtype unless `options`
+ * says otherwise.
+ */
 export function fullLike(t: Tensor, value: number, options: CreateOptions = {}): Tensor {
   return full(t.shape, value, likeOptions(t, options));
 }
 
+/**
+ * A tensor of `t`'s shape filled with 0, on `t`'s backend with `t`'s dtype unless `options` says
+ * otherwise.
+ */
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return full(t.shape, 0, likeOptions(t, options));
 }
 
+/**
+ * A tensor of `t`'s shape filled with 1, on `t`'s backend with `t`'s dtype unless `options` says
+ * otherwise.
+ */
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return full(t.shape, 1, likeOptions(t, options));
 }

@@ -166,7 +166,17 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** One entry of an `index` spec: a number picks one position (dropping the dim), null keeps all. */
-export type IndexSpec = number | null | { start?: number; end?: number; step?: number };
+export type IndexSpec =
+  | number
+  | null
+  | {
+      /** First position kept; negative counts from the end. Default 0. */
+      start?: number;
+      /** Position the slice stops before; negative counts from the end. Default: the size. */
+      end?: number;
+      /** Positive distance between kept positions. Default 1. */
+      step?: number;
+    };
 
 /**
  * Basic indexing like `x[1, :, 2:5, ::2]` in PyTorch: `index(x, 1, null, {start: 2, end: 5},
@@ -348,6 +358,10 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   return split(x, Math.max(1, Math.ceil((x.shape[axis] as number) / chunks)), axis);
 }
 
+/**
+ * How `pad` fills: with `value` (`'constant'`), by mirroring without repeating the edge
+ * (`'reflect'`), or by repeating the edge (`'replicate'`).
+ */
 export type PadMode = 'constant' | 'reflect' | 'replicate';
 
 /**

@@ -32,10 +32,13 @@ import { logSoftmax, mean, sum } from './reduce.js';
 /** How per-element losses are combined: averaged (default), summed, or returned as they are. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options every loss function takes. */
 export interface LossOptions {
+  /** How the per-element losses are combined. Default `'mean'`. */
   reduction?: Reduction;
 }
 
+/** Options of `nllLoss`. */
 export interface NllLossOptions extends LossOptions {
   /** A weight per class `[C]`; 'mean' then divides by the summed weights of the targets. */
   weight?: Tensor | null;
@@ -43,11 +46,13 @@ export interface NllLossOptions extends LossOptions {
   ignoreIndex?: number;
 }
 
+/** Options of `crossEntropy`. */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mixes the one-hot target with the uniform distribution by this amount, in [0, 1]. */
   labelSmoothing?: number;
 }
 
+/** Options of `bceWithLogits`. */
 export interface BceWithLogitsOptions extends LossOptions {
   /** Rescales each element's loss; broadcast to the input's shape. */
   weight?: Tensor | null;

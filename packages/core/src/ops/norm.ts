@@ -13,6 +13,7 @@ import { reshape } from './layout.js';
 import { fmtValue, optionsObject } from './params.js';
 import { mean } from './reduce.js';
 
+/** Options of `batchNorm`. */
 export interface BatchNormOptions {
   /** Per-channel scale `[C]` (gamma). */
   weight?: Tensor | null;
@@ -26,13 +27,16 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
+/** What `batchNorm` returns: the normalised input and the running statistics to keep. */
 export interface BatchNormResult {
+  /** The normalised (and scaled and shifted) input, the input's shape. */
   output: Tensor;
   /**
    * The running statistics to keep: new tensors without gradient (in training the updated
    * averages, in evaluation the given ones), or null where none were given.
    */
   runningMean: Tensor | null;
+  /** The running variance to keep, `[C]`, like `runningMean`. */
   runningVar: Tensor | null;
 }
 

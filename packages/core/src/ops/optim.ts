@@ -13,9 +13,13 @@ import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add, div, mul, sqrt } from './arithmetic.js';
 
+/** The three new tensors of one `adamStep`, each of the parameter's shape and dtype. */
 export interface AdamStepResult {
+  /** The updated parameter values. */
   param: Tensor;
+  /** The updated first-moment average (β₁-weighted mean of the gradients). */
   expAvg: Tensor;
+  /** The updated second-moment average (β₂-weighted mean of the squared gradients). */
   expAvgSq: Tensor;
 }
 

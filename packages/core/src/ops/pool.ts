@@ -17,6 +17,10 @@ import { axisInts, fmtValue } from './params.js';
 
 type Ints = number | readonly number[];
 
+/**
+ * Options shared by max and average pooling. Per-axis values are one number for every spatial axis
+ * or an array with one per axis.
+ */
 export interface PoolOptions {
   /** Window size per spatial dim (one number for all). */
   kernelSize: Ints;
@@ -28,6 +32,7 @@ export interface PoolOptions {
   ceilMode?: boolean;
 }
 
+/** Options of `maxPool1d`, `maxPool2d` and `maxPool3d`. */
 export interface MaxPoolOptions extends PoolOptions {
   /** Spacing between window elements. Default 1. */
   dilation?: Ints;
@@ -35,12 +40,15 @@ export interface MaxPoolOptions extends PoolOptions {
   returnIndices?: boolean;
 }
 
+/** Options of `avgPool1d`, `avgPool2d` and `avgPool3d`. */
 export interface AvgPoolOptions extends PoolOptions {
   /** Count padded zeros in the divisor (default true, as PyTorch). */
   countIncludePad?: boolean;
 }
 
+/** The result of max pooling with `returnIndices: true`. */
 export interface MaxPoolResult {
+  /** The maxima, `[N, C, ...out]` (or `[C, ...out]` for an unbatched input). */
   values: Tensor;
   /** int32, same shape as `values`: positions in each flattened (batch, channel) input plane. */
   indices: Tensor;
@@ -258,10 +266,18 @@ export function adaptiveAvgPool1d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   return adaptiveImpl('adaptiveAvgPool1d', 1, x, outputSize);
 }
 
+/**
+ * 2-d adaptive average pooling of `[N, C, H, W]` or `[C, H, W]` to `outputSize` (see
+ * `adaptiveAvgPool1d` for the windows).
+ */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   return adaptiveImpl('adaptiveAvgPool2d', 2, x, outputSize);
 }
 
+/**
+ * 3-d adaptive average pooling of `[N, C, D, H, W]` or `[C, D, H, W]` to `outputSize` (see
+ * `adaptiveAvgPool1d` for the windows).
+ */
 export function adaptiveAvgPool3d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   return adaptiveImpl('adaptiveAvgPool3d', 3, x, outputSize);
 }

@@ -24,6 +24,10 @@ export function manualSeed(seed: number): void {
   generator.offset = 0;
 }
 
+/**
+ * Options of `rand`, `randn` and `randint`. `dtype` must be a float type for `rand` and `randn`
+ * (default float32); `randint` defaults to int32 and refuses `requiresGrad`.
+ */
 export interface RandomOptions extends CreateOptions {
   /** Draw from this seed's stream (from its start) instead of the global generator. */
   seed?: number;

@@ -39,6 +39,10 @@ function spread(dy: Tensor, shape: readonly number[], axes: readonly number[]): 
   return expand(reshape(dy, keptShape(shape, axes)), shape);
 }
 
+/**
+ * Sum over `dim` (one axis, several, or all when omitted); reduced axes are dropped unless
+ * `keepDims`. Bool is summed as int32; other dtypes keep theirs.
+ */
 export function sum(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'sum';
   backendOfTensor(fn, 'input', x);
@@ -52,6 +56,10 @@ export function sum(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   return finishShape(raw, x, axes, keepDims);
 }
 
+/**
+ * Mean over `dim` (one axis, several, or all when omitted); reduced axes are dropped unless
+ * `keepDims`. Float inputs only: throws a StrideError for integers and bool.
+ */
 export function mean(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'mean';
   backendOfTensor(fn, 'input', x);
@@ -93,10 +101,18 @@ function extremeGrad(
   return div(mul(spread(dy, shape, axes), mask), count);
 }
 
+/**
+ * Largest value over `dim` (one axis, several, or all when omitted); NaN propagates. Tied maxima
+ * share the gradient evenly. Throws a StrideError for bool or an empty reduced axis.
+ */
 export function max(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   return extreme('max', 'max', x, dim, keepDims);
 }
 
+/**
+ * Smallest value over `dim` (one axis, several, or all when omitted); NaN propagates. Tied minima
+ * share the gradient evenly. Throws a StrideError for bool or an empty reduced axis.
+ */
 export function min(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   return extreme('min', 'min', x, dim, keepDims);
 }
@@ -132,16 +148,26 @@ export function argmax(x: Tensor, dim?: number, keepDims = false): Tensor {
   return argExtreme('argmax', 'argmax', x, dim, keepDims);
 }
 
+/**
+ * Index of the smallest value along `dim` (of the flattened tensor when `dim` is omitted), int32;
+ * the first one on ties.
+ */
 export function argmin(x: Tensor, dim?: number, keepDims = false): Tensor {
   return argExtreme('argmin', 'argmin', x, dim, keepDims);
 }
 
+/** Options of `variance` and `std`. */
 export interface VarOptions {
   /** Subtracted from the element count in the divisor: 1 (default) is Bessel's correction. */
   correction?: number;
+  /** Keep the reduced axes as size 1. Default false. */
   keepDims?: boolean;
 }
 
+/**
+ * Variance over `dim` (all axes when omitted): the sum of squared deviations from the mean divided
+ * by (count − `correction`). Float inputs only. Its errors name it `var` (PyTorch's name).
+ */
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   const fn = 'var';
   backendOfTensor(fn, 'input', x);
@@ -158,6 +184,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
   return out;
 }
 
+/** Standard deviation over `dim`: the square root of `variance` with the same options. */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   const v = variance(x, dim, options);
   const out = sqrt(v);
@@ -198,10 +225,12 @@ function softmaxOp(fn: string, x: Tensor, dim: number, logOut: boolean): Tensor 
   });
 }
 
+/** `exp(x) / Σ exp(x)` along `dim` (default the last), computed stably. Float inputs only. */
 export function softmax(x: Tensor, dim = -1): Tensor {
   return softmaxOp('softmax', x, dim, false);
 }
 
+/** `log(softmax(x))` along `dim` (default the last), computed stably. Float inputs only. */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   return softmaxOp('logSoftmax', x, dim, true);
 }
