@@ -25,6 +25,7 @@ import * as wasmPointwise from './wasm/pointwise.js';
 import * as wasmPool from './wasm/pool.js';
 import { WasmRuntime } from './wasm/runtime.js';
 
+/** Options of `cpu()`: which kernels run matmul and convolution, and on how many threads. */
 export interface CpuOptions {
   /**
    * Which kernels run matmul and convolution: `'wasm'` (WebAssembly SIMD, multithreaded),

@@ -37,6 +37,10 @@ const NC = 512;
 let packA = new Float64Array(0);
 let packB = new Float64Array(0);
 
+/**
+ * The TypeScript `Gemm` of the `'js'` kernels, unless `CpuOptions.gemm` gives another: packed
+ * panels and a 2 x 4 register block (see `Gemm`).
+ */
 export const gemm: Gemm = (m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc) => {
   if (m === 0 || n === 0 || k === 0) return;
   const nc0 = Math.min(NC, roundUp(n, NR));

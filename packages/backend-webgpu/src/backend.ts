@@ -27,6 +27,11 @@ export interface WebGpuBackend extends Backend<GpuStorage> {
   sync(): Promise<void>;
 }
 
+/**
+ * Builds the WebGPU backend around an open device's context. `webgpu()` calls it; use it directly
+ * to wrap a `GpuContext` made by hand. Every kernel first throws any pending GPU error or a lost
+ * device, naming the kernel.
+ */
 export function createBackend(ctx: GpuContext): WebGpuBackend {
   /** Binds `ctx` and checks the device before each call of `kernel`. */
   const k =

@@ -23,18 +23,23 @@ export interface PoolOptions {
   readonly maxBufferSize: number;
 }
 
+/** Counters of the GPU buffer pool (`ContextStats.pool`); sizes are size classes. */
 export interface PoolStats {
-  /** Buffers handed out and not yet released, and their total size in bytes. */
+  /** Buffers handed out and not yet released. */
   readonly liveBuffers: number;
+  /** The total size of the live buffers, in bytes. */
   readonly liveBytes: number;
-  /** Released buffers waiting for reuse, and their total size in bytes. */
+  /** Released buffers waiting for reuse. */
   readonly pooledBuffers: number;
+  /** The total size of the pooled buffers, in bytes. */
   readonly pooledBytes: number;
   /** The cap on `pooledBytes`. */
   readonly maxPooledBytes: number;
-  /** Buffers created, requests served from the pool, and pooled buffers destroyed to stay under the cap. */
+  /** Buffers created since the backend started. */
   readonly created: number;
+  /** Requests served from the pool instead of creating a buffer. */
   readonly reused: number;
+  /** Pooled buffers destroyed to stay under the cap (or after running out of GPU memory). */
   readonly evicted: number;
 }
 

@@ -24,18 +24,32 @@ export interface ContextOptions {
   readonly maxPooledBytes: number;
 }
 
+/** Counters of a `GpuContext`, from `context.stats()`: for tests, benchmarks and leak hunting. */
 export interface ContextStats {
+  /** The buffer pool: live and pooled buffers, creations, reuses and evictions. */
   readonly pool: PoolStats;
+  /** The pipeline cache: pipelines compiled, cache hits and misses. */
   readonly pipelines: PipelineStats;
+  /** The dispatcher: dispatches recorded, submissions, and buffers recycled within a batch. */
   readonly dispatch: DispatchStats;
 }
 
+/**
+ * What every WebGPU kernel receives first: the device, storage allocation, `run` (a dispatch),
+ * copies, reads and error bookkeeping. One per backend; `backend.context` is it.
+ */
 export class GpuContext {
+  /** The device every buffer, pipeline and dispatch belongs to. */
   readonly device: GPUDevice;
+  /** Whether each kernel is submitted alone inside error scopes (`WebGpuOptions.debug`). */
   readonly debug: boolean;
+  /** Asynchronous GPU errors and device loss, thrown at the next kernel call or read. */
   readonly errors = new GpuErrors();
+  /** The pool GPU buffers come from and go back to (see `PoolStats`). */
   readonly pool: BufferPool;
+  /** Compute pipelines by WGSL source, each compiled once. */
   readonly pipelines: PipelineCache;
+  /** Records dispatches and copies into a shared encoder and submits them in batches. */
   readonly dispatcher: Dispatcher;
   /** The largest storage a kernel can bind. */
   readonly maxStorageBytes: number;
@@ -56,6 +70,7 @@ export class GpuContext {
    * while a device is in use, and the process then crashes in a driver thread.
    */
   readonly gpu: GPU;
+  /** The adapter the device was requested from (held for the same reason as `gpu`). */
   readonly adapter: GPUAdapter;
 
   constructor(gpu: GPU, adapter: GPUAdapter, device: GPUDevice, options: ContextOptions) {
@@ -213,6 +228,7 @@ export class GpuContext {
     this.errors.check(this.kernel);
   }
 
+  /** A snapshot of the pool's, the pipeline cache's and the dispatcher's counters. */
   stats(): ContextStats {
     return {
       pool: this.pool.stats(),

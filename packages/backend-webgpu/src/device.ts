@@ -16,9 +16,14 @@ import { StrideError } from '@stride/core';
 import { createBackend, type WebGpuBackend } from './backend.js';
 import { GpuContext } from './context.js';
 
+/** Options of `webgpu()`. */
 export interface WebGpuOptions {
   /** The WebGPU entry point; default `navigator.gpu`. In Node: `create([])` from `webgpu`. */
   readonly gpu?: GPU;
+  /**
+   * The adapter to ask for on machines with two GPUs (passed to `requestAdapter`). Default: the
+   * browser's or Dawn's choice.
+   */
   readonly powerPreference?: 'low-power' | 'high-performance';
   /**
    * Submit each kernel alone inside error scopes, so a validation or out-of-memory error names

@@ -29,6 +29,7 @@ import { WORKGROUP_SIZE } from './wgsl.js';
 
 /** A uniform word that holds a float32 (see `f32`). */
 export class F32Word {
+  /** The number, rounded to float32 when it is written. */
   readonly value: number;
   constructor(value: number) {
     this.value = value;
@@ -40,6 +41,7 @@ export function f32(value: number): F32Word {
   return new F32Word(value);
 }
 
+/** One 32-bit uniform word: an integer (stored as `x >>> 0`) or a float wrapped by `f32`. */
 export type Word = number | F32Word;
 
 /** One kernel launch. Give either `threads` or `workgroups`. */
@@ -48,8 +50,17 @@ export interface KernelRun {
   readonly name: string;
   /** WGSL source: the pipeline cache key. Shapes belong in `uniforms`, not here. */
   readonly code: string;
-  readonly inputs: readonly { readonly buffer: GPUBuffer }[];
-  readonly outputs: readonly { readonly buffer: GPUBuffer }[];
+  /** Storages the kernel reads, bound in order at bindings 1..I as `var<storage, read>`. */
+  readonly inputs: readonly {
+    /** The buffer bound, whole (a `GpuStorage` fits). */
+    readonly buffer: GPUBuffer;
+  }[];
+  /** Storages the kernel writes, bound in order after the inputs as `var<storage, read_write>`. */
+  readonly outputs: readonly {
+    /** The buffer bound, whole (a `GpuStorage` fits). */
+    readonly buffer: GPUBuffer;
+  }[];
+  /** The kernel's uniform words, in order, at binding 0 (default none). */
   readonly uniforms?: readonly Word[];
   /**
    * Invocations of a one-dimensional kernel written with `main()` from wgsl.ts: the grid is
@@ -60,12 +71,15 @@ export interface KernelRun {
   readonly workgroupSize?: number;
   /** An explicit grid, for kernels that map invocations themselves (tiled matmul, ...). */
   readonly workgroups?: readonly [number, number?, number?];
+  /** The compute entry point in `code`. Default `'main'`. */
   readonly entryPoint?: string;
 }
 
+/** Counters of the dispatcher since the backend started (`ContextStats.dispatch`). */
 export interface DispatchStats {
-  /** Dispatches recorded and queue submissions made since the backend started. */
+  /** Dispatches recorded since the backend started. */
   readonly dispatches: number;
+  /** Queue submissions made since the backend started. */
   readonly submits: number;
   /** Dispatches recorded but not yet submitted. */
   readonly pending: number;

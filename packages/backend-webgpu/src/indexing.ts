@@ -10,13 +10,17 @@ import { broadcastStrides, coalesce, type Shape } from '@stride/core';
 
 /** How one operand is addressed: flat position = offset + Σ coordinate[d] · strides[d]. */
 export interface StridedOperand {
+  /** The step in elements per unit of each coordinate (0 broadcasts, negative walks backwards). */
   readonly strides: readonly number[];
+  /** The flat position of coordinate zero. */
   readonly offset: number;
 }
 
 /** A coalesced iteration space (rank ≥ 1) and each operand's strides over it. */
 export interface IndexPlan {
+  /** The coalesced iteration shape. */
   readonly shape: readonly number[];
+  /** Each operand, in the order given to `planIndex`, with its strides over `shape`. */
   readonly operands: readonly StridedOperand[];
 }
 

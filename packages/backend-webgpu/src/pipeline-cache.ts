@@ -12,10 +12,13 @@
 /** `GPUShaderStage.COMPUTE`. */
 const COMPUTE_STAGE = 0x4;
 
+/** Counters of the pipeline cache (`ContextStats.pipelines`). */
 export interface PipelineStats {
-  /** Distinct pipelines compiled, and lookups served from the cache. */
+  /** Distinct pipelines compiled. */
   readonly pipelines: number;
+  /** Lookups served from the cache. */
   readonly hits: number;
+  /** Lookups that compiled a pipeline (equal to `pipelines`). */
   readonly misses: number;
 }
 

@@ -39,6 +39,7 @@ export const READBACK_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
  * 0 still holds a small buffer, so kernels never have to special-case a missing binding.
  */
 export interface GpuStorage {
+  /** The GPU buffer holding the data (possibly larger than `byteSize`). */
   readonly buffer: GPUBuffer;
   /** Bytes of tensor data: elements × 4. */
   readonly byteSize: number;
