@@ -55,6 +55,7 @@ export async function runKernelCheck(backend: Backend, c: KernelCheck): Promise<
   return found;
 }
 
+/** Options of `checkBackend`. */
 export interface CheckBackendOptions {
   /** Also run the short training loop through core's ops (registers the backend). Default true. */
   readonly trainingLoop?: boolean;

@@ -29,7 +29,12 @@ export interface Tolerance {
   readonly atol?: number;
 }
 
+/** The default relative tolerance of float32 comparisons (an override's `rtol` replaces it). */
 export const DEFAULT_RTOL = 1e-5;
+/**
+ * The default absolute tolerance as a multiple of the largest magnitude in the expected tensor (or
+ * in `dy`, for a gradient, if that is larger); an override's `atol` replaces the product.
+ */
 export const DEFAULT_ATOL_SCALE = 1e-5;
 
 export interface Actual {

@@ -56,6 +56,10 @@ import {
   zeros,
 } from '@stride/core';
 
+/**
+ * One row of the bad-input table: a call that must throw a `StrideError` from `fn` whose message
+ * matches `message`.
+ */
 export interface ErrorCase {
   /** What is wrong, in a few words. */
   readonly name: string;
@@ -79,6 +83,7 @@ function lit(text: string): RegExp {
   return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 }
 
+/** The bad-input table the suite's `errors` group runs (each test is titled `<fn>: <name>`). */
 export const ERROR_CASES: readonly ErrorCase[] = [
   // ---- convolution: shapes and channels ----
   {

@@ -15,9 +15,11 @@ import reduce from '../fixtures/reduce.json' with { type: 'json' };
 
 /** One stored tensor: little-endian bytes of `dtype`, base64-encoded. */
 export interface FixtureTensor {
+  /** The tensor's shape. */
   readonly shape: readonly number[];
   /** `'float32'`, `'int32'` or `'bool'` (checked when decoded). */
   readonly dtype: string;
+  /** The values: little-endian bytes of `dtype` (bool one byte each), base64-encoded. */
   readonly data: string;
 }
 
@@ -27,16 +29,28 @@ export interface FixtureTensor {
  * and `grads['d' + name]` is the expected gradient of input `name`.
  */
 export interface FixtureCase {
+  /** The case's title in the suite, e.g. `'conv1d #00 x[1x3x9] w[4x3x4] stride=2 ...'`. */
   readonly name: string;
+  /** The key in `OPS` of the Stride call to make (`'conv1d'`, `'crossEntropy'`, ...). */
   readonly op: string;
+  /** Non-tensor arguments by Stride's option names (camelCase), passed as the op expects. */
   readonly args: Readonly<Record<string, unknown>>;
+  /** Input tensors by the op's fixture names (`x`, `w`, `b`, `input`, `target`, ...). */
   readonly inputs: Readonly<Record<string, FixtureTensor>>;
+  /** Expected outputs by name; `y` is the one gradients flow back from. */
   readonly outputs: Readonly<Record<string, FixtureTensor>>;
+  /**
+   * Expected gradients, `d<input>` for each differentiated input, plus the output gradient `dy`
+   * when one is given; empty for a forward-only case.
+   */
   readonly grads: Readonly<Record<string, FixtureTensor>>;
 }
 
+/** One fixture file (`fixtures/<name>.json`): where it came from and its cases. */
 export interface FixtureFile {
+  /** What computed the expected values, e.g. `'PyTorch 1.13.0a0, scripts/make_fixtures.py'`. */
   readonly source: string;
+  /** The cases, in the order the suite runs them. */
   readonly cases: readonly FixtureCase[];
 }
 
@@ -78,9 +92,13 @@ export const FIXTURES: Readonly<Record<string, FixtureFile>> = {
 
 export type FixtureDType = 'float32' | 'int32' | 'bool';
 
+/** A fixture tensor decoded by `decodeTensor`: host values ready to compare. */
 export interface DecodedTensor {
+  /** The tensor's shape (a copy). */
   readonly shape: number[];
+  /** `'float32'`, `'int32'` or `'bool'`. */
   readonly dtype: FixtureDType;
+  /** The values, row-major, in the typed array of `dtype` (bool as 0/1 bytes). */
   readonly values: Float32Array | Int32Array | Uint8Array;
 }
 

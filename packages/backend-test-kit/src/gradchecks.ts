@@ -16,21 +16,34 @@ import type { OpArgs } from './ops.js';
 export type GradInput =
   | readonly number[]
   | {
+      /** The input's shape. */
       readonly shape: readonly number[];
+      /** Held fixed: float64 but not differentiated. */
       readonly fixed?: boolean;
+      /** Draw uniformly from [lo, hi) instead of from N(0, 1). */
       readonly range?: readonly [number, number];
+      /** Exactly these values, as an int32 tensor (not differentiated). */
       readonly values?: readonly number[];
     };
 
+/**
+ * One case of the float64 finite-difference grid: an op of `OPS`, its arguments and how to make
+ * each input.
+ */
 export interface GradcheckCase {
+  /** The test's title, naming the settings it exercises. */
   readonly name: string;
+  /** The key in `OPS` of the Stride call whose output `y` is differentiated. */
   readonly op: string;
+  /** Non-tensor arguments by Stride's option names. */
   readonly args: OpArgs;
+  /** How to make each input, by the op's fixture names (see `GradInput`). */
   readonly inputs: Readonly<Record<string, GradInput>>;
 }
 
 const targets = (...v: number[]): GradInput => ({ shape: [v.length], values: v });
 
+/** The float64 gradcheck grid the suite's `gradcheck` group runs (skipped without float64). */
 export const GRADCHECKS: readonly GradcheckCase[] = [
   // ---- convolution ----
   {

@@ -88,6 +88,7 @@ export { OPS, type OpFn, type OpInputs, type OpOutputs } from './ops.js';
 export { type KernelFinding, type Recorder, recordKernels } from './recording.js';
 export { runTrainingLoop, TRAINING_STEPS, trainingLoopFindings } from './training-loop.js';
 
+/** Options of `runConformance`. */
 export interface ConformanceOptions {
   /**
    * Makes the backend under test: a `Backend`, a `BackendPlugin` (initialised through

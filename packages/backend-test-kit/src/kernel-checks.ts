@@ -31,6 +31,7 @@ import {
   stridesOf,
 } from './reference.js';
 
+/** One direct check of one kernel (see `KERNEL_CHECKS`). */
 export interface KernelCheck {
   /** The kernel under test: a member of `Backend`. */
   readonly kernel: string;
@@ -38,6 +39,10 @@ export interface KernelCheck {
   readonly name: string;
   /** A capability the check needs (skipped without it); an optional kernel is needed implicitly. */
   readonly needs?: 'float64' | 'readSync';
+  /**
+   * Runs the check with a fresh kit (the runner frees it afterwards); rejects with what is wrong
+   * when the kernel's result differs from the reference.
+   */
   readonly run: (kit: KernelKit) => Promise<void>;
 }
 

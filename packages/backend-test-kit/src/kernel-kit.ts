@@ -8,10 +8,15 @@ import { compareTensors, type Tolerance } from './compare.js';
 import type { FixtureDType } from './fixtures.js';
 import { sizeOf } from './reference.js';
 
+/**
+ * What a direct kernel check works with: operands uploaded straight to the backend, the storages
+ * kernels return, and comparisons with the reference. `dispose` frees everything it saw.
+ */
 export class KernelKit {
   /** Everything uploaded or returned in this check, freed by `dispose`. */
   private readonly storages = new Set<unknown>();
 
+  /** @param backend The backend the kernels are called on (the recording proxy, in the suite). */
   constructor(readonly backend: Backend) {}
 
   /** Uploads `values` as a kernel operand of `shape` and `dtype` (float32 by default). */
@@ -28,6 +33,7 @@ export class KernelKit {
     return { storage, shape, dtype };
   }
 
+  /** Reads `t`'s values back from the backend. */
   async read(t: KernelTensor): Promise<TypedArray> {
     return this.backend.read(t.storage, t.dtype, sizeOf(t.shape));
   }

@@ -13,6 +13,10 @@ export type OpInputs = Readonly<Record<string, Tensor>>;
 /** The outputs by their fixture name; `y` is the one gradients flow back from. */
 export type OpOutputs = Record<string, Tensor>;
 export type OpArgs = Readonly<Record<string, unknown>>;
+/**
+ * Calls one op through the public Stride API with a case's tensors and arguments, and returns its
+ * outputs by fixture name.
+ */
 export type OpFn = (inputs: OpInputs, args: OpArgs) => OpOutputs;
 
 /**
@@ -33,6 +37,7 @@ function maxPool(f: typeof S.maxPool2d): OpFn {
   });
 }
 
+/** How each fixture and gradcheck `op` is called through the public Stride API, by op name. */
 export const OPS: Readonly<Record<string, OpFn>> = {
   // ---- activations ----
   relu: op(({ x }) => ({ y: S.relu(x) })),

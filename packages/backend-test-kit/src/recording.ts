@@ -36,6 +36,7 @@ const WATCHED = new Set<string>(
   [...REQUIRED_KERNELS, ...OPTIONAL_KERNELS].filter((k) => k !== 'storageStats'),
 );
 
+/** The recording proxy of a backend and what it saw (see `recordKernels`). */
 export interface Recorder {
   /** The backend to run the checks on: a proxy of the one under test. */
   readonly backend: Backend;
@@ -128,6 +129,11 @@ function recordingView(
   return view as unknown as Backend;
 }
 
+/**
+ * Wraps `target` in a recording proxy that notes which kernels run and checks `storageStats()`
+ * around every kernel call, so a kernel that leaves a storage behind, or a `free` that releases
+ * nothing, is reported by name. Kernels still run on `target` itself.
+ */
 export function recordKernels(target: Backend): Recorder {
   const run = new Set<string>();
   const problems = new Map<string, KernelFinding>();

@@ -27,6 +27,7 @@ import { eighths } from './kernel-kit.js';
 import { type KernelFinding, type Recorder, recordKernels } from './recording.js';
 import { fmtStats, sameStats } from './stats.js';
 
+/** The number of steps `runTrainingLoop` runs; storages must be the same after each. */
 export const TRAINING_STEPS = 4;
 
 function param(shape: number[], seed: number, scale: number): Tensor {
