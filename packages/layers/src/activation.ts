@@ -23,13 +23,16 @@ abstract class Activation extends Module {
   }
 }
 
+/** `relu` as a module: `max(x, 0)` element-wise. */
 export class ReLU extends Activation {
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** `leakyRelu` as a module: `x` where positive, else `negativeSlope * x`. */
 export class LeakyReLU extends Activation {
+  /** The slope for negative inputs (default 0.01). */
   readonly negativeSlope: number;
 
   constructor(negativeSlope = 0.01) {
@@ -46,7 +49,9 @@ export class LeakyReLU extends Activation {
   }
 }
 
+/** `elu` as a module: `x` where positive, else `alpha * (exp(x) - 1)`. */
 export class ELU extends Activation {
+  /** The scale of the negative branch (default 1). */
   readonly alpha: number;
 
   constructor(alpha = 1) {
@@ -63,7 +68,9 @@ export class ELU extends Activation {
   }
 }
 
+/** `gelu` as a module: the Gaussian error linear unit, exact or tanh-approximated. */
 export class GELU extends Activation {
+  /** `'none'` (exact, with erf; the default) or `'tanh'` (PyTorch's tanh approximation). */
   readonly approximate: 'none' | 'tanh';
 
   /** `approximate: 'tanh'` selects PyTorch's tanh approximation; the default is exact (erf). */
@@ -85,18 +92,21 @@ export class GELU extends Activation {
   }
 }
 
+/** `silu` as a module: `x * sigmoid(x)`. */
 export class SiLU extends Activation {
   forward(x: Tensor): Tensor {
     return silu(x);
   }
 }
 
+/** `sigmoid` as a module: `1 / (1 + exp(-x))` element-wise. */
 export class Sigmoid extends Activation {
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 
+/** `tanh` as a module: the hyperbolic tangent element-wise. */
 export class Tanh extends Activation {
   forward(x: Tensor): Tensor {
     return tanh(x);
@@ -113,6 +123,7 @@ function checkDim(fn: string, dim: unknown): number {
 
 /** Softmax along `dim` (e.g. 1 for logits `[N, C]`). */
 export class Softmax extends Activation {
+  /** The axis the probabilities sum to 1 along (negative counts from the end). */
   readonly dim: number;
 
   constructor(dim: number) {
@@ -131,6 +142,7 @@ export class Softmax extends Activation {
 
 /** Log-softmax along `dim`; pair it with `NLLLoss`. */
 export class LogSoftmax extends Activation {
+  /** The axis normalised over (negative counts from the end). */
   readonly dim: number;
 
   constructor(dim: number) {

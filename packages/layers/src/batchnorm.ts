@@ -9,6 +9,7 @@ import type { FactoryOptions } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
+/** Options of `BatchNorm1d`, `BatchNorm2d` and `BatchNorm3d`. */
 export interface BatchNormLayerOptions extends FactoryOptions {
   /** Added to the variance for stability (default 1e-5). */
   eps?: number;
@@ -31,10 +32,18 @@ const LAYOUT: Record<number, string> = {
 };
 
 abstract class BatchNormNd extends Module {
+  /** The number of channels C (dim 1 of the input). */
   readonly numFeatures: number;
+  /** Added to the variance for stability (default 1e-5). */
   readonly eps: number;
+  /** Weight of each new batch in the running averages, in [0, 1] (default 0.1). */
   readonly momentum: number;
+  /** Whether the layer learns `weight` and `bias` (default true). */
   readonly affine: boolean;
+  /**
+   * Whether the layer keeps running averages; without them it normalises with the batch's
+   * statistics in evaluation too (default true).
+   */
   readonly trackRunningStats: boolean;
   /** Per-channel scale (gamma), `[numFeatures]`; null unless `affine`. */
   weight: Tensor | null;

@@ -9,10 +9,16 @@ import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
+/**
+ * Options of `Conv1d`, `Conv2d` and `Conv3d`. Per-axis values are one number for every spatial axis
+ * or an array with one per axis.
+ */
 export interface ConvLayerOptions extends FactoryOptions {
+  /** Step between output positions (default 1). */
   stride?: number | readonly number[];
   /** Zero padding (default 0); see core's `ConvPadding`. */
   padding?: ConvPadding;
+  /** Spacing between kernel elements (default 1). */
   dilation?: number | readonly number[];
   /** Split channels into this many independent groups (default 1). */
   groups?: number;
@@ -42,12 +48,19 @@ function checkPadding(fn: string, padding: unknown, n: number): ConvPadding {
 
 /** The shared implementation; `n` is the number of spatial dims. */
 abstract class ConvNd extends Module {
+  /** Channels C of the input `[N, C, ...]`. */
   readonly inChannels: number;
+  /** Channels of the output, one per filter. */
   readonly outChannels: number;
+  /** Kernel size, one entry per spatial axis. */
   readonly kernelSize: readonly number[];
+  /** Step between output positions, one entry per spatial axis. */
   readonly stride: readonly number[];
+  /** Zero padding as given (a number, per-axis entries, `'valid'` or `'same'`). */
   readonly padding: ConvPadding;
+  /** Spacing between kernel elements, one entry per spatial axis. */
   readonly dilation: readonly number[];
+  /** The number of independent channel groups; both channel counts are divisible by it. */
   readonly groups: number;
   /** `[outChannels, inChannels / groups, ...kernelSize]`. */
   weight: Tensor;

@@ -3,7 +3,12 @@ import { dropout, type Tensor } from '@stride/core';
 import { probability } from './check.js';
 import { Module } from './module.js';
 
+/**
+ * `dropout` as a module: in training, zeroes each element with probability `p` and scales the rest
+ * by 1/(1-p); in evaluation, passes the input through.
+ */
 export class Dropout extends Module {
+  /** The probability of zeroing each element, in [0, 1] (default 0.5). */
   readonly p: number;
 
   /** `p`: the probability of zeroing each element (default 0.5); survivors scale by 1/(1-p). */

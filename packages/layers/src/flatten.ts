@@ -3,7 +3,15 @@ import { flatten, type Tensor } from '@stride/core';
 import { fail } from './check.js';
 import { Module } from './module.js';
 
+/**
+ * Merges dims `startDim..endDim` (inclusive) into one: by default all but the batch dim, so
+ * `[N, C, H, W]` becomes `[N, C·H·W]`.
+ */
 export class Flatten extends Module {
+  /**
+   * @param startDim The first dim merged (default 1; negative counts from the end).
+   * @param endDim The last dim merged (default -1, the last).
+   */
   constructor(
     readonly startDim = 1,
     readonly endDim = -1,

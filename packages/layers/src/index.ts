@@ -10,6 +10,8 @@
  * loss.backward();
  * console.log(summary(model, [1, 1, 28, 28]).table);
  * ```
+ *
+ * @packageDocumentation
  */
 
 export {

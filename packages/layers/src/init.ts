@@ -6,6 +6,7 @@
  */
 import { type DType, noGrad, rand, type Tensor, tidy } from '@stride/core';
 
+/** Where a layer creates its parameters: their dtype and backend. */
 export interface FactoryOptions {
   /** Parameter dtype: `'float32'` (default) or `'float64'`. */
   dtype?: DType;

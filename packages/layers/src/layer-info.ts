@@ -5,12 +5,15 @@
 
 /** Window geometry per spatial axis (one entry per axis, in the input's axis order). */
 export interface LayerGeometry {
+  /** Window size per spatial axis. */
   readonly kernel: readonly number[];
   /** May be fractional for adaptive pooling whose input size is not a multiple of its output. */
   readonly stride: readonly number[];
+  /** Spacing between window elements per spatial axis. */
   readonly dilation: readonly number[];
 }
 
+/** What a layer tells `summary()` about one call (`Module.layerInfo`). */
 export interface LayerInfo {
   /** Floating-point operations of the call; a multiply-add counts as 2. */
   readonly flops: number;

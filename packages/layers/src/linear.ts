@@ -6,13 +6,20 @@ import type { LayerInfo } from './layer-info.js';
 import { numel } from './layer-info.js';
 import { Module } from './module.js';
 
+/** Options of `Linear`. */
 export interface LinearOptions extends FactoryOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
 }
 
+/**
+ * A fully connected layer, `y = x Wᵀ + b` over the last dim, like `torch.nn.Linear`, initialised as
+ * PyTorch does: weight and bias from U(-1/√inFeatures, 1/√inFeatures).
+ */
 export class Linear extends Module {
+  /** Size of the input's last dim. */
   readonly inFeatures: number;
+  /** Size of the output's last dim. */
   readonly outFeatures: number;
   /** `[outFeatures, inFeatures]`. */
   weight: Tensor;

@@ -15,11 +15,13 @@ import {
 import { fail, options as optionsOf, show } from './check.js';
 import { Module } from './module.js';
 
+/** Options every loss module takes. */
 export interface LossModuleOptions {
   /** `'mean'` (default), `'sum'` or `'none'`. */
   reduction?: Reduction;
 }
 
+/** Options of `NLLLoss`. */
 export interface NLLLossOptions extends LossModuleOptions {
   /** A weight per class `[C]`. */
   weight?: Tensor | null;
@@ -27,11 +29,13 @@ export interface NLLLossOptions extends LossModuleOptions {
   ignoreIndex?: number;
 }
 
+/** Options of `CrossEntropyLoss`. */
 export interface CrossEntropyLossOptions extends NLLLossOptions {
   /** Mixes the one-hot target with the uniform distribution by this amount (default 0). */
   labelSmoothing?: number;
 }
 
+/** Options of `BCEWithLogitsLoss`. */
 export interface BCEWithLogitsLossOptions extends LossModuleOptions {
   /** Rescales each element's loss; broadcast to the input. */
   weight?: Tensor | null;
@@ -47,6 +51,7 @@ function checkReduction(fn: string, reduction: unknown): Reduction {
 }
 
 abstract class Loss extends Module {
+  /** How the per-element losses are combined: `'mean'` (default), `'sum'` or `'none'`. */
   readonly reduction: Reduction;
 
   constructor(options: LossModuleOptions) {
@@ -63,8 +68,11 @@ abstract class Loss extends Module {
 
 /** Cross-entropy of logits `[N, C, ...]` against int32 class indices `[N, ...]`. */
 export class CrossEntropyLoss extends Loss {
+  /** The weight per class `[C]` (a buffer, state-dict key `weight`), or null. */
   weight: Tensor | null;
+  /** Targets equal to this contribute nothing (default -100). */
   readonly ignoreIndex: number;
+  /** How much the one-hot target is mixed with the uniform distribution, in [0, 1] (default 0). */
   readonly labelSmoothing: number;
 
   constructor(options?: CrossEntropyLossOptions) {
@@ -75,6 +83,10 @@ export class CrossEntropyLoss extends Loss {
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
 
+  /**
+   * `crossEntropy(input, target)` with this module's options: a scalar unless `reduction` is
+   * `'none'`.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, {
       weight: this.weight,
@@ -87,7 +99,9 @@ export class CrossEntropyLoss extends Loss {
 
 /** Negative log-likelihood of log-probabilities `[N, C, ...]` (e.g. from `LogSoftmax(1)`). */
 export class NLLLoss extends Loss {
+  /** The weight per class `[C]` (a buffer, state-dict key `weight`), or null. */
   weight: Tensor | null;
+  /** Targets equal to this contribute nothing (default -100). */
   readonly ignoreIndex: number;
 
   constructor(options?: NLLLossOptions) {
@@ -97,6 +111,9 @@ export class NLLLoss extends Loss {
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
 
+  /**
+   * `nllLoss(input, target)` with this module's options: a scalar unless `reduction` is `'none'`.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, {
       weight: this.weight,
@@ -112,6 +129,7 @@ export class MSELoss extends Loss {
     super(optionsOf('MSELoss', options));
   }
 
+  /** `mseLoss(input, target)`: a scalar unless `reduction` is `'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
   }
@@ -123,6 +141,7 @@ export class L1Loss extends Loss {
     super(optionsOf('L1Loss', options));
   }
 
+  /** `l1Loss(input, target)`: a scalar unless `reduction` is `'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, { reduction: this.reduction });
   }
@@ -130,7 +149,15 @@ export class L1Loss extends Loss {
 
 /** Binary cross-entropy on logits, numerically stable for any logit. */
 export class BCEWithLogitsLoss extends Loss {
+  /**
+   * The weight of each element's loss, broadcast to the input (a buffer, state-dict key `weight`),
+   * or null.
+   */
   weight: Tensor | null;
+  /**
+   * The weight of the positive term, broadcast along the last dims (a buffer, state-dict key
+   * `pos_weight`), or null.
+   */
   posWeight: Tensor | null;
 
   constructor(options?: BCEWithLogitsLossOptions) {
@@ -140,6 +167,10 @@ export class BCEWithLogitsLoss extends Loss {
     this.posWeight = this.buffer(opts.posWeight ?? null, 'pos_weight');
   }
 
+  /**
+   * `bceWithLogits(input, target)` with this module's options: a scalar unless `reduction` is
+   * `'none'`.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return bceWithLogits(input, target, {
       weight: this.weight,

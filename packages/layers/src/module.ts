@@ -11,11 +11,13 @@ import type { LayerInfo } from './layer-info.js';
 /** Tensors by their PyTorch-style dotted name, in PyTorch's order. */
 export type StateDict = Record<string, Tensor>;
 
+/** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Require exactly the model's keys (default). Otherwise load the keys both have in common. */
   strict?: boolean;
 }
 
+/** What `Module.loadStateDict` did not match (both lists empty when every key matched). */
 export interface LoadStateDictResult {
   /** Keys the model has and the state dict lacks. */
   missingKeys: string[];
@@ -128,6 +130,7 @@ export abstract class Module {
     return this.#members().children;
   }
 
+  /** Direct children, without their names (see `namedChildren`). */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -146,6 +149,9 @@ export abstract class Module {
     return out;
   }
 
+  /**
+   * This module and every descendant, depth first, each once, without names (see `namedModules`).
+   */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -174,10 +180,14 @@ export abstract class Module {
     return this.namedParameters().map(([, t]) => t);
   }
 
+  /**
+   * Every buffer with its state-dict name (e.g. `bn1.running_mean`); a shared buffer appears once.
+   */
   namedBuffers(): [string, Tensor][] {
     return this.#namedOwned('buffer');
   }
 
+  /** The buffer tensors (running statistics, class weights), without names. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, t]) => t);
   }

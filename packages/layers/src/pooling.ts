@@ -18,6 +18,10 @@ import { Module } from './module.js';
 
 type Ints = number | readonly number[];
 
+/**
+ * Options shared by the pooling layers. Per-axis values are one number for every spatial axis or an
+ * array with one per axis.
+ */
 export interface PoolLayerOptions {
   /** Step between windows; defaults to the kernel size. */
   stride?: Ints | null;
@@ -27,21 +31,28 @@ export interface PoolLayerOptions {
   ceilMode?: boolean;
 }
 
+/** Options of `MaxPool1d`, `MaxPool2d` and `MaxPool3d`. */
 export interface MaxPoolLayerOptions extends PoolLayerOptions {
   /** Spacing between window elements (default 1). */
   dilation?: Ints;
 }
 
+/** Options of `AvgPool1d`, `AvgPool2d` and `AvgPool3d`. */
 export interface AvgPoolLayerOptions extends PoolLayerOptions {
   /** Count padded zeros in each window's divisor (default true). */
   countIncludePad?: boolean;
 }
 
 abstract class PoolNd extends Module {
+  /** Window size, one entry per spatial axis. */
   readonly kernelSize: readonly number[];
+  /** Step between windows, one entry per spatial axis (default the kernel size). */
   readonly stride: readonly number[];
+  /** Implicit padding on both sides, one entry per spatial axis (default 0). */
   readonly padding: readonly number[];
+  /** Spacing between window elements, one entry per spatial axis (always 1 for average pooling). */
   readonly dilation: readonly number[];
+  /** Whether output sizes round up instead of down (default false). */
   readonly ceilMode: boolean;
 
   constructor(
@@ -109,6 +120,7 @@ abstract class MaxPoolNd extends PoolNd {
 }
 
 abstract class AvgPoolNd extends PoolNd {
+  /** Whether padded zeros count in each window's divisor (default true). */
   readonly countIncludePad: boolean;
 
   constructor(

@@ -6,6 +6,10 @@ import { type Tensor, tidy } from '@stride/core';
 import { fail } from './check.js';
 import { Module } from './module.js';
 
+/**
+ * Runs its modules one after another. Children are named `'0'`, `'1'`, ..., so a state dict reads
+ * `0.weight`, `1.running_mean` as in PyTorch; `seq[i]` is the i-th module.
+ */
 export class Sequential extends Module {
   [index: number]: Module;
   #length = 0;
@@ -29,6 +33,7 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** The modules in order: `for (const m of seq)`. */
   *[Symbol.iterator](): IterableIterator<Module> {
     for (let i = 0; i < this.#length; i++) yield this[i] as Module;
   }

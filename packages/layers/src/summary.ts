@@ -15,15 +15,19 @@ import { fail, show } from './check.js';
 import type { LayerGeometry } from './layer-info.js';
 import { Module } from './module.js';
 
+/** One call of a leaf layer in a `summary`. */
 export interface SummaryRow {
   /** The layer's dotted name in the model, e.g. `conv1` or `features.0`. */
   readonly name: string;
   /** Its class name, e.g. `Conv2d`. */
   readonly type: string;
+  /** The shape of the call's first input. */
   readonly inputShape: readonly number[];
+  /** The shape of the call's output. */
   readonly outputShape: readonly number[];
   /** Parameters the layer holds (0 on a repeated call of a shared layer). */
   readonly params: number;
+  /** Floating-point operations of the call for the whole batch (a multiply-add counts as 2). */
   readonly flops: number;
   /** Receptive field of one output element, in input elements, per spatial axis. */
   readonly receptiveField: readonly number[];
@@ -31,24 +35,31 @@ export interface SummaryRow {
   readonly jump: readonly number[];
 }
 
+/** What `summary()` returns: the rows, the totals, and the table that prints them. */
 export interface ModelSummary {
+  /** The input shape the model was run on (batch dim included). */
   readonly inputShape: readonly number[];
+  /** The shape of the model's output. */
   readonly outputShape: readonly number[];
   /** One row per call of a leaf layer, in execution order. */
   readonly rows: readonly SummaryRow[];
+  /** Parameter elements of the model, each shared parameter counted once. */
   readonly totalParams: number;
   /** Parameters that require gradients. */
   readonly trainableParams: number;
   /** Bytes of parameter storage. */
   readonly paramBytes: number;
+  /** The sum of the rows' FLOPs. */
   readonly totalFlops: number;
   /** Receptive field and jump of the model's output (those after the last row). */
   readonly receptiveField: readonly number[];
+  /** Input elements between neighbouring outputs of the model, per spatial axis. */
   readonly jump: readonly number[];
   /** The printable table. */
   readonly table: string;
 }
 
+/** Options of `summary()`. */
 export interface SummaryOptions {
   /** dtype of the zero input; defaults to the first parameter's (else float32). */
   dtype?: DType;

@@ -19,6 +19,7 @@ import { Module } from '../module.js';
 import { MaxPool2d } from '../pooling.js';
 import { Sequential } from '../sequential.js';
 
+/** Options of `AlexNet`. */
 export interface AlexNetOptions extends FactoryOptions {
   /** Image channels (default 3). */
   inChannels?: number;
@@ -40,13 +41,23 @@ const convOut = (n: number, k: number, s: number, p: number): number =>
   Math.floor((n + 2 * p - k) / s) + 1;
 const maxPoolOut = (n: number): number => convOut(n, 3, 2, 0);
 
+/**
+ * AlexNet as in torchvision (same layer names and indices, so state dicts carry torchvision's
+ * names), for any input size of at least 15 and any class count. At 224×224 it is torchvision's
+ * model; below 63 pixels the 11×11 stride-4 stem becomes a 5×5 stride-1 one.
+ */
 export class AlexNet extends Module {
+  /** The convolution, ReLU and max-pool stack (torchvision's `features`). */
   readonly features: Sequential;
+  /** Adaptive average pooling to at most 6×6 (capped at the feature map's size). */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** Flattens the pooled features to `[N, 256·h·w]`. */
   readonly flatten: Flatten;
+  /** Dropout, Linear and ReLU layers to the logits (torchvision's `classifier`). */
   readonly classifier: Sequential;
   /** The feature map's height and width before the adaptive pool. */
   readonly featureSize: readonly [number, number];
+  /** The input height and width the model was built for. */
   readonly inputSize: readonly [number, number];
 
   constructor(options?: AlexNetOptions) {

@@ -14,6 +14,7 @@ import { Linear } from '../linear.js';
 import { Module } from '../module.js';
 import { AvgPool2d, MaxPool2d } from '../pooling.js';
 
+/** Options of `LeNet5`. */
 export interface LeNet5Options extends FactoryOptions {
   /** Image channels (default 1). */
   inChannels?: number;
@@ -26,18 +27,35 @@ export interface LeNet5Options extends FactoryOptions {
   variant?: 'modern' | 'classic';
 }
 
+/**
+ * LeNet-5 for 28×28 images: two convolution blocks and three fully connected layers, with the
+ * learnable layers named as in the usual PyTorch definition (`conv1`, `conv2`, `fc1`, `fc2`,
+ * `fc3`). 61,706 parameters for one channel and ten classes.
+ */
 export class LeNet5 extends Module {
+  /** 5×5 convolution to 6 channels, padding 2 (28×28 stays 28×28). */
   readonly conv1: Conv2d;
+  /** ReLU, or Tanh in the classic variant. */
   readonly act1: Module;
+  /** 2×2 max pooling, or average pooling in the classic variant (to 14×14). */
   readonly pool1: Module;
+  /** 5×5 convolution to 16 channels, no padding (to 10×10). */
   readonly conv2: Conv2d;
+  /** ReLU, or Tanh in the classic variant. */
   readonly act2: Module;
+  /** 2×2 max pooling, or average pooling in the classic variant (to 5×5). */
   readonly pool2: Module;
+  /** Flattens `[N, 16, 5, 5]` to `[N, 400]`. */
   readonly flatten: Flatten;
+  /** Fully connected, 400 → 120. */
   readonly fc1: Linear;
+  /** ReLU, or Tanh in the classic variant. */
   readonly act3: Module;
+  /** Fully connected, 120 → 84. */
   readonly fc2: Linear;
+  /** ReLU, or Tanh in the classic variant. */
   readonly act4: Module;
+  /** Fully connected, 84 → `numClasses` (the logits). */
   readonly fc3: Linear;
 
   constructor(options?: LeNet5Options) {

@@ -17,6 +17,7 @@ import { Module } from '../module.js';
 import { MaxPool1d } from '../pooling.js';
 import { Sequential } from '../sequential.js';
 
+/** Options of `SignalNet`. */
 export interface SignalNetOptions extends FactoryOptions {
   /** Signal channels, e.g. 1 for mono audio (default 1). */
   inChannels?: number;
@@ -30,10 +31,19 @@ export interface SignalNetOptions extends FactoryOptions {
   poolSize?: number;
 }
 
+/**
+ * A small 1-d CNN for signals: blocks of Conv1d → BatchNorm1d → ReLU → MaxPool1d, then global
+ * average pooling over time and a Linear classifier, so it takes any length of at least
+ * `poolSize ** blocks` samples.
+ */
 export class SignalNet extends Module {
+  /** The convolution blocks, four modules per entry of `channels`. */
   readonly features: Sequential;
+  /** Global average pooling over time, to `[N, C, 1]`. */
   readonly pool: AdaptiveAvgPool1d;
+  /** Flattens `[N, C, 1]` to `[N, C]`. */
   readonly flatten: Flatten;
+  /** The classifier, last block's channels → `numClasses`. */
   readonly fc: Linear;
 
   constructor(options?: SignalNetOptions) {
