@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { runConformance } from '@stride/backend-test-kit';
+import { expectSupportFile, runConformance } from '@stride/backend-test-kit';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
 
@@ -15,3 +15,6 @@ describe('the relaxed-SIMD path', () => {
 });
 
 runConformance({ backend: () => backend, name: 'wasm-relaxed-simd, 2 threads' });
+// The support table of the docs (docs/reference/data/support/cpu.json) must say what this run
+// found: `pnpm --filter @stride/docs support` rewrites it.
+expectSupportFile('../../../docs/reference/data/support/cpu.json');

@@ -1,4 +1,4 @@
-import { runConformance } from '@stride/backend-test-kit';
+import { expectSupportFile, runConformance } from '@stride/backend-test-kit';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
 
@@ -13,3 +13,6 @@ describe('the TypeScript path', () => {
 });
 
 runConformance({ backend: () => backend, name: 'typescript' });
+// The support table of the docs (docs/reference/data/support/cpu.json) must say what this run
+// found: `pnpm --filter @stride/docs support` rewrites it.
+expectSupportFile('../../../docs/reference/data/support/cpu.json');

@@ -86,6 +86,14 @@ export {
 export { KernelKit } from './kernel-kit.js';
 export { OPS, type OpFn, type OpInputs, type OpOutputs } from './ops.js';
 export { type KernelFinding, type Recorder, recordKernels } from './recording.js';
+export {
+  type ConformanceSupport,
+  conformanceSupport,
+  expectSupportFile,
+  formatSupport,
+  type OpSupport,
+  type SupportCount,
+} from './support.js';
 export { runTrainingLoop, TRAINING_STEPS, trainingLoopFindings } from './training-loop.js';
 
 /** Options of `runConformance`. */
