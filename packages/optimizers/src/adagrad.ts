@@ -3,17 +3,23 @@ import { checkAtLeast, checkBoolean } from './check.js';
 import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
 import type { ParamGroup, ParamGroupInput, Params } from './param-group.js';
 
+/** Adagrad's hyper-parameters, as each parameter group holds them. */
 export interface AdagradHyper {
+  /** Learning rate (default 1e-2). */
   lr: number;
   /** The learning rate at step t is lr / (1 + (t − 1)·lrDecay). */
   lrDecay: number;
+  /** L2 penalty λ added to the gradient as λ·θ (default 0). */
   weightDecay: number;
   /** Starting value of the sum of squared gradients. */
   initialAccumulatorValue: number;
+  /** Added to the denominator √s for numerical stability (default 1e-10). */
   eps: number;
+  /** Ascend the objective instead of descending it (default false). */
   maximize: boolean;
 }
 
+/** Options of `Adagrad`: any hyper-parameter, each with its default when left out. */
 export type AdagradOptions = Partial<AdagradHyper>;
 
 const RULES: OptimizerRules<AdagradHyper> = {

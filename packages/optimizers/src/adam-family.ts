@@ -6,12 +6,18 @@ import { adamStep, add, div, maximum, mul, sqrt, type Tensor, zerosLike } from '
 import { checkAtLeast, checkBoolean, checkUnitInterval, fail } from './check.js';
 import type { OptimizerRules, ParamState } from './optimizer.js';
 
+/** The hyper-parameters of `Adam` and `AdamW`, as each parameter group holds them. */
 export interface AdamHyper {
+  /** Learning rate (default 1e-3). */
   lr: number;
   /** Decay rates (β₁, β₂) of the running averages of the gradient and its square. */
   betas: [number, number];
   /** Added to the denominator for numerical stability. */
   eps: number;
+  /**
+   * Weight decay λ: for Adam an L2 penalty added to the gradient as λ·θ (default 0); for AdamW a
+   * decoupled decay, θ ← θ·(1 − lr·λ) before the update (default 1e-2).
+   */
   weightDecay: number;
   /** Use the maximum of past second moments (AMSGrad). */
   amsgrad: boolean;
@@ -19,6 +25,7 @@ export interface AdamHyper {
   maximize: boolean;
 }
 
+/** Options of `Adam` and `AdamW`: any hyper-parameter, each with its default when left out. */
 export type AdamOptions = Partial<AdamHyper>;
 
 export function adamRules(name: string): OptimizerRules<AdamHyper> {

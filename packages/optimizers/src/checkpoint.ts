@@ -12,8 +12,17 @@ import type { Tensor } from '@stride/core';
 import { fail, isRecord, show } from './check.js';
 import type { OptimizerStateDict, ParamGroupState } from './state-dict.js';
 
+/**
+ * An optimizer state dict ready to be saved with `encodeSafetensors`: what `packOptimizerState`
+ * returns.
+ */
 export interface PackedOptimizerState {
+  /**
+   * The state tensors under prefixed names (`optimizer.state.0.exp_avg`); the same tensor objects
+   * as in the state dict.
+   */
   tensors: Record<string, Tensor>;
+  /** One entry, `<prefix>param_groups`: the parameter groups as JSON. */
   metadata: Record<string, string>;
 }
 
@@ -39,7 +48,12 @@ export function packOptimizerState(
  * and parses the groups. The result holds the same tensor objects, for `loadStateDict`.
  */
 export function unpackOptimizerState(
-  contents: { tensors: Record<string, Tensor>; metadata: Record<string, string> },
+  contents: {
+    /** Named tensors, such as `decodeSafetensors` returns; only those under `prefix` are used. */
+    tensors: Record<string, Tensor>;
+    /** String metadata holding `<prefix>param_groups`. */
+    metadata: Record<string, string>;
+  },
   prefix = 'optimizer.',
 ): OptimizerStateDict {
   const fn = 'unpackOptimizerState';

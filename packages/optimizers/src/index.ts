@@ -13,6 +13,8 @@
  *       }
  *       schedule.step();
  *     }
+ *
+ * @packageDocumentation
  */
 
 export { Adagrad, type AdagradHyper, type AdagradOptions } from './adagrad.js';

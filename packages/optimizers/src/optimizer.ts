@@ -25,6 +25,7 @@ import {
 export interface ParamState {
   /** Steps taken for this parameter, for optimizers that count them. */
   step?: number;
+  /** The state tensors by PyTorch's names (`exp_avg`, `momentum_buffer`, ...). */
   readonly buffers: Map<string, Tensor>;
 }
 
@@ -32,6 +33,7 @@ export interface ParamState {
 export interface OptimizerRules<H extends BaseHyper> {
   /** Public name, the start of every error message (`'Adam'`). */
   readonly name: string;
+  /** Each hyper-parameter's PyTorch name and kind, for state dicts and option checks. */
   readonly specs: HyperSpecs<H>;
   /** The state keys it keeps per parameter (with `step` if it counts steps). */
   readonly stateKeys: readonly string[];
@@ -49,9 +51,11 @@ export interface OptimizerRules<H extends BaseHyper> {
  * kept out of every `tidy` scope and freed as soon as they are replaced, or by `dispose()`.
  */
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
+  /** The hyper-parameters a group gets for every option it leaves out (frozen). */
   readonly defaults: Readonly<H>;
   /** Mutable, as in PyTorch: schedulers set `lr` here, and a change applies at the next step. */
   readonly paramGroups: ParamGroup<H>[] = [];
+  /** The state of each parameter that has one, keyed by the parameter tensor. */
   protected readonly state = new Map<Tensor, ParamState>();
   private readonly rules: OptimizerRules<H>;
   private disposed = false;
@@ -341,6 +345,10 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     this.disposed = true;
   }
 
+  /**
+   * Whether `dispose()` has been called; `step`, `zeroGrad`, `addParamGroup`, `stateDict` and
+   * `loadStateDict` then throw a StrideError.
+   */
   get isDisposed(): boolean {
     return this.disposed;
   }

@@ -7,6 +7,7 @@ import type { Tensor } from '@stride/core';
 
 /** The hyper-parameters every optimizer has. */
 export interface BaseHyper {
+  /** Learning rate: the step size of every update. */
   lr: number;
 }
 
@@ -17,19 +18,32 @@ export interface BaseHyper {
 export interface ScheduleFields {
   /** The learning rate a schedule starts from (PyTorch's `initial_lr`). */
   initialLr?: number;
+  /** `OneCycleLR`: the peak learning rate (PyTorch's `max_lr`). */
   maxLr?: number;
+  /** `OneCycleLR`: the learning rate the cycle ends at (PyTorch's `min_lr`). */
   minLr?: number;
+  /**
+   * `OneCycleLR`: the momentum (or β₁) at the start and end of the cycle (PyTorch's
+   * `max_momentum`).
+   */
   maxMomentum?: number;
+  /** `OneCycleLR`: the momentum (or β₁) at the peak learning rate (PyTorch's `base_momentum`). */
   baseMomentum?: number;
 }
 
+/**
+ * A parameter group as an optimizer holds it: its hyper-parameters (every one set), any fields
+ * schedulers added, and its parameters.
+ */
 export type ParamGroup<H extends BaseHyper = BaseHyper> = H &
   ScheduleFields & {
+    /** The parameters of the group, in order. */
     readonly params: readonly Tensor[];
   };
 
 /** A group as the constructor takes it: its parameters, and options that override the defaults. */
 export type ParamGroupInput<H extends BaseHyper = BaseHyper> = Partial<H> & {
+  /** The group's parameters: one tensor or several. */
   params: Tensor | Iterable<Tensor>;
 };
 
@@ -40,10 +54,13 @@ export type Params<H extends BaseHyper = BaseHyper> =
 
 /** How a hyper-parameter is named in PyTorch and what kind of value it holds. */
 export interface HyperSpec {
+  /** The hyper-parameter's name in PyTorch's state dict (`weight_decay` for `weightDecay`). */
   readonly torch: string;
+  /** The value's kind: a number, a boolean, or a pair of numbers (`betas`). */
   readonly kind: 'number' | 'boolean' | 'pair';
 }
 
+/** A `HyperSpec` for every hyper-parameter of `H`. */
 export type HyperSpecs<H extends BaseHyper> = { readonly [K in keyof H]-?: HyperSpec };
 
 export const SCHEDULE_FIELDS: { readonly [K in keyof ScheduleFields]-?: string } = {

@@ -3,18 +3,25 @@ import { checkAtLeast, checkBoolean } from './check.js';
 import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
 import type { ParamGroup, Params } from './param-group.js';
 
+/** RMSprop's hyper-parameters, as each parameter group holds them. */
 export interface RMSpropHyper {
+  /** Learning rate (default 1e-2). */
   lr: number;
   /** Smoothing constant of the running average of squared gradients. */
   alpha: number;
+  /** Added to the denominator, outside the square root (default 1e-8). */
   eps: number;
+  /** L2 penalty λ added to the gradient as λ·θ (default 0). */
   weightDecay: number;
+  /** Momentum factor μ of the update buffer (default 0: none). */
   momentum: number;
   /** Normalize by an estimate of the gradient's variance instead of its second moment. */
   centered: boolean;
+  /** Ascend the objective instead of descending it (default false). */
   maximize: boolean;
 }
 
+/** Options of `RMSprop`: any hyper-parameter, each with its default when left out. */
 export type RMSpropOptions = Partial<RMSpropHyper>;
 
 const RULES: OptimizerRules<RMSpropHyper> = {

@@ -3,7 +3,9 @@ import { checkAtLeast, checkBoolean, checkFinite, fail } from './check.js';
 import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
 import type { ParamGroup, Params } from './param-group.js';
 
+/** SGD's hyper-parameters, as each parameter group holds them. */
 export interface SGDHyper {
+  /** Learning rate (required; no default). */
   lr: number;
   /** Momentum factor μ (default 0: plain SGD). */
   momentum: number;
@@ -18,7 +20,10 @@ export interface SGDHyper {
 }
 
 /** `lr` has no default, as in PyTorch. */
-export type SGDOptions = Partial<SGDHyper> & { lr: number };
+export type SGDOptions = Partial<SGDHyper> & {
+  /** Learning rate. */
+  lr: number;
+};
 
 const RULES: OptimizerRules<SGDHyper> = {
   name: 'SGD',

@@ -31,6 +31,7 @@ import {
   type ScheduleFields,
 } from './param-group.js';
 
+/** Any value JSON can hold: what the non-tensor parts of a state dict are made of. */
 export type JsonValue =
   | null
   | boolean
@@ -41,13 +42,19 @@ export type JsonValue =
 
 /** One parameter group as saved: PyTorch's keys and the numbers of its parameters. */
 export interface ParamGroupState {
+  /** The numbers of the group's parameters (their `<i>` in the `state` keys). */
   params: number[];
   [key: string]: JsonValue;
 }
 
+/**
+ * An optimizer's saved state in PyTorch's layout: the state tensors named `'state.<i>.<key>'`
+ * and the parameter groups as JSON (`packOptimizerState` puts it in a checkpoint).
+ */
 export interface OptimizerStateDict {
   /** Per-parameter state, `'state.<i>.<key>'` → tensor. */
   state: Record<string, Tensor>;
+  /** The parameter groups: hyper-parameters under PyTorch's names and parameter numbers. */
   paramGroups: ParamGroupState[];
 }
 

@@ -2,6 +2,7 @@ import { checkFinite, fail } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
+/** Options of `CosineAnnealingLR`. */
 export interface CosineAnnealingLROptions {
   /** Steps from the initial learning rate down to `etaMin` (PyTorch's `T_max`). */
   tMax: number;
@@ -16,7 +17,9 @@ export interface CosineAnnealingLROptions {
  * other schedulers, and past `tMax` the rate rises again along the cosine.
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Steps from the initial learning rate down to `etaMin` (PyTorch's `T_max`). */
   readonly tMax: number;
+  /** The lowest learning rate (PyTorch's `eta_min`). */
   readonly etaMin: number;
 
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions, lastEpoch = -1) {

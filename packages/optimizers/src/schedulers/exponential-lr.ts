@@ -2,6 +2,7 @@ import { checkAtLeast, checkFinite } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
+/** Options of `ExponentialLR`. */
 export interface ExponentialLROptions {
   /** Multiplicative factor applied at every step. */
   gamma: number;
@@ -9,6 +10,7 @@ export interface ExponentialLROptions {
 
 /** Multiplies the learning rate by `gamma` every step, as `torch.optim.lr_scheduler.ExponentialLR`. */
 export class ExponentialLR extends LRScheduler {
+  /** The factor the learning rate is multiplied by at every step. */
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions, lastEpoch = -1) {

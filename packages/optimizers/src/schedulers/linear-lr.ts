@@ -2,6 +2,7 @@ import { checkPositiveInt, fail, show } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
+/** Options of `LinearLR`. */
 export interface LinearLROptions {
   /** Factor applied at the first step, in (0, 1] (default 1/3). */
   startFactor?: number;
@@ -18,8 +19,11 @@ export interface LinearLROptions {
  * with `SequentialLR`.
  */
 export class LinearLR extends LRScheduler {
+  /** The factor at the first step, in (0, 1]. */
   readonly startFactor: number;
+  /** The factor from step `totalIters` on, in [0, 1]. */
   readonly endFactor: number;
+  /** Steps from `startFactor` to `endFactor`. */
   readonly totalIters: number;
 
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}, lastEpoch = -1) {

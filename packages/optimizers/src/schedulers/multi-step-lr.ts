@@ -2,6 +2,7 @@ import { checkAtLeast, checkFinite, checkInt, fail, show } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
+/** Options of `MultiStepLR`. */
 export interface MultiStepLROptions {
   /** Steps at which to decay. A step listed twice decays twice, as in PyTorch. */
   milestones: readonly number[];
@@ -16,6 +17,7 @@ export interface MultiStepLROptions {
 export class MultiStepLR extends LRScheduler {
   /** Milestones in increasing order, repeated as often as they were given. */
   readonly milestones: readonly number[];
+  /** The factor of each decay. */
   readonly gamma: number;
   private readonly counts = new Map<number, number>();
 

@@ -3,12 +3,17 @@ import { type ParamGroup, SCHEDULE_FIELDS, type ScheduleFields } from '../param-
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
+/**
+ * Options of `OneCycleLR`: `maxLr`, and either `totalSteps` or both `epochs` and `stepsPerEpoch`.
+ */
 export interface OneCycleLROptions {
   /** Peak learning rate, one for all groups or one per group. */
   maxLr: number | readonly number[];
   /** Steps in the cycle; or give `epochs` and `stepsPerEpoch`. */
   totalSteps?: number;
+  /** Epochs of training; with `stepsPerEpoch`, the cycle has `epochs · stepsPerEpoch` steps. */
   epochs?: number;
+  /** Batches per epoch; see `epochs`. */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent raising the rate (default 0.3). */
   pctStart?: number;
@@ -16,7 +21,14 @@ export interface OneCycleLROptions {
   annealStrategy?: 'cos' | 'linear';
   /** Cycle momentum (or Adam's β₁) inversely to the rate (default true). */
   cycleMomentum?: boolean;
+  /**
+   * Momentum (or β₁) at the peak learning rate, one for all groups or one per group (default 0.85).
+   */
   baseMomentum?: number | readonly number[];
+  /**
+   * Momentum (or β₁) at the start and end of the cycle, one for all groups or one per group
+   * (default 0.95).
+   */
   maxMomentum?: number | readonly number[];
   /** The cycle starts at maxLr / divFactor (default 25). */
   divFactor?: number;
@@ -49,8 +61,11 @@ const NAME = 'OneCycleLR';
  * maxMomentum and baseMomentum in each parameter group.
  */
 export class OneCycleLR extends LRScheduler {
+  /** Steps in the cycle: `totalSteps`, or `epochs · stepsPerEpoch`. */
   readonly totalSteps: number;
+  /** Whether the momentum (or β₁) moves inversely to the learning rate. */
   readonly cycleMomentum: boolean;
+  /** How the rate moves between its anchors: along a cosine (`'cos'`) or a straight line. */
   readonly annealStrategy: 'cos' | 'linear';
   private readonly useBeta1: boolean;
   private readonly phases: Phase[];

@@ -8,13 +8,16 @@ import type { JsonValue } from '../state-dict.js';
  * scheduler's own options under their PyTorch names), so the JSON maps one to one.
  */
 export interface SchedulerStateDict {
+  /** Steps taken, counting construction's as 0 (`lastEpoch`). */
   last_epoch: number;
+  /** The learning rate of every group after the last step. */
   _last_lr: number[];
   [key: string]: JsonValue;
 }
 
 // Any optimizer: a scheduler only reads and writes `lr` (and OneCycleLR the momentum).
 // biome-ignore lint/suspicious/noExplicitAny: the hyper-parameter type is irrelevant here.
+/** An optimizer of any kind, as schedulers take it. */
 export type AnyOptimizer = Optimizer<any>;
 
 /**
@@ -30,13 +33,17 @@ export type AnyOptimizer = Optimizer<any>;
  * of a derived class do not exist yet while the base constructor runs).
  */
 export abstract class LRScheduler {
+  /** The optimizer whose groups' `lr` this scheduler sets. */
   readonly optimizer: AnyOptimizer;
   /** The rates the schedule starts from, one per group (PyTorch's `base_lrs`). */
   baseLrs: number[] = [];
   /** Steps taken so far, counting construction's as 0 (PyTorch's `last_epoch`). */
   lastEpoch: number;
+  /** Calls of `step()` since construction or the last restart (PyTorch's `_step_count`). */
   protected stepCount = 0;
+  /** The learning rate of every group as set by the last step. */
   protected lastLr: number[] = [];
+  /** The scheduler's public name, the start of its error messages (`'StepLR'`). */
   protected readonly name: string;
 
   protected constructor(name: string, optimizer: AnyOptimizer, lastEpoch = -1) {
@@ -153,10 +160,15 @@ export abstract class LRScheduler {
     this._initialStep();
   }
 
+  /** The optimizer's parameter groups. */
   protected get groups(): ParamGroup<BaseHyper>[] {
     return this.optimizer.paramGroups;
   }
 
+  /**
+   * Throws a StrideError for `fn` when `state` holds an option (PyTorch name) whose value differs
+   * from this scheduler's.
+   */
   protected checkOptions(fn: string, state: Record<string, unknown>): void {
     for (const [key, value] of Object.entries(this.options())) {
       if (key in state && JSON.stringify(state[key]) !== JSON.stringify(value)) {

@@ -2,6 +2,7 @@ import { checkInt, fail, isRecord, show } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler, type SchedulerStateDict } from './scheduler.js';
 
+/** Options of `SequentialLR`. */
 export interface SequentialLROptions {
   /** Schedulers of the same optimizer, run one after another. */
   schedulers: readonly LRScheduler[];
@@ -21,7 +22,9 @@ export interface SequentialLROptions {
  * Construct the schedulers first: building each one takes a step, which this constructor undoes.
  */
 export class SequentialLR extends LRScheduler {
+  /** The schedulers in the order they run. */
   readonly schedulers: readonly LRScheduler[];
+  /** The steps at which the next scheduler takes over, in increasing order. */
   readonly milestones: readonly number[];
 
   constructor(optimizer: AnyOptimizer, options: SequentialLROptions, lastEpoch = -1) {

@@ -2,6 +2,7 @@ import { checkAtLeast, checkFinite, checkPositiveInt } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
+/** Options of `StepLR`. */
 export interface StepLROptions {
   /** Decay every this many steps. */
   stepSize: number;
@@ -11,7 +12,9 @@ export interface StepLROptions {
 
 /** Multiplies the learning rate by `gamma` every `stepSize` steps, as `torch.optim.lr_scheduler.StepLR`. */
 export class StepLR extends LRScheduler {
+  /** Steps between decays. */
   readonly stepSize: number;
+  /** The factor of each decay. */
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: StepLROptions, lastEpoch = -1) {
