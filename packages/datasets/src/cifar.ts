@@ -15,6 +15,7 @@ const HINT =
   'Get cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html and extract it; ' +
   'pass the cifar-10-batches-bin directory as { dir }.';
 
+/** Options of `parseCifar10`. */
 export interface ParseCifar10Options {
   /** Names the data in error messages (a file name, say). */
   name?: string;
@@ -39,6 +40,7 @@ export function parseCifar10(
   );
 }
 
+/** Options of `loadCifar10`. */
 export interface Cifar10Options {
   /** The extracted `cifar-10-batches-bin` directory (Node) or its URL. */
   dir: string | URL;

@@ -3,7 +3,9 @@ import { type Batch, type Dataset, range, toTensors } from './dataset.js';
 import { fail } from './fail.js';
 import { compose, type Transform } from './transforms.js';
 
+/** Options of `DataLoader`; only `batchSize` is required. */
 export interface DataLoaderOptions {
+  /** Samples per batch, a positive integer (the last batch may be smaller; see `dropLast`). */
   batchSize: number;
   /** Reorder the samples every epoch (default false). */
   shuffle?: boolean;
@@ -33,15 +35,24 @@ export interface DataLoaderOptions {
  * `batches(e)`.
  */
 export class DataLoader implements Iterable<Batch> {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
+  /** The seed of the shuffle and of the random transforms, as an unsigned 32-bit integer. */
   readonly seed: number;
+  /** Whether a last batch smaller than `batchSize` is skipped. */
   readonly dropLast: boolean;
+  /** The backend the batches are created on; undefined for the active backend at the time. */
   readonly device: string | undefined;
   /** The epoch the next `for ... of` runs; advanced each time iteration starts. */
   epoch = 0;
   private readonly transform: Transform | undefined;
 
+  /**
+   * @param dataset The samples to batch: any `Dataset`, such as an `ArrayDataset`.
+   * @param options The batch size, and optionally shuffling, seed, transforms and device.
+   */
   constructor(
     readonly dataset: Dataset,
     options: DataLoaderOptions,
@@ -74,6 +85,9 @@ export class DataLoader implements Iterable<Batch> {
     return this.dropLast ? Math.floor(n) : Math.ceil(n);
   }
 
+  /**
+   * The batches of the next epoch (`epoch`, which then advances by one): `for (const b of loader)`.
+   */
   [Symbol.iterator](): Iterator<Batch> {
     return this.batches(this.epoch++);
   }

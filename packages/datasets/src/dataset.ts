@@ -9,20 +9,25 @@ import { fail } from './fail.js';
 export interface HostBatch {
   /** Inputs, row-major, of shape `xShape` (batch first, e.g. [N,1,28,28]). */
   x: Float32Array;
+  /** The shape of `x`, batch first. */
   xShape: number[];
   /** Targets: class indices (int32) or values (float32), of shape `yShape` (batch first). */
   y: Int32Array | Float32Array;
+  /** The shape of `y`, batch first (`[N]` for class indices). */
   yShape: number[];
 }
 
 /** A batch as tensors. */
 export interface Batch {
+  /** The inputs, float32, e.g. `[N, 1, 28, 28]`. */
   x: Tensor;
+  /** The targets: int32 class indices `[N]`, or float32 values. */
   y: Tensor;
 }
 
 /** Anything a `DataLoader` can batch: a length and a way to gather samples by index. */
 export interface Dataset {
+  /** The number of samples; indices run from 0 to `length - 1`. */
   readonly length: number;
   /** The samples at `indices`, in that order, as one new host batch. */
   getBatch(indices: ArrayLike<number>): HostBatch;
@@ -34,8 +39,11 @@ export interface Dataset {
  * images take 47 MB rather than 188 MB.
  */
 export class ArrayDataset implements Dataset {
+  /** The number of samples. */
   readonly length: number;
+  /** The shape of one input, e.g. `[1, 28, 28]`. */
   readonly sampleShape: readonly number[];
+  /** The shape of one target: `[]` for a class index. */
   readonly targetShape: readonly number[];
   private readonly sampleSize: number;
   private readonly targetSize: number;
@@ -120,7 +128,12 @@ export class ArrayDataset implements Dataset {
   }
 
   /** Every sample as two tensors, `x` [length, ...sampleShape] float32 and `y` [length, ...]. */
-  toTensors(options: { device?: string } = {}): Batch {
+  toTensors(
+    options: {
+      /** Backend name for the tensors; defaults to the active backend. */
+      device?: string;
+    } = {},
+  ): Batch {
     return toTensors(this.getBatch(range(this.length)), options.device);
   }
 }

@@ -10,6 +10,7 @@ import { type ByteSource, describeSource, NotFound, readSource } from './source.
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
+/** The typed array an IDX file's elements are read into, one per `IdxType`. */
 export type IdxData =
   | Uint8Array
   | Int8Array
@@ -20,13 +21,17 @@ export type IdxData =
 
 /** A parsed IDX file: the elements in host byte order, row-major. */
 export interface IdxArray {
+  /** The element type the file declares. */
   dtype: IdxType;
+  /** The size of each dimension, as the file declares them. */
   shape: number[];
+  /** The elements, row-major, in the typed array of `dtype`. */
   data: IdxData;
   /** The magic number read from the file, e.g. 0x00000803 for MNIST images. */
   magic: number;
 }
 
+/** Options of `parseIdx`. */
 export interface ParseIdxOptions {
   /** Names the data in error messages (a file name, say). */
   name?: string;

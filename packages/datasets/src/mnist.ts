@@ -5,6 +5,7 @@ import { decodeIdx, hex32 } from './idx.js';
 import { checkLabels } from './labels.js';
 import { importNode, isNode } from './source.js';
 
+/** Options of `loadMnist`. */
 export interface MnistOptions {
   /**
    * A directory (Node) or base URL holding the four IDX files under their original names,
@@ -15,7 +16,12 @@ export interface MnistOptions {
   train?: boolean;
 }
 
+/** Options of `loadFashionMnist`: as for `loadMnist`, but `dir` is required. */
 export interface FashionMnistOptions extends MnistOptions {
+  /**
+   * A directory (Node) or base URL holding the four Fashion-MNIST IDX files under their original
+   * names, gzip-compressed or not.
+   */
   dir: string | URL;
 }
 

@@ -62,6 +62,7 @@ export function normalize(
   };
 }
 
+/** Options of `randomCrop`. */
 export interface RandomCropOptions {
   /** Output height and width; defaults to the input's (a random shift by up to `padding`). */
   size?: number | readonly [number, number];
