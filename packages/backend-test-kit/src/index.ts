@@ -27,6 +27,8 @@
  * `storageStats()` around every kernel call, so a storage left behind inside a kernel fails with
  * that kernel's name. `checkBackend(backend)` runs the kernel checks and the training loop
  * without vitest and returns the report, `{ kernel, message }[]`.
+ *
+ * @packageDocumentation
  */
 import {
   add,

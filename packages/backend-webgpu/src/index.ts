@@ -5,6 +5,8 @@
  *
  * Besides the plugin, this entry exports the building blocks kernels are written with, so that a
  * kernel (or a fused fast path) can be added in a few lines of TypeScript and WGSL.
+ *
+ * @packageDocumentation
  */
 // Declares the WebGPU names the public types use, for projects without WebGPU typings.
 import './webgpu-names.js';
