@@ -85,8 +85,8 @@ export async function runExample(code: string, choice: BackendChoice): Promise<R
     result.output.push({ kind: 'plot', plot: await plotData(value, options) });
   };
   // Stride's warnings (a fallback, say) go to the output too, where the reader looks.
-  const previous = core.setWarningHandler((message: string) =>
-    pageConsole.warn(`warning: ${message}`),
+  const previous = core.setWarningHandler((warning) =>
+    pageConsole.warn(`warning: ${warning.message}`),
   );
   try {
     result.backend = await useBackend(choice);
