@@ -210,7 +210,8 @@ function allCounts(support: ConformanceSupport): SupportCount[] {
  * ```
  */
 export function expectSupportFile(path: string): void {
-  it(`${path} says what the conformance suite found`, async (ctx) => {
+  const shown = path.replace(/^(\.\.?\/)+/, '');
+  it(`${shown} says what the conformance suite found`, async (ctx) => {
     const support = conformanceSupport(ctx.task.file);
     const counts = allCounts(support);
     const failed = counts.reduce((n, c) => n + (c.failed ?? 0), 0);
@@ -220,6 +221,9 @@ export function expectSupportFile(path: string): void {
     );
     const ran = counts.some((c) => c.passed > 0 || c.failed || c.skipped);
     ctx.skip(!ran, 'no conformance test ran');
-    await expect(formatSupport(support)).toMatchFileSnapshot(path);
+    await expect(
+      formatSupport(support),
+      `${shown} does not say what this run found; \`vitest run -u\` rewrites it`,
+    ).toMatchFileSnapshot(path);
   });
 }
