@@ -15,9 +15,11 @@ export interface SchedulerStateDict {
   [key: string]: JsonValue;
 }
 
-// Any optimizer: a scheduler only reads and writes `lr` (and OneCycleLR the momentum).
+/**
+ * An optimizer of any kind, as schedulers take it: a scheduler only reads and writes `lr` (and
+ * `OneCycleLR` the momentum).
+ */
 // biome-ignore lint/suspicious/noExplicitAny: the hyper-parameter type is irrelevant here.
-/** An optimizer of any kind, as schedulers take it. */
 export type AnyOptimizer = Optimizer<any>;
 
 /**
