@@ -102,6 +102,9 @@ export default defineConfig({
     // like the tests and the demo page: the site needs no build of the packages first.
     resolve: { conditions: ['source', ...defaultClientConditions] },
     build: { chunkSizeWarningLimit: 1024 },
+    // Layers print their class's name (`Conv2d(…)`, errors of loadStateDict); minified names
+    // would read `ie(…)` in the live examples.
+    esbuild: { keepNames: true },
     // Vite's `server.headers` misses the pages VitePress renders itself, so a middleware adds the
     // headers to every response of `vitepress dev`. (`vitepress preview` is a plain static
     // server that takes no plugins and sends neither header.)

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumLaunchOptions } from '../../chromium.shared.js';
-import { jsBlocks, markdownPages } from './code-blocks.js';
 // @ts-expect-error: a plain ES module script, without types.
 import { startPreview } from '../scripts/preview.mjs';
+import { jsBlocks, markdownPages } from './code-blocks.js';
 
 // `pnpm docs:build` builds the site as a reader's machine would (the API reference from the
 // packages' doc comments, then every page with VitePress, which fails on a dead link); the built
@@ -43,7 +43,8 @@ const packages = readdirSync(join(repoRoot, 'packages')).filter((p) =>
 /** The file a link of the site points at, or null when the site has none. */
 function targetFile(pathname: string): string | null {
   const path = decodeURIComponent(pathname).replace(/^\//, '');
-  const candidates = path === '' || path.endsWith('/') ? [`${path}index.html`] : [path, `${path}.html`];
+  const candidates =
+    path === '' || path.endsWith('/') ? [`${path}index.html`] : [path, `${path}.html`];
   return candidates.find((c) => existsSync(join(dist, c)) && !c.endsWith('/')) ?? null;
 }
 
@@ -73,11 +74,13 @@ async function watchedPage(width = 1280, height = 900) {
 async function runLiveExamples(page: Page, path: string, backend: 'cpu' | 'webgpu') {
   await page.goto(`${site.url}/${path}?backend=${backend}`);
   await page.waitForFunction(
-    (b) => (document.querySelector('.live-backend select') as HTMLSelectElement | null)?.value === b,
+    (b) =>
+      (document.querySelector('.live-backend select') as HTMLSelectElement | null)?.value === b,
     backend,
   );
   const examples = page.locator('.live-example');
-  const results: { where: string; status: string | null; status_text: string; output: string }[] = [];
+  const results: { where: string; status: string | null; status_text: string; output: string }[] =
+    [];
   for (let i = 0; i < (await examples.count()); i++) {
     const example = examples.nth(i);
     await example.locator('.live-run').click();
@@ -93,7 +96,11 @@ async function runLiveExamples(page: Page, path: string, backend: 'cpu' | 'webgp
       where: `${path} example ${i + 1}`,
       status: await example.getAttribute('data-status'),
       status_text: (await example.locator('.live-status').textContent()) ?? '',
-      output: (await example.locator('.live-output pre').textContent().catch(() => '')) ?? '',
+      output:
+        (await example
+          .locator('.live-output pre')
+          .textContent()
+          .catch(() => '')) ?? '',
     });
   }
   return results;
@@ -152,7 +159,8 @@ describe('the docs site', () => {
         hrefs: [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href),
       }));
       anchors.set(path, new Set(found.ids));
-      for (const href of found.hrefs) if (href.startsWith(site.url)) links.push({ from: path, href });
+      for (const href of found.hrefs)
+        if (href.startsWith(site.url)) links.push({ from: path, href });
     }
     await page.close();
     expect(problems).toEqual([]);
@@ -162,7 +170,10 @@ describe('the docs site', () => {
       const url = new URL(href);
       const file = targetFile(url.pathname);
       if (!file) dead.push(`${from} → ${url.pathname}`);
-      else if (url.hash.length > 1 && !anchors.get(file)?.has(decodeURIComponent(url.hash.slice(1)))) {
+      else if (
+        url.hash.length > 1 &&
+        !anchors.get(file)?.has(decodeURIComponent(url.hash.slice(1)))
+      ) {
         dead.push(`${from} → ${url.pathname}${url.hash} (no such anchor)`);
       }
     }
@@ -228,28 +239,38 @@ describe('the docs site', () => {
     await page.goto(`${site.url}/learn/01-cross-correlation.html?backend=cpu`);
     const example = page.locator('.live-example').first();
     await example.locator('.live-edit').click();
-    await example.locator('.live-editor').fill(
-      [
-        "import { cpu } from '@stride/backend-cpu';",
-        "import { arange, registerBackend } from '@stride/core';",
-        'registerBackend(cpu());',
-        'const x = arange(0, 12).reshape([3, 4]);',
-        'console.log(await x.sum().item());',
-        "await plot(x, { title: 'a ramp' });",
-        'await plot([1, 3, 2]);',
-      ].join('\n'),
-    );
+    await example
+      .locator('.live-editor')
+      .fill(
+        [
+          "import { cpu } from '@stride/backend-cpu';",
+          "import { arange, registerBackend } from '@stride/core';",
+          'registerBackend(cpu());',
+          'const x = arange(0, 12).reshape([3, 4]);',
+          'console.log(await x.sum().item());',
+          "await plot(x, { title: 'a ramp' });",
+          'await plot([1, 3, 2]);',
+        ].join('\n'),
+      );
     await example.locator('.live-run').click();
     await page.locator('.live-example[data-status="done"]').first().waitFor();
     expect(await example.locator('.live-output pre').textContent()).toBe('66');
-    expect(await example.locator('.live-plot').evaluateAll((f) => f.map((e) => (e as HTMLElement).dataset.shape))).toEqual(['3x4', '3']);
-    expect(await example.locator('.live-plot figcaption').first().textContent()).toContain('a ramp');
+    expect(
+      await example
+        .locator('.live-plot')
+        .evaluateAll((f) => f.map((e) => (e as HTMLElement).dataset.shape)),
+    ).toEqual(['3x4', '3']);
+    expect(await example.locator('.live-plot figcaption').first().textContent()).toContain(
+      'a ramp',
+    );
 
     // An import the page cannot give is an error the reader sees, not a silent failure.
     await example.locator('.live-editor').fill("import { readFileSync } from 'node:fs';");
     await example.locator('.live-run').click();
     await page.locator('.live-example[data-status="error"]').first().waitFor();
-    expect(await example.locator('.live-output pre').textContent()).toContain("import from 'node:fs'");
+    expect(await example.locator('.live-output pre').textContent()).toContain(
+      "import from 'node:fs'",
+    );
 
     await example.locator('.live-edit').click(); // Reset
     expect(await example.locator('.live-editor').count()).toBe(0);
@@ -276,7 +297,9 @@ describe('the docs site', () => {
     expect(await cell(1, 'receptive').textContent()).toBe('15');
     // A kernel larger than the padded input has no output, and says why.
     await calc.locator('[data-field="input"]').fill('4');
-    expect(await cell(0, 'output').textContent()).toContain('the kernel spans 11 inputs but the padded input has 4');
+    expect(await cell(0, 'output').textContent()).toContain(
+      'the kernel spans 11 inputs but the padded input has 4',
+    );
     expect(await cell(1, 'output').textContent()).toContain('an earlier layer has no output');
     await calc.locator('[data-field="input"]').fill('28');
     await cell(0, 'dilation').fill('2');
@@ -291,12 +314,19 @@ describe('the docs site', () => {
   it('holds its layout at phone width', async () => {
     const { page, problems } = await watchedPage(390, 844);
     const overflowing: string[] = [];
-    for (const path of ['index.html', 'getting-started.html', ...learnPages, 'reference/architecture.html']) {
+    for (const path of [
+      'index.html',
+      'getting-started.html',
+      ...learnPages,
+      'reference/architecture.html',
+    ]) {
       await page.goto(`${site.url}/${path}`);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       if (width > 390) overflowing.push(`${path}: ${width}px wide`);
-      if (path === 'index.html') await page.screenshot({ path: join(screenshots, 'landing-phone.png') });
-      if (path === learnPages[0]) await page.screenshot({ path: join(screenshots, 'learn-phone.png'), fullPage: true });
+      if (path === 'index.html')
+        await page.screenshot({ path: join(screenshots, 'landing-phone.png') });
+      if (path === learnPages[0])
+        await page.screenshot({ path: join(screenshots, 'learn-phone.png'), fullPage: true });
     }
     expect(overflowing).toEqual([]);
     expect(problems).toEqual([]);

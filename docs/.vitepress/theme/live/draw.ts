@@ -67,7 +67,10 @@ function line(values: number[]): SVGSVGElement {
     svg.append(axis);
   }
   const path = document.createElementNS(svgNS, 'polyline');
-  path.setAttribute('points', values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' '));
+  path.setAttribute(
+    'points',
+    values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' '),
+  );
   svg.append(path);
   return svg;
 }

@@ -45,7 +45,10 @@ function nestedShape(value: unknown): number[] | string {
  * message naming the problem when it cannot be drawn (rank 0 or above 3, not rectangular,
  * not finite).
  */
-export async function plotData(value: unknown, options: { title?: string } = {}): Promise<PlotData> {
+export async function plotData(
+  value: unknown,
+  options: { title?: string } = {},
+): Promise<PlotData> {
   let shape: number[];
   let values: number[];
   if (isTensorLike(value)) {

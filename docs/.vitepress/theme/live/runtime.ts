@@ -1,15 +1,15 @@
 // Runs the live examples of a page in the reader's browser. Loaded only when a reader first runs
 // one (never during the static build), since it brings the whole library with it.
 import * as cpuPackage from '@stride/backend-cpu';
-import * as core from '@stride/core';
 import * as webgpuPackage from '@stride/backend-webgpu';
+import * as core from '@stride/core';
 import * as datasets from '@stride/datasets';
 import * as layers from '@stride/layers';
 import * as optimizers from '@stride/optimizers';
 import { formatWithOptions } from 'node-inspect-extracted';
-import { type PlotData, plotData } from './plot-data.js';
 import type { BackendChoice } from './choice.js';
-import { livePackages, toFunctionBody } from './transform.js';
+import { type PlotData, plotData } from './plot-data.js';
+import { type livePackages, toFunctionBody } from './transform.js';
 
 /** What one run printed and drew, in order, and where it ran. */
 export interface RunResult {
@@ -71,9 +71,11 @@ const format = (args: unknown[]) => formatWithOptions({ colors: false }, ...args
 /** Runs the code of a live example on `choice` and returns what it printed and drew. */
 export async function runExample(code: string, choice: BackendChoice): Promise<RunResult> {
   const result: RunResult = { backend: choice, output: [], ok: true };
-  const text = (kind: 'text' | 'error') => (...args: unknown[]) => {
-    result.output.push({ kind, text: format(args) });
-  };
+  const text =
+    (kind: 'text' | 'error') =>
+    (...args: unknown[]) => {
+      result.output.push({ kind, text: format(args) });
+    };
   const pageConsole = {
     log: text('text'),
     info: text('text'),
@@ -96,7 +98,10 @@ export async function runExample(code: string, choice: BackendChoice): Promise<R
   } catch (e) {
     result.ok = false;
     const err = e as Error;
-    result.output.push({ kind: 'error', text: `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}` });
+    result.output.push({
+      kind: 'error',
+      text: `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`,
+    });
   } finally {
     core.setWarningHandler(previous);
   }
