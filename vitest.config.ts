@@ -1,4 +1,52 @@
+import { availableParallelism } from 'node:os';
+import { relative, sep } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The Node-side test files that take longest on a 2-core CI machine, with their seconds there
+ * (most of it SwiftShader compiling WebGPU shaders, on one thread). They start first, longest
+ * first, so that the many short files fill the gaps at the end rather than one long file running
+ * alone. A file not listed only starts later; list a new file that takes more than a few seconds.
+ * (Browser-mode files, `*.browser.test.ts` of the packages, run in their own pool beside these.)
+ */
+const LONG_FILES: readonly (readonly [string, number])[] = [
+  ['docs/test/site.test.ts', 80],
+  ['packages/backend-webgpu/test/conv.test.ts', 75],
+  ['apps/demo/test/browser/page.browser.test.ts', 69],
+  ['packages/backend-webgpu/test/conformance.test.ts', 56],
+  ['packages/backend-webgpu/test/matmul.test.ts', 41],
+  ['examples/test/packaging.test.ts', 27],
+  ['apps/demo/test/webgpu-training.test.ts', 18],
+  ['packages/backend-webgpu/test/reduce.test.ts', 11],
+  ['examples/test/node-ts.test.ts', 9],
+  ['examples/test/vite-browser.test.ts', 8],
+  ['apps/demo/test/train.test.ts', 6],
+  ['examples/test/readmes.test.ts', 5],
+  ['packages/backend-webgpu/test/memory.test.ts', 5],
+  ['packages/backend-cpu/test/wasm.test.ts', 5],
+];
+
+/**
+ * Longest known files first (see LONG_FILES), then vitest's own order. Vitest's default runs
+ * projects one after another in name order, so on 2 workers the slowest files (WebGPU, the demo
+ * page, the docs site, the examples) would start wherever their project falls.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const weight = (spec: TestSpecification): number => {
+      const path = relative(this.ctx.config.root, spec.moduleId).split(sep).join('/');
+      return LONG_FILES.find(([file]) => file === path)?.[1] ?? 0;
+    };
+    // Array.prototype.sort is stable: files of equal weight keep vitest's order.
+    return sorted.sort(
+      (a, b) =>
+        a.project.config.sequence.groupOrder - b.project.config.sequence.groupOrder ||
+        weight(b) - weight(a),
+    );
+  }
+}
 
 // `pnpm test` runs every package's project (its own vitest.config.ts) in one process and
 // always writes the JSON report that .ci/run reads. A folder in `projects` only finds
@@ -14,6 +62,11 @@ export default defineConfig({
       'packages/backend-webgpu/vitest.browser.config.ts',
       'apps/demo/vitest.browser.config.ts',
     ],
+    // Vitest's default is one worker fewer than the cores: one on a 2-core CI machine, which left
+    // a core idle for most of the run (the main process only waits on the workers). Two files at
+    // a time keep both busy; the browser projects run beside them in Chromium.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: LongestFirst },
     passWithNoTests: true,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/results.json' },
