@@ -23,7 +23,8 @@ const generatedDir = join('reference', 'api');
 
 /**
  * Every markdown page under `dir`, sorted, outside node_modules, .vitepress, the tests and the
- * generated API reference.
+ * generated API reference. A folder's README.md (the docs folder's guide for authors) is not a
+ * page of the site.
  */
 export function markdownPages(dir: string): string[] {
   const pages: string[] = [];
@@ -33,7 +34,7 @@ export function markdownPages(dir: string): string[] {
       if (!ignoredDirs.has(entry.name) && !path.endsWith(generatedDir)) {
         pages.push(...markdownPages(path));
       }
-    } else if (entry.name.endsWith('.md')) {
+    } else if (entry.name.endsWith('.md') && path !== join(dir, 'README.md')) {
       pages.push(path);
     }
   }
