@@ -19,15 +19,23 @@ function pageTitle(file: string): string {
   return file.replace(/^.*\//, '').replace(/\.md$/, '');
 }
 
-/** The pages of a folder of the docs, sorted by file name: `index.md` first, titled by heading. */
-function folderItems(folder: string): DefaultTheme.SidebarItem[] {
+/**
+ * The pages of a folder of the docs: `index.md` first (as "Overview"), then the pages named in
+ * `order` (file names without `.md`) in that order, then the rest by file name; titled by heading.
+ */
+function folderItems(folder: string, order: string[] = []): DefaultTheme.SidebarItem[] {
   const dir = join(docsDir, folder);
   if (!existsSync(dir)) return [];
+  const rank = (name: string) => {
+    if (name === 'index.md') return -1;
+    const at = order.indexOf(name.replace(/\.md$/, ''));
+    return at === -1 ? order.length : at;
+  };
   return readdirSync(dir)
     .filter((name) => name.endsWith('.md'))
-    .sort((a, b) => (a === 'index.md' ? -1 : b === 'index.md' ? 1 : a.localeCompare(b)))
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
     .map((name) => ({
-      text: pageTitle(join(dir, name)),
+      text: name === 'index.md' ? 'Overview' : pageTitle(join(dir, name)),
       link: `/${folder}/${name === 'index.md' ? '' : name.replace(/\.md$/, '')}`,
     }));
 }
@@ -84,8 +92,22 @@ export default defineConfig({
     sidebar: [
       { text: 'Getting started', items: [{ text: 'Install and train', link: '/getting-started' }] },
       { text: 'Learn CNNs with Stride', collapsed: false, items: learn },
-      { text: 'How-to guides', items: folderItems('how-to') },
-      { text: 'Reference', items: folderItems('reference') },
+      // In the order of their index pages: from what every reader needs to what few do.
+      {
+        text: 'How-to guides',
+        items: folderItems('how-to', [
+          'backends',
+          'memory',
+          'checkpoints',
+          'own-images',
+          'backend-plugin',
+          'benchmarks',
+        ]),
+      },
+      {
+        text: 'Reference',
+        items: folderItems('reference', ['pytorch', 'architecture', 'support', 'benchmarks']),
+      },
       { text: 'API', collapsed: true, link: '/reference/api/', items: apiItems() },
     ],
     search: { provider: 'local' },

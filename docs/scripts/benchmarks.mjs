@@ -252,8 +252,8 @@ export function renderBenchmarks(runs, chartsOf = () => []) {
     '- On a shared 2-core machine, differences under about 1.3× are noise. A GPU runner on an',
     '  emulated adapter (SwiftShader) says nothing about GPUs.',
     '',
-    'To add a run, run `pnpm bench` (or `pnpm bench --quick`) at the repository root and commit the',
-    'folder it writes; the page is rebuilt from the results with the site.',
+    'To measure your own machine, run `pnpm bench` (or `pnpm bench --quick`) in the repository: see',
+    '[Run the benchmarks](../how-to/benchmarks.md).',
     '',
   ];
   if (runs.length === 0) return [...intro, 'No results yet.', ''].join('\n');

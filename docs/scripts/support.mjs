@@ -306,8 +306,7 @@ export function renderSupport(backends) {
     '',
     `What each backend runs, as the conformance suite of \`@stride/backend-test-kit\` finds it. The`,
     `suite is the same for every backend, and each of ${packages.join(' and ') || 'them'} runs it`,
-    'in its own tests; those tests fail when this page no longer says what they found, so it',
-    'cannot fall behind the code.',
+    'in its own tests, which also check that this page says what they found.',
     '',
     '✓: every check passed. —: not supported; the note under the table says what the backend',
     'lacks. “✓ 3 of 4, — 1” counts the checks that passed and those the backend cannot run.',
@@ -315,15 +314,6 @@ export function renderSupport(backends) {
     opsSection(backends, notes),
     kernelsSection(backends, notes),
     othersSection(backends, notes),
-    '## Keeping it current',
-    '',
-    'The data is one JSON file per backend in `docs/reference/data/support/`. After a change to a',
-    'backend or to the suite, rewrite it from a run of the suite and commit it with the change:',
-    '',
-    '```sh',
-    'pnpm --filter @stride/docs support',
-    '```',
-    '',
   ].join('\n');
 }
 

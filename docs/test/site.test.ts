@@ -300,12 +300,20 @@ describe('the docs site', () => {
     await cell(0, 'stride').fill('4');
     expect(await cell(0, 'output').textContent()).toBe('55');
     expect(await cell(1, 'receptive').textContent()).toBe('15');
-    // A kernel larger than the padded input has no output, and says why.
+    // A kernel larger than the padded input has no output, and says why; nor do the layers after.
     await calc.locator('[data-field="input"]').fill('4');
-    expect(await cell(0, 'output').textContent()).toContain(
+    expect(await cell(0, 'output').textContent()).toBe('none');
+    expect(await cell(0, 'receptive').textContent()).toBe('–');
+    expect(await calc.locator('tr[data-error="0"]').textContent()).toContain(
       'the kernel spans 11 inputs but the padded input has 4',
     );
-    expect(await cell(1, 'output').textContent()).toContain('an earlier layer has no output');
+    expect(await calc.locator('tr[data-error="1"]').textContent()).toContain(
+      'an earlier layer has no output',
+    );
+    await calc.locator('[data-field="input"]').fill('');
+    expect(await calc.locator('tr[data-error="0"]').textContent()).toContain(
+      'the input size must be a whole number',
+    );
     await calc.locator('[data-field="input"]').fill('28');
     await cell(0, 'dilation').fill('2');
     // 11 taps two apart span 21 inputs: ⌊(28 − 21) / 4⌋ + 1.

@@ -33,7 +33,8 @@ function heatmap(values: number[], offset: number, h: number, w: number, lo: num
   const canvas = document.createElement('canvas');
   canvas.width = w;
   canvas.height = h;
-  const cellSize = Math.max(2, Math.min(24, Math.floor(192 / Math.max(h, w))));
+  // About 160 px on the longer side, at least 6 px a cell: a 3×13 map stays readable.
+  const cellSize = Math.max(6, Math.min(24, Math.floor(160 / Math.max(h, w))));
   canvas.style.width = `${w * cellSize}px`;
   canvas.style.height = `${h * cellSize}px`;
   canvas.style.imageRendering = 'pixelated';
@@ -93,7 +94,13 @@ export function drawPlot(plot: PlotData): HTMLElement {
   figure.append(pictures);
   const caption = document.createElement('figcaption');
   const fmt = (v: number) => Number(v.toPrecision(4));
-  caption.textContent = `${plot.title ? `${plot.title} · ` : ''}shape [${plot.shape.join(', ')}], values ${fmt(lo)} to ${fmt(hi)}`;
+  const scale =
+    plot.shape.length === 1
+      ? `values ${fmt(lo)} to ${fmt(hi)}`
+      : lo < 0 && hi > 0
+        ? `blue: negative, white: 0, red: positive (±${fmt(Math.max(-lo, hi))})`
+        : `black: ${fmt(lo)}, white: ${fmt(hi)}`;
+  caption.textContent = `${plot.title ? `${plot.title} · ` : ''}shape [${plot.shape.join(', ')}] · ${scale}`;
   figure.append(caption);
   return figure;
 }
