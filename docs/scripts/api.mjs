@@ -38,6 +38,47 @@ app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
   }
 });
 
+// Members a class or interface inherits are shown on its page only when the reader has nowhere
+// else to read them: those declared in a class or interface of the reference (Module's `eval` on
+// Conv2d, Backend's kernels on CpuBackend) are left on that declaration's entry, and those declared
+// outside the packages (Error's `stackTraceLimit` on StrideError, Node's docs) are not shown. The
+// members of a base the packages do not export (ConvNd's `stride` on Conv1d) stay on every class
+// that inherits them. Done before TypeDoc groups the members (GroupPlugin, priority -100) and
+// resolves the {@link}s (-300), so a link to a hidden member fails the validation below.
+const declaredAs = (project, r) => {
+  const id = project.getSymbolIdFromReflection(r);
+  return id && `${id.fileName}:${id.qualifiedName}`;
+};
+/** Per class whose base is not exported: the documented classes it inherits members from. */
+const documentedAncestors = new Map();
+app.converter.on(
+  Converter.EVENT_RESOLVE_END,
+  (context) => {
+    const project = context.project;
+    const all = Object.values(project.reflections);
+    const declarations = new Map();
+    for (const r of all) {
+      const declaration = !r.flags.isInherited && declaredAs(project, r);
+      if (declaration && r.kindOf(ReflectionKind.SomeMember)) declarations.set(declaration, r);
+    }
+    for (const r of all) {
+      if (!r.flags.isInherited || !r.kindOf(ReflectionKind.SomeMember)) continue;
+      const id = project.getSymbolIdFromReflection(r);
+      const outside = r.flags.isExternal || !id?.packageName.startsWith('@stride/');
+      const documented = id && declarations.get(`${id.fileName}:${id.qualifiedName}`);
+      if (!outside && !documented) continue;
+      const owner = r.parent;
+      const base = owner?.extendedTypes?.[0];
+      if (documented && base && !base.reflection && documented.parent !== owner) {
+        if (!documentedAncestors.has(owner)) documentedAncestors.set(owner, new Set());
+        documentedAncestors.get(owner).add(documented.parent);
+      }
+      project.removeReflection(r);
+    }
+  },
+  -50,
+);
+
 const project = await app.convert();
 if (!project) {
   console.error('api: TypeDoc could not convert the packages');
@@ -53,14 +94,81 @@ const invalid =
     (app.logger.warningCount !== warningsBefore || app.logger.validationWarningCount !== 0));
 await app.generateOutputs(project);
 
-// Examples inherited from other declarations (Node's Error.captureStackTrace on StrideError) are
-// shown, never run: the docs' code-block test skips ```js no-run blocks.
+// A class whose base is not exported reads "Extends `ConvNd`": name the documented class the
+// base extends, whose members (hidden above) apply, with the link the page already uses for it.
+const escapeName = (name) => name.replace(/[$]/g, '\\$&');
+const ancestorNotes = new Map();
+for (const [owner, ancestors] of documentedAncestors) {
+  const page = `${owner.parent.name}.md`;
+  if (!ancestorNotes.has(page)) ancestorNotes.set(page, []);
+  ancestorNotes.get(page).push({
+    name: owner.name,
+    base: owner.extendedTypes[0].name,
+    ancestors: [...ancestors].map((a) => a.name).sort(),
+  });
+}
+const noteAncestors = (text, notes) => {
+  for (const { name, base, ancestors } of notes) {
+    const heading = new RegExp(`^### (?:\`abstract\` )?${escapeName(name)}$`, 'm').exec(text);
+    if (!heading) continue;
+    const item = `#### Extends\n\n- \`${base}\`\n`;
+    const at = text.indexOf(item, heading.index);
+    if (at < 0) continue;
+    const links = ancestors.map((a) => {
+      const link = new RegExp(`\\[\`${escapeName(a)}\`\\]\\([^)\\s]+\\)`).exec(text);
+      return link ? link[0] : `\`${a}\``;
+    });
+    const line = `- \`${base}\` (not exported), which extends ${links.join(' and ')}\n`;
+    text = text.slice(0, at) + item.replace(/- .*\n$/, line) + text.slice(at + item.length);
+  }
+  return text;
+};
+
+// Examples inherited from other declarations are shown, never run: the docs' code-block test
+// skips ```js no-run blocks.
 for (const entry of readdirSync(staging, { recursive: true })) {
   const file = join(staging, String(entry));
   if (!file.endsWith('.md')) continue;
-  const text = readFileSync(file, 'utf8');
-  if (/^```js$/m.test(text)) writeFileSync(file, text.replace(/^```js$/gm, '```js no-run'));
+  let text = readFileSync(file, 'utf8');
+  const before = text;
+  const notes = ancestorNotes.get(String(entry).replaceAll('\\', '/'));
+  if (notes) text = noteAncestors(text, notes);
+  text = text.replace(/^```js$/gm, '```js no-run');
+  if (text !== before) writeFileSync(file, text);
 }
+// The index lists the packages in the order a reader meets them, each with its package.json
+// description (TypeDoc's own lists them alphabetically, under a repeated "API" title).
+const packageOrder = [
+  'core',
+  'backend-cpu',
+  'backend-webgpu',
+  'layers',
+  'optimizers',
+  'datasets',
+  'backend-test-kit',
+];
+const documented = project.getChildrenByKind(ReflectionKind.Module).map((m) => m.name);
+const listed = packageOrder.map((name) => `@stride/${name}`);
+const unlisted = documented.filter((name) => !listed.includes(name));
+if (unlisted.length || listed.some((name) => !documented.includes(name))) {
+  console.error(`api: packageOrder (scripts/api.mjs) does not match the entry points: ${unlisted}`);
+  process.exit(1);
+}
+const index = [
+  '# API reference',
+  '',
+  "Generated from the doc comments of the packages' sources. Each page documents one package's",
+  'exports; the guides show how they fit together.',
+  '',
+  ...packageOrder.map((name) => {
+    const { description } = JSON.parse(
+      readFileSync(join('..', 'packages', name, 'package.json'), 'utf8'),
+    );
+    return `- [@stride/${name}](@stride/${name}.md): ${description}.`;
+  }),
+  '',
+].join('\n');
+writeFileSync(join(staging, 'index.md'), index);
 rmSync('reference/api', { recursive: true, force: true });
 renameSync(staging, 'reference/api');
 
@@ -94,18 +202,14 @@ const hasDoc = (r) =>
   (Boolean(r.comment?.summary.length) && !baseOf(r)) ||
   Boolean(r.signatures?.some((s) => s.comment?.summary.length)) ||
   Boolean((r.getSignature ?? r.setSignature)?.comment?.summary.length);
-const declaredAs = (r) => {
-  const id = project.getSymbolIdFromReflection(r);
-  return id && `${id.fileName}:${id.qualifiedName}`;
-};
 const candidates = Object.values(project.reflections).filter(
   (r) => r.kindOf(documentable) && !r.flags.isExternal,
 );
 const own = candidates.filter((r) => !r.flags.isInherited);
-const ownDeclarations = new Set(own.map(declaredAs));
+const ownDeclarations = new Set(own.map((r) => declaredAs(project, r)));
 const fromHiddenBase = new Map();
 for (const r of candidates) {
-  const declaration = declaredAs(r);
+  const declaration = declaredAs(project, r);
   if (!r.flags.isInherited || !declaration || ownDeclarations.has(declaration)) continue;
   if (!fromHiddenBase.has(declaration)) fromHiddenBase.set(declaration, r);
 }

@@ -220,6 +220,14 @@ export function isGradEnabled(): boolean {
 /**
  * JAX-style: `valueAndGrad(f)(...xs)` returns `f(...xs)` (a scalar tensor) and its gradient with
  * respect to every argument. The arguments are not modified and get no `.grad`.
+ *
+ * @example
+ * ```ts
+ * const sumOfSquares = (x: Tensor) => x.mul(x).sum();
+ * const { value, grads } = valueAndGrad(sumOfSquares)(tensor([1, 2, 3], { dtype: 'float32' }));
+ * value.itemSync();                                // 14
+ * grads[0].arraySync();                            // [2, 4, 6]
+ * ```
  */
 export function valueAndGrad<A extends Tensor[]>(
   fn: (...args: A) => Tensor,

@@ -1,3 +1,22 @@
+/**
+ * `@stride/core`: tensors with PyTorch semantics (dtypes, broadcasting, element-wise and reduction
+ * ops, matmul, N-d convolution and pooling), reverse-mode autograd, `tidy`/`memory()`,
+ * safetensors checkpoints, and the backend contract and registry. Every Stride program imports it;
+ * it computes nothing by itself: register a backend (`@stride/backend-cpu`,
+ * `@stride/backend-webgpu`) before making tensors.
+ *
+ * ```ts
+ * import { cpu } from '@stride/backend-cpu';
+ * import { conv2d, randn, registerBackend, type Tensor, valueAndGrad } from '@stride/core';
+ *
+ * registerBackend(cpu());
+ * const x = randn([1, 1, 5, 5]);
+ * const w = randn([2, 1, 3, 3], { requiresGrad: true });
+ * const { value, grads } = valueAndGrad((w: Tensor) => conv2d(x, w, { padding: 1 }).sum())(w);
+ * ```
+ *
+ * @packageDocumentation
+ */
 // The bare import keeps methods.ts (and its `declare module` typing of the Tensor methods)
 // referenced from the emitted index.d.ts, where the named import alone is elided; the call
 // installs them. That call is this module's side effect (package.json `sideEffects`).

@@ -6,6 +6,14 @@ import { Tensor } from './tensor.js';
  * Runs `fn` and disposes every tensor created inside it except those it returns (found in
  * arrays and plain objects too), which move to the enclosing scope. `fn` must be synchronous.
  * If `fn` throws, everything it created is disposed before the error propagates.
+ *
+ * @example
+ * ```ts
+ * const x = randn([4, 4]);
+ * const before = memory().numTensors;
+ * const y = tidy(() => x.matmul(x).relu().sum()); // the product and the relu are disposed
+ * memory().numTensors - before;                    // 1: y
+ * ```
  */
 export function tidy<T>(fn: () => T): T {
   const scope: TidyScope = { tensors: new Set<TrackedTensor>() };

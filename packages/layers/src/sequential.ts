@@ -9,6 +9,19 @@ import { Module } from './module.js';
 /**
  * Runs its modules one after another. Children are named `'0'`, `'1'`, ..., so a state dict reads
  * `0.weight`, `1.running_mean` as in PyTorch; `seq[i]` is the i-th module.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential(
+ *   new Conv2d(1, 8, 3, { padding: 1 }),
+ *   new ReLU(),
+ *   new MaxPool2d(2),
+ *   new Flatten(),
+ *   new Linear(8 * 14 * 14, 10),
+ * );
+ * model.forward(randn([4, 1, 28, 28])).shape;      // [4, 10]
+ * Object.keys(model.stateDict());                  // ['0.weight', '0.bias', '4.weight', '4.bias']
+ * ```
  */
 export class Sequential extends Module {
   [index: number]: Module;

@@ -47,7 +47,20 @@ export function conv1d(x: Tensor, weight: Tensor, options: ConvOptions = {}): Te
   return convImpl('conv1d', 1, x, weight, options);
 }
 
-/** 2-d convolution: input `[N, C, H, W]` (or `[C, H, W]`), weight `[O, C/groups, kH, kW]`. */
+/**
+ * 2-d convolution: input `[N, C, H, W]` (or `[C, H, W]`), weight `[O, C/groups, kH, kW]`.
+ * A cross-correlation, as `torch.nn.functional.conv2d`; the output is
+ * `[N, O, (H + 2 * padding - dilation * (kH - 1) - 1) / stride + 1, ...]`, rounded down.
+ *
+ * @example
+ * ```ts
+ * const x = randn([1, 3, 32, 32]);                 // [N, C, H, W]
+ * const w = randn([8, 3, 3, 3]);                   // [out, in, kH, kW]
+ * conv2d(x, w, { padding: 1 }).shape;              // [1, 8, 32, 32]
+ * conv2d(x, w, { stride: 2 }).shape;               // [1, 8, 15, 15]
+ * conv2d(x, w, { padding: 'same', bias: zeros([8]) }).shape; // [1, 8, 32, 32]
+ * ```
+ */
 export function conv2d(x: Tensor, weight: Tensor, options: ConvOptions = {}): Tensor {
   return convImpl('conv2d', 2, x, weight, options);
 }

@@ -68,6 +68,14 @@ function dtypeOfTyped(values: TypedArray): DType {
 /**
  * A tensor from nested arrays, a number, or a flat typed array (with `shape` to reshape it).
  * Like PyTorch, integer values give int32, any fractional value float32, booleans bool.
+ *
+ * @example
+ * ```ts
+ * tensor([[1, 2], [3, 4]]).dtype;                  // 'int32', shape [2, 2]
+ * tensor([0.5, 1]).dtype;                          // 'float32'
+ * tensor([1, 2], { dtype: 'float32', requiresGrad: true });
+ * tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] }).shape; // [2, 3]
+ * ```
  */
 export function tensor(
   values: NestedNumbers | TypedArray,

@@ -67,7 +67,19 @@ export function maxPool1d(x: Tensor, options: MaxArg): Tensor | MaxPoolResult {
 
 export function maxPool2d(x: Tensor, options: WithIndices): MaxPoolResult;
 export function maxPool2d(x: Tensor, options: MaxArg): Tensor;
-/** 2-d max pooling of `[N, C, H, W]` or `[C, H, W]`; `options` may be just the kernel size. */
+/**
+ * 2-d max pooling of `[N, C, H, W]` or `[C, H, W]`; `options` may be just the kernel size.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[[[1, 2, 5, 6], [3, 4, 7, 8], [0, 0, 1, 1], [0, 9, 1, 2]]]], {
+ *   dtype: 'float32',
+ * });
+ * maxPool2d(x, 2).arraySync();                     // [[[[4, 8], [9, 2]]]]
+ * const { values, indices } = maxPool2d(x, { kernelSize: 2, returnIndices: true });
+ * indices.arraySync();                             // [[[[5, 7], [13, 15]]]]
+ * ```
+ */
 export function maxPool2d(x: Tensor, options: MaxArg): Tensor | MaxPoolResult {
   return maxPoolImpl('maxPool2d', 2, x, options);
 }
