@@ -124,17 +124,17 @@ const noteAncestors = (text, notes) => {
   return text;
 };
 
-// Examples inherited from other declarations are shown, never run: the docs' code-block test
-// skips ```js no-run blocks.
+// Every page gets the class `api-reference` (the theme's style.css keeps its code blocks inside
+// the column on a phone). ```js examples of doc comments are shown, never run: the docs'
+// code-block test skips ```js no-run blocks.
 for (const entry of readdirSync(staging, { recursive: true })) {
   const file = join(staging, String(entry));
   if (!file.endsWith('.md')) continue;
   let text = readFileSync(file, 'utf8');
-  const before = text;
   const notes = ancestorNotes.get(String(entry).replaceAll('\\', '/'));
   if (notes) text = noteAncestors(text, notes);
   text = text.replace(/^```js$/gm, '```js no-run');
-  if (text !== before) writeFileSync(file, text);
+  writeFileSync(file, `---\npageClass: api-reference\n---\n\n${text}`);
 }
 // The index lists the packages in the order a reader meets them, each with its package.json
 // description (TypeDoc's own lists them alphabetically, under a repeated "API" title).
@@ -168,7 +168,7 @@ const index = [
   }),
   '',
 ].join('\n');
-writeFileSync(join(staging, 'index.md'), index);
+writeFileSync(join(staging, 'index.md'), `---\npageClass: api-reference\n---\n\n${index}`);
 rmSync('reference/api', { recursive: true, force: true });
 renameSync(staging, 'reference/api');
 
