@@ -4,14 +4,15 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The Node-side test files that take longest on a 2-core CI machine, with their seconds there
- * (most of it SwiftShader compiling WebGPU shaders, on one thread). They start first, longest
- * first, so that the many short files fill the gaps at the end rather than one long file running
- * alone. A file not listed only starts later; list a new file that takes more than a few seconds.
+ * The Node-side test files that take longest on a 2-core CI machine, with about how many seconds
+ * each takes there alone (for the WebGPU ones, mostly SwiftShader compiling shaders on one
+ * thread; for the docs site, its build). They start first, longest first, so that the many short
+ * files fill the gaps at the end rather than one long file running alone. Only the order matters:
+ * a file not listed starts later; list a new file that takes more than a few seconds.
  * (Browser-mode files, `*.browser.test.ts` of the packages, run in their own pool beside these.)
  */
 const LONG_FILES: readonly (readonly [string, number])[] = [
-  ['docs/test/site.test.ts', 80],
+  ['docs/test/site.test.ts', 150],
   ['packages/backend-webgpu/test/conv.test.ts', 75],
   ['apps/demo/test/browser/page.browser.test.ts', 69],
   ['packages/backend-webgpu/test/conformance.test.ts', 56],
@@ -20,6 +21,7 @@ const LONG_FILES: readonly (readonly [string, number])[] = [
   ['apps/demo/test/webgpu-training.test.ts', 18],
   ['packages/backend-webgpu/test/reduce.test.ts', 11],
   ['examples/test/node-ts.test.ts', 9],
+  ['docs/test/code-blocks.test.ts', 8],
   ['examples/test/vite-browser.test.ts', 8],
   ['apps/demo/test/train.test.ts', 6],
   ['examples/test/readmes.test.ts', 5],
