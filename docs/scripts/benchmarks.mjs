@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { esc } from './markdown.mjs';
 
 const docsDir = fileURLToPath(new URL('..', import.meta.url));
 export const resultsDir = join(docsDir, '..', 'apps', 'bench', 'results');
@@ -70,16 +71,6 @@ export function formatRatio(r) {
 
 function formatGflops(g) {
   return g >= 100 ? g.toFixed(0) : g.toPrecision(3);
-}
-
-/** Text for a markdown table cell or list: no HTML, no column breaks, no Vue interpolation. */
-function esc(text) {
-  return String(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\{/g, '&#123;');
 }
 
 /** `text` with its spaces made non-breaking. */

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { esc } from './markdown.mjs';
 
 const docsDir = fileURLToPath(new URL('..', import.meta.url));
 export const dataDir = join(docsDir, 'reference', 'data', 'support');
@@ -57,16 +58,6 @@ export function loadSupport(dir = dataDir) {
     ...b,
     support: JSON.parse(readFileSync(join(dir, `${b.name}.json`), 'utf8')),
   }));
-}
-
-/** Text for a markdown table cell: no HTML, no column breaks, no Vue interpolation. */
-function esc(text) {
-  return String(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\{/g, '&#123;');
 }
 
 /** Numbers each distinct reason once over the page, for the notes under each table. */
