@@ -54,6 +54,14 @@ export * from './ops/optim.js';
 export * from './ops/pool.js';
 export * from './ops/random.js';
 export * from './ops/reduce.js';
+export {
+  checkOptions,
+  type NumberBounds,
+  type OptionRule,
+  type OptionSpec,
+  type OptionValues,
+  option,
+} from './options.js';
 export * from './random.js';
 export {
   type BackendPlugin,
