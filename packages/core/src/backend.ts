@@ -200,6 +200,12 @@ export interface StorageStats {
 }
 
 /**
+ * The storage limit core assumes for a backend that does not state `maxStorageBytes`: 2 GiB,
+ * what every JavaScript engine lets one typed array hold.
+ */
+export const DEFAULT_MAX_STORAGE_BYTES = 2 ** 31;
+
+/**
  * A Stride backend. `S` is the backend's storage handle (a typed array, a GPU buffer, ...).
  * Every member without a `?` is required; the type checker rejects a plugin that misses one, and
  * `registerBackend` checks the same at run time (for plugins written in plain JavaScript).
@@ -219,6 +225,12 @@ export interface Backend<S = unknown> {
   readonly contractVersion: number;
   /** The dtypes this backend stores. Core throws a clear error for any other dtype. */
   readonly dtypes: readonly DType[];
+  /**
+   * The largest storage, in bytes, this backend can allocate (a GPU's `maxBufferSize`, the
+   * most a typed array may hold). Core refuses any op whose output would be larger before it
+   * calls a kernel, with the shapes in the message. Absent: `DEFAULT_MAX_STORAGE_BYTES`.
+   */
+  readonly maxStorageBytes?: number;
 
   // ---- storage ------------------------------------------------------------------------------
   /** Copies host values into new storage. `values.length` is the element count. */

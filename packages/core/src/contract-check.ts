@@ -33,6 +33,10 @@ export function checkBackendContract(fn: string, backend: Backend): void {
   if (!Array.isArray(backend.dtypes) || backend.dtypes.length === 0) {
     problems.push(`lists no dtypes (got ${String(backend.dtypes)})`);
   }
+  const limit = backend.maxStorageBytes;
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
+    problems.push(`states maxStorageBytes ${String(limit)}, which must be a positive integer`);
+  }
   if (problems.length > 0) fail(fn, `backend '${backend.name}' ${problems.join('; it ')}`);
 }
 
