@@ -24,3 +24,16 @@ export function fail(fn: string, message: string): never {
 export function fmtShape(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }
+
+/** A byte count as messages show it: `512 B`, `3.5 MiB`, `40 GiB`. */
+export function fmtBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const shown = unit === 0 || value >= 100 ? Math.round(value) : Number(value.toPrecision(3));
+  return `${shown} ${units[unit]}`;
+}

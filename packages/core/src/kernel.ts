@@ -1,6 +1,7 @@
-import type { Backend, Shape } from './backend.js';
-import type { DType } from './dtype.js';
-import { fail, fmtShape } from './errors.js';
+import { type Backend, DEFAULT_MAX_STORAGE_BYTES, type Shape } from './backend.js';
+import { bytesPerElement, type DType } from './dtype.js';
+import { fail, fmtBytes, fmtShape } from './errors.js';
+import { sizeOf } from './shape.js';
 import { fromStorage, type Tensor } from './tensor.js';
 
 /**
@@ -59,6 +60,31 @@ export function checkDtypeSupported(fn: string, backend: Backend, dtype: DType):
     fail(
       fn,
       `the '${backend.name}' backend does not support ${dtype} (it supports ${backend.dtypes.join(', ')})`,
+    );
+  }
+}
+
+/**
+ * Throws before a kernel runs when an output of `shape` would not fit in one storage of
+ * `backend` (its `maxStorageBytes`), so that a huge request is a clear error instead of an
+ * allocator's RangeError or a lost GPU device. A bool counts 4 bytes, as GPUs store it.
+ * `inputs` names the arguments the shape came from, e.g. `input [64,3,28,28], weight [6,3,5,5]`.
+ */
+export function checkOutputSize(
+  fn: string,
+  backend: Backend,
+  shape: Shape,
+  dtype: DType,
+  inputs = '',
+): void {
+  const limit = backend.maxStorageBytes ?? DEFAULT_MAX_STORAGE_BYTES;
+  const bytes = sizeOf(shape) * Math.max(bytesPerElement(dtype), dtype === 'bool' ? 4 : 0);
+  if (bytes > limit) {
+    fail(
+      fn,
+      `the output ${fmtShape(shape)} ${dtype} would take ${fmtBytes(bytes)}, more than the ` +
+        `'${backend.name}' backend's limit of ${fmtBytes(limit)} for one tensor` +
+        (inputs ? ` (${inputs})` : ''),
     );
   }
 }

@@ -127,8 +127,8 @@ function plural(expected: string): string {
   return expected.replace(/^an? (\w+)/, (_, noun: string) => `${noun}s`);
 }
 
-/** A value as an option error shows it. */
-export function showOptionValue(v: unknown): string {
+/** A value as error messages show it: `3`, `'same'`, `null`, `[1,2]`, `a tensor [2,3]`, `a Uint16Array`. */
+export function showValue(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'bigint') return `${v}n`;
   if (v === null || typeof v !== 'object') {
@@ -136,7 +136,7 @@ export function showOptionValue(v: unknown): string {
   }
   if (isTensor(v)) return `a tensor [${v.shape.join(',')}]`;
   if (Array.isArray(v)) {
-    const shown = v.slice(0, 8).map((e) => (Array.isArray(e) ? '[…]' : showOptionValue(e)));
+    const shown = v.slice(0, 8).map((e) => (Array.isArray(e) ? '[…]' : showValue(e)));
     return `[${shown.join(',')}${v.length > 8 ? ',…' : ''}]`;
   }
   const name = (v as object).constructor?.name;
@@ -216,7 +216,7 @@ export function checkOptions<S extends OptionSpec>(
     Array.isArray(options) ||
     isTensor(options)
   ) {
-    fail(fn, `${what} must be an object, got ${showOptionValue(options)}`);
+    fail(fn, `${what} must be an object, got ${showValue(options)}`);
   }
   const known = Object.keys(spec);
   const out: Record<string, unknown> = {};
@@ -231,7 +231,7 @@ export function checkOptions<S extends OptionSpec>(
     if (value === undefined) continue;
     const check = spec[key] as OptionRule<unknown>;
     if (!check.test(value)) {
-      fail(fn, `option '${key}' must be ${check.expected}, got ${showOptionValue(value)}`);
+      fail(fn, `option '${key}' must be ${check.expected}, got ${showValue(value)}`);
     }
     out[key] = value;
   }
