@@ -52,7 +52,9 @@ describe('creation', () => {
     );
     expect(() => zeros([2, Number.NaN])).toThrow(StrideError);
     expect(() => zeros([2, -1])).toThrow(/^zeros: shape must hold non-negative integers/);
-    expect(() => full([2], 1, { dtype: 'float16' as never })).toThrow("full: option 'dtype' must be one of 'float32', 'float64', 'int32', 'bool', got 'float16'");
+    expect(() => full([2], 1, { dtype: 'float16' as never })).toThrow(
+      "full: option 'dtype' must be one of 'float32', 'float64', 'int32', 'bool', got 'float16'",
+    );
   });
 
   it('makes ranges, identities and constants', () => {

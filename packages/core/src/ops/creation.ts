@@ -73,7 +73,7 @@ export function fromValues(
 }
 
 /** Typed arrays whose values have one exact Stride dtype, which `tensor` infers. */
-const INFERRED: readonly [Function, DType][] = [
+const INFERRED: readonly [abstract new (...args: never) => object, DType][] = [
   [Float32Array, 'float32'],
   [Float64Array, 'float64'],
   [Int32Array, 'int32'],
