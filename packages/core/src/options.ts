@@ -85,8 +85,8 @@ export const option = {
   },
   /** Any string. */
   string: rule<string>('a string', (v) => typeof v === 'string'),
-  /** A live (not disposed) tensor. */
-  tensor: rule<Tensor>('a tensor', (v) => isTensor(v) && !v.isDisposed),
+  /** A tensor (whether it is alive is the op's check, which says so in its own words). */
+  tensor: rule<Tensor>('a tensor', (v) => isTensor(v)),
   /** A function. */
   function: rule<(...args: never[]) => unknown>('a function', (v) => typeof v === 'function'),
   /** `null` or what `inner` accepts. */
@@ -237,3 +237,6 @@ export function checkOptions<S extends OptionSpec>(
   }
   return out as OptionValues<S>;
 }
+
+/** The former name of `showValue`. */
+export const showOptionValue = showValue;
