@@ -12,7 +12,7 @@ import {
   type Tensor,
   tanh,
 } from '@stride/core';
-import { fail, finite } from './check.js';
+import { arg, checkOptions, option } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -25,6 +25,8 @@ abstract class Activation extends Module {
 
 /** `relu` as a module: `max(x, 0)` element-wise. */
 export class ReLU extends Activation {
+  static override readonly typeName = 'ReLU';
+
   forward(x: Tensor): Tensor {
     return relu(x);
   }
@@ -32,12 +34,14 @@ export class ReLU extends Activation {
 
 /** `leakyRelu` as a module: `x` where positive, else `negativeSlope * x`. */
 export class LeakyReLU extends Activation {
+  static override readonly typeName = 'LeakyReLU';
+
   /** The slope for negative inputs (default 0.01). */
   readonly negativeSlope: number;
 
   constructor(negativeSlope = 0.01) {
     super();
-    this.negativeSlope = finite('LeakyReLU', 'negativeSlope', negativeSlope);
+    this.negativeSlope = arg('LeakyReLU', 'negativeSlope', negativeSlope, option.number());
   }
 
   forward(x: Tensor): Tensor {
@@ -51,12 +55,14 @@ export class LeakyReLU extends Activation {
 
 /** `elu` as a module: `x` where positive, else `alpha * (exp(x) - 1)`. */
 export class ELU extends Activation {
+  static override readonly typeName = 'ELU';
+
   /** The scale of the negative branch (default 1). */
   readonly alpha: number;
 
   constructor(alpha = 1) {
     super();
-    this.alpha = finite('ELU', 'alpha', alpha);
+    this.alpha = arg('ELU', 'alpha', alpha, option.number());
   }
 
   forward(x: Tensor): Tensor {
@@ -70,17 +76,16 @@ export class ELU extends Activation {
 
 /** `gelu` as a module: the Gaussian error linear unit, exact or tanh-approximated. */
 export class GELU extends Activation {
+  static override readonly typeName = 'GELU';
+
   /** `'none'` (exact, with erf; the default) or `'tanh'` (PyTorch's tanh approximation). */
   readonly approximate: 'none' | 'tanh';
 
   /** `approximate: 'tanh'` selects PyTorch's tanh approximation; the default is exact (erf). */
-  constructor(options: GeluOptions = {}) {
+  constructor(options?: GeluOptions) {
     super();
-    const approximate = options.approximate ?? 'none';
-    if (approximate !== 'none' && approximate !== 'tanh') {
-      fail('GELU', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);
-    }
-    this.approximate = approximate;
+    const opts = checkOptions('GELU', options, { approximate: option.oneOf('none', 'tanh') });
+    this.approximate = opts.approximate ?? 'none';
   }
 
   forward(x: Tensor): Tensor {
@@ -94,6 +99,8 @@ export class GELU extends Activation {
 
 /** `silu` as a module: `x * sigmoid(x)`. */
 export class SiLU extends Activation {
+  static override readonly typeName = 'SiLU';
+
   forward(x: Tensor): Tensor {
     return silu(x);
   }
@@ -101,6 +108,8 @@ export class SiLU extends Activation {
 
 /** `sigmoid` as a module: `1 / (1 + exp(-x))` element-wise. */
 export class Sigmoid extends Activation {
+  static override readonly typeName = 'Sigmoid';
+
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
@@ -108,27 +117,28 @@ export class Sigmoid extends Activation {
 
 /** `tanh` as a module: the hyperbolic tangent element-wise. */
 export class Tanh extends Activation {
+  static override readonly typeName = 'Tanh';
+
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
-function checkDim(fn: string, dim: unknown): number {
-  if (typeof dim !== 'number' || !Number.isInteger(dim)) {
-    // PyTorch's implicit dim choice is deprecated there; here the dim is always explicit.
-    fail(fn, `dim must be an integer (the axis to normalise over), got ${String(dim)}`);
-  }
-  return dim;
-}
+// PyTorch's implicit dim choice is deprecated there; here the dim is always explicit.
+const dimRule = option.custom<number>('an integer (the axis to normalise over)', (v) =>
+  Number.isSafeInteger(v),
+);
 
 /** Softmax along `dim` (e.g. 1 for logits `[N, C]`). */
 export class Softmax extends Activation {
+  static override readonly typeName = 'Softmax';
+
   /** The axis the probabilities sum to 1 along (negative counts from the end). */
   readonly dim: number;
 
   constructor(dim: number) {
     super();
-    this.dim = checkDim('Softmax', dim);
+    this.dim = arg('Softmax', 'dim', dim, dimRule);
   }
 
   forward(x: Tensor): Tensor {
@@ -142,12 +152,14 @@ export class Softmax extends Activation {
 
 /** Log-softmax along `dim`; pair it with `NLLLoss`. */
 export class LogSoftmax extends Activation {
+  static override readonly typeName = 'LogSoftmax';
+
   /** The axis normalised over (negative counts from the end). */
   readonly dim: number;
 
   constructor(dim: number) {
     super();
-    this.dim = checkDim('LogSoftmax', dim);
+    this.dim = arg('LogSoftmax', 'dim', dim, dimRule);
   }
 
   forward(x: Tensor): Tensor {

@@ -39,11 +39,11 @@ abstract class AdaptiveAvgPoolNd extends Module {
     const fn = `AdaptiveAvgPool${n}d`;
     const sizes = Array.isArray(outputSize) ? [...outputSize] : [outputSize as number | null];
     const valid = (v: unknown): boolean =>
-      v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1);
+      v === null || (Number.isSafeInteger(v) && (v as number) >= 1);
     if ((sizes.length !== 1 && sizes.length !== n) || !sizes.every(valid)) {
       fail(
         fn,
-        `outputSize must be a positive integer (or null) or ${n} of them, got ${show(outputSize)}`,
+        `outputSize must be an integer ≥ 1 (or null) or an array of ${n} of them, got ${show(outputSize)}`,
       );
     }
     this.outputSize = sizes.length === n ? sizes : new Array(n).fill(sizes[0]);
@@ -75,6 +75,8 @@ abstract class AdaptiveAvgPoolNd extends Module {
 
 /** Average pooling of `[N, C, L]` to `[N, C, outputSize]`. */
 export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
+  static override readonly typeName = 'AdaptiveAvgPool1d';
+
   constructor(outputSize: AdaptiveSize) {
     super(1, outputSize);
   }
@@ -82,6 +84,8 @@ export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
 
 /** Average pooling of `[N, C, H, W]` to `[N, C, ...outputSize]`. */
 export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
+  static override readonly typeName = 'AdaptiveAvgPool2d';
+
   constructor(outputSize: AdaptiveSize) {
     super(2, outputSize);
   }
@@ -89,6 +93,8 @@ export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
 
 /** Average pooling of `[N, C, D, H, W]` to `[N, C, ...outputSize]`. */
 export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
+  static override readonly typeName = 'AdaptiveAvgPool3d';
+
   constructor(outputSize: AdaptiveSize) {
     super(3, outputSize);
   }

@@ -4,7 +4,7 @@
  * `num_batches_tracked` counted); in evaluation, normalise with the running averages.
  */
 import { batchNorm, isTensor, noGrad, ones, type Tensor, tensor, tidy, zeros } from '@stride/core';
-import { bool, fail, finite, intAtLeast, options as optionsOf } from './check.js';
+import { arg, checkOptions, factoryRules, fail, option, positiveInt, show } from './check.js';
 import type { FactoryOptions } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
@@ -62,17 +62,19 @@ abstract class BatchNormNd extends Module {
     options: BatchNormLayerOptions | undefined,
   ) {
     super();
-    const fn = this.constructor.name;
-    const opts = optionsOf(fn, options);
-    this.numFeatures = intAtLeast(fn, 'numFeatures', numFeatures, 1);
-    this.eps = finite(fn, 'eps', opts.eps ?? 1e-5);
-    if (this.eps < 0) fail(fn, `eps must be non-negative, got ${this.eps}`);
-    this.momentum = finite(fn, 'momentum', opts.momentum ?? 0.1);
-    if (this.momentum < 0 || this.momentum > 1) {
-      fail(fn, `momentum must be between 0 and 1, got ${this.momentum}`);
-    }
-    this.affine = bool(fn, 'affine', opts.affine ?? true);
-    this.trackRunningStats = bool(fn, 'trackRunningStats', opts.trackRunningStats ?? true);
+    const fn = this.typeName;
+    const opts = checkOptions(fn, options, {
+      eps: option.number({ min: 0 }),
+      momentum: option.number({ min: 0, max: 1 }),
+      affine: option.boolean,
+      trackRunningStats: option.boolean,
+      ...factoryRules(),
+    });
+    this.numFeatures = arg(fn, 'numFeatures', numFeatures, positiveInt);
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    this.affine = opts.affine ?? true;
+    this.trackRunningStats = opts.trackRunningStats ?? true;
     const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
     const shape = [numFeatures];
     this.weight = this.param(this.affine ? ones(shape, factory) : null);
@@ -87,8 +89,8 @@ abstract class BatchNormNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const fn = this.constructor.name;
-    if (!isTensor(x)) fail(fn, 'input must be a Tensor');
+    const fn = this.typeName;
+    if (!isTensor(x)) fail(fn, `input must be a Tensor, got ${show(x)}`);
     if (!this.ranks.includes(x.rank)) {
       const want = this.ranks.map((r) => `${r}-d input ${LAYOUT[r]}`).join(' or a ');
       fail(fn, `expected a ${want}, got input [${x.shape.join(',')}]`);
@@ -132,6 +134,8 @@ abstract class BatchNormNd extends Module {
 
 /** Batch normalisation of `[N, C]` or `[N, C, L]` over every dim but the channels. */
 export class BatchNorm1d extends BatchNormNd {
+  static override readonly typeName = 'BatchNorm1d';
+
   constructor(numFeatures: number, options?: BatchNormLayerOptions) {
     super([2, 3], numFeatures, options);
   }
@@ -139,6 +143,8 @@ export class BatchNorm1d extends BatchNormNd {
 
 /** Batch normalisation of `[N, C, H, W]`. */
 export class BatchNorm2d extends BatchNormNd {
+  static override readonly typeName = 'BatchNorm2d';
+
   constructor(numFeatures: number, options?: BatchNormLayerOptions) {
     super([4], numFeatures, options);
   }
@@ -146,6 +152,8 @@ export class BatchNorm2d extends BatchNormNd {
 
 /** Batch normalisation of `[N, C, D, H, W]`. */
 export class BatchNorm3d extends BatchNormNd {
+  static override readonly typeName = 'BatchNorm3d';
+
   constructor(numFeatures: number, options?: BatchNormLayerOptions) {
     super([5], numFeatures, options);
   }

@@ -1,74 +1,76 @@
 /**
- * Argument checks shared by the layer constructors. Every failure is a `StrideError` that names
- * the layer (`Conv2d`, `BatchNorm1d`, ...) and the argument, so a typo in a model definition is
- * reported where the model is built, not at the first forward pass.
+ * Argument checks shared by the layers, models and `summary`. Options objects go through core's
+ * `checkOptions`; positional arguments through `arg`, with the same rules, so both read alike
+ * (`Conv2d: inChannels must be an integer ≥ 1, got 0`, `Conv2d: option 'stride' must be ...`).
+ * Every failure is a `StrideError` that names the layer and the argument, so a typo in a model
+ * definition is reported where the model is built, not at the first forward pass.
  */
-import { fail } from '@stride/core';
+import { checkOptions, fail, isTensor, listBackends, type OptionRule, option } from '@stride/core';
 
-export { fail };
+export { checkOptions, fail, option };
 
-/** A value as an error message shows it: `[1,0]`, `1.5`, `'same'`, `undefined`. */
+const article = (name: string): string => (/^[aeiou]/i.test(name) ? 'an' : 'a');
+
+/** A value as an error message shows it: `[1,0]`, `1.5`, `'same'`, `a tensor [2,3]`, `a ReLU`. */
 export function show(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
   if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'function') return 'a function';
   if (v === null || typeof v !== 'object') return String(v);
-  return v.constructor?.name ?? 'an object';
+  if (isTensor(v)) return `a tensor [${v.shape.join(',')}]`;
+  // A module's stable name (Module.typeName), which survives minification unlike class names.
+  const typeName = (v as { typeName?: unknown }).typeName;
+  const name = typeof typeName === 'string' ? typeName : v.constructor?.name;
+  return name && name !== 'Object' ? `${article(name)} ${name}` : 'an object';
 }
 
-function isIntAtLeast(v: unknown, min: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+/** Checks a positional argument against an option rule; returns it. */
+export function arg<T>(fn: string, name: string, value: unknown, rule: OptionRule<T>): T {
+  if (!rule.test(value)) fail(fn, `${name} must be ${rule.expected}, got ${show(value)}`);
+  return value as T;
 }
 
-/** An integer of at least `min` (1 for sizes and counts, 0 for paddings). */
-export function intAtLeast(fn: string, arg: string, v: unknown, min: 0 | 1): number {
-  if (!isIntAtLeast(v, min)) {
-    fail(fn, `${arg} must be a ${min === 1 ? 'positive' : 'non-negative'} integer, got ${show(v)}`);
-  }
-  return v;
-}
+/** Sizes and counts: channels, features, kernel sizes, groups. */
+export const positiveInt: OptionRule<number> = option.integer({ min: 1 });
+
+/** A probability in [0, 1] (dropout). */
+export const probability: OptionRule<number> = option.number({ min: 0, max: 1 });
 
 /**
- * Expands a number, or an array of 1 or `n` numbers (as PyTorch accepts), to `n` integers of at
- * least `min`.
+ * A per-axis value: one integer of at least `min` for every spatial axis, or an array of `n`
+ * of them (or of one, as PyTorch accepts).
  */
-export function axisInts(fn: string, arg: string, v: unknown, n: number, min: 0 | 1): number[] {
-  if (typeof v === 'number') return new Array<number>(n).fill(intAtLeast(fn, arg, v, min));
-  if (Array.isArray(v) && (v.length === n || v.length === 1)) {
-    const what = min === 1 ? 'positive' : 'non-negative';
-    if (!v.every((x) => isIntAtLeast(x, min))) {
-      fail(fn, `${arg} must hold ${what} integers, got ${show(v)}`);
-    }
-    return v.length === n ? [...v] : new Array<number>(n).fill(v[0]);
-  }
-  return fail(fn, `${arg} must be an integer or an array of ${n} integers, got ${show(v)}`);
+export function perAxis(n: number, min: 0 | 1): OptionRule<number | readonly number[]> {
+  const int = option.integer({ min });
+  const count = n === 1 ? '1 such integer' : `${n} such integers`;
+  return option.custom(
+    `${int.expected} or an array of ${count}`,
+    (v) =>
+      int.test(v) ||
+      (Array.isArray(v) && (v.length === n || v.length === 1) && v.every((x) => int.test(x))),
+  );
 }
 
-/** A probability in [0, 1]. */
-export function probability(fn: string, arg: string, v: unknown): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || v > 1) {
-    fail(fn, `${arg} must be a probability between 0 and 1, got ${show(v)}`);
-  }
-  return v;
+/** Expands a value `perAxis` accepted to one entry per axis. */
+export function expand(v: number | readonly number[], n: number): number[] {
+  if (typeof v === 'number') return new Array<number>(n).fill(v);
+  return v.length === n ? [...v] : new Array<number>(n).fill(v[0] as number);
 }
 
-/** A finite number. */
-export function finite(fn: string, arg: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    fail(fn, `${arg} must be a finite number, got ${show(v)}`);
-  }
-  return v;
+/** A registered backend's name, for `device` options and `Module.to`. */
+export function deviceRule(): OptionRule<string> {
+  const names = listBackends();
+  const list = names.length ? names.map((n) => `'${n}'`).join(', ') : 'none is registered';
+  return option.custom(
+    `the name of a registered backend (${list})`,
+    (v) => typeof v === 'string' && names.includes(v),
+  );
 }
 
-export function bool(fn: string, arg: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') fail(fn, `${arg} must be a boolean, got ${show(v)}`);
-  return v;
-}
-
-/** The options argument: a plain object or absent. */
-export function options<T extends object>(fn: string, v: T | undefined): T {
-  if (v === undefined) return {} as T;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    fail(fn, `options must be an object, got ${show(v)}`);
-  }
-  return v;
+/** The options of layers that create parameters (`FactoryOptions`). */
+export function factoryRules(): {
+  dtype: OptionRule<'float32' | 'float64'>;
+  device: OptionRule<string>;
+} {
+  return { dtype: option.oneOf('float32', 'float64'), device: deviceRule() };
 }

@@ -4,7 +4,17 @@
  * and PyTorch's initialisation.
  */
 import { type ConvPadding, conv1d, conv2d, conv3d, type Tensor } from '@stride/core';
-import { axisInts, bool, fail, intAtLeast, options as optionsOf, show } from './check.js';
+import {
+  arg,
+  checkOptions,
+  expand,
+  factoryRules,
+  fail,
+  option,
+  perAxis,
+  positiveInt,
+  show,
+} from './check.js';
 import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
@@ -28,21 +38,18 @@ export interface ConvLayerOptions extends FactoryOptions {
 
 const OPS = { 1: conv1d, 2: conv2d, 3: conv3d } as const;
 
-function checkPadding(fn: string, padding: unknown, n: number): ConvPadding {
-  if (padding === 'valid' || padding === 'same') return padding;
-  if (typeof padding === 'number') {
-    intAtLeast(fn, 'padding', padding, 0);
-    return padding;
-  }
-  if (Array.isArray(padding) && padding.length === n) {
-    const ok = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-    const entryOk = (p: unknown): boolean =>
-      ok(p) || (Array.isArray(p) && p.length === 2 && p.every(ok));
-    if (padding.every(entryOk)) return padding as ConvPadding;
-  }
-  return fail(
-    fn,
-    `padding must be a non-negative integer, 'valid', 'same' or ${n} entries (integers or [before, after] pairs), got ${show(padding)}`,
+/** Zero padding: a number, `'valid'`, `'same'`, or per axis a number or a [before, after] pair. */
+function paddingRule(n: number) {
+  const int = option.integer({ min: 0 });
+  const entry = (p: unknown): boolean =>
+    int.test(p) || (Array.isArray(p) && p.length === 2 && p.every((v) => int.test(v)));
+  return option.custom<ConvPadding>(
+    `${int.expected}, 'valid', 'same' or an array of ${n} (integers ≥ 0 or [before, after] pairs)`,
+    (v) =>
+      v === 'valid' ||
+      v === 'same' ||
+      int.test(v) ||
+      (Array.isArray(v) && v.length === n && v.every(entry)),
   );
 }
 
@@ -76,14 +83,25 @@ abstract class ConvNd extends Module {
   ) {
     super();
     const fn = `Conv${n}d`;
-    const opts = optionsOf(fn, options);
-    this.inChannels = intAtLeast(fn, 'inChannels', inChannels, 1);
-    this.outChannels = intAtLeast(fn, 'outChannels', outChannels, 1);
-    this.kernelSize = axisInts(fn, 'kernelSize', kernelSize, n, 1);
-    this.stride = axisInts(fn, 'stride', opts.stride ?? 1, n, 1);
-    this.dilation = axisInts(fn, 'dilation', opts.dilation ?? 1, n, 1);
-    this.padding = checkPadding(fn, opts.padding ?? 0, n);
-    this.groups = intAtLeast(fn, 'groups', opts.groups ?? 1, 1);
+    const opts = checkOptions(fn, options, {
+      stride: perAxis(n, 1),
+      padding: paddingRule(n),
+      dilation: perAxis(n, 1),
+      groups: positiveInt,
+      bias: option.boolean,
+      ...factoryRules(),
+    });
+    this.inChannels = arg(fn, 'inChannels', inChannels, positiveInt);
+    this.outChannels = arg(fn, 'outChannels', outChannels, positiveInt);
+    this.kernelSize = expand(arg(fn, 'kernelSize', kernelSize, perAxis(n, 1)), n);
+    this.stride = expand(opts.stride ?? 1, n);
+    this.dilation = expand(opts.dilation ?? 1, n);
+    // A copy: the caller's array changing later must not change the layer.
+    const padding = opts.padding ?? 0;
+    this.padding = (
+      Array.isArray(padding) ? padding.map((p) => (Array.isArray(p) ? [...p] : p)) : padding
+    ) as ConvPadding;
+    this.groups = opts.groups ?? 1;
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
       fail(
         fn,
@@ -93,7 +111,7 @@ abstract class ConvNd extends Module {
     if (this.padding === 'same' && this.stride.some((s) => s !== 1)) {
       fail(fn, `padding 'same' needs stride 1, got stride ${show(this.stride)}`);
     }
-    const withBias = bool(fn, 'bias', opts.bias ?? true);
+    const withBias = opts.bias ?? true;
     const factory = { dtype: opts.dtype, device: opts.device };
     const shape = [outChannels, inChannels / this.groups, ...this.kernelSize];
     this.weight = this.param(kaimingUniform(shape, Math.sqrt(5), factory));
@@ -133,6 +151,8 @@ abstract class ConvNd extends Module {
 
 /** 1-d convolution over `[N, C, L]`: weight `[outChannels, inChannels / groups, k]`. */
 export class Conv1d extends ConvNd {
+  static override readonly typeName = 'Conv1d';
+
   constructor(
     inChannels: number,
     outChannels: number,
@@ -154,6 +174,8 @@ export class Conv1d extends ConvNd {
  * ```
  */
 export class Conv2d extends ConvNd {
+  static override readonly typeName = 'Conv2d';
+
   constructor(
     inChannels: number,
     outChannels: number,
@@ -166,6 +188,8 @@ export class Conv2d extends ConvNd {
 
 /** 3-d convolution over `[N, C, D, H, W]`: weight `[outChannels, inChannels / groups, kD, kH, kW]`. */
 export class Conv3d extends ConvNd {
+  static override readonly typeName = 'Conv3d';
+
   constructor(
     inChannels: number,
     outChannels: number,

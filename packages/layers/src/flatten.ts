@@ -1,6 +1,6 @@
 /** `Flatten`: merges dims `startDim..endDim` (by default all but the batch dim). */
 import { flatten, type Tensor } from '@stride/core';
-import { fail } from './check.js';
+import { arg, option } from './check.js';
 import { Module } from './module.js';
 
 /**
@@ -8,6 +8,8 @@ import { Module } from './module.js';
  * `[N, C, H, W]` becomes `[N, C·H·W]`.
  */
 export class Flatten extends Module {
+  static override readonly typeName = 'Flatten';
+
   /**
    * @param startDim The first dim merged (default 1; negative counts from the end).
    * @param endDim The last dim merged (default -1, the last).
@@ -17,9 +19,8 @@ export class Flatten extends Module {
     readonly endDim = -1,
   ) {
     super();
-    if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) {
-      fail('Flatten', `startDim and endDim must be integers, got ${startDim} and ${endDim}`);
-    }
+    arg('Flatten', 'startDim', startDim, option.integer());
+    arg('Flatten', 'endDim', endDim, option.integer());
   }
 
   forward(x: Tensor): Tensor {

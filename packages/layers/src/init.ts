@@ -5,6 +5,7 @@
  * `manualSeed` makes a model's initial weights reproducible (on every backend alike).
  */
 import { type DType, noGrad, rand, type Tensor, tidy } from '@stride/core';
+import { arg, checkOptions, factoryRules, fail, option } from './check.js';
 
 /** Where a layer creates its parameters: their dtype and backend. */
 export interface FactoryOptions {
@@ -14,8 +15,17 @@ export interface FactoryOptions {
   device?: string;
 }
 
+const shapeRule = option.arrayOf(option.integer({ min: 0 }));
+
+/** A weight's shape: at least 2 dims, `[out, in, ...kernel]`, as PyTorch requires for fans. */
+const weightShape = option.custom<readonly number[]>(
+  'an array of at least 2 integers ≥ 0 ([out, in, ...kernel])',
+  (v) => shapeRule.test(v) && (v as unknown[]).length >= 2,
+);
+
 /** Input connections per output unit of a weight `[out, in, ...kernel]` (`in` already / groups). */
 export function fanIn(shape: readonly number[]): number {
+  arg('fanIn', 'shape', shape, weightShape);
   return shape.slice(1).reduce((n, d) => n * d, 1);
 }
 
@@ -24,11 +34,17 @@ export function uniform(
   shape: readonly number[],
   low: number,
   high: number,
-  options: FactoryOptions = {},
+  options?: FactoryOptions,
 ): Tensor {
+  const fn = 'uniform';
+  arg(fn, 'shape', shape, shapeRule);
+  arg(fn, 'low', low, option.number());
+  arg(fn, 'high', high, option.number());
+  if (low > high) fail(fn, `low must not exceed high, got low ${low} and high ${high}`);
+  const opts = checkOptions(fn, options, factoryRules());
   return tidy(() =>
     noGrad(() =>
-      rand(shape, { dtype: options.dtype ?? 'float32', device: options.device })
+      rand(shape, { dtype: opts.dtype ?? 'float32', device: opts.device })
         .mul(high - low)
         .add(low),
     ),
@@ -43,8 +59,11 @@ export function uniform(
 export function kaimingUniform(
   shape: readonly number[],
   a = Math.sqrt(5),
-  options: FactoryOptions = {},
+  options?: FactoryOptions,
 ): Tensor {
+  arg('kaimingUniform', 'shape', shape, weightShape);
+  arg('kaimingUniform', 'a', a, option.number());
+  checkOptions('kaimingUniform', options, factoryRules());
   const fan = fanIn(shape);
   const gain = Math.sqrt(2 / (1 + a * a));
   const bound = fan > 0 ? gain * Math.sqrt(3 / fan) : 0;
@@ -52,7 +71,10 @@ export function kaimingUniform(
 }
 
 /** PyTorch's bias initialisation for a layer whose weight has `fan` inputs per output. */
-export function biasUniform(size: number, fan: number, options: FactoryOptions = {}): Tensor {
+export function biasUniform(size: number, fan: number, options?: FactoryOptions): Tensor {
+  arg('biasUniform', 'size', size, option.integer({ min: 0 }));
+  arg('biasUniform', 'fan', fan, option.integer({ min: 0 }));
+  checkOptions('biasUniform', options, factoryRules());
   const bound = fan > 0 ? 1 / Math.sqrt(fan) : 0;
   return uniform([size], -bound, bound, options);
 }

@@ -1,6 +1,6 @@
 /** `Linear`: y = x Wᵀ + b over the last dim, like `torch.nn.Linear`. */
 import { linear, type Tensor } from '@stride/core';
-import { bool, intAtLeast, options as optionsOf } from './check.js';
+import { arg, checkOptions, factoryRules, option, positiveInt } from './check.js';
 import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
 import type { LayerInfo } from './layer-info.js';
 import { numel } from './layer-info.js';
@@ -17,6 +17,8 @@ export interface LinearOptions extends FactoryOptions {
  * PyTorch does: weight and bias from U(-1/√inFeatures, 1/√inFeatures).
  */
 export class Linear extends Module {
+  static override readonly typeName = 'Linear';
+
   /** Size of the input's last dim. */
   readonly inFeatures: number;
   /** Size of the output's last dim. */
@@ -29,10 +31,10 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
     super();
     const fn = 'Linear';
-    const opts = optionsOf(fn, options);
-    this.inFeatures = intAtLeast(fn, 'inFeatures', inFeatures, 1);
-    this.outFeatures = intAtLeast(fn, 'outFeatures', outFeatures, 1);
-    const withBias = bool(fn, 'bias', opts.bias ?? true);
+    const opts = checkOptions(fn, options, { bias: option.boolean, ...factoryRules() });
+    this.inFeatures = arg(fn, 'inFeatures', inFeatures, positiveInt);
+    this.outFeatures = arg(fn, 'outFeatures', outFeatures, positiveInt);
+    const withBias = opts.bias ?? true;
     const factory = { dtype: opts.dtype, device: opts.device };
     this.weight = this.param(kaimingUniform([outFeatures, inFeatures], Math.sqrt(5), factory));
     this.bias = this.param(withBias ? biasUniform(outFeatures, inFeatures, factory) : null);

@@ -12,7 +12,7 @@ import {
   type Reduction,
   type Tensor,
 } from '@stride/core';
-import { fail, options as optionsOf, show } from './check.js';
+import { checkOptions, fail, option } from './check.js';
 import { Module } from './module.js';
 
 /** Options every loss module takes. */
@@ -43,20 +43,24 @@ export interface BCEWithLogitsLossOptions extends LossModuleOptions {
   posWeight?: Tensor | null;
 }
 
-function checkReduction(fn: string, reduction: unknown): Reduction {
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    fail(fn, `reduction must be 'mean', 'sum' or 'none', got ${show(reduction)}`);
-  }
-  return reduction;
+/** A class weight the loss keeps: a disposed one would fail only at the first forward. */
+function live(fn: string, name: string, t: Tensor | null | undefined): Tensor | null {
+  if (t?.isDisposed) fail(fn, `option '${name}' [${t.shape.join(',')}] was disposed`);
+  return t ?? null;
 }
+
+const reduction = option.oneOf('mean', 'sum', 'none');
+const weight = option.nullable(option.tensor);
+const ignoreIndex = option.integer();
 
 abstract class Loss extends Module {
   /** How the per-element losses are combined: `'mean'` (default), `'sum'` or `'none'`. */
   readonly reduction: Reduction;
 
+  /** `options` has been checked by the subclass. */
   constructor(options: LossModuleOptions) {
     super();
-    this.reduction = checkReduction(this.constructor.name, options.reduction ?? 'mean');
+    this.reduction = options.reduction ?? 'mean';
   }
 
   abstract override forward(input: Tensor, target: Tensor): Tensor;
@@ -68,6 +72,8 @@ abstract class Loss extends Module {
 
 /** Cross-entropy of logits `[N, C, ...]` against int32 class indices `[N, ...]`. */
 export class CrossEntropyLoss extends Loss {
+  static override readonly typeName = 'CrossEntropyLoss';
+
   /** The weight per class `[C]` (a buffer, state-dict key `weight`), or null. */
   weight: Tensor | null;
   /** Targets equal to this contribute nothing (default -100). */
@@ -76,9 +82,14 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
 
   constructor(options?: CrossEntropyLossOptions) {
-    const opts = optionsOf('CrossEntropyLoss', options);
+    const opts = checkOptions('CrossEntropyLoss', options, {
+      reduction,
+      weight,
+      ignoreIndex,
+      labelSmoothing: option.number({ min: 0, max: 1 }),
+    });
     super(opts);
-    this.weight = this.buffer(opts.weight ?? null);
+    this.weight = this.buffer(live('CrossEntropyLoss', 'weight', opts.weight));
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
@@ -99,15 +110,17 @@ export class CrossEntropyLoss extends Loss {
 
 /** Negative log-likelihood of log-probabilities `[N, C, ...]` (e.g. from `LogSoftmax(1)`). */
 export class NLLLoss extends Loss {
+  static override readonly typeName = 'NLLLoss';
+
   /** The weight per class `[C]` (a buffer, state-dict key `weight`), or null. */
   weight: Tensor | null;
   /** Targets equal to this contribute nothing (default -100). */
   readonly ignoreIndex: number;
 
   constructor(options?: NLLLossOptions) {
-    const opts = optionsOf('NLLLoss', options);
+    const opts = checkOptions('NLLLoss', options, { reduction, weight, ignoreIndex });
     super(opts);
-    this.weight = this.buffer(opts.weight ?? null);
+    this.weight = this.buffer(live('NLLLoss', 'weight', opts.weight));
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
 
@@ -125,8 +138,10 @@ export class NLLLoss extends Loss {
 
 /** Mean squared error between tensors of one shape. */
 export class MSELoss extends Loss {
+  static override readonly typeName = 'MSELoss';
+
   constructor(options?: LossModuleOptions) {
-    super(optionsOf('MSELoss', options));
+    super(checkOptions('MSELoss', options, { reduction }));
   }
 
   /** `mseLoss(input, target)`: a scalar unless `reduction` is `'none'`. */
@@ -137,8 +152,10 @@ export class MSELoss extends Loss {
 
 /** Mean absolute error between tensors of one shape. */
 export class L1Loss extends Loss {
+  static override readonly typeName = 'L1Loss';
+
   constructor(options?: LossModuleOptions) {
-    super(optionsOf('L1Loss', options));
+    super(checkOptions('L1Loss', options, { reduction }));
   }
 
   /** `l1Loss(input, target)`: a scalar unless `reduction` is `'none'`. */
@@ -149,6 +166,8 @@ export class L1Loss extends Loss {
 
 /** Binary cross-entropy on logits, numerically stable for any logit. */
 export class BCEWithLogitsLoss extends Loss {
+  static override readonly typeName = 'BCEWithLogitsLoss';
+
   /**
    * The weight of each element's loss, broadcast to the input (a buffer, state-dict key `weight`),
    * or null.
@@ -161,10 +180,17 @@ export class BCEWithLogitsLoss extends Loss {
   posWeight: Tensor | null;
 
   constructor(options?: BCEWithLogitsLossOptions) {
-    const opts = optionsOf('BCEWithLogitsLoss', options);
+    const opts = checkOptions('BCEWithLogitsLoss', options, {
+      reduction,
+      weight,
+      posWeight: weight,
+    });
     super(opts);
-    this.weight = this.buffer(opts.weight ?? null);
-    this.posWeight = this.buffer(opts.posWeight ?? null, 'pos_weight');
+    this.weight = this.buffer(live('BCEWithLogitsLoss', 'weight', opts.weight));
+    this.posWeight = this.buffer(
+      live('BCEWithLogitsLoss', 'posWeight', opts.posWeight),
+      'pos_weight',
+    );
   }
 
   /**

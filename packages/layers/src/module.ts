@@ -4,8 +4,8 @@
  * order they were declared, so state-dict names come out as in PyTorch (`conv1.weight`,
  * `bn1.running_mean`, `features.0.weight`) without any registration by name.
  */
-import { isFloat, keep, noGrad, Tensor } from '@stride/core';
-import { fail } from './check.js';
+import { isFloat, isTensor, keep, noGrad, Tensor } from '@stride/core';
+import { arg, checkOptions, deviceRule, fail, option, show } from './check.js';
 import type { LayerInfo } from './layer-info.js';
 
 /** Tensors by their PyTorch-style dotted name, in PyTorch's order. */
@@ -55,6 +55,26 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 /**
+ * Set on a tensor that `to()` replaced and disposed, to the device it moved to, so that an
+ * optimizer still holding it can say why it was disposed. `Symbol.for` because the optimizers
+ * package reads it without depending on this one.
+ */
+const MOVED_TO = Symbol.for('stride.movedTo');
+
+/**
+ * The printed name of a module class: its own `typeName`, else its class name (a class of the
+ * user's), else the nearest ancestor's (an anonymous subclass).
+ */
+function typeNameOf(ctor: abstract new (...args: never[]) => Module): string {
+  if (Object.hasOwn(ctor, 'typeName')) return String((ctor as typeof Module).typeName);
+  if (ctor.name) return ctor.name;
+  const parent = Object.getPrototypeOf(ctor);
+  return typeof parent === 'function' && parent.prototype instanceof Module
+    ? typeNameOf(parent)
+    : 'Module';
+}
+
+/**
  * Base class of layers and models. A subclass creates its parameters with `this.param(...)`,
  * its buffers with `this.buffer(...)`, assigns child modules (or arrays of them) to properties,
  * and implements `forward`. Running a model is `model.forward(x)`.
@@ -63,12 +83,32 @@ const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
  * frees every parameter, buffer and gradient the module (and its children) holds.
  */
 export abstract class Module {
+  /**
+   * The name `toString()`, `summary()` and error messages show for the class. Every layer and
+   * model of this package sets it, because minifiers rename classes (`constructor.name` becomes
+   * `ie`); a class of your own that leaves it out is shown by its class name.
+   *
+   * @example
+   * ```ts
+   * class Block extends Module {
+   *   static override readonly typeName = 'Block';
+   *   ...
+   * }
+   * ```
+   */
+  static readonly typeName?: string;
+
   /** Whether the module is in training mode (`train()`) or evaluation mode (`eval()`). */
   training = true;
 
   readonly #registered = new Map<Tensor, { kind: Kind; key: string | undefined }>();
   readonly #hooks = new Set<ForwardHook>();
   #wrapped = false;
+
+  /** This module's printed name: its class's `typeName` (e.g. `'Conv2d'`), else its class name. */
+  get typeName(): string {
+    return typeNameOf(this.constructor as abstract new (...args: never[]) => Module);
+  }
 
   /** The computation. Call it directly: `model.forward(x)`. */
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -79,8 +119,8 @@ export abstract class Module {
    */
   protected param<T extends Tensor | null>(t: T, key?: string): T {
     if (t === null) return t;
-    const fn = `${this.constructor.name}.param`;
-    if (!(t instanceof Tensor)) fail(fn, 'expected a Tensor');
+    const fn = `${this.typeName}.param`;
+    if (!(t instanceof Tensor)) fail(fn, `expected a Tensor, got ${show(t)}`);
     if (!t.isLeaf) {
       fail(fn, 'a parameter must be a leaf tensor; create it under noGrad or detach() it');
     }
@@ -98,7 +138,8 @@ export abstract class Module {
    */
   protected buffer<T extends Tensor | null>(t: T, key?: string): T {
     if (t === null) return t;
-    if (!(t instanceof Tensor)) fail(`${this.constructor.name}.buffer`, 'expected a Tensor');
+    if (!(t instanceof Tensor))
+      fail(`${this.typeName}.buffer`, `expected a Tensor, got ${show(t)}`);
     keep(t);
     this.#registered.set(t, { kind: 'buffer', key });
     return t;
@@ -199,7 +240,7 @@ export abstract class Module {
 
   /** Sets training mode on this module and every descendant. Returns `this`. */
   train(mode = true): this {
-    if (typeof mode !== 'boolean') fail('train', `mode must be a boolean, got ${String(mode)}`);
+    arg('train', 'mode', mode, option.boolean);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -211,6 +252,7 @@ export abstract class Module {
 
   /** Calls `fn` on this module and every descendant. Returns `this`. */
   apply(fn: (module: Module) => void): this {
+    arg('apply', 'fn', fn, option.function);
     for (const m of this.modules()) fn(m);
     return this;
   }
@@ -263,11 +305,20 @@ export abstract class Module {
     options: LoadStateDictOptions = {},
   ): LoadStateDictResult {
     const fn = 'loadStateDict';
-    if (stateDict === null || typeof stateDict !== 'object') {
-      fail(fn, 'expected an object or a Map of tensors by name');
+    if (
+      stateDict === null ||
+      typeof stateDict !== 'object' ||
+      Array.isArray(stateDict) ||
+      isTensor(stateDict)
+    ) {
+      fail(fn, `stateDict must be an object or a Map of tensors by name, got ${show(stateDict)}`);
     }
-    const strict = options.strict ?? true;
-    if (typeof strict !== 'boolean') fail(fn, `strict must be a boolean, got ${String(strict)}`);
+    const strict = checkOptions(fn, options, { strict: option.boolean }).strict ?? true;
+    const keys = stateDict instanceof Map ? [] : Object.keys(stateDict);
+    if (keys.length === 2 && keys.includes('tensors') && keys.includes('metadata')) {
+      // decodeSafetensors' result: the tensors are one level down.
+      fail(fn, 'stateDict is a decoded file { tensors, metadata }; pass its tensors');
+    }
     const given = new Map<string, unknown>(
       stateDict instanceof Map ? stateDict : Object.entries(stateDict),
     );
@@ -285,7 +336,7 @@ export abstract class Module {
       if (!given.has(key)) continue;
       const value = given.get(key);
       if (!(value instanceof Tensor)) {
-        problems.push(`${key} is not a Tensor`);
+        problems.push(`${key} must be a Tensor, got ${show(value)}`);
       } else if (value.isDisposed) {
         problems.push(`${key} was disposed`);
       } else if (!sameShape(value.shape, target.shape)) {
@@ -305,7 +356,7 @@ export abstract class Module {
       }
     }
     if (problems.length > 0) {
-      fail(fn, `cannot load into ${this.constructor.name}: ${problems.join('; ')}`);
+      fail(fn, `cannot load into ${this.typeName}: ${problems.join('; ')}`);
     }
     noGrad(() => {
       for (const [target, value] of writes) if (target !== value) target.assign(value);
@@ -316,9 +367,10 @@ export abstract class Module {
   /**
    * Moves every parameter and buffer (and gradient) to `device`. The module keeps its identity
    * but its tensors are replaced by new ones, so build optimizers after moving the model. If any
-   * tensor cannot be moved, nothing is.
+   * tensor cannot be moved, nothing is. `device` must be a registered backend's name.
    */
   async to(device: string): Promise<this> {
+    arg('to', 'device', device, deviceRule());
     const plan: [Module, Owned][] = [];
     for (const m of this.modules()) {
       const members = m.#members();
@@ -344,7 +396,10 @@ export abstract class Module {
     }
     for (const [m, o] of plan)
       m.#replace(o, moved.get(o.tensor) as { value: Tensor; grad: Tensor | null });
-    for (const old of moved.keys()) old.dispose();
+    for (const old of moved.keys()) {
+      Object.defineProperty(old, MOVED_TO, { value: device, configurable: true });
+      old.dispose();
+    }
     return this;
   }
 
@@ -378,7 +433,7 @@ export abstract class Module {
    * that removes it. Tensors a hook wants to keep past the caller's `tidy` must be `keep`-ed.
    */
   registerForwardHook(hook: ForwardHook): () => void {
-    if (typeof hook !== 'function') fail('registerForwardHook', 'hook must be a function');
+    arg('registerForwardHook', 'hook', hook, option.function);
     if (!this.#wrapped) {
       // The wrapper is an own, non-enumerable property shadowing the class's forward, so hooks
       // fire however the module is called and property scanning never sees it.
@@ -425,7 +480,7 @@ export abstract class Module {
 
   /** A PyTorch-style tree of the module and its children. */
   toString(): string {
-    const name = this.constructor.name;
+    const name = this.typeName;
     const extra = this.extraRepr();
     const children = this.namedChildren();
     if (children.length === 0) return `${name}(${extra})`;

@@ -12,7 +12,7 @@ import {
   maxPool3d,
   type Tensor,
 } from '@stride/core';
-import { axisInts, bool, fail, options as optionsOf, show } from './check.js';
+import { arg, checkOptions, expand, fail, option, perAxis, show } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -55,20 +55,19 @@ abstract class PoolNd extends Module {
   /** Whether output sizes round up instead of down (default false). */
   readonly ceilMode: boolean;
 
+  /** `opts` has been checked by the subclass (`poolRules`). */
   constructor(
     fn: string,
     n: number,
     kernelSize: Ints,
     opts: MaxPoolLayerOptions & AvgPoolLayerOptions,
-    dilation: Ints,
   ) {
     super();
-    this.kernelSize = axisInts(fn, 'kernelSize', kernelSize, n, 1);
-    this.stride =
-      opts.stride == null ? [...this.kernelSize] : axisInts(fn, 'stride', opts.stride, n, 1);
-    this.padding = axisInts(fn, 'padding', opts.padding ?? 0, n, 0);
-    this.dilation = axisInts(fn, 'dilation', dilation, n, 1);
-    this.ceilMode = bool(fn, 'ceilMode', opts.ceilMode ?? false);
+    this.kernelSize = expand(arg(fn, 'kernelSize', kernelSize, perAxis(n, 1)), n);
+    this.stride = opts.stride == null ? [...this.kernelSize] : expand(opts.stride, n);
+    this.padding = expand(opts.padding ?? 0, n);
+    this.dilation = expand(opts.dilation ?? 1, n);
+    this.ceilMode = opts.ceilMode ?? false;
     if (this.padding.some((p, i) => p > Math.floor((this.kernelSize[i] as number) / 2))) {
       fail(
         fn,
@@ -94,6 +93,15 @@ abstract class PoolNd extends Module {
   }
 }
 
+/** The options every pooling layer takes. */
+function poolRules(n: number) {
+  return {
+    stride: option.nullable(perAxis(n, 1)),
+    padding: perAxis(n, 0),
+    ceilMode: option.boolean,
+  };
+}
+
 const MAX = { 1: maxPool1d, 2: maxPool2d, 3: maxPool3d } as const;
 const AVG = { 1: avgPool1d, 2: avgPool2d, 3: avgPool3d } as const;
 
@@ -104,8 +112,8 @@ abstract class MaxPoolNd extends PoolNd {
     options: MaxPoolLayerOptions | undefined,
   ) {
     const fn = `MaxPool${n}d`;
-    const opts = optionsOf(fn, options);
-    super(fn, n, kernelSize, opts, opts.dilation ?? 1);
+    const opts = checkOptions(fn, options, { ...poolRules(n), dilation: perAxis(n, 1) });
+    super(fn, n, kernelSize, opts);
   }
 
   forward(x: Tensor): Tensor {
@@ -129,12 +137,9 @@ abstract class AvgPoolNd extends PoolNd {
     options: AvgPoolLayerOptions | undefined,
   ) {
     const fn = `AvgPool${n}d`;
-    const opts = optionsOf(fn, options);
-    if ((opts as MaxPoolLayerOptions).dilation !== undefined) {
-      fail(fn, 'average pooling has no dilation option');
-    }
-    super(fn, n, kernelSize, opts, 1);
-    this.countIncludePad = bool(fn, 'countIncludePad', opts.countIncludePad ?? true);
+    const opts = checkOptions(fn, options, { ...poolRules(n), countIncludePad: option.boolean });
+    super(fn, n, kernelSize, opts);
+    this.countIncludePad = opts.countIncludePad ?? true;
   }
 
   forward(x: Tensor): Tensor {
@@ -150,6 +155,8 @@ abstract class AvgPoolNd extends PoolNd {
 
 /** Max pooling over `[N, C, L]`. */
 export class MaxPool1d extends MaxPoolNd {
+  static override readonly typeName = 'MaxPool1d';
+
   constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
     super(1, kernelSize, options);
   }
@@ -157,6 +164,8 @@ export class MaxPool1d extends MaxPoolNd {
 
 /** Max pooling over `[N, C, H, W]`. */
 export class MaxPool2d extends MaxPoolNd {
+  static override readonly typeName = 'MaxPool2d';
+
   constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
     super(2, kernelSize, options);
   }
@@ -164,6 +173,8 @@ export class MaxPool2d extends MaxPoolNd {
 
 /** Max pooling over `[N, C, D, H, W]`. */
 export class MaxPool3d extends MaxPoolNd {
+  static override readonly typeName = 'MaxPool3d';
+
   constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
     super(3, kernelSize, options);
   }
@@ -171,6 +182,8 @@ export class MaxPool3d extends MaxPoolNd {
 
 /** Average pooling over `[N, C, L]`. */
 export class AvgPool1d extends AvgPoolNd {
+  static override readonly typeName = 'AvgPool1d';
+
   constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
     super(1, kernelSize, options);
   }
@@ -178,6 +191,8 @@ export class AvgPool1d extends AvgPoolNd {
 
 /** Average pooling over `[N, C, H, W]`. */
 export class AvgPool2d extends AvgPoolNd {
+  static override readonly typeName = 'AvgPool2d';
+
   constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
     super(2, kernelSize, options);
   }
@@ -185,6 +200,8 @@ export class AvgPool2d extends AvgPoolNd {
 
 /** Average pooling over `[N, C, D, H, W]`. */
 export class AvgPool3d extends AvgPoolNd {
+  static override readonly typeName = 'AvgPool3d';
+
   constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
     super(3, kernelSize, options);
   }

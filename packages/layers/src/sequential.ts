@@ -2,8 +2,8 @@
  * `Sequential`: runs its modules one after another. Children are named '0', '1', ... so a
  * state dict reads `0.weight`, `1.running_mean`, as in PyTorch.
  */
-import { type Tensor, tidy } from '@stride/core';
-import { fail } from './check.js';
+import { isTensor, type Tensor, tidy } from '@stride/core';
+import { fail, show } from './check.js';
 import { Module } from './module.js';
 
 /**
@@ -24,12 +24,14 @@ import { Module } from './module.js';
  * ```
  */
 export class Sequential extends Module {
+  static override readonly typeName = 'Sequential';
+
   [index: number]: Module;
   #length = 0;
 
   constructor(...modules: Module[]) {
     super();
-    for (const m of modules) this.append(m);
+    for (const m of modules) this.#add('Sequential', m);
   }
 
   /** The number of modules. */
@@ -39,9 +41,16 @@ export class Sequential extends Module {
 
   /** Adds a module at the end. Returns `this`. */
   append(module: Module): this {
-    if (!(module instanceof Module)) {
-      fail('Sequential', `every entry must be a Module, got ${String(module)} at ${this.#length}`);
+    return this.#add('Sequential.append', module);
+  }
+
+  #add(fn: string, module: Module): this {
+    const i = this.#length;
+    if (Array.isArray(module)) {
+      // PyTorch's nn.Sequential takes modules as arguments too; a list is a common slip.
+      fail(fn, `module ${i} is an array; pass the modules one by one: new Sequential(...modules)`);
     }
+    if (!(module instanceof Module)) fail(fn, `module ${i} must be a Module, got ${show(module)}`);
     this[this.#length++] = module;
     return this;
   }
@@ -56,6 +65,7 @@ export class Sequential extends Module {
    * autograd graph keeps what backward needs), so only the output is left to dispose.
    */
   forward(x: Tensor): Tensor {
+    if (!isTensor(x)) fail('Sequential', `input must be a Tensor, got ${show(x)}`);
     return tidy(() => {
       let y = x;
       for (let i = 0; i < this.#length; i++) y = (this[i] as Module).forward(y);

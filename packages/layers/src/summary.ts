@@ -10,8 +10,8 @@
  * A layer that sees its whole input (a Linear after Flatten) acts as a kernel covering the last
  * feature map. FLOPs count a multiply-add as 2 and are for the whole input batch.
  */
-import { type DType, isTensor, noGrad, type Tensor, tidy, zeros } from '@stride/core';
-import { fail, show } from './check.js';
+import { DTYPES, type DType, isTensor, noGrad, type Tensor, tidy, zeros } from '@stride/core';
+import { checkOptions, deviceRule, fail, option, show } from './check.js';
 import type { LayerGeometry } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -86,7 +86,7 @@ function record(
     m.registerForwardHook((mod, inputs, output) => {
       const first = inputs[0];
       calls.push({
-        name: name || mod.constructor.name,
+        name: name || mod.typeName,
         module: mod,
         input: isTensor(first) ? [...first.shape] : [],
         output: [...output.shape],
@@ -189,18 +189,22 @@ function render(s: Omit<ModelSummary, 'table'>): string {
 export function summary(
   model: Module,
   inputShape: readonly number[],
-  options: SummaryOptions = {},
+  options?: SummaryOptions,
 ): ModelSummary {
   const fn = 'summary';
   if (!(model instanceof Module)) fail(fn, `model must be a Module, got ${show(model)}`);
   if (
     !Array.isArray(inputShape) ||
     inputShape.length === 0 ||
-    !inputShape.every((d) => Number.isInteger(d) && d >= 1)
+    !inputShape.every((d) => Number.isSafeInteger(d) && d >= 1)
   ) {
-    fail(fn, `inputShape must be a non-empty array of positive integers, got ${show(inputShape)}`);
+    fail(fn, `inputShape must be a non-empty array of integers ≥ 1, got ${show(inputShape)}`);
   }
-  const { calls, output } = record(model, inputShape, options);
+  const opts = checkOptions(fn, options, {
+    dtype: option.oneOf(...DTYPES),
+    device: deviceRule(),
+  });
+  const { calls, output } = record(model, inputShape, opts);
   const n = Math.max(0, inputShape.length - 2);
   const state = {
     r: new Array<number>(n).fill(1),
@@ -215,7 +219,7 @@ export function summary(
     counted.add(c.module);
     return {
       name: c.name,
-      type: c.module.constructor.name,
+      type: c.module.typeName,
       inputShape: c.input,
       outputShape: c.output,
       params,

@@ -1,4 +1,4 @@
-import { randn, StrideError, type Tensor, tidy } from '@stride/core';
+import { randn, type Tensor, tidy } from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlexNet, AvgPool2d, LeNet5, MaxPool2d, ReLU, SignalNet, Tanh } from '../src/index.js';
 import { useCpu } from './setup.js';
@@ -39,7 +39,7 @@ describe('LeNet5', () => {
       );
     });
     expect(() => new LeNet5({ variant: 'old' as 'classic' })).toThrow(
-      "LeNet5: variant must be 'modern' or 'classic', got 'old'",
+      "LeNet5: option 'variant' must be one of 'modern', 'classic', got 'old'",
     );
     model.dispose();
   });
@@ -97,7 +97,7 @@ describe('AlexNet', () => {
     tidy(() => expect(mid.forward(randn([1, 3, 64, 64])).shape).toEqual([1, 3]));
     mid.dispose();
     expect(() => new AlexNet({ inputSize: 14 })).toThrow(
-      'AlexNet: inputSize must be at least 15, got [14,14]',
+      "AlexNet: option 'inputSize' must be at least 15, got [14,14]",
     );
   });
 });
@@ -125,10 +125,17 @@ describe('SignalNet', () => {
   });
 
   it('checks its options', () => {
-    expect(() => new SignalNet({ kernelSize: 4 })).toThrow(/kernelSize must be odd/);
-    expect(() => new SignalNet({ channels: [] })).toThrow(StrideError);
+    expect(() => new SignalNet({ kernelSize: 4 })).toThrow(
+      "SignalNet: option 'kernelSize' must be odd so that padding keeps the length, got 4",
+    );
+    expect(() => new SignalNet({ channels: [] })).toThrow(
+      "SignalNet: option 'channels' must be a non-empty array of integers ≥ 1, got []",
+    );
     expect(() => new SignalNet({ channels: [8, 0] })).toThrow(
-      'SignalNet: channels[1] must be a positive integer, got 0',
+      "SignalNet: option 'channels' must be a non-empty array of integers ≥ 1, got [8,0]",
+    );
+    expect(() => new SignalNet({ channel: [8] } as never)).toThrow(
+      "SignalNet: unknown option 'channel' (did you mean 'channels'?); the options are inChannels, numClasses, channels, kernelSize, poolSize, dtype, device",
     );
   });
 });

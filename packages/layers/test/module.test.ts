@@ -269,7 +269,7 @@ describe('loadStateDict', () => {
           expect(message).toContain(
             '1.num_batches_tracked is float32 in the state dict but int32 in the model',
           );
-          expect(message).toContain('1.bias is not a Tensor');
+          expect(message).toContain('1.bias must be a Tensor, got [0,0,0,0,0,0]');
         }
       }
     });

@@ -173,9 +173,11 @@ describe('BatchNorm', () => {
       // One value per channel has no variance to normalise by.
       expect(() => bn1.forward(randn([1, 3]))).toThrow(StrideError);
       expect(() => new BatchNorm2d(0)).toThrow(
-        'BatchNorm2d: numFeatures must be a positive integer',
+        'BatchNorm2d: numFeatures must be an integer ≥ 1, got 0',
       );
-      expect(() => new BatchNorm2d(3, { momentum: 2 })).toThrow(/momentum must be between 0 and 1/);
+      expect(() => new BatchNorm2d(3, { momentum: 2 })).toThrow(
+        "BatchNorm2d: option 'momentum' must be a number ≥ 0 and ≤ 1, got 2",
+      );
     });
     for (const m of [bn1, bn2, bn3]) m.dispose();
   });
@@ -242,9 +244,9 @@ describe('Dropout', () => {
       expect(Array.from(new Dropout(0).forward(x).dataSync())).toEqual(Array.from(x.dataSync()));
       expect(Array.from(new Dropout(1).forward(x).dataSync()).every((v) => v === 0)).toBe(true);
     });
-    expect(() => new Dropout(1.5)).toThrow(
-      'Dropout: p must be a probability between 0 and 1, got 1.5',
+    expect(() => new Dropout(1.5)).toThrow('Dropout: p must be a number ≥ 0 and ≤ 1, got 1.5');
+    expect(() => new Dropout(Number.NaN)).toThrow(
+      'Dropout: p must be a number ≥ 0 and ≤ 1, got NaN',
     );
-    expect(() => new Dropout(Number.NaN)).toThrow(StrideError);
   });
 });

@@ -9,7 +9,16 @@
 import { type Tensor, tidy } from '@stride/core';
 import { ReLU } from '../activation.js';
 import { AdaptiveAvgPool2d } from '../adaptive.js';
-import { axisInts, fail, intAtLeast, options as optionsOf, probability, show } from '../check.js';
+import {
+  checkOptions,
+  expand,
+  factoryRules,
+  fail,
+  perAxis,
+  positiveInt,
+  probability,
+  show,
+} from '../check.js';
 import { Conv2d } from '../conv.js';
 import { Dropout } from '../dropout.js';
 import { Flatten } from '../flatten.js';
@@ -47,6 +56,8 @@ const maxPoolOut = (n: number): number => convOut(n, 3, 2, 0);
  * model; below 63 pixels the 11×11 stride-4 stem becomes a 5×5 stride-1 one.
  */
 export class AlexNet extends Module {
+  static override readonly typeName = 'AlexNet';
+
   /** The convolution, ReLU and max-pool stack (torchvision's `features`). */
   readonly features: Sequential;
   /** Adaptive average pooling to at most 6×6 (capped at the feature map's size). */
@@ -63,14 +74,21 @@ export class AlexNet extends Module {
   constructor(options?: AlexNetOptions) {
     super();
     const fn = 'AlexNet';
-    const opts = optionsOf(fn, options);
-    const inChannels = intAtLeast(fn, 'inChannels', opts.inChannels ?? 3, 1);
-    const numClasses = intAtLeast(fn, 'numClasses', opts.numClasses ?? 1000, 1);
-    const hidden = intAtLeast(fn, 'hidden', opts.hidden ?? 4096, 1);
-    const p = probability(fn, 'dropout', opts.dropout ?? 0.5);
-    const [h, w] = axisInts(fn, 'inputSize', opts.inputSize ?? 224, 2, 1) as [number, number];
+    const opts = checkOptions(fn, options, {
+      inChannels: positiveInt,
+      numClasses: positiveInt,
+      inputSize: perAxis(2, 1),
+      hidden: positiveInt,
+      dropout: probability,
+      ...factoryRules(),
+    });
+    const inChannels = opts.inChannels ?? 3;
+    const numClasses = opts.numClasses ?? 1000;
+    const hidden = opts.hidden ?? 4096;
+    const p = opts.dropout ?? 0.5;
+    const [h, w] = expand(opts.inputSize ?? 224, 2) as [number, number];
     if (Math.min(h, w) < SMALL_STEM_MIN) {
-      fail(fn, `inputSize must be at least ${SMALL_STEM_MIN}, got ${show([h, w])}`);
+      fail(fn, `option 'inputSize' must be at least ${SMALL_STEM_MIN}, got ${show([h, w])}`);
     }
     this.inputSize = [h, w];
     const large = Math.min(h, w) >= LARGE_STEM_MIN;

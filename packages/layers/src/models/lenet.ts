@@ -6,7 +6,7 @@
  */
 import { isTensor, type Tensor, tidy } from '@stride/core';
 import { ReLU, Tanh } from '../activation.js';
-import { fail, intAtLeast, options as optionsOf, show } from '../check.js';
+import { checkOptions, factoryRules, fail, option, positiveInt, show } from '../check.js';
 import { Conv2d } from '../conv.js';
 import { Flatten } from '../flatten.js';
 import type { FactoryOptions } from '../init.js';
@@ -33,6 +33,8 @@ export interface LeNet5Options extends FactoryOptions {
  * `fc3`). 61,706 parameters for one channel and ten classes.
  */
 export class LeNet5 extends Module {
+  static override readonly typeName = 'LeNet5';
+
   /** 5×5 convolution to 6 channels, padding 2 (28×28 stays 28×28). */
   readonly conv1: Conv2d;
   /** ReLU, or Tanh in the classic variant. */
@@ -61,13 +63,15 @@ export class LeNet5 extends Module {
   constructor(options?: LeNet5Options) {
     super();
     const fn = 'LeNet5';
-    const opts = optionsOf(fn, options);
-    const inChannels = intAtLeast(fn, 'inChannels', opts.inChannels ?? 1, 1);
-    const numClasses = intAtLeast(fn, 'numClasses', opts.numClasses ?? 10, 1);
+    const opts = checkOptions(fn, options, {
+      inChannels: positiveInt,
+      numClasses: positiveInt,
+      variant: option.oneOf('modern', 'classic'),
+      ...factoryRules(),
+    });
+    const inChannels = opts.inChannels ?? 1;
+    const numClasses = opts.numClasses ?? 10;
     const variant = opts.variant ?? 'modern';
-    if (variant !== 'modern' && variant !== 'classic') {
-      fail(fn, `variant must be 'modern' or 'classic', got ${show(variant)}`);
-    }
     const factory = { dtype: opts.dtype, device: opts.device };
     const act = (): Module => (variant === 'classic' ? new Tanh() : new ReLU());
     const pool = (): Module => (variant === 'classic' ? new AvgPool2d(2) : new MaxPool2d(2));

@@ -8,7 +8,7 @@ import { type Tensor, tidy } from '@stride/core';
 import { ReLU } from '../activation.js';
 import { AdaptiveAvgPool1d } from '../adaptive.js';
 import { BatchNorm1d } from '../batchnorm.js';
-import { fail, intAtLeast, options as optionsOf, show } from '../check.js';
+import { checkOptions, factoryRules, fail, option, positiveInt } from '../check.js';
 import { Conv1d } from '../conv.js';
 import { Flatten } from '../flatten.js';
 import type { FactoryOptions } from '../init.js';
@@ -37,6 +37,8 @@ export interface SignalNetOptions extends FactoryOptions {
  * `poolSize ** blocks` samples.
  */
 export class SignalNet extends Module {
+  static override readonly typeName = 'SignalNet';
+
   /** The convolution blocks, four modules per entry of `channels`. */
   readonly features: Sequential;
   /** Global average pooling over time, to `[N, C, 1]`. */
@@ -49,17 +51,26 @@ export class SignalNet extends Module {
   constructor(options?: SignalNetOptions) {
     super();
     const fn = 'SignalNet';
-    const opts = optionsOf(fn, options);
-    const inChannels = intAtLeast(fn, 'inChannels', opts.inChannels ?? 1, 1);
-    const numClasses = intAtLeast(fn, 'numClasses', opts.numClasses ?? 2, 1);
-    const channels = opts.channels ?? [16, 32, 64];
-    if (!Array.isArray(channels) || channels.length === 0) {
-      fail(fn, `channels must be a non-empty array of positive integers, got ${show(channels)}`);
+    const channelList = option.arrayOf(positiveInt);
+    const opts = checkOptions(fn, options, {
+      inChannels: positiveInt,
+      numClasses: positiveInt,
+      channels: option.custom<readonly number[]>(
+        'a non-empty array of integers ≥ 1',
+        (v) => channelList.test(v) && (v as unknown[]).length > 0,
+      ),
+      kernelSize: positiveInt,
+      poolSize: positiveInt,
+      ...factoryRules(),
+    });
+    const inChannels = opts.inChannels ?? 1;
+    const numClasses = opts.numClasses ?? 2;
+    const channels = [...(opts.channels ?? [16, 32, 64])];
+    const k = opts.kernelSize ?? 9;
+    if (k % 2 === 0) {
+      fail(fn, `option 'kernelSize' must be odd so that padding keeps the length, got ${k}`);
     }
-    for (const [i, c] of channels.entries()) intAtLeast(fn, `channels[${i}]`, c, 1);
-    const k = intAtLeast(fn, 'kernelSize', opts.kernelSize ?? 9, 1);
-    if (k % 2 === 0) fail(fn, `kernelSize must be odd so that padding keeps the length, got ${k}`);
-    const poolSize = intAtLeast(fn, 'poolSize', opts.poolSize ?? 4, 1);
+    const poolSize = opts.poolSize ?? 4;
     const factory = { dtype: opts.dtype, device: opts.device };
     this.features = new Sequential();
     let c = inChannels;
