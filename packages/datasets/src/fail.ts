@@ -7,3 +7,11 @@ export function messageOf(error: unknown): string {
   if (error instanceof StrideError) return error.message.slice(error.fn.length + 2);
   return error instanceof Error ? error.message : String(error);
 }
+
+/** What kind of value `v` is, for "got …" in messages: `null`, `number`, `a Map`, `an object`. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  const name = (v as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object';
+}

@@ -1,18 +1,19 @@
 import { fail } from './fail.js';
-import { NotFound, readSource } from './source.js';
+import { type Chunks, NotFound, openSource } from './source.js';
 
 /** A file found in a dataset directory. */
 export interface FoundFile {
   name: string;
-  bytes: Uint8Array;
+  /** The file's bytes, read as they are consumed. */
+  chunks: Chunks;
 }
 
 /**
- * Reads the first of `names` (each also tried with `.gz`) that exists in `dir`: a directory
+ * Opens the first of `names` (each also tried with `.gz`) that exists in `dir`: a directory
  * path in Node, or a base URL. If none does, the error lists what was tried and adds `hint`
  * (where to get the files).
  */
-export async function readFirst(
+export async function openFirst(
   fn: string,
   dir: string | URL,
   names: readonly string[],
@@ -24,7 +25,7 @@ export async function readFirst(
       const location = join(dir, candidate);
       tried.push(String(location));
       try {
-        return { name: String(location), bytes: await readSource(fn, location) };
+        return { name: String(location), chunks: await openSource(fn, location) };
       } catch (error) {
         if (!(error instanceof NotFound)) throw error;
       }

@@ -1,4 +1,6 @@
+import { StrideError } from '@stride/core';
 import { fail, messageOf } from './fail.js';
+import { type Chunks, importNode, isNode } from './source.js';
 
 /** True if `bytes` starts with the gzip magic number (1f 8b); IDX files start with 00 00. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -6,45 +8,185 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Decompresses gzip data with the platform's `DecompressionStream`, present in every current
- * browser and in Node 18+, so the package needs no compression library and no Node module.
+ * Compressed bytes handed to the browser's decompressor at a time. A browser inflates a whole
+ * input chunk before it looks at backpressure, and deflate expands at most about 1032:1, so a
+ * reader that stops early has at most ~16 MB inflated behind it.
  */
-export async function gunzip(fn: string, source: string, bytes: Uint8Array): Promise<Uint8Array> {
+const WEB_INPUT_CHUNK = 1 << 14;
+
+/** How gzip data is inflated: `node:zlib` in Node, `DecompressionStream` elsewhere. */
+export type Inflater = 'node' | 'web';
+
+/**
+ * The bytes of `chunks`, inflated as they are read if they start with the gzip magic number,
+ * as they are otherwise. Inflation follows the reader: nothing is inflated ahead of what it
+ * asks for (beyond a small buffer), so a reader that stops at a limit never holds more.
+ * Corrupt or truncated gzip data throws a StrideError from `fn` naming `source`.
+ */
+export async function* maybeGunzip(
+  fn: string,
+  source: string,
+  chunks: Chunks,
+  inflater: Inflater = isNode ? 'node' : 'web',
+): AsyncGenerator<Uint8Array> {
+  const it = chunks[Symbol.asyncIterator]();
+  // Enough of the start to see the magic number (a stream may deliver it a byte at a time).
+  const head: Uint8Array[] = [];
+  let headLength = 0;
+  let ended = false;
+  while (headLength < 2) {
+    const next = await it.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    headLength += next.value.length;
+  }
+  const start = concat(head, headLength);
+  const all = resume(start, ended ? undefined : it);
+  if (!isGzip(start)) {
+    yield* all;
+    return;
+  }
+  yield* inflater === 'node' ? nodeGunzip(fn, source, all) : webGunzip(fn, source, all);
+}
+
+/** `first`, then the rest of `it`; closing this closes `it`. */
+async function* resume(
+  first: Uint8Array,
+  it: AsyncIterator<Uint8Array> | undefined,
+): AsyncGenerator<Uint8Array> {
+  if (first.length > 0) yield first;
+  if (!it) return;
+  let finished = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await it.next();
+      } catch (error) {
+        finished = true;
+        throw error;
+      }
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      // A `throw` or `return` from the reader arrives here, and the finally closes `it`.
+      yield next.value;
+    }
+  } finally {
+    if (!finished) await it.return?.();
+  }
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Errors of the source (already StrideErrors) pass; the decompressor's become one. */
+function gzipError(fn: string, source: string, error: unknown): unknown {
+  if (error instanceof StrideError) return error;
+  return new StrideError(
+    fn,
+    `${source}: expected valid gzip data, found corrupt or truncated data (${messageOf(error)})`,
+  );
+}
+
+/**
+ * `node:zlib` through a pipeline: the gunzip stream stops inflating while its output waits to
+ * be read (Node's `DecompressionStream` would instead take in the whole input at once).
+ */
+async function* nodeGunzip(fn: string, source: string, input: Chunks): AsyncGenerator<Uint8Array> {
+  const [stream, zlib] = await Promise.all([
+    importNode<typeof import('node:stream')>('node:stream'),
+    importNode<typeof import('node:zlib')>('node:zlib'),
+  ]);
+  const compressed = stream.Readable.from(input, { objectMode: false, highWaterMark: 1 << 14 });
+  let settled: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    settled = resolve;
+  });
+  // The callback sees the error that the loop below also sees: it only says when all is closed.
+  const inflated = stream.pipeline(compressed, zlib.createGunzip(), () => settled());
+  const it = inflated[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await it.next();
+      } catch (error) {
+        throw gzipError(fn, source, error);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // On an early exit, destroying the pipeline closes the input; its error, or the caller's,
+    // is reported only once the file or stream is closed.
+    inflated.destroy();
+    await done;
+  }
+}
+
+/** The platform's `DecompressionStream`, fed small chunks on demand. */
+async function* webGunzip(fn: string, source: string, input: Chunks): AsyncGenerator<Uint8Array> {
   if (typeof DecompressionStream === 'undefined') {
     fail(
       fn,
       `${source} is gzip-compressed, but this platform has no DecompressionStream; decompress it first`,
     );
   }
-  const input = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(bytes);
-      controller.close();
+  const it = input[Symbol.asyncIterator]();
+  const compressed = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await it.next();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        for (let at = 0; at < next.value.length; at += WEB_INPUT_CHUNK) {
+          controller.enqueue(next.value.subarray(at, at + WEB_INPUT_CHUNK));
+        }
+      },
+      async cancel() {
+        await it.return?.();
+      },
     },
-  });
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+    { highWaterMark: 0 },
+  );
+  const inflater = new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>;
+  // Settles once the input is closed, after the output is cancelled or the input ended.
+  const piped = compressed.pipeTo(inflater.writable).catch(() => undefined);
+  const reader = inflater.readable.getReader();
+  let finished = false;
   try {
-    const reader = input
-      .pipeThrough(new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>)
-      .getReader();
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        finished = true;
+        throw gzipError(fn, source, error);
+      }
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
     }
-  } catch (error) {
-    fail(
-      fn,
-      `${source}: expected valid gzip data, found corrupt or truncated data (${messageOf(error)})`,
-    );
+  } finally {
+    // Cancelling the output cancels the pipe, which closes the input.
+    if (!finished) await reader.cancel().catch(() => undefined);
+    await piped;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

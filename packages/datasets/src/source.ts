@@ -1,15 +1,29 @@
-import { fail, messageOf } from './fail.js';
+import { describeValue, fail, messageOf } from './fail.js';
 
 /**
- * Where bytes can come from: a file path (Node), a URL (`fetch`; `file:` URLs in Node), or
- * bytes already in memory (an `ArrayBuffer` or a typed array, e.g. from a file input).
+ * Where bytes can come from: a file path (Node), a URL (`fetch`; `file:` URLs in Node), bytes
+ * already in memory (an `ArrayBuffer` or a typed array), or a `ReadableStream` of bytes (a
+ * `fetch` body, `file.stream()` of a file input).
  */
-export type ByteSource = string | URL | ArrayBuffer | ArrayBufferView;
+export type ByteSource = string | URL | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+
+/**
+ * The bytes of a source, read a chunk at a time as the reader asks for them, so that a reader
+ * that finds too much data can stop without the rest ever being read. Breaking out of the loop
+ * (or throwing in it) closes the file or connection.
+ */
+export type Chunks = AsyncIterable<Uint8Array>;
 
 /** Thrown (and caught by callers that try several names) when a file or URL does not exist. */
 export class NotFound extends Error {}
 
 export const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/** How much of a file one read takes: large enough to be fast, small next to any limit. */
+const FILE_CHUNK = 1 << 20;
+
+/** How much of bytes already in memory a chunk holds: the unit a reader can stop after. */
+const MEMORY_CHUNK = 1 << 16;
 
 /**
  * Node's modules, loaded only when a path is read. The specifier is a variable so that browser
@@ -19,53 +33,138 @@ export function importNode<T>(specifier: string): Promise<T> {
   return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
 }
 
+function isStream(source: unknown): source is ReadableStream<Uint8Array> {
+  return typeof ReadableStream !== 'undefined' && source instanceof ReadableStream;
+}
+
 /** A short description of `source` for error messages. */
 export function describeSource(source: ByteSource): string {
   if (typeof source === 'string') return source;
   if (source instanceof URL) return source.href;
+  if (isStream(source)) return 'the given ReadableStream';
   return `the given ${source instanceof ArrayBuffer ? 'ArrayBuffer' : source.constructor.name} (${source.byteLength} bytes)`;
 }
 
-/** Reads all bytes of `source`; a missing file or a 404 throws `NotFound`. */
-export async function readSource(fn: string, source: ByteSource): Promise<Uint8Array> {
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source))
-    return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+/**
+ * Opens `source` for reading: a missing file or a 404 throws `NotFound` here, before any byte
+ * is read, so that callers can try another name.
+ */
+export async function openSource(fn: string, source: ByteSource): Promise<Chunks> {
+  if (source instanceof ArrayBuffer) return memoryChunks(new Uint8Array(source));
+  if (ArrayBuffer.isView(source)) {
+    return memoryChunks(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  }
+  if (isStream(source)) return streamChunks(fn, describeSource(source), source);
   if (source instanceof URL) {
-    return source.protocol === 'file:' && isNode ? readPath(fn, source) : readUrl(fn, source.href);
+    return source.protocol === 'file:' && isNode ? openPath(fn, source) : openUrl(fn, source.href);
   }
   if (typeof source !== 'string' || source === '') {
     fail(
       fn,
-      `expected a file path, a URL, an ArrayBuffer or a typed array, got ${source === '' ? 'an empty string' : typeof source}`,
+      `expected a file path, a URL, an ArrayBuffer, a typed array or a ReadableStream, got ${source === '' ? 'an empty string' : describeValue(source)}`,
     );
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:/i.test(source))
-    return readUrl(fn, source);
-  if (isNode) return readPath(fn, /^file:/i.test(source) ? new URL(source) : source);
+    return openUrl(fn, source);
+  if (isNode) return openPath(fn, /^file:/i.test(source) ? new URL(source) : source);
   // In a browser a plain string is a URL relative to the page.
-  return readUrl(fn, source);
+  return openUrl(fn, source);
 }
 
-async function readPath(fn: string, path: string | URL): Promise<Uint8Array> {
+async function* memoryChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += MEMORY_CHUNK) {
+    yield bytes.subarray(at, at + MEMORY_CHUNK);
+  }
+}
+
+async function openPath(fn: string, path: string | URL): Promise<Chunks> {
   const fs = await importNode<typeof import('node:fs/promises')>('node:fs/promises');
+  let handle: import('node:fs/promises').FileHandle;
   try {
-    return await fs.readFile(path);
+    handle = await fs.open(path, 'r');
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') throw new NotFound(String(path));
     fail(fn, `could not read ${String(path)}: ${messageOf(error)}`);
   }
+  return fileChunks(fn, String(path), handle);
 }
 
-async function readUrl(fn: string, url: string): Promise<Uint8Array> {
+async function* fileChunks(
+  fn: string,
+  path: string,
+  handle: import('node:fs/promises').FileHandle,
+): AsyncGenerator<Uint8Array> {
+  try {
+    for (;;) {
+      // A new buffer per read: the reader may keep the chunk it is given.
+      const buffer = new Uint8Array(FILE_CHUNK);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buffer, 0, FILE_CHUNK, null));
+      } catch (error) {
+        fail(fn, `could not read ${path}: ${messageOf(error)}`);
+      }
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openUrl(fn: string, url: string): Promise<Chunks> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (error) {
     fail(fn, `could not fetch ${url}: ${messageOf(error)}`);
   }
-  if (response.status === 404) throw new NotFound(url);
-  if (!response.ok)
+  if (response.status === 404) {
+    await response.body?.cancel();
+    throw new NotFound(url);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
     fail(fn, `could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
+  }
+  return response.body ? streamChunks(fn, url, response.body) : memoryChunks(new Uint8Array(0));
+}
+
+function streamChunks(fn: string, name: string, stream: ReadableStream<Uint8Array>): Chunks {
+  if (stream.locked) {
+    fail(fn, `${name} is locked: another reader is reading it (pass a stream nobody reads yet)`);
+  }
+  return readStream(fn, name, stream.getReader());
+}
+
+async function* readStream(
+  fn: string,
+  name: string,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  let finished = false;
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        finished = true;
+        fail(fn, `could not read ${name}: ${messageOf(error)}`);
+      }
+      if (result.done) {
+        finished = true;
+        return;
+      }
+      const chunk: unknown = result.value;
+      if (!(chunk instanceof Uint8Array)) {
+        fail(fn, `${name}: expected chunks of bytes (Uint8Array), got ${describeValue(chunk)}`);
+      }
+      yield chunk;
+    }
+  } finally {
+    // Stops the body or the stream's source when the reader stops early.
+    if (!finished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
 }
