@@ -139,6 +139,9 @@ export function normalizeAxes(
   arg = 'dim',
 ): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) {
+    fail(fn, `${arg} must be an integer or an array of integers, got ${String(axes)}`);
+  }
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => normalizeAxis(fn, a, rank, arg));
   if (new Set(out).size !== out.length) fail(fn, `${arg} repeats an axis: [${list.join(',')}]`);

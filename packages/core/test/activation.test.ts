@@ -126,7 +126,7 @@ describe('activations', () => {
     [
       'an unknown gelu approximation',
       () => gelu(zeros([2]), { approximate: 'erf' as 'none' }),
-      ['gelu', "approximate must be 'none' or 'tanh', got 'erf'"],
+      ['gelu', "option 'approximate' must be one of 'none', 'tanh', got 'erf'"],
     ],
     ['softplus beta 0', () => softplus(zeros([2]), 0), ['softplus', 'beta must be non-zero']],
     ['silu on bool', () => silu(tensor([true])), ['silu', 'got bool']],

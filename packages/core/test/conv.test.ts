@@ -311,12 +311,12 @@ describe('conv errors', () => {
     [
       'groups 0',
       () => conv2d(x4(), zeros([4, 4, 3, 3]), { groups: 0 }),
-      ['conv2d', 'groups must be a positive integer, got 0'],
+      ['conv2d', "option 'groups' must be an integer ≥ 1, got 0"],
     ],
     [
       'groups fractional',
       () => conv2d(x4(), zeros([4, 4, 3, 3]), { groups: 1.5 }),
-      ['groups must be a positive integer, got 1.5'],
+      ["option 'groups' must be an integer ≥ 1, got 1.5"],
     ],
     [
       'bias shape',

@@ -54,7 +54,8 @@ describe('same-shape operands', () => {
       tidy(() => {
         const a = make([3, 4], dtype, 1);
         const b = make([3, 4], dtype, 2);
-        for (const op of ops) {
+        // Subtracting two bools is refused, as in PyTorch.
+        for (const op of dtype === 'bool' ? ops.filter((o) => o !== sub) : ops) {
           const fast = op(a, b);
           // [3, 4] against [1, 3, 4] goes through broadcasting.
           const general = op(a, b.reshape([1, 3, 4]));

@@ -332,17 +332,17 @@ describe('loss errors', () => {
     [
       'an unknown reduction',
       () => crossEntropy(x(), i32([0, 1, 2, 0]), { reduction: 'avg' as Reduction }),
-      ['crossEntropy', "reduction must be 'mean', 'sum' or 'none', got 'avg'"],
+      ['crossEntropy', "option 'reduction' must be one of 'mean', 'sum', 'none', got 'avg'"],
     ],
     [
       'labelSmoothing above 1',
       () => crossEntropy(x(), i32([0, 1, 2, 0]), { labelSmoothing: 1.5 }),
-      ['crossEntropy', 'labelSmoothing must be a number between 0 and 1, got 1.5'],
+      ['crossEntropy', "option 'labelSmoothing' must be a number ≥ 0 and ≤ 1, got 1.5"],
     ],
     [
       'a fractional ignoreIndex',
       () => nllLoss(x(), i32([0, 1, 2, 0]), { ignoreIndex: 0.5 }),
-      ['nllLoss', 'ignoreIndex must be an integer, got 0.5'],
+      ['nllLoss', "option 'ignoreIndex' must be an integer, got 0.5"],
     ],
     [
       'mseLoss shapes',

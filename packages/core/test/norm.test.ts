@@ -216,12 +216,12 @@ describe('batchNorm', () => {
     [
       'negative eps',
       () => batchNorm(x(), c3(), c3(), { eps: -1 }),
-      ['batchNorm', 'eps must be a non-negative finite number, got -1'],
+      ['batchNorm', "option 'eps' must be a number ≥ 0, got -1"],
     ],
     [
       'NaN momentum',
       () => batchNorm(x(), c3(), c3(), { momentum: Number.NaN, training: true }),
-      ['batchNorm', 'momentum must be a finite number, got NaN'],
+      ['batchNorm', "option 'momentum' must be a number, got NaN"],
     ],
   ];
   for (const [name, fn, parts] of cases) {

@@ -343,7 +343,10 @@ describe('pooling errors', () => {
     [
       'dilation on average pooling',
       () => avgPool2d(x(), { kernelSize: 2, dilation: 2 } as never),
-      ['avgPool2d', 'no dilation'],
+      [
+        'avgPool2d',
+        "unknown option 'dilation'; the options are kernelSize, stride, padding, ceilMode, countIncludePad",
+      ],
     ],
     ['bad options', () => maxPool2d(x(), 'big' as never), ['maxPool2d', "got 'big'"]],
     [

@@ -6,6 +6,7 @@
 import { isFloat } from '../dtype.js';
 import { fail } from '../errors.js';
 import { backendOfTensor, wrap } from '../kernel.js';
+import { checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import {
@@ -22,7 +23,7 @@ import {
   unary,
   where,
 } from './arithmetic.js';
-import { fmtValue, optionsObject } from './params.js';
+import { fmtValue } from './params.js';
 
 /**
  * `max(x, 0)` element-wise, any numeric dtype (not bool). The gradient at 0 is 0, as in PyTorch.
@@ -81,10 +82,9 @@ export interface GeluOptions {
 export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   const fn = 'gelu';
   checkFloat(fn, x);
-  const { approximate = 'none' } = optionsObject(fn, opts);
-  if (approximate !== 'none' && approximate !== 'tanh') {
-    fail(fn, `approximate must be 'none' or 'tanh', got ${fmtValue(approximate)}`);
-  }
+  const { approximate = 'none' } = checkOptions(fn, opts, {
+    approximate: option.oneOf('none', 'tanh'),
+  });
   return tidy(() => {
     const inner =
       approximate === 'none'

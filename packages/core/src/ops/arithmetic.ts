@@ -6,9 +6,10 @@ import { fail } from '../errors.js';
 import { backendOf, backendOfPair, backendOfTensor, describe, wrap } from '../kernel.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { scalarOn } from './creation.js';
+import { checkValueFits, scalarOn } from './creation.js';
 import { reshape } from './layout.js';
 import { sum } from './reduce.js';
+import { isIntegerOperand, refuseValues } from './value-checks.js';
 
 /** A tensor, or a plain number / boolean that is lifted to a scalar tensor. */
 export type TensorLike = Tensor | number | boolean;
@@ -23,16 +24,24 @@ function isScalar(v: unknown): v is number | boolean {
   return typeof v === 'number' || typeof v === 'boolean';
 }
 
+/** A number as a scalar tensor beside `other`, refused where its dtype cannot hold it. */
+function liftScalar(fn: string, arg: string, value: number | boolean, other: Tensor): Tensor {
+  const dtype = scalarDtype(value, other.dtype);
+  // An int32 tensor with 3e9 would wrap; PyTorch would widen to int64, which Stride lacks.
+  checkValueFits(fn, arg, Number(value), dtype, 'cast the tensor to float32 first');
+  return scalarOn(other.backend, Number(value), dtype);
+}
+
 /** Lifts numbers to tensors on the other argument's backend; at least one must be a tensor. */
 export function lift(fn: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   if (a instanceof Tensor && b instanceof Tensor) return [a, b];
   if (a instanceof Tensor && isScalar(b)) {
     a._check(fn, 'input');
-    return [a, scalarOn(a.backend, Number(b), scalarDtype(b, a.dtype))];
+    return [a, liftScalar(fn, 'other', b, a)];
   }
   if (isScalar(a) && b instanceof Tensor) {
     b._check(fn, 'other');
-    return [scalarOn(b.backend, Number(a), scalarDtype(a, b.dtype)), b];
+    return [liftScalar(fn, 'input', a, b), b];
   }
   const bad = a instanceof Tensor || isScalar(a) ? ['other', b] : ['input', a];
   return fail(fn, `${bad[0]} must be a Tensor or a number, got ${describe(bad[1])}`);
@@ -136,6 +145,13 @@ export function binaryRaw(
 
 type BinaryGrad = (dy: Tensor, x: Tensor, y: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
+/** Arithmetic PyTorch refuses on two bools, and what to use instead. */
+const BOOL_REFUSED: Partial<Record<BinaryOp, string>> = {
+  sub: 'subtracting bool tensors is not supported; use logicalXor, or cast to int32 first',
+  pow: 'pow is not defined for bool tensors; cast to int32 or float first',
+  mod: 'remainder is not defined for bool tensors; cast to int32 first',
+};
+
 function binary(
   fn: string,
   op: BinaryOp,
@@ -155,6 +171,10 @@ function binary(
   backendOfTensor(fn, 'input', la);
   const backend = backendOfPair(fn, 'input', la, 'other', lb);
   const dtype = operandDtype(op, la.dtype, lb.dtype);
+  if (dtype === 'bool' && BOOL_REFUSED[op]) {
+    disposeTemporaries(a, b, la, lb, la, lb);
+    fail(fn, `${BOOL_REFUSED[op]} (input ${la.dtype}, other ${lb.dtype})`);
+  }
   const x = la.dtype === dtype ? la : cast(la, dtype);
   const y = lb.dtype === dtype ? lb : cast(lb, dtype);
   let result = runBinary(fn, op, backend, x, y);
@@ -217,11 +237,24 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
  * exponent is 0 where `a` is 0 (PyTorch's convention).
  */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (isIntegerOperand(a) && isIntegerOperand(b)) {
+    const negative = (v: number) => v < 0;
+    refuseValues(
+      'pow',
+      'other',
+      b,
+      negative,
+      'integers cannot be raised to a negative power; cast to float first',
+    );
+  }
   return binary('pow', 'pow', a, b, powGrad, true);
 }
 
 /** Floored remainder with the sign of the divisor, like `torch.remainder`. */
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
+  if (isIntegerOperand(a) && isIntegerOperand(b)) {
+    refuseValues('remainder', 'other', b, (v) => v === 0, 'integer remainder by zero');
+  }
   return binary('remainder', 'mod', a, b, remainderGrad);
 }
 
@@ -329,6 +362,8 @@ const FLOAT_ONLY = new Set<UnaryOp>([
   'erf',
 ]);
 
+const ROUNDING = new Set<UnaryOp>(['floor', 'ceil', 'round', 'trunc']);
+
 type UnaryGrad = (dy: Tensor, x: Tensor, y: Tensor) => Tensor;
 
 /** Runs a unary kernel (promoting integers to float32 where the op needs floats). */
@@ -345,6 +380,8 @@ export function unary(
   if (op === 'isnan' && !isFloat(input.dtype)) {
     return wrap(backend, backend.fill(input.size, 'bool', 0), input.shape, 'bool');
   }
+  // Integers are already whole: rounding them returns a copy, as in PyTorch.
+  if (ROUNDING.has(op) && input.dtype === 'int32') return add(input, 0);
   const x = FLOAT_ONLY.has(op) && !isFloat(input.dtype) ? cast(input, 'float32') : input;
   const outDtype = op === 'isnan' ? 'bool' : x.dtype;
   if (op !== 'not' && op !== 'isnan' && x.dtype === 'bool') {

@@ -6,12 +6,13 @@ import { withGrad } from '../autograd.js';
 import type { ConvParams } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { backendOf, wrap } from '../kernel.js';
+import { backendOf, checkOutputSize, wrap } from '../kernel.js';
+import { checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add } from './arithmetic.js';
 import { reshape } from './layout.js';
-import { axisInts, fmtValue, optionsObject } from './params.js';
+import { axisInts, fmtValue, perAxisOption } from './params.js';
 import { sum } from './reduce.js';
 
 /**
@@ -147,8 +148,19 @@ function resolvePadding(
   return { before: sym, after: [...sym] };
 }
 
+const CONV_OPTIONS = {
+  bias: option.nullable(option.tensor),
+  stride: perAxisOption(1),
+  padding: option.custom<ConvPadding>(
+    "a non-negative integer, 'valid', 'same' or an array (one entry per spatial dim)",
+    (v) => typeof v === 'number' || v === 'valid' || v === 'same' || Array.isArray(v),
+  ),
+  dilation: perAxisOption(1),
+  groups: option.integer({ min: 1 }),
+} as const;
+
 function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions): Tensor {
-  const options = optionsObject(fn, opts);
+  const options = checkOptions(fn, opts, CONV_OPTIONS);
   const bias = options.bias ?? null;
   const args: [string, Tensor][] = [
     ['input', x],
@@ -173,9 +185,6 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
     );
   }
   const groups = options.groups ?? 1;
-  if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) {
-    fail(fn, `groups must be a positive integer, got ${fmtValue(groups)}`);
-  }
   const batched = x.rank === n + 2;
   const xShape = batched ? [...x.shape] : [1, ...x.shape];
   const channels = xShape[1] as number;
@@ -231,6 +240,7 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
     ),
   );
   const params: ConvParams = { stride, padBefore: before, padAfter: after, dilation, groups };
+  checkOutputSize(fn, backend, [xShape[0] as number, outChannels, ...outSpatial], x.dtype, shapes);
 
   return tidy(() => {
     const xb = batched ? x : reshape(x, xShape);

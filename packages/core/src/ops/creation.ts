@@ -87,17 +87,19 @@ const INT32_MAX = 2 ** 31 - 1;
  * (no wrapping, no NaN); floats take any number (float32 rounds, as PyTorch's conversion does);
  * bool takes anything, non-zero meaning true.
  */
-export function checkValueFits(fn: string, arg: string, value: number, dtype: DType): void {
+export function checkValueFits(
+  fn: string,
+  arg: string,
+  value: number,
+  dtype: DType,
+  remedy = "pass { dtype: 'float32' } or 'float64' to store it as a float",
+): void {
   if (dtype !== 'int32') return;
   if (!Number.isInteger(value)) {
     fail(fn, `${arg} must be an integer for dtype int32, got ${value}`);
   }
   if (value < INT32_MIN || value > INT32_MAX) {
-    fail(
-      fn,
-      `${arg} ${value} is outside int32's range [${INT32_MIN}, ${INT32_MAX}]; ` +
-        "pass { dtype: 'float32' } or 'float64' to store it as a float",
-    );
+    fail(fn, `${arg} ${value} is outside int32's range [${INT32_MIN}, ${INT32_MAX}]; ${remedy}`);
   }
 }
 

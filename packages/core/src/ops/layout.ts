@@ -1,11 +1,12 @@
 import { withGrad } from '../autograd.js';
 import { fail, fmtShape } from '../errors.js';
-import { backendOf, backendOfTensor, wrap } from '../kernel.js';
+import { backendOf, backendOfTensor, checkOutputSize, wrap } from '../kernel.js';
+import { checkOptions, option, showValue } from '../options.js';
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, stridesOf } from '../shape.js';
 import { shareStorage, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { needsGrad, unbroadcast } from './arithmetic.js';
-import { full, zeros } from './creation.js';
+import { checkValueFits, full, zeros } from './creation.js';
 
 /** Same numbers, new shape (one dimension may be -1). Shares storage; no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -149,7 +150,13 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 /** Broadcasts to `shape` (NumPy rules; -1 keeps a dim). Copies; the gradient sums back. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const fn = 'expand';
-  backendOfTensor(fn, 'input', x);
+  const backend = backendOfTensor(fn, 'input', x);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
+    fail(
+      fn,
+      `shape must be an array of sizes (integers, -1 to keep a dim), got ${showValue(shape)}`,
+    );
+  }
   const lead = shape.length - x.rank;
   if (lead < 0) fail(fn, `cannot expand ${fmtShape(x.shape)} to fewer dims ${fmtShape(shape)}`);
   const target = shape.map((d, i) => (d === -1 && i >= lead ? (x.shape[i - lead] as number) : d));
@@ -157,6 +164,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (!shapesEqual(out, target))
     fail(fn, `cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   if (shapesEqual(x.shape, target)) return reshape(x, target);
+  checkOutputSize(fn, backend, target, x.dtype, `input ${fmtShape(x.shape)}`);
   const inStrides = stridesOf(x.shape);
   const strides = target.map((_, i) =>
     i < lead || x.shape[i - lead] === 1 ? 0 : (inStrides[i - lead] as number),
@@ -183,8 +191,24 @@ export type IndexSpec =
  * {step: 2})`. Missing trailing entries keep whole dims. Steps are positive (use `flip`).
  */
 export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
-  const fn = 'index';
+  return indexNamed('index', x, specs);
+}
+
+const SLICE_SPEC = {
+  start: option.integer(),
+  end: option.integer(),
+  step: option.integer({ min: 1 }),
+} as const;
+
+function indexNamed(fn: string, x: Tensor, specs: readonly IndexSpec[]): Tensor {
   backendOfTensor(fn, 'input', x);
+  specs.forEach((spec, d) => {
+    if (spec === null || typeof spec === 'number') return;
+    if (typeof spec !== 'object' || Array.isArray(spec)) {
+      fail(fn, `index ${d} must be a number, null or { start, end, step }, got ${showValue(spec)}`);
+    }
+    checkOptions(fn, spec, SLICE_SPEC, `index ${d}`);
+  });
   if (specs.length > x.rank)
     fail(fn, `too many indices (${specs.length}) for a tensor of rank ${x.rank}`);
   const inStrides = stridesOf(x.shape);
@@ -228,17 +252,30 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
 
 /** `x[..., start:end:step, ...]` along one dim. */
 export function slice(x: Tensor, dim: number, start?: number, end?: number, step = 1): Tensor {
-  backendOfTensor('slice', 'input', x);
-  const axis = normalizeAxis('slice', dim, x.rank);
+  const fn = 'slice';
+  backendOfTensor(fn, 'input', x);
+  const axis = normalizeAxis(fn, dim, x.rank);
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
+    if (v !== undefined && v !== null && !Number.isSafeInteger(v)) {
+      fail(fn, `${name} must be an integer, got ${showValue(v)}`);
+    }
+  }
+  if (!Number.isSafeInteger(step) || step < 1) {
+    fail(fn, `step must be a positive integer, got ${showValue(step)}`);
+  }
   const specs: IndexSpec[] = x.shape.map(() => null);
-  specs[axis] = { start, end, step };
-  return index(x, ...specs);
+  specs[axis] = { start: start ?? undefined, end: end ?? undefined, step };
+  return indexNamed(fn, x, specs);
 }
 
 /** Reverses the order along each of `dims`. */
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   const fn = 'flip';
   backendOfTensor(fn, 'input', x);
+  if (dims === undefined) fail(fn, 'dims is required: the dims to reverse');
   const axes = normalizeAxes(fn, dims, x.rank);
   const inStrides = stridesOf(x.shape);
   let offset = 0;
@@ -262,6 +299,11 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
     tensors.map((t, i) => [`tensors[${i}]`, t] as const),
   );
   const first = tensors[0] as Tensor;
+  tensors.forEach((t, i) => {
+    if (t.rank === 0) {
+      fail(fn, `tensors[${i}] is 0-d and cannot be concatenated; use stack, or reshape it to [1]`);
+    }
+  });
   const axis = normalizeAxis(fn, dim, first.rank);
   for (const [i, t] of tensors.entries() as IterableIterator<[number, Tensor]>) {
     if (t.dtype !== first.dtype)
@@ -276,6 +318,7 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const sizes = tensors.map((t) => t.shape[axis] as number);
   const outShape = [...first.shape];
   outShape[axis] = sizes.reduce((a, b) => a + b, 0);
+  checkOutputSize(fn, backend, outShape, first.dtype);
   const out = wrap(
     backend,
     backend.concat(
@@ -306,6 +349,9 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   );
   const first = tensors[0] as Tensor;
   for (const [i, t] of tensors.entries()) {
+    if (t.dtype !== first.dtype) {
+      fail(fn, `tensors[${i}] is ${t.dtype} but tensors[0] is ${first.dtype}`);
+    }
     if (!shapesEqual(t.shape, first.shape)) {
       fail(
         fn,
@@ -314,10 +360,15 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   }
   const axis = normalizeAxis(fn, dim, first.rank + 1);
-  const expanded = tensors.map((t) => unsqueeze(t, axis));
-  const out = concat(expanded, axis);
-  for (const t of expanded) t.dispose();
-  return out;
+  const outShape = [...first.shape];
+  outShape.splice(axis, 0, tensors.length);
+  checkOutputSize(fn, first.backend, outShape, first.dtype);
+  return tidy(() =>
+    concat(
+      tensors.map((t) => unsqueeze(t, axis)),
+      axis,
+    ),
+  );
 }
 
 /** Splits into pieces of `size` along `dim` (the last may be smaller), like `torch.split`. */
@@ -329,10 +380,16 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
   let sizes: number[];
   if (typeof size === 'number') {
     if (!Number.isInteger(size) || size <= 0)
-      fail(fn, `size must be a positive integer, got ${size}`);
+      fail(fn, `size must be a positive integer, got ${showValue(size)}`);
     sizes = [];
     for (let s = 0; s < n; s += size) sizes.push(Math.min(size, n - s));
   } else {
+    if (!Array.isArray(size) || !size.every((k) => Number.isSafeInteger(k) && k >= 0)) {
+      fail(
+        fn,
+        `size must be a positive integer or an array of non-negative integers, got ${showValue(size)}`,
+      );
+    }
     sizes = [...size];
     if (sizes.reduce((a, b) => a + b, 0) !== n) {
       fail(
@@ -394,6 +451,8 @@ export function pad(
   if (!['constant', 'reflect', 'replicate'].includes(mode)) {
     fail(fn, `mode must be 'constant', 'reflect' or 'replicate', got ${String(mode)}`);
   }
+  if (typeof value !== 'number') fail(fn, `value must be a number, got ${showValue(value)}`);
+  checkValueFits(fn, 'value', value, x.dtype, `use a value an ${x.dtype} tensor holds`);
   const before = x.shape.map(() => 0);
   const after = x.shape.map(() => 0);
   for (let i = 0; i < padding.length / 2; i++) {
@@ -469,8 +528,9 @@ function padConstant(
   const outShape = x.shape.map((d, i) => d + (before[i] as number) + (after[i] as number));
   const outStrides = stridesOf(outShape);
   const offset = before.reduce((o, b, i) => o + b * (outStrides[i] as number), 0);
-  const base = full(outShape, value, { dtype: x.dtype, device: x.device });
   const backend = x.backend;
+  checkOutputSize('pad', backend, outShape, x.dtype, `input ${fmtShape(x.shape)}`);
+  const base = full(outShape, value, { dtype: x.dtype, device: x.device });
   const out = wrap(
     backend,
     backend.stridedWrite(base._kernel(), x._kernel(), outStrides, offset),

@@ -5,6 +5,7 @@
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf } from '../kernel.js';
+import { checkOptions, option } from '../options.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
@@ -26,7 +27,6 @@ import {
 } from './arithmetic.js';
 import { checkIndexRange, gather } from './indexing.js';
 import { reshape, squeeze, unsqueeze } from './layout.js';
-import { fmtValue, optionsObject } from './params.js';
 import { logSoftmax, mean, sum } from './reduce.js';
 
 /** How per-element losses are combined: averaged (default), summed, or returned as they are. */
@@ -60,12 +60,21 @@ export interface BceWithLogitsOptions extends LossOptions {
   posWeight?: Tensor | null;
 }
 
-function checkReduction(fn: string, reduction: unknown): Reduction {
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    fail(fn, `reduction must be 'mean', 'sum' or 'none', got ${fmtValue(reduction)}`);
-  }
-  return reduction;
-}
+const LOSS_OPTIONS = { reduction: option.oneOf('mean', 'sum', 'none') } as const;
+const NLL_OPTIONS = {
+  ...LOSS_OPTIONS,
+  weight: option.nullable(option.tensor),
+  ignoreIndex: option.integer(),
+} as const;
+const CROSS_ENTROPY_OPTIONS = {
+  ...NLL_OPTIONS,
+  labelSmoothing: option.number({ min: 0, max: 1 }),
+} as const;
+const BCE_OPTIONS = {
+  ...LOSS_OPTIONS,
+  weight: option.nullable(option.tensor),
+  posWeight: option.nullable(option.tensor),
+} as const;
 
 function reduce(loss: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return loss;
@@ -83,11 +92,8 @@ export function crossEntropy(
   opts: CrossEntropyOptions = {},
 ): Tensor {
   const fn = 'crossEntropy';
-  const options = optionsObject(fn, opts);
+  const options = checkOptions(fn, opts, CROSS_ENTROPY_OPTIONS);
   const smoothing = options.labelSmoothing ?? 0;
-  if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing <= 1)) {
-    fail(fn, `labelSmoothing must be a number between 0 and 1, got ${fmtValue(smoothing)}`);
-  }
   const args = checkClassArgs(fn, input, target, options);
   return tidy(() => {
     const logits = args.batched ? args.input : unsqueeze(args.input, 0);
@@ -101,7 +107,7 @@ export function crossEntropy(
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
   const fn = 'nllLoss';
-  const args = checkClassArgs(fn, input, target, optionsObject(fn, opts));
+  const args = checkClassArgs(fn, input, target, checkOptions(fn, opts, NLL_OPTIONS));
   return tidy(() => classLoss(fn, args.batched ? args.input : unsqueeze(args.input, 0), args, 0));
 }
 
@@ -162,10 +168,7 @@ function checkClassArgs(
     }
   }
   const ignoreIndex = options.ignoreIndex ?? -100;
-  if (typeof ignoreIndex !== 'number' || !Number.isInteger(ignoreIndex)) {
-    fail(fn, `ignoreIndex must be an integer, got ${fmtValue(ignoreIndex)}`);
-  }
-  const reduction = checkReduction(fn, options.reduction ?? 'mean');
+  const reduction = options.reduction ?? 'mean';
   return {
     input,
     target,
@@ -243,7 +246,7 @@ function checkPair(fn: string, input: Tensor, target: Tensor): void {
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   const fn = 'mseLoss';
   checkPair(fn, input, target);
-  const reduction = checkReduction(fn, optionsObject(fn, opts).reduction ?? 'mean');
+  const reduction = checkOptions(fn, opts, LOSS_OPTIONS).reduction ?? 'mean';
   return tidy(() => reduce(square(sub(input, target)), reduction));
 }
 
@@ -251,7 +254,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   const fn = 'l1Loss';
   checkPair(fn, input, target);
-  const reduction = checkReduction(fn, optionsObject(fn, opts).reduction ?? 'mean');
+  const reduction = checkOptions(fn, opts, LOSS_OPTIONS).reduction ?? 'mean';
   return tidy(() => reduce(abs(sub(input, target)), reduction));
 }
 
@@ -266,7 +269,7 @@ export function bceWithLogits(
   opts: BceWithLogitsOptions = {},
 ): Tensor {
   const fn = 'bceWithLogits';
-  const options = optionsObject(fn, opts);
+  const options = checkOptions(fn, opts, BCE_OPTIONS);
   const weight = options.weight ?? null;
   const posWeight = options.posWeight ?? null;
   checkPair(fn, input, target);
@@ -288,7 +291,7 @@ export function bceWithLogits(
       );
     }
   }
-  const reduction = checkReduction(fn, options.reduction ?? 'mean');
+  const reduction = options.reduction ?? 'mean';
   return tidy(() => {
     // At x = 0 minimum splits its gradient in half, which is exactly d/dx log σ(x) there.
     const logSig = sub(minimum(input, 0), log1p(exp(neg(abs(input)))));

@@ -1,7 +1,6 @@
 import { withGrad } from '../autograd.js';
-import { promoteTypes } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { backendOf, wrap } from '../kernel.js';
+import { backendOf, checkOutputSize, wrap } from '../kernel.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
@@ -38,6 +37,13 @@ export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false
   // Not Math.max: a batch of 0 against a broadcast batch of 1 is empty.
   const batch = ba === 1 ? (bb as number) : (ba as number);
   const outShape = [batch, m as number, n as number];
+  checkOutputSize(
+    fn,
+    backend,
+    outShape,
+    a.dtype,
+    `input ${fmtShape(a.shape)}, mat2 ${fmtShape(b.shape)}`,
+  );
   const out = wrap(
     backend,
     backend.matmul(a._kernel(), b._kernel(), transposeA, transposeB),
@@ -70,7 +76,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   if (a.dtype === 'bool' || b.dtype === 'bool')
     fail(fn, 'bool tensors cannot be multiplied; cast them first');
-  const dtype = promoteTypes(a.dtype, b.dtype);
+  // PyTorch multiplies only matrices of one dtype; promoting would hide a mistake.
+  if (a.dtype !== b.dtype) {
+    fail(fn, `input is ${a.dtype} but other is ${b.dtype}; cast one of them first`);
+  }
+  const dtype = a.dtype;
+  const backend = a.backend;
   return tidy(() => {
     const x = cast(a, dtype);
     const y = cast(b, dtype);
@@ -86,6 +97,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     const batchShape = batchBroadcast(xs.slice(0, -2), ys.slice(0, -2), a, b);
     const batch = sizeOf(batchShape);
+    checkOutputSize(
+      fn,
+      backend,
+      [...batchShape, m, n],
+      dtype,
+      `input ${fmtShape(a.shape)}, other ${fmtShape(b.shape)}`,
+    );
     const to3 = (t: Tensor, s: number[], rows: number, cols: number): Tensor => {
       const own = s.slice(0, -2);
       if (sizeOf(own) === 1) return reshape(t, [1, rows, cols]);
@@ -139,8 +157,22 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.rank !== 1 || bias.shape[0] !== outF)) {
     fail(fn, `bias ${fmtShape(bias.shape)} must be [${outF}] for weight ${fmtShape(weight.shape)}`);
   }
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
+    if (t && t.dtype !== x.dtype) fail(fn, `${name} is ${t.dtype} but input is ${x.dtype}`);
+  }
+  if (x.dtype === 'bool') fail(fn, 'input is a bool tensor; cast it to float first');
+  const rows = sizeOf(x.shape.slice(0, -1));
+  checkOutputSize(
+    fn,
+    x.backend,
+    [...x.shape.slice(0, -1), outF],
+    x.dtype,
+    `input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}`,
+  );
   return tidy(() => {
-    const rows = x.size / (weight.shape[1] as number);
     const y = bmm(
       reshape(x, [1, rows, weight.shape[1] as number]),
       reshape(weight, [1, ...weight.shape]),

@@ -6,11 +6,11 @@ import { noGrad } from '../autograd.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf } from '../kernel.js';
+import { checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add, mul, rsqrt, square, sub } from './arithmetic.js';
 import { reshape } from './layout.js';
-import { fmtValue, optionsObject } from './params.js';
 import { mean } from './reduce.js';
 
 /** Options of `batchNorm`. */
@@ -52,7 +52,13 @@ export function batchNorm(
   opts: BatchNormOptions = {},
 ): BatchNormResult {
   const fn = 'batchNorm';
-  const options = optionsObject(fn, opts);
+  const options = checkOptions(fn, opts, {
+    weight: option.nullable(option.tensor),
+    bias: option.nullable(option.tensor),
+    training: option.boolean,
+    momentum: option.number(),
+    eps: option.number({ min: 0 }),
+  });
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
   const rm = runningMean ?? null;
   const rv = runningVar ?? null;
@@ -75,15 +81,6 @@ export function batchNorm(
       );
     }
     if (t.dtype !== x.dtype) fail(fn, `${name} is ${t.dtype} but input is ${x.dtype}`);
-  }
-  if (typeof training !== 'boolean') {
-    fail(fn, `training must be a boolean, got ${fmtValue(training)}`);
-  }
-  if (typeof momentum !== 'number' || !Number.isFinite(momentum)) {
-    fail(fn, `momentum must be a finite number, got ${fmtValue(momentum)}`);
-  }
-  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) {
-    fail(fn, `eps must be a non-negative finite number, got ${fmtValue(eps)}`);
   }
   if ((rm === null) !== (rv === null)) {
     fail(fn, 'runningMean and runningVar must be given together (or both null)');

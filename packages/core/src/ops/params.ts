@@ -4,6 +4,7 @@
  */
 import { fail } from '../errors.js';
 import { describe } from '../kernel.js';
+import { option } from '../options.js';
 
 /** A value as an error message shows it: `[1,0]`, `1.5`, `NaN`, `'same'`. */
 export function fmtValue(v: unknown): string {
@@ -38,6 +39,18 @@ export function axisInts(fn: string, arg: string, value: unknown, n: number, min
     return value.length === n ? [...value] : new Array<number>(n).fill(value[0]);
   }
   return fail(fn, `${arg} must be a ${what} or an array of ${n}, got ${fmtValue(value)}`);
+}
+
+/**
+ * The option rule of a per-axis integer (`stride`, `dilation`, `kernelSize`): a number or an
+ * array; `axisInts` then checks the values and the count with the axis count in its message.
+ */
+export function perAxisOption(min: 0 | 1) {
+  const what = min === 1 ? 'a positive integer' : 'a non-negative integer';
+  return option.custom<number | readonly number[]>(
+    `${what} or an array of them (one per spatial dim)`,
+    (v) => typeof v === 'number' || Array.isArray(v),
+  );
 }
 
 /** Checks that an options argument is a plain object (or absent) and returns it. */

@@ -6,14 +6,15 @@ import { withGrad } from '../autograd.js';
 import type { Backend, PoolParams } from '../backend.js';
 import { isFloat, TYPED_ARRAY } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { backendOfTensor, wrap } from '../kernel.js';
+import { backendOfTensor, checkOutputSize, wrap } from '../kernel.js';
+import { checkOptions, option } from '../options.js';
 import { sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { tensor } from './creation.js';
 import { reshape } from './layout.js';
 import { bmm } from './matmul.js';
-import { axisInts, fmtValue } from './params.js';
+import { axisInts, fmtValue, perAxisOption } from './params.js';
 
 type Ints = number | readonly number[];
 
@@ -132,7 +133,21 @@ interface Prepared {
   params: PoolParams;
 }
 
-function toOptions<T extends PoolOptions>(fn: string, options: T | Ints): T {
+const POOL_OPTIONS = {
+  kernelSize: perAxisOption(1),
+  stride: option.nullable(perAxisOption(1)),
+  padding: perAxisOption(0),
+  ceilMode: option.boolean,
+} as const;
+const MAX_POOL_OPTIONS = {
+  ...POOL_OPTIONS,
+  dilation: perAxisOption(1),
+  returnIndices: option.boolean,
+} as const;
+const AVG_POOL_OPTIONS = { ...POOL_OPTIONS, countIncludePad: option.boolean } as const;
+
+/** The options of a pooling call, which may be just the kernel size. */
+function toOptions<T extends PoolOptions>(fn: string, options: T | Ints, isMax: boolean): T {
   if (typeof options === 'number' || Array.isArray(options)) return { kernelSize: options } as T;
   if (options === null || typeof options !== 'object') {
     fail(
@@ -140,7 +155,7 @@ function toOptions<T extends PoolOptions>(fn: string, options: T | Ints): T {
       `options must be an object with kernelSize, or a kernel size, got ${fmtValue(options)}`,
     );
   }
-  return options as T;
+  return checkOptions(fn, options, isMax ? MAX_POOL_OPTIONS : AVG_POOL_OPTIONS) as T;
 }
 
 function prepare(
@@ -174,16 +189,9 @@ function prepare(
       ? [...kernel]
       : axisInts(fn, 'stride', options.stride, n, 1);
   const padding = axisInts(fn, 'padding', options.padding ?? 0, n, 0);
-  if (!isMax && options.dilation !== undefined) fail(fn, 'average pooling has no dilation option');
   const dilation = axisInts(fn, 'dilation', (isMax ? options.dilation : undefined) ?? 1, n, 1);
   const ceilMode = options.ceilMode ?? false;
-  if (typeof ceilMode !== 'boolean') {
-    fail(fn, `ceilMode must be a boolean, got ${fmtValue(ceilMode)}`);
-  }
   const countIncludePad = options.countIncludePad ?? true;
-  if (typeof countIncludePad !== 'boolean') {
-    fail(fn, `countIncludePad must be a boolean, got ${fmtValue(countIncludePad)}`);
-  }
   if (padding.some((p, i) => p > Math.floor((kernel[i] as number) / 2))) {
     fail(
       fn,
@@ -224,12 +232,9 @@ function prepare(
 }
 
 function maxPoolImpl(fn: string, n: number, x: Tensor, arg: MaxArg): Tensor | MaxPoolResult {
-  const options = toOptions<MaxPoolOptions>(fn, arg);
+  const options = toOptions<MaxPoolOptions>(fn, arg, true);
   const { backend, batched, xShape, params } = prepare(fn, n, x, options, true);
   const returnIndices = options.returnIndices ?? false;
-  if (typeof returnIndices !== 'boolean') {
-    fail(fn, `returnIndices must be a boolean, got ${fmtValue(returnIndices)}`);
-  }
   return tidy(() => {
     const xb = batched ? x : reshape(x, xShape);
     const outShape = [xShape[0] as number, xShape[1] as number, ...params.outSize];
@@ -253,7 +258,7 @@ function maxPoolImpl(fn: string, n: number, x: Tensor, arg: MaxArg): Tensor | Ma
 }
 
 function avgPoolImpl(fn: string, n: number, x: Tensor, arg: AvgArg): Tensor {
-  const options = toOptions<AvgPoolOptions>(fn, arg);
+  const options = toOptions<AvgPoolOptions>(fn, arg, false);
   const { backend, batched, xShape, params } = prepare(fn, n, x, options, false);
   return tidy(() => {
     const xb = batched ? x : reshape(x, xShape);
@@ -295,7 +300,7 @@ export function adaptiveAvgPool3d(x: Tensor, outputSize: AdaptiveSize): Tensor {
 }
 
 function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize): Tensor {
-  backendOfTensor(fn, 'input', x);
+  const backend = backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   if (x.rank !== n + 1 && x.rank !== n + 2) {
     fail(
@@ -325,6 +330,18 @@ function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize
       );
     }
     return v;
+  });
+  const outShape = [...x.shape.slice(0, lead), ...out];
+  checkOutputSize(fn, backend, outShape, x.dtype, `input ${fmtShape(x.shape)}`);
+  // The window weights of one axis are an [out, in] matrix.
+  out.forEach((o, i) => {
+    checkOutputSize(
+      fn,
+      backend,
+      [o, inSpatial[i] as number],
+      x.dtype,
+      `input ${fmtShape(x.shape)}`,
+    );
   });
   return tidy(() => {
     // Evenly divisible sizes are plain average pooling, which the backend runs in one kernel.

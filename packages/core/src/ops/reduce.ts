@@ -3,6 +3,7 @@ import type { ReduceOp } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOfTensor, wrap } from '../kernel.js';
+import { checkOptions, option, showValue } from '../options.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
@@ -18,6 +19,18 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
 
 function droppedShape(shape: readonly number[], axes: readonly number[]): number[] {
   return shape.filter((_, i) => !axes.includes(i));
+}
+
+/**
+ * The axes a reduction runs over: those of `dim`, or all of them when `dim` is omitted, null or
+ * empty (PyTorch 1.13 reduces everything for `dim=[]` as for `dim=None`). Also checks `keepDims`.
+ */
+function reductionAxes(fn: string, x: Tensor, dim: unknown, keepDims: unknown): number[] {
+  if (typeof keepDims !== 'boolean') {
+    fail(fn, `keepDims must be a boolean, got ${showValue(keepDims)}`);
+  }
+  const all = dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0);
+  return normalizeAxes(fn, all ? undefined : (dim as Dims), x.rank);
 }
 
 /** Runs a reduce kernel; the result keeps reduced axes as size 1. */
@@ -46,7 +59,7 @@ function spread(dy: Tensor, shape: readonly number[], axes: readonly number[]): 
 export function sum(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'sum';
   backendOfTensor(fn, 'input', x);
-  const axes = normalizeAxes(fn, dim, x.rank);
+  const axes = reductionAxes(fn, x, dim, keepDims);
   const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
   const shape = x.shape;
   const raw = withGrad(fn, reduceRaw(fn, 'sum', input, axes), [input], [], (dy) => [
@@ -64,7 +77,7 @@ export function mean(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'mean';
   backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}; cast it first`);
-  const axes = normalizeAxes(fn, dim, x.rank);
+  const axes = reductionAxes(fn, x, dim, keepDims);
   const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1);
   const s = sum(x, axes, keepDims);
   const out = div(s, count);
@@ -76,7 +89,7 @@ export function mean(x: Tensor, dim?: Dims, keepDims = false): Tensor {
 function extreme(fn: string, op: 'max' | 'min', x: Tensor, dim: Dims, keepDims: boolean): Tensor {
   backendOfTensor(fn, 'input', x);
   if (x.dtype === 'bool') fail(fn, 'input is a bool tensor; cast it first');
-  const axes = normalizeAxes(fn, dim, x.rank);
+  const axes = reductionAxes(fn, x, dim, keepDims);
   for (const a of axes) {
     if (x.shape[a] === 0)
       fail(fn, `cannot reduce over an empty dimension ${a} of ${fmtShape(x.shape)}`);
@@ -125,7 +138,12 @@ function argExtreme(
   keepDims = false,
 ): Tensor {
   backendOfTensor(fn, 'input', x);
-  if (dim === undefined) {
+  if (typeof keepDims !== 'boolean') {
+    fail(fn, `keepDims must be a boolean, got ${showValue(keepDims)}`);
+  }
+  if (x.dtype === 'bool') fail(fn, 'input is a bool tensor; cast it to int32 or float first');
+  if (dim === undefined || dim === null) {
+    if (x.size === 0) fail(fn, `cannot take ${op} of an empty tensor ${fmtShape(x.shape)}`);
     const flat = reshape(x, [x.size]);
     const r = argExtreme(fn, op, flat, 0, false);
     flat.dispose();
@@ -164,15 +182,21 @@ export interface VarOptions {
   keepDims?: boolean;
 }
 
+const VAR_OPTIONS = { correction: option.integer({ min: 0 }), keepDims: option.boolean } as const;
+
 /**
  * Variance over `dim` (all axes when omitted): the sum of squared deviations from the mean divided
- * by (count − `correction`). Float inputs only. Its errors name it `var` (PyTorch's name).
+ * by (count − `correction`). Float inputs only.
  */
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
-  const fn = 'var';
+  return varianceNamed('variance', x, dim, options);
+}
+
+function varianceNamed(fn: string, x: Tensor, dim: Dims | undefined, opts: VarOptions): Tensor {
+  const options = checkOptions(fn, opts, VAR_OPTIONS);
   backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
-  const axes = normalizeAxes(fn, dim, x.rank);
+  const axes = reductionAxes(fn, x, dim, options.keepDims ?? false);
   const correction = options.correction ?? 1;
   const n = axes.reduce((k, a) => k * (x.shape[a] as number), 1);
   const m = mean(x, axes, true);
@@ -186,7 +210,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
 
 /** Standard deviation over `dim`: the square root of `variance` with the same options. */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
-  const v = variance(x, dim, options);
+  const v = varianceNamed('std', x, dim, options);
   const out = sqrt(v);
   v.dispose();
   return out;
@@ -197,15 +221,12 @@ export function logsumexp(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'logsumexp';
   backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
-  const axes = normalizeAxes(fn, dim, x.rank);
-  const rawMax = reduceRaw(fn, 'max', x, axes);
-  const finite = where(eq(rawMax, Number.NEGATIVE_INFINITY), 0, rawMax);
-  const shifted = sub(x, finite);
-  const e = exp(shifted);
-  const s = sum(e, axes, true);
-  const l = log(s);
-  const r = add(l, finite);
-  for (const t of [rawMax, finite, shifted, e, s, l]) t.dispose();
+  const axes = reductionAxes(fn, x, dim, keepDims);
+  const r = tidy(() => {
+    const rawMax = reduceRaw(fn, 'max', x, axes);
+    const finite = where(eq(rawMax, Number.NEGATIVE_INFINITY), 0, rawMax);
+    return add(log(sum(exp(sub(x, finite)), axes, true)), finite);
+  });
   return finishShape(r, x, axes, keepDims);
 }
 
