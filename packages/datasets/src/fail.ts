@@ -12,6 +12,8 @@ export function messageOf(error: unknown): string {
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v !== 'object') return typeof v;
+  if (Array.isArray(v)) return 'an array';
   const name = (v as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
+  if (!name || name === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }

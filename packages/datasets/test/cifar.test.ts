@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCifar10, parseCifar10 } from '../src/index.js';
 import { strideError } from './setup.js';
@@ -44,6 +45,18 @@ describe('parseCifar10', () => {
     );
   });
 
+  it('rejects gzip data, which it cannot inflate synchronously, and unknown options', async () => {
+    expect((await strideError(() => parseCifar10(gzipSync(records([1]))))).message).toBe(
+      'parseCifar10: CIFAR-10 data: expected uncompressed CIFAR-10 records, found gzip-compressed data (decompress it first, or read the files with loadCifar10)',
+    );
+    expect(
+      (await strideError(() => parseCifar10(records([1]), { nmae: 'x' } as never))).message,
+    ).toBe("parseCifar10: unknown option 'nmae' (did you mean 'name'?); the options are name");
+    expect((await strideError(() => parseCifar10([1, 2, 3] as never))).message).toBe(
+      'parseCifar10: bytes must be a Uint8Array or an ArrayBuffer, got an array',
+    );
+  });
+
   it('rejects labels of 10 or more', async () => {
     expect((await strideError(() => parseCifar10(records([3, 10])))).message).toBe(
       'parseCifar10: CIFAR-10 data: expected labels 0-9, found 10 at index 1',
@@ -67,6 +80,18 @@ describe('loadCifar10', () => {
     expect(train.length).toBe(10);
     expect(Array.from(train.y)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
     expect(Array.from((await loadCifar10({ dir, train: false })).y)).toEqual([7]);
+  });
+
+  it('checks its options', async () => {
+    expect((await strideError(loadCifar10({ dir, trian: false } as never))).message).toBe(
+      "loadCifar10: unknown option 'trian' (did you mean 'train'?); the options are dir, train",
+    );
+    expect((await strideError(loadCifar10({ dir: 7 } as never))).message).toBe(
+      "loadCifar10: option 'dir' must be a directory path or URL (a non-empty string or a URL), got 7",
+    );
+    expect((await strideError(loadCifar10(undefined as never))).message).toMatch(
+      /^loadCifar10: options\.dir is required\. Get cifar-10-binary\.tar\.gz/,
+    );
   });
 
   it('says where to get the files when they are missing', async () => {

@@ -95,9 +95,18 @@ describe('parseIdx', () => {
     );
   });
 
-  it('rejects something that is not bytes', async () => {
-    expect((await strideError(parseIdx('data' as unknown as Uint8Array))).message).toMatch(
-      /bytes must be a Uint8Array or an ArrayBuffer, got string/,
+  it('rejects something that is not bytes, and unknown options', async () => {
+    expect((await strideError(parseIdx('data' as unknown as Uint8Array))).message).toBe(
+      'parseIdx: bytes must be a Uint8Array or an ArrayBuffer, got string',
+    );
+    expect(
+      (await strideError(parseIdx(idxBytes(0x08, [1], [0]), { names: 'x' } as never))).message,
+    ).toBe("parseIdx: unknown option 'names' (did you mean 'name'?); the options are name");
+    expect(
+      (await strideError(parseIdx(idxBytes(0x08, [1], [0]), { name: 3 } as never))).message,
+    ).toBe("parseIdx: option 'name' must be a string, got 3");
+    expect((await strideError(loadIdx(42 as never))).message).toBe(
+      'loadIdx: expected a file path, a URL, an ArrayBuffer, a typed array or a ReadableStream, got number',
     );
   });
 });

@@ -167,4 +167,20 @@ describe('loadMnist and loadFashionMnist from a directory', () => {
       /t10k-images-idx3-ubyte\.gz: expected valid gzip data, found corrupt or truncated data \(unexpected end of file\)$/,
     );
   });
+
+  it('checks its options', async () => {
+    expect((await strideError(loadMnist({ dri: dir } as never))).message).toBe(
+      "loadMnist: unknown option 'dri' (did you mean 'dir'?); the options are dir, train",
+    );
+    expect((await strideError(loadMnist({ train: 'no' } as never))).message).toBe(
+      "loadMnist: option 'train' must be a boolean, got 'no'",
+    );
+    // An empty directory would name files at the root of the file system.
+    expect((await strideError(loadFashionMnist({ dir: '' }))).message).toBe(
+      "loadFashionMnist: option 'dir' must be a directory path or URL (a non-empty string or a URL), got ''",
+    );
+    expect((await strideError(loadMnist('data/' as never))).message).toBe(
+      "loadMnist: options must be an object, got 'data/'",
+    );
+  });
 });
