@@ -203,9 +203,10 @@ describe('decodeSafetensors on corrupt or truncated input', () => {
       build(null, new Uint8Array(0), '{"w": {"dtype": '),
       /expected the header to be JSON/,
     );
+    // The reference implementation requires the header to start with `{`.
     expectDecodeError(
       build(null, new Uint8Array(0), '[1, 2]'),
-      /expected the header to be a JSON object, found "\[1, 2\]"/,
+      /^decodeSafetensors: not a safetensors file: expected the 8-byte header length and then the JSON header, which starts with "\{", found "\\x06\\x00\\x00\\x00\\x00\\x00\\x00\\x00\[1, 2\]"$/,
     );
     const invalidUtf8 = build(null, new Uint8Array(0), '{}    ');
     invalidUtf8[9] = 0xff;
