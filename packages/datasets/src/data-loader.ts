@@ -1,7 +1,29 @@
-import { bitsAt, hash32 } from '@stride/core';
-import { type Batch, type Dataset, range, toTensors } from './dataset.js';
+import { bitsAt, checkOptions, hash32, option, resolveDevice } from '@stride/core';
+import { checkHostBatch } from './check-batch.js';
+import { type Batch, type Dataset, range, uploadBatch } from './dataset.js';
 import { fail } from './fail.js';
-import { compose, type Transform } from './transforms.js';
+import type { Transform } from './transforms.js';
+
+/** The largest seed: the shuffle's generator is 32-bit, so larger seeds would repeat orders. */
+const MAX_SEED = 2 ** 32 - 1;
+
+/** An integer in [0, 2^32 - 1]: a seed or an epoch, each mixed into the 32-bit generator. */
+const uint32 = option.custom<number>(
+  `an integer from 0 to ${MAX_SEED} (the shuffle's generator is 32-bit)`,
+  (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED,
+);
+
+/** The most samples: the order of an epoch is an Int32Array of indices. */
+const MAX_SAMPLES = 2 ** 31 - 1;
+
+const OPTIONS = {
+  batchSize: option.integer({ min: 1 }),
+  shuffle: option.boolean,
+  seed: uint32,
+  dropLast: option.boolean,
+  transforms: option.arrayOf(option.function),
+  device: option.string,
+};
 
 /** Options of `DataLoader`; only `batchSize` is required. */
 export interface DataLoaderOptions {
@@ -9,11 +31,15 @@ export interface DataLoaderOptions {
   batchSize: number;
   /** Reorder the samples every epoch (default false). */
   shuffle?: boolean;
-  /** Seeds the shuffle and the random transforms (default 0): same seed, same batches. */
+  /**
+   * Seeds the shuffle and the random transforms (default 0): same seed, same batches. An integer
+   * from 0 to 2^32 - 1, the generator's range, in which different seeds give different streams
+   * (each seed is mixed by a one-to-one function); any other value is refused.
+   */
   seed?: number;
   /** Skip the last batch when it is smaller than `batchSize` (default false). */
   dropLast?: boolean;
-  /** Applied to each host batch, in order, before it becomes tensors. */
+  /** Applied to each host batch, in order, before it becomes tensors; each must be synchronous. */
   transforms?: readonly Transform[];
   /** Backend name for the batches; defaults to the active backend. */
   device?: string;
@@ -39,7 +65,7 @@ export class DataLoader implements Iterable<Batch> {
   readonly batchSize: number;
   /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
-  /** The seed of the shuffle and of the random transforms, as an unsigned 32-bit integer. */
+  /** The seed of the shuffle and of the random transforms, an integer from 0 to 2^32 - 1. */
   readonly seed: number;
   /** Whether a last batch smaller than `batchSize` is skipped. */
   readonly dropLast: boolean;
@@ -47,7 +73,7 @@ export class DataLoader implements Iterable<Batch> {
   readonly device: string | undefined;
   /** The epoch the next `for ... of` runs; advanced each time iteration starts. */
   epoch = 0;
-  private readonly transform: Transform | undefined;
+  private readonly transforms: readonly Transform[];
 
   /**
    * @param dataset The samples to batch: any `Dataset`, such as an `ArrayDataset`.
@@ -62,21 +88,33 @@ export class DataLoader implements Iterable<Batch> {
       dataset === null ||
       typeof dataset !== 'object' ||
       typeof dataset.getBatch !== 'function' ||
-      !Number.isInteger(dataset.length) ||
+      !Number.isSafeInteger(dataset.length) ||
       dataset.length < 0
     ) {
       fail(fn, 'dataset must have a length and a getBatch(indices) method (e.g. an ArrayDataset)');
     }
-    const { batchSize, seed = 0 } = options ?? ({} as DataLoaderOptions);
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      fail(fn, `batchSize must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(seed)) fail(fn, `seed must be an integer, got ${seed}`);
-    this.batchSize = batchSize;
-    this.shuffle = options.shuffle ?? false;
-    this.seed = seed >>> 0;
-    this.dropLast = options.dropLast ?? false;
-    this.device = options.device;
-    this.transform = options.transforms?.length ? compose(...options.transforms) : undefined;
+    if (dataset.length > MAX_SAMPLES) {
+      fail(
+        fn,
+        `dataset.length is ${dataset.length}, more than the ${MAX_SAMPLES} samples a DataLoader can order (an Int32Array of indices)`,
+      );
+    }
+    if (isAsync(dataset.getBatch)) {
+      fail(
+        fn,
+        'dataset.getBatch is an async function: datasets must be synchronous (read the data into memory first, e.g. as an ArrayDataset, and batch it from there)',
+      );
+    }
+    const o = checkOptions(fn, options, OPTIONS);
+    if (o.batchSize === undefined) fail(fn, "option 'batchSize' is required (an integer ≥ 1)");
+    this.batchSize = o.batchSize;
+    this.shuffle = o.shuffle ?? false;
+    this.seed = o.seed ?? 0;
+    this.dropLast = o.dropLast ?? false;
+    this.device = o.device;
+    this.transforms = [...((o.transforms ?? []) as Transform[])];
+    const i = this.transforms.findIndex(isAsync);
+    if (i >= 0) fail(fn, `transforms[${i}] is an async function: transforms must be synchronous`);
   }
 
   /** Batches per epoch. */
@@ -92,8 +130,20 @@ export class DataLoader implements Iterable<Batch> {
     return this.batches(this.epoch++);
   }
 
-  /** The batches of epoch `epoch` (0-based), without advancing `this.epoch`. */
-  *batches(epoch = this.epoch): Generator<Batch, void, undefined> {
+  /**
+   * The batches of epoch `epoch` (0-based), without advancing `this.epoch`. Each batch the
+   * dataset and each transform give is checked (sizes, types, one sample per index; a Promise
+   * is refused) before it becomes tensors.
+   */
+  batches(epoch = this.epoch): Generator<Batch, void, undefined> {
+    const fn = 'DataLoader.batches';
+    checkEpoch(fn, epoch);
+    // An unknown device fails here rather than at the first batch.
+    if (this.device !== undefined) resolveDevice(fn, this.device);
+    return this.run(fn, epoch);
+  }
+
+  private *run(fn: string, epoch: number): Generator<Batch, void, undefined> {
     const order = this.order(epoch);
     const transformSeed = hash32(this.epochSeed(epoch) ^ 0x5bd1e995);
     for (let b = 0; b < this.length; b++) {
@@ -101,16 +151,28 @@ export class DataLoader implements Iterable<Batch> {
         b * this.batchSize,
         Math.min(order.length, (b + 1) * this.batchSize),
       );
-      let batch = this.dataset.getBatch(indices);
-      if (this.transform) batch = this.transform(batch, bitsAt(transformSeed, b));
-      yield toTensors(batch, this.device);
+      let batch = checkHostBatch(
+        fn,
+        'the batch that dataset.getBatch returned',
+        this.dataset.getBatch(indices),
+        indices.length,
+      );
+      // Each transform's seed as `compose` would give it, so both spellings draw alike.
+      const seed = bitsAt(transformSeed, b);
+      for (const [i, t] of this.transforms.entries()) {
+        batch = checkHostBatch(
+          fn,
+          `the batch that transforms[${i}] returned`,
+          t(batch, bitsAt(seed, i)),
+        );
+      }
+      yield uploadBatch(fn, batch, this.device);
     }
   }
 
   /** The order in which epoch `epoch` visits the samples. */
   order(epoch = this.epoch): Int32Array {
-    if (!Number.isInteger(epoch) || epoch < 0)
-      fail('DataLoader.order', `epoch must be a non-negative integer, got ${epoch}`);
+    checkEpoch('DataLoader.order', epoch);
     const order = range(this.dataset.length);
     if (!this.shuffle) return order;
     // Fisher-Yates with 32 random bits per draw from the counter-based generator of core.
@@ -124,7 +186,23 @@ export class DataLoader implements Iterable<Batch> {
     return order;
   }
 
+  /**
+   * The generator's seed for an epoch. For a given epoch, `seed ^ k` and `hash32` are both
+   * one-to-one on 32-bit integers, so two seeds never share a stream; likewise two epochs.
+   */
   private epochSeed(epoch: number): number {
     return hash32(this.seed ^ hash32((epoch + 0x632be5ab) >>> 0));
+  }
+}
+
+/** `async function`s, which return a Promise rather than a batch. */
+function isAsync(f: unknown): boolean {
+  return typeof f === 'function' && f.constructor?.name === 'AsyncFunction';
+}
+
+/** Epochs index the generator as seeds do, so they have the same 32-bit range. */
+function checkEpoch(fn: string, epoch: unknown): void {
+  if (!uint32.test(epoch)) {
+    fail(fn, `epoch must be an integer from 0 to ${MAX_SEED}, got ${String(epoch)}`);
   }
 }

@@ -1,5 +1,14 @@
-import { fmtShape, type Tensor, tensor } from '@stride/core';
-import { fail } from './fail.js';
+import {
+  checkOptions,
+  fmtShape,
+  isTensor,
+  option,
+  resolveDevice,
+  type Tensor,
+  tensor,
+} from '@stride/core';
+import { checkHostBatch } from './check-batch.js';
+import { describeValue, fail } from './fail.js';
 
 /**
  * A batch on the host, before it becomes tensors: what a dataset produces and what transforms
@@ -25,7 +34,10 @@ export interface Batch {
   y: Tensor;
 }
 
-/** Anything a `DataLoader` can batch: a length and a way to gather samples by index. */
+/**
+ * Anything a `DataLoader` can batch: a length and a way to gather samples by index. `getBatch`
+ * is synchronous: a dataset that must wait for its data (a `fetch`, a file) reads it first.
+ */
 export interface Dataset {
   /** The number of samples; indices run from 0 to `length - 1`. */
   readonly length: number;
@@ -62,21 +74,30 @@ export class ArrayDataset implements Dataset {
   ) {
     const fn = 'ArrayDataset';
     if (!(x instanceof Float32Array || x instanceof Uint8Array))
-      fail(fn, `x must be a Float32Array or a Uint8Array, got ${describe(x)}`);
+      fail(fn, `x must be a Float32Array or a Uint8Array, got ${describeValue(x)}`);
     if (!(y instanceof Int32Array || y instanceof Float32Array))
-      fail(fn, `y must be an Int32Array or a Float32Array, got ${describe(y)}`);
+      fail(fn, `y must be an Int32Array or a Float32Array, got ${describeValue(y)}`);
     for (const [name, shape] of [
       ['sampleShape', sampleShape],
       ['targetShape', targetShape],
     ] as const) {
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-        fail(fn, `${name} must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        fail(
+          fn,
+          `${name} must be a list of non-negative integers, got ${Array.isArray(shape) ? JSON.stringify(shape) : describeValue(shape)}`,
+        );
       }
     }
     this.sampleShape = Object.freeze([...sampleShape]);
     this.targetShape = Object.freeze([...targetShape]);
     this.sampleSize = sampleShape.reduce((a, b) => a * b, 1);
     this.targetSize = targetShape.reduce((a, b) => a * b, 1);
+    if (this.sampleSize === 0 && x.length !== 0) {
+      fail(
+        fn,
+        `x has ${x.length} values but sampleShape ${fmtShape(sampleShape)} holds none, so the number of samples is unknown`,
+      );
+    }
     this.length = this.sampleSize === 0 ? 0 : x.length / this.sampleSize;
     if (!Number.isInteger(this.length)) {
       fail(
@@ -92,7 +113,15 @@ export class ArrayDataset implements Dataset {
     }
   }
 
+  /**
+   * The samples at `indices` (an array or typed array of integers from 0 to `length - 1`), in
+   * that order, as one new host batch.
+   */
   getBatch(indices: ArrayLike<number>): HostBatch {
+    const fn = 'ArrayDataset.getBatch';
+    if (!Array.isArray(indices) && !isTypedArray(indices)) {
+      fail(fn, `indices must be an array of integers, got ${describeValue(indices)}`);
+    }
     const n = indices.length;
     const { sampleSize: s, targetSize: t } = this;
     const x = new Float32Array(n * s);
@@ -101,7 +130,10 @@ export class ArrayDataset implements Dataset {
     for (let b = 0; b < n; b++) {
       const i = indices[b] as number;
       if (!Number.isInteger(i) || i < 0 || i >= this.length) {
-        fail('getBatch', `index ${i} is out of range for a dataset of ${this.length} samples`);
+        fail(
+          fn,
+          `indices[${b}] is ${typeof i === 'number' ? i : describeValue(i)}, not an index from 0 to ${this.length - 1} (the dataset holds ${this.length} samples)`,
+        );
       }
       if (pixels) {
         for (let k = 0, from = i * s, to = b * s; k < s; k++) {
@@ -115,8 +147,19 @@ export class ArrayDataset implements Dataset {
     return { x, xShape: [n, ...this.sampleShape], y, yShape: [n, ...this.targetShape] };
   }
 
-  /** Samples `[start, end)` as a dataset that shares this one's arrays (e.g. a quick subset). */
+  /**
+   * Samples `[start, end)` as a dataset that shares this one's arrays (e.g. a quick subset).
+   * As in Python's slicing, a negative bound counts from the end and bounds are clamped.
+   */
   slice(start = 0, end = this.length): ArrayDataset {
+    for (const [name, v] of [
+      ['start', start],
+      ['end', end],
+    ] as const) {
+      if (!Number.isSafeInteger(v)) {
+        fail('ArrayDataset.slice', `${name} must be an integer, got ${String(v)}`);
+      }
+    }
     const lo = Math.max(0, Math.min(this.length, start < 0 ? this.length + start : start));
     const hi = Math.max(lo, Math.min(this.length, end < 0 ? this.length + end : end));
     return new ArrayDataset(
@@ -128,19 +171,26 @@ export class ArrayDataset implements Dataset {
   }
 
   /** Every sample as two tensors, `x` [length, ...sampleShape] float32 and `y` [length, ...]. */
-  toTensors(
-    options: {
-      /** Backend name for the tensors; defaults to the active backend. */
-      device?: string;
-    } = {},
-  ): Batch {
-    return toTensors(this.getBatch(range(this.length)), options.device);
+  toTensors(options?: {
+    /** Backend name for the tensors; defaults to the active backend. */
+    device?: string;
+  }): Batch {
+    const fn = 'ArrayDataset.toTensors';
+    const o = checkOptions(fn, options, { device: option.string });
+    return uploadBatch(fn, this.getBatch(range(this.length)), o.device);
   }
 }
 
 /** Wraps tensors (float32 inputs; int32 or float32 targets, same first dimension) as a dataset. */
 export async function tensorDataset(x: Tensor, y: Tensor): Promise<ArrayDataset> {
   const fn = 'tensorDataset';
+  for (const [name, t] of [
+    ['x', x],
+    ['y', y],
+  ] as const) {
+    if (!isTensor(t)) fail(fn, `${name} must be a tensor, got ${describeValue(t)}`);
+    if (t.isDisposed) fail(fn, `${name} is disposed (${t.dtype} ${fmtShape(t.shape)})`);
+  }
   if (x.dtype !== 'float32') fail(fn, `x must be float32, got ${x.dtype} ${fmtShape(x.shape)}`);
   if (y.dtype !== 'int32' && y.dtype !== 'float32')
     fail(fn, `y must be int32 or float32, got ${y.dtype} ${fmtShape(y.shape)}`);
@@ -161,6 +211,20 @@ export async function tensorDataset(x: Tensor, y: Tensor): Promise<ArrayDataset>
 
 /** Uploads a host batch as new tensors on `device` (default: the active backend). */
 export function toTensors(batch: HostBatch, device?: string): Batch {
+  const fn = 'toTensors';
+  checkHostBatch(fn, 'batch', batch);
+  if (device !== undefined && typeof device !== 'string') {
+    fail(fn, `device must be a backend name (a string), got ${describeValue(device)}`);
+  }
+  return uploadBatch(fn, batch, device);
+}
+
+/**
+ * `toTensors` of a checked batch for the public function `fn`, whose name an unknown or
+ * unready device error carries.
+ */
+export function uploadBatch(fn: string, batch: HostBatch, device: string | undefined): Batch {
+  if (device !== undefined) resolveDevice(fn, device);
   const x = tensor(batch.x, { shape: batch.xShape, dtype: 'float32', device });
   try {
     const y = tensor(batch.y, {
@@ -181,7 +245,7 @@ export function range(n: number): Int32Array {
   return out;
 }
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  return typeof v === 'object' ? (v as object).constructor.name : typeof v;
+/** A typed array (not a DataView): what `getBatch` takes besides an array. */
+function isTypedArray(v: unknown): v is ArrayLike<number> {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
 }

@@ -154,13 +154,13 @@ describe('DataLoader', () => {
 
   it('checks its arguments', async () => {
     expect((await strideError(() => new DataLoader(numbered(), { batchSize: 0 }))).message).toBe(
-      'DataLoader: batchSize must be a positive integer, got 0',
+      "DataLoader: option 'batchSize' must be an integer ≥ 1, got 0",
     );
     expect(
       (await strideError(() => new DataLoader({} as never, { batchSize: 1 }))).message,
     ).toMatch(/dataset must have a length/);
     expect((await strideError(() => numbered().getBatch([10]))).message).toBe(
-      'getBatch: index 10 is out of range for a dataset of 10 samples',
+      'ArrayDataset.getBatch: indices[0] is 10, not an index from 0 to 9 (the dataset holds 10 samples)',
     );
     expect(
       (await strideError(() => new ArrayDataset(new Float32Array(5), [2], new Int32Array(2))))
