@@ -1,6 +1,14 @@
-import { bitsAt, fmtShape, uniformAt } from '@stride/core';
+import {
+  bitsAt,
+  checkOptions,
+  DEFAULT_MAX_STORAGE_BYTES,
+  fmtShape,
+  option,
+  uniformAt,
+} from '@stride/core';
+import { checkHostBatch } from './check-batch.js';
 import type { HostBatch } from './dataset.js';
-import { fail } from './fail.js';
+import { describeValue, fail } from './fail.js';
 
 /**
  * Batch transforms: functions from a host batch to a new host batch. Random ones draw from
@@ -10,13 +18,44 @@ import { fail } from './fail.js';
  */
 export type Transform = (batch: HostBatch, seed: number) => HostBatch;
 
+/**
+ * Checks what a transform is given: a well-formed host batch, and a seed in the generator's
+ * range (`seed >>> 0` would otherwise turn 2^32 into 0, and 1.5 into 1, without a word).
+ */
+function checkInput(fn: string, batch: unknown, seed: unknown): HostBatch {
+  if (!Number.isSafeInteger(seed) || (seed as number) < 0 || (seed as number) > 2 ** 32 - 1) {
+    fail(
+      fn,
+      `seed must be an integer from 0 to ${2 ** 32 - 1}, got ${typeof seed === 'number' ? seed : describeValue(seed)}`,
+    );
+  }
+  return checkHostBatch(fn, 'batch', batch);
+}
+
 /** Applies transforms in order, each with its own seed derived from the batch's. */
 export function compose(...transforms: Transform[]): Transform {
+  const fn = 'compose';
   for (const [i, t] of transforms.entries()) {
     if (typeof t !== 'function')
-      fail('compose', `transform ${i} is not a function (got ${typeof t})`);
+      fail(fn, `transform ${i} is not a function (got ${describeValue(t)})`);
+    if (t.constructor?.name === 'AsyncFunction') {
+      fail(fn, `transform ${i} is an async function: transforms must be synchronous`);
+    }
   }
-  return (batch, seed) => transforms.reduce((b, t, i) => t(b, bitsAt(seed, i)), batch);
+  return (batch, seed) =>
+    transforms.reduce(
+      (b, t, i) =>
+        checkHostBatch(fn, `the batch that transform ${i} returned`, t(b, bitsAt(seed, i))),
+      checkInput(fn, batch, seed),
+    );
+}
+
+/** One number, or a non-empty array of numbers, each passing `test`; undefined otherwise. */
+function numbers(v: unknown, test: (x: number) => boolean): number[] | undefined {
+  const values = typeof v === 'number' ? [v] : Array.isArray(v) ? [...v] : undefined;
+  return values && values.length > 0 && values.every((x) => typeof x === 'number' && test(x))
+    ? values
+    : undefined;
 }
 
 /**
@@ -28,14 +67,23 @@ export function normalize(
   std: number | readonly number[],
 ): Transform {
   const fn = 'normalize';
-  const means = typeof mean === 'number' ? [mean] : [...mean];
-  const stds = typeof std === 'number' ? [std] : [...std];
-  if (means.length === 0 || !means.every(Number.isFinite))
-    fail(fn, `mean must be finite numbers, got ${JSON.stringify(mean)}`);
-  if (stds.length === 0 || !stds.every((s) => Number.isFinite(s) && s > 0)) {
-    fail(fn, `std must be positive numbers, got ${JSON.stringify(std)}`);
+  // The arithmetic is in float32, where 1e39 is Infinity and 1e-46 is 0 (a division by zero).
+  const means = numbers(mean, (m) => Number.isFinite(Math.fround(m)));
+  if (!means) {
+    fail(
+      fn,
+      `mean must be a number or a non-empty array of numbers (finite in float32), got ${show(mean)}`,
+    );
   }
-  return (batch) => {
+  const stds = numbers(std, (s) => Math.fround(s) > 0 && Number.isFinite(Math.fround(s)));
+  if (!stds) {
+    fail(
+      fn,
+      `std must be a positive number or a non-empty array of them (nonzero and finite in float32), got ${show(std)}`,
+    );
+  }
+  return (input, seed) => {
+    const batch = checkInput(fn, input, seed);
     const { xShape } = batch;
     const channels = xShape.length >= 2 ? (xShape[1] as number) : 1;
     const per = (name: string, values: number[]) => {
@@ -78,18 +126,18 @@ export interface RandomCropOptions {
  */
 export function randomCrop(options: RandomCropOptions = {}): Transform {
   const fn = 'randomCrop';
-  const pair = (name: string, v: unknown, min: number): [number, number] | undefined => {
-    if (v === undefined) return undefined;
-    const p = typeof v === 'number' ? [v, v] : v;
-    if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
-      fail(fn, `${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
-    }
-    return [p[0], p[1]];
-  };
-  const size = pair('size', options.size, 1);
-  const [padY, padX] = pair('padding', options.padding, 0) ?? [0, 0];
-  const fill = options.fill ?? 0;
-  return (batch, seed) => {
+  const o = checkOptions(fn, options, {
+    size: intOrPair(1, '[height, width]'),
+    padding: intOrPair(0, '[vertical, horizontal]'),
+    fill: option.number(),
+  });
+  const pair = (v: number | readonly number[] | undefined): [number, number] | undefined =>
+    v === undefined ? undefined : typeof v === 'number' ? [v, v] : [v[0] as number, v[1] as number];
+  const size = pair(o.size);
+  const [padY, padX] = pair(o.padding) ?? [0, 0];
+  const fill = o.fill ?? 0;
+  return (input, seed) => {
+    const batch = checkInput(fn, input, seed);
     const { xShape } = batch;
     if (xShape.length < 3)
       fail(fn, `expected images [N,C,H,W] or [N,H,W], got a batch of shape ${fmtShape(xShape)}`);
@@ -106,6 +154,13 @@ export function randomCrop(options: RandomCropOptions = {}): Transform {
     }
     const n = xShape[0] as number;
     const planes = xShape.slice(1, -2).reduce((a, b) => a * b, 1);
+    const outBytes = 4 * n * planes * outH * outW;
+    if (outBytes > DEFAULT_MAX_STORAGE_BYTES) {
+      fail(
+        fn,
+        `the output [${[...xShape.slice(0, -2), outH, outW].join(',')}] would take ${outBytes} bytes, more than the ${DEFAULT_MAX_STORAGE_BYTES} (2 GiB) one typed array holds`,
+      );
+    }
     const x = new Float32Array(n * planes * outH * outW);
     const src = batch.x;
     for (let b = 0; b < n; b++) {
@@ -137,20 +192,36 @@ export function randomCrop(options: RandomCropOptions = {}): Transform {
   };
 }
 
+/** The rule of an option that takes one integer ≥ `min` or a pair of them. */
+function intOrPair(min: number, pair: string) {
+  const ok = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= min;
+  return option.custom<number | readonly [number, number]>(
+    `an integer ≥ ${min} or a pair ${pair} of them`,
+    (v) => ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok)),
+  );
+}
+
 /** Moves each image by up to `maxShift` pixels in each direction, filling with `fill`. */
 export function randomShift(maxShift: number, fill = 0): Transform {
-  if (!Number.isInteger(maxShift) || maxShift < 0) {
-    fail('randomShift', `maxShift must be a non-negative integer, got ${maxShift}`);
+  const fn = 'randomShift';
+  if (!Number.isSafeInteger(maxShift) || maxShift < 0) {
+    fail(fn, `maxShift must be a non-negative integer, got ${show(maxShift)}`);
   }
-  return randomCrop({ padding: maxShift, fill });
+  if (typeof fill !== 'number' || !Number.isFinite(fill)) {
+    fail(fn, `fill must be a finite number, got ${show(fill)}`);
+  }
+  const crop = randomCrop({ padding: maxShift, fill });
+  // Errors about the batch name the function the caller made the transform with.
+  return (input, seed) => crop(checkInput(fn, input, seed), seed);
 }
 
 /** Mirrors each image left to right with probability `p`, independently per image. */
 export function randomHorizontalFlip(p = 0.5): Transform {
   const fn = 'randomHorizontalFlip';
   if (typeof p !== 'number' || !(p >= 0 && p <= 1))
-    fail(fn, `p must be a probability in [0, 1], got ${p}`);
-  return (batch, seed) => {
+    fail(fn, `p must be a probability in [0, 1], got ${show(p)}`);
+  return (input, seed) => {
+    const batch = checkInput(fn, input, seed);
     const { xShape } = batch;
     if (xShape.length < 2)
       fail(fn, `expected a batch of images with a width axis, got shape ${fmtShape(xShape)}`);
@@ -166,4 +237,12 @@ export function randomHorizontalFlip(p = 0.5): Transform {
     }
     return { ...batch, x };
   };
+}
+
+/** A value as a message shows it: numbers and arrays as written, anything else by kind. */
+function show(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v))
+    return `[${v.map((e) => (typeof e === 'number' ? String(e) : describeValue(e))).join(',')}]`;
+  return describeValue(v);
 }

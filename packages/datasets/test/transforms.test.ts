@@ -48,8 +48,8 @@ describe('normalize', () => {
     expect((await strideError(() => normalize([0, 0], [1, 1])(b, 0))).message).toBe(
       'normalize: mean has 2 values but the batch [2,3,1,1] has 3 channels',
     );
-    expect((await strideError(() => normalize(0, 0))).message).toMatch(
-      /std must be positive numbers, got 0/,
+    expect((await strideError(() => normalize(0, 0))).message).toBe(
+      'normalize: std must be a positive number or a non-empty array of them (nonzero and finite in float32), got 0',
     );
   });
 });
@@ -149,11 +149,14 @@ describe('randomCrop and randomShift', () => {
     expect((await strideError(() => randomCrop({ size: 7, padding: 1 })(b, 0))).message).toBe(
       'randomCrop: size [7,7] is larger than the padded image [6,6] (batch [1,1,4,4], padding [1,1])',
     );
-    expect((await strideError(() => randomCrop({ padding: -1 }))).message).toMatch(
-      /padding must be an integer >= 0/,
+    expect((await strideError(() => randomCrop({ padding: -1 }))).message).toBe(
+      "randomCrop: option 'padding' must be an integer ≥ 0 or a pair [vertical, horizontal] of them, got -1",
     );
-    expect((await strideError(() => randomCrop()({ ...b, xShape: [16] }, 0))).message).toMatch(
-      /expected images/,
+    expect((await strideError(() => randomCrop()({ ...b, xShape: [1, 16] }, 0))).message).toBe(
+      'randomCrop: expected images [N,C,H,W] or [N,H,W], got a batch of shape [1,16]',
+    );
+    expect((await strideError(() => randomCrop()({ ...b, xShape: [16] }, 0))).message).toBe(
+      'randomCrop: batch: x holds 16 samples (xShape [16]) but y holds 1 (yShape [1])',
     );
   });
 });
@@ -183,5 +186,91 @@ describe('randomHorizontalFlip', () => {
     const t = compose(randomHorizontalFlip(0.5), normalize(0.5, 2));
     expect(t(b, 1).x).toEqual(t(b, 1).x);
     expect(t(b, 1).x).not.toEqual(t(b, 2).x);
+  });
+});
+
+describe('the transforms check what they are given', () => {
+  const message = async (f: () => unknown) => (await strideError(f)).message;
+
+  it('checks randomCrop options', async () => {
+    expect(await message(() => randomCrop({ sise: 3 } as never))).toBe(
+      "randomCrop: unknown option 'sise' (did you mean 'size'?); the options are size, padding, fill",
+    );
+    expect(await message(() => randomCrop({ size: 0 }))).toBe(
+      "randomCrop: option 'size' must be an integer ≥ 1 or a pair [height, width] of them, got 0",
+    );
+    expect(await message(() => randomCrop({ size: [3] as never }))).toBe(
+      "randomCrop: option 'size' must be an integer ≥ 1 or a pair [height, width] of them, got [3]",
+    );
+    expect(await message(() => randomCrop({ padding: 1.5 }))).toBe(
+      "randomCrop: option 'padding' must be an integer ≥ 0 or a pair [vertical, horizontal] of them, got 1.5",
+    );
+    expect(await message(() => randomCrop({ fill: Number.NaN }))).toBe(
+      "randomCrop: option 'fill' must be a number, got NaN",
+    );
+    expect(
+      await message(() => randomCrop({ size: 50_000, padding: 25_000 })(images(1, 1, 1, 1), 0)),
+    ).toBe(
+      'randomCrop: the output [1,1,50000,50000] would take 10000000000 bytes, more than the 2147483648 (2 GiB) one typed array holds',
+    );
+  });
+
+  it('checks the arguments of normalize, randomShift and randomHorizontalFlip', async () => {
+    expect(await message(() => normalize({ r: 0.5 } as never, 1))).toBe(
+      'normalize: mean must be a number or a non-empty array of numbers (finite in float32), got an object',
+    );
+    expect(await message(() => normalize('0.5' as never, 1))).toBe(
+      'normalize: mean must be a number or a non-empty array of numbers (finite in float32), got string',
+    );
+    expect(await message(() => normalize(1e39, 1))).toBe(
+      'normalize: mean must be a number or a non-empty array of numbers (finite in float32), got 1e+39',
+    );
+    // 1e-46 is 0 in float32: the division would give Infinity.
+    expect(await message(() => normalize([0.5, 0.5], [0.2, 1e-46]))).toBe(
+      'normalize: std must be a positive number or a non-empty array of them (nonzero and finite in float32), got [0.2,1e-46]',
+    );
+    expect(await message(() => normalize([], 1))).toMatch(/^normalize: mean must be .*, got \[\]$/);
+    expect(await message(() => randomShift(1.5))).toBe(
+      'randomShift: maxShift must be a non-negative integer, got 1.5',
+    );
+    expect(await message(() => randomShift(1, Number.NaN))).toBe(
+      'randomShift: fill must be a finite number, got NaN',
+    );
+    expect(await message(() => randomHorizontalFlip('0.5' as never))).toBe(
+      'randomHorizontalFlip: p must be a probability in [0, 1], got string',
+    );
+  });
+
+  it('checks the batch and the seed each transform is applied to', async () => {
+    const b = images(2, 1, 2, 2);
+    expect(
+      await message(() => normalize(0, 1)({ ...b, x: new Float64Array(b.x) } as never, 0)),
+    ).toBe('normalize: batch: x must be a Float32Array, got a Float64Array');
+    expect(await message(() => randomHorizontalFlip()({ ...b, xShape: [2, 2, 3] }, 0))).toBe(
+      'randomHorizontalFlip: batch: x has 8 values but xShape [2,2,3] describes 12',
+    );
+    expect(await message(() => randomShift(1)(b, 2 ** 32))).toBe(
+      'randomShift: seed must be an integer from 0 to 4294967295, got 4294967296',
+    );
+    expect(await message(() => randomCrop()(b, 0.5))).toBe(
+      'randomCrop: seed must be an integer from 0 to 4294967295, got 0.5',
+    );
+    expect(await message(() => randomCrop()(Promise.resolve(b) as never, 0))).toBe(
+      'randomCrop: batch is a Promise: datasets and transforms must be synchronous (read the data into memory first, e.g. as an ArrayDataset, and batch it from there)',
+    );
+  });
+
+  it('checks what compose is given and what each transform returns', async () => {
+    const b = images(2, 1, 2, 2);
+    expect(await message(() => compose(randomShift(1), 'flip' as never))).toBe(
+      'compose: transform 1 is not a function (got string)',
+    );
+    expect(await message(() => compose(async (x: HostBatch) => x))).toBe(
+      'compose: transform 0 is an async function: transforms must be synchronous',
+    );
+    const halves = (x: HostBatch) => ({ ...x, xShape: [4, 1, 1, 2] });
+    expect(await message(() => compose(halves)(b, 0))).toBe(
+      'compose: the batch that transform 0 returned: x holds 4 samples (xShape [4,1,1,2]) but y holds 2 (yShape [2])',
+    );
   });
 });
