@@ -146,7 +146,11 @@ describe('DataLoader datasets and transforms', () => {
     );
     expect(
       await message(
-        () => new DataLoader(numbered(), { batchSize: 2, transforms: [async (b: HostBatch) => b] }),
+        () =>
+          new DataLoader(numbered(), {
+            batchSize: 2,
+            transforms: [(async (b: HostBatch) => b) as never],
+          }),
       ),
     ).toBe('DataLoader: transforms[0] is an async function: transforms must be synchronous');
   });

@@ -164,7 +164,7 @@ describe('IDX readers stop at the size the header states', () => {
 
   it('reports a stream that ends early, and chunks that are not bytes', async () => {
     const full = idxBytes(0x0c, [3], [1, 2, 3]);
-    const short = new Blob([full.subarray(0, 15)]).stream();
+    const short = new Blob([full.slice(0, 15)]).stream();
     expect((await strideError(loadIdx(short))).message).toBe(
       'loadIdx: the given ReadableStream: expected 20 bytes for int32 data of shape [3], found 15 (truncated)',
     );
@@ -172,7 +172,7 @@ describe('IDX readers stop at the size the header states', () => {
     expect(
       (await strideError(loadIdx(text as unknown as ReadableStream<Uint8Array>))).message,
     ).toBe('loadIdx: the given ReadableStream: expected chunks of bytes (Uint8Array), got string');
-    const locked = new Blob([full]).stream();
+    const locked = new Blob([full.slice()]).stream();
     locked.getReader();
     expect((await strideError(loadIdx(locked))).message).toBe(
       'loadIdx: the given ReadableStream is locked: another reader is reading it (pass a stream nobody reads yet)',

@@ -265,7 +265,7 @@ describe('the transforms check what they are given', () => {
     expect(await message(() => compose(randomShift(1), 'flip' as never))).toBe(
       'compose: transform 1 is not a function (got string)',
     );
-    expect(await message(() => compose(async (x: HostBatch) => x))).toBe(
+    expect(await message(() => compose((async (x: HostBatch) => x) as never))).toBe(
       'compose: transform 0 is an async function: transforms must be synchronous',
     );
     const halves = (x: HostBatch) => ({ ...x, xShape: [4, 1, 1, 2] });
