@@ -1,9 +1,12 @@
+import { isFloat } from './dtype.js';
 import { engine } from './engine.js';
 import { fail, fmtShape } from './errors.js';
+import { backendOfTensor } from './kernel.js';
 import { add } from './ops/arithmetic.js';
 import { onesLike } from './ops/creation.js';
+import { showValue } from './options.js';
 import { shapesEqual } from './shape.js';
-import { type GradNode, shareStorage, type Tensor } from './tensor.js';
+import { type GradNode, isTensor, shareStorage, type Tensor } from './tensor.js';
 import { keep, tidy } from './tidy.js';
 
 /**
@@ -94,8 +97,10 @@ export function withGrad(
  * Reverse-mode differentiation from `root`: accumulates into `.grad` of every leaf that requires
  * gradients, then frees the graph. `gradient` is required unless `root` has one element.
  */
-export function backward(root: Tensor, gradient?: Tensor): void {
-  root._check('backward', 'tensor');
+export function backward(root: Tensor, gradient?: Tensor | null): void {
+  backendOfTensor('backward', 'tensor', root);
+  // null, like PyTorch's None, means "no gradient given".
+  if (gradient === null) gradient = undefined;
   if (!root.requiresGrad) {
     fail('backward', `tensor ${fmtShape(root.shape)} does not require grad and has no grad_fn`);
   }
@@ -106,7 +111,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
     );
   }
   if (gradient !== undefined) {
-    gradient._check('backward', 'gradient');
+    backendOfTensor('backward', 'gradient', gradient);
     if (!shapesEqual(gradient.shape, root.shape)) {
       fail(
         'backward',
@@ -237,9 +242,27 @@ export function valueAndGrad<A extends Tensor[]>(
   /** The gradient with respect to each argument, in order, each of its argument's shape. */
   grads: Tensor[];
 } {
+  const name = 'valueAndGrad';
+  if (typeof fn !== 'function') fail(name, `fn must be a function, got ${showValue(fn)}`);
   return (...args: A) => {
-    const inputs = args.map((a, i) => {
-      a._check('valueAndGrad', `argument ${i}`);
+    // Every argument is checked before any copy is made, so a refused call leaves nothing behind.
+    args.forEach((a: unknown, i) => {
+      if (!isTensor(a)) {
+        const tree = a !== null && typeof a === 'object';
+        fail(
+          name,
+          `argument ${i} must be a tensor, got ${showValue(a)}` +
+            (tree
+              ? '; gradients are taken with respect to tensor arguments: pass each parameter as its own argument, f(w, b)'
+              : ''),
+        );
+      }
+      a._check(name, `argument ${i}`);
+      if (!isFloat(a.dtype)) {
+        fail(name, `argument ${i} must be a float tensor to be differentiated, got ${a.dtype}`);
+      }
+    });
+    const inputs = args.map((a) => {
       const copy = shareStorage(a, a.shape, false);
       copy.requiresGrad = true;
       return copy;
@@ -247,12 +270,14 @@ export function valueAndGrad<A extends Tensor[]>(
     const previous = engine.gradEnabled;
     engine.gradEnabled = true;
     try {
-      const value = fn(...inputs);
+      const value: unknown = fn(...inputs);
+      if (!isTensor(value)) {
+        fail(name, `the function must return a scalar tensor, got ${showValue(value)}`);
+      }
       if (value.size !== 1) {
-        fail(
-          'valueAndGrad',
-          `the function must return a scalar, got shape ${fmtShape(value.shape)}`,
-        );
+        const shape = fmtShape(value.shape);
+        value.dispose();
+        fail(name, `the function must return a scalar, got shape ${shape}`);
       }
       if (value.requiresGrad) backward(value);
       const grads = inputs.map((c) => {

@@ -11,7 +11,7 @@ import * as a from './ops/arithmetic.js';
 import * as L from './ops/layout.js';
 import { matmul } from './ops/matmul.js';
 import * as R from './ops/reduce.js';
-import { initBackend } from './registry.js';
+import { startBackend } from './registry.js';
 import { fromStorage, shareStorage, Tensor } from './tensor.js';
 
 type T = Tensor;
@@ -278,7 +278,7 @@ export function installTensorMethods(): void {
   };
   P.to = async function (device: string) {
     this._check('to', 'tensor');
-    const target = await initBackend(device);
+    const target = await startBackend('to', device);
     if (target === this.backend) return shareStorage(this, this.shape);
     if (!target.dtypes.includes(this.dtype)) {
       throw new (await import('./errors.js')).StrideError(

@@ -184,7 +184,12 @@ export function closestKey(key: string, known: readonly string[]): string | unde
       bestDistance = dist;
     }
   }
-  const prefix = known.find((k) => k.length >= 3 && squash(key).startsWith(squash(k)));
+  // An abbreviation ('pad', 'approx') or a known key with more after it ('strides2').
+  const prefix = known.find(
+    (k) =>
+      Math.min(k.length, key.length) >= 3 &&
+      (squash(k).startsWith(squash(key)) || squash(key).startsWith(squash(k))),
+  );
   if (bestDistance <= Math.max(1, Math.floor(key.length / 3))) return best;
   return prefix;
 }

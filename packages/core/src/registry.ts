@@ -2,6 +2,7 @@ import type { Backend } from './backend.js';
 import { checkBackendContract } from './contract-check.js';
 import { engine, usageOf } from './engine.js';
 import { fail } from './errors.js';
+import { showValue } from './options.js';
 import { warnOnce } from './warn.js';
 
 /**
@@ -59,13 +60,24 @@ export function listBackends(): string[] {
  * of highest priority whose initialisation succeeds (WebGPU when an adapter exists, else CPU).
  */
 export async function initBackend(name: string): Promise<Backend> {
+  return startBackend('initBackend', name);
+}
+
+/** `initBackend` whose errors name `fn`, the function the user called. */
+export async function startBackend(fn: string, name: string): Promise<Backend> {
+  if (typeof name !== 'string') {
+    fail(
+      fn,
+      `name must be a backend name such as 'cpu', 'webgpu' or 'auto', got ${showValue(name)}`,
+    );
+  }
   if (name === 'auto') {
     const order = [...plugins.values()].sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
     const errors: string[] = [];
     for (const p of order) {
       let backend: Backend;
       try {
-        backend = await initBackend(p.name);
+        backend = await startBackend(fn, p.name);
       } catch (e) {
         errors.push(`'${p.name}' could not start (${(e as Error).message})`);
         continue;
@@ -81,7 +93,7 @@ export async function initBackend(name: string): Promise<Backend> {
       return backend;
     }
     fail(
-      'setBackend',
+      fn,
       errors.length > 0
         ? `no registered backend could start: ${errors.join('; ')}`
         : 'no backend is registered: call registerBackend(cpu()) (from @stride/backend-cpu) first',
@@ -96,7 +108,7 @@ export async function initBackend(name: string): Promise<Backend> {
   const plugin = plugins.get(name);
   if (!plugin) {
     fail(
-      'setBackend',
+      fn,
       `no backend named '${name}' is registered (registered: ${listBackends().join(', ') || 'none'})`,
     );
   }
@@ -110,7 +122,7 @@ export async function initBackend(name: string): Promise<Backend> {
     // A plugin's backend is checked once it exists, before anything can use it; one that fails
     // is never used, so what it started (workers, a device) is released.
     try {
-      checkBackendContract('setBackend', backend);
+      checkBackendContract(fn, backend);
     } catch (e) {
       backend.destroy?.();
       throw e;
@@ -125,7 +137,7 @@ export async function initBackend(name: string): Promise<Backend> {
 
 /** Makes `name` (or `'auto'`) the backend that new tensors are created on. */
 export async function setBackend(name: string): Promise<Backend> {
-  const backend = await initBackend(name);
+  const backend = await startBackend('setBackend', name);
   engine.active = backend;
   return backend;
 }

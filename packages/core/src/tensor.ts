@@ -91,6 +91,7 @@ export class Tensor {
 
   /** Replaces the gradient (null clears it), disposing the old one unless it is `value` itself. */
   set grad(value: Tensor | null) {
+    if (value !== null) checkGrad(this, value);
     const old = this._grad;
     this._grad = value;
     if (old && old !== value) old.dispose();
@@ -177,10 +178,15 @@ export class Tensor {
 
   /** Synchronous `data()`, only on backends that can read synchronously (the CPU). */
   dataSync(): TypedArray {
-    this._check('dataSync', 'tensor');
+    return this._readSync('dataSync', 'data');
+  }
+
+  /** @internal A synchronous read whose errors name `fn`; `asyncName` is its awaitable twin. */
+  _readSync(fn: string, asyncName: string): TypedArray {
+    this._check(fn, 'tensor');
     const { backend, storage, dtype, size } = this._ref;
     if (!backend.readSync) {
-      fail('dataSync', `the '${backend.name}' backend cannot read synchronously; use await data()`);
+      fail(fn, `the '${backend.name}' backend cannot read synchronously; use await ${asyncName}()`);
     }
     return backend.readSync(storage, dtype, size);
   }
@@ -195,14 +201,16 @@ export class Tensor {
    * StrideError elsewhere.
    */
   arraySync(): NestedArray {
-    return toNested(this.dataSync(), this.shape, this.dtype);
+    return toNested(this._readSync('arraySync', 'array'), this.shape, this.dtype);
   }
 
   /** The value of a one-element tensor. */
   async item(): Promise<number> {
+    this._check('item', 'tensor');
     if (this.size !== 1)
       fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
-    return (await this.data())[0] as number;
+    const ref = this._ref;
+    return (await ref.backend.read(ref.storage, ref.dtype, ref.size))[0] as number;
   }
 
   /**
@@ -210,9 +218,10 @@ export class Tensor {
    * StrideError elsewhere or when the tensor has more than one element.
    */
   itemSync(): number {
+    this._check('itemSync', 'tensor');
     if (this.size !== 1)
-      fail('item', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
-    return this.dataSync()[0] as number;
+      fail('itemSync', `tensor ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
+    return this._readSync('itemSync', 'item')[0] as number;
   }
 
   /** Frees this tensor's storage (once no other tensor shares it) and its gradient. */
@@ -305,4 +314,27 @@ export function isTensor(v: unknown): v is Tensor {
 
 export function gradEnabled(): boolean {
   return engine.gradEnabled;
+}
+
+/** What `p.grad = value` accepts: a live tensor of the parameter's shape, dtype and device. */
+function checkGrad(param: Tensor, value: unknown): void {
+  const fn = 'grad';
+  if (!isTensor(value)) {
+    fail(
+      fn,
+      `a gradient must be a Tensor or null, got ${value === undefined ? 'undefined' : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`}`,
+    );
+  }
+  value._check(fn, 'value');
+  if (
+    value.dtype !== param.dtype ||
+    value.device !== param.device ||
+    value.shape.length !== param.shape.length ||
+    value.shape.some((d, i) => d !== param.shape[i])
+  ) {
+    fail(
+      fn,
+      `a gradient must match its tensor: got ${fmtShape(value.shape)} ${value.dtype} on '${value.device}' for ${fmtShape(param.shape)} ${param.dtype} on '${param.device}'`,
+    );
+  }
 }

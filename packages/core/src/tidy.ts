@@ -16,6 +16,9 @@ import { Tensor } from './tensor.js';
  * ```
  */
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') {
+    fail('tidy', `expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  }
   const scope: TidyScope = { tensors: new Set<TrackedTensor>() };
   engine.scopes.push(scope);
   let result: T;
@@ -62,6 +65,8 @@ function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
 
 /** Exempts a tensor from every `tidy` scope: it lives until `dispose()` is called. */
 export function keep<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor))
+    fail('keep', `expected a Tensor, got ${t === null ? 'null' : typeof t}`);
   untrack(t);
   return t;
 }

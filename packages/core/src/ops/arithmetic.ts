@@ -1,9 +1,16 @@
 import { withGrad } from '../autograd.js';
-import type { Backend, BinaryOp, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, Shape, UnaryOp } from '../backend.js';
 import { type DType, isFloat, promoteTypes } from '../dtype.js';
 import { engine } from '../engine.js';
-import { fail } from '../errors.js';
-import { backendOf, backendOfPair, backendOfTensor, describe, wrap } from '../kernel.js';
+import { fail, fmtShape } from '../errors.js';
+import {
+  backendOf,
+  backendOfPair,
+  backendOfTensor,
+  checkOutputSize,
+  describe,
+  wrap,
+} from '../kernel.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkValueFits, scalarOn } from './creation.js';
@@ -91,10 +98,28 @@ function operandDtype(op: BinaryOp, a: DType, b: DType): DType {
   return op === 'div' && !isFloat(dtype) ? 'float32' : dtype;
 }
 
+function binaryOutDtype(op: BinaryOp, operands: DType): DType {
+  return isComparison(op) || isLogical(op) ? 'bool' : operands;
+}
+
+/** The broadcast output shape of a binary op, checked to fit in one storage. */
+function binaryShape(fn: string, op: BinaryOp, backend: Backend, a: Tensor, b: Tensor): Shape {
+  if (shapesEqual(a.shape, b.shape)) return a.shape;
+  const shape = broadcastShapes(fn, a.shape, b.shape);
+  const dtype = binaryOutDtype(op, operandDtype(op, a.dtype, b.dtype));
+  checkOutputSize(
+    fn,
+    backend,
+    shape,
+    dtype,
+    `input ${fmtShape(a.shape)}, other ${fmtShape(b.shape)}`,
+  );
+  return shape;
+}
+
 /** Runs the kernel on operands that already share a dtype and a backend. */
-function runBinary(fn: string, op: BinaryOp, backend: Backend, x: Tensor, y: Tensor): Tensor {
-  const outShape = shapesEqual(x.shape, y.shape) ? x.shape : broadcastShapes(fn, x.shape, y.shape);
-  const outDtype = isComparison(op) || isLogical(op) ? 'bool' : x.dtype;
+function runBinary(op: BinaryOp, backend: Backend, x: Tensor, y: Tensor, outShape: Shape): Tensor {
+  const outDtype = binaryOutDtype(op, x.dtype);
   return wrap(backend, backend.binary(op, x._kernel(), y._kernel(), outShape), outShape, outDtype);
 }
 
@@ -132,15 +157,23 @@ export function binaryRaw(
   release: () => void;
 } {
   const [la, lb] = lift(fn, a, b);
-  const backend = backendOf(fn, [
-    ['input', la],
-    ['other', lb],
-  ]);
-  const dtype = operandDtype(op, la.dtype, lb.dtype);
-  const x = cast(la, dtype);
-  const y = cast(lb, dtype);
-  const out = runBinary(fn, op, backend, x, y);
-  return { out, x, y, release: () => disposeTemporaries(a, b, la, lb, x, y) };
+  let x = la;
+  let y = lb;
+  try {
+    const backend = backendOf(fn, [
+      ['input', la],
+      ['other', lb],
+    ]);
+    const dtype = operandDtype(op, la.dtype, lb.dtype);
+    const outShape = binaryShape(fn, op, backend, la, lb);
+    x = cast(la, dtype);
+    y = cast(lb, dtype);
+    const out = runBinary(op, backend, x, y, outShape);
+    return { out, x, y, release: () => disposeTemporaries(a, b, la, lb, x, y) };
+  } catch (error) {
+    disposeTemporaries(a, b, la, lb, x, y);
+    throw error;
+  }
 }
 
 type BinaryGrad = (dy: Tensor, x: Tensor, y: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
@@ -168,20 +201,25 @@ function binary(
   } else {
     [la, lb] = lift(fn, a, b);
   }
-  backendOfTensor(fn, 'input', la);
-  const backend = backendOfPair(fn, 'input', la, 'other', lb);
-  const dtype = operandDtype(op, la.dtype, lb.dtype);
-  if (dtype === 'bool' && BOOL_REFUSED[op]) {
-    disposeTemporaries(a, b, la, lb, la, lb);
-    fail(fn, `${BOOL_REFUSED[op]} (input ${la.dtype}, other ${lb.dtype})`);
+  let x = la;
+  let y = lb;
+  // The lifted and cast operands are this op's own: freed whether it succeeds or throws.
+  try {
+    backendOfTensor(fn, 'input', la);
+    const backend = backendOfPair(fn, 'input', la, 'other', lb);
+    const dtype = operandDtype(op, la.dtype, lb.dtype);
+    const refused = dtype === 'bool' ? BOOL_REFUSED[op] : undefined;
+    if (refused) fail(fn, `${refused} (input ${la.dtype}, other ${lb.dtype})`);
+    const outShape = binaryShape(fn, op, backend, la, lb);
+    x = la.dtype === dtype ? la : cast(la, dtype);
+    y = lb.dtype === dtype ? lb : cast(lb, dtype);
+    let result = runBinary(op, backend, x, y, outShape);
+    if (gradFn !== undefined && needsGrad(x, y))
+      result = recordBinary(fn, result, x, y, gradFn, saveOut);
+    return result;
+  } finally {
+    disposeTemporaries(a, b, la, lb, x, y);
   }
-  const x = la.dtype === dtype ? la : cast(la, dtype);
-  const y = lb.dtype === dtype ? lb : cast(lb, dtype);
-  let result = runBinary(fn, op, backend, x, y);
-  if (gradFn !== undefined && needsGrad(x, y))
-    result = recordBinary(fn, result, x, y, gradFn, saveOut);
-  disposeTemporaries(a, b, la, lb, x, y);
-  return result;
 }
 
 function recordBinary(
@@ -317,27 +355,34 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (cond.dtype !== 'bool') fail(fn, `condition must be a bool tensor, got ${cond.dtype}`);
   const [la, lb] =
     typeof a === 'number' && typeof b === 'number' ? liftPair(cond, a, b) : lift(fn, a, b);
-  backendOfPair(fn, 'condition', cond, 'input', la);
-  const backend = backendOfPair(fn, 'condition', cond, 'other', lb);
-  const dtype = promoteTypes(la.dtype, lb.dtype);
-  const x = cast(la, dtype);
-  const y = cast(lb, dtype);
-  const outShape =
-    shapesEqual(cond.shape, x.shape) && shapesEqual(x.shape, y.shape)
-      ? x.shape
-      : broadcastShapes(fn, broadcastShapes(fn, cond.shape, x.shape), y.shape);
-  const storage = backend.where(cond._kernel(), x._kernel(), y._kernel(), outShape);
-  let out = wrap(backend, storage, outShape, dtype);
-  if (needsGrad(x, y)) {
-    const xs = x.shape;
-    const ys = y.shape;
-    out = withGrad(fn, out, [x, y], [cond], (dy, [c]) => [
-      unbroadcast(where(c as Tensor, dy, 0), xs),
-      unbroadcast(where(c as Tensor, 0, dy), ys),
-    ]);
+  let x = la;
+  let y = lb;
+  // The lifted and cast operands are this op's own: freed whether it succeeds or throws.
+  try {
+    backendOfPair(fn, 'condition', cond, 'input', la);
+    const backend = backendOfPair(fn, 'condition', cond, 'other', lb);
+    const dtype = promoteTypes(la.dtype, lb.dtype);
+    const outShape =
+      shapesEqual(cond.shape, la.shape) && shapesEqual(la.shape, lb.shape)
+        ? la.shape
+        : broadcastShapes(fn, broadcastShapes(fn, cond.shape, la.shape), lb.shape);
+    checkOutputSize(fn, backend, outShape, dtype);
+    x = cast(la, dtype);
+    y = cast(lb, dtype);
+    const storage = backend.where(cond._kernel(), x._kernel(), y._kernel(), outShape);
+    let out = wrap(backend, storage, outShape, dtype);
+    if (needsGrad(x, y)) {
+      const xs = x.shape;
+      const ys = y.shape;
+      out = withGrad(fn, out, [x, y], [cond], (dy, [c]) => [
+        unbroadcast(where(c as Tensor, dy, 0), xs),
+        unbroadcast(where(c as Tensor, 0, dy), ys),
+      ]);
+    }
+    return out;
+  } finally {
+    disposeTemporaries(a, b, la, lb, x, y);
   }
-  disposeTemporaries(a, b, la, lb, x, y);
-  return out;
 }
 
 /** Two plain numbers become scalars on the condition's backend: int32 if both are integers. */
