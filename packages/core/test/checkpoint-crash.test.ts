@@ -3,12 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StrideError, tensor } from '../src/index.js';
-import { saveSafetensors } from '../src/node/checkpoint.js';
+import { loadSafetensors, saveSafetensors } from '../src/node/checkpoint.js';
 import { useCpu } from './setup.js';
 
 // Failures that the real file system will not produce on demand (a full disk halfway through
 // the data, a rename refused), injected under the atomic writer through node:fs/promises.
-const faults = vi.hoisted(() => ({ writeFailsAfterBytes: -1, renameFails: false, partial: 0 }));
+const faults = vi.hoisted(() => ({
+  writeFailsAfterBytes: -1,
+  renameFails: false,
+  partial: 0,
+  /** Holds the next fsync until `release` settles, calling `arrived` first. */
+  syncGate: undefined as undefined | { arrived: () => void; release: Promise<void> },
+}));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
@@ -38,6 +44,16 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       written += result.bytesWritten;
       return result;
     };
+    const sync = handle.sync.bind(handle);
+    handle.sync = async () => {
+      const gate = faults.syncGate;
+      faults.syncGate = undefined;
+      if (gate !== undefined) {
+        gate.arrived();
+        await gate.release;
+      }
+      return sync();
+    };
     return handle;
   };
   const rename: typeof fs.rename = async (from, to) => {
@@ -56,6 +72,7 @@ beforeEach(async () => {
   faults.writeFailsAfterBytes = -1;
   faults.renameFails = false;
   faults.partial = 0;
+  faults.syncGate = undefined;
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -72,7 +89,9 @@ describe('saveSafetensors when the write fails midway', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(StrideError);
-    expect((error as StrideError).message).toMatch(/^saveSafetensors: could not write .*: ENOSPC/);
+    expect((error as StrideError).message).toBe(
+      `saveSafetensors: could not write ${path} (the previous file, if any, is unchanged): no space left on the device (ENOSPC)`,
+    );
     faults.writeFailsAfterBytes = -1;
     // The new data really was half on disk (in the temporary file) when the write failed.
     expect(faults.partial).toBe(100);
@@ -88,9 +107,43 @@ describe('saveSafetensors when the write fails midway', () => {
 
     faults.renameFails = true;
     const error = await saveSafetensors(path, { w: tensor([4, 5, 6]) }).catch((e: unknown) => e);
-    expect((error as StrideError).message).toMatch(/^saveSafetensors: could not write .*: EACCES/);
+    expect((error as StrideError).message).toBe(
+      `saveSafetensors: could not write ${path} (the previous file, if any, is unchanged): no permission to replace it (EACCES)`,
+    );
 
     expect((await readFile(path)).equals(before)).toBe(true);
+    expect(await readdir(dir)).toEqual(['model.safetensors']);
+  });
+});
+
+describe('saveSafetensors while another save of the same file is under way', () => {
+  it("leaves the other save's temporary file alone, so both succeed", async () => {
+    // Every save first removes temporary files of killed saves; one of a live save of this
+    // very process and thread must not be taken for one, or that save's rename would fail.
+    const path = join(dir, 'model.safetensors');
+    let arrived = () => {};
+    const reached = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    let release = () => {};
+    faults.syncGate = {
+      arrived,
+      release: new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    };
+    const first = saveSafetensors(path, { w: tensor([1]) });
+    await reached; // the first save's data is in its temporary file, its fsync held
+    const [pending] = await readdir(dir);
+    expect(pending).toMatch(/^\.model\.safetensors\.[0-9a-f]{8}\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/);
+
+    await saveSafetensors(path, { w: tensor([2]) });
+    expect((await loadSafetensors(path)).tensors.w?.arraySync()).toEqual([2]);
+    expect((await readdir(dir)).sort()).toEqual([pending, 'model.safetensors']);
+
+    release();
+    await first;
+    expect((await loadSafetensors(path)).tensors.w?.arraySync()).toEqual([1]);
     expect(await readdir(dir)).toEqual(['model.safetensors']);
   });
 });

@@ -1,13 +1,16 @@
-import { readFile } from 'node:fs/promises';
-import { fail, StrideError } from '../errors.js';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { fmtBytes, StrideError } from '../errors.js';
 import {
   type DecodeSafetensorsOptions,
-  decodeSafetensors,
   encodeSafetensors,
   type SafetensorsContents,
 } from '../io/safetensors.js';
+import { DECODE_SAFETENSORS_OPTIONS, decodeWith } from '../io/safetensors-read.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { replaceFile, writeFileAtomic } from './atomic-write.js';
+import { describeOsError, errorCode } from './fs-errors.js';
+import { checkPath } from './path-arg.js';
 
 /**
  * Checkpoint files in Node: `@stride/core/node`. Kept out of the main entry so that
@@ -16,9 +19,13 @@ import { writeFileAtomic } from './atomic-write.js';
 
 export { writeFileAtomic };
 
+/** Reads go out in pieces, as writes do, so that no single read call needs the whole file. */
+const CHUNK_BYTES = 64 * 1024 * 1024;
+
 /**
  * Writes named tensors (a state dict) to `path` as a safetensors file, atomically: if anything
  * fails, including the process dying mid-write, the file that was at `path` is left as it was.
+ * See `writeFileAtomic` for links, permissions and the temporary file.
  */
 export async function saveSafetensors(
   path: string,
@@ -26,19 +33,14 @@ export async function saveSafetensors(
   metadata?: Record<string, string>,
 ): Promise<void> {
   const fn = 'saveSafetensors';
-  if (typeof path !== 'string' || path === '')
-    fail(fn, `path must be a non-empty string, got ${JSON.stringify(path)}`);
+  checkPath(fn, path);
   let bytes: Uint8Array;
   try {
     bytes = await encodeSafetensors(tensors, metadata);
   } catch (error) {
     throw wrap(fn, `${path} was not written (it is unchanged)`, error);
   }
-  try {
-    await writeFileAtomic(path, bytes);
-  } catch (error) {
-    throw wrap(fn, `could not write ${path} (the previous file, if any, is unchanged)`, error);
-  }
+  await replaceFile(fn, path, bytes);
 }
 
 /** Reads a safetensors file written by Stride, PyTorch or any other safetensors writer. */
@@ -47,20 +49,60 @@ export async function loadSafetensors(
   options: DecodeSafetensorsOptions = {},
 ): Promise<SafetensorsContents> {
   const fn = 'loadSafetensors';
-  if (typeof path !== 'string' || path === '')
-    fail(fn, `path must be a non-empty string, got ${JSON.stringify(path)}`);
-  let bytes: Uint8Array;
+  checkPath(fn, path);
+  const checked = checkOptions(fn, options, DECODE_SAFETENSORS_OPTIONS);
+  const bytes = await readWholeFile(fn, path);
+  return decodeWith({ fn, source: path }, bytes, checked);
+}
+
+/** The file's bytes, or a StrideError that says why not in words (and the error code). */
+async function readWholeFile(fn: string, path: string): Promise<Uint8Array> {
+  const failed = (detail: string, cause?: unknown): StrideError => {
+    const error = new StrideError(fn, detail);
+    if (cause !== undefined) error.cause = cause;
+    return error;
+  };
+  let handle: FileHandle;
+  let size: number;
   try {
-    bytes = await readFile(path);
+    // Checked before opening: opening a named pipe would wait for a writer, maybe forever.
+    const stats = await stat(path);
+    if (stats.isDirectory()) throw failed(`${path} is a directory, not a file (EISDIR)`);
+    if (!stats.isFile()) throw failed(`${path} is not a regular file`);
+    size = stats.size;
+    handle = await open(path, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw wrap(fn, `no file at ${path}`, error);
-    throw wrap(fn, `could not read ${path}`, error);
+    if (error instanceof StrideError) throw error;
+    const code = errorCode(error);
+    if (code === 'ENOENT') throw failed(`no file at ${path} (ENOENT)`, error);
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw failed(`no permission to read ${path} (${code})`, error);
+    }
+    throw failed(`could not read ${path}: ${describeOsError(error)}`, error);
   }
   try {
-    return decodeSafetensors(bytes, options);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(size);
+    } catch (error) {
+      throw failed(
+        `${path} is ${fmtBytes(size)}, more than one buffer can hold in this JavaScript engine`,
+        error,
+      );
+    }
+    let at = 0;
+    while (at < size) {
+      const length = Math.min(CHUNK_BYTES, size - at);
+      const { bytesRead } = await handle.read(bytes, at, length, at);
+      if (bytesRead === 0) break; // shorter than it was a moment ago
+      at += bytesRead;
+    }
+    return at === size ? bytes : bytes.subarray(0, at);
   } catch (error) {
-    throw wrap(fn, `${path} is not a valid safetensors file`, error);
+    if (error instanceof StrideError) throw error;
+    throw failed(`could not read ${path}: ${describeOsError(error)}`, error);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
