@@ -200,7 +200,7 @@ class IdxReader {
     if (h[0] !== 0 || h[1] !== 0 || TYPES[h[2] as number] === undefined) {
       fail(
         this.fn,
-        `${this.source}: expected an IDX magic number 0x0000TTDD with element type TT one of 08, 09, 0b, 0c, 0d, 0e, found ${hex32(this.magic())} (not an IDX file${h[0] === 0x50 && h[1] === 0x4b ? '; this is a zip archive' : ''})`,
+        `${this.source}: expected an IDX magic number 0x0000TTDD with element type TT one of 08, 09, 0b, 0c, 0d, 0e, found ${hex32(this.magic())} (not an IDX file${kindOf(h)})`,
       );
     }
     return h[3] as number;
@@ -229,6 +229,14 @@ class IdxReader {
     this.header = { ...header, headerBytes: 4 + 4 * rank };
     this.data = new Uint8Array(dataBytes);
   }
+}
+
+/** What a file that is not IDX looks like, from its first bytes, for the message. */
+function kindOf(h: Uint8Array): string {
+  if (h[0] === 0x50 && h[1] === 0x4b) return '; this is a zip archive';
+  // Only inflated data reaches the header: these bytes were compressed twice.
+  if (h[0] === 0x1f && h[1] === 0x8b) return '; this is gzip data inside gzip data';
+  return '';
 }
 
 /** A count as a message shows it: exactly, unless it overflowed. */

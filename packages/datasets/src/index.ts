@@ -27,6 +27,7 @@ export {
   type IdxData,
   type IdxType,
   loadIdx,
+  MAX_IDX_BYTES,
   type ParseIdxOptions,
   parseIdx,
 } from './idx.js';

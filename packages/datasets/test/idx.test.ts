@@ -60,6 +60,11 @@ describe('parseIdx', () => {
     expect((await strideError(parseIdx(zip))).message).toBe(
       'parseIdx: IDX data: expected an IDX magic number 0x0000TTDD with element type TT one of 08, 09, 0b, 0c, 0d, 0e, found 0x504b0304 (not an IDX file; this is a zip archive)',
     );
+    expect(
+      (await strideError(parseIdx(gzipSync(gzipSync(idxBytes(0x08, [1], [0])))))).message,
+    ).toBe(
+      'parseIdx: IDX data: expected an IDX magic number 0x0000TTDD with element type TT one of 08, 09, 0b, 0c, 0d, 0e, found 0x1f8b0800 (not an IDX file; this is gzip data inside gzip data)',
+    );
     const badType = idxBytes(0x08, [1], [0]);
     badType[2] = 0x0a;
     expect((await strideError(parseIdx(badType, { name: 'x.idx' }))).message).toMatch(
