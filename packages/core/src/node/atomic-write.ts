@@ -28,7 +28,9 @@ const MAX_LINK_HOPS = 40;
  * directory (rename is only atomic within one file system), is flushed to disk with fsync, and
  * is then renamed over `path`. On any failure the temporary file is removed and a `StrideError`
  * says why; the old file was never opened for writing. A process killed mid-write leaves its
- * temporary file (`.<name>.….tmp`), never a damaged `path`; the next save to `path` removes it.
+ * temporary file (`.<name>.….tmp`), never a damaged `path`; a later save to `path` removes it:
+ * at once when it was written on this machine by a process that is gone, else once it is an
+ * hour old (temp-files.ts says why).
  *
  * As writing in place would: a symbolic link at `path` stays a link and its target gets the
  * data; an existing file keeps its permission bits (and its owner, where the process may give
