@@ -8,7 +8,9 @@ import { isTensor, type Tensor } from './tensor.js';
 
 /** What one option accepts: `expected` completes "option 'x' must be …" in the error message. */
 export interface OptionRule<T> {
+  /** What the rule accepts, as the error message says it: `an integer ≥ 1`. */
   readonly expected: string;
+  /** Whether `value` is accepted. */
   readonly test: (value: unknown) => boolean;
   /** Never set: carries the accepted type for `OptionValues`. */
   readonly __type?: T;
@@ -32,9 +34,13 @@ function isNumber(v: unknown): v is number {
 
 /** Bounds of a numeric option; `above`/`below` exclude the bound, `min`/`max` include it. */
 export interface NumberBounds {
+  /** The smallest value accepted. */
   readonly min?: number;
+  /** The largest value accepted. */
   readonly max?: number;
+  /** Values must be greater than this. */
   readonly above?: number;
+  /** Values must be less than this. */
   readonly below?: number;
 }
 
