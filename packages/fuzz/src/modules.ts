@@ -1,0 +1,263 @@
+/**
+ * The smaller set beyond core: layer constructors with a forward call, optimizer constructors
+ * with a step, and scheduler constructors with a step (on an SGD over one parameter). Their
+ * errors may name the class or the op a layer's forward runs.
+ */
+import fc from 'fast-check';
+import {
+  type A,
+  anyBool,
+  arr,
+  int,
+  ints,
+  maybe,
+  num,
+  oneOfStr,
+  options,
+  shape,
+  tensor,
+} from './arbitraries.js';
+import type { Arg } from './describe.js';
+import type { OpSpec } from './ops.js';
+
+const F32 = (s: number[]) => tensor(s, 'float32');
+const c = <T>(v: T) => fc.constant(v);
+
+/** An input `[N, C, ...sp]` for a layer with `c` channels and `n` spatial dims of at least `min`. */
+const nc = (ch: number, n: number, min = 3): fc.Arbitrary<Arg> =>
+  fc
+    .array(fc.integer({ min, max: min + 2 }), { minLength: n, maxLength: n })
+    .chain((sp) => F32([1, ch, ...sp]));
+
+export const LAYER_SPECS: OpSpec[] = [
+  {
+    op: 'Linear',
+    lib: 'layers',
+    ctorArity: 3,
+    fns: ['Linear', 'linear'],
+    keys: ['bias', 'dtype', 'device'],
+    gen: fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), shape(0, 2))
+      .chain(([i, o, lead]) =>
+        fc.tuple(c(num(i)), c(num(o)), maybe(options({ bias: anyBool() })), F32([...lead, i])),
+      ),
+  },
+  ...[1, 2].map(
+    (n): OpSpec => ({
+      op: `Conv${n}d`,
+      lib: 'layers',
+      ctorArity: 4,
+      fns: [`Conv${n}d`, `conv${n}d`],
+      keys: ['stride', 'padding', 'dilation', 'groups', 'bias', 'dtype', 'device'],
+      gen: fc
+        .tuple(
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 3 }),
+        )
+        .chain(([ci, co, k]) =>
+          fc.tuple(
+            c(num(ci)),
+            c(num(co)),
+            c(num(k)),
+            maybe(options({ stride: int(1, 2), padding: int(0, 1), bias: anyBool() })),
+            nc(ci, n, k),
+          ),
+        ),
+    }),
+  ),
+  ...['MaxPool2d', 'AvgPool2d'].map(
+    (op): OpSpec => ({
+      op,
+      lib: 'layers',
+      ctorArity: 2,
+      fns: [op, op === 'MaxPool2d' ? 'maxPool2d' : 'avgPool2d'],
+      keys:
+        op === 'MaxPool2d'
+          ? ['stride', 'padding', 'dilation', 'ceilMode']
+          : ['stride', 'padding', 'ceilMode', 'countIncludePad'],
+      gen: fc.integer({ min: 1, max: 3 }).chain((k) =>
+        fc.tuple(
+          c(num(k)),
+          maybe(
+            options({
+              stride: int(1, 2),
+              padding: int(0, Math.floor(k / 2)),
+              ceilMode: anyBool(),
+            }),
+          ),
+          nc(2, 2, k),
+        ),
+      ),
+    }),
+  ),
+  {
+    op: 'BatchNorm2d',
+    lib: 'layers',
+    ctorArity: 2,
+    fns: ['BatchNorm2d', 'batchNorm'],
+    keys: ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype', 'device'],
+    gen: fc
+      .integer({ min: 1, max: 3 })
+      .chain((ch) =>
+        fc.tuple(
+          c(num(ch)),
+          maybe(options({ eps: c(num(1e-5)), momentum: c(num(0.1)), affine: anyBool() })),
+          nc(ch, 2, 2),
+        ),
+      ),
+  },
+  {
+    op: 'Dropout',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['Dropout', 'dropout'],
+    gen: fc.tuple(maybe(fc.constantFrom(0, 0.5).map(num)), F32([2, 2])),
+  },
+  {
+    op: 'Flatten',
+    lib: 'layers',
+    ctorArity: 2,
+    fns: ['Flatten', 'flatten'],
+    gen: fc.tuple(maybe(int(0, 1)), maybe(int(-1, 2)), F32([2, 2, 2])),
+  },
+  ...['Softmax', 'LogSoftmax'].map(
+    (op): OpSpec => ({
+      op,
+      lib: 'layers',
+      ctorArity: 1,
+      fns: [op, op === 'Softmax' ? 'softmax' : 'logSoftmax'],
+      gen: fc.tuple(int(-2, 1), F32([2, 3])),
+    }),
+  ),
+  {
+    op: 'LeakyReLU',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['LeakyReLU', 'leakyRelu'],
+    gen: fc.tuple(maybe(c(num(0.1))), F32([2, 3])),
+  },
+  {
+    op: 'GELU',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['GELU', 'gelu'],
+    keys: ['approximate'],
+    gen: fc.tuple(maybe(options({ approximate: oneOfStr('none', 'tanh') })), F32([2, 3])),
+  },
+  {
+    op: 'AdaptiveAvgPool2d',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['AdaptiveAvgPool2d', 'adaptiveAvgPool2d'],
+    gen: fc.tuple(fc.oneof(int(1, 3), c(ints([2, 1]))), F32([1, 2, 4, 4])),
+  },
+  {
+    op: 'CrossEntropyLoss',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['CrossEntropyLoss', 'crossEntropy'],
+    keys: ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing'],
+    gen: fc.tuple(
+      maybe(options({ reduction: oneOfStr('mean', 'sum', 'none'), labelSmoothing: c(num(0.1)) })),
+      F32([2, 3]),
+      tensor([2], 'int32', { index: 3 }),
+    ),
+  },
+  {
+    op: 'MSELoss',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['MSELoss', 'mseLoss'],
+    keys: ['reduction'],
+    gen: fc.tuple(
+      maybe(options({ reduction: oneOfStr('mean', 'sum', 'none') })),
+      F32([2, 3]),
+      F32([2, 3]),
+    ),
+  },
+];
+
+/** One or two float parameters. */
+const params: A = fc
+  .array(
+    shape(1, 2).chain((s) => tensor(s).map((t) => ({ ...t, grad: true }))),
+    { minLength: 1, maxLength: 2 },
+  )
+  .map(arr);
+
+const lr = fc.constantFrom(0.1, 0.01).map(num);
+
+export const OPTIMIZER_SPECS: OpSpec[] = [
+  {
+    op: 'SGD',
+    lib: 'optimizers',
+    keys: ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'],
+    gen: fc.tuple(
+      params,
+      options({ lr, momentum: c(num(0.9)), weightDecay: c(num(0)), maximize: anyBool() }, ['lr']),
+    ),
+  },
+  ...['Adam', 'AdamW'].map(
+    (op): OpSpec => ({
+      op,
+      lib: 'optimizers',
+      keys: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'],
+      gen: fc.tuple(
+        params,
+        maybe(options({ lr, betas: c(ints([0.9, 0.999])), eps: c(num(1e-8)), amsgrad: anyBool() })),
+      ),
+    }),
+  ),
+  {
+    op: 'RMSprop',
+    lib: 'optimizers',
+    keys: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'],
+    gen: fc.tuple(params, maybe(options({ lr, alpha: c(num(0.99)), centered: anyBool() }))),
+  },
+  {
+    op: 'StepLR',
+    lib: 'scheduler',
+    keys: ['stepSize', 'gamma'],
+    gen: fc.tuple(
+      options({ stepSize: int(1, 3), gamma: c(num(0.5)) }, ['stepSize']),
+      c({ k: 'undef' } as Arg),
+    ),
+  },
+  {
+    op: 'ExponentialLR',
+    lib: 'scheduler',
+    keys: ['gamma'],
+    gen: fc.tuple(
+      options({ gamma: fc.constantFrom(0.5, 0.9).map(num) }, ['gamma']),
+      c({ k: 'undef' } as Arg),
+    ),
+  },
+  {
+    op: 'MultiStepLR',
+    lib: 'scheduler',
+    keys: ['milestones', 'gamma'],
+    gen: fc.tuple(
+      options({ milestones: c(ints([1, 3])), gamma: c(num(0.5)) }, ['milestones']),
+      c({ k: 'undef' } as Arg),
+    ),
+  },
+  {
+    op: 'CosineAnnealingLR',
+    lib: 'scheduler',
+    keys: ['tMax', 'etaMin'],
+    gen: fc.tuple(
+      options({ tMax: int(1, 10), etaMin: c(num(0.001)) }, ['tMax']),
+      c({ k: 'undef' } as Arg),
+    ),
+  },
+  {
+    op: 'LinearLR',
+    lib: 'scheduler',
+    keys: ['startFactor', 'endFactor', 'totalIters'],
+    gen: fc.tuple(
+      maybe(options({ startFactor: c(num(0.5)), endFactor: c(num(1)), totalIters: int(1, 5) })),
+      c({ k: 'undef' } as Arg),
+    ),
+  },
+];

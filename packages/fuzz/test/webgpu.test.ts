@@ -1,0 +1,14 @@
+/**
+ * A third of the fuzz cases on the WebGPU backend (Dawn; SwiftShader without a GPU, which
+ * compiles each shader on one CPU thread, hence the share). Errors may surface only when a
+ * result is read, and the replay reads every result.
+ */
+
+import { webgpu } from '@stride/backend-webgpu';
+import { registerBackend, setBackend } from '@stride/core';
+import { create } from 'webgpu';
+import { fuzzSuite } from './suite.js';
+
+registerBackend(webgpu({ gpu: create([]) }));
+
+fuzzSuite('webgpu', () => setBackend('webgpu'), Number(process.env.FUZZ_WEBGPU_EVERY ?? 3));
