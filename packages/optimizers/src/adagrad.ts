@@ -1,5 +1,5 @@
 import { add, div, fullLike, mul, neg, sqrt, type Tensor, tidy } from '@stride/core';
-import { checkAtLeast, checkBoolean } from './check.js';
+import { nonNegative, option } from './check.js';
 import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
 import type { ParamGroup, ParamGroupInput, Params } from './param-group.js';
 
@@ -25,22 +25,14 @@ export type AdagradOptions = Partial<AdagradHyper>;
 const RULES: OptimizerRules<AdagradHyper> = {
   name: 'Adagrad',
   specs: {
-    lr: { torch: 'lr', kind: 'number' },
-    lrDecay: { torch: 'lr_decay', kind: 'number' },
-    weightDecay: { torch: 'weight_decay', kind: 'number' },
-    initialAccumulatorValue: { torch: 'initial_accumulator_value', kind: 'number' },
-    eps: { torch: 'eps', kind: 'number' },
-    maximize: { torch: 'maximize', kind: 'boolean' },
+    lr: { torch: 'lr', rule: nonNegative },
+    lrDecay: { torch: 'lr_decay', rule: nonNegative },
+    weightDecay: { torch: 'weight_decay', rule: nonNegative },
+    initialAccumulatorValue: { torch: 'initial_accumulator_value', rule: nonNegative },
+    eps: { torch: 'eps', rule: nonNegative },
+    maximize: { torch: 'maximize', rule: option.boolean },
   },
   stateKeys: ['step', 'sum'],
-  validate(h, where) {
-    checkAtLeast('Adagrad', where('lr'), h.lr);
-    checkAtLeast('Adagrad', where('lrDecay'), h.lrDecay);
-    checkAtLeast('Adagrad', where('weightDecay'), h.weightDecay);
-    checkAtLeast('Adagrad', where('initialAccumulatorValue'), h.initialAccumulatorValue);
-    checkAtLeast('Adagrad', where('eps'), h.eps);
-    checkBoolean('Adagrad', where('maximize'), h.maximize);
-  },
 };
 
 /**
@@ -54,16 +46,16 @@ const RULES: OptimizerRules<AdagradHyper> = {
  */
 export class Adagrad extends Optimizer<AdagradHyper> {
   constructor(params: Params<AdagradHyper>, options?: AdagradOptions) {
-    const o = options ?? {};
     super(
       params,
+      options,
       {
-        lr: o.lr ?? 1e-2,
-        lrDecay: o.lrDecay ?? 0,
-        weightDecay: o.weightDecay ?? 0,
-        initialAccumulatorValue: o.initialAccumulatorValue ?? 0,
-        eps: o.eps ?? 1e-10,
-        maximize: o.maximize ?? false,
+        lr: 1e-2,
+        lrDecay: 0,
+        weightDecay: 0,
+        initialAccumulatorValue: 0,
+        eps: 1e-10,
+        maximize: false,
       },
       RULES,
     );

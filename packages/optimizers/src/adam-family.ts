@@ -3,7 +3,7 @@
  * only in how weight decay enters (added to the gradient, or decoupled and applied to θ).
  */
 import { adamStep, add, div, maximum, mul, sqrt, type Tensor, zerosLike } from '@stride/core';
-import { checkAtLeast, checkBoolean, checkUnitInterval, fail } from './check.js';
+import { nonNegative, option } from './check.js';
 import type { OptimizerRules, ParamState } from './optimizer.js';
 
 /** The hyper-parameters of `Adam` and `AdamW`, as each parameter group holds them. */
@@ -32,26 +32,15 @@ export function adamRules(name: string): OptimizerRules<AdamHyper> {
   return {
     name,
     specs: {
-      lr: { torch: 'lr', kind: 'number' },
-      betas: { torch: 'betas', kind: 'pair' },
-      eps: { torch: 'eps', kind: 'number' },
-      weightDecay: { torch: 'weight_decay', kind: 'number' },
-      amsgrad: { torch: 'amsgrad', kind: 'boolean' },
-      maximize: { torch: 'maximize', kind: 'boolean' },
+      lr: { torch: 'lr', rule: nonNegative },
+      // In [0, 1), as PyTorch requires.
+      betas: { torch: 'betas', rule: option.arrayOf(option.number({ min: 0, below: 1 }), 2) },
+      eps: { torch: 'eps', rule: nonNegative },
+      weightDecay: { torch: 'weight_decay', rule: nonNegative },
+      amsgrad: { torch: 'amsgrad', rule: option.boolean },
+      maximize: { torch: 'maximize', rule: option.boolean },
     },
     stateKeys: ['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'],
-    validate(h, where) {
-      checkAtLeast(name, where('lr'), h.lr);
-      checkAtLeast(name, where('eps'), h.eps);
-      if (!Array.isArray(h.betas) || h.betas.length !== 2) {
-        fail(name, `${where('betas')} must be a pair [beta1, beta2], got ${String(h.betas)}`);
-      }
-      checkUnitInterval(name, `${where('betas')}[0]`, h.betas[0]);
-      checkUnitInterval(name, `${where('betas')}[1]`, h.betas[1]);
-      checkAtLeast(name, where('weightDecay'), h.weightDecay);
-      checkBoolean(name, where('amsgrad'), h.amsgrad);
-      checkBoolean(name, where('maximize'), h.maximize);
-    },
   };
 }
 
@@ -100,14 +89,14 @@ export function adamUpdate(
   return add(base, div(mul(expAvg, -stepSize), denom));
 }
 
-export function adamDefaults(options: AdamOptions | undefined, weightDecay: number): AdamHyper {
-  const o = options ?? {};
+/** The defaults of Adam and AdamW, which differ in weight decay only. */
+export function adamDefaults(weightDecay: number): AdamHyper {
   return {
-    lr: o.lr ?? 1e-3,
-    betas: o.betas ? ([...o.betas] as [number, number]) : [0.9, 0.999],
-    eps: o.eps ?? 1e-8,
-    weightDecay: o.weightDecay ?? weightDecay,
-    amsgrad: o.amsgrad ?? false,
-    maximize: o.maximize ?? false,
+    lr: 1e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay,
+    amsgrad: false,
+    maximize: false,
   };
 }

@@ -21,7 +21,7 @@ const RULES = adamRules('Adam');
  */
 export class Adam extends Optimizer<AdamHyper> {
   constructor(params: Params<AdamHyper>, options?: AdamOptions) {
-    super(params, adamDefaults(options, 0), RULES);
+    super(params, options, adamDefaults(0), RULES);
   }
 
   protected override update(

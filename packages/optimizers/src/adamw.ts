@@ -17,7 +17,7 @@ const RULES = adamRules('AdamW');
  */
 export class AdamW extends Optimizer<AdamHyper> {
   constructor(params: Params<AdamHyper>, options?: AdamOptions) {
-    super(params, adamDefaults(options, 1e-2), RULES);
+    super(params, options, adamDefaults(1e-2), RULES);
   }
 
   protected override update(

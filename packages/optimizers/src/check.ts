@@ -1,84 +1,107 @@
 /**
- * Argument checks shared by the optimizers, schedulers and clipping functions. Every failure is
- * a `StrideError` whose message starts with the public name (`Adam`, `StepLR`, `clipGradNorm`)
- * and names the option and the value that was given.
+ * Argument checks shared by the optimizers, schedulers and clipping functions. Options objects
+ * go through core's `checkOptions`, positional arguments through `arg` with the same rules, so
+ * every failure is a `StrideError` whose message starts with the public name (`Adam`, `StepLR`,
+ * `clipGradNorm`) and names the option and the value that was given.
  */
-import { fail } from '@stride/core';
+import {
+  checkOptions,
+  fail,
+  fmtShape,
+  isTensor,
+  type OptionRule,
+  type OptionSpec,
+  type OptionValues,
+  option,
+  StrideError,
+  type Tensor,
+} from '@stride/core';
 
-export { fail };
+export { checkOptions, fail, option };
 
-/** A value as an error message shows it. */
+/** `a` or `an` before a name. */
+export const article = (name: string): string => (/^[aeiou]/i.test(name) ? 'an' : 'a');
+
+/** A value as an error message shows it: `3`, `'x'`, `[0.9, 1]`, `a tensor [2]`, `a LeNet5`. */
 export function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
-  if (value === null || value === undefined || typeof value !== 'object') return String(value);
-  return value.constructor?.name ?? 'an object';
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  if (isTensor(value)) return `a tensor ${fmtShape(value.shape)}`;
+  // A module's stable name (`Module.typeName` of @stride/layers), which survives minification.
+  const typeName = (value as { typeName?: unknown }).typeName;
+  const name = typeof typeName === 'string' ? typeName : value.constructor?.name;
+  return name && name !== 'Object' ? `${article(name)} ${name}` : 'an object';
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** A number (not NaN) at least `min`; PyTorch's `not 0.0 <= x` rejects NaN the same way. */
-export function checkAtLeast(fn: string, name: string, value: unknown, min = 0): number {
-  if (typeof value !== 'number' || !(value >= min)) {
-    const what = min === 0 ? 'a non-negative number' : `a number ≥ ${min}`;
-    fail(fn, `${name} must be ${what}, got ${show(value)}`);
-  }
+/** Checks a positional argument against an option rule; returns it. */
+export function arg<T>(fn: string, name: string, value: unknown, rule: OptionRule<T>): T {
+  if (!rule.test(value)) fail(fn, `${name} must be ${rule.expected}, got ${show(value)}`);
+  return value as T;
+}
+
+/** Fails unless `key` was given: for options without a default (`SGD`'s lr, `StepLR`'s stepSize). */
+export function required<T>(fn: string, key: string, value: T | undefined, why = ''): T {
+  if (value === undefined) fail(fn, `option '${key}' is required${why}`);
   return value;
 }
 
-export function checkFinite(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    fail(fn, `${name} must be a finite number, got ${show(value)}`);
-  }
-  return value;
-}
-
-/** In [0, 1), as PyTorch requires of Adam's betas. */
-export function checkUnitInterval(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    fail(fn, `${name} must be in [0, 1), got ${show(value)}`);
-  }
-  return value;
-}
-
-export function checkBoolean(fn: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') fail(fn, `${name} must be true or false, got ${show(value)}`);
-  return value;
-}
-
-export function checkPositiveInt(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    fail(fn, `${name} must be a positive integer, got ${show(value)}`);
-  }
-  return value;
-}
-
-export function checkInt(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    fail(fn, `${name} must be an integer, got ${show(value)}`);
-  }
-  return value;
-}
-
-export function checkNumberArray(fn: string, name: string, value: unknown): number[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && !Number.isNaN(v))) {
-    fail(fn, `${name} must be an array of numbers, got ${show(value)}`);
-  }
-  return [...value];
-}
-
-/** Rejects option names the callee does not know, so a typo never passes silently. */
-export function checkKnownKeys(
+/**
+ * `checkOptions` for an options object inside an argument (`paramGroups[1]`): the same checks
+ * and messages, with the location in front of them.
+ */
+export function checkNested<S extends OptionSpec>(
   fn: string,
-  what: string,
-  value: Record<string, unknown>,
-  known: readonly string[],
-): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      fail(fn, `unknown ${what} '${key}'; expected one of ${known.join(', ')}`);
+  where: string,
+  value: unknown,
+  spec: S,
+): OptionValues<S> {
+  try {
+    return checkOptions(fn, value, spec, where);
+  } catch (error) {
+    const prefix = `${fn}: `;
+    if (!(error instanceof StrideError) || error.message.startsWith(`${prefix}${where} `)) {
+      throw error;
     }
+    throw new StrideError(fn, `${where}: ${error.message.slice(prefix.length)}`);
   }
+}
+
+/** A non-negative number (not NaN or infinite), as PyTorch's `0.0 <= x` checks require. */
+export const nonNegative: OptionRule<number> = option.number({ min: 0 });
+
+/** Whole steps, counts and sizes. */
+export const positiveInt: OptionRule<number> = option.integer({ min: 1 });
+
+/**
+ * Set by `Module.to()` of @stride/layers on each tensor it replaced (and disposed), to the
+ * device it moved to.
+ */
+const MOVED_TO = Symbol.for('stride.movedTo');
+
+/** The device `model.to()` moved a disposed parameter to, if that is how it was disposed. */
+export function movedTo(p: Tensor): string | undefined {
+  const device = (p as unknown as Record<symbol, unknown>)[MOVED_TO];
+  return typeof device === 'string' ? device : undefined;
+}
+
+/**
+ * Why a parameter `label` is disposed, for a parameter list: when `model.to()` did it, that the
+ * list was taken before the move.
+ */
+export function disposedParameter(label: string, p: Tensor): string {
+  const device = movedTo(p);
+  if (device === undefined) return `${label} ${fmtShape(p.shape)} was disposed`;
+  return `${label} ${fmtShape(p.shape)} was moved to '${device}' by model.to(), which replaced it with a new tensor; take model.parameters() after model.to(...)`;
+}
+
+/** The usual slip of passing the model where its parameters belong. */
+export function parametersHint(value: unknown): string {
+  const parameters = isRecord(value) ? value.parameters : undefined;
+  return typeof parameters === 'function' ? ' (pass model.parameters())' : '';
 }

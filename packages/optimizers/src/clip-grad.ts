@@ -23,16 +23,24 @@ import {
   tidy,
   zeros,
 } from '@stride/core';
-import { fail, show } from './check.js';
+import { arg, disposedParameter, fail, option, parametersHint, show } from './check.js';
+
+/** A bound: above 0, and Infinity for none. */
+const positive = option.custom<number>('a number > 0', (v) => typeof v === 'number' && v > 0);
 
 function parameterList(fn: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   if (isTensor(parameters)) return [parameters];
   if (parameters === null || typeof parameters !== 'object' || !(Symbol.iterator in parameters)) {
-    fail(fn, `parameters must be a tensor or an iterable of tensors, got ${show(parameters)}`);
+    fail(
+      fn,
+      `parameters must be a tensor or an iterable of tensors, got ${show(parameters)}${parametersHint(parameters)}`,
+    );
   }
   const list = [...parameters];
   list.forEach((p, i) => {
     if (!isTensor(p)) fail(fn, `parameters[${i}] must be a Tensor, got ${show(p)}`);
+    // A disposed parameter has no gradient: it would be skipped, and nothing clipped.
+    if (p.isDisposed) fail(fn, disposedParameter(`parameters[${i}]`, p));
   });
   return list;
 }
@@ -40,8 +48,11 @@ function parameterList(fn: string, parameters: Tensor | Iterable<Tensor>): Tenso
 function gradsOf(fn: string, params: Tensor[]): Tensor[] {
   const grads: Tensor[] = [];
   params.forEach((p, i) => {
-    const g = p.grad;
-    if (!g) return;
+    const g = p.grad as unknown;
+    if (g === null) return;
+    if (!isTensor(g)) {
+      fail(fn, `the gradient of parameters[${i}] must be a Tensor or null, got ${show(g)}`);
+    }
     if (g.isDisposed) fail(fn, `the gradient of parameters[${i}] was disposed`);
     if (!isFloat(g.dtype))
       fail(fn, `the gradient of parameters[${i}] is ${g.dtype}; gradients are float tensors`);
@@ -77,12 +88,17 @@ export function clipGradNorm(
 ): Tensor {
   const fn = 'clipGradNorm';
   const params = parameterList(fn, parameters);
-  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) {
-    fail(fn, `maxNorm must be a non-negative number, got ${show(maxNorm)}`);
-  }
-  if (typeof normType !== 'number' || Number.isNaN(normType)) {
-    fail(fn, `normType must be a number (Infinity for the max norm), got ${show(normType)}`);
-  }
+  // 0 would zero every gradient; Infinity clips nothing and only measures the norm.
+  arg(fn, 'maxNorm', maxNorm, positive);
+  arg(
+    fn,
+    'normType',
+    normType,
+    option.custom(
+      'a number (Infinity for the max norm)',
+      (v) => typeof v === 'number' && !Number.isNaN(v),
+    ),
+  );
   const grads = gradsOf(fn, params);
   if (grads.length === 0) return zeros([], { device: params[0]?.device });
   const first = grads[0] as Tensor;
@@ -116,9 +132,8 @@ export function clipGradNorm(
 export function clipGradValue(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   const fn = 'clipGradValue';
   const params = parameterList(fn, parameters);
-  if (typeof clipValue !== 'number' || !(clipValue >= 0)) {
-    fail(fn, `clipValue must be a non-negative number, got ${show(clipValue)}`);
-  }
+  // 0 would zero every gradient, as maxNorm 0 would in clipGradNorm.
+  arg(fn, 'clipValue', clipValue, positive);
   const grads = gradsOf(fn, params);
   noGrad(() =>
     tidy(() => {

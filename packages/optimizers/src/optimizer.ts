@@ -5,13 +5,32 @@ import {
   isTensor,
   keep,
   noGrad,
+  type OptionRule,
   type Tensor,
   tensor,
   tidy,
   zerosLike,
 } from '@stride/core';
-import { fail, isRecord, show } from './check.js';
-import type { BaseHyper, HyperSpecs, ParamGroup, ParamGroupInput, Params } from './param-group.js';
+import {
+  arg,
+  checkNested,
+  checkOptions,
+  disposedParameter,
+  fail,
+  isRecord,
+  movedTo,
+  option,
+  parametersHint,
+  show,
+} from './check.js';
+import type {
+  BaseHyper,
+  HyperSpec,
+  HyperSpecs,
+  ParamGroup,
+  ParamGroupInput,
+  Params,
+} from './param-group.js';
 import {
   groupFromJson,
   groupToJson,
@@ -33,12 +52,15 @@ export interface ParamState {
 export interface OptimizerRules<H extends BaseHyper> {
   /** Public name, the start of every error message (`'Adam'`). */
   readonly name: string;
-  /** Each hyper-parameter's PyTorch name and kind, for state dicts and option checks. */
+  /** Each hyper-parameter's PyTorch name and rule, for state dicts and option checks. */
   readonly specs: HyperSpecs<H>;
   /** The state keys it keeps per parameter (with `step` if it counts steps). */
   readonly stateKeys: readonly string[];
-  /** Throws a StrideError naming `where` (`lr`, `paramGroups[1].lr`) for a bad value. */
-  validate(h: H, where: (option: string) => string): void;
+  /**
+   * Checks that involve several hyper-parameters (each one alone is checked by its rule): throws
+   * a StrideError for `fn`, naming options by `where` (`nesterov`, `paramGroups[1].nesterov`).
+   */
+  validate?(h: H, fn: string, where: (option: string) => string): void;
 }
 
 /**
@@ -60,10 +82,32 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   private readonly rules: OptimizerRules<H>;
   private disposed = false;
 
-  protected constructor(params: Params<H>, defaults: H, rules: OptimizerRules<H>) {
+  /**
+   * `options` are the user's (checked here against the rules' `specs`); `defaults` fill in what
+   * they leave out, and a hyper-parameter without a default (SGD's `lr`) must be given.
+   */
+  protected constructor(
+    params: Params<H>,
+    options: unknown,
+    defaults: Partial<H>,
+    rules: OptimizerRules<H>,
+  ) {
+    const name = rules.name;
     this.rules = rules;
-    rules.validate(defaults, (option) => option);
-    this.defaults = Object.freeze({ ...defaults });
+    if (typeof options === 'number') {
+      // PyTorch takes lr positionally; here it is an option.
+      fail(name, `options must be an object such as { lr: ${options} }, got ${options}`);
+    }
+    const given = checkOptions(name, options, this.optionRules());
+    const merged = { ...defaults, ...given } as Record<string, unknown>;
+    for (const key of Object.keys(rules.specs)) {
+      if (merged[key] === undefined) {
+        fail(name, `option '${key}' is required (${name} has no default ${key})`);
+      }
+      if (Array.isArray(merged[key])) merged[key] = [...(merged[key] as unknown[])];
+    }
+    rules.validate?.(merged as H, name, (option) => option);
+    this.defaults = Object.freeze(merged as H);
     if (
       isTensor(params) ||
       params === null ||
@@ -71,12 +115,12 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function'
     ) {
       fail(
-        rules.name,
-        `params must be an array of tensors or of parameter groups, got ${show(params)}`,
+        name,
+        `params must be an array of tensors or of parameter groups, got ${show(params)}${parametersHint(params)}`,
       );
     }
     const list = [...(params as Iterable<Tensor | ParamGroupInput<H>>)];
-    if (list.length === 0) fail(rules.name, 'got an empty parameter list');
+    if (list.length === 0) fail(name, 'got an empty parameter list');
     const groups = isTensor(list[0])
       ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<H>]
       : list;
@@ -96,45 +140,34 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     const name = this.rules.name;
     const where = `paramGroups[${this.paramGroups.length}]`;
     this.checkAlive('addParamGroup');
-    if (!isRecord(input) || isTensor(input)) {
-      fail(name, `${where} must be an object { params, ...options }, got ${show(input)}`);
-    }
-    const raw = input.params;
-    const params = isTensor(raw)
-      ? [raw]
-      : raw !== null && typeof raw === 'object' && Symbol.iterator in raw
-        ? [...(raw as Iterable<unknown>)]
-        : fail(name, `${where}.params must be a tensor or an array of tensors, got ${show(raw)}`);
+    const paramsRule = option.custom<Tensor | Iterable<Tensor>>(
+      'a tensor or an array of tensors',
+      (v) => isTensor(v) || (v !== null && typeof v === 'object' && Symbol.iterator in v),
+    );
+    const { params: raw, ...options } = checkNested(name, where, input, {
+      params: paramsRule,
+      ...this.optionRules(),
+    });
+    if (raw === undefined) fail(name, `${where} has no params`);
+    const params = isTensor(raw) ? [raw] : [...raw];
     const seen = new Set(this.paramGroups.flatMap((g) => [...g.params]));
     params.forEach((p, i) => {
       const label = `${where}.params[${i}]`;
       if (!isTensor(p)) fail(name, `${label} must be a Tensor, got ${show(p)}`);
-      if (p.isDisposed) fail(name, `${label} ${fmt(p)} was disposed`);
+      if (p.isDisposed) fail(name, disposedParameter(label, p));
       if (!isFloat(p.dtype)) fail(name, `${label} must be a float tensor, got ${p.dtype}`);
       if (!p.isLeaf)
         fail(name, `${label} is not a leaf tensor; optimize the tensor it was computed from`);
       if (seen.has(p)) fail(name, `${label} ${fmt(p)} appears more than once among the parameters`);
       seen.add(p);
     });
-    const options: Record<string, unknown> = {};
-    for (const key of Object.keys(input)) {
-      // An option given as undefined takes the default, as if it were left out.
-      if (key === 'params' || (input as Record<string, unknown>)[key] === undefined) continue;
-      if (!(key in this.rules.specs)) {
-        fail(
-          name,
-          `${where} has an unknown option '${key}'; expected ${Object.keys(this.rules.specs).join(', ')}`,
-        );
-      }
-      options[key] = (input as Record<string, unknown>)[key];
-    }
-    const group = { ...this.defaults, ...options, params: params as Tensor[] } as ParamGroup<H>;
+    const group = { ...this.defaults, ...options, params } as unknown as ParamGroup<H>;
     // Pairs (betas) are copied so that no two groups, nor the defaults, share one array.
     for (const [key, value] of Object.entries(group)) {
       if (key !== 'params' && Array.isArray(value))
         (group as unknown as Record<string, unknown>)[key] = [...value];
     }
-    this.rules.validate(group, (option) => `${where}.${option}`);
+    this.rules.validate?.(group, name, (option) => `${where}.${option}`);
     this.paramGroups.push(group);
   }
 
@@ -144,16 +177,35 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    */
   step(closure?: () => Tensor): Tensor | undefined {
     this.checkAlive('step');
-    const loss = closure ? closure() : undefined;
     const fn = `${this.rules.name}.step`;
+    if (closure !== undefined) arg(fn, 'closure', closure, option.function);
+    const loss = closure ? closure() : undefined;
     // Everything is checked before anything changes, so a bad gradient updates no parameter.
+    // The hyper-parameters too: schedulers and users change them between steps.
+    for (const [g, group] of this.paramGroups.entries()) {
+      this.checkGroup(fn, group, `paramGroups[${g}]`);
+    }
     const work: [Tensor, Tensor, ParamGroup<H>][] = [];
     let i = 0;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (p.isDisposed) fail(fn, `parameter ${i} ${fmt(p)} was disposed`);
-        const grad = p.grad;
-        if (grad) {
+        if (p.isDisposed) {
+          const device = movedTo(p);
+          fail(
+            fn,
+            device === undefined
+              ? `parameter ${i} ${fmt(p)} was disposed`
+              : `parameter ${i} ${fmt(p)} was moved to '${device}' by model.to() after the optimizer was built, which replaced it with a new tensor; build the optimizer after model.to(...), as in PyTorch`,
+          );
+        }
+        const grad = p.grad as unknown;
+        if (grad !== null) {
+          if (!isTensor(grad)) {
+            fail(
+              fn,
+              `the gradient of parameter ${i} ${fmt(p)} must be a Tensor or null, got ${show(grad)}`,
+            );
+          }
           if (grad.isDisposed) fail(fn, `the gradient of parameter ${i} ${fmt(p)} was disposed`);
           if (grad.device !== p.device) {
             fail(
@@ -186,6 +238,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    */
   zeroGrad(setToNone = true): void {
     this.checkAlive('zeroGrad');
+    arg(`${this.rules.name}.zeroGrad`, 'setToNone', setToNone, option.boolean);
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const g = p.grad;
@@ -245,7 +298,9 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       !isRecord(stateDict.state) ||
       !Array.isArray(stateDict.paramGroups)
     ) {
-      fail(fn, `expected { state, paramGroups }, got ${show(stateDict)}`);
+      const packed = isRecord(stateDict) && 'tensors' in stateDict && 'metadata' in stateDict;
+      const hint = packed ? ' (a checkpoint file: pass unpackOptimizerState(file))' : '';
+      fail(fn, `expected { state, paramGroups }, got ${show(stateDict)}${hint}`);
     }
     const saved = stateDict.paramGroups;
     if (saved.length !== this.paramGroups.length) {
@@ -276,7 +331,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       });
       const parsed = groupFromJson(fn, where, json, this.rules.specs);
       const merged = { ...group, ...parsed };
-      this.rules.validate(merged, (option) => `${where}.${option}`);
+      this.rules.validate?.(merged, fn, (option) => `${where}.${option}`);
       return parsed;
     });
 
@@ -376,6 +431,26 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     state.buffers.set(key, own);
     old?.dispose();
     return own;
+  }
+
+  /** The rules of the options and group options: one per hyper-parameter. */
+  private optionRules(): Record<string, OptionRule<unknown>> {
+    const out: Record<string, OptionRule<unknown>> = {};
+    for (const [key, spec] of Object.entries(this.rules.specs) as [string, HyperSpec][]) {
+      out[key] = spec.rule;
+    }
+    return out;
+  }
+
+  /** Checks a group's hyper-parameters as they are now, before a step uses them. */
+  private checkGroup(fn: string, group: ParamGroup<H>, where: string): void {
+    const values = group as unknown as Record<string, unknown>;
+    for (const [key, spec] of Object.entries(this.rules.specs) as [string, HyperSpec][]) {
+      if (!spec.rule.test(values[key])) {
+        fail(fn, `${where}.${key} must be ${spec.rule.expected}, got ${show(values[key])}`);
+      }
+    }
+    this.rules.validate?.(group, fn, (option) => `${where}.${option}`);
   }
 
   private disposeState(): void {

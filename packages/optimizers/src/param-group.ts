@@ -3,7 +3,7 @@
  * hyper-parameters (PyTorch's `param_groups`). Options are read from the group on every step,
  * so changing `group.lr` (what schedulers do) takes effect at the next `step()`.
  */
-import type { Tensor } from '@stride/core';
+import type { OptionRule, Tensor } from '@stride/core';
 
 /** The hyper-parameters every optimizer has. */
 export interface BaseHyper {
@@ -52,12 +52,15 @@ export type Params<H extends BaseHyper = BaseHyper> =
   | Iterable<Tensor>
   | Iterable<ParamGroupInput<H>>;
 
-/** How a hyper-parameter is named in PyTorch and what kind of value it holds. */
+/** How a hyper-parameter is named in PyTorch and what values it takes. */
 export interface HyperSpec {
   /** The hyper-parameter's name in PyTorch's state dict (`weight_decay` for `weightDecay`). */
   readonly torch: string;
-  /** The value's kind: a number, a boolean, or a pair of numbers (`betas`). */
-  readonly kind: 'number' | 'boolean' | 'pair';
+  /**
+   * The values it takes (core's `option` rules, e.g. `option.number({ min: 0 })`), checked in the
+   * options, in every parameter group, at every `step()` and when a state dict is loaded.
+   */
+  readonly rule: OptionRule<unknown>;
 }
 
 /** A `HyperSpec` for every hyper-parameter of `H`. */

@@ -1,5 +1,5 @@
 import { add, div, mul, neg, sqrt, type Tensor, zerosLike } from '@stride/core';
-import { checkAtLeast, checkBoolean } from './check.js';
+import { nonNegative, option } from './check.js';
 import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
 import type { ParamGroup, Params } from './param-group.js';
 
@@ -27,24 +27,15 @@ export type RMSpropOptions = Partial<RMSpropHyper>;
 const RULES: OptimizerRules<RMSpropHyper> = {
   name: 'RMSprop',
   specs: {
-    lr: { torch: 'lr', kind: 'number' },
-    alpha: { torch: 'alpha', kind: 'number' },
-    eps: { torch: 'eps', kind: 'number' },
-    weightDecay: { torch: 'weight_decay', kind: 'number' },
-    momentum: { torch: 'momentum', kind: 'number' },
-    centered: { torch: 'centered', kind: 'boolean' },
-    maximize: { torch: 'maximize', kind: 'boolean' },
+    lr: { torch: 'lr', rule: nonNegative },
+    alpha: { torch: 'alpha', rule: nonNegative },
+    eps: { torch: 'eps', rule: nonNegative },
+    weightDecay: { torch: 'weight_decay', rule: nonNegative },
+    momentum: { torch: 'momentum', rule: nonNegative },
+    centered: { torch: 'centered', rule: option.boolean },
+    maximize: { torch: 'maximize', rule: option.boolean },
   },
   stateKeys: ['step', 'square_avg', 'momentum_buffer', 'grad_avg'],
-  validate(h, where) {
-    checkAtLeast('RMSprop', where('lr'), h.lr);
-    checkAtLeast('RMSprop', where('eps'), h.eps);
-    checkAtLeast('RMSprop', where('momentum'), h.momentum);
-    checkAtLeast('RMSprop', where('weightDecay'), h.weightDecay);
-    checkAtLeast('RMSprop', where('alpha'), h.alpha);
-    checkBoolean('RMSprop', where('centered'), h.centered);
-    checkBoolean('RMSprop', where('maximize'), h.maximize);
-  },
 };
 
 /**
@@ -57,17 +48,17 @@ const RULES: OptimizerRules<RMSpropHyper> = {
  */
 export class RMSprop extends Optimizer<RMSpropHyper> {
   constructor(params: Params<RMSpropHyper>, options?: RMSpropOptions) {
-    const o = options ?? {};
     super(
       params,
+      options,
       {
-        lr: o.lr ?? 1e-2,
-        alpha: o.alpha ?? 0.99,
-        eps: o.eps ?? 1e-8,
-        weightDecay: o.weightDecay ?? 0,
-        momentum: o.momentum ?? 0,
-        centered: o.centered ?? false,
-        maximize: o.maximize ?? false,
+        lr: 1e-2,
+        alpha: 0.99,
+        eps: 1e-8,
+        weightDecay: 0,
+        momentum: 0,
+        centered: false,
+        maximize: false,
       },
       RULES,
     );

@@ -1,5 +1,5 @@
 import { add, mul, neg, type Tensor } from '@stride/core';
-import { checkAtLeast, checkBoolean, checkFinite, fail } from './check.js';
+import { fail, nonNegative, option } from './check.js';
 import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
 import type { ParamGroup, Params } from './param-group.js';
 
@@ -28,24 +28,18 @@ export type SGDOptions = Partial<SGDHyper> & {
 const RULES: OptimizerRules<SGDHyper> = {
   name: 'SGD',
   specs: {
-    lr: { torch: 'lr', kind: 'number' },
-    momentum: { torch: 'momentum', kind: 'number' },
-    dampening: { torch: 'dampening', kind: 'number' },
-    weightDecay: { torch: 'weight_decay', kind: 'number' },
-    nesterov: { torch: 'nesterov', kind: 'boolean' },
-    maximize: { torch: 'maximize', kind: 'boolean' },
+    lr: { torch: 'lr', rule: nonNegative },
+    momentum: { torch: 'momentum', rule: nonNegative },
+    dampening: { torch: 'dampening', rule: option.number() },
+    weightDecay: { torch: 'weight_decay', rule: nonNegative },
+    nesterov: { torch: 'nesterov', rule: option.boolean },
+    maximize: { torch: 'maximize', rule: option.boolean },
   },
   stateKeys: ['momentum_buffer'],
-  validate(h, where) {
-    checkAtLeast('SGD', where('lr'), h.lr);
-    checkAtLeast('SGD', where('momentum'), h.momentum);
-    checkFinite('SGD', where('dampening'), h.dampening);
-    checkAtLeast('SGD', where('weightDecay'), h.weightDecay);
-    checkBoolean('SGD', where('nesterov'), h.nesterov);
-    checkBoolean('SGD', where('maximize'), h.maximize);
+  validate(h, fn, where) {
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
       fail(
-        'SGD',
+        fn,
         `${where('nesterov')} needs momentum > 0 and dampening 0, got momentum ${h.momentum} and dampening ${h.dampening}`,
       );
     }
@@ -65,19 +59,11 @@ const RULES: OptimizerRules<SGDHyper> = {
  */
 export class SGD extends Optimizer<SGDHyper> {
   constructor(params: Params<SGDHyper>, options: SGDOptions) {
-    if (options === null || typeof options !== 'object' || options.lr === undefined) {
-      fail('SGD', 'lr is required (SGD has no default learning rate)');
-    }
+    // No default lr, as in PyTorch: the base class requires it.
     super(
       params,
-      {
-        lr: options.lr,
-        momentum: options.momentum ?? 0,
-        dampening: options.dampening ?? 0,
-        weightDecay: options.weightDecay ?? 0,
-        nesterov: options.nesterov ?? false,
-        maximize: options.maximize ?? false,
-      },
+      options,
+      { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
       RULES,
     );
   }

@@ -21,8 +21,8 @@
  * fills in their defaults when loading. `scripts/make_fixtures.py` (`to_named` / `from_named`)
  * converts both ways and checks that the result loads into PyTorch unchanged.
  */
-import type { Tensor } from '@stride/core';
-import { fail, isRecord, show } from './check.js';
+import type { OptionRule, Tensor } from '@stride/core';
+import { fail, isRecord, nonNegative, show } from './check.js';
 import {
   type BaseHyper,
   type HyperSpecs,
@@ -105,11 +105,12 @@ export function groupFromJson<H extends BaseHyper>(
   specs: HyperSpecs<H>,
 ): Partial<H> & ScheduleFields {
   if (!isRecord(json)) fail(fn, `${where} must be an object, got ${show(json)}`);
-  const byTorch = new Map<string, [string, 'number' | 'boolean' | 'pair']>();
+  const byTorch = new Map<string, [string, OptionRule<unknown>]>();
   for (const key of Object.keys(specs) as (keyof H & string)[]) {
-    byTorch.set(specs[key].torch, [key, specs[key].kind]);
+    byTorch.set(specs[key].torch, [key, specs[key].rule]);
   }
-  for (const [key, torch] of Object.entries(SCHEDULE_FIELDS)) byTorch.set(torch, [key, 'number']);
+  for (const [key, torch] of Object.entries(SCHEDULE_FIELDS))
+    byTorch.set(torch, [key, nonNegative]);
   const out: Record<string, unknown> = {};
   for (const [torch, value] of Object.entries(json)) {
     if (torch === 'params' || TORCH_ONLY_GROUP_KEYS.includes(torch)) continue;
@@ -117,21 +118,12 @@ export function groupFromJson<H extends BaseHyper>(
     if (!entry) {
       fail(
         fn,
-        `${where} has '${torch}', which this optimizer does not use (${[...byTorch.keys()].join(', ')})`,
+        `${where} has '${torch}', which this optimizer does not use (is it the state of another optimizer?); it knows ${[...byTorch.keys()].join(', ')}`,
       );
     }
-    const [key, kind] = entry;
-    const ok =
-      kind === 'number'
-        ? typeof value === 'number'
-        : kind === 'boolean'
-          ? typeof value === 'boolean'
-          : Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number');
-    if (!ok)
-      fail(
-        fn,
-        `${where}.${torch} must be a ${kind === 'pair' ? 'pair of numbers' : kind}, got ${show(value)}`,
-      );
+    const [key, rule] = entry;
+    if (!rule.test(value))
+      fail(fn, `${where}.${torch} must be ${rule.expected}, got ${show(value)}`);
     out[key] = Array.isArray(value) ? [...value] : value;
   }
   return out as Partial<H> & ScheduleFields;

@@ -1,7 +1,7 @@
-import { memory, StrideError, type Tensor, tensor, zeros } from '@stride/core';
+import { memory, type Tensor, tensor, zeros } from '@stride/core';
 import { describe, expect, it } from 'vitest';
 import { clipGradNorm, clipGradValue } from '../src/index.js';
-import { CLIP_CASES, expectClose, fromFixture, num } from './helpers.js';
+import { CLIP_CASES, errorOf, expectClose, fromFixture, num } from './helpers.js';
 
 const TOL = { float64: [1e-10, 1e-12], float32: [1e-5, 1e-6] } as const;
 
@@ -68,48 +68,83 @@ describe('gradient clipping', () => {
     p.dispose();
   });
 
-  const bad: [string, () => unknown, RegExp][] = [
+  const bad: [string, () => unknown, string][] = [
     [
       'a negative maxNorm',
       () => clipGradNorm([withGrad()], -1),
-      /clipGradNorm: maxNorm must be a non-negative number, got -1/,
+      'clipGradNorm: maxNorm must be a number > 0, got -1',
+    ],
+    // 0 would zero every gradient.
+    [
+      'a zero maxNorm',
+      () => clipGradNorm([withGrad()], 0),
+      'clipGradNorm: maxNorm must be a number > 0, got 0',
+    ],
+    [
+      'a NaN maxNorm',
+      () => clipGradNorm([withGrad()], Number.NaN),
+      'clipGradNorm: maxNorm must be a number > 0, got NaN',
     ],
     [
       'a NaN normType',
       () => clipGradNorm([withGrad()], 1, Number.NaN),
-      /clipGradNorm: normType must be a number/,
+      'clipGradNorm: normType must be a number (Infinity for the max norm), got NaN',
+    ],
+    [
+      "PyTorch's 'inf'",
+      () => clipGradNorm([withGrad()], 1, 'inf' as never),
+      "clipGradNorm: normType must be a number (Infinity for the max norm), got 'inf'",
     ],
     [
       'a non-tensor',
       () => clipGradNorm([1 as unknown as Tensor], 1),
-      /clipGradNorm: parameters\[0\] must be a Tensor, got 1/,
+      'clipGradNorm: parameters[0] must be a Tensor, got 1',
     ],
     [
       'not an iterable',
       () => clipGradNorm(5 as never, 1),
-      /clipGradNorm: parameters must be a tensor or an iterable of tensors/,
+      'clipGradNorm: parameters must be a tensor or an iterable of tensors, got 5',
     ],
     [
-      'an integer gradient',
+      'a model instead of its parameters',
+      () => clipGradNorm({ parameters: () => [] } as never, 1),
+      'clipGradNorm: parameters must be a tensor or an iterable of tensors, got an object (pass model.parameters())',
+    ],
+    [
+      // It has no gradient any more: skipping it would clip nothing.
+      'a disposed parameter',
       () => {
-        const p = zeros([2], { requiresGrad: true });
-        p.grad = tensor([1, 2]);
-        return clipGradNorm(p, 1);
+        const p = withGrad();
+        p.dispose();
+        return clipGradNorm([p], 1);
       },
-      /clipGradNorm: the gradient of parameters\[0\] is int32; gradients are float tensors/,
+      'clipGradNorm: parameters[0] [2] was disposed',
     ],
     [
       'a negative clipValue',
       () => clipGradValue([withGrad()], -0.5),
-      /clipGradValue: clipValue must be a non-negative number, got -0.5/,
+      'clipGradValue: clipValue must be a number > 0, got -0.5',
+    ],
+    [
+      'a zero clipValue',
+      () => clipGradValue([withGrad()], 0),
+      'clipGradValue: clipValue must be a number > 0, got 0',
     ],
   ];
   for (const [name, run, message] of bad) {
     it(`rejects ${name}`, () => {
-      expect(run).toThrow(StrideError);
-      expect(run).toThrow(message);
+      expect(errorOf(run)).toBe(message);
     });
   }
+
+  it('an infinite maxNorm clips nothing and measures the norm', () => {
+    const p = withGrad();
+    const total = clipGradNorm(p, Infinity);
+    expect(total.itemSync()).toBeCloseTo(Math.sqrt(5), 6);
+    expect(Array.from(p.grad?.dataSync() ?? [])).toEqual([1, 2]);
+    total.dispose();
+    p.dispose();
+  });
 });
 
 function withGrad(): Tensor {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpu } from '@stride/backend-cpu';
-import { type DType, registerBackend, type Tensor, tensor } from '@stride/core';
+import { type DType, registerBackend, StrideError, type Tensor, tensor } from '@stride/core';
 import { expect } from 'vitest';
 import {
   Adagrad,
@@ -162,4 +162,29 @@ export function expectClose(
       `${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`,
     );
   }
+}
+
+/**
+ * The message of the StrideError `run` throws; fails the test if it throws nothing or anything
+ * else (a TypeError would mean an unchecked input).
+ */
+export function errorOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    if (!(e instanceof StrideError)) throw new Error(`expected a StrideError, got ${String(e)}`);
+    return e.message;
+  }
+  throw new Error('expected a StrideError, but nothing was thrown');
+}
+
+/** `errorOf` for a promise: the message of the StrideError it rejects with. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    if (!(e instanceof StrideError)) throw new Error(`expected a StrideError, got ${String(e)}`);
+    return e.message;
+  }
+  throw new Error('expected a StrideError, but the promise resolved');
 }

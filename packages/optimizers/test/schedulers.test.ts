@@ -4,7 +4,7 @@
  * (the arithmetic is the same double-precision expression; only Math.cos and ** may differ
  * from C's in the last bit), and the state dict must carry PyTorch's counters.
  */
-import { StrideError, type Tensor, zeros } from '@stride/core';
+import { type Tensor, zeros } from '@stride/core';
 import { describe, expect, it } from 'vitest';
 import {
   Adagrad,
@@ -21,6 +21,7 @@ import {
   StepLR,
 } from '../src/index.js';
 import {
+  errorOf,
   expectClose,
   makeOptimizer,
   makeScheduler,
@@ -173,12 +174,41 @@ describe('scheduler state dicts', () => {
     const { opt, p } = sgd();
     const a = new StepLR(opt, { stepSize: 3 });
     const b = new StepLR(opt, { stepSize: 4 });
-    expect(() => b.loadStateDict(a.stateDict())).toThrow(
-      /StepLR.loadStateDict: the state dict has step_size 3/,
+    expect(errorOf(() => b.loadStateDict(a.stateDict()))).toBe(
+      'StepLR.loadStateDict: the state dict has step_size 3 but this scheduler has 4; construct it with the saved options',
     );
-    expect(() => b.loadStateDict({ last_epoch: 1, _last_lr: [0.1, 0.2] } as never)).toThrow(
-      StrideError,
+    expect(errorOf(() => b.loadStateDict({ last_epoch: 1, _last_lr: [0.1, 0.2] } as never))).toBe(
+      "StepLR.loadStateDict: the state dict is not a StepLR's: it lacks step_size, gamma (a StepLR saves step_size, gamma, base_lrs, last_epoch, _step_count, _last_lr)",
     );
+    opt.dispose();
+    p.dispose();
+  });
+
+  it("another kind of scheduler's state, or a bad position, is an error that changes nothing", () => {
+    const { opt, p } = sgd();
+    const step = new StepLR(opt, { stepSize: 1, gamma: 0.5 });
+    const exponential = new ExponentialLR(opt, { gamma: 0.5 });
+    const cosine = new CosineAnnealingLR(opt, { tMax: 3 });
+    expect(errorOf(() => cosine.loadStateDict(step.stateDict()))).toBe(
+      "CosineAnnealingLR.loadStateDict: the state dict is not a CosineAnnealingLR's: it has step_size, gamma (a CosineAnnealingLR saves T_max, eta_min, base_lrs, last_epoch, _step_count, _last_lr)",
+    );
+    // Same gamma, so only the extra step_size tells the kinds apart.
+    expect(errorOf(() => exponential.loadStateDict(step.stateDict()))).toBe(
+      "ExponentialLR.loadStateDict: the state dict is not an ExponentialLR's: it has step_size (an ExponentialLR saves gamma, base_lrs, last_epoch, _step_count, _last_lr)",
+    );
+    const saved = step.stateDict();
+    expect(errorOf(() => step.loadStateDict({ ...saved, base_lrs: [Number.NaN] }))).toBe(
+      'StepLR.loadStateDict: base_lrs must be an array of numbers ≥ 0, got [NaN]',
+    );
+    expect(errorOf(() => step.loadStateDict({ ...saved, last_epoch: -5 }))).toBe(
+      'StepLR.loadStateDict: last_epoch must be -1 (a new schedule) or a step index ≥ 0, got -5',
+    );
+    expect(errorOf(() => step.loadStateDict({ ...saved, _step_count: 1.5 }))).toBe(
+      'StepLR.loadStateDict: _step_count must be an integer ≥ 0, got 1.5',
+    );
+    // PyTorch's own bookkeeping keys are accepted.
+    step.loadStateDict({ ...saved, verbose: false, _get_lr_called_within_step: false });
+    expect(step.stateDict()).toEqual(saved);
     opt.dispose();
     p.dispose();
   });
@@ -221,76 +251,161 @@ describe('scheduler behaviour', () => {
     p.dispose();
   });
 
-  const bad: [string, (opt: AnyOptimizer) => unknown, RegExp][] = [
+  const bad: [string, (opt: AnyOptimizer) => unknown, string][] = [
     [
       'StepLR stepSize 0',
       (o) => new StepLR(o, { stepSize: 0 }),
-      /StepLR: stepSize must be a positive integer, got 0/,
+      "StepLR: option 'stepSize' must be an integer ≥ 1, got 0",
+    ],
+    [
+      'StepLR stepSize NaN',
+      (o) => new StepLR(o, { stepSize: Number.NaN }),
+      "StepLR: option 'stepSize' must be an integer ≥ 1, got NaN",
+    ],
+    [
+      'StepLR without stepSize',
+      (o) => new StepLR(o, undefined as never),
+      "StepLR: option 'stepSize' is required",
     ],
     [
       'StepLR gamma -1',
       (o) => new StepLR(o, { stepSize: 2, gamma: -1 }),
-      /StepLR: gamma must be a non-negative number/,
+      "StepLR: option 'gamma' must be a number ≥ 0, got -1",
     ],
     [
-      'MultiStepLR milestones',
+      'StepLR misspelled gamma',
+      (o) => new StepLR(o, { stepSize: 1, gama: 0.1 } as never),
+      "StepLR: unknown option 'gama' (did you mean 'gamma'?); the options are stepSize, gamma",
+    ],
+    [
+      'StepLR lastEpoch NaN',
+      (o) => new StepLR(o, { stepSize: 1 }, Number.NaN),
+      'StepLR: lastEpoch must be -1 (a new schedule) or a step index ≥ 0, got NaN',
+    ],
+    [
+      'StepLR lastEpoch -2',
+      (o) => new StepLR(o, { stepSize: 1 }, -2),
+      'StepLR: lastEpoch must be -1 (a new schedule) or a step index ≥ 0, got -2',
+    ],
+    [
+      'MultiStepLR fractional milestones',
       (o) => new MultiStepLR(o, { milestones: [1, 2.5] }),
-      /MultiStepLR: milestones\[1\] must be an integer, got 2.5/,
+      "MultiStepLR: option 'milestones' must be an array of integers ≥ 0, got [1,2.5]",
+    ],
+    [
+      'MultiStepLR negative milestones',
+      (o) => new MultiStepLR(o, { milestones: [-1] }),
+      "MultiStepLR: option 'milestones' must be an array of integers ≥ 0, got [-1]",
     ],
     [
       'ExponentialLR gamma',
       (o) => new ExponentialLR(o, {} as never),
-      /ExponentialLR: gamma must be a non-negative number, got undefined/,
+      "ExponentialLR: option 'gamma' is required",
     ],
     [
       'CosineAnnealingLR tMax',
       (o) => new CosineAnnealingLR(o, { tMax: 0 }),
-      /CosineAnnealingLR: tMax must be positive, got 0/,
+      "CosineAnnealingLR: option 'tMax' must be a number > 0, got 0",
+    ],
+    [
+      'CosineAnnealingLR negative etaMin',
+      (o) => new CosineAnnealingLR(o, { tMax: 5, etaMin: -1 }),
+      "CosineAnnealingLR: option 'etaMin' must be a number ≥ 0, got -1",
+    ],
+    [
+      "CosineAnnealingLR PyTorch's T_max",
+      (o) => new CosineAnnealingLR(o, { T_max: 5 } as never),
+      "CosineAnnealingLR: unknown option 'T_max' (did you mean 'tMax'?); the options are tMax, etaMin",
     ],
     [
       'LinearLR startFactor',
       (o) => new LinearLR(o, { startFactor: 0 }),
-      /LinearLR: startFactor must be in \(0, 1\], got 0/,
+      "LinearLR: option 'startFactor' must be a number > 0 and ≤ 1, got 0",
     ],
     [
       'LinearLR endFactor',
       (o) => new LinearLR(o, { endFactor: 2 }),
-      /LinearLR: endFactor must be in \[0, 1\], got 2/,
+      "LinearLR: option 'endFactor' must be a number ≥ 0 and ≤ 1, got 2",
     ],
     [
       'OneCycleLR no length',
       (o) => new OneCycleLR(o, { maxLr: 1 }),
-      /OneCycleLR: give either totalSteps or both epochs and stepsPerEpoch/,
+      'OneCycleLR: give either totalSteps or both epochs and stepsPerEpoch',
+    ],
+    [
+      'OneCycleLR two lengths',
+      (o) => new OneCycleLR(o, { maxLr: 1, totalSteps: 10, epochs: 2 }),
+      'OneCycleLR: give either totalSteps or both epochs and stepsPerEpoch, not both',
+    ],
+    [
+      'OneCycleLR epochs alone',
+      (o) => new OneCycleLR(o, { maxLr: 1, epochs: 2 }),
+      "OneCycleLR: option 'stepsPerEpoch' is required with epochs (the cycle has epochs · stepsPerEpoch steps)",
+    ],
+    [
+      'OneCycleLR without maxLr',
+      (o) => new OneCycleLR(o, { totalSteps: 10 } as never),
+      "OneCycleLR: option 'maxLr' is required",
+    ],
+    [
+      'OneCycleLR NaN maxLr',
+      (o) => new OneCycleLR(o, { maxLr: Number.NaN, totalSteps: 5 }),
+      "OneCycleLR: option 'maxLr' must be a number ≥ 0 or an array of numbers ≥ 0, got NaN",
     ],
     [
       'OneCycleLR pctStart',
       (o) => new OneCycleLR(o, { maxLr: 1, totalSteps: 5, pctStart: 1.5 }),
-      /pctStart must be in \[0, 1\]/,
+      "OneCycleLR: option 'pctStart' must be a number ≥ 0 and ≤ 1, got 1.5",
+    ],
+    [
+      // pctStart · totalSteps = 1: the warm-up starts and ends at step 0 (PyTorch divides by 0).
+      'OneCycleLR a phase without steps',
+      (o) => new OneCycleLR(o, { maxLr: 1, totalSteps: 10, pctStart: 0.1 }),
+      'OneCycleLR: phase 1 of the cycle has no steps (it starts and ends at step 0); with totalSteps 10, choose another pctStart',
+    ],
+    [
+      'OneCycleLR divFactor 0',
+      (o) => new OneCycleLR(o, { maxLr: 1, totalSteps: 10, divFactor: 0 }),
+      "OneCycleLR: option 'divFactor' must be a number > 0, got 0",
     ],
     [
       'OneCycleLR strategy',
       (o) => new OneCycleLR(o, { maxLr: 1, totalSteps: 5, annealStrategy: 'exp' as never }),
-      /annealStrategy must be 'cos' or 'linear', got 'exp'/,
+      "OneCycleLR: option 'annealStrategy' must be one of 'cos', 'linear', got 'exp'",
     ],
     [
       'OneCycleLR maxLr per group',
       (o) => new OneCycleLR(o, { maxLr: [1, 2], totalSteps: 5 }),
-      /OneCycleLR: expected 1 values for maxLr \(one per group\), got 2/,
+      "OneCycleLR: option 'maxLr' must hold one value per parameter group (1), got 2",
     ],
     [
       'not an optimizer',
       () => new StepLR({} as never, { stepSize: 1 }),
-      /StepLR: optimizer must be an Optimizer/,
+      'StepLR: optimizer must be an Optimizer, got an object',
     ],
     [
       'resume without initialLr',
       (o) => new StepLR(o, { stepSize: 1 }, 5),
-      /StepLR: paramGroups\[0\] has no initialLr/,
+      'StepLR: paramGroups[0] has no initialLr: resuming at lastEpoch 5 needs the optimizer state of the run being resumed',
     ],
     [
       'SequentialLR milestones',
       (o) => new SequentialLR(o, { schedulers: [new StepLR(o, { stepSize: 1 })], milestones: [3] }),
-      /SequentialLR: expected 0 milestones for 1 schedulers, got \[3\]/,
+      'SequentialLR: expected 0 milestones for 1 schedulers, got [3]',
+    ],
+    [
+      'SequentialLR milestone 0',
+      (o) =>
+        new SequentialLR(o, {
+          schedulers: [new StepLR(o, { stepSize: 1 }), new StepLR(o, { stepSize: 2 })],
+          milestones: [0],
+        }),
+      "SequentialLR: option 'milestones' must be an array of integers ≥ 1, got [0]",
+    ],
+    [
+      'SequentialLR non-schedulers',
+      (o) => new SequentialLR(o, { schedulers: [3 as never], milestones: [] }),
+      "SequentialLR: option 'schedulers' must be a non-empty array of schedulers, got [3]",
     ],
     [
       'SequentialLR other optimizer',
@@ -301,24 +416,65 @@ describe('scheduler behaviour', () => {
           milestones: [],
         });
       },
-      /SequentialLR: schedulers\[0\] belongs to another optimizer/,
+      'SequentialLR: schedulers[0] belongs to another optimizer; all must share the one passed in',
     ],
   ];
   for (const [name, make, message] of bad) {
     it(`rejects ${name}`, () => {
       const { opt, p } = sgd();
-      expect(() => make(opt)).toThrow(StrideError);
-      expect(() => make(opt)).toThrow(message);
+      expect(errorOf(() => make(opt))).toBe(message);
       opt.dispose();
       p.dispose();
     });
   }
 
+  it('OneCycleLR turns momenta into Adam β₁ only below 1', () => {
+    const p = zeros([1], { requiresGrad: true });
+    const opt = new Adam([p]);
+    expect(errorOf(() => new OneCycleLR(opt, { maxLr: 1, totalSteps: 5, maxMomentum: 1 }))).toBe(
+      "OneCycleLR: option 'maxMomentum' becomes Adam's β₁, which must be < 1, got 1",
+    );
+    opt.dispose();
+    p.dispose();
+  });
+
+  it('step takes no epoch, and a group added later is an error, not a NaN rate', () => {
+    const { opt, p } = sgd();
+    const s = new StepLR(opt, { stepSize: 1, gamma: 0.5 });
+    expect(errorOf(() => s.step(3 as never))).toBe(
+      "StepLR.step: takes no arguments, got 3; PyTorch's step(epoch) is deprecated (to resume at a step, construct the scheduler with lastEpoch)",
+    );
+    const q = zeros([1], { requiresGrad: true });
+    opt.addParamGroup({ params: [q] });
+    expect(errorOf(() => s.step())).toBe(
+      'StepLR.step: the optimizer has 2 parameter groups but the schedule was built for 1; build the scheduler after adding groups',
+    );
+    // The refused steps changed nothing.
+    expect(s.lastEpoch).toBe(0);
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.1, 0.1]);
+    opt.dispose();
+    p.dispose();
+    q.dispose();
+  });
+
+  it('a learning rate that is not finite is refused, and the step undone', () => {
+    const { opt, p } = sgd();
+    const s = new ExponentialLR(opt, { gamma: 1e300 });
+    s.step();
+    expect(errorOf(() => s.step())).toBe(
+      'ExponentialLR.step: the schedule gives paramGroups[0] a learning rate of Infinity at step 2; check its options',
+    );
+    expect(s.lastEpoch).toBe(1);
+    expect(s.getLastLr()).toEqual([0.1 * 1e300]);
+    opt.dispose();
+    p.dispose();
+  });
+
   it('OneCycleLR with cycleMomentum needs an optimizer with momentum', () => {
     const p = zeros([1], { requiresGrad: true });
     const opt = new Adagrad([p]);
-    expect(() => new OneCycleLR(opt, { maxLr: 1, totalSteps: 5 })).toThrow(
-      /OneCycleLR: cycleMomentum needs an optimizer with momentum or betas; Adagrad has neither/,
+    expect(errorOf(() => new OneCycleLR(opt, { maxLr: 1, totalSteps: 5 }))).toBe(
+      'OneCycleLR: cycleMomentum needs an optimizer with momentum or betas; Adagrad has neither (pass cycleMomentum: false)',
     );
     opt.dispose();
     p.dispose();

@@ -1,4 +1,4 @@
-import { checkFinite, fail } from '../check.js';
+import { checkOptions, nonNegative, option, required } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
@@ -24,10 +24,13 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions, lastEpoch = -1) {
     super('CosineAnnealingLR', optimizer, lastEpoch);
-    const tMax = checkFinite('CosineAnnealingLR', 'tMax', options?.tMax);
-    if (tMax <= 0) fail('CosineAnnealingLR', `tMax must be positive, got ${tMax}`);
-    this.tMax = tMax;
-    this.etaMin = checkFinite('CosineAnnealingLR', 'etaMin', options.etaMin ?? 0);
+    const o = checkOptions('CosineAnnealingLR', options, {
+      tMax: option.number({ above: 0 }),
+      // A negative floor would make the learning rate negative.
+      etaMin: nonNegative,
+    });
+    this.tMax = required('CosineAnnealingLR', 'tMax', o.tMax);
+    this.etaMin = o.etaMin ?? 0;
     this.start();
   }
 

@@ -1,4 +1,4 @@
-import { checkAtLeast, checkFinite } from '../check.js';
+import { checkOptions, nonNegative, required } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
@@ -15,11 +15,8 @@ export class ExponentialLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions, lastEpoch = -1) {
     super('ExponentialLR', optimizer, lastEpoch);
-    this.gamma = checkFinite(
-      'ExponentialLR',
-      'gamma',
-      checkAtLeast('ExponentialLR', 'gamma', options?.gamma),
-    );
+    const o = checkOptions('ExponentialLR', options, { gamma: nonNegative });
+    this.gamma = required('ExponentialLR', 'gamma', o.gamma);
     this.start();
   }
 

@@ -1,4 +1,4 @@
-import { checkPositiveInt, fail, show } from '../check.js';
+import { checkOptions, option, positiveInt } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
@@ -26,20 +26,17 @@ export class LinearLR extends LRScheduler {
   /** Steps from `startFactor` to `endFactor`. */
   readonly totalIters: number;
 
-  constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}, lastEpoch = -1) {
+  constructor(optimizer: AnyOptimizer, options?: LinearLROptions, lastEpoch = -1) {
     super('LinearLR', optimizer, lastEpoch);
-    const start = options.startFactor ?? 1 / 3;
-    const end = options.endFactor ?? 1;
-    // A start factor of 0 would divide by zero at the second step (PyTorch gives inf there).
-    if (typeof start !== 'number' || !(start > 0 && start <= 1)) {
-      fail('LinearLR', `startFactor must be in (0, 1], got ${show(start)}`);
-    }
-    if (typeof end !== 'number' || !(end >= 0 && end <= 1)) {
-      fail('LinearLR', `endFactor must be in [0, 1], got ${show(end)}`);
-    }
-    this.startFactor = start;
-    this.endFactor = end;
-    this.totalIters = checkPositiveInt('LinearLR', 'totalIters', options.totalIters ?? 5);
+    const o = checkOptions('LinearLR', options, {
+      // A start factor of 0 would divide by zero at the second step (PyTorch gives inf there).
+      startFactor: option.number({ above: 0, max: 1 }),
+      endFactor: option.number({ min: 0, max: 1 }),
+      totalIters: positiveInt,
+    });
+    this.startFactor = o.startFactor ?? 1 / 3;
+    this.endFactor = o.endFactor ?? 1;
+    this.totalIters = o.totalIters ?? 5;
     this.start();
   }
 

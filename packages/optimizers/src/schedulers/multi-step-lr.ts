@@ -1,4 +1,4 @@
-import { checkAtLeast, checkFinite, checkInt, fail, show } from '../check.js';
+import { checkOptions, nonNegative, option, required } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
@@ -23,18 +23,15 @@ export class MultiStepLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: MultiStepLROptions, lastEpoch = -1) {
     super('MultiStepLR', optimizer, lastEpoch);
-    const milestones = options?.milestones;
-    if (!Array.isArray(milestones)) {
-      fail('MultiStepLR', `milestones must be an array of step indices, got ${show(milestones)}`);
-    }
-    for (const [i, m] of milestones.entries()) checkInt('MultiStepLR', `milestones[${i}]`, m);
+    const o = checkOptions('MultiStepLR', options, {
+      // A negative milestone would never be reached.
+      milestones: option.arrayOf(option.integer({ min: 0 })),
+      gamma: nonNegative,
+    });
+    const milestones = required('MultiStepLR', 'milestones', o.milestones);
     this.milestones = [...milestones].sort((a, b) => a - b);
     for (const m of this.milestones) this.counts.set(m, (this.counts.get(m) ?? 0) + 1);
-    this.gamma = checkFinite(
-      'MultiStepLR',
-      'gamma',
-      checkAtLeast('MultiStepLR', 'gamma', options.gamma ?? 0.1),
-    );
+    this.gamma = o.gamma ?? 0.1;
     this.start();
   }
 

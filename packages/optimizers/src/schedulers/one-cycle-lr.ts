@@ -1,4 +1,4 @@
-import { checkAtLeast, checkBoolean, checkPositiveInt, fail, show } from '../check.js';
+import { checkOptions, fail, nonNegative, option, positiveInt, required } from '../check.js';
 import { type ParamGroup, SCHEDULE_FIELDS, type ScheduleFields } from '../param-group.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
@@ -72,23 +72,38 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: OneCycleLROptions, lastEpoch = -1) {
     super(NAME, optimizer, lastEpoch);
-    if (options === null || typeof options !== 'object')
-      fail(NAME, `options must be an object, got ${show(options)}`);
-    const o = options;
+    const perGroupRule = option.either(nonNegative, option.arrayOf(nonNegative));
+    const o = checkOptions(NAME, options, {
+      maxLr: perGroupRule,
+      totalSteps: positiveInt,
+      epochs: positiveInt,
+      stepsPerEpoch: positiveInt,
+      pctStart: option.number({ min: 0, max: 1 }),
+      annealStrategy: option.oneOf('cos', 'linear'),
+      cycleMomentum: option.boolean,
+      baseMomentum: perGroupRule,
+      maxMomentum: perGroupRule,
+      divFactor: option.number({ above: 0 }),
+      finalDivFactor: option.number({ above: 0 }),
+      threePhase: option.boolean,
+    });
+    const maxLr = required(NAME, 'maxLr', o.maxLr);
     if (o.totalSteps !== undefined) {
-      this.totalSteps = checkPositiveInt(NAME, 'totalSteps', o.totalSteps);
+      if (o.epochs !== undefined || o.stepsPerEpoch !== undefined) {
+        fail(NAME, 'give either totalSteps or both epochs and stepsPerEpoch, not both');
+      }
+      this.totalSteps = o.totalSteps;
     } else if (o.epochs !== undefined || o.stepsPerEpoch !== undefined) {
+      const why = ' (the cycle has epochs · stepsPerEpoch steps)';
       this.totalSteps =
-        checkPositiveInt(NAME, 'epochs', o.epochs) *
-        checkPositiveInt(NAME, 'stepsPerEpoch', o.stepsPerEpoch);
+        required(NAME, 'epochs', o.epochs, ` with stepsPerEpoch${why}`) *
+        required(NAME, 'stepsPerEpoch', o.stepsPerEpoch, ` with epochs${why}`);
     } else {
       fail(NAME, 'give either totalSteps or both epochs and stepsPerEpoch');
     }
     const pct = o.pctStart ?? 0.3;
-    if (typeof pct !== 'number' || !(pct >= 0 && pct <= 1))
-      fail(NAME, `pctStart must be in [0, 1], got ${show(pct)}`);
     const n = this.totalSteps;
-    const threePhase = checkBoolean(NAME, 'threePhase', o.threePhase ?? false);
+    const threePhase = o.threePhase ?? false;
     this.phases = threePhase
       ? [
           {
@@ -129,18 +144,12 @@ export class OneCycleLR extends LRScheduler {
             endMomentum: 'maxMomentum',
           },
         ];
-    const strategy = o.annealStrategy ?? 'cos';
-    if (strategy !== 'cos' && strategy !== 'linear') {
-      fail(NAME, `annealStrategy must be 'cos' or 'linear', got ${show(strategy)}`);
-    }
-    this.annealStrategy = strategy;
-    const divFactor = checkAtLeast(NAME, 'divFactor', o.divFactor ?? 25);
-    const finalDivFactor = checkAtLeast(NAME, 'finalDivFactor', o.finalDivFactor ?? 1e4);
-    if (divFactor === 0 || finalDivFactor === 0)
-      fail(NAME, 'divFactor and finalDivFactor must be positive');
+    this.annealStrategy = o.annealStrategy ?? 'cos';
+    const divFactor = o.divFactor ?? 25;
+    const finalDivFactor = o.finalDivFactor ?? 1e4;
     const groups = this.groups as MomentumGroup[];
-    const maxLrs = perGroup('maxLr', o.maxLr, groups.length);
-    this.cycleMomentum = checkBoolean(NAME, 'cycleMomentum', o.cycleMomentum ?? true);
+    const maxLrs = perGroup('maxLr', maxLr, groups.length);
+    this.cycleMomentum = o.cycleMomentum ?? true;
     const defaults = optimizer.defaults as object;
     if (this.cycleMomentum && !('momentum' in defaults) && !('betas' in defaults)) {
       fail(
@@ -151,6 +160,21 @@ export class OneCycleLR extends LRScheduler {
     this.useBeta1 = this.cycleMomentum && 'betas' in defaults;
     const maxMomenta = perGroup('maxMomentum', o.maxMomentum ?? 0.95, groups.length);
     const baseMomenta = perGroup('baseMomentum', o.baseMomentum ?? 0.85, groups.length);
+    if (this.useBeta1) {
+      // They become β₁, which Adam requires to be below 1.
+      for (const [key, values] of [
+        ['maxMomentum', maxMomenta],
+        ['baseMomentum', baseMomenta],
+      ] as const) {
+        const bad = values.find((v) => v >= 1);
+        if (bad !== undefined) {
+          fail(
+            NAME,
+            `option '${key}' becomes ${optimizer.name}'s β₁, which must be < 1, got ${bad}`,
+          );
+        }
+      }
+    }
     // Every option is valid: only now are the groups changed.
     if (lastEpoch === -1) {
       groups.forEach((g, i) => {
@@ -184,6 +208,13 @@ export class OneCycleLR extends LRScheduler {
       for (const [i, phase] of this.phases.entries()) {
         const endStep = phase.endStep;
         if (stepNum <= endStep || i === this.phases.length - 1) {
+          if (endStep === startStep) {
+            // PyTorch divides by zero here (ZeroDivisionError); the rate would be NaN.
+            fail(
+              stepNum === 0 ? NAME : `${NAME}.step`,
+              `phase ${i + 1} of the cycle has no steps (it starts and ends at step ${endStep}); with totalSteps ${this.totalSteps}, choose another pctStart`,
+            );
+          }
           const pct = (stepNum - startStep) / (endStep - startStep);
           lr = anneal(field(g, phase.startLr), field(g, phase.endLr), pct);
           if (this.cycleMomentum)
@@ -234,12 +265,15 @@ function field(group: ParamGroup, key: ScheduleKey): number {
   return value;
 }
 
+/** One value per group, from one for all or a list (checked by the option's rule). */
 function perGroup(name: string, value: number | readonly number[], groups: number): number[] {
   if (Array.isArray(value)) {
     if (value.length !== groups)
-      fail(NAME, `expected ${groups} values for ${name} (one per group), got ${value.length}`);
-    for (const [i, v] of value.entries()) checkAtLeast(NAME, `${name}[${i}]`, v);
+      fail(
+        NAME,
+        `option '${name}' must hold one value per parameter group (${groups}), got ${value.length}`,
+      );
     return [...value];
   }
-  return new Array<number>(groups).fill(checkAtLeast(NAME, name, value));
+  return new Array<number>(groups).fill(value as number);
 }

@@ -1,7 +1,15 @@
-import { checkInt, checkNumberArray, fail, isRecord, show } from '../check.js';
+import type { OptionRule } from '@stride/core';
+import { arg, article, fail, isRecord, nonNegative, option, show } from '../check.js';
 import { Optimizer } from '../optimizer.js';
 import type { BaseHyper, ParamGroup } from '../param-group.js';
 import type { JsonValue } from '../state-dict.js';
+
+/** `state[key]`, checked against `rule`. */
+function saved<T>(fn: string, state: Record<string, unknown>, key: string, rule: OptionRule<T>): T {
+  const value = state[key];
+  if (!rule.test(value)) fail(fn, `${key} must be ${rule.expected}, got ${show(value)}`);
+  return value as T;
+}
 
 /**
  * A scheduler's position as PyTorch's `scheduler.state_dict()` names it (plus the
@@ -21,6 +29,24 @@ export interface SchedulerStateDict {
  */
 // biome-ignore lint/suspicious/noExplicitAny: the hyper-parameter type is irrelevant here.
 export type AnyOptimizer = Optimizer<any>;
+
+/** `lastEpoch`: -1 for a new schedule, or the step a resumed one is at. */
+const lastEpochRule = option.custom<number>(
+  '-1 (a new schedule) or a step index ≥ 0',
+  (v) => Number.isSafeInteger(v) && (v as number) >= -1,
+);
+
+/** Keys PyTorch's schedulers save that mean nothing here; accepted and ignored on load. */
+const TORCH_ONLY_KEYS: readonly string[] = [
+  'verbose',
+  '_get_lr_called_within_step',
+  'anneal_func',
+  '_anneal_func_type',
+  '_is_initial',
+];
+
+/** The keys every scheduler's state dict has besides its options. */
+const POSITION_KEYS: readonly string[] = ['base_lrs', 'last_epoch', '_step_count', '_last_lr'];
 
 /**
  * The base of the learning-rate schedulers, with PyTorch's `_LRScheduler` semantics.
@@ -54,9 +80,7 @@ export abstract class LRScheduler {
       fail(name, `optimizer must be an Optimizer, got ${show(optimizer)}`);
     }
     if (optimizer.isDisposed) fail(name, 'the optimizer was disposed');
-    checkInt(name, 'lastEpoch', lastEpoch);
-    if (lastEpoch < -1)
-      fail(name, `lastEpoch must be -1 (a new schedule) or a step index, got ${lastEpoch}`);
+    arg(name, 'lastEpoch', lastEpoch, lastEpochRule);
     this.optimizer = optimizer;
     this.lastEpoch = lastEpoch;
   }
@@ -66,11 +90,13 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
-  /** Advances the schedule by one step and sets every group's `lr`. */
-  step(): void {
-    this.stepCount++;
-    this.lastEpoch++;
-    this.apply(this.getLr());
+  /**
+   * Advances the schedule by one step and sets every group's `lr`. Takes no argument: PyTorch's
+   * deprecated `step(epoch)` is not supported (construct with `lastEpoch` to resume).
+   */
+  step(...args: never[]): void {
+    this.checkNoArguments(args);
+    this.advance(this.lastEpoch + 1, () => this.getLr());
   }
 
   /**
@@ -78,9 +104,7 @@ export abstract class LRScheduler {
    * the schedule has one. SequentialLR uses it to restart a schedule at its milestone.
    */
   _stepAt(epoch: number): void {
-    this.stepCount++;
-    this.lastEpoch = epoch;
-    this.apply(this.closedFormLr() ?? this.getLr());
+    this.advance(epoch, () => this.closedFormLr() ?? this.getLr());
   }
 
   /** @internal Restarts the step count and takes the first step (PyTorch's `_initial_step`). */
@@ -107,11 +131,13 @@ export abstract class LRScheduler {
   loadStateDict(state: SchedulerStateDict): void {
     const fn = `${this.name}.loadStateDict`;
     if (!isRecord(state)) fail(fn, `expected an object, got ${show(state)}`);
+    this.checkSavedOptions(fn, state);
     const groups = this.optimizer.paramGroups.length;
-    const lastEpoch = checkInt(fn, 'last_epoch', state.last_epoch);
-    const stepCount = checkInt(fn, '_step_count', state._step_count);
-    const baseLrs = checkNumberArray(fn, 'base_lrs', state.base_lrs);
-    const lastLr = checkNumberArray(fn, '_last_lr', state._last_lr);
+    const rates = option.arrayOf(nonNegative);
+    const lastEpoch = saved(fn, state, 'last_epoch', lastEpochRule);
+    const stepCount = saved(fn, state, '_step_count', option.integer({ min: 0 }));
+    const baseLrs = [...saved(fn, state, 'base_lrs', rates)];
+    const lastLr = [...saved(fn, state, '_last_lr', rates)];
     for (const [name, list] of [
       ['base_lrs', baseLrs],
       ['_last_lr', lastLr],
@@ -123,7 +149,6 @@ export abstract class LRScheduler {
         );
       }
     }
-    this.checkOptions(fn, state);
     this.lastEpoch = lastEpoch;
     this.stepCount = stepCount;
     this.baseLrs = baseLrs;
@@ -168,17 +193,81 @@ export abstract class LRScheduler {
   }
 
   /**
-   * Throws a StrideError for `fn` when `state` holds an option (PyTorch name) whose value differs
-   * from this scheduler's.
+   * Throws a StrideError for `fn` when `state` was saved by another kind of scheduler (it lacks
+   * one of this one's options or has one of another's) or holds an option (PyTorch name) whose
+   * value differs from this scheduler's.
    */
-  protected checkOptions(fn: string, state: Record<string, unknown>): void {
-    for (const [key, value] of Object.entries(this.options())) {
-      if (key in state && JSON.stringify(state[key]) !== JSON.stringify(value)) {
+  protected checkSavedOptions(
+    fn: string,
+    state: Record<string, unknown>,
+    known: readonly string[] = POSITION_KEYS,
+  ): void {
+    const options = this.options();
+    const own = Object.keys(options);
+    const foreign = Object.keys(state).filter(
+      (k) => !own.includes(k) && !known.includes(k) && !TORCH_ONLY_KEYS.includes(k),
+    );
+    const missing = own.filter((k) => !(k in state));
+    if (foreign.length > 0 || missing.length > 0) {
+      const has = foreign.length
+        ? `it has ${foreign.join(', ')}`
+        : `it lacks ${missing.join(', ')}`;
+      const a = article(this.name);
+      fail(
+        fn,
+        `the state dict is not ${a} ${this.name}'s: ${has} (${a} ${this.name} saves ${[...own, ...known].join(', ')})`,
+      );
+    }
+    for (const [key, value] of Object.entries(options)) {
+      if (JSON.stringify(state[key]) !== JSON.stringify(value)) {
         fail(
           fn,
           `the state dict has ${key} ${JSON.stringify(state[key])} but this scheduler has ${JSON.stringify(value)}; construct it with the saved options`,
         );
       }
+    }
+  }
+
+  /** Fails for `fn` when `step` was given arguments. */
+  protected checkNoArguments(args: readonly unknown[]): void {
+    if (args.length > 0) {
+      fail(
+        `${this.name}.step`,
+        `takes no arguments, got ${show(args[0])}; PyTorch's step(epoch) is deprecated (to resume at a step, construct the scheduler with lastEpoch)`,
+      );
+    }
+  }
+
+  /**
+   * Moves to step `epoch` with the rates `compute` gives, after checking them: every group gets a
+   * finite rate, and the groups are still those the schedule was built for. A failed step
+   * changes nothing.
+   */
+  private advance(epoch: number, compute: () => number[]): void {
+    const fn = this.stepCount === 0 ? this.name : `${this.name}.step`;
+    if (this.groups.length !== this.baseLrs.length) {
+      fail(
+        fn,
+        `the optimizer has ${this.groups.length} parameter groups but the schedule was built for ${this.baseLrs.length}; build the scheduler after adding groups`,
+      );
+    }
+    const before = [this.stepCount, this.lastEpoch] as const;
+    this.stepCount++;
+    this.lastEpoch = epoch;
+    try {
+      const values = compute();
+      values.forEach((v, i) => {
+        if (!Number.isFinite(v)) {
+          fail(
+            fn,
+            `the schedule gives paramGroups[${i}] a learning rate of ${v} at step ${epoch}; check its options`,
+          );
+        }
+      });
+      this.apply(values);
+    } catch (error) {
+      [this.stepCount, this.lastEpoch] = before;
+      throw error;
     }
   }
 

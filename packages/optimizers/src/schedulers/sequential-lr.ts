@@ -1,4 +1,4 @@
-import { checkInt, fail, isRecord, show } from '../check.js';
+import { checkOptions, fail, isRecord, option, required, show } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler, type SchedulerStateDict } from './scheduler.js';
 
@@ -29,18 +29,17 @@ export class SequentialLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: SequentialLROptions, lastEpoch = -1) {
     super('SequentialLR', optimizer, lastEpoch);
-    const { schedulers, milestones } = isRecord(options)
-      ? options
-      : ({} as Partial<SequentialLROptions>);
-    if (!Array.isArray(schedulers) || schedulers.length === 0) {
-      fail(
-        'SequentialLR',
-        `schedulers must be a non-empty array of schedulers, got ${show(schedulers)}`,
-      );
-    }
+    const o = checkOptions('SequentialLR', options, {
+      schedulers: option.custom<readonly LRScheduler[]>(
+        'a non-empty array of schedulers',
+        (v) => Array.isArray(v) && v.length > 0 && v.every((s) => s instanceof LRScheduler),
+      ),
+      // A milestone is the step at which a scheduler takes over; step 0 is construction's.
+      milestones: option.arrayOf(option.integer({ min: 1 })),
+    });
+    const schedulers = required('SequentialLR', 'schedulers', o.schedulers);
+    const milestones = required('SequentialLR', 'milestones', o.milestones);
     schedulers.forEach((s, i) => {
-      if (!(s instanceof LRScheduler))
-        fail('SequentialLR', `schedulers[${i}] must be a scheduler, got ${show(s)}`);
       if (s.optimizer !== optimizer) {
         fail(
           'SequentialLR',
@@ -48,14 +47,13 @@ export class SequentialLR extends LRScheduler {
         );
       }
     });
-    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
+    if (milestones.length !== schedulers.length - 1) {
       fail(
         'SequentialLR',
         `expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${show(milestones)}`,
       );
     }
     milestones.forEach((m, i) => {
-      checkInt('SequentialLR', `milestones[${i}]`, m);
       if (i > 0 && m < (milestones[i - 1] as number)) {
         fail('SequentialLR', `milestones must be in increasing order, got ${show(milestones)}`);
       }
@@ -75,7 +73,8 @@ export class SequentialLR extends LRScheduler {
     this.lastLr = first.getLastLr();
   }
 
-  override step(): void {
+  override step(...args: never[]): void {
+    this.checkNoArguments(args);
     this.lastEpoch++;
     const idx = bisectRight(this.milestones, this.lastEpoch);
     const scheduler = this.schedulers[idx] as LRScheduler;
@@ -97,6 +96,7 @@ export class SequentialLR extends LRScheduler {
   override loadStateDict(state: SchedulerStateDict): void {
     const fn = 'SequentialLR.loadStateDict';
     if (!isRecord(state)) fail(fn, `expected an object, got ${show(state)}`);
+    this.checkSavedOptions(fn, state, ['last_epoch', '_last_lr', '_schedulers']);
     const children = state._schedulers;
     if (!Array.isArray(children) || children.length !== this.schedulers.length) {
       fail(
@@ -104,8 +104,10 @@ export class SequentialLR extends LRScheduler {
         `_schedulers must hold ${this.schedulers.length} state dicts, got ${show(children)}`,
       );
     }
-    this.checkOptions(fn, state);
-    const lastEpoch = checkInt(fn, 'last_epoch', state.last_epoch);
+    const lastEpoch = state.last_epoch;
+    if (!Number.isSafeInteger(lastEpoch) || (lastEpoch as number) < 0) {
+      fail(fn, `last_epoch must be a step index ≥ 0, got ${show(lastEpoch)}`);
+    }
     const lastLr = state._last_lr;
     if (
       !Array.isArray(lastLr) ||

@@ -1,4 +1,4 @@
-import { checkAtLeast, checkFinite, checkPositiveInt } from '../check.js';
+import { checkOptions, nonNegative, positiveInt, required } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
@@ -19,12 +19,9 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: StepLROptions, lastEpoch = -1) {
     super('StepLR', optimizer, lastEpoch);
-    this.stepSize = checkPositiveInt('StepLR', 'stepSize', options?.stepSize);
-    this.gamma = checkFinite(
-      'StepLR',
-      'gamma',
-      checkAtLeast('StepLR', 'gamma', options.gamma ?? 0.1),
-    );
+    const o = checkOptions('StepLR', options, { stepSize: positiveInt, gamma: nonNegative });
+    this.stepSize = required('StepLR', 'stepSize', o.stepSize);
+    this.gamma = o.gamma ?? 0.1;
     this.start();
   }
 
