@@ -102,6 +102,7 @@ export abstract class Module {
   training = true;
 
   readonly #registered = new Map<Tensor, { kind: Kind; key: string | undefined }>();
+  #disposed = false;
   readonly #hooks = new Set<ForwardHook>();
   #wrapped = false;
 
@@ -125,6 +126,7 @@ export abstract class Module {
       fail(fn, 'a parameter must be a leaf tensor; create it under noGrad or detach() it');
     }
     if (!isFloat(t.dtype)) fail(fn, `a parameter must be a float tensor, got ${t.dtype}`);
+    if (t.isDisposed) fail(fn, `the tensor ${fmt(t.shape)} was disposed`);
     t.requiresGrad = true;
     keep(t);
     this.#registered.set(t, { kind: 'parameter', key });
@@ -138,8 +140,9 @@ export abstract class Module {
    */
   protected buffer<T extends Tensor | null>(t: T, key?: string): T {
     if (t === null) return t;
-    if (!(t instanceof Tensor))
-      fail(`${this.typeName}.buffer`, `expected a Tensor, got ${show(t)}`);
+    const fn = `${this.typeName}.buffer`;
+    if (!(t instanceof Tensor)) fail(fn, `expected a Tensor, got ${show(t)}`);
+    if (t.isDisposed) fail(fn, `the tensor ${fmt(t.shape)} was disposed`);
     keep(t);
     this.#registered.set(t, { kind: 'buffer', key });
     return t;
@@ -198,6 +201,7 @@ export abstract class Module {
   }
 
   #namedOwned(kind: Kind): [string, Tensor][] {
+    this.#checkAlive(kind === 'parameter' ? 'parameters' : 'buffers');
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
@@ -288,6 +292,7 @@ export abstract class Module {
    * them (dispose them, or call this inside `tidy`).
    */
   stateDict(): StateDict {
+    this.#checkAlive('stateDict');
     const out: StateDict = {};
     for (const [key, t] of this.#stateEntries()) out[key] = t.detach();
     return out;
@@ -305,6 +310,7 @@ export abstract class Module {
     options: LoadStateDictOptions = {},
   ): LoadStateDictResult {
     const fn = 'loadStateDict';
+    this.#checkAlive(fn);
     if (
       stateDict === null ||
       typeof stateDict !== 'object' ||
@@ -370,6 +376,7 @@ export abstract class Module {
    * tensor cannot be moved, nothing is. `device` must be a registered backend's name.
    */
   async to(device: string): Promise<this> {
+    this.#checkAlive('to');
     arg('to', 'device', device, deviceRule());
     const plan: [Module, Owned][] = [];
     for (const m of this.modules()) {
@@ -403,6 +410,14 @@ export abstract class Module {
     return this;
   }
 
+  /**
+   * A disposed module holds no tensors: its state dict would come out empty and a move would
+   * move nothing, so these fail instead.
+   */
+  #checkAlive(fn: string): void {
+    if (this.#disposed) fail(fn, `this ${this.typeName} was disposed and holds no tensors`);
+  }
+
   #replace(o: Owned, entry: { value: Tensor; grad: Tensor | null }): void {
     const reg = this.#registered.get(o.tensor);
     this.#registered.delete(o.tensor);
@@ -425,6 +440,7 @@ export abstract class Module {
       m.#registered.clear();
       m.#hooks.clear();
       m.#unwrap();
+      m.#disposed = true;
     }
   }
 

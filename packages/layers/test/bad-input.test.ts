@@ -95,7 +95,7 @@ describe('unknown options', () => {
       ],
       [
         () => new GELU({ approx: 'tanh' } as never),
-        "GELU: unknown option 'approx'; the options are approximate",
+        "GELU: unknown option 'approx' (did you mean 'approximate'?); the options are approximate",
       ],
       [
         () => new LeNet5({ num_classes: 10 } as never),
@@ -279,6 +279,24 @@ describe('modules', () => {
       "to: device must be the name of a registered backend ('cpu'), got 'webgpu'",
     );
     layer.dispose();
+  });
+
+  it('a disposed module refuses to give an empty state dict or move nothing', async () => {
+    const model = new Sequential(new Linear(2, 2), new ReLU());
+    model.dispose();
+    expectAll([
+      [() => model.stateDict(), 'stateDict: this Sequential was disposed and holds no tensors'],
+      [() => model.parameters(), 'parameters: this Sequential was disposed and holds no tensors'],
+      [() => model.buffers(), 'buffers: this Sequential was disposed and holds no tensors'],
+      [
+        () => model.loadStateDict({}),
+        'loadStateDict: this Sequential was disposed and holds no tensors',
+      ],
+    ]);
+    expect(await rejectionOf(model.to('cpu'))).toBe(
+      'to: this Sequential was disposed and holds no tensors',
+    );
+    expect(() => model.dispose()).not.toThrow();
   });
 
   it('Sequential takes modules, one argument each, and a tensor input', () => {
