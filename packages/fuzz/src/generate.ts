@@ -1,25 +1,33 @@
 /**
  * The case list: for every fuzzed function, `runs` calls drawn with fast-check from a fixed seed,
- * about one in five valid (so a wrong value is caught too) and the rest made bad by one mutation.
+ * one in five valid (so a wrong value is caught too) and the rest made bad by one or two
+ * mutations.
  */
 import fc from 'fast-check';
 import type { Case } from './describe.js';
 import { mutateCall } from './mutate.js';
 import type { OpSpec } from './ops.js';
 
-/** The share of valid calls among the generated ones. */
-const VALID_SHARE = 0.2;
+/** Percentages of valid calls and of calls with two mutations (the rest have one). */
+const VALID = 20;
+const TWICE = 15;
 
 export function generateCases(specs: readonly OpSpec[], seed: number, runs: number): Case[] {
   const cases: Case[] = [];
   for (const spec of specs) {
-    const arb = fc
-      .tuple(spec.gen, fc.integer({ min: 0, max: 99 }))
-      .chain(([args, r]) =>
-        r < VALID_SHARE * 100
-          ? fc.constant({ args, how: 'valid' })
-          : mutateCall(args, spec.keys ?? []),
+    const receiver = spec.lib === 'method';
+    const keys = spec.keys ?? [];
+    const arb = fc.tuple(spec.gen, fc.integer({ min: 0, max: 99 })).chain(([args, r]) => {
+      if (r < VALID) return fc.constant({ args, how: 'valid' });
+      const once = mutateCall(args, keys, receiver);
+      if (r < 100 - TWICE) return once;
+      return once.chain((m) =>
+        mutateCall(m.args, keys, receiver).map((m2) => ({
+          args: m2.args,
+          how: `${m.how}; ${m2.how}`,
+        })),
       );
+    });
     // One seed per op (the run's seed and its name), so adding an op leaves the others' cases
     // as they were.
     const drawn = fc.sample(arb, { seed: (seed * 1009 + hash(spec.op)) | 0, numRuns: runs });

@@ -73,7 +73,10 @@ function refill(t: TensorDesc, shape: number[], dtype: DTypeName): TensorDesc {
     const v = typeof old === 'number' ? old : 1;
     data.push(dtype === 'bool' ? (v !== 0 ? 1 : 0) : dtype === 'int32' ? Math.trunc(v) : v);
   }
-  return { ...t, shape, dtype, data };
+  // Only float tensors can require gradients: a dtype change drops the flag.
+  const grad = t.grad && (dtype === 'float32' || dtype === 'float64');
+  const { grad: _, ...rest } = t;
+  return { ...rest, shape, dtype, data, ...(grad ? { grad } : {}) };
 }
 
 function tensorMutations(t: TensorDesc): fc.Arbitrary<[Arg, string]> {
@@ -279,9 +282,14 @@ export function mutateArg(a: Arg, known: readonly string[]): fc.Arbitrary<[Arg, 
 export function mutateCall(
   args: Arg[],
   optionKeys: readonly string[],
+  /** Argument 0 is the tensor a method is called on: it stays a tensor. */
+  receiver = false,
 ): fc.Arbitrary<{ args: Arg[]; how: string }> {
   return fc.nat(args.length - 1).chain((i) =>
-    mutateArg(args[i] as Arg, optionKeys).map(([m, how]) => {
+    (receiver && i === 0
+      ? mutateArg(args[0] as Arg, optionKeys).filter(([m]) => m.k === 't')
+      : mutateArg(args[i] as Arg, optionKeys)
+    ).map(([m, how]) => {
       const out = [...args];
       out[i] = m;
       return { args: out, how: `arg ${i}: ${how}` };

@@ -25,7 +25,7 @@ import {
 import type { Arg, TensorDesc } from './describe.js';
 
 /** Where the function comes from, and so how the replay calls it. */
-export type Lib = 'core' | 'layers' | 'optimizers' | 'scheduler';
+export type Lib = 'core' | 'method' | 'layers' | 'optimizers' | 'scheduler';
 
 export interface OpSpec {
   op: string;
@@ -793,3 +793,67 @@ function safetensorsBytes(t: TensorDesc): Arg {
   });
   return { k: 'typed', type: 'Uint8Array', v: [...out] };
 }
+
+/**
+ * Tensor methods: the receiver is argument 0 (kept a tensor by the mutations); they forward to
+ * the functions above, whose name their errors carry (or `Tensor.<method>`).
+ */
+const METHODS: [method: string, like: string][] = [
+  ['reshape', 'reshape'],
+  ['flatten', 'flatten'],
+  ['squeeze', 'squeeze'],
+  ['unsqueeze', 'unsqueeze'],
+  ['transpose', 'transpose'],
+  ['expand', 'expand'],
+  ['flip', 'flip'],
+  ['index', 'index'],
+  ['sum', 'sum'],
+  ['mean', 'mean'],
+  ['max', 'max'],
+  ['argmax', 'argmax'],
+  ['softmax', 'softmax'],
+  ['add', 'add'],
+  ['mul', 'mul'],
+  ['pow', 'pow'],
+  ['clamp', 'clamp'],
+  ['cast', 'cast'],
+  ['matmul', 'matmul'],
+];
+
+const byOp = new Map(CORE_OPS.map((s) => [s.op, s]));
+
+export const METHOD_OPS: OpSpec[] = [
+  ...METHODS.map(([method, like]): OpSpec => {
+    const base = byOp.get(like) as OpSpec;
+    return {
+      op: `Tensor.${method}`,
+      lib: 'method',
+      // A method needs a tensor to be called on.
+      gen: base.gen.filter((a) => a[0]?.k === 't'),
+      keys: base.keys,
+      fns: [method, `Tensor.${method}`],
+    };
+  }),
+  {
+    op: 'Tensor.view',
+    lib: 'method',
+    gen: anyTensor(0, 3).chain((x) => {
+      const n = x.data.length;
+      return fc.constantFrom([n], [-1], [1, n]).map((dims): Arg[] => [x, ...dims.map(num)]);
+    }),
+    fns: ['view', 'Tensor.view'],
+  },
+  {
+    op: 'Tensor.permute',
+    lib: 'method',
+    gen: anyTensor(1, 3).chain((x) =>
+      fc
+        .shuffledSubarray(
+          x.shape.map((_, i) => i),
+          { minLength: x.shape.length, maxLength: x.shape.length },
+        )
+        .map((dims): Arg[] => [x, ...dims.map(num)]),
+    ),
+    fns: ['permute', 'Tensor.permute'],
+  },
+];

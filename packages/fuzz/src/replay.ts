@@ -115,6 +115,14 @@ function prepare(spec: OpSpec, c: Case, made: core.Tensor[]): () => unknown {
     if (typeof f !== 'function') throw new Error(`@stride/core has no function ${c.op}`);
     return () => f(...values);
   }
+  if (lib === 'method') {
+    const [self, ...rest] = values;
+    const name = c.op.slice('Tensor.'.length);
+    if (!(self instanceof core.Tensor)) throw new Error(`${c.op} needs a tensor to be called on`);
+    const m = (self as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+    if (typeof m !== 'function') throw new Error(`Tensor has no method ${name}`);
+    return () => m.apply(self, rest);
+  }
   if (lib === 'layers') {
     const C = (layers as unknown as Record<string, new (...a: unknown[]) => layers.Module>)[c.op];
     if (typeof C !== 'function') throw new Error(`@stride/layers has no class ${c.op}`);
