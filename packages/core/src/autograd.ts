@@ -83,6 +83,19 @@ export function withGrad(
   save: readonly Tensor[],
   backwardFn: BackwardFn,
 ): Tensor {
+  // Custom ops call this too: a wrong argument must fail here, not later inside backward().
+  if (
+    typeof name !== 'string' ||
+    !isTensor(out) ||
+    !Array.isArray(inputs) ||
+    !Array.isArray(save) ||
+    typeof backwardFn !== 'function'
+  ) {
+    fail(
+      'withGrad',
+      `expected (name: string, out: Tensor, inputs: Tensor[], save: Tensor[], backward: function), got (${[name, out, inputs, save, backwardFn].map(showValue).join(', ')})`,
+    );
+  }
   if (!engine.gradEnabled) return out;
   let any = false;
   for (let i = 0; i < inputs.length; i++) if ((inputs[i] as Tensor).requiresGrad) any = true;
@@ -300,6 +313,7 @@ function onesLikeZero(t: Tensor): Tensor {
 
 /** JAX-style: `grad(f)(...xs)` is the gradient of scalar `f` with respect to every argument. */
 export function grad<A extends Tensor[]>(fn: (...args: A) => Tensor): (...args: A) => Tensor[] {
+  if (typeof fn !== 'function') fail('grad', `fn must be a function, got ${showValue(fn)}`);
   const vg = valueAndGrad(fn);
   return (...args: A) => {
     const { value, grads } = vg(...args);

@@ -1,4 +1,5 @@
 import type { ConvParams, Shape } from './backend.js';
+import { fail } from './errors.js';
 
 /**
  * The geometry of an N-d convolution (N = 1, 2, 3) lifted to 3-d by prepending unit axes, so a
@@ -38,6 +39,22 @@ function lift(values: readonly number[], fill: number): Triple {
 
 /** `inSpatial` and `kernel` are the spatial parts of the input and weight shapes. */
 export function convGeometry(inSpatial: Shape, kernel: Shape, params: ConvParams): ConvGeometry {
+  const n = Array.isArray(inSpatial) ? inSpatial.length : -1;
+  const perAxis = (v: unknown) => Array.isArray(v) && v.length === n;
+  if (
+    n < 0 ||
+    !perAxis(kernel) ||
+    params === null ||
+    typeof params !== 'object' ||
+    !['stride', 'padBefore', 'padAfter', 'dilation'].every((k) =>
+      perAxis((params as unknown as Record<string, unknown>)[k]),
+    )
+  ) {
+    fail(
+      'convGeometry',
+      'expected (inSpatial, kernel, params) with one entry per spatial dim in kernel and in params.stride, padBefore, padAfter and dilation',
+    );
+  }
   const out: number[] = [];
   for (let i = 0; i < inSpatial.length; i++) {
     const span = (params.dilation[i] as number) * ((kernel[i] as number) - 1) + 1;

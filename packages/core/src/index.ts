@@ -41,11 +41,72 @@ export { fail, fmtShape, StrideError } from './errors.js';
 export { type GradcheckOptions, type GradcheckResult, gradcheck } from './gradcheck.js';
 export * from './io/safetensors.js';
 export * from './ops/activation.js';
-export * from './ops/arithmetic.js';
+// The ops modules also export helpers the other ops share (lifting numbers, promotion, the
+// creation and index checks); the package exports only what users and plugin authors call.
+export {
+  abs,
+  add,
+  cast,
+  ceil,
+  clamp,
+  cos,
+  div,
+  eq,
+  erf,
+  exp,
+  expm1,
+  floor,
+  ge,
+  gt,
+  isnan,
+  le,
+  log,
+  log1p,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pow,
+  reciprocal,
+  remainder,
+  round,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  sqrt,
+  square,
+  sub,
+  type TensorLike,
+  tan,
+  tanh,
+  trunc,
+  where,
+} from './ops/arithmetic.js';
 export * from './ops/conv.js';
-export * from './ops/creation.js';
+export {
+  arange,
+  type CreateOptions,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  type NestedNumbers,
+  ones,
+  onesLike,
+  resolveDevice,
+  tensor,
+  zeros,
+  zerosLike,
+} from './ops/creation.js';
 export * from './ops/dropout.js';
-export * from './ops/indexing.js';
+export { gather, oneHot, scatterAdd } from './ops/indexing.js';
 export * from './ops/layout.js';
 export * from './ops/loss.js';
 export * from './ops/matmul.js';

@@ -107,9 +107,9 @@ export const option = {
   },
   /** An array whose every entry `inner` accepts, of `length` entries when given. */
   arrayOf<T>(inner: OptionRule<T>, length?: number): OptionRule<readonly T[]> {
-    const count = length === undefined ? '' : ` of ${length}`;
+    const count = length === undefined ? '' : ` ${length}`;
     return rule(
-      `an array${count} of ${plural(inner.expected)}`,
+      `an array of${count} ${plural(inner.expected)}`,
       (v) =>
         Array.isArray(v) &&
         (length === undefined || v.length === length) &&
@@ -146,7 +146,8 @@ export function showValue(v: unknown): string {
     return `[${shown.join(',')}${v.length > 8 ? ',…' : ''}]`;
   }
   const name = (v as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
+  if (!name || name === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /** Edit distance with transpositions, for "did you mean". */

@@ -174,8 +174,8 @@ describe('full, arange, linspace, eye and the *Like functions', () => {
   });
 
   it('refuses outputs larger than the backend can hold, before allocating', () => {
-    expect(errorOf('zeros', () => zeros([30000, 30000]))).toBe(
-      "zeros: the output [30000,30000] float32 would take 3.35 GiB, more than the 'cpu' backend's limit of 2 GiB for one tensor",
+    expect(errorOf('zeros', () => zeros([40000, 40000]))).toBe(
+      "zeros: the output [40000,40000] float32 would take 5.96 GiB, more than the 'cpu' backend's limit of 4 GiB for one tensor",
     );
     expect(errorOf('zeros', () => zeros([100000, 100000]))).toBe(
       'zeros: shape [100000,100000] would hold 10000000000 elements, more than the 2147483647 a tensor can hold',

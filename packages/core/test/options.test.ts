@@ -60,7 +60,7 @@ describe('checkOptions', () => {
     expect(error({ weightDecay: Number.NaN })).toMatch(/must be a number ≥ 0, got NaN/);
     expect(error({ weightDecay: Infinity })).toMatch(/got Infinity/);
     expect(error({ betas: [0.9] })).toBe(
-      "myOp: option 'betas' must be an array of 2 of numbers ≥ 0 and < 1, got [0.9]",
+      "myOp: option 'betas' must be an array of 2 numbers ≥ 0 and < 1, got [0.9]",
     );
     // biome-ignore lint/suspicious/noSparseArray: a hole is what is being rejected
     expect(error({ betas: [0.9, ,] })).toMatch(/'betas' must be an array/);

@@ -1,6 +1,6 @@
 import { withGrad } from '../autograd.js';
 import type { Backend, BinaryOp, Shape, UnaryOp } from '../backend.js';
-import { type DType, isFloat, promoteTypes } from '../dtype.js';
+import { DTYPES, type DType, isFloat, promoteTypes } from '../dtype.js';
 import { engine } from '../engine.js';
 import { fail, fmtShape } from '../errors.js';
 import {
@@ -11,6 +11,7 @@ import {
   describe,
   wrap,
 } from '../kernel.js';
+import { showValue } from '../options.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkValueFits, scalarOn } from './creation.js';
@@ -57,6 +58,9 @@ export function lift(fn: string, a: TensorLike, b: TensorLike): [Tensor, Tensor]
 /** Converts to `dtype`; differentiable between float dtypes. Returns `x` itself if no change. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   const backend = backendOfTensor('cast', 'input', x);
+  if (!DTYPES.includes(dtype)) {
+    fail('cast', `dtype must be one of ${DTYPES.join(', ')}, got ${showValue(dtype)}`);
+  }
   if (x.dtype === dtype) return x;
   if (!backend.dtypes.includes(dtype)) {
     fail('cast', `the '${backend.name}' backend does not support ${dtype}`);

@@ -6,8 +6,8 @@ import { noGrad } from '../autograd.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf } from '../kernel.js';
-import { checkOptions, option } from '../options.js';
-import type { Tensor } from '../tensor.js';
+import { checkOptions, option, showValue } from '../options.js';
+import { isTensor, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add, mul, rsqrt, square, sub } from './arithmetic.js';
 import { reshape } from './layout.js';
@@ -62,6 +62,13 @@ export function batchNorm(
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
   const rm = runningMean ?? null;
   const rv = runningVar ?? null;
+  for (const [name, t] of [
+    ['runningMean', rm],
+    ['runningVar', rv],
+  ] as const) {
+    if (t !== null && !isTensor(t))
+      fail(fn, `${name} must be a tensor or null, got ${showValue(t)}`);
+  }
   const args: [string, Tensor][] = [['input', x]];
   if (rm) args.push(['runningMean', rm]);
   if (rv) args.push(['runningVar', rv]);
