@@ -7,6 +7,7 @@ import type { Backend } from '@stride/core';
 import type { GpuContext } from './context.js';
 import { binary, where } from './kernels/binary.js';
 import { cast } from './kernels/cast.js';
+import { checkIndices } from './kernels/check-indices.js';
 import { conv, convBackwardFilter, convBackwardInput } from './kernels/conv.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { concat, strided, stridedWrite } from './kernels/layout.js';
@@ -45,6 +46,7 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     contractVersion: 1,
     // WGSL has no 64-bit float: core rejects float64 tensors with a clear error.
     dtypes: ['float32', 'int32', 'bool'],
+    maxStorageBytes: ctx.maxStorageBytes,
     context: ctx,
     sync: () => ctx.sync(),
     upload: k('upload', upload),
@@ -70,6 +72,8 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     reduce: k('reduce', reduce),
     softmax: k('softmax', softmax),
     matmul: k('matmul', matmul),
+    // Index values are checked on the GPU and reported at the next read (index-checks.ts).
+    checkIndices: k('checkIndices', checkIndices),
     gather: k('gather', gather),
     scatterAdd: k('scatterAdd', scatterAdd),
     conv: k('conv', conv),

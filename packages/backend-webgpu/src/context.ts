@@ -8,6 +8,7 @@ import { StrideError } from '@stride/core';
 import { BufferPool, type PoolStats, sizeClass } from './buffer-pool.js';
 import { Dispatcher, type DispatchStats, errorKind, type KernelRun } from './dispatch.js';
 import { GpuErrors } from './errors.js';
+import { type CollectedChecks, IndexChecks } from './index-checks.js';
 import { PipelineCache, type PipelineStats } from './pipeline-cache.js';
 import {
   checkDType,
@@ -17,6 +18,12 @@ import {
   READBACK_USAGE,
   STORAGE_USAGE,
 } from './storage.js';
+
+/**
+ * The most bytes a storage may hold whatever the GPU allows: shaders address elements with
+ * 32-bit integers (signed ones in index.ts's offsets), so a storage holds at most 2^31 - 1.
+ */
+const MAX_ADDRESSABLE_BYTES = (2 ** 31 - 1) * GPU_ELEMENT_BYTES;
 
 export interface ContextOptions {
   readonly debug: boolean;
@@ -51,7 +58,13 @@ export class GpuContext {
   readonly pipelines: PipelineCache;
   /** Records dispatches and copies into a shared encoder and submits them in batches. */
   readonly dispatcher: Dispatcher;
-  /** The largest storage a kernel can bind. */
+  /** Index range checks run on the GPU and not yet reported (`checkIndices`). */
+  readonly indexChecks: IndexChecks;
+  /**
+   * The largest storage a kernel can bind: the device's `maxBufferSize` or
+   * `maxStorageBufferBindingSize`, whichever is smaller (at most `(2^31 - 1) * 4`, as far as
+   * 32-bit element positions reach). The backend's `maxStorageBytes`.
+   */
   readonly maxStorageBytes: number;
   /** The kernel being called now (set by the backend's wrappers), for asynchronous errors. */
   kernel = 'webgpu';
@@ -81,6 +94,7 @@ export class GpuContext {
     this.maxStorageBytes = Math.min(
       device.limits.maxBufferSize,
       device.limits.maxStorageBufferBindingSize,
+      MAX_ADDRESSABLE_BYTES,
     );
     this.pool = new BufferPool((size, usage) => this.createBuffer(size, usage), {
       maxPooledBytes: options.maxPooledBytes,
@@ -88,6 +102,7 @@ export class GpuContext {
     });
     this.pipelines = new PipelineCache(device);
     this.dispatcher = new Dispatcher(device, this.pool, this.pipelines, this.errors, options);
+    this.indexChecks = new IndexChecks(this.pool, this.dispatcher);
     device.lost.then((info) => this.errors.markLost(info.reason, info.message));
     // Errors outside any scope (every error when not in debug mode) name the last kernel called.
     device.addEventListener?.('uncapturederror', (event) => {
@@ -154,6 +169,13 @@ export class GpuContext {
   }
 
   private checkSize(byteSize: number): void {
+    // Core passes whole sizes; anything else would reach createBuffer as a raw TypeError.
+    if (!Number.isSafeInteger(byteSize) || byteSize < 0) {
+      throw new StrideError(
+        this.kernel,
+        `a storage of ${byteSize} bytes was asked for, which is not a size (a bug: please report it)`,
+      );
+    }
     if (byteSize > this.maxStorageBytes) {
       throw new StrideError(
         this.kernel,
@@ -194,38 +216,73 @@ export class GpuContext {
 
   /**
    * Copies the first `bytes` bytes of `src` to the host. Submits pending work; the only wait is
-   * for the GPU to reach this read.
+   * for the GPU to reach this read. Then throws, in this order, a GPU error or lost device, and
+   * the failure of an index check recorded since the last read (`checkIndices`).
    */
   async readBytes(src: GpuStorage, bytes: number): Promise<ArrayBuffer> {
-    const staging = this.pool.acquire(bytes, READBACK_USAGE);
+    const checks = this.indexChecks.collect();
+    if (bytes === 0 && !checks) return new ArrayBuffer(0);
+    const staging = bytes > 0 ? this.pool.acquire(bytes, READBACK_USAGE) : null;
     try {
-      this.dispatcher.copy(src.buffer, 0, staging, 0, bytes);
+      if (staging) this.dispatcher.copy(src.buffer, 0, staging, 0, bytes);
       this.flush();
-      try {
-        await staging.mapAsync(MAP_MODE_READ, 0, bytes);
-      } catch (e) {
-        if (this.errors.lost) throw this.errors.lostError('read');
-        throw new StrideError('read', `reading back from the GPU failed: ${(e as Error).message}`);
-      }
-      const out = staging.getMappedRange(0, bytes).slice(0);
-      staging.unmap();
+      let out = new ArrayBuffer(0);
+      await this.mapped('read', [
+        staging?.mapAsync(MAP_MODE_READ, 0, bytes).then(() => {
+          out = staging.getMappedRange(0, bytes).slice(0);
+          staging.unmap();
+        }),
+        checks?.map(),
+      ]);
       await this.dispatcher.settled();
       this.errors.check('read');
+      this.throwFailedCheck(checks);
       return out;
     } finally {
-      this.dispatcher.retire(staging);
+      if (staging) {
+        if (staging.mapState === 'mapped') staging.unmap();
+        this.dispatcher.retire(staging);
+      }
+      checks?.release();
     }
   }
 
   /**
+   * Waits for every mapping to settle (so that no buffer goes back to the pool while still being
+   * mapped), then throws a `StrideError` from `kernel` if one failed.
+   */
+  private async mapped(kernel: string, maps: readonly (Promise<void> | null | undefined)[]) {
+    const results = await Promise.allSettled(maps);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failed) return;
+    if (this.errors.lost) throw this.errors.lostError(kernel);
+    const why = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
+    throw new StrideError(kernel, `reading back from the GPU failed: ${why}`);
+  }
+
+  /** Throws the error of the earliest failed index check among `checks`. */
+  private throwFailedCheck(checks: CollectedChecks | null): void {
+    const failure = checks?.failure();
+    if (failure) throw failure;
+  }
+
+  /**
    * Waits until the GPU has finished everything recorded so far, then throws any error it
-   * reported. For tests and benchmarks; training code never needs it.
+   * reported, and the failure of an index check recorded since the last read. For tests and
+   * benchmarks; training code never needs it.
    */
   async sync(): Promise<void> {
-    this.flush();
-    await this.device.queue.onSubmittedWorkDone();
-    await this.dispatcher.settled();
-    this.errors.check(this.kernel);
+    const checks = this.indexChecks.collect();
+    try {
+      this.flush();
+      await this.device.queue.onSubmittedWorkDone();
+      await this.mapped(this.kernel, [checks?.map()]);
+      await this.dispatcher.settled();
+      this.errors.check(this.kernel);
+      this.throwFailedCheck(checks);
+    } finally {
+      checks?.release();
+    }
   }
 
   /** A snapshot of the pool's, the pipeline cache's and the dispatcher's counters. */
@@ -240,6 +297,7 @@ export class GpuContext {
   /** Releases the device; every later call reports a lost device. */
   destroy(): void {
     this.errors.markLost('destroyed', 'the backend was destroyed');
+    this.indexChecks.drop();
     this.pool.clear();
     this.storageCount = 0;
     this.storageBytes = 0;

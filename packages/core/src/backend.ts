@@ -4,7 +4,7 @@
  * This is the only file a backend author needs to read. Core computes every output shape and
  * dtype, checks every argument, and writes every gradient in terms of these kernels, so a backend
  * only moves numbers. Kernels never see bad input: when core calls a kernel the shapes, dtypes and
- * parameters are already valid and consistent.
+ * parameters are already valid and consistent (index values too, except as `checkIndices` says).
  *
  * Conventions for all kernels:
  * - Storage `S` is opaque to core. A kernel returns a new storage; it never changes its inputs.
@@ -239,6 +239,31 @@ export interface Backend<S = unknown> {
   read(storage: S, dtype: DType, size: number): Promise<TypedArray>;
   /** Synchronous read, only where the device allows it (the CPU does, a GPU does not). */
   readSync?(storage: S, dtype: DType, size: number): TypedArray;
+  /**
+   * The range check of index values for a device that cannot read synchronously, as CUDA's
+   * device-side asserts: core calls it before `gather`, `scatterAdd`, `oneHot` and the class
+   * losses use the values of an int32 `index` as positions (on a backend with `readSync`, core
+   * reads the values and checks them itself instead). `low` and `high` are integers.
+   *
+   * The call records, on the device and without waiting for it, whether any value of `index`
+   * lies outside [low, high), and returns. The backend reports the result at its next
+   * synchronisation point: every `read` (of any storage, of any size) and any other wait it
+   * offers. There, if a check recorded since the previous such point found a value out of
+   * range, it throws `report(value)` instead of returning, where `value` is the first value out
+   * of range in row-major order, of the earliest such check. Every check recorded before that
+   * point is then settled, failed or not: the next read reports only checks recorded after it,
+   * and the backend stays usable.
+   *
+   * A backend must have `readSync` or `checkIndices` (`registerBackend` refuses one with
+   * neither): without either, index values would go unchecked and kernels could return wrong
+   * values for an index out of range. Kernels may still clamp indices, for memory safety.
+   */
+  checkIndices?(
+    index: KernelTensor<S>,
+    low: number,
+    high: number,
+    report: (value: number) => Error,
+  ): void;
   /** Releases storage. Core calls it exactly once, when the last tensor using it is gone. */
   free(storage: S): void;
   /**
@@ -316,13 +341,15 @@ export interface Backend<S = unknown> {
   concat(xs: readonly KernelTensor<S>[], axis: number): S;
   /**
    * `torch.gather`: `index` (int32) has the rank of `x`; out[i][j][k] = x[i][index[i][j][k]][k]
-   * for `axis` = 1, and so on. Output has the shape of `index`. Indices are in range.
+   * for `axis` = 1, and so on. Output has the shape of `index`. Indices are in range, except on
+   * a backend with `checkIndices`, where core has only recorded their check when it calls this:
+   * there the kernel must stay inside its buffers whatever the values (clamping them, say).
    */
   gather(x: KernelTensor<S>, axis: number, index: KernelTensor<S>): S;
   /**
    * `torch.scatter_add`: a copy of `base` to which, for every position p of `index`,
    * `src[p]` is added at the position of p with its `axis` coordinate replaced by `index[p]`.
-   * `src` has the shape of `index`.
+   * `src` has the shape of `index`. Indices are in range, as for `gather` (which see).
    */
   scatterAdd(base: KernelTensor<S>, axis: number, index: KernelTensor<S>, src: KernelTensor<S>): S;
 
@@ -437,11 +464,13 @@ export const REQUIRED_KERNELS = [
 ] as const satisfies readonly RequiredMethod[];
 
 /**
- * The optional methods: `readSync` where the device can read synchronously, and the fused kernels,
- * which core composes from the required ones when a backend lacks them.
+ * The optional methods: `readSync` where the device can read synchronously, `checkIndices` where
+ * it cannot (one of the two is needed), and the fused kernels, which core composes from the
+ * required ones when a backend lacks them.
  */
 export const OPTIONAL_KERNELS = [
   'readSync',
+  'checkIndices',
   'reluBackward',
   'convBias',
   'adamStep',

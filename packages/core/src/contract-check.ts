@@ -9,7 +9,8 @@ import { fail } from './errors.js';
 /**
  * The run-time half of the backend contract, for plugins the type checker never saw (plain
  * JavaScript, or built against another version of core): the backend states the contract
- * version core implements, and every required kernel is a function. Members may be inherited
+ * version core implements, every required kernel is a function, and index values can be checked
+ * (`readSync` or `checkIndices`). Members may be inherited
  * (`Object.create(cpu())`) as well as own. Throws one `StrideError` for `fn` naming the backend
  * and every problem found, so that one registration attempt shows all that needs fixing.
  */
@@ -29,6 +30,13 @@ export function checkBackendContract(fn: string, backend: Backend): void {
   );
   if (notFunctions.length > 0) {
     problems.push(`has optional kernels that are not functions: ${notFunctions.join(', ')}`);
+  }
+  if (typeof members.readSync !== 'function' && typeof members.checkIndices !== 'function') {
+    // Index values out of range would otherwise reach gather and scatterAdd unchecked.
+    problems.push(
+      'has neither readSync nor checkIndices, so core cannot check the index values of gather, ' +
+        'scatterAdd, oneHot and the class losses (implement checkIndices; see backend.ts of @stride/core)',
+    );
   }
   if (!Array.isArray(backend.dtypes) || backend.dtypes.length === 0) {
     problems.push(`lists no dtypes (got ${String(backend.dtypes)})`);

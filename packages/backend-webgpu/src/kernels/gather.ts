@@ -1,8 +1,8 @@
 /**
  * `gather` and `scatterAdd` (`torch.gather` / `torch.scatter_add`) along one axis, with int32
- * indices. Core cannot check index values on a GPU without stalling it (see `checkIndexRange`),
- * so the kernels clamp every index into [0, size of the axis) instead of reading or writing out
- * of bounds.
+ * indices. Core has the index values checked on the GPU first (`checkIndices`), but that check
+ * is reported only at the next read, after these kernels ran; so they also clamp every index
+ * into [0, size of the axis), and never read or write out of bounds meanwhile.
  *
  * `gather` moves 32-bit patterns, so one pipeline per rank serves every dtype: one invocation
  * per output element, addressed like `strided` with the axis coordinate taken from the index.

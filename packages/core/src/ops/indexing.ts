@@ -1,5 +1,5 @@
 import { withGrad } from '../autograd.js';
-import { fail, fmtShape } from '../errors.js';
+import { fail, fmtShape, StrideError } from '../errors.js';
 import { backendOf, wrap } from '../kernel.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -9,8 +9,10 @@ import { arange, zeros } from './creation.js';
 import { reshape, unsqueeze } from './layout.js';
 
 /**
- * Checks integer indices against [0, bound) where the backend can read synchronously; other
- * backends (GPUs) would stall a pipeline to check, so there the kernels clamp instead.
+ * Checks integer indices against [0, bound), throwing a `StrideError` from `fn` that names `arg`,
+ * the first value out of range and `extra` (what the bound is). A backend with `readSync` has
+ * the values read and checked here; a GPU (`checkIndices`) checks them on the device without
+ * stalling its pipeline, and throws the same error, marked as found there, at its next read.
  */
 export function checkIndexRange(
   fn: string,
@@ -20,16 +22,26 @@ export function checkIndexRange(
   extra = '',
 ): void {
   const { backend } = index;
-  if (!backend.readSync || index.size === 0) return;
-  const values = backend.readSync(index._ref.storage, index.dtype, index.size);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (v < 0 || v >= bound) {
-      fail(
-        fn,
-        `${arg} holds ${v}, out of range for size ${bound}${extra} (${arg} ${fmtShape(index.shape)})`,
-      );
+  if (index.size === 0) return;
+  const problem = (v: number) =>
+    `${arg} holds ${v}, out of range for size ${bound}${extra} (${arg} ${fmtShape(index.shape)})`;
+  if (backend.readSync) {
+    const values = backend.readSync(index._ref.storage, index.dtype, index.size);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (v < 0 || v >= bound) fail(fn, problem(v));
     }
+  } else if (backend.checkIndices) {
+    backend.checkIndices(
+      index._kernel(),
+      0,
+      bound,
+      (v) =>
+        new StrideError(
+          fn,
+          `${problem(v)}; found on the '${backend.name}' device and reported at the first read after the call`,
+        ),
+    );
   }
 }
 
