@@ -28,7 +28,7 @@ import { assert, expect } from 'vitest';
 export interface BackendCheck {
   readonly name: string;
   /** A capability the check needs; without it the check is skipped. */
-  readonly needs?: 'float64' | 'readSync';
+  readonly needs?: 'float64' | 'readSync' | 'checkIndices';
   readonly run: (backend: Backend) => Promise<void>;
 }
 
@@ -305,6 +305,54 @@ export const BACKEND_CHECKS: readonly BackendCheck[] = [
         expect(t.arraySync()).toEqual(await t.array());
       } finally {
         t.dispose();
+      }
+    },
+  },
+  {
+    name: 'checkIndices: the next read throws the report of the first value out of range, once',
+    needs: 'checkIndices',
+    run: async (backend) => {
+      const check = backend.checkIndices as NonNullable<Backend['checkIndices']>;
+      const values = { a: [0, 2, 5, 7, -1, 9], b: [1, 2], c: [-4, 0] };
+      const s = {
+        a: backend.upload(Int32Array.from(values.a), 'int32'),
+        b: backend.upload(Int32Array.from(values.b), 'int32'),
+        c: backend.upload(Int32Array.from(values.c), 'int32'),
+      };
+      const at = (k: keyof typeof s) => ({
+        storage: s[k],
+        shape: [values[k].length],
+        dtype: 'int32' as const,
+      });
+      const report = (name: string) => (v: number) => new Error(`${name} holds ${v}`);
+      /** The message the read of `b` throws, or null when it returns [1, 2]. */
+      const readB = async (size = 2): Promise<string | null> => {
+        try {
+          const got = await backend.read(s.b, 'int32', size);
+          expectSameBits(got, values.b.slice(0, size));
+          return null;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      try {
+        check(at('b'), 0, 3, report('b'));
+        check(at('a'), 0, 5, report('a'));
+        check(at('c'), -2, 3, report('c'));
+        // The earliest failed check, its first value out of range in row-major order.
+        expect(await readB()).toBe('a holds 5');
+        // Every check before that read is settled: the next read returns.
+        expect(await readB()).toBe(null);
+        // A read of nothing reports too; the bound below is inclusive, the one above is not.
+        check(at('c'), -4, 1, report('c from -4'));
+        check(at('a'), -1, 10, report('a to 10'));
+        check(at('c'), -3, 1, report('c'));
+        expect(await readB(0)).toBe('c holds -4');
+        check(at('a'), -1, 9, report('a'));
+        expect(await readB()).toBe('a holds 9');
+        expect(await readB()).toBe(null);
+      } finally {
+        for (const storage of Object.values(s)) backend.free(storage);
       }
     },
   },

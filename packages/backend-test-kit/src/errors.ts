@@ -5,9 +5,11 @@
  * independent; running them on each backend proves that no kernel is reached (and no storage
  * leaks) before the argument is rejected.
  *
- * Cases marked `needsSyncRead` check index *values* (class targets, gather indices). Core reads
- * them only on backends with `readSync`; a GPU would have to stall its pipeline, so there the
- * kernels clamp instead and those cases are skipped.
+ * Cases that put index *values* out of range (class targets, gather indices) throw from the
+ * call on a backend with `readSync`, where core reads the values; a GPU checks them on the
+ * device without stalling (`checkIndices`) and throws at the next read, as CUDA's device-side
+ * asserts do. So a case passes when the call throws, or else the first read of what it returned
+ * (`errorOf`).
  */
 import {
   adaptiveAvgPool2d,
@@ -30,6 +32,7 @@ import {
   gather,
   gelu,
   index,
+  isTensor,
   l1Loss,
   leakyRelu,
   linear,
@@ -41,16 +44,19 @@ import {
   mseLoss,
   mul,
   nllLoss,
+  oneHot,
   ones,
   pad,
   randn,
   relu,
   reshape,
+  scatterAdd,
   softmax,
   stack,
   sum,
   type Tensor,
   tensor,
+  tidy,
   transpose,
   where,
   zeros,
@@ -69,8 +75,37 @@ export interface ErrorCase {
   readonly run: () => unknown;
   /** Must match the message: the offending shapes or values. */
   readonly message: RegExp;
-  /** Needs a backend with `readSync` (index values are checked only there). */
-  readonly needsSyncRead?: boolean;
+}
+
+/** The tensors in what a case returned: a tensor, or an array (or list) of them. */
+function tensorsIn(result: unknown): Tensor[] {
+  if (isTensor(result)) return [result];
+  if (Array.isArray(result)) return result.flatMap(tensorsIn);
+  return [];
+}
+
+/**
+ * Runs `c` as the suite does and returns what it threw: the error of the call itself, else the
+ * error of the first read of the tensors it returned (where a backend reports what it checks on
+ * its device), else `undefined`. What the call returned is disposed; what it made inside is
+ * disposed by `tidy`.
+ */
+export async function errorOf(c: ErrorCase): Promise<unknown> {
+  let result: unknown;
+  try {
+    result = tidy(c.run);
+  } catch (error) {
+    return error;
+  }
+  const tensors = tensorsIn(result);
+  try {
+    for (const t of tensors) await t.data();
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    for (const t of tensors) t.dispose();
+  }
 }
 
 const z = (...shape: number[]): Tensor => zeros(shape);
@@ -148,7 +183,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     name: 'groups 0',
     fn: 'conv2d',
     run: () => conv2d(z(1, 4, 8, 8), z(4, 4, 3, 3), { groups: 0 }),
-    message: lit('groups must be a positive integer, got 0'),
+    message: lit("option 'groups' must be an integer ≥ 1, got 0"),
   },
   {
     name: 'bias of the wrong shape',
@@ -340,7 +375,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     name: 'NaN momentum',
     fn: 'batchNorm',
     run: () => batchNorm(z(4, 3), z(3), ones([3]), { training: true, momentum: Number.NaN }),
-    message: lit('momentum must be a finite number, got NaN'),
+    message: lit("option 'momentum' must be a number, got NaN"),
   },
 
   // ---- activations, dropout ----
@@ -348,7 +383,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     name: 'unknown approximation',
     fn: 'gelu',
     run: () => gelu(z(3), { approximate: bad('fast') }),
-    message: lit("approximate must be 'none' or 'tanh', got 'fast'"),
+    message: lit("option 'approximate' must be one of 'none', 'tanh', got 'fast'"),
   },
   {
     name: 'NaN slope',
@@ -381,14 +416,30 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     fn: 'crossEntropy',
     run: () => crossEntropy(z(4, 5), labels(0, 5, 1, 2)),
     message: lit('target holds 5, out of range for size 5'),
-    needsSyncRead: true,
   },
   {
     name: 'negative class index that is not ignoreIndex',
     fn: 'nllLoss',
     run: () => nllLoss(z(3, 3), labels(0, -1, 2)),
     message: lit('target holds -1, out of range for size 3'),
-    needsSyncRead: true,
+  },
+  {
+    name: 'class index out of range, with ignoreIndex',
+    fn: 'crossEntropy',
+    run: () => crossEntropy(z(3, 3), labels(1, -1, 2), { ignoreIndex: 1 }),
+    message: lit('target holds -1, out of range for size 3'),
+  },
+  {
+    name: 'class index out of range, with class weights',
+    fn: 'crossEntropy',
+    run: () => crossEntropy(z(3, 3), labels(0, 2, 3), { weight: ones([3]) }),
+    message: lit('target holds 3, out of range for size 3'),
+  },
+  {
+    name: 'class index out of range, with class weights',
+    fn: 'nllLoss',
+    run: () => nllLoss(z(2, 4), labels(1000, 0), { weight: ones([4]) }),
+    message: lit('target holds 1000, out of range for size 4'),
   },
   {
     name: 'class weights of the wrong size',
@@ -400,7 +451,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     name: 'label smoothing above 1',
     fn: 'crossEntropy',
     run: () => crossEntropy(z(4, 5), labels(0, 1, 2, 3), { labelSmoothing: 1.5 }),
-    message: lit('labelSmoothing must be a number between 0 and 1, got 1.5'),
+    message: lit("option 'labelSmoothing' must be a number ≥ 0 and ≤ 1, got 1.5"),
   },
   {
     name: 'target shape differs from the input',
@@ -412,7 +463,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     name: 'unknown reduction',
     fn: 'l1Loss',
     run: () => l1Loss(z(4), z(4), { reduction: bad('avg') }),
-    message: lit("reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+    message: lit("option 'reduction' must be one of 'mean', 'sum', 'none', got 'avg'"),
   },
   {
     name: 'posWeight that does not broadcast',
@@ -555,7 +606,24 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     fn: 'gather',
     run: () => gather(z(2, 3), 1, tensor(Int32Array.from([0, 3]), { shape: [2, 1] })),
     message: lit('index holds 3, out of range for size 3 of dim 1'),
-    needsSyncRead: true,
+  },
+  {
+    name: 'negative gather index',
+    fn: 'gather',
+    run: () => gather(z(3), 0, labels(2, -1, 0)),
+    message: lit('index holds -1, out of range for size 3 of dim 0 (index [3])'),
+  },
+  {
+    name: 'scatter index out of range',
+    fn: 'scatterAdd',
+    run: () => scatterAdd(z(2, 3), 1, tensor(Int32Array.from([0, 3]), { shape: [2, 1] }), z(2, 1)),
+    message: lit('index holds 3, out of range for size 3 of dim 1 (index [2,1])'),
+  },
+  {
+    name: 'class index out of range',
+    fn: 'oneHot',
+    run: () => oneHot(labels(0, 4, 1), 4),
+    message: lit('indices holds 4, out of range for size 4 (numClasses) (indices [3])'),
   },
   {
     name: 'mean of an integer tensor',
@@ -587,7 +655,9 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     name: 'unknown dtype name',
     fn: 'tensor',
     run: () => tensor([1, 2], { dtype: bad<DType>('float16') }),
-    message: /got float16/,
+    message: lit(
+      "option 'dtype' must be one of 'float32', 'float64', 'int32', 'bool', got 'float16'",
+    ),
   },
   {
     name: 'integer dtype for normal samples',
@@ -605,7 +675,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     name: 'ragged nested arrays',
     fn: 'tensor',
     run: () => tensor(bad([[1, 2], [3]])),
-    message: lit('[1] should be a list of length 2 (shape [2,2])'),
+    message: lit('values[1] should be an array of length 2 (shape [2,2]), got length 1'),
   },
   {
     name: 'typed array that does not fill the shape',
@@ -647,7 +717,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   },
   {
     name: 'the value of a tensor with more than one element',
-    fn: 'item',
+    fn: 'itemSync',
     run: () => z(2, 3).itemSync(),
     message: lit('tensor [2,3] has 6 elements, not 1'),
   },

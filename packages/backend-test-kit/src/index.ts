@@ -19,8 +19,9 @@
  *   failed among them;
  * - `storages`: `storageStats()` stays flat over a short training loop;
  * - `gradcheck`: float64 finite differences over a grid of ops (when the backend has float64);
- * - `errors`: the bad-input table: each call throws a `StrideError` naming the function and the
- *   offending shapes or values;
+ * - `errors`: the bad-input table: each call (or, for index values a device checks, the first
+ *   read of its result) throws a `StrideError` naming the function and the offending shapes or
+ *   values;
  * - `backend`: random streams, dtype round trips and data reads.
  *
  * Throughout, the backend is seen through a recording proxy (recording.ts) that checks its
@@ -56,7 +57,7 @@ import { BACKEND_CHECKS } from './backend-checks.js';
 import { runKernelCheck } from './check-backend.js';
 import { activeBackendName, withCheckedBackend } from './checked-backend.js';
 import { compareTensors, maxAbs, type Tolerance } from './compare.js';
-import { ERROR_CASES } from './errors.js';
+import { ERROR_CASES, errorOf } from './errors.js';
 import { decodeTensor, FIXTURES, type FixtureCase } from './fixtures.js';
 import { GRADCHECKS, type GradInput } from './gradchecks.js';
 import { KERNEL_CHECKS, kernelCheckSkipReason, kernelCheckTitle } from './kernel-checks.js';
@@ -68,7 +69,7 @@ import { runTrainingLoop, TRAINING_STEPS } from './training-loop.js';
 export { type CheckBackendOptions, checkBackend, runKernelCheck } from './check-backend.js';
 export type { Tolerance } from './compare.js';
 export { compareTensors, DEFAULT_ATOL_SCALE, DEFAULT_RTOL, maxAbs } from './compare.js';
-export { ERROR_CASES, type ErrorCase } from './errors.js';
+export { ERROR_CASES, type ErrorCase, errorOf } from './errors.js';
 export {
   type DecodedTensor,
   decodeBase64,
@@ -241,19 +242,10 @@ export function runConformance(options: ConformanceOptions): void {
       for (const e of ERROR_CASES) {
         const name = `${e.fn}: ${e.name}`;
         const test = skipped('errors', e.fn, name) ? it.skip : it;
-        test(name, (ctx) => {
-          // Range checks of index values need a synchronous read (see errors.ts).
-          ctx.skip(
-            e.needsSyncRead === true && !state.backend?.readSync,
-            'the backend cannot read synchronously, so index ranges are not checked',
-          );
+        test(name, async () => {
           const before = snapshot(state);
-          let thrown: unknown;
-          try {
-            tidy(e.run);
-          } catch (error) {
-            thrown = error;
-          }
+          // From the call, or from the next read where the device checks index values.
+          const thrown = await errorOf(e);
           expect(thrown, 'expected a StrideError').toBeInstanceOf(StrideError);
           const err = thrown as StrideError;
           expect(err.fn, err.message).toBe(e.fn);
@@ -271,6 +263,12 @@ export function runConformance(options: ConformanceOptions): void {
           if (check.needs === 'float64') ctx.skip(!state.float64, 'the backend has no float64');
           if (check.needs === 'readSync') {
             ctx.skip(!state.backend?.readSync, 'the backend cannot read synchronously');
+          }
+          if (check.needs === 'checkIndices') {
+            ctx.skip(
+              !state.backend?.checkIndices,
+              'the backend has no checkIndices (an optional kernel)',
+            );
           }
           const before = snapshot(state);
           await check.run(state.backend as Backend);

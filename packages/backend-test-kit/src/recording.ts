@@ -31,7 +31,7 @@ const OUTPUTS: Readonly<Record<string, number>> = {
   adamStep: 3,
 };
 // Watched members that return no storage (storageStats itself is read, not watched).
-const NOT_MAKERS = new Set(['read', 'readSync', 'free']);
+const NOT_MAKERS = new Set(['read', 'readSync', 'checkIndices', 'free']);
 const WATCHED = new Set<string>(
   [...REQUIRED_KERNELS, ...OPTIONAL_KERNELS].filter((k) => k !== 'storageStats'),
 );
