@@ -9,6 +9,9 @@
  * buffer while letting nearby sizes share. The bytes held in the pool are bounded: past
  * `maxPooledBytes` the least recently released buffers are destroyed.
  *
+ * Every operation takes constant time, however many buffers are pooled (`destroy()` of a backend
+ * holding hundreds of thousands of buffers is linear in them).
+ *
  * The pool does not know about the GPU's timeline: a caller releases a buffer only once nothing
  * queued later can still see its old contents (see `dispatch.ts`).
  */
@@ -55,13 +58,36 @@ export function sizeClass(bytes: number, maxBufferSize = Number.POSITIVE_INFINIT
   return rounded <= maxBufferSize ? rounded : n;
 }
 
+/**
+ * A pooled buffer: a node of two doubly linked lists, every pooled buffer in release order (the
+ * eviction order) and those of its usage and size, so that taking the newest of a size, evicting
+ * the oldest of all, and giving one back each take constant time, however many are pooled.
+ */
+interface Pooled {
+  readonly buffer: GPUBuffer;
+  readonly size: number;
+  readonly list: SizeList;
+  older: Pooled | null;
+  newer: Pooled | null;
+  olderOfSize: Pooled | null;
+  newerOfSize: Pooled | null;
+}
+
+/** The pooled buffers of one usage and size, oldest to newest. */
+interface SizeList {
+  oldest: Pooled | null;
+  newest: Pooled | null;
+}
+
 export class BufferPool {
   private readonly create: CreateBuffer;
   private readonly options: PoolOptions;
   /** Released buffers by `usage:size`; the last released is reused first (warm in caches). */
-  private readonly free = new Map<string, GPUBuffer[]>();
-  /** Every pooled buffer in release order, oldest first: the eviction order. */
-  private readonly lru = new Set<GPUBuffer>();
+  private readonly free = new Map<string, SizeList>();
+  /** Every pooled buffer in release order: the oldest is evicted first. */
+  private oldest: Pooled | null = null;
+  private newest: Pooled | null = null;
+  private pooledBuffers = 0;
   private readonly live = new Set<GPUBuffer>();
   private liveBytes = 0;
   private pooledBytes = 0;
@@ -77,11 +103,11 @@ export class BufferPool {
   /** A buffer of at least `bytes` bytes with exactly `usage`, reused when one is free. */
   acquire(bytes: number, usage: number): GPUBuffer {
     const size = sizeClass(bytes, this.options.maxBufferSize);
-    const stack = this.free.get(key(usage, size));
-    let buffer = stack?.pop();
-    if (buffer) {
-      this.lru.delete(buffer);
-      this.pooledBytes -= size;
+    const node = this.free.get(key(usage, size))?.newest;
+    let buffer: GPUBuffer;
+    if (node) {
+      this.unlink(node);
+      buffer = node.buffer;
       this.reused++;
     } else {
       buffer = this.create(size, usage);
@@ -95,37 +121,64 @@ export class BufferPool {
   /** Returns a buffer for reuse. Releasing one that is not live (twice, or foreign) does nothing. */
   release(buffer: GPUBuffer): void {
     if (!this.live.delete(buffer)) return;
-    this.liveBytes -= buffer.size;
-    const k = key(buffer.usage, buffer.size);
-    let stack = this.free.get(k);
-    if (!stack) {
-      stack = [];
-      this.free.set(k, stack);
+    const size = buffer.size;
+    this.liveBytes -= size;
+    const k = key(buffer.usage, size);
+    let list = this.free.get(k);
+    if (!list) {
+      list = { oldest: null, newest: null };
+      this.free.set(k, list);
     }
-    stack.push(buffer);
-    this.lru.add(buffer);
-    this.pooledBytes += buffer.size;
+    const node: Pooled = {
+      buffer,
+      size,
+      list,
+      older: this.newest,
+      newer: null,
+      olderOfSize: list.newest,
+      newerOfSize: null,
+    };
+    if (this.newest) this.newest.newer = node;
+    else this.oldest = node;
+    this.newest = node;
+    if (list.newest) list.newest.newerOfSize = node;
+    else list.oldest = node;
+    list.newest = node;
+    this.pooledBuffers++;
+    this.pooledBytes += size;
     this.trim(this.options.maxPooledBytes);
   }
 
   /** Destroys pooled buffers, oldest first, until at most `maxBytes` are pooled. */
   trim(maxBytes: number): void {
-    for (const buffer of this.lru) {
-      if (this.pooledBytes <= maxBytes) return;
-      this.lru.delete(buffer);
-      const stack = this.free.get(key(buffer.usage, buffer.size));
-      if (stack) stack.splice(stack.indexOf(buffer), 1);
-      this.pooledBytes -= buffer.size;
+    while (this.oldest && this.pooledBytes > maxBytes) {
+      const node = this.oldest;
+      this.unlink(node);
       this.evicted++;
-      buffer.destroy();
+      node.buffer.destroy();
     }
+  }
+
+  /** Takes `node` out of both lists. */
+  private unlink(node: Pooled): void {
+    if (node.older) node.older.newer = node.newer;
+    else this.oldest = node.newer;
+    if (node.newer) node.newer.older = node.older;
+    else this.newest = node.older;
+    const list = node.list;
+    if (node.olderOfSize) node.olderOfSize.newerOfSize = node.newerOfSize;
+    else list.oldest = node.newerOfSize;
+    if (node.newerOfSize) node.newerOfSize.olderOfSize = node.olderOfSize;
+    else list.newest = node.olderOfSize;
+    this.pooledBuffers--;
+    this.pooledBytes -= node.size;
   }
 
   stats(): PoolStats {
     return {
       liveBuffers: this.live.size,
       liveBytes: this.liveBytes,
-      pooledBuffers: this.lru.size,
+      pooledBuffers: this.pooledBuffers,
       pooledBytes: this.pooledBytes,
       maxPooledBytes: this.options.maxPooledBytes,
       created: this.created,
@@ -137,6 +190,7 @@ export class BufferPool {
   /** Forgets every buffer (the device is gone or being destroyed). */
   clear(): void {
     this.trim(0);
+    this.free.clear();
     this.live.clear();
     this.liveBytes = 0;
   }
