@@ -12,7 +12,7 @@
  * users install `webgpu` and pass its `GPU` object.
  */
 import type { BackendPlugin } from '@stride/core';
-import { StrideError } from '@stride/core';
+import { checkOptions, option, StrideError } from '@stride/core';
 import { createBackend, type WebGpuBackend } from './backend.js';
 import { GpuContext } from './context.js';
 
@@ -54,13 +54,32 @@ export interface WebGpuPlugin extends BackendPlugin {
   init(): Promise<WebGpuBackend>;
 }
 
-/** The WebGPU backend plugin (name `'webgpu'`, priority 10: preferred by `'auto'`). */
+/** The rules of `WebGpuOptions`. */
+const WEBGPU_OPTIONS = {
+  gpu: option.custom<GPU>(
+    "a GPU (navigator.gpu, or create([]) from the 'webgpu' package)",
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as { requestAdapter?: unknown }).requestAdapter === 'function',
+  ),
+  powerPreference: option.oneOf('low-power', 'high-performance'),
+  debug: option.boolean,
+  batchSize: option.integer({ min: 1 }),
+  maxPooledBytes: option.integer({ min: 0 }),
+} as const;
+
+/**
+ * The WebGPU backend plugin (name `'webgpu'`, priority 10: preferred by `'auto'`). The options
+ * are checked here, at the call: an unknown or ill-typed one throws a `StrideError`.
+ */
 export function webgpu(options: WebGpuOptions = {}): WebGpuPlugin {
+  const o = checkOptions('webgpu', options, WEBGPU_OPTIONS);
   return {
     name: 'webgpu',
     priority: 10,
     init: async () => {
-      const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+      const gpu = o.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
       if (!gpu) {
         throw new StrideError(
           'webgpu',
@@ -68,7 +87,7 @@ export function webgpu(options: WebGpuOptions = {}): WebGpuPlugin {
             "package and pass its GPU: webgpu({ gpu: create([]) }) with create from 'webgpu'",
         );
       }
-      const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
+      const adapter = await gpu.requestAdapter({ powerPreference: o.powerPreference });
       if (!adapter) {
         throw new StrideError(
           'webgpu',
@@ -80,9 +99,9 @@ export function webgpu(options: WebGpuOptions = {}): WebGpuPlugin {
       for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
       const device = await adapter.requestDevice({ requiredLimits });
       const ctx = new GpuContext(gpu, adapter, device, {
-        debug: options.debug ?? false,
-        batchSize: options.batchSize ?? 64,
-        maxPooledBytes: options.maxPooledBytes ?? 256 * 1024 * 1024,
+        debug: o.debug ?? false,
+        batchSize: o.batchSize ?? 64,
+        maxPooledBytes: o.maxPooledBytes ?? 256 * 1024 * 1024,
       });
       return createBackend(ctx);
     },

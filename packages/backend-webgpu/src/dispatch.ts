@@ -94,8 +94,12 @@ export interface DispatchOptions {
   readonly debug: boolean;
 }
 
-/** Packs uniform words into the bytes of a uniform buffer (at least 16, a multiple of 16). */
-export function packWords(words: readonly Word[]): Uint32Array {
+/**
+ * Packs uniform words into the bytes of a uniform buffer (at least 16, a multiple of 16). A
+ * plain non-integer throws a `StrideError` from `kernel`: core hands kernels whole sizes and
+ * positions, so one would be a bug, not bad input.
+ */
+export function packWords(words: readonly Word[], kernel = 'webgpu'): Uint32Array {
   const out = new Uint32Array(Math.max(4, Math.ceil(words.length / 4) * 4));
   const floats = new Float32Array(out.buffer);
   for (let k = 0; k < words.length; k++) {
@@ -105,7 +109,10 @@ export function packWords(words: readonly Word[]): Uint32Array {
     } else if (Number.isInteger(w)) {
       out[k] = w >>> 0;
     } else {
-      throw new Error(`uniform word ${k} is ${w}: wrap float values in f32()`);
+      throw new StrideError(
+        kernel,
+        `uniform word ${k} is ${w}, not an integer (a bug: please report it; floats go through f32())`,
+      );
     }
   }
   return out;
@@ -159,6 +166,8 @@ export class Dispatcher {
   run(k: KernelRun): void {
     const grid = this.grid(k);
     if (grid[0] === 0 || grid[1] === 0 || grid[2] === 0) return;
+    // Before anything is pushed or recorded, so that a throw leaves no error scope open.
+    const data = packWords(k.uniforms ?? [], k.name);
     const debug = this.options.debug;
     if (debug) {
       // Everything this launch creates or records lands in its own scopes and submission.
@@ -172,7 +181,6 @@ export class Dispatcher {
       k.outputs.length,
       k.entryPoint,
     );
-    const data = packWords(k.uniforms ?? []);
     const uniform = this.pool.acquire(data.byteLength, UNIFORM_USAGE);
     this.device.queue.writeBuffer(uniform, 0, data);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
