@@ -1,5 +1,5 @@
 import type { Backend, TypedArray } from '@stride/core';
-import { fail } from '@stride/core';
+import { checkOptions, option } from '@stride/core';
 import { addChannelBias, conv, convBackwardFilter, convBackwardInput } from './conv.js';
 import { adamStep, binary, cast, reluBackward, unary, where } from './elementwise.js';
 import { type CpuFallback, Fallbacks } from './fallbacks.js';
@@ -79,6 +79,23 @@ export interface CpuBackend extends Backend<TypedArray> {
   destroy(): void;
 }
 
+/** The rules of `CpuOptions`. */
+const CPU_OPTIONS = {
+  kernels: option.oneOf('auto', 'wasm', 'js'),
+  threads: option.integer({ min: 1 }),
+  relaxedSimd: option.boolean,
+  gemm: option.function,
+} as const;
+
+/**
+ * The largest storage the CPU backend allocates (`maxStorageBytes`): 4 GiB, as much as one typed
+ * array holds in a 64-bit JavaScript engine (V8, in Node and Chromium, holds 2^32 elements of any
+ * type). A storage need not fit the WebAssembly kernels' memory (2 GiB): one that does not is a
+ * plain typed array, and its ops run on the TypeScript kernels, which address every element of
+ * the 2^31 - 1 that core allows a tensor.
+ */
+const MAX_STORAGE_BYTES = 2 ** 32;
+
 /** Whether `axes` are every axis of a tensor of rank `rank` (3 or more) but axis 1. */
 function allButChannels(axes: readonly number[], rank: number): boolean {
   if (rank < 3 || axes.length !== rank - 1) return false;
@@ -93,21 +110,16 @@ function allButChannels(axes: readonly number[], rank: number): boolean {
  * can be replaced with `{ ...cpu(), matmul: fasterMatmul }`.
  */
 export function cpu(options: CpuOptions = {}): CpuBackend {
-  const gemm = options.gemm ?? defaultGemm;
-  const choice = options.gemm ? 'js' : (options.kernels ?? 'auto');
-  if (choice !== 'auto' && choice !== 'wasm' && choice !== 'js') {
-    fail('cpu', `kernels must be 'auto', 'wasm' or 'js', got ${String(choice)}`);
-  }
-  const threads = options.threads ?? WasmRuntime.defaultThreads();
-  if (!Number.isInteger(threads) || threads < 1) {
-    fail('cpu', `threads must be a positive integer, got ${String(options.threads)}`);
-  }
+  const o = checkOptions('cpu', options, CPU_OPTIONS);
+  const gemm = (o.gemm as Gemm | undefined) ?? defaultGemm;
+  const choice = o.gemm ? 'js' : (o.kernels ?? 'auto');
+  const threads = o.threads ?? WasmRuntime.defaultThreads();
   // Under kernels: 'wasm', a missing WebAssembly path throws from here, naming the cause.
   const fallbacks = new Fallbacks({ threads, strict: choice === 'wasm' });
   const runtime =
     choice === 'js'
       ? null
-      : WasmRuntime.create({ threads, relaxedSimd: options.relaxedSimd ?? true }, fallbacks);
+      : WasmRuntime.create({ threads, relaxedSimd: o.relaxedSimd ?? true }, fallbacks);
   // New float32 and int32 storages then live in the kernels' memory, read in place.
   if (runtime?.heap.sharesStorages) useStorageHeap(runtime.heap);
   // storageStats counts the storages the kernels return until they are freed (storage-stats.ts).
@@ -125,6 +137,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
       return runtime ? runtime.memoryBytes : 0;
     },
     dtypes: ['float32', 'float64', 'int32', 'bool'],
+    maxStorageBytes: MAX_STORAGE_BYTES,
     upload,
     read: (storage, dtype, size) => Promise.resolve(read(storage, dtype, size)),
     readSync: read,
