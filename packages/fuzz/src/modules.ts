@@ -261,3 +261,69 @@ export const OPTIMIZER_SPECS: OpSpec[] = [
     ),
   },
 ];
+
+/** A valid IDX file of unsigned bytes with the given shape. */
+function idxBytes(shape: readonly number[], data: readonly number[]): Arg {
+  const header = [0, 0, 0x08, shape.length];
+  for (const d of shape) header.push((d >>> 24) & 255, (d >>> 16) & 255, (d >>> 8) & 255, d & 255);
+  return { k: 'typed', type: 'Uint8Array', v: [...header, ...data] };
+}
+
+/**
+ * Readers of untrusted bytes and the dataset classes. They have no PyTorch counterpart: a case
+ * passes with a StrideError from the function or a result, and no leak.
+ */
+export const DATASET_SPECS: OpSpec[] = [
+  {
+    op: 'parseIdx',
+    lib: 'datasets',
+    keys: ['name'],
+    gen: shape(1, 3).chain((s) =>
+      fc
+        .array(fc.integer({ min: 0, max: 255 }), {
+          minLength: s.reduce((a, b) => a * b, 1),
+          maxLength: s.reduce((a, b) => a * b, 1),
+        })
+        .map((data): Arg[] => [idxBytes(s, data), { k: 'undef' }]),
+    ),
+  },
+  {
+    op: 'parseCifar10',
+    lib: 'datasets',
+    keys: ['name'],
+    gen: fc
+      .integer({ min: 0, max: 9 })
+      .map((label): Arg[] => [
+        {
+          k: 'typed',
+          type: 'Uint8Array',
+          v: [label, ...Array.from({ length: 3072 }, (_, i) => i % 256)],
+        },
+        { k: 'undef' },
+      ]),
+  },
+  {
+    op: 'ArrayDataset',
+    lib: 'datasets',
+    gen: fc.tuple(fc.integer({ min: 1, max: 3 }), shape(0, 2)).map(([n, s]): Arg[] => {
+      const size = s.reduce((a, b) => a * b, 1);
+      return [
+        { k: 'typed', type: 'Float32Array', v: Array.from({ length: n * size }, (_, i) => i) },
+        ints(s),
+        { k: 'typed', type: 'Int32Array', v: Array.from({ length: n }, (_, i) => i % 2) },
+        ints([]),
+      ];
+    }),
+  },
+  {
+    op: 'DataLoader',
+    lib: 'datasets',
+    keys: ['batchSize', 'shuffle', 'seed', 'dropLast', 'transforms'],
+    // The dataset (4 samples of [2]) is made by the replay; this is the options object.
+    gen: fc.tuple(
+      options({ batchSize: int(1, 5), shuffle: anyBool(), seed: int(0, 10), dropLast: anyBool() }, [
+        'batchSize',
+      ]),
+    ),
+  },
+];

@@ -25,7 +25,7 @@ import {
 import type { Arg, TensorDesc } from './describe.js';
 
 /** Where the function comes from, and so how the replay calls it. */
-export type Lib = 'core' | 'method' | 'layers' | 'optimizers' | 'scheduler';
+export type Lib = 'core' | 'method' | 'layers' | 'optimizers' | 'scheduler' | 'datasets';
 
 export interface OpSpec {
   op: string;

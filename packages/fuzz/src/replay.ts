@@ -4,6 +4,7 @@
  * returned must match its shapes, dtypes and values; every tensor made for the call is freed.
  */
 import * as core from '@stride/core';
+import * as datasets from '@stride/datasets';
 import * as layers from '@stride/layers';
 import * as optimizers from '@stride/optimizers';
 import {
@@ -133,9 +134,34 @@ function prepare(spec: OpSpec, c: Case, made: core.Tensor[]): () => unknown {
       return values.length > n ? m.forward(...(values.slice(n) as [core.Tensor])) : [];
     };
   }
+  if (lib === 'datasets') return () => callDatasets(c.op, values);
   // Optimizers and schedulers: one parameter with a gradient, a step, and (schedulers) a step of
   // the schedule; the results are the parameter's new values and the learning rate.
   return () => stepOptimizer(spec, c.op, values);
+}
+
+/**
+ * A dataset reader or class. DataLoader runs over 4 samples of shape [2] and returns its first
+ * batch (its tensors are the results).
+ */
+function callDatasets(op: string, values: unknown[]): unknown {
+  const D = datasets as unknown as Record<string, unknown>;
+  if (op === 'DataLoader') {
+    const ds = new datasets.ArrayDataset(
+      new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]),
+      [2],
+      new Int32Array([0, 1, 0, 1]),
+    );
+    const loader = new datasets.DataLoader(ds, values[0] as datasets.DataLoaderOptions);
+    for (const batch of loader) return batch;
+    return [];
+  }
+  if (op === 'ArrayDataset') {
+    return new (D.ArrayDataset as new (...a: unknown[]) => unknown)(...values);
+  }
+  const f = D[op];
+  if (typeof f !== 'function') throw new Error(`@stride/datasets has no function ${op}`);
+  return (f as (...a: unknown[]) => unknown)(...values);
 }
 
 /** Modules built by the current case, disposed after it. */
@@ -245,7 +271,8 @@ export async function runCase(spec: OpSpec, c: Case, torch: TorchOutcome): Promi
     const run = prepare(spec, c, made);
     let value: unknown;
     try {
-      value = run();
+      // Some readers are async (parseIdx): their rejection is judged like a throw.
+      value = await run();
     } catch (e) {
       thrown = e;
     }

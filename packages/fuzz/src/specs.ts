@@ -1,5 +1,5 @@
 /** Every fuzzed function, by name. */
-import { LAYER_SPECS, OPTIMIZER_SPECS } from './modules.js';
+import { DATASET_SPECS, LAYER_SPECS, OPTIMIZER_SPECS } from './modules.js';
 import { CORE_OPS, METHOD_OPS, type OpSpec } from './ops.js';
 
 export const ALL_SPECS: readonly OpSpec[] = [
@@ -7,6 +7,7 @@ export const ALL_SPECS: readonly OpSpec[] = [
   ...METHOD_OPS,
   ...LAYER_SPECS,
   ...OPTIMIZER_SPECS,
+  ...DATASET_SPECS,
 ];
 
 export const SPEC_BY_OP: ReadonlyMap<string, OpSpec> = new Map(ALL_SPECS.map((s) => [s.op, s]));
