@@ -1,5 +1,6 @@
 import type { Backend, Shape } from '../backend.js';
 import { DTYPES, type DType, isFloat, TYPED_ARRAY, type TypedArray } from '../dtype.js';
+import { engine } from '../engine.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOfTensor, checkDtypeSupported, checkOutputSize, wrap } from '../kernel.js';
 import { checkOptions, option, showValue } from '../options.js';
@@ -28,7 +29,14 @@ export type NestedNumbers = number | boolean | readonly NestedNumbers[];
  * one when `device` is undefined. Throws a StrideError naming `fn` otherwise.
  */
 export function resolveDevice(fn: string, device: string | undefined): Backend {
-  return device === undefined ? getBackend() : backendByName(fn, device);
+  if (device === undefined) {
+    if (!engine.active) {
+      fail(fn, 'no backend is active: call registerBackend(cpu()) (from @stride/backend-cpu) first');
+    }
+    return getBackend();
+  }
+  if (typeof device !== 'string') fail(fn, `device must be a backend name, got ${showValue(device)}`);
+  return backendByName(fn, device);
 }
 
 /** The rules of `CreateOptions`, shared by every creation function. */
