@@ -101,6 +101,8 @@ describe('training CLI', () => {
       /^error: unknown option '--bogus'\n[\s\S]*Usage: stride-train/,
     );
     expect(parse(['--lr', 'fast'])).toMatch(/lr must be a positive number/);
+    expect(parse(['--seed', '-1'])).toMatch(/seed must be an integer from 0 to 4294967295/);
+    expect(parse(['--seed', '4294967296'])).toMatch(/seed must be an integer from 0 to 4294967295/);
     expect(parse(['--epochs', '2', '--lr', '0.01'])).toBe('accepted');
   });
 

@@ -36,9 +36,12 @@ const positiveNumber =
     return n;
   };
 
+/** Seeds feed the data loader's 32-bit shuffle, which takes 0 to 2^32 - 1. */
 const integer = (value: string): number => {
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('seed must be an integer.');
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
+    throw new InvalidArgumentError('seed must be an integer from 0 to 4294967295.');
+  }
   return n;
 };
 
