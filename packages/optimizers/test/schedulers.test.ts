@@ -305,7 +305,12 @@ describe('scheduler behaviour', () => {
     [
       'CosineAnnealingLR tMax',
       (o) => new CosineAnnealingLR(o, { tMax: 0 }),
-      "CosineAnnealingLR: option 'tMax' must be a number > 0, got 0",
+      "CosineAnnealingLR: option 'tMax' must be an integer ≥ 1, got 0",
+    ],
+    [
+      'CosineAnnealingLR fractional tMax',
+      (o) => new CosineAnnealingLR(o, { tMax: 1 / 3 }),
+      "CosineAnnealingLR: option 'tMax' must be an integer ≥ 1, got 0.3333333333333333",
     ],
     [
       'CosineAnnealingLR negative etaMin',

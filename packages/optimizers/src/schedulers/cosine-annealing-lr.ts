@@ -1,4 +1,4 @@
-import { checkOptions, nonNegative, option, required } from '../check.js';
+import { checkOptions, nonNegative, positiveInt, required } from '../check.js';
 import type { JsonValue } from '../state-dict.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
@@ -25,7 +25,8 @@ export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions, lastEpoch = -1) {
     super('CosineAnnealingLR', optimizer, lastEpoch);
     const o = checkOptions('CosineAnnealingLR', options, {
-      tMax: option.number({ above: 0 }),
+      // Whole steps, as PyTorch's T_max: a fraction can put a zero in the recursive form.
+      tMax: positiveInt,
       // A negative floor would make the learning rate negative.
       etaMin: nonNegative,
     });
