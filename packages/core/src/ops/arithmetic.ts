@@ -17,7 +17,7 @@ import { Tensor } from '../tensor.js';
 import { checkValueFits, scalarOn } from './creation.js';
 import { reshape } from './layout.js';
 import { sum } from './reduce.js';
-import { isIntegerOperand, refuseValues } from './value-checks.js';
+import { isIntegerOperand, refuseNegative, refuseZero } from './value-checks.js';
 
 /** A tensor, or a plain number / boolean that is lifted to a scalar tensor. */
 export type TensorLike = Tensor | number | boolean;
@@ -280,12 +280,10 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
  */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   if (isIntegerOperand(a) && isIntegerOperand(b)) {
-    const negative = (v: number) => v < 0;
-    refuseValues(
+    refuseNegative(
       'pow',
       'other',
       b,
-      negative,
       'integers cannot be raised to a negative power; cast to float first',
     );
   }
@@ -295,7 +293,7 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
 /** Floored remainder with the sign of the divisor, like `torch.remainder`. */
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
   if (isIntegerOperand(a) && isIntegerOperand(b)) {
-    refuseValues('remainder', 'other', b, (v) => v === 0, 'integer remainder by zero');
+    refuseZero('remainder', 'other', b, 'integer remainder by zero');
   }
   return binary('remainder', 'mod', a, b, remainderGrad);
 }
