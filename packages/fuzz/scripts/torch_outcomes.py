@@ -115,7 +115,8 @@ def decode(a):
     if k == "t":
         if a.get("disposed"):
             return Opaque("disposed tensor")
-        data = [num(v) for v in a["data"]]
+        # In tensor data -0 stays -0.0 (it is only an int where a JavaScript number is one).
+        data = [-0.0 if v == "-0" else num(v) for v in a["data"]]
         t = torch.tensor(data, dtype=torch.float64).reshape(a["shape"]).to(DTYPES[a["dtype"]])
         if a.get("grad"):
             t.requires_grad_(True)
