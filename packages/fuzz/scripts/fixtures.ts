@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { FIXTURE_PATH, makeFixture } from '../src/fixture.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? 1);
-const runs = Number(process.env.FUZZ_RUNS ?? 20);
+const runs = Number(process.env.FUZZ_RUNS ?? 40);
 const fixture = makeFixture(seed, runs);
 if (fixture.torch === 'none') throw new Error('fixtures need /usr/bin/python3 with torch');
 writeFileSync(FIXTURE_PATH, `${JSON.stringify(fixture)}\n`);
