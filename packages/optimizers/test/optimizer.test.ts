@@ -231,7 +231,7 @@ describe('loadStateDict rejects what does not fit', () => {
     [
       'an invalid saved option',
       (sd) => ({ ...sd, paramGroups: [{ ...sd.paramGroups[0], betas: [0.9, 1] } as never] }),
-      `${L}paramGroups[0].betas must be an array of 2 of numbers ≥ 0 and < 1, got [0.9, 1]`,
+      `${L}paramGroups[0].betas must be an array of 2 numbers ≥ 0 and < 1, got [0.9, 1]`,
     ],
     [
       'a NaN learning rate (null once through JSON)',
@@ -356,12 +356,12 @@ describe('hyper-parameters are checked like PyTorch checks them', () => {
     [
       'Adam beta1 = 1',
       () => new Adam(p(), { betas: [1, 0.999] }),
-      "Adam: option 'betas' must be an array of 2 of numbers ≥ 0 and < 1, got [1,0.999]",
+      "Adam: option 'betas' must be an array of 2 numbers ≥ 0 and < 1, got [1,0.999]",
     ],
     [
       'Adam beta2 < 0',
       () => new Adam(p(), { betas: [0.9, -0.1] }),
-      "Adam: option 'betas' must be an array of 2 of numbers ≥ 0 and < 1, got [0.9,-0.1]",
+      "Adam: option 'betas' must be an array of 2 numbers ≥ 0 and < 1, got [0.9,-0.1]",
     ],
     [
       'Adam negative eps',
@@ -381,7 +381,7 @@ describe('hyper-parameters are checked like PyTorch checks them', () => {
     [
       'AdamW betas not a pair',
       () => new AdamW(p(), { betas: [0.9] as never }),
-      "AdamW: option 'betas' must be an array of 2 of numbers ≥ 0 and < 1, got [0.9]",
+      "AdamW: option 'betas' must be an array of 2 numbers ≥ 0 and < 1, got [0.9]",
     ],
     [
       'RMSprop negative alpha',
@@ -613,7 +613,7 @@ describe('step and zeroGrad', () => {
     (groups[1] as { lr: number }).lr = 0.1;
     (groups[0] as { betas: number[] }).betas = [0.9, 1.5];
     expect(errorOf(() => opt.step())).toBe(
-      'Adam.step: paramGroups[0].betas must be an array of 2 of numbers ≥ 0 and < 1, got [0.9, 1.5]',
+      'Adam.step: paramGroups[0].betas must be an array of 2 numbers ≥ 0 and < 1, got [0.9, 1.5]',
     );
     // Nothing was updated by the refused steps.
     expect(Array.from(a.dataSync())).toEqual([1, 2]);
