@@ -107,7 +107,25 @@ export {
 } from './ops/creation.js';
 export * from './ops/dropout.js';
 export { gather, oneHot, scatterAdd } from './ops/indexing.js';
-export * from './ops/layout.js';
+export {
+  chunk,
+  concat,
+  expand,
+  flatten,
+  flip,
+  type IndexSpec,
+  index,
+  type PadMode,
+  pad,
+  permute,
+  reshape,
+  slice,
+  split,
+  squeeze,
+  stack,
+  transpose,
+  unsqueeze,
+} from './ops/layout.js';
 export * from './ops/loss.js';
 export * from './ops/matmul.js';
 export * from './ops/norm.js';

@@ -235,7 +235,7 @@ export function installTensorMethods(): void {
     return L.reshape(this, shape);
   };
   P.view = function (...shape) {
-    return L.reshape(this, shape);
+    return L.reshapeNamed('view', this, shape);
   };
   P.flatten = function (s, e) {
     return L.flatten(this, s, e);

@@ -147,7 +147,8 @@ export function showValue(v: unknown): string {
   }
   const name = (v as object).constructor?.name;
   if (!name || name === 'Object') return 'an object';
-  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+  // 'a Uint8Array', 'a URL' but 'an Int32Array', 'an ArrayBuffer': U here sounds like 'you'.
+  return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /** Edit distance with transpositions, for "did you mean". */

@@ -4,18 +4,26 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  adamStep,
+  adaptiveAvgPool2d,
+  arange,
   argmax,
   avgPool2d,
   backward,
+  bmm,
+  chunk,
+  clamp,
   concat,
   conv2d,
   crossEntropy,
   expand,
+  flatten,
   floor,
   gelu,
   index,
   keep,
   linear,
+  linspace,
   logicalAnd,
   logsumexp,
   matmul,
@@ -171,7 +179,7 @@ describe('integer and bool arithmetic that PyTorch refuses', () => {
       /^remainder: integer remainder by zero \(other \[2\] holds 0\)/,
     );
     expect(errorOf('sub', () => sub(tensor([true]), tensor([false])))).toBe(
-      'sub: subtracting bool tensors is not supported; use logicalXor, or cast to int32 first (input bool, other bool)',
+      'sub: subtraction with a bool tensor is not supported; use logicalXor or logicalNot, or cast to int32 first (input bool, other bool)',
     );
     expect(errorOf('matmul', () => matmul(ones([2, 2], { dtype: 'int32' }), ones([2, 2])))).toBe(
       'matmul: input is int32 but other is float32; cast one of them first',
@@ -376,5 +384,104 @@ describe('autograd and memory helpers', () => {
     expect(errorOf('itemSync', () => ones([2]).itemSync())).toBe(
       'itemSync: tensor [2] has 2 elements, not 1',
     );
+  });
+});
+
+describe('findings of the project fuzz suite', () => {
+  it('computes what PyTorch computes', () => {
+    expect(values(linspace(-3, 1, 1))).toEqual([-3]);
+    expect(values(mean(tensor(-1.75), 0))).toEqual([-1.75]);
+    expect(values(variance(tensor(0.75), -1, { correction: 0 }))).toEqual([0]);
+    expect(values(logsumexp(tensor([[Number.POSITIVE_INFINITY], [0.75]]), 0))).toEqual([
+      Number.POSITIVE_INFINITY,
+    ]);
+    expect(
+      values(logsumexp(tensor([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]), 0)),
+    ).toEqual([Number.NEGATIVE_INFINITY]);
+    expect(split(zeros([0, 3, 1]), 3).map((t) => t.shape)).toEqual([[0, 3, 1]]);
+  });
+
+  it.each([
+    [
+      'concat',
+      () => concat([ones([1]), undefined as never, ones([1])]),
+      'concat: tensors[1] must be a Tensor, got undefined',
+    ],
+    ['stack', () => stack([ones([1]), 1 as never]), 'stack: tensors[1] must be a Tensor, got 1'],
+    ['chunk', () => chunk(tensor(1), 2), 'chunk: input must have at least 1 dim, got a 0-d tensor'],
+    [
+      'pad',
+      () => pad(ones([1, 1]), [0, 0], 'replicate', Number.NaN),
+      "pad: value NaN is only used by mode 'constant'",
+    ],
+    [
+      'bmm',
+      () => bmm(ones([1, 2, 2]), ones([1, 2, 2]), 1.5 as never),
+      'bmm: transposeA must be a boolean, got 1.5',
+    ],
+    [
+      'linear',
+      () => linear(ones([2, 2]), ones([3, 2]), false as never),
+      'linear: bias must be a tensor or null, got false',
+    ],
+    [
+      'adaptiveAvgPool2d',
+      () => adaptiveAvgPool2d(ones([1, 2, 4, 4]), [2]),
+      'adaptiveAvgPool2d: outputSize must be a number or an array of 2, got [2]',
+    ],
+    [
+      'flatten',
+      () => flatten(tensor(1), Number.NaN),
+      'flatten: startDim NaN is out of range for a tensor of rank 0',
+    ],
+    ['arange', () => arange(5, { dtype: 'bool' }), 'arange: dtype bool is not supported'],
+    [
+      'clamp',
+      () => clamp(ones([2]), Number.NaN),
+      'clamp: min must be a number or a tensor, got NaN',
+    ],
+    [
+      'clamp',
+      () => clamp(tensor([1, 2]), -1, 2 ** 53),
+      'clamp: max 9007199254740992 is outside int32',
+    ],
+    [
+      'sub',
+      () => sub(tensor([1]), tensor([true])),
+      'sub: subtraction with a bool tensor is not supported',
+    ],
+    [
+      'conv2d',
+      () => conv2d(ones([1, 1, 3, 3]), ones([1, 1, 1, 1]), { dilation: 3e9 }),
+      'conv2d: dilation must be a positive integer, got 3000000000',
+    ],
+    ['view', () => ones([2]).view(3), 'view: shape [3] is invalid for input [2] of size 2'],
+    [
+      'adamStep',
+      () =>
+        adamStep(ones([1]), ones([1]), ones([1]), ones([1]), {
+          beta1: 0.9,
+          beta2: 0.999,
+          stepSize: 'abc',
+          biasCorrection2Sqrt: 0.5,
+          eps: 1e-8,
+        } as never),
+      "adamStep: option 'stepSize' must be a number, got 'abc'",
+    ],
+    [
+      'adamStep',
+      () =>
+        adamStep(ones([1]), ones([1]), ones([1]), ones([1]), {
+          beta1: 0.9,
+          beta2: 0.999,
+          stepSize: 0.1,
+          eps: 1e-8,
+        } as never),
+      'adamStep: params.biasCorrection2Sqrt is required',
+    ],
+  ])('%s', (fn, call, message) => {
+    const before = memory().numTensors;
+    expect(errorOf(fn, () => tidy(call))).toContain(message);
+    expect(memory().numTensors).toBe(before);
   });
 });

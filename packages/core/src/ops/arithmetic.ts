@@ -184,7 +184,7 @@ type BinaryGrad = (dy: Tensor, x: Tensor, y: Tensor, out: Tensor) => [Tensor | n
 
 /** Arithmetic PyTorch refuses on two bools, and what to use instead. */
 const BOOL_REFUSED: Partial<Record<BinaryOp, string>> = {
-  sub: 'subtracting bool tensors is not supported; use logicalXor, or cast to int32 first',
+  sub: 'subtraction with a bool tensor is not supported; use logicalXor or logicalNot, or cast to int32 first',
   pow: 'pow is not defined for bool tensors; cast to int32 or float first',
   mod: 'remainder is not defined for bool tensors; cast to int32 first',
 };
@@ -212,7 +212,11 @@ function binary(
     backendOfTensor(fn, 'input', la);
     const backend = backendOfPair(fn, 'input', la, 'other', lb);
     const dtype = operandDtype(op, la.dtype, lb.dtype);
-    const refused = dtype === 'bool' ? BOOL_REFUSED[op] : undefined;
+    // PyTorch refuses subtraction with a bool tensor on either side, the rest with two bools.
+    const refused =
+      dtype === 'bool' || (op === 'sub' && (la.dtype === 'bool' || lb.dtype === 'bool'))
+        ? BOOL_REFUSED[op]
+        : undefined;
     if (refused) fail(fn, `${refused} (input ${la.dtype}, other ${lb.dtype})`);
     const outShape = binaryShape(fn, op, backend, la, lb);
     x = la.dtype === dtype ? la : cast(la, dtype);
@@ -519,6 +523,16 @@ export function clamp(x: Tensor, min?: number | Tensor, max?: number | Tensor): 
   const fn = 'clamp';
   backendOfTensor(fn, 'input', x);
   if (min === undefined && max === undefined) fail(fn, 'at least one of min and max must be given');
+  for (const [name, bound] of [
+    ['min', min],
+    ['max', max],
+  ] as const) {
+    if (bound === undefined || bound instanceof Tensor) continue;
+    if (typeof bound !== 'number' || Number.isNaN(bound)) {
+      fail(fn, `${name} must be a number or a tensor, got ${showValue(bound)}`);
+    }
+    checkValueFits(fn, name, bound, x.dtype, `use a bound an ${x.dtype} tensor holds`);
+  }
   let out = x;
   if (min !== undefined) out = maximumNoTie(out, min);
   if (max !== undefined) {

@@ -31,11 +31,15 @@ export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 export function resolveDevice(fn: string, device: string | undefined): Backend {
   if (device === undefined) {
     if (!engine.active) {
-      fail(fn, 'no backend is active: call registerBackend(cpu()) (from @stride/backend-cpu) first');
+      fail(
+        fn,
+        'no backend is active: call registerBackend(cpu()) (from @stride/backend-cpu) first',
+      );
     }
     return getBackend();
   }
-  if (typeof device !== 'string') fail(fn, `device must be a backend name, got ${showValue(device)}`);
+  if (typeof device !== 'string')
+    fail(fn, `device must be a backend name, got ${showValue(device)}`);
   return backendByName(fn, device);
 }
 
@@ -414,6 +418,7 @@ export function arange(
   const n = Math.max(0, Math.ceil((hi - lo) / by));
   checkSize(fn, n, `the range from ${lo} to ${hi} in steps of ${by}`);
   const dtype = o.dtype ?? ([lo, hi, by].every(Number.isInteger) ? 'int32' : 'float32');
+  if (dtype === 'bool') fail(fn, 'dtype bool is not supported: a range holds numbers');
   if (dtype === 'int32' && n > 0) {
     checkValueFits(fn, 'start', lo, dtype);
     checkValueFits(fn, 'the last value', lo + (n - 1) * by, dtype);
@@ -452,6 +457,8 @@ export function linspace(
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++)
     data[i] = i < half ? from + i * delta : to - (steps - 1 - i) * delta;
+  // One step is the start, as in PyTorch.
+  if (steps === 1) data[0] = from;
   return fromValues(fn, data, [steps], dtype, o);
 }
 

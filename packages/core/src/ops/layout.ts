@@ -3,14 +3,18 @@ import { fail, fmtShape } from '../errors.js';
 import { backendOf, backendOfTensor, checkOutputSize, wrap } from '../kernel.js';
 import { checkOptions, option, showValue } from '../options.js';
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, stridesOf } from '../shape.js';
-import { shareStorage, type Tensor } from '../tensor.js';
+import { isTensor, shareStorage, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { needsGrad, unbroadcast } from './arithmetic.js';
 import { checkValueFits, full, zeros } from './creation.js';
 
 /** Same numbers, new shape (one dimension may be -1). Shares storage; no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const fn = 'reshape';
+  return reshapeNamed('reshape', x, shape);
+}
+
+/** `reshape` whose errors name `fn` (`view` is the same op under PyTorch's other name). */
+export function reshapeNamed(fn: string, x: Tensor, shape: readonly number[]): Tensor {
   backendOfTensor(fn, 'input', x);
   if (!Array.isArray(shape)) fail(fn, `shape must be an array, got ${String(shape)}`);
   let inferred = -1;
@@ -46,9 +50,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const fn = 'flatten';
   backendOfTensor(fn, 'input', x);
-  if (x.rank === 0) return reshape(x, [1]);
+  // A 0-d tensor flattens to [1]; its dims are checked as for a 1-d one, as PyTorch does.
   const s = normalizeAxis(fn, startDim, x.rank, 'startDim');
   const e = normalizeAxis(fn, endDim, x.rank, 'endDim');
+  if (x.rank === 0) return reshape(x, [1]);
   if (s > e)
     fail(fn, `startDim ${startDim} comes after endDim ${endDim} for shape ${fmtShape(x.shape)}`);
   const merged = x.shape.slice(s, e + 1).reduce((n, d) => n * d, 1);
@@ -289,11 +294,21 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   return stridedCopy(fn, x, x.shape, strides, offset, (dy) => flip(dy, axes));
 }
 
+/** A non-empty array of tensors, without holes, for `concat` and `stack`. */
+function checkTensorList(fn: string, tensors: unknown): void {
+  if (!Array.isArray(tensors) || tensors.length === 0) {
+    fail(fn, `expected a non-empty array of tensors, got ${showValue(tensors)}`);
+  }
+  for (let i = 0; i < tensors.length; i++) {
+    if (!isTensor(tensors[i]))
+      fail(fn, `tensors[${i}] must be a Tensor, got ${showValue(tensors[i])}`);
+  }
+}
+
 /** Joins tensors along an existing dim. */
 export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const fn = 'concat';
-  if (!Array.isArray(tensors) || tensors.length === 0)
-    fail(fn, 'expected a non-empty array of tensors');
+  checkTensorList(fn, tensors);
   const backend = backendOf(
     fn,
     tensors.map((t, i) => [`tensors[${i}]`, t] as const),
@@ -341,8 +356,7 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
 /** Joins same-shape tensors along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const fn = 'stack';
-  if (!Array.isArray(tensors) || tensors.length === 0)
-    fail(fn, 'expected a non-empty array of tensors');
+  checkTensorList(fn, tensors);
   backendOf(
     fn,
     tensors.map((t, i) => [`tensors[${i}]`, t] as const),
@@ -383,6 +397,8 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
       fail(fn, `size must be a positive integer, got ${showValue(size)}`);
     sizes = [];
     for (let s = 0; s < n; s += size) sizes.push(Math.min(size, n - s));
+    // An empty dim splits into one empty piece, as in PyTorch.
+    if (n === 0) sizes.push(0);
   } else {
     if (!Array.isArray(size) || !size.every((k) => Number.isSafeInteger(k) && k >= 0)) {
       fail(
@@ -409,6 +425,7 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
 /** Splits into `chunks` nearly equal pieces along `dim`, like `torch.chunk`. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   backendOfTensor('chunk', 'input', x);
+  if (x.rank === 0) fail('chunk', 'input must have at least 1 dim, got a 0-d tensor');
   if (!Number.isInteger(chunks) || chunks <= 0)
     fail('chunk', `chunks must be a positive integer, got ${chunks}`);
   const axis = normalizeAxis('chunk', dim, x.rank);
@@ -452,6 +469,9 @@ export function pad(
     fail(fn, `mode must be 'constant', 'reflect' or 'replicate', got ${String(mode)}`);
   }
   if (typeof value !== 'number') fail(fn, `value must be a number, got ${showValue(value)}`);
+  if (mode !== 'constant' && value !== 0) {
+    fail(fn, `value ${value} is only used by mode 'constant'; mode '${mode}' takes none`);
+  }
   checkValueFits(fn, 'value', value, x.dtype, `use a value an ${x.dtype} tensor holds`);
   const before = x.shape.map(() => 0);
   const after = x.shape.map(() => 0);

@@ -1,8 +1,9 @@
 import { withGrad } from '../autograd.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf, checkOutputSize, wrap } from '../kernel.js';
+import { showValue } from '../options.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { isTensor, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add, cast } from './arithmetic.js';
 import { expand, reshape } from './layout.js';
@@ -18,6 +19,12 @@ export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false
     ['input', a],
     ['mat2', b],
   ]);
+  for (const [name, flag] of [
+    ['transposeA', transposeA],
+    ['transposeB', transposeB],
+  ] as const) {
+    if (typeof flag !== 'boolean') fail(fn, `${name} must be a boolean, got ${showValue(flag)}`);
+  }
   if (a.rank !== 3 || b.rank !== 3)
     fail(fn, `expected 3-d tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   if (a.dtype !== b.dtype || a.dtype === 'bool') {
@@ -133,6 +140,9 @@ function batchBroadcast(xb: number[], yb: number[], a: Tensor, b: Tensor): numbe
 /** `x @ weight^T + bias` over the last dim of `x`, like `torch.nn.functional.linear`. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const fn = 'linear';
+  if (bias !== undefined && bias !== null && !isTensor(bias)) {
+    fail(fn, `bias must be a tensor or null, got ${showValue(bias)}`);
+  }
   backendOf(
     fn,
     bias

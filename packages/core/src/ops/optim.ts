@@ -8,10 +8,19 @@ import type { AdamStepParams } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOfPair, backendOfTensor, wrap } from '../kernel.js';
+import { checkOptions, option } from '../options.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add, div, mul, sqrt } from './arithmetic.js';
+
+const ADAM_STEP_PARAMS = {
+  beta1: option.number({ min: 0, below: 1 }),
+  beta2: option.number({ min: 0, below: 1 }),
+  stepSize: option.number(),
+  biasCorrection2Sqrt: option.number({ above: 0, max: 1 }),
+  eps: option.number({ min: 0 }),
+} as const;
 
 /** The three new tensors of one `adamStep`, each of the parameter's shape and dtype. */
 export interface AdamStepResult {
@@ -43,6 +52,11 @@ export function adamStep(
 ): AdamStepResult {
   const fn = 'adamStep';
   const backend = backendOfTensor(fn, 'base', base);
+  // Every number is required; a fused kernel would otherwise read undefined as 0 or NaN.
+  const given = checkOptions(fn, params, ADAM_STEP_PARAMS, 'params');
+  for (const key of Object.keys(ADAM_STEP_PARAMS)) {
+    if (!(key in given)) fail(fn, `params.${key} is required`);
+  }
   backendOfPair(fn, 'base', base, 'grad', grad);
   backendOfPair(fn, 'base', base, 'expAvg', expAvg);
   backendOfPair(fn, 'base', base, 'expAvgSq', expAvgSq);

@@ -15,8 +15,11 @@ export function fmtValue(v: unknown): string {
   return describe(v);
 }
 
+/** Sizes, strides, paddings and dilations reach kernels as int32. */
+const MAX_AXIS_INT = 2 ** 31 - 1;
+
 function isIntAtLeast(v: unknown, min: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= MAX_AXIS_INT;
 }
 
 /**

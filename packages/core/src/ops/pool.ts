@@ -317,7 +317,8 @@ function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize
     );
   }
   const sizes = Array.isArray(outputSize) ? outputSize : [outputSize];
-  if (sizes.length !== n && sizes.length !== 1) {
+  // A list gives one size per dim, as PyTorch requires; one number serves every dim.
+  if (sizes.length !== n && !(sizes.length === 1 && !Array.isArray(outputSize))) {
     fail(fn, `outputSize must be a number or an array of ${n}, got ${fmtValue(outputSize)}`);
   }
   const out = inSpatial.map((s, i) => {

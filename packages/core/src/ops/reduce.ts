@@ -7,7 +7,7 @@ import { checkOptions, option, showValue } from '../options.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
-import { add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './arithmetic.js';
+import { abs, add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './arithmetic.js';
 import { expand, reshape } from './layout.js';
 
 /** Axes to reduce: one, several, or (undefined) all. */
@@ -30,7 +30,9 @@ function reductionAxes(fn: string, x: Tensor, dim: unknown, keepDims: unknown): 
     fail(fn, `keepDims must be a boolean, got ${showValue(keepDims)}`);
   }
   const all = dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0);
-  return normalizeAxes(fn, all ? undefined : (dim as Dims), x.rank);
+  const axes = normalizeAxes(fn, all ? undefined : (dim as Dims), x.rank);
+  // A 0-d tensor takes dim 0 or -1 (PyTorch's rule) but has no axis to reduce.
+  return x.rank === 0 ? [] : axes;
 }
 
 /** Runs a reduce kernel; the result keeps reduced axes as size 1. */
@@ -224,7 +226,8 @@ export function logsumexp(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const axes = reductionAxes(fn, x, dim, keepDims);
   const r = tidy(() => {
     const rawMax = reduceRaw(fn, 'max', x, axes);
-    const finite = where(eq(rawMax, Number.NEGATIVE_INFINITY), 0, rawMax);
+    // An infinite maximum shifts by 0: +∞ stays +∞ and all -∞ gives -∞, never ∞ - ∞ = NaN.
+    const finite = where(eq(abs(rawMax), Number.POSITIVE_INFINITY), 0, rawMax);
     return add(log(sum(exp(sub(x, finite)), axes, true)), finite);
   });
   return finishShape(r, x, axes, keepDims);
