@@ -1,6 +1,7 @@
 import { withGrad } from '../autograd.js';
 import { fail, fmtShape, StrideError } from '../errors.js';
-import { backendOf, wrap } from '../kernel.js';
+import { backendOf, checkOutputSize, wrap } from '../kernel.js';
+import { showValue } from '../options.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
@@ -120,8 +121,16 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   backendOf(fn, [['indices', indices]]);
   if (indices.dtype !== 'int32') fail(fn, `indices must be an int32 tensor, got ${indices.dtype}`);
   if (!Number.isInteger(numClasses) || numClasses <= 0) {
-    fail(fn, `numClasses must be a positive integer, got ${numClasses}`);
+    fail(fn, `numClasses must be a positive integer, got ${showValue(numClasses)}`);
   }
+  const backend = indices.backend;
+  checkOutputSize(
+    fn,
+    backend,
+    [...indices.shape, numClasses],
+    'int32',
+    `indices ${fmtShape(indices.shape)}`,
+  );
   checkIndexRange(fn, 'indices', indices, numClasses, ' (numClasses)');
   const classes = arange(0, numClasses, 1, { device: indices.device });
   const expanded = unsqueeze(indices, -1);
