@@ -67,6 +67,10 @@ class Typed:
         self.kind = kind
         self.values = values
 
+    def __repr__(self):
+        # As JavaScript shows it, and with no address, so that a regenerated fixture is the same.
+        return f"{self.kind}({self.values!r})"
+
     def to_tensor(self):
         # torch.from_numpy rejects uint16 and uint32, as PyTorch 1.13 has no such dtypes.
         return torch.from_numpy(np.array(self.values, dtype=self.NUMPY[self.kind]))
@@ -339,6 +343,11 @@ def bmm(a, b, ta=UNDEF, tb=UNDEF):
         a = a.transpose(1, 2) if isinstance(a, torch.Tensor) and a.dim() == 3 else _bad("a")
     if tb:
         b = b.transpose(1, 2) if isinstance(b, torch.Tensor) and b.dim() == 3 else _bad("b")
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.dim() == b.dim() == 3:
+        if a.shape[0] != b.shape[0] and 1 in (a.shape[0], b.shape[0]):
+            # Stride's bmm broadcasts a batch of 1 (documented on `bmm` in
+            # packages/core/src/ops/matmul.ts); torch.bmm does not, torch.matmul does.
+            return torch.matmul(a, b)
     return torch.bmm(a, b)
 
 
@@ -449,11 +458,49 @@ def tensor_(values, o=UNDEF):
     return torch.tensor(values, **kw)
 
 
+def is_options(v):
+    """What Stride takes for an options object where a number goes (isOptionsObject in core's
+    ops/creation.ts): here a plain object; a disposed tensor too, but that fails either way."""
+    return isinstance(v, dict)
+
+
+def no_more(v):
+    """Nothing after options given early: omitted or `{}` (PyTorch has no slot after its keywords)."""
+    if v is not UNDEF and v != {}:
+        raise TypeError(f"unexpected argument {v!r} after the options")
+
+
 def arange(start, end=UNDEF, step=UNDEF, o=UNDEF):
+    # Stride's options may follow any of the numbers, as keyword arguments would in PyTorch
+    # (documented on `arange` in packages/core/src/ops/creation.ts): `arange(5, { dtype })`.
+    if is_options(end) and (step is UNDEF or (type(step) is int and step == 1)):
+        no_more(o)
+        end, step, o = UNDEF, UNDEF, end
+    elif is_options(step):
+        no_more(o)
+        step, o = UNDEF, step
     kw = create_kwargs(o)
     if end is UNDEF:
         return torch.arange(start, **kw) if step is UNDEF else torch.arange(0, start, step, **kw)
     return torch.arange(start, end, d(step, 1), **kw)
+
+
+def full(shape, value, o=UNDEF):
+    kw = create_kwargs(o)
+    # Stride's `full` is float32 unless options.dtype says otherwise (bool for a boolean value),
+    # as CreateOptions.dtype documents in packages/core/src/ops/creation.ts: JavaScript cannot
+    # tell 2 from 2.0, so PyTorch's integer inference from the fill value is not copied.
+    kw.setdefault("dtype", torch.bool if isinstance(value, bool) else torch.float32)
+    return torch.full(shape, value, **kw)
+
+
+def eye(n, m=UNDEF, o=UNDEF):
+    # `eye(3, { dtype })`: the options may follow n, as a keyword argument would (documented on
+    # `eye` in packages/core/src/ops/creation.ts).
+    if is_options(m):
+        no_more(o)
+        m, o = UNDEF, m
+    return torch.eye(n, d(m, n), **create_kwargs(o))
 
 
 def manual_seed(seed):
@@ -547,7 +594,7 @@ OPS = {
     "conv3d": conv(3),
     "convNd": conv(None),
     "tensor": tensor_,
-    "full": lambda s, v, o=UNDEF: torch.full(s, v, **create_kwargs(o)),
+    "full": full,
     "zeros": lambda s, o=UNDEF: torch.zeros(s, **create_kwargs(o)),
     "ones": lambda s, o=UNDEF: torch.ones(s, **create_kwargs(o)),
     "fullLike": lambda t, v, o=UNDEF: torch.full_like(t, v, **create_kwargs(o)),
@@ -555,7 +602,7 @@ OPS = {
     "onesLike": lambda t, o=UNDEF: torch.ones_like(t, **create_kwargs(o)),
     "arange": arange,
     "linspace": lambda a, b, n, o=UNDEF: torch.linspace(a, b, n, **create_kwargs(o)),
-    "eye": lambda n, m=UNDEF, o=UNDEF: torch.eye(n, d(m, n), **create_kwargs(o)),
+    "eye": eye,
     "dropout": dropout,
     "gather": lambda x, dim, i: torch.gather(x, dim, long_if_int(i)),
     "scatterAdd": lambda x, dim, i, s: torch.scatter_add(x, dim, long_if_int(i), s),

@@ -39,6 +39,12 @@ describe('runCase', () => {
     expect(await judge(() => fail('myOp', 'no'), raised)).toEqual([]);
   });
 
+  it('passes a StrideError where PyTorch returned', async () => {
+    // Stride refuses some calls PyTorch accepts (a clipping maxNorm of 0, a negative etaMin):
+    // a clear error is never a wrong answer.
+    expect(await judge(() => fail('myOp', 'no'), reluOut)).toEqual([]);
+  });
+
   it('passes a result equal to PyTorch’s', async () => {
     expect(await judge((t) => relu(t as Tensor), reluOut)).toEqual([]);
   });
