@@ -145,7 +145,9 @@ export function showValue(v: unknown): string {
     const shown = v.slice(0, 8).map((e) => (Array.isArray(e) ? '[…]' : showValue(e)));
     return `[${shown.join(',')}${v.length > 8 ? ',…' : ''}]`;
   }
-  const name = (v as object).constructor?.name;
+  // A class may state a name that survives minification (layers' `typeName`).
+  const ctor = (v as { constructor?: { typeName?: unknown; name?: string } }).constructor;
+  const name = typeof ctor?.typeName === 'string' ? ctor.typeName : ctor?.name;
   if (!name || name === 'Object') return 'an object';
   // 'a Uint8Array', 'a URL' but 'an Int32Array', 'an ArrayBuffer': U here sounds like 'you'.
   return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
@@ -230,6 +232,11 @@ export function checkOptions<S extends OptionSpec>(
     isTensor(options)
   ) {
     fail(fn, `${what} must be an object, got ${showValue(options)}`);
+  }
+  // A class instance (a layer, a Map) is an argument in the wrong place, not options.
+  const proto = Object.getPrototypeOf(options);
+  if (proto !== Object.prototype && proto !== null) {
+    fail(fn, `${what} must be a plain object, got ${showValue(options)}`);
   }
   const known = Object.keys(spec);
   const out: Record<string, unknown> = {};

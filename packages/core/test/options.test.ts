@@ -71,5 +71,11 @@ describe('checkOptions', () => {
     expect(error(3)).toBe('myOp: options must be an object, got 3');
     expect(error([1])).toBe('myOp: options must be an object, got [1]');
     expect(error(zeros([1]))).toBe('myOp: options must be an object, got a tensor [1]');
+    expect(error(new Map())).toBe('myOp: options must be a plain object, got a Map');
+    class Conv {
+      static typeName = 'Conv2d';
+    }
+    expect(error(new Conv())).toBe('myOp: options must be a plain object, got a Conv2d');
+    expect(checkOptions('myOp', Object.create(null), spec)).toEqual({});
   });
 });
