@@ -40,13 +40,15 @@ abstract class AdaptiveAvgPoolNd extends Module {
     const sizes = Array.isArray(outputSize) ? [...outputSize] : [outputSize as number | null];
     const valid = (v: unknown): boolean =>
       v === null || (Number.isSafeInteger(v) && (v as number) >= 1);
-    if ((sizes.length !== 1 && sizes.length !== n) || !sizes.every(valid)) {
+    // An array has one size per spatial dim, as in core's adaptiveAvgPool and PyTorch (where
+    // AdaptiveAvgPool2d([2]) fails); one number serves every dim.
+    if (sizes.length !== (Array.isArray(outputSize) ? n : 1) || !sizes.every(valid)) {
       fail(
         fn,
         `outputSize must be an integer ≥ 1 (or null) or an array of ${n} of them, got ${show(outputSize)}`,
       );
     }
-    this.outputSize = sizes.length === n ? sizes : new Array(n).fill(sizes[0]);
+    this.outputSize = Array.isArray(outputSize) ? sizes : new Array(n).fill(sizes[0]);
   }
 
   forward(x: Tensor): Tensor {

@@ -3,8 +3,27 @@
  * statistics and fold them into running averages (momentum 0.1, unbiased running variance,
  * `num_batches_tracked` counted); in evaluation, normalise with the running averages.
  */
-import { batchNorm, isTensor, noGrad, ones, type Tensor, tensor, tidy, zeros } from '@stride/core';
-import { arg, checkOptions, factoryRules, fail, option, positiveInt, show } from './check.js';
+import {
+  batchNorm,
+  fmtShape,
+  isTensor,
+  noGrad,
+  ones,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '@stride/core';
+import {
+  arg,
+  asCalledBy,
+  checkOptions,
+  factoryRules,
+  fail,
+  option,
+  positiveInt,
+  show,
+} from './check.js';
 import type { FactoryOptions } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
@@ -77,11 +96,15 @@ abstract class BatchNormNd extends Module {
     this.trackRunningStats = opts.trackRunningStats ?? true;
     const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
     const shape = [numFeatures];
-    this.weight = this.param(this.affine ? ones(shape, factory) : null);
-    this.bias = this.param(this.affine ? zeros(shape, factory) : null);
+    // A size no tensor can have (`new BatchNorm2d(1e10)`) is this layer's error. All four tensors
+    // have one shape, so the first one made fails, and nothing is left allocated.
+    const make = (what: string, create: typeof ones): Tensor =>
+      asCalledBy(fn, () => create(shape, factory), `${what} ${fmtShape(shape)}: `);
+    this.weight = this.param(this.affine ? make('weight', ones) : null);
+    this.bias = this.param(this.affine ? make('bias', zeros) : null);
     const track = this.trackRunningStats;
-    this.runningMean = this.buffer(track ? zeros(shape, factory) : null, 'running_mean');
-    this.runningVar = this.buffer(track ? ones(shape, factory) : null, 'running_var');
+    this.runningMean = this.buffer(track ? make('running_mean', zeros) : null, 'running_mean');
+    this.runningVar = this.buffer(track ? make('running_var', ones) : null, 'running_var');
     this.numBatchesTracked = this.buffer(
       track ? tensor(0, { dtype: 'int32', device: opts.device }) : null,
       'num_batches_tracked',

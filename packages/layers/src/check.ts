@@ -5,7 +5,15 @@
  * Every failure is a `StrideError` that names the layer and the argument, so a typo in a model
  * definition is reported where the model is built, not at the first forward pass.
  */
-import { checkOptions, fail, isTensor, listBackends, type OptionRule, option } from '@stride/core';
+import {
+  checkOptions,
+  fail,
+  isTensor,
+  listBackends,
+  type OptionRule,
+  option,
+  StrideError,
+} from '@stride/core';
 
 export { checkOptions, fail, option };
 
@@ -73,4 +81,19 @@ export function factoryRules(): {
   device: OptionRule<string>;
 } {
   return { dtype: option.oneOf('float32', 'float64'), device: deviceRule() };
+}
+
+/**
+ * Runs `make` and reports a StrideError it throws as `fn`'s, after `context`. The user called
+ * `fn`, not the `rand` or `ones` it creates tensors with; those only fail here on a size no tensor
+ * can have (or none on that backend), as in `new Linear(2, 1e10)`.
+ */
+export function asCalledBy<T>(fn: string, make: () => T, context = ''): T {
+  try {
+    return make();
+  } catch (e) {
+    if (!(e instanceof StrideError) || e.fn === fn) throw e;
+    // The message without its `fn: ` prefix, which names the inner function.
+    fail(fn, `${context}${e.message.slice(e.fn.length + 2)}`);
+  }
 }

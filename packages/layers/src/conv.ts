@@ -3,9 +3,10 @@
  * (stride, zero padding as a number, per-axis pairs, `'valid'` or `'same'`, dilation, groups)
  * and PyTorch's initialisation.
  */
-import { type ConvPadding, conv1d, conv2d, conv3d, type Tensor } from '@stride/core';
+import { type ConvPadding, conv1d, conv2d, conv3d, fmtShape, type Tensor } from '@stride/core';
 import {
   arg,
+  asCalledBy,
   checkOptions,
   expand,
   factoryRules,
@@ -114,7 +115,15 @@ abstract class ConvNd extends Module {
     const withBias = opts.bias ?? true;
     const factory = { dtype: opts.dtype, device: opts.device };
     const shape = [outChannels, inChannels / this.groups, ...this.kernelSize];
-    this.weight = this.param(kaimingUniform(shape, Math.sqrt(5), factory));
+    // A size no tensor can have (`new Conv2d(1, 1e10, 3)`) is this layer's error, shown on the
+    // weight (the bias is smaller, so it fails only if the weight did).
+    this.weight = this.param(
+      asCalledBy(
+        fn,
+        () => kaimingUniform(shape, Math.sqrt(5), factory),
+        `weight ${fmtShape(shape)}: `,
+      ),
+    );
     const fan = (inChannels / this.groups) * numel(this.kernelSize);
     this.bias = this.param(withBias ? biasUniform(outChannels, fan, factory) : null);
   }

@@ -5,7 +5,7 @@
  * `manualSeed` makes a model's initial weights reproducible (on every backend alike).
  */
 import { type DType, noGrad, rand, type Tensor, tidy } from '@stride/core';
-import { arg, checkOptions, factoryRules, fail, option } from './check.js';
+import { arg, asCalledBy, checkOptions, factoryRules, fail, option } from './check.js';
 
 /** Where a layer creates its parameters: their dtype and backend. */
 export interface FactoryOptions {
@@ -42,11 +42,24 @@ export function uniform(
   arg(fn, 'high', high, option.number());
   if (low > high) fail(fn, `low must not exceed high, got low ${low} and high ${high}`);
   const opts = checkOptions(fn, options, factoryRules());
-  return tidy(() =>
-    noGrad(() =>
-      rand(shape, { dtype: opts.dtype ?? 'float32', device: opts.device })
-        .mul(high - low)
-        .add(low),
+  return sample(fn, shape, low, high, opts);
+}
+
+/** `uniform`'s samples, a size error reported as `fn`'s. */
+function sample(
+  fn: string,
+  shape: readonly number[],
+  low: number,
+  high: number,
+  options: FactoryOptions,
+): Tensor {
+  return asCalledBy(fn, () =>
+    tidy(() =>
+      noGrad(() =>
+        rand(shape, { dtype: options.dtype ?? 'float32', device: options.device })
+          .mul(high - low)
+          .add(low),
+      ),
     ),
   );
 }
@@ -61,20 +74,22 @@ export function kaimingUniform(
   a = Math.sqrt(5),
   options?: FactoryOptions,
 ): Tensor {
-  arg('kaimingUniform', 'shape', shape, weightShape);
-  arg('kaimingUniform', 'a', a, option.number());
-  checkOptions('kaimingUniform', options, factoryRules());
+  const fn = 'kaimingUniform';
+  arg(fn, 'shape', shape, weightShape);
+  arg(fn, 'a', a, option.number());
+  const opts = checkOptions(fn, options, factoryRules());
   const fan = fanIn(shape);
   const gain = Math.sqrt(2 / (1 + a * a));
   const bound = fan > 0 ? gain * Math.sqrt(3 / fan) : 0;
-  return uniform(shape, -bound, bound, options);
+  return sample(fn, shape, -bound, bound, opts);
 }
 
 /** PyTorch's bias initialisation for a layer whose weight has `fan` inputs per output. */
 export function biasUniform(size: number, fan: number, options?: FactoryOptions): Tensor {
-  arg('biasUniform', 'size', size, option.integer({ min: 0 }));
-  arg('biasUniform', 'fan', fan, option.integer({ min: 0 }));
-  checkOptions('biasUniform', options, factoryRules());
+  const fn = 'biasUniform';
+  arg(fn, 'size', size, option.integer({ min: 0 }));
+  arg(fn, 'fan', fan, option.integer({ min: 0 }));
+  const opts = checkOptions(fn, options, factoryRules());
   const bound = fan > 0 ? 1 / Math.sqrt(fan) : 0;
-  return uniform([size], -bound, bound, options);
+  return sample(fn, [size], -bound, bound, opts);
 }

@@ -1,6 +1,6 @@
 /** `Linear`: y = x Wᵀ + b over the last dim, like `torch.nn.Linear`. */
-import { linear, type Tensor } from '@stride/core';
-import { arg, checkOptions, factoryRules, option, positiveInt } from './check.js';
+import { fmtShape, linear, type Tensor } from '@stride/core';
+import { arg, asCalledBy, checkOptions, factoryRules, option, positiveInt } from './check.js';
 import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
 import type { LayerInfo } from './layer-info.js';
 import { numel } from './layer-info.js';
@@ -36,7 +36,16 @@ export class Linear extends Module {
     this.outFeatures = arg(fn, 'outFeatures', outFeatures, positiveInt);
     const withBias = opts.bias ?? true;
     const factory = { dtype: opts.dtype, device: opts.device };
-    this.weight = this.param(kaimingUniform([outFeatures, inFeatures], Math.sqrt(5), factory));
+    const shape = [outFeatures, inFeatures];
+    // A size no tensor can have (`new Linear(2, 1e10)`) is this layer's error, shown on the weight
+    // (the bias is smaller, so it fails only if the weight did).
+    this.weight = this.param(
+      asCalledBy(
+        fn,
+        () => kaimingUniform(shape, Math.sqrt(5), factory),
+        `weight ${fmtShape(shape)}: `,
+      ),
+    );
     this.bias = this.param(withBias ? biasUniform(outFeatures, inFeatures, factory) : null);
   }
 

@@ -3,10 +3,11 @@
  * the argument and the value: misspelled and unknown options (with the closest known name),
  * wrongly typed values, and positional sizes that are not positive integers.
  */
-import { ones, zeros } from '@stride/core';
+import { memory, ones, zeros } from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
   AlexNet,
   AvgPool1d,
   AvgPool2d,
@@ -226,6 +227,45 @@ describe('positional arguments', () => {
         'AdaptiveAvgPool1d: outputSize must be an integer ≥ 1 (or null) or an array of 1 of them, got -1',
       ],
     ]);
+  });
+
+  it('a size no tensor can have is the layer’s error, with the shape, and leaves nothing', () => {
+    const before = memory().numTensors;
+    const huge = 'would hold 90000000000 elements, more than the 2147483647 a tensor can hold';
+    expectAll([
+      [
+        () => new Linear(2, 1e10),
+        'Linear: weight [10000000000,2]: shape [10000000000,2] would hold 20000000000 elements, more than the 2147483647 a tensor can hold',
+      ],
+      [
+        () => new Conv2d(1, 1e10, 3),
+        `Conv2d: weight [10000000000,1,3,3]: shape [10000000000,1,3,3] ${huge}`,
+      ],
+      [
+        () => new BatchNorm2d(1e10),
+        'BatchNorm2d: weight [10000000000]: shape [10000000000] would hold 10000000000 elements, more than the 2147483647 a tensor can hold',
+      ],
+      [
+        () => new BatchNorm1d(1e10, { affine: false }),
+        'BatchNorm1d: running_mean [10000000000]: shape [10000000000] would hold 10000000000 elements, more than the 2147483647 a tensor can hold',
+      ],
+      [() => kaimingUniform([1e10, 1, 3, 3]), `kaimingUniform: shape [10000000000,1,3,3] ${huge}`],
+      [() => uniform([1e10, 9], 0, 1), `uniform: shape [10000000000,9] ${huge}`],
+    ]);
+    // Within the element limit, the backend's limit on one tensor's bytes.
+    expect(errorOf(() => new Linear(1e5, 1e4, { dtype: 'float64' }))).toBe(
+      "Linear: weight [10000,100000]: the output [10000,100000] float64 would take 7.45 GiB, more than the 'cpu' backend's limit of 4 GiB for one tensor",
+    );
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('outputSize of adaptive pooling is one size for every dim or an array of one per dim', () => {
+    expect(errorOf(() => new AdaptiveAvgPool2d([2]))).toBe(
+      'AdaptiveAvgPool2d: outputSize must be an integer ≥ 1 (or null) or an array of 2 of them, got [2]',
+    );
+    const pool = new AdaptiveAvgPool2d(2);
+    expect(pool.outputSize).toEqual([2, 2]);
+    expect(new AdaptiveAvgPool1d([3]).outputSize).toEqual([3]);
   });
 
   it('other numbers are checked too', () => {
