@@ -7,10 +7,21 @@ import { installExample, repoRoot, run } from './consumer.js';
 // where the packages are installed from their tarballs: a README example that stops working
 // fails here rather than for the first reader who pastes it.
 
+/**
+ * Whether a package is published: a private one (the fuzz suite) is never installed from a
+ * tarball, so its README is for this repository's developers and has no example to run here.
+ */
+function isPublished(dir: string): boolean {
+  const manifest = join(repoRoot, 'packages', dir, 'package.json');
+  return existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).private !== true;
+}
+
 const readmes = [
   join(repoRoot, 'README.md'),
   join(repoRoot, 'docs', 'reference', 'architecture.md'),
-  ...readdirSync(join(repoRoot, 'packages')).map((p) => join(repoRoot, 'packages', p, 'README.md')),
+  ...readdirSync(join(repoRoot, 'packages'))
+    .filter(isPublished)
+    .map((p) => join(repoRoot, 'packages', p, 'README.md')),
 ].filter((path) => existsSync(path));
 
 /** The ```js code blocks of a markdown file, with the line each starts on. */
