@@ -291,16 +291,14 @@ export const DATASET_SPECS: OpSpec[] = [
     op: 'parseCifar10',
     lib: 'datasets',
     keys: ['name'],
-    gen: fc
-      .integer({ min: 0, max: 9 })
-      .map((label): Arg[] => [
-        {
-          k: 'typed',
-          type: 'Uint8Array',
-          v: [label, ...Array.from({ length: 3072 }, (_, i) => i % 256)],
-        },
-        { k: 'undef' },
-      ]),
+    gen: fc.integer({ min: 0, max: 9 }).map((label): Arg[] => [
+      {
+        k: 'typed',
+        type: 'Uint8Array',
+        v: [label, ...Array.from({ length: 3072 }, (_, i) => i % 256)],
+      },
+      { k: 'undef' },
+    ]),
   },
   {
     op: 'ArrayDataset',
