@@ -47,8 +47,10 @@ import {
   oneHot,
   ones,
   pad,
+  pow,
   randn,
   relu,
+  remainder,
   reshape,
   scatterAdd,
   softmax,
@@ -624,6 +626,20 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     fn: 'oneHot',
     run: () => oneHot(labels(0, 4, 1), 4),
     message: lit('indices holds 4, out of range for size 4 (numClasses) (indices [3])'),
+  },
+  {
+    name: 'integer tensor raised to a negative power',
+    fn: 'pow',
+    run: () => pow(labels(2, 3), labels(1, -2)),
+    message: lit(
+      'integers cannot be raised to a negative power; cast to float first (other [2] holds -2)',
+    ),
+  },
+  {
+    name: 'integer remainder by zero',
+    fn: 'remainder',
+    run: () => remainder(labels(2, 3), labels(1, 0)),
+    message: lit('integer remainder by zero (other [2] holds 0)'),
   },
   {
     name: 'mean of an integer tensor',
