@@ -97,3 +97,11 @@ export function asCalledBy<T>(fn: string, make: () => T, context = ''): T {
     fail(fn, `${context}${e.message.slice(e.fn.length + 2)}`);
   }
 }
+
+/**
+ * A model's error for one a layer threw while the model was built (a size too large for one
+ * tensor, as in `new LeNet5({ numClasses: 1e10 })`): named after the model, then the layer.
+ */
+export function modelError(fn: string, e: unknown): unknown {
+  return e instanceof StrideError && e.fn !== fn ? new StrideError(fn, e.message) : e;
+}

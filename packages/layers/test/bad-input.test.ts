@@ -259,6 +259,27 @@ describe('positional arguments', () => {
     expect(memory().numTensors).toBe(before);
   });
 
+  it('a model with a layer too large for one tensor names itself and frees the layers made', () => {
+    const before = memory().numTensors;
+    const tooMany = (n: number) => `${n} elements, more than the 2147483647 a tensor can hold`;
+    expectAll([
+      [
+        () => new LeNet5({ numClasses: 1e10 }),
+        `LeNet5: Linear: weight [10000000000,84]: shape [10000000000,84] would hold ${tooMany(84e10)}`,
+      ],
+      // The first classifier layer (256 → 50000) is made, the second (50000 → 50000) fails.
+      [
+        () => new AlexNet({ inputSize: 15, hidden: 50000 }),
+        `AlexNet: Linear: weight [50000,50000]: shape [50000,50000] would hold ${tooMany(25e8)}`,
+      ],
+      [
+        () => new SignalNet({ channels: [4, 1e10] }),
+        `SignalNet: Conv1d: weight [10000000000,4,9]: shape [10000000000,4,9] would hold ${tooMany(36e10)}`,
+      ],
+    ]);
+    expect(memory().numTensors).toBe(before);
+  });
+
   it('outputSize of adaptive pooling is one size for every dim or an array of one per dim', () => {
     expect(errorOf(() => new AdaptiveAvgPool2d([2]))).toBe(
       'AdaptiveAvgPool2d: outputSize must be an integer ≥ 1 (or null) or an array of 2 of them, got [2]',

@@ -14,6 +14,7 @@ import {
   expand,
   factoryRules,
   fail,
+  modelError,
   perAxis,
   positiveInt,
   probability,
@@ -93,41 +94,48 @@ export class AlexNet extends Module {
     this.inputSize = [h, w];
     const large = Math.min(h, w) >= LARGE_STEM_MIN;
     const factory = { dtype: opts.dtype, device: opts.device };
-    const stem = large
-      ? new Conv2d(inChannels, 64, 11, { stride: 4, padding: 2, ...factory })
-      : new Conv2d(inChannels, 64, 5, { padding: 2, ...factory });
-    this.features = new Sequential(
-      stem,
-      new ReLU(),
-      new MaxPool2d(3, { stride: 2 }),
-      new Conv2d(64, 192, 5, { padding: 2, ...factory }),
-      new ReLU(),
-      new MaxPool2d(3, { stride: 2 }),
-      new Conv2d(192, 384, 3, { padding: 1, ...factory }),
-      new ReLU(),
-      new Conv2d(384, 256, 3, { padding: 1, ...factory }),
-      new ReLU(),
-      new Conv2d(256, 256, 3, { padding: 1, ...factory }),
-      new ReLU(),
-      new MaxPool2d(3, { stride: 2 }),
-    );
-    const size = (n: number): number => {
-      const afterStem = large ? convOut(n, 11, 4, 2) : n;
-      return maxPoolOut(maxPoolOut(maxPoolOut(afterStem)));
-    };
-    this.featureSize = [size(h), size(w)];
-    const pooled = this.featureSize.map((s) => Math.min(6, s)) as [number, number];
-    this.avgpool = new AdaptiveAvgPool2d(pooled);
-    this.flatten = new Flatten();
-    this.classifier = new Sequential(
-      new Dropout(p),
-      new Linear(256 * pooled[0] * pooled[1], hidden, factory),
-      new ReLU(),
-      new Dropout(p),
-      new Linear(hidden, hidden, factory),
-      new ReLU(),
-      new Linear(hidden, numClasses, factory),
-    );
+    try {
+      const stem = large
+        ? new Conv2d(inChannels, 64, 11, { stride: 4, padding: 2, ...factory })
+        : new Conv2d(inChannels, 64, 5, { padding: 2, ...factory });
+      this.features = new Sequential(
+        stem,
+        new ReLU(),
+        new MaxPool2d(3, { stride: 2 }),
+        new Conv2d(64, 192, 5, { padding: 2, ...factory }),
+        new ReLU(),
+        new MaxPool2d(3, { stride: 2 }),
+        new Conv2d(192, 384, 3, { padding: 1, ...factory }),
+        new ReLU(),
+        new Conv2d(384, 256, 3, { padding: 1, ...factory }),
+        new ReLU(),
+        new Conv2d(256, 256, 3, { padding: 1, ...factory }),
+        new ReLU(),
+        new MaxPool2d(3, { stride: 2 }),
+      );
+      const size = (n: number): number => {
+        const afterStem = large ? convOut(n, 11, 4, 2) : n;
+        return maxPoolOut(maxPoolOut(maxPoolOut(afterStem)));
+      };
+      this.featureSize = [size(h), size(w)];
+      const pooled = this.featureSize.map((s) => Math.min(6, s)) as [number, number];
+      this.avgpool = new AdaptiveAvgPool2d(pooled);
+      this.flatten = new Flatten();
+      // Appended one by one, so that each layer made belongs to the model (see below).
+      this.classifier = new Sequential();
+      this.classifier
+        .append(new Dropout(p))
+        .append(new Linear(256 * pooled[0] * pooled[1], hidden, factory))
+        .append(new ReLU())
+        .append(new Dropout(p))
+        .append(new Linear(hidden, hidden, factory))
+        .append(new ReLU())
+        .append(new Linear(hidden, numClasses, factory));
+    } catch (e) {
+      // A layer too large for one tensor (`hidden: 1e10`): the layers made before it are freed.
+      this.dispose();
+      throw modelError(fn, e);
+    }
   }
 
   /** Images `[N, inChannels, H, W]` (the configured size) to logits `[N, numClasses]`. */

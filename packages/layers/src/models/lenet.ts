@@ -6,7 +6,15 @@
  */
 import { isTensor, type Tensor, tidy } from '@stride/core';
 import { ReLU, Tanh } from '../activation.js';
-import { checkOptions, factoryRules, fail, option, positiveInt, show } from '../check.js';
+import {
+  checkOptions,
+  factoryRules,
+  fail,
+  modelError,
+  option,
+  positiveInt,
+  show,
+} from '../check.js';
 import { Conv2d } from '../conv.js';
 import { Flatten } from '../flatten.js';
 import type { FactoryOptions } from '../init.js';
@@ -75,18 +83,24 @@ export class LeNet5 extends Module {
     const factory = { dtype: opts.dtype, device: opts.device };
     const act = (): Module => (variant === 'classic' ? new Tanh() : new ReLU());
     const pool = (): Module => (variant === 'classic' ? new AvgPool2d(2) : new MaxPool2d(2));
-    this.conv1 = new Conv2d(inChannels, 6, 5, { padding: 2, ...factory });
-    this.act1 = act();
-    this.pool1 = pool();
-    this.conv2 = new Conv2d(6, 16, 5, factory);
-    this.act2 = act();
-    this.pool2 = pool();
-    this.flatten = new Flatten();
-    this.fc1 = new Linear(16 * 5 * 5, 120, factory);
-    this.act3 = act();
-    this.fc2 = new Linear(120, 84, factory);
-    this.act4 = act();
-    this.fc3 = new Linear(84, numClasses, factory);
+    try {
+      this.conv1 = new Conv2d(inChannels, 6, 5, { padding: 2, ...factory });
+      this.act1 = act();
+      this.pool1 = pool();
+      this.conv2 = new Conv2d(6, 16, 5, factory);
+      this.act2 = act();
+      this.pool2 = pool();
+      this.flatten = new Flatten();
+      this.fc1 = new Linear(16 * 5 * 5, 120, factory);
+      this.act3 = act();
+      this.fc2 = new Linear(120, 84, factory);
+      this.act4 = act();
+      this.fc3 = new Linear(84, numClasses, factory);
+    } catch (e) {
+      // A layer too large for one tensor (`numClasses: 1e10`): the layers made before it are freed.
+      this.dispose();
+      throw modelError(fn, e);
+    }
   }
 
   /** Images `[N, inChannels, 28, 28]` to logits `[N, numClasses]`. */

@@ -8,7 +8,7 @@ import { type Tensor, tidy } from '@stride/core';
 import { ReLU } from '../activation.js';
 import { AdaptiveAvgPool1d } from '../adaptive.js';
 import { BatchNorm1d } from '../batchnorm.js';
-import { checkOptions, factoryRules, fail, option, positiveInt } from '../check.js';
+import { checkOptions, factoryRules, fail, modelError, option, positiveInt } from '../check.js';
 import { Conv1d } from '../conv.js';
 import { Flatten } from '../flatten.js';
 import type { FactoryOptions } from '../init.js';
@@ -72,19 +72,26 @@ export class SignalNet extends Module {
     }
     const poolSize = opts.poolSize ?? 4;
     const factory = { dtype: opts.dtype, device: opts.device };
-    this.features = new Sequential();
-    let c = inChannels;
-    for (const out of channels) {
-      this.features
-        .append(new Conv1d(c, out, k, { padding: (k - 1) / 2, bias: false, ...factory }))
-        .append(new BatchNorm1d(out, factory))
-        .append(new ReLU())
-        .append(new MaxPool1d(poolSize));
-      c = out;
+    try {
+      this.features = new Sequential();
+      let c = inChannels;
+      for (const out of channels) {
+        this.features
+          .append(new Conv1d(c, out, k, { padding: (k - 1) / 2, bias: false, ...factory }))
+          .append(new BatchNorm1d(out, factory))
+          .append(new ReLU())
+          .append(new MaxPool1d(poolSize));
+        c = out;
+      }
+      this.pool = new AdaptiveAvgPool1d(1);
+      this.flatten = new Flatten();
+      this.fc = new Linear(c, numClasses, factory);
+    } catch (e) {
+      // A layer too large for one tensor (`kernelSize: 1e9 + 1`): the layers made before it are
+      // freed.
+      this.dispose();
+      throw modelError(fn, e);
     }
-    this.pool = new AdaptiveAvgPool1d(1);
-    this.flatten = new Flatten();
-    this.fc = new Linear(c, numClasses, factory);
   }
 
   /** Signals `[N, inChannels, L]` to logits `[N, numClasses]`. */
