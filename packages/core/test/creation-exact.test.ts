@@ -145,6 +145,15 @@ describe('full, arange, linspace, eye and the *Like functions', () => {
     expect(errorOf('arange', () => arange(4, { dtyp: 'float32' } as never))).toMatch(
       /unknown option 'dtyp' \(did you mean 'dtype'\?\)/,
     );
+    expect(errorOf('arange', () => arange(0, 3, { dtype: 'float32' }, 5 as never))).toBe(
+      'arange: the options object must be the last argument',
+    );
+    expect(errorOf('arange', () => arange(3, { dtype: 'float32' }, null as never))).toBe(
+      'arange: the options object must be the last argument',
+    );
+    expect(errorOf('eye', () => eye(2, { dtype: 'int32' }, { dtype: 'bool' }))).toBe(
+      'eye: the options object must be the last argument',
+    );
     expect(errorOf('arange', () => arange('a' as never))).toBe(
       "arange: start must be a finite number, got 'a'",
     );

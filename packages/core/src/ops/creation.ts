@@ -391,15 +391,14 @@ export function arange(
   let opts: unknown = options;
   let hiArg: unknown = end;
   let stepArg: unknown = step;
-  if (
-    isOptionsObject(end) &&
-    step === 1 &&
-    options !== undefined &&
-    Object.keys(options).length === 0
-  ) {
+  // Defaults do not count in arguments.length, so this sees what the caller really passed.
+  const given = arguments.length;
+  if (isOptionsObject(end)) {
+    if (given > 2) fail(fn, 'the options object must be the last argument');
     opts = end;
     hiArg = undefined;
-  } else if (isOptionsObject(step) && Object.keys(options ?? {}).length === 0) {
+  } else if (isOptionsObject(step)) {
+    if (given > 3) fail(fn, 'the options object must be the last argument');
     opts = step;
     stepArg = 1;
   }
@@ -466,6 +465,9 @@ export function linspace(
 export function eye(n: number, m?: number | CreateOptions, options: CreateOptions = {}): Tensor {
   const fn = 'eye';
   // `eye(3, { dtype })`: the options may follow `n`, as a keyword argument would.
+  if (isOptionsObject(m) && arguments.length > 2) {
+    fail(fn, 'the options object must be the last argument');
+  }
   const [cols, opts] = isOptionsObject(m) ? [n, m] : [m ?? n, options];
   const o = createOptions(fn, opts);
   const [rows, width] = checkShape(fn, 'size', [n, cols]) as [number, number];
