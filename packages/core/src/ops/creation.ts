@@ -383,22 +383,22 @@ function checkFinite(fn: string, arg: string, v: unknown): number {
 export function arange(
   start: number,
   end?: number | CreateOptions,
-  step: number | CreateOptions = 1,
-  options: CreateOptions = {},
+  step?: number | CreateOptions,
+  options?: CreateOptions,
 ): Tensor {
   const fn = 'arange';
   // Options may come right after the numbers given, as keyword arguments would in PyTorch.
   let opts: unknown = options;
   let hiArg: unknown = end;
-  let stepArg: unknown = step;
-  // Defaults do not count in arguments.length, so this sees what the caller really passed.
-  const given = arguments.length;
+  let stepArg: unknown = step ?? 1;
   if (isOptionsObject(end)) {
-    if (given > 2) fail(fn, 'the options object must be the last argument');
+    if (step !== undefined || options !== undefined) {
+      fail(fn, 'the options object must be the last argument');
+    }
     opts = end;
     hiArg = undefined;
   } else if (isOptionsObject(step)) {
-    if (given > 3) fail(fn, 'the options object must be the last argument');
+    if (options !== undefined) fail(fn, 'the options object must be the last argument');
     opts = step;
     stepArg = 1;
   }
@@ -462,10 +462,10 @@ export function linspace(
 }
 
 /** The identity matrix `[n, m]` (m defaults to n). */
-export function eye(n: number, m?: number | CreateOptions, options: CreateOptions = {}): Tensor {
+export function eye(n: number, m?: number | CreateOptions, options?: CreateOptions): Tensor {
   const fn = 'eye';
   // `eye(3, { dtype })`: the options may follow `n`, as a keyword argument would.
-  if (isOptionsObject(m) && arguments.length > 2) {
+  if (isOptionsObject(m) && options !== undefined) {
     fail(fn, 'the options object must be the last argument');
   }
   const [cols, opts] = isOptionsObject(m) ? [n, m] : [m ?? n, options];
