@@ -53,18 +53,8 @@ import {
   where,
   zeros,
 } from '../src/index.js';
+import { errorOf } from './error-of.js';
 import './setup.js';
-
-function errorOf(fn: string, f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrideError);
-    expect((e as StrideError).fn).toBe(fn);
-    return (e as Error).message;
-  }
-  throw new Error(`${fn} returned instead of throwing`);
-}
 
 const values = (t: Tensor) => Array.from(t.dataSync());
 

@@ -6,24 +6,12 @@ import {
   linspace,
   memory,
   ones,
-  StrideError,
   tensor,
   zeros,
   zerosLike,
 } from '../src/index.js';
+import { errorOf } from './error-of.js';
 import './setup.js';
-
-/** The message of the StrideError `f` throws, checking that it comes from `fn`. */
-function errorOf(fn: string, f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrideError);
-    expect((e as StrideError).fn).toBe(fn);
-    return (e as Error).message;
-  }
-  throw new Error(`${fn} returned instead of throwing`);
-}
 
 describe('tensor stores values exactly or refuses', () => {
   it('refuses integers outside int32 instead of wrapping them', () => {
