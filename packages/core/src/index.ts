@@ -92,6 +92,7 @@ export {
 export * from './ops/conv.js';
 export {
   arange,
+  type ConvertibleArray,
   type CreateOptions,
   eye,
   full,

@@ -69,10 +69,10 @@ describe('tensor stores values exactly or refuses', () => {
 
   it('refuses sparse, ragged, deep and non-numeric nesting', () => {
     // biome-ignore lint/suspicious/noSparseArray: the hole is what is refused
-    expect(errorOf('tensor', () => tensor([1, , 3]))).toBe(
+    expect(errorOf('tensor', () => tensor([1, , 3] as number[]))).toBe(
       'tensor: values has a hole at index 1 (a sparse array)',
     );
-    const holes = new Array(400);
+    const holes: number[] = new Array(400);
     holes.fill(1, 0, 300);
     expect(errorOf('tensor', () => tensor(holes))).toBe(
       'tensor: values has a hole at index 300 (a sparse array)',

@@ -74,6 +74,7 @@ describe('checkOptions', () => {
     expect(error(new Map())).toBe('myOp: options must be a plain object, got a Map');
     class Conv {
       static typeName = 'Conv2d';
+      readonly training = true;
     }
     expect(error(new Conv())).toBe('myOp: options must be a plain object, got a Conv2d');
     expect(checkOptions('myOp', Object.create(null), spec)).toEqual({});

@@ -21,6 +21,17 @@ export interface CreateOptions {
   requiresGrad?: boolean;
 }
 
+/**
+ * Typed arrays `tensor` converts when `dtype` says to what (their values are checked to fit):
+ * Stride has no dtype of its own for them.
+ */
+export type ConvertibleArray =
+  | Int8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Uint32Array;
+
 /** Values as nested arrays (one level per dimension, not ragged), or a single number or boolean. */
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 
@@ -238,7 +249,7 @@ function flatten(
  * ```
  */
 export function tensor(
-  values: NestedNumbers | TypedArray,
+  values: NestedNumbers | TypedArray | ConvertibleArray,
   options: CreateOptions & {
     /** The shape of a flat typed array `values` (default `[values.length]`); only for those. */
     shape?: readonly number[];
