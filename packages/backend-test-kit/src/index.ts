@@ -264,12 +264,6 @@ export function runConformance(options: ConformanceOptions): void {
           if (check.needs === 'readSync') {
             ctx.skip(!state.backend?.readSync, 'the backend cannot read synchronously');
           }
-          if (check.needs === 'checkIndices') {
-            ctx.skip(
-              !state.backend?.checkIndices,
-              'the backend has no checkIndices (an optional kernel)',
-            );
-          }
           const before = snapshot(state);
           await check.run(state.backend as Backend);
           expectNoLeak(before, check.name, state);
