@@ -257,6 +257,3 @@ export function checkOptions<S extends OptionSpec>(
   }
   return out as OptionValues<S>;
 }
-
-/** The former name of `showValue`. */
-export const showOptionValue = showValue;

@@ -1,6 +1,6 @@
 import { bytesPerElement, type DType, type TypedArray } from '../dtype.js';
 import { fail } from '../errors.js';
-import { checkOptions, showOptionValue } from '../options.js';
+import { checkOptions, showValue } from '../options.js';
 import { isTensor, Tensor } from '../tensor.js';
 import {
   DECODE_SAFETENSORS_OPTIONS,
@@ -61,7 +61,7 @@ function checkRecord(fn: string, what: string, value: unknown, hint: string): vo
     isTensor(value)
   ) {
     const fix = value instanceof Map ? ` (Object.fromEntries(map) makes one from a Map)` : '';
-    fail(fn, `${what} must be an object of ${hint}, got ${showOptionValue(value)}${fix}`);
+    fail(fn, `${what} must be an object of ${hint}, got ${showValue(value)}${fix}`);
   }
 }
 
@@ -156,7 +156,7 @@ export function decodeSafetensors(
     fail(fn, 'bytes must be a Uint8Array, got an ArrayBuffer: wrap it as new Uint8Array(buffer)');
   }
   if (!(bytes instanceof Uint8Array)) {
-    fail(fn, `bytes must be a Uint8Array, got ${showOptionValue(bytes)}`);
+    fail(fn, `bytes must be a Uint8Array, got ${showValue(bytes)}`);
   }
   return decodeWith({ fn }, bytes, checked);
 }

@@ -12,7 +12,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { fail, StrideError } from '../errors.js';
-import { showOptionValue } from '../options.js';
+import { showValue } from '../options.js';
 import { describeOsError, errorCode } from './fs-errors.js';
 import { checkPath } from './path-arg.js';
 import { newTempPath, releaseTempPath, removeAbandonedTemps, tempBase } from './temp-files.js';
@@ -42,7 +42,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
   const fn = 'writeFileAtomic';
   checkPath(fn, path);
   if (!(data instanceof Uint8Array)) {
-    fail(fn, `data must be a Uint8Array, got ${showOptionValue(data)}`);
+    fail(fn, `data must be a Uint8Array, got ${showValue(data)}`);
   }
   await replaceFile(fn, path, data);
 }
