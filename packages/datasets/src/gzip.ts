@@ -1,4 +1,5 @@
 import { StrideError } from '@stride/core';
+import { drain } from './drain.js';
 import { fail, messageOf } from './fail.js';
 import { type Chunks, importNode, isNode } from './source.js';
 
@@ -59,26 +60,11 @@ async function* resume(
 ): AsyncGenerator<Uint8Array> {
   if (first.length > 0) yield first;
   if (!it) return;
-  let finished = false;
-  try {
-    for (;;) {
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = await it.next();
-      } catch (error) {
-        finished = true;
-        throw error;
-      }
-      if (next.done) {
-        finished = true;
-        return;
-      }
-      // A `throw` or `return` from the reader arrives here, and the finally closes `it`.
-      yield next.value;
-    }
-  } finally {
-    if (!finished) await it.return?.();
-  }
+  yield* drain(
+    () => it.next(),
+    (error) => error,
+    async () => it.return?.(),
+  );
 }
 
 function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
@@ -168,25 +154,14 @@ async function* webGunzip(fn: string, source: string, input: Chunks): AsyncGener
   // Settles once the input is closed, after the output is cancelled or the input ended.
   const piped = compressed.pipeTo(inflater.writable).catch(() => undefined);
   const reader = inflater.readable.getReader();
-  let finished = false;
   try {
-    for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        finished = true;
-        throw gzipError(fn, source, error);
-      }
-      if (next.done) {
-        finished = true;
-        return;
-      }
-      yield next.value;
-    }
-  } finally {
     // Cancelling the output cancels the pipe, which closes the input.
-    if (!finished) await reader.cancel().catch(() => undefined);
+    yield* drain<Uint8Array>(
+      () => reader.read(),
+      (error) => gzipError(fn, source, error),
+      () => reader.cancel().catch(() => undefined),
+    );
+  } finally {
     await piped;
   }
 }

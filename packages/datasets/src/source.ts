@@ -1,3 +1,5 @@
+import { StrideError } from '@stride/core';
+import { drain } from './drain.js';
 import { describeValue, fail, messageOf } from './fail.js';
 
 /**
@@ -142,29 +144,20 @@ async function* readStream(
   name: string,
   reader: ReadableStreamDefaultReader<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
-  let finished = false;
   try {
-    for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        finished = true;
-        fail(fn, `could not read ${name}: ${messageOf(error)}`);
-      }
-      if (result.done) {
-        finished = true;
-        return;
-      }
-      const chunk: unknown = result.value;
+    // Stops the body or the stream's source when the reader stops early.
+    const chunks = drain<unknown>(
+      () => reader.read(),
+      (error) => new StrideError(fn, `could not read ${name}: ${messageOf(error)}`),
+      () => reader.cancel().catch(() => undefined),
+    );
+    for await (const chunk of chunks) {
       if (!(chunk instanceof Uint8Array)) {
         fail(fn, `${name}: expected chunks of bytes (Uint8Array), got ${describeValue(chunk)}`);
       }
       yield chunk;
     }
   } finally {
-    // Stops the body or the stream's source when the reader stops early.
-    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }
