@@ -9,23 +9,9 @@ import {
   tensorDataset,
   toTensors,
 } from '../src/index.js';
-import { strideError, useCpu } from './setup.js';
+import { numbered, strideError, useCpu } from './setup.js';
 
 beforeAll(useCpu);
-
-/** `n` samples [2] where sample i holds [i, -i], label i. */
-function numbered(n = 10): ArrayDataset {
-  const x = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    x[2 * i] = i;
-    x[2 * i + 1] = -i;
-  }
-  return new ArrayDataset(
-    x,
-    [2],
-    Int32Array.from({ length: n }, (_, i) => i),
-  );
-}
 
 /** The message of the StrideError that `f` throws. */
 async function message(f: () => unknown): Promise<string> {

@@ -7,23 +7,12 @@ import {
   randomHorizontalFlip,
   tensorDataset,
 } from '../src/index.js';
-import { strideError, useCpu } from './setup.js';
-
-beforeAll(useCpu);
+import { numbered as numberedOf, strideError, useCpu } from './setup.js';
 
 /** 10 samples [1, 2] where sample i holds [i, -i], label i. */
-function numbered(n = 10): ArrayDataset {
-  const x = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    x[2 * i] = i;
-    x[2 * i + 1] = -i;
-  }
-  return new ArrayDataset(
-    x,
-    [1, 2],
-    Int32Array.from({ length: n }, (_, i) => i),
-  );
-}
+const numbered = (n = 10) => numberedOf(n, [1, 2]);
+
+beforeAll(useCpu);
 
 function labelsOf(loader: DataLoader, epoch?: number): number[][] {
   const out: number[][] = [];

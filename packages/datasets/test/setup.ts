@@ -1,5 +1,6 @@
 import { cpu } from '@stride/backend-cpu';
 import { type Backend, registerBackend, setBackend } from '@stride/core';
+import { ArrayDataset } from '../src/index.js';
 
 // Registered at import time so that tensors built while a test file loads have a backend.
 registerBackend(cpu());
@@ -40,4 +41,18 @@ export async function strideError(promise: Promise<unknown> | (() => unknown)): 
     return error as Error;
   }
   throw new Error('expected a StrideError, but nothing was thrown');
+}
+
+/** `n` samples of `shape` (2 values) where sample i holds [i, -i], label i. */
+export function numbered(n = 10, shape: readonly number[] = [2]): ArrayDataset {
+  const x = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    x[2 * i] = i;
+    x[2 * i + 1] = -i;
+  }
+  return new ArrayDataset(
+    x,
+    shape,
+    Int32Array.from({ length: n }, (_, i) => i),
+  );
 }
