@@ -153,14 +153,17 @@ def dtype_of(v):
     return DTYPES[v]
 
 
-def create_kwargs(o, extra=()):
-    kw = opts(o, ["dtype", "requiresGrad", "device", *extra])
+def torch_kwargs(kw):
+    """Stride's dtype name as torch's, and the device checked and dropped (torch runs on the CPU)."""
     if "dtype" in kw:
         kw["dtype"] = dtype_of(kw["dtype"])
     dev = kw.pop("device", None)
     if dev is not None and dev not in ("cpu", "webgpu"):
         raise RuntimeError(f"unknown device {dev!r}")
     return kw
+
+def create_kwargs(o, extra=()):
+    return torch_kwargs(opts(o, ["dtype", "requiresGrad", "device", *extra]))
 
 
 def boolean(v, name):
@@ -676,13 +679,7 @@ def layer(make, forward_args=1):
 
 
 def nn_opts(o, known, rename=None):
-    kw = opts(o, known, rename)
-    if "dtype" in kw:
-        kw["dtype"] = dtype_of(kw["dtype"])
-    dev = kw.pop("device", None)
-    if dev is not None and dev not in ("cpu", "webgpu"):
-        raise RuntimeError(f"unknown device {dev!r}")
-    return kw
+    return torch_kwargs(opts(o, known, rename))
 
 
 def int_arg(v, name, minimum=1):
