@@ -2,6 +2,7 @@
 """Golden fixtures for the Stride conformance suite, computed with PyTorch.
 
     /usr/bin/python3 packages/backend-test-kit/scripts/make_fixtures.py          # write fixtures
+    /usr/bin/python3 packages/backend-test-kit/scripts/make_fixtures.py --only conv.json  # one file
     /usr/bin/python3 packages/backend-test-kit/scripts/make_fixtures.py --check  # sanity check
 
 The output is deterministic: every case draws its tensors from its own torch.Generator,
@@ -963,9 +964,15 @@ def build():
     return [conv, pool, norm, act, loss, red, mm, pad]
 
 
-def write(out_dir):
+def write(out_dir, only=None):
     os.makedirs(out_dir, exist_ok=True)
-    for fam in build():
+    families = build()
+    known = {fam.filename for fam in families}
+    unknown = sorted(set(only or ()) - known)
+    assert not unknown, f"--only: no family writes {unknown} (known: {sorted(known)})"
+    for fam in families:
+        if only and fam.filename not in only:
+            continue
         text = fam.dumps()
         size = len(text.encode("ascii"))
         assert size < MAX_FILE_BYTES, f"{fam.filename} is {size} bytes"
@@ -976,8 +983,7 @@ def write(out_dir):
 
 def check(out_dir):
     """Decode every tensor, check shapes line up, and recompute one conv case."""
-    files = ["conv.json", "pool.json", "norm.json", "activation.json", "loss.json",
-             "reduce.json", "matmul.json", "pad.json"]
+    files = sorted(f for f in os.listdir(out_dir) if f.endswith(".json"))
     names = set()
     for fn in files:
         with open(os.path.join(out_dir, fn), encoding="ascii") as f:
@@ -1018,11 +1024,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="only decode and sanity-check the existing files")
     ap.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: ../fixtures)")
+    ap.add_argument("--only", action="append", metavar="FILE",
+                    help="write only this file (e.g. conv.json); repeatable")
     opts = ap.parse_args()
     if opts.check:
         check(opts.out)
     else:
-        write(opts.out)
+        write(opts.out, opts.only)
 
 
 if __name__ == "__main__":
