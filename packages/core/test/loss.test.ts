@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   backward,
+  bceLoss,
   bceWithLogits,
   crossEntropy,
+  huberLoss,
+  klDiv,
   l1Loss,
   logSoftmax,
   memory,
@@ -11,10 +14,15 @@ import {
   permute,
   type Reduction,
   reshape,
+  StrideError,
+  sigmoid,
+  smoothL1Loss,
+  softmax,
   type Tensor,
   tensor,
   zeros,
 } from '../src/index.js';
+import { errorOf } from './error-of.js';
 import { expectClose, expectGradOk, expectStrideError, f64, flat, t64 } from './nn-helpers.js';
 import { useCpu } from './setup.js';
 
@@ -391,4 +399,376 @@ describe('loss errors', () => {
     expect(() => crossEntropy(logits, t)).toThrow();
     expect(memory()).toEqual(before);
   });
+});
+
+/** PyTorch's cross-entropy with class probabilities, written out for `[N, C]` logits. */
+function refSoftCrossEntropy(
+  logits: number[][],
+  target: number[][],
+  opts: { weight?: number[]; smoothing?: number },
+): number[] {
+  const { weight, smoothing = 0 } = opts;
+  return logits.map((row, i) => {
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    return -row.reduce((s, v, c) => {
+      const t = (target[i]?.[c] as number) * (1 - smoothing) + smoothing / row.length;
+      return s + (weight ? (weight[c] as number) : 1) * t * (v - lse);
+    }, 0);
+  });
+}
+
+describe('crossEntropy with class probabilities', () => {
+  const logits = [
+    [1, 2, 3, 0.5],
+    [0.1, -1, 2, 2],
+    [3, 1, -2, 0],
+  ];
+  const probs = [
+    [0.1, 0.2, 0.3, 0.4],
+    [0, 0, 1, 0],
+    [0.25, 0.25, 0.5, 0],
+  ];
+  const sumOf = (v: number[]) => v.reduce((a, b) => a + b, 0);
+
+  it('weights, label smoothing and all reductions; mean divides by the number of samples', () => {
+    const weight = [0.5, 2, 1, 3];
+    for (const smoothing of [0, 0.2]) {
+      for (const w of [undefined, weight]) {
+        const per = refSoftCrossEntropy(logits, probs, { weight: w, smoothing });
+        const opts = { weight: w ? t64(w) : null, labelSmoothing: smoothing };
+        expectClose(
+          crossEntropy(t64(logits), t64(probs), { ...opts, reduction: 'none' }),
+          per,
+          1e-12,
+        );
+        expectClose(
+          crossEntropy(t64(logits), t64(probs), { ...opts, reduction: 'sum' }),
+          [sumOf(per)],
+          1e-12,
+        );
+        expectClose(crossEntropy(t64(logits), t64(probs), opts), [sumOf(per) / 3], 1e-12);
+      }
+    }
+  });
+
+  it('agrees with class indices for one-hot targets (without weights)', () => {
+    const oneHot = [
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+      [1, 0, 0, 0],
+    ];
+    for (const labelSmoothing of [0, 0.3]) {
+      const soft = crossEntropy(t64(logits), t64(oneHot), { labelSmoothing }).itemSync();
+      const hard = crossEntropy(t64(logits), i32([2, 3, 0]), { labelSmoothing }).itemSync();
+      expect(soft).toBeCloseTo(hard, 12);
+    }
+  });
+
+  it('takes [N, C, d] logits (the class dim is 1) and an unbatched [C] input', () => {
+    const x = f64([2, 3, 2], 20);
+    const t = softmax(f64([2, 3, 2], 21), 1);
+    const got = crossEntropy(x, t, { reduction: 'none' });
+    expect(got.shape).toEqual([2, 2]);
+    const rows = reshape(permute(x, [0, 2, 1]), [4, 3]).arraySync() as number[][];
+    const trows = reshape(permute(t, [0, 2, 1]), [4, 3]).arraySync() as number[][];
+    expectClose(got, refSoftCrossEntropy(rows, trows, {}), 1e-12);
+    const un = crossEntropy(t64(logits[0] as number[]), t64(probs[0] as number[]));
+    expect(un.shape).toEqual([]);
+    expectClose(
+      un,
+      refSoftCrossEntropy([logits[0] as number[]], [probs[0] as number[]], {}),
+      1e-12,
+    );
+  });
+
+  it('gradients of input and target (float64 finite differences)', async () => {
+    await expectGradOk(
+      (x, t) => crossEntropy(x, t, { weight: t64([0.5, 2, 1]), labelSmoothing: 0.1 }),
+      [f64([4, 3], 22), softmax(f64([4, 3], 23), 1)],
+    );
+    await expectGradOk(
+      (x, t) => crossEntropy(x, t, { reduction: 'none' }),
+      [f64([2, 3, 2], 24), softmax(f64([2, 3, 2], 25), 1)],
+    );
+  });
+
+  it('accepts a negative ignoreIndex (PyTorch refuses only one ≥ 0)', () => {
+    expect(crossEntropy(t64(logits), t64(probs), { ignoreIndex: -1 }).itemSync()).toBeCloseTo(
+      sumOf(refSoftCrossEntropy(logits, probs, {})) / 3,
+      12,
+    );
+  });
+});
+
+describe('bceLoss', () => {
+  it('matches the textbook formula, with a broadcast weight', () => {
+    const x = [
+      [0.5, 0.1, 0.9],
+      [0.25, 0.75, 0.6],
+    ];
+    const t = [
+      [1, 0, 0.3],
+      [0, 1, 1],
+    ];
+    const w = [2, 1, 0.5];
+    const want = x.flatMap((row, i) =>
+      row.map((v, j) => {
+        const y = t[i]?.[j] as number;
+        return -(w[j] as number) * (y * Math.log(v) + (1 - y) * Math.log(1 - v));
+      }),
+    );
+    expectClose(bceLoss(t64(x), t64(t), { weight: t64(w), reduction: 'none' }), want, 1e-12);
+    expectClose(
+      bceLoss(t64(x), t64(t), { weight: t64(w), reduction: 'sum' }),
+      [want.reduce((a, b) => a + b, 0)],
+      1e-12,
+    );
+    expectClose(
+      bceLoss(t64(x), t64(t), { weight: t64(w) }),
+      [want.reduce((a, b) => a + b, 0) / 6],
+      1e-12,
+    );
+  });
+
+  it("clamps each log at -100 and takes PyTorch's finite gradient at 0 and 1", () => {
+    const x = t64([0, 1, 0, 1, 0.5]);
+    x.requiresGrad = true;
+    const t = t64([0, 1, 1, 0, 0.3]);
+    const loss = bceLoss(x, t, { reduction: 'none' });
+    expectClose(loss, [0, 0, 100, 100, Math.log(2)], 1e-12);
+    backward(bceLoss(x, t, { reduction: 'sum' }));
+    // w (x - t) / max(x (1 - x), 1e-12), as PyTorch computes it.
+    expectClose(x.grad as Tensor, [0, 0, -1e12, 1e12, 0.8], 1e-3);
+  });
+
+  it('gradients of input, target and weight (float64 finite differences)', async () => {
+    const inside = (shape: number[], seed: number) => sigmoid(f64(shape, seed));
+    await expectGradOk(
+      (x, t, w) => bceLoss(x, t, { weight: w }),
+      [inside([3, 4], 26), inside([3, 4], 27), t64([0.5, 1, 2, 1.5])],
+    );
+    await expectGradOk(
+      (x, t) => bceLoss(x, t, { reduction: 'none' }),
+      [inside([2, 3], 28), inside([2, 3], 29)],
+    );
+  });
+
+  it('leaks nothing, and nothing when it refuses an input', () => {
+    const x = t64([0.2, 0.7]);
+    x.requiresGrad = true;
+    const t = t64([0, 1]);
+    const before = memory();
+    const loss = bceLoss(x, t);
+    backward(loss);
+    loss.dispose();
+    x.grad?.dispose();
+    x.grad = null;
+    expect(memory()).toEqual(before);
+    expect(() => bceLoss(t64([0.5, 2]), t)).toThrow(StrideError);
+    expect(memory().numTensors).toBe(before.numTensors + 1);
+  });
+});
+
+describe('smoothL1Loss and huberLoss', () => {
+  const x = [0, 0.5, -0.9, 1, 3, -2.5];
+  const zero = () => t64(x.map(() => 0));
+  const smooth = (d: number, beta: number) =>
+    Math.abs(d) < beta ? (0.5 * d * d) / beta : Math.abs(d) - 0.5 * beta;
+  const huber = (d: number, delta: number) =>
+    Math.abs(d) < delta ? 0.5 * d * d : delta * (Math.abs(d) - 0.5 * delta);
+
+  it('are quadratic below beta (delta) and linear above', () => {
+    for (const beta of [1, 0.5, 2]) {
+      const want = x.map((d) => smooth(d, beta));
+      expectClose(smoothL1Loss(t64(x), zero(), { beta, reduction: 'none' }), want, 1e-12);
+      expectClose(
+        smoothL1Loss(t64(x), zero(), { beta }),
+        [want.reduce((a, b) => a + b) / 6],
+        1e-12,
+      );
+      const wantH = x.map((d) => huber(d, beta));
+      expectClose(huberLoss(t64(x), zero(), { delta: beta, reduction: 'none' }), wantH, 1e-12);
+      expectClose(
+        huberLoss(t64(x), zero(), { delta: beta, reduction: 'sum' }),
+        [wantH.reduce((a, b) => a + b)],
+        1e-12,
+      );
+    }
+    expectClose(
+      smoothL1Loss(t64(x), zero()),
+      [x.map((d) => smooth(d, 1)).reduce((a, b) => a + b) / 6],
+      1e-12,
+    );
+  });
+
+  it('smoothL1Loss with beta 0 is l1Loss, gradient included', () => {
+    const a = t64(x);
+    a.requiresGrad = true;
+    backward(smoothL1Loss(a, zero(), { beta: 0, reduction: 'sum' }));
+    expectClose(a.grad as Tensor, [0, 1, -1, 1, 1, -1], 0);
+    expectClose(smoothL1Loss(t64(x), zero(), { beta: 0, reduction: 'none' }), x.map(Math.abs), 0);
+  });
+
+  it('gradients of input and target (float64 finite differences)', async () => {
+    await expectGradOk(
+      (a, b) => smoothL1Loss(a, b, { beta: 0.7 }),
+      [f64([3, 4], 30), f64([3, 4], 31)],
+    );
+    await expectGradOk(
+      (a, b) => huberLoss(a, b, { delta: 0.6, reduction: 'sum' }),
+      [f64([3, 4], 32), f64([3, 4], 33)],
+    );
+  });
+});
+
+describe('klDiv', () => {
+  const logp = [
+    [-1, -2, -0.5],
+    [-0.2, -3, -1.5],
+  ];
+  const q = [
+    [0.2, 0, 0.8],
+    [0.5, 0.25, 0.25],
+  ];
+  const terms = q.flatMap((row, i) =>
+    row.map((t, j) => (t === 0 ? 0 : t * (Math.log(t) - (logp[i]?.[j] as number)))),
+  );
+  const total = terms.reduce((a, b) => a + b, 0);
+
+  it('every reduction; a zero target contributes 0; logTarget gives the same', () => {
+    expectClose(klDiv(t64(logp), t64(q), { reduction: 'none' }), terms, 1e-12);
+    expectClose(klDiv(t64(logp), t64(q), { reduction: 'sum' }), [total], 1e-12);
+    expectClose(klDiv(t64(logp), t64(q)), [total / 6], 1e-12);
+    expectClose(klDiv(t64(logp), t64(q), { reduction: 'batchmean' }), [total / 2], 1e-12);
+    const logq = t64(q.map((row) => row.map((t) => (t === 0 ? -1e300 : Math.log(t)))));
+    expectClose(klDiv(t64(logp), logq, { reduction: 'none', logTarget: true }), terms, 1e-12);
+    // An unbatched scalar: batchmean is the sum.
+    expectClose(
+      klDiv(t64(-1), t64(0.5), { reduction: 'batchmean' }),
+      [0.5 * (Math.log(0.5) + 1)],
+      1e-12,
+    );
+  });
+
+  it('gives NaN for a negative target, as PyTorch does', () => {
+    expect(Number.isNaN(klDiv(t64([-1]), t64([-0.5]), { reduction: 'sum' }).itemSync())).toBe(true);
+  });
+
+  it('gradients: input, and a target with zeros (float64 finite differences)', async () => {
+    await expectGradOk(
+      (x, t) => klDiv(x, t, { reduction: 'batchmean' }),
+      [logSoftmax(f64([3, 4], 34), 1), softmax(f64([3, 4], 35), 1)],
+    );
+    await expectGradOk(
+      (x, t) => klDiv(x, t, { reduction: 'none', logTarget: true }),
+      [f64([2, 3], 36), f64([2, 3], 37)],
+    );
+    const zeroTarget = t64([0, 0.5, 0.5]);
+    await expectGradOk((x) => klDiv(x, zeroTarget, { reduction: 'sum' }), [f64([3], 38)]);
+  });
+});
+
+describe('errors of the losses of this release', () => {
+  const cases: [string, string, () => unknown, string][] = [
+    [
+      'a float target of another shape',
+      'crossEntropy',
+      () => crossEntropy(zeros([4, 3]), zeros([4])),
+      'target must hold int32 class indices, got float32 (input [4,3], target [4]); a float target holds class probabilities and must have the shape of input',
+    ],
+    [
+      'probabilities of another dtype',
+      'crossEntropy',
+      () => crossEntropy(zeros([4, 3]), zeros([4, 3], { dtype: 'float64' })),
+      'target is float64 but input is float32',
+    ],
+    [
+      'ignoreIndex with probabilities',
+      'crossEntropy',
+      () => crossEntropy(zeros([4, 3]), zeros([4, 3]), { ignoreIndex: 1 }),
+      'ignoreIndex is not supported with class probabilities (a float target [4,3]), got ignoreIndex 1',
+    ],
+    [
+      'class weights of the wrong size with probabilities',
+      'crossEntropy',
+      () => crossEntropy(zeros([4, 3]), zeros([4, 3]), { weight: zeros([4]) }),
+      'weight must be [3] (one per class of input [4,3]), got weight [4]',
+    ],
+    [
+      'a scalar input with a scalar float target',
+      'crossEntropy',
+      () => crossEntropy(zeros([]), zeros([])),
+      'input must have a class dim: [C], [N, C] or [N, C, d1, ...], got input []',
+    ],
+    [
+      'an input above 1',
+      'bceLoss',
+      () => bceLoss(t64([0.5, 1.5]), t64([1, 0])),
+      'input must hold probabilities in [0, 1] (input [2]), got 1.5 at element 1',
+    ],
+    [
+      'a NaN input',
+      'bceLoss',
+      () => bceLoss(t64([Number.NaN]), t64([1])),
+      'input must hold probabilities in [0, 1] (input [1]), got NaN at element 0',
+    ],
+    [
+      'targets of another shape',
+      'bceLoss',
+      () => bceLoss(zeros([2, 3]), zeros([3, 2])),
+      'target [3,2] must have the shape of input [2,3]',
+    ],
+    [
+      'a weight that does not broadcast',
+      'bceLoss',
+      () => bceLoss(zeros([2, 3]), zeros([2, 3]), { weight: zeros([2]) }),
+      'weight [2] cannot be broadcast to input [2,3]',
+    ],
+    [
+      'integer inputs',
+      'bceLoss',
+      () => bceLoss(i32([0, 1]), i32([0, 1])),
+      'input must be a float tensor, got int32',
+    ],
+    [
+      'a negative beta',
+      'smoothL1Loss',
+      () => smoothL1Loss(zeros([2]), zeros([2]), { beta: -1 }),
+      "option 'beta' must be a number ≥ 0, got -1",
+    ],
+    [
+      'a delta of 0',
+      'huberLoss',
+      () => huberLoss(zeros([2]), zeros([2]), { delta: 0 }),
+      "option 'delta' must be a number > 0, got 0",
+    ],
+    [
+      'huberLoss shapes',
+      'huberLoss',
+      () => huberLoss(zeros([2]), zeros([2, 1])),
+      'target [2,1] must have the shape of input [2]',
+    ],
+    [
+      'an unknown reduction',
+      'klDiv',
+      () => klDiv(zeros([2]), zeros([2]), { reduction: 'batchMean' as 'batchmean' }),
+      "option 'reduction' must be one of 'mean', 'batchmean', 'sum', 'none', got 'batchMean'",
+    ],
+    [
+      'a logTarget that is not a boolean',
+      'klDiv',
+      () => klDiv(zeros([2]), zeros([2]), { logTarget: 1 as unknown as boolean }),
+      "option 'logTarget' must be a boolean, got 1",
+    ],
+    [
+      'klDiv dtypes',
+      'klDiv',
+      () => klDiv(zeros([2]), zeros([2], { dtype: 'float64' })),
+      'target is float64 but input is float32',
+    ],
+  ];
+  for (const [name, fn, run, message] of cases) {
+    it(`${fn} rejects ${name}`, () => expect(errorOf(fn, run)).toBe(`${fn}: ${message}`));
+  }
 });

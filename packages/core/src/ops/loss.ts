@@ -2,12 +2,13 @@
  * Loss functions with PyTorch's semantics, written as composites of ops so that their gradients
  * come from autograd.
  */
+import { noGrad, withGrad } from '../autograd.js';
 import { isFloat } from '../dtype.js';
-import { fail, fmtShape } from '../errors.js';
+import { fail, fmtShape, StrideError } from '../errors.js';
 import { backendOf } from '../kernel.js';
 import { checkOptions, option } from '../options.js';
 import { shapesEqual } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { isTensor, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import {
   abs,
@@ -16,8 +17,14 @@ import {
   div,
   eq,
   exp,
+  ge,
+  le,
+  log,
   log1p,
+  logicalAnd,
   logicalNot,
+  lt,
+  maximum,
   minimum,
   mul,
   neg,
@@ -60,6 +67,38 @@ export interface BceWithLogitsOptions extends LossOptions {
   posWeight?: Tensor | null;
 }
 
+/** Options of `bceLoss`. */
+export interface BceLossOptions extends LossOptions {
+  /** Rescales each element's loss; broadcast to the input's shape. */
+  weight?: Tensor | null;
+}
+
+/** Options of `smoothL1Loss`. */
+export interface SmoothL1LossOptions extends LossOptions {
+  /** Where the loss turns from quadratic to linear, ≥ 0 (default 1; 0 is `l1Loss`). */
+  beta?: number;
+}
+
+/** Options of `huberLoss`. */
+export interface HuberLossOptions extends LossOptions {
+  /** Where the loss turns from quadratic to linear, > 0 (default 1). */
+  delta?: number;
+}
+
+/**
+ * How `klDiv` combines its per-element terms: as every loss, or `'batchmean'`, the sum divided
+ * by the batch size (the size of dim 0), which is the KL divergence per sample.
+ */
+export type KlDivReduction = Reduction | 'batchmean';
+
+/** Options of `klDiv`. */
+export interface KlDivOptions {
+  /** Default `'mean'` (over every element, as PyTorch); `'batchmean'` is the KL divergence. */
+  reduction?: KlDivReduction;
+  /** Whether `target` holds log-probabilities instead of probabilities (default false). */
+  logTarget?: boolean;
+}
+
 const LOSS_OPTIONS = { reduction: option.oneOf('mean', 'sum', 'none') } as const;
 const NLL_OPTIONS = {
   ...LOSS_OPTIONS,
@@ -75,6 +114,13 @@ const BCE_OPTIONS = {
   weight: option.nullable(option.tensor),
   posWeight: option.nullable(option.tensor),
 } as const;
+const BCE_LOSS_OPTIONS = { ...LOSS_OPTIONS, weight: option.nullable(option.tensor) } as const;
+const SMOOTH_L1_OPTIONS = { ...LOSS_OPTIONS, beta: option.number({ min: 0 }) } as const;
+const HUBER_OPTIONS = { ...LOSS_OPTIONS, delta: option.number({ above: 0 }) } as const;
+const KL_DIV_OPTIONS = {
+  reduction: option.oneOf('mean', 'batchmean', 'sum', 'none'),
+  logTarget: option.boolean,
+} as const;
 
 function reduce(loss: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return loss;
@@ -82,9 +128,23 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 }
 
 /**
- * Cross-entropy between `input` logits `[N, C]`, `[N, C, d1, ...]` or `[C]` and int32 class
- * indices `target` `[N]`, `[N, d1, ...]` or `[]` (`torch.nn.functional.cross_entropy` with class
- * indices). With weights, 'mean' divides by the summed weights of the non-ignored targets.
+ * Cross-entropy of `input` logits `[N, C]`, `[N, C, d1, ...]` or `[C]`, like
+ * `torch.nn.functional.cross_entropy`, against either target PyTorch takes:
+ * - int32 class indices `[N]`, `[N, d1, ...]` or `[]`. With weights, 'mean' divides by the summed
+ *   weights of the non-ignored targets.
+ * - class probabilities: a float tensor of the input's shape (soft labels, mixup). The loss of a
+ *   sample is -Σ_c weight_c · target_c · log softmax(input)_c; 'mean' divides by the number of
+ *   samples (N · d1 · ...), whatever the weights. `ignoreIndex` has no meaning there: one ≥ 0 is
+ *   an error, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const logits = randn([4, 3]);
+ * crossEntropy(logits, tensor([0, 2, 1, 2], { dtype: 'int32' }));  // a scalar
+ * const soft = softmax(randn([4, 3]), 1);                          // rows sum to 1
+ * crossEntropy(logits, soft, { labelSmoothing: 0.1 });             // a scalar
+ * crossEntropy(logits, soft, { reduction: 'none' }).shape;        // [4]
+ * ```
  */
 export function crossEntropy(
   input: Tensor,
@@ -94,6 +154,14 @@ export function crossEntropy(
   const fn = 'crossEntropy';
   const options = checkOptions(fn, opts, CROSS_ENTROPY_OPTIONS);
   const smoothing = options.labelSmoothing ?? 0;
+  if (
+    isTensor(input) &&
+    isTensor(target) &&
+    isFloat(target.dtype) &&
+    shapesEqual(input.shape, target.shape)
+  ) {
+    return probabilityCrossEntropy(fn, input, target, options);
+  }
   const args = checkClassArgs(fn, input, target, options);
   return tidy(() => {
     const logits = args.batched ? args.input : unsqueeze(args.input, 0);
@@ -139,7 +207,11 @@ function checkClassArgs(
   const shapes = `input ${fmtShape(input.shape)}, target ${fmtShape(target.shape)}`;
   if (!isFloat(input.dtype)) fail(fn, `input must be a float tensor, got ${input.dtype}`);
   if (target.dtype !== 'int32') {
-    fail(fn, `target must hold int32 class indices, got ${target.dtype} (${shapes})`);
+    const soft =
+      fn === 'crossEntropy' && isFloat(target.dtype)
+        ? '; a float target holds class probabilities and must have the shape of input'
+        : '';
+    fail(fn, `target must hold int32 class indices, got ${target.dtype} (${shapes})${soft}`);
   }
   if (input.rank === 0) {
     fail(
@@ -155,18 +227,7 @@ function checkClassArgs(
       `target ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)}: expected target ${fmtShape(expected)} (the input's shape without the class dim ${batched ? 1 : 0})`,
     );
   }
-  const classes = input.shape[batched ? 1 : 0] as number;
-  if (weight) {
-    if (weight.rank !== 1 || weight.shape[0] !== classes) {
-      fail(
-        fn,
-        `weight must be [${classes}] (one per class of input ${fmtShape(input.shape)}), got weight ${fmtShape(weight.shape)}`,
-      );
-    }
-    if (weight.dtype !== input.dtype) {
-      fail(fn, `weight is ${weight.dtype} but input is ${input.dtype}`);
-    }
-  }
+  if (weight) checkClassWeight(fn, input, weight, input.shape[batched ? 1 : 0] as number);
   const ignoreIndex = options.ignoreIndex ?? -100;
   const reduction = options.reduction ?? 'mean';
   return {
@@ -178,6 +239,75 @@ function checkClassArgs(
     reduction,
     outShape: target.shape,
   };
+}
+
+/** A weight per class: `[classes]`, of the input's dtype. */
+function checkClassWeight(fn: string, input: Tensor, weight: Tensor, classes: number): void {
+  if (weight.rank !== 1 || weight.shape[0] !== classes) {
+    fail(
+      fn,
+      `weight must be [${classes}] (one per class of input ${fmtShape(input.shape)}), got weight ${fmtShape(weight.shape)}`,
+    );
+  }
+  if (weight.dtype !== input.dtype) {
+    fail(fn, `weight is ${weight.dtype} but input is ${input.dtype}`);
+  }
+}
+
+/**
+ * Cross-entropy against class probabilities of the input's shape (the caller checked the shape
+ * and that both are float): -Σ_c w_c t_c log p_c per sample, where label smoothing ε first mixes
+ * the target with the uniform distribution, t (1 - ε) + ε / C, as PyTorch does.
+ */
+function probabilityCrossEntropy(
+  fn: string,
+  input: Tensor,
+  target: Tensor,
+  options: CrossEntropyOptions,
+): Tensor {
+  const weight = options.weight ?? null;
+  const args: [string, Tensor][] = [
+    ['input', input],
+    ['target', target],
+  ];
+  if (weight) args.push(['weight', weight]);
+  backendOf(fn, args);
+  if (!isFloat(input.dtype)) fail(fn, `input must be a float tensor, got ${input.dtype}`);
+  if (target.dtype !== input.dtype) {
+    fail(fn, `target is ${target.dtype} but input is ${input.dtype}`);
+  }
+  if (input.rank === 0) {
+    fail(
+      fn,
+      `input must have a class dim: [C], [N, C] or [N, C, d1, ...], got input ${fmtShape(input.shape)}`,
+    );
+  }
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  if (ignoreIndex >= 0) {
+    fail(
+      fn,
+      `ignoreIndex is not supported with class probabilities (a float target ${fmtShape(target.shape)}), got ignoreIndex ${ignoreIndex}`,
+    );
+  }
+  const classDim = input.rank >= 2 ? 1 : 0;
+  const classes = input.shape[classDim] as number;
+  if (weight) checkClassWeight(fn, input, weight, classes);
+  const smoothing = options.labelSmoothing ?? 0;
+  const reduction = options.reduction ?? 'mean';
+  return tidy(() => {
+    let t = target;
+    if (smoothing > 0) t = add(mul(t, 1 - smoothing), smoothing / classes);
+    if (weight)
+      t = mul(
+        t,
+        reshape(
+          weight,
+          input.shape.map((d, i) => (i === classDim ? d : 1)),
+        ),
+      );
+    // The loss of each sample: [N, d1, ...] ([] for an unbatched [C] input).
+    return reduce(neg(sum(mul(logSoftmax(input, classDim), t), classDim)), reduction);
+  });
 }
 
 /**
@@ -242,6 +372,19 @@ function checkPair(fn: string, input: Tensor, target: Tensor): void {
   }
 }
 
+/** A weight that multiplies the loss of each element: broadcast to the input, of its dtype. */
+function checkBroadcastWeight(fn: string, input: Tensor, name: string, t: Tensor | null): void {
+  if (!t) return;
+  backendOf(fn, [
+    ['input', input],
+    [name, t],
+  ]);
+  if (t.dtype !== input.dtype) fail(fn, `${name} is ${t.dtype} but input is ${input.dtype}`);
+  if (!broadcastsTo(t.shape, input.shape)) {
+    fail(fn, `${name} ${fmtShape(t.shape)} cannot be broadcast to input ${fmtShape(input.shape)}`);
+  }
+}
+
 /** Mean squared error, like `torch.nn.functional.mse_loss` (shapes must match exactly). */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   const fn = 'mseLoss';
@@ -273,24 +416,8 @@ export function bceWithLogits(
   const weight = options.weight ?? null;
   const posWeight = options.posWeight ?? null;
   checkPair(fn, input, target);
-  const extras: [string, Tensor | null][] = [
-    ['weight', weight],
-    ['posWeight', posWeight],
-  ];
-  for (const [name, t] of extras) {
-    if (!t) continue;
-    backendOf(fn, [
-      ['input', input],
-      [name, t],
-    ]);
-    if (t.dtype !== input.dtype) fail(fn, `${name} is ${t.dtype} but input is ${input.dtype}`);
-    if (!broadcastsTo(t.shape, input.shape)) {
-      fail(
-        fn,
-        `${name} ${fmtShape(t.shape)} cannot be broadcast to input ${fmtShape(input.shape)}`,
-      );
-    }
-  }
+  checkBroadcastWeight(fn, input, 'weight', weight);
+  checkBroadcastWeight(fn, input, 'posWeight', posWeight);
   const reduction = options.reduction ?? 'mean';
   return tidy(() => {
     // At x = 0 minimum splits its gradient in half, which is exactly d/dx log σ(x) there.
@@ -299,5 +426,172 @@ export function bceWithLogits(
     let loss = sub(mul(sub(1, target), input), positive);
     if (weight) loss = mul(loss, weight);
     return reduce(loss, reduction);
+  });
+}
+
+/**
+ * Binary cross-entropy of probabilities `input` in [0, 1] against `target` of the same shape,
+ * like `torch.nn.functional.binary_cross_entropy`: -w (t log x + (1 - t) log(1 - x)), each log
+ * clamped to ≥ -100 as PyTorch does, so that x = 0 or 1 gives a finite loss. An input outside
+ * [0, 1] (or NaN) is an error: where the device cannot be read synchronously (a GPU) it is found
+ * there and reported at the next read. On logits, `bceWithLogits` is the stable form.
+ *
+ * @example
+ * ```ts
+ * const p = sigmoid(randn([4, 3]));
+ * const t = tensor([[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0]], { dtype: 'float32' });
+ * bceLoss(p, t);                                   // a scalar
+ * bceLoss(p, t, { reduction: 'none' }).shape;      // [4, 3]
+ * ```
+ */
+export function bceLoss(input: Tensor, target: Tensor, opts: BceLossOptions = {}): Tensor {
+  const fn = 'bceLoss';
+  const options = checkOptions(fn, opts, BCE_LOSS_OPTIONS);
+  const weight = options.weight ?? null;
+  checkPair(fn, input, target);
+  checkBroadcastWeight(fn, input, 'weight', weight);
+  const reduction = options.reduction ?? 'mean';
+  return tidy(() => {
+    checkProbabilities(fn, input);
+    const logX = (x: Tensor) => maximum(log(x), -100);
+    const log1mX = (x: Tensor) => maximum(log1p(neg(x)), -100);
+    const raw = noGrad(() =>
+      neg(add(mul(target, logX(input)), mul(sub(1, target), log1mX(input)))),
+    );
+    // PyTorch's gradient, not the chain rule through the clamps: at x = 0 or 1 that is 0 · ∞ =
+    // NaN, where PyTorch gives w (x - t) / max(x (1 - x), 1e-12), large but finite.
+    const targetGrad = target.requiresGrad;
+    let loss = withGrad(fn, raw, [input, target], [input, target], (dy, saved) => {
+      const [x, t] = saved as [Tensor, Tensor];
+      return [
+        mul(dy, div(sub(x, t), maximum(mul(x, sub(1, x)), 1e-12))),
+        targetGrad ? mul(dy, sub(log1mX(x), logX(x))) : null,
+      ];
+    });
+    if (weight) loss = mul(loss, weight);
+    return reduce(loss, reduction);
+  });
+}
+
+/**
+ * Checks that every value of `input` lies in [0, 1]: read here where the backend can read
+ * synchronously, else checked on the device and reported at the next read.
+ */
+function checkProbabilities(fn: string, input: Tensor): void {
+  const { backend } = input;
+  if (input.size === 0) return;
+  const problem = `input must hold probabilities in [0, 1] (input ${fmtShape(input.shape)})`;
+  if (backend.readSync) {
+    const values = backend.readSync(input._ref.storage, input.dtype, input.size);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (!(v >= 0 && v <= 1)) fail(fn, `${problem}, got ${v} at element ${i}`);
+    }
+  } else if (backend.checkIndices) {
+    // 1 where a value is outside [0, 1] or NaN: the device's index check against [0, 1) finds it.
+    const outside = cast(logicalNot(logicalAnd(ge(input, 0), le(input, 1))), 'int32');
+    backend.checkIndices(
+      outside._kernel(),
+      0,
+      1,
+      () =>
+        new StrideError(
+          fn,
+          `${problem}, got a value outside; found on the '${backend.name}' device and reported at the first read after the call`,
+        ),
+    );
+  }
+}
+
+/**
+ * Smooth L1 loss, like `torch.nn.functional.smooth_l1_loss`: 0.5 d² / β where |d| < β, else
+ * |d| - 0.5 β, for d = input - target (shapes must match exactly). β = 0 is `l1Loss`.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([0, 0.5, 3]);
+ * smoothL1Loss(x, zerosLike(x), { reduction: 'none' });             // [0, 0.125, 2.5]
+ * smoothL1Loss(x, zerosLike(x), { beta: 2, reduction: 'none' });    // [0, 0.0625, 2]
+ * ```
+ */
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  opts: SmoothL1LossOptions = {},
+): Tensor {
+  const fn = 'smoothL1Loss';
+  const options = checkOptions(fn, opts, SMOOTH_L1_OPTIONS);
+  checkPair(fn, input, target);
+  const beta = options.beta ?? 1;
+  const reduction = options.reduction ?? 'mean';
+  return tidy(() => {
+    const d = abs(sub(input, target));
+    // β = 0 would divide by zero in the branch where() discards, and 0 · ∞ poisons its gradient.
+    if (beta === 0) return reduce(d, reduction);
+    return reduce(
+      where(lt(d, beta), div(mul(square(d), 0.5), beta), sub(d, 0.5 * beta)),
+      reduction,
+    );
+  });
+}
+
+/**
+ * Huber loss, like `torch.nn.functional.huber_loss`: 0.5 d² where |d| < δ, else δ (|d| - 0.5 δ),
+ * for d = input - target (shapes must match exactly). It is δ times `smoothL1Loss` with β = δ.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([0, 0.5, 3]);
+ * huberLoss(x, zerosLike(x), { reduction: 'none' });                // [0, 0.125, 2.5]
+ * huberLoss(x, zerosLike(x), { delta: 2, reduction: 'none' });      // [0, 0.125, 4]
+ * ```
+ */
+export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  const fn = 'huberLoss';
+  const options = checkOptions(fn, opts, HUBER_OPTIONS);
+  checkPair(fn, input, target);
+  const delta = options.delta ?? 1;
+  const reduction = options.reduction ?? 'mean';
+  return tidy(() => {
+    const d = abs(sub(input, target));
+    return reduce(
+      where(lt(d, delta), mul(square(d), 0.5), mul(sub(d, 0.5 * delta), delta)),
+      reduction,
+    );
+  });
+}
+
+/**
+ * Kullback-Leibler divergence of `target` from the distribution whose log-probabilities are
+ * `input`, like `torch.nn.functional.kl_div` (shapes must match exactly): per element
+ * t (log t - input), 0 where t = 0, or with `logTarget` e^t (t - input). 'batchmean' divides the
+ * sum by the batch size (dim 0), which gives the KL divergence per sample; 'mean', the default as
+ * in PyTorch, divides by the number of elements.
+ *
+ * @example
+ * ```ts
+ * const logp = logSoftmax(randn([4, 5]), 1);
+ * const q = softmax(randn([4, 5]), 1);
+ * klDiv(logp, q, { reduction: 'batchmean' });                       // KL(q ‖ p) per sample
+ * klDiv(logp, log(q), { reduction: 'batchmean', logTarget: true }); // the same
+ * ```
+ */
+export function klDiv(input: Tensor, target: Tensor, opts: KlDivOptions = {}): Tensor {
+  const fn = 'klDiv';
+  const options = checkOptions(fn, opts, KL_DIV_OPTIONS);
+  checkPair(fn, input, target);
+  const reduction = options.reduction ?? 'mean';
+  return tidy(() => {
+    let loss: Tensor;
+    if (options.logTarget) loss = mul(exp(target), sub(target, input));
+    else {
+      // t log t is 0 at t = 0 (PyTorch's xlogy): log sees 1 there, so neither the value nor the
+      // gradient becomes 0 · -∞. A negative target still gives NaN, as in PyTorch.
+      const zero = eq(target, 0);
+      loss = sub(mul(target, log(where(zero, 1, target))), mul(target, input));
+    }
+    if (reduction !== 'batchmean') return reduce(loss, reduction);
+    const total = sum(loss);
+    return input.rank === 0 ? total : div(total, input.shape[0] as number);
   });
 }
