@@ -90,6 +90,7 @@ export {
   where,
 } from './ops/arithmetic.js';
 export * from './ops/conv.js';
+export * from './ops/conv-transpose.js';
 export {
   arange,
   type ConvertibleArray,
@@ -108,6 +109,7 @@ export {
 } from './ops/creation.js';
 export * from './ops/dropout.js';
 export { gather, oneHot, scatterAdd } from './ops/indexing.js';
+export { type InterpolateMode, type InterpolateOptions, interpolate } from './ops/interpolate.js';
 export {
   chunk,
   concat,

@@ -4,15 +4,15 @@
  */
 import { withGrad } from '../autograd.js';
 import type { ConvParams } from '../backend.js';
-import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf, checkOutputSize, wrap } from '../kernel.js';
 import { checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add } from './arithmetic.js';
+import { CONV_COMMON_OPTIONS, checkConvTensors } from './conv-checks.js';
 import { reshape } from './layout.js';
-import { axisInts, fmtValue, perAxisOption } from './params.js';
+import { axisInts, fmtValue } from './params.js';
 import { sum } from './reduce.js';
 
 /**
@@ -149,41 +149,18 @@ function resolvePadding(
 }
 
 const CONV_OPTIONS = {
-  bias: option.nullable(option.tensor),
-  stride: perAxisOption(1),
+  ...CONV_COMMON_OPTIONS,
   padding: option.custom<ConvPadding>(
     "a non-negative integer, 'valid', 'same' or an array (one entry per spatial dim)",
     (v) => typeof v === 'number' || v === 'valid' || v === 'same' || Array.isArray(v),
   ),
-  dilation: perAxisOption(1),
-  groups: option.integer({ min: 1 }),
 } as const;
 
 function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions): Tensor {
   const options = checkOptions(fn, opts, CONV_OPTIONS);
   const bias = options.bias ?? null;
-  const args: [string, Tensor][] = [
-    ['input', x],
-    ['weight', w],
-  ];
-  if (bias) args.push(['bias', bias]);
-  const backend = backendOf(fn, args);
+  const backend = checkConvTensors(fn, n, x, w, bias, 'outChannels, inChannels/groups');
   const shapes = `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`;
-  if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
-  if (w.dtype !== x.dtype) fail(fn, `weight is ${w.dtype} but input is ${x.dtype}`);
-  if (bias && bias.dtype !== x.dtype) fail(fn, `bias is ${bias.dtype} but input is ${x.dtype}`);
-  if (x.rank !== n + 1 && x.rank !== n + 2) {
-    fail(
-      fn,
-      `expected a ${n + 1}-d (unbatched) or ${n + 2}-d (batched) input [batch, channels, ...${n} spatial dims], got input ${fmtShape(x.shape)}`,
-    );
-  }
-  if (w.rank !== n + 2) {
-    fail(
-      fn,
-      `weight must be ${n + 2}-d [outChannels, inChannels/groups, ...${n} kernel dims], got weight ${fmtShape(w.shape)}`,
-    );
-  }
   const groups = options.groups ?? 1;
   const batched = x.rank === n + 2;
   const xShape = batched ? [...x.shape] : [1, ...x.shape];
