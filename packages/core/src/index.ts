@@ -108,8 +108,11 @@ export {
   zerosLike,
 } from './ops/creation.js';
 export * from './ops/dropout.js';
+export * from './ops/group-norm.js';
 export { gather, oneHot, scatterAdd } from './ops/indexing.js';
+export * from './ops/instance-norm.js';
 export { type InterpolateMode, type InterpolateOptions, interpolate } from './ops/interpolate.js';
+export * from './ops/layer-norm.js';
 export {
   chunk,
   concat,

@@ -64,4 +64,13 @@ export const NOT_FUZZED: Readonly<Record<string, string>> = {
   convTranspose2d: 'new in this release; fuzz spec to come',
   convTranspose3d: 'new in this release; fuzz spec to come',
   interpolate: 'new in this release; fuzz spec to come',
+  layerNorm: 'new in this release; fuzz spec to come',
+  groupNorm: 'new in this release; fuzz spec to come',
+  instanceNorm: 'new in this release; fuzz spec to come',
+  dropout1d: 'new in this release; fuzz spec to come',
+  dropout2d: 'new in this release; fuzz spec to come',
+  dropout3d: 'new in this release; fuzz spec to come',
+  adaptiveMaxPool1d: 'new in this release; fuzz spec to come',
+  adaptiveMaxPool2d: 'new in this release; fuzz spec to come',
+  adaptiveMaxPool3d: 'new in this release; fuzz spec to come',
 };

@@ -9,9 +9,9 @@ import { backendOf } from '../kernel.js';
 import { checkOptions, option, showValue } from '../options.js';
 import { isTensor, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
-import { add, mul, rsqrt, square, sub } from './arithmetic.js';
+import { add, mul, rsqrt, sub } from './arithmetic.js';
 import { reshape } from './layout.js';
-import { mean } from './reduce.js';
+import { checkParamShapes, standardize } from './moments.js';
 
 /** Options of `batchNorm`. */
 export interface BatchNormOptions {
@@ -80,15 +80,13 @@ export function batchNorm(
     fail(fn, `expected an input [N, C, ...] with at least 2 dims, got input ${fmtShape(x.shape)}`);
   }
   const channels = x.shape[1] as number;
-  for (const [name, t] of args.slice(1)) {
-    if (t.rank !== 1 || t.shape[0] !== channels) {
-      fail(
-        fn,
-        `${name} must be [${channels}] (one per channel of input ${fmtShape(x.shape)}), got ${name} ${fmtShape(t.shape)}`,
-      );
-    }
-    if (t.dtype !== x.dtype) fail(fn, `${name} is ${t.dtype} but input is ${x.dtype}`);
-  }
+  checkParamShapes(
+    fn,
+    x,
+    args.slice(1),
+    [channels],
+    `one per channel of input ${fmtShape(x.shape)}`,
+  );
   if ((rm === null) !== (rv === null)) {
     fail(fn, 'runningMean and runningVar must be given together (or both null)');
   }
@@ -106,15 +104,12 @@ export function batchNorm(
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
 
   return tidy(() => {
-    let centered: Tensor;
-    let invStd: Tensor;
+    let output: Tensor;
     let newMean: Tensor | null = null;
     let newVar: Tensor | null = null;
     if (training) {
-      const mu = mean(x, axes, true);
-      centered = sub(x, mu);
-      const biasedVar = mean(square(centered), axes, true);
-      invStd = rsqrt(add(biasedVar, eps));
+      const { output: standardized, mean: mu, variance: biasedVar } = standardize(x, axes, eps);
+      output = standardized;
       if (rm && rv) {
         // Running statistics are buffers, not part of the differentiated computation.
         const [m, v] = noGrad(() => [
@@ -129,12 +124,10 @@ export function batchNorm(
       }
     } else {
       const [m, v] = [rm as Tensor, rv as Tensor];
-      centered = sub(x, reshape(m, statShape));
-      invStd = rsqrt(add(reshape(v, statShape), eps));
+      output = mul(sub(x, reshape(m, statShape)), rsqrt(add(reshape(v, statShape), eps)));
       newMean = noGrad(() => reshape(m, [channels]));
       newVar = noGrad(() => reshape(v, [channels]));
     }
-    let output = mul(centered, invStd);
     if (weight) output = mul(output, reshape(weight, statShape));
     if (bias) output = add(output, reshape(bias, statShape));
     return { output, runningMean: newMean, runningVar: newVar };

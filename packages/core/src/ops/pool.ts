@@ -1,20 +1,22 @@
 /**
- * Max and average pooling over 1, 2 or 3 spatial dims, and adaptive average pooling, with
+ * Max and average pooling over 1, 2 or 3 spatial dims, and adaptive average and max pooling, with
  * PyTorch's output sizes, argument rules and gradients.
  */
-import { withGrad } from '../autograd.js';
+import { noGrad, withGrad } from '../autograd.js';
 import type { Backend, PoolParams } from '../backend.js';
 import { isFloat, TYPED_ARRAY } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOfTensor, checkOutputSize, wrap } from '../kernel.js';
 import { checkOptions, option } from '../options.js';
-import { sizeOf } from '../shape.js';
+import { sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { tensor } from './creation.js';
-import { reshape } from './layout.js';
+import { gather } from './indexing.js';
+import { expand, reshape } from './layout.js';
 import { bmm } from './matmul.js';
 import { axisInts, fmtValue, perAxisOption } from './params.js';
+import { argmax } from './reduce.js';
 
 type Ints = number | readonly number[];
 
@@ -299,7 +301,22 @@ export function adaptiveAvgPool3d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   return adaptiveImpl('adaptiveAvgPool3d', 3, x, outputSize);
 }
 
-function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize): Tensor {
+/** An adaptive pooling call's checked input: its backend and its spatial sizes in and out. */
+interface AdaptiveGeometry {
+  backend: Backend;
+  /** The number of dims before the spatial ones: 2 for a batched input, 1 for an unbatched one. */
+  lead: number;
+  inSpatial: number[];
+  out: number[];
+}
+
+/** The checks adaptive average and max pooling share, and the output size per spatial dim. */
+function adaptiveGeometry(
+  fn: string,
+  n: number,
+  x: Tensor,
+  outputSize: AdaptiveSize,
+): AdaptiveGeometry {
   const backend = backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   if (x.rank !== n + 1 && x.rank !== n + 2) {
@@ -334,6 +351,19 @@ function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize
   });
   const outShape = [...x.shape.slice(0, lead), ...out];
   checkOutputSize(fn, backend, outShape, x.dtype, `input ${fmtShape(x.shape)}`);
+  return { backend, lead, inSpatial, out };
+}
+
+/** An adaptive pooling window along one axis: input positions [start, end). */
+type Window = [start: number, end: number];
+
+/** PyTorch's adaptive window of output cell `o`: input [floor(o*In/Out), ceil((o+1)*In/Out)). */
+function adaptiveWindow(o: number, inSize: number, outSize: number): Window {
+  return [Math.floor((o * inSize) / outSize), Math.ceil(((o + 1) * inSize) / outSize)];
+}
+
+function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize): Tensor {
+  const { backend, lead, inSpatial, out } = adaptiveGeometry(fn, n, x, outputSize);
   // The window weights of one axis are an [out, in] matrix.
   out.forEach((o, i) => {
     checkOutputSize(
@@ -360,8 +390,7 @@ function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize
       if (inSize === outSz) continue;
       const weights = new TYPED_ARRAY[x.dtype as 'float32' | 'float64'](outSz * inSize);
       for (let o = 0; o < outSz; o++) {
-        const start = Math.floor((o * inSize) / outSz);
-        const end = Math.ceil(((o + 1) * inSize) / outSz);
+        const [start, end] = adaptiveWindow(o, inSize, outSz);
         for (let j = start; j < end; j++) weights[o * inSize + j] = 1 / (end - start);
       }
       const m = tensor(weights, { shape: [1, outSz, inSize], dtype: x.dtype, device: x.device });
@@ -372,5 +401,188 @@ function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize
       y = reshape(prod, [...shape.slice(0, axis), outSz, ...shape.slice(axis + 1)]);
     }
     return y === x ? reshape(x, x.shape) : y;
+  });
+}
+
+/** Options of `adaptiveMaxPool1d`, `adaptiveMaxPool2d` and `adaptiveMaxPool3d`. */
+export interface AdaptiveMaxPoolOptions {
+  /** Also return, as int32, the flat index of each maximum within its input plane or volume. */
+  returnIndices?: boolean;
+}
+
+type AdaptiveWithIndices = AdaptiveMaxPoolOptions & { returnIndices: true };
+
+export function adaptiveMaxPool1d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options: AdaptiveWithIndices,
+): MaxPoolResult;
+export function adaptiveMaxPool1d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options?: AdaptiveMaxPoolOptions,
+): Tensor;
+/**
+ * Adaptive max pooling of `[N, C, L]` or `[C, L]` to a fixed output size: output cell i takes the
+ * maximum of input [floor(i*L/Out), ceil((i+1)*L/Out)), as PyTorch; with `returnIndices`, also
+ * where each maximum is (the first one on ties). The gradient goes to that element alone.
+ */
+export function adaptiveMaxPool1d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options?: AdaptiveMaxPoolOptions,
+): Tensor | MaxPoolResult {
+  return adaptiveMaxImpl('adaptiveMaxPool1d', 1, x, outputSize, options);
+}
+
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options: AdaptiveWithIndices,
+): MaxPoolResult;
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options?: AdaptiveMaxPoolOptions,
+): Tensor;
+/**
+ * 2-d adaptive max pooling of `[N, C, H, W]` or `[C, H, W]` to `outputSize` (see
+ * `adaptiveMaxPool1d` for the windows); indices are flat offsets within each `[H, W]` plane.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[[[1, 2, 5], [3, 4, 7], [0, 9, 1]]]]);
+ * adaptiveMaxPool2d(x, 2).arraySync();                  // [[[[4, 7], [9, 9]]]]
+ * const { indices } = adaptiveMaxPool2d(x, 2, { returnIndices: true });
+ * indices.arraySync();                                  // [[[[4, 5], [7, 7]]]]
+ * ```
+ */
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options?: AdaptiveMaxPoolOptions,
+): Tensor | MaxPoolResult {
+  return adaptiveMaxImpl('adaptiveMaxPool2d', 2, x, outputSize, options);
+}
+
+export function adaptiveMaxPool3d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options: AdaptiveWithIndices,
+): MaxPoolResult;
+export function adaptiveMaxPool3d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options?: AdaptiveMaxPoolOptions,
+): Tensor;
+/**
+ * 3-d adaptive max pooling of `[N, C, D, H, W]` or `[C, D, H, W]` to `outputSize` (see
+ * `adaptiveMaxPool1d` for the windows); indices are flat offsets within each volume.
+ */
+export function adaptiveMaxPool3d(
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options?: AdaptiveMaxPoolOptions,
+): Tensor | MaxPoolResult {
+  return adaptiveMaxImpl('adaptiveMaxPool3d', 3, x, outputSize, options);
+}
+
+/** Each axis's adaptive windows, and the size of the largest window over all axes. */
+function adaptiveWindows(
+  inSpatial: readonly number[],
+  out: readonly number[],
+): { windows: Window[][]; k: number } {
+  const windows = out.map((o, a) =>
+    Array.from({ length: o }, (_, i) => adaptiveWindow(i, inSpatial[a] as number, o)),
+  );
+  const k = sizeOf(windows.map((w) => w.reduce((most, [s, e]) => Math.max(most, e - s), 0)));
+  return { windows, k };
+}
+
+/**
+ * For every output cell (row-major), the flat input offsets of its window's elements in
+ * row-major order, padded to the largest window (`k` entries a cell) with the window's first
+ * element: a repeat cannot change a maximum, nor which element is the first to reach it.
+ */
+function windowTable(inSpatial: readonly number[], windows: Window[][], k: number): Int32Array {
+  const out = windows.map((w) => w.length);
+  const strides = stridesOf(inSpatial);
+  const offsets = new Int32Array(sizeOf(out) * k);
+  let cellStart = 0;
+  forEachIndex(out, (cell) => {
+    const bounds = cell.map((c, a) => (windows[a] as Window[])[c] as Window);
+    let filled = cellStart;
+    forEachIndex(
+      bounds.map(([s, e]) => e - s),
+      (pos) => {
+        offsets[filled++] = bounds.reduce(
+          (sum, [s], a) => sum + (s + (pos[a] as number)) * (strides[a] as number),
+          0,
+        );
+      },
+    );
+    offsets.fill(offsets[cellStart] as number, filled, cellStart + k);
+    cellStart += k;
+  });
+  return offsets;
+}
+
+/** Calls `cb` with every multi-index of `shape` in row-major order (none when a dim is 0). */
+function forEachIndex(shape: readonly number[], cb: (idx: readonly number[]) => void): void {
+  const total = sizeOf(shape);
+  const idx = shape.map(() => 0);
+  for (let i = 0; i < total; i++) {
+    cb(idx);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d] = (idx[d] as number) + 1;
+      if ((idx[d] as number) < (shape[d] as number)) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+function adaptiveMaxImpl(
+  fn: string,
+  n: number,
+  x: Tensor,
+  outputSize: AdaptiveSize,
+  options: AdaptiveMaxPoolOptions | undefined,
+): Tensor | MaxPoolResult {
+  const { returnIndices = false } = checkOptions(fn, options, {
+    returnIndices: option.boolean,
+  });
+  const { backend, lead, inSpatial, out } = adaptiveGeometry(fn, n, x, outputSize);
+  // Evenly divisible sizes are plain max pooling (the same indices), one backend kernel.
+  if (inSpatial.every((s, i) => s % (out[i] as number) === 0)) {
+    const kernel = inSpatial.map((s, i) => s / (out[i] as number));
+    return maxPoolImpl(fn, n, x, { kernelSize: kernel, returnIndices });
+  }
+  const planes = sizeOf(x.shape.slice(0, lead));
+  const cells = sizeOf(out);
+  const { windows, k } = adaptiveWindows(inSpatial, out);
+  // The window elements of every cell of every plane are gathered at once.
+  const gathered = [Math.max(planes, 1), cells, k];
+  checkOutputSize(fn, backend, gathered, x.dtype, `input ${fmtShape(x.shape)}`);
+  const table = windowTable(inSpatial, windows, k);
+  const outShape = [...x.shape.slice(0, lead), ...out];
+  return tidy(() => {
+    const flat = reshape(x, [planes, sizeOf(inSpatial)]);
+    const offsets = expand(
+      tensor(table, { shape: [1, cells, k], dtype: 'int32', device: x.device }),
+      [planes, cells, k],
+    );
+    // Which window element is the maximum is not differentiated; taking the value at that
+    // offset is, so the gradient reaches the maximum once per window, as in PyTorch.
+    const argmaxOffsets = noGrad(() => {
+      const candidates = reshape(gather(flat, 1, reshape(offsets, [planes, cells * k])), [
+        planes,
+        cells,
+        k,
+      ]);
+      return reshape(gather(offsets, 2, argmax(candidates, 2, true)), [planes, cells]);
+    });
+    const values = reshape(gather(flat, 1, argmaxOffsets), outShape);
+    if (!returnIndices) return values;
+    return { values, indices: reshape(argmaxOffsets, outShape) };
   });
 }
