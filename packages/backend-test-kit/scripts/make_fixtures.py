@@ -399,6 +399,146 @@ def conv_extras(nd):
 
 
 # ----------------------------------------------------------------------------------------
+# Transposed convolution
+# ----------------------------------------------------------------------------------------
+
+CONV_T_FN = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+def conv_t_out(L, k, s, p, op, d):
+    return (L - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
+def transpose_family(fam, count, seed):
+    factors = {
+        "nd": [1, 2, 3],
+        "stride": [1, 2, 3],
+        "padding": [0, 1, 2],
+        "outputPadding": [0, 1, 2],
+        "dilation": [1, 2],
+        "groups": ["1", "2", "depthwise"],
+        "batch": ["1", "many"],
+        "bias": [True, False],
+    }
+    # PyTorch's rule: output padding smaller than the stride or the dilation.
+    combos = covering(factors, lambda c: c["outputPadding"] < max(c["stride"], c["dilation"]),
+                      count, seed)
+    rng = random.Random(seed)
+    specs = {1: [], 2: [], 3: []}
+    for c in combos:
+        nd, s, p, op, d = c["nd"], c["stride"], c["padding"], c["outputPadding"], c["dilation"]
+        max_k = {1: 4, 2: 3, 3: 3}[nd]
+        max_len = {1: 6, 2: 4, 3: 3}[nd]
+        while True:
+            k = [rng.randint(1, max_k) for _ in range(nd)]
+            sizes = [rng.randint(1, max_len) for _ in range(nd)]
+            outs = [conv_t_out(L, kk, s, p, op, d) for L, kk in zip(sizes, k)]
+            if all(1 <= o <= 14 for o in outs) and (nd == 1 or len(set(sizes)) > 1):
+                break
+        if c["groups"] == "1":
+            groups, cin, cout = 1, rng.randint(1, 3), rng.randint(1, 3)
+        elif c["groups"] == "2":
+            groups, cin, cout = 2, rng.choice([2, 4]), rng.choice([2, 4])
+        else:  # depthwise: one group per input channel
+            cin = rng.choice([2, 3])
+            groups, cout = cin, cin * rng.choice([1, 2])
+        n = 1 if c["batch"] == "1" else rng.choice([2, 3])
+        specs[nd].append(dict(n=n, cin=cin, cout=cout, groups=groups, k=k, sizes=sizes,
+                              stride=[s] * nd, padding=[p] * nd, outputPadding=[op] * nd,
+                              dilation=[d] * nd, bias=c["bias"], batched=True))
+    for nd in (1, 2, 3):
+        transpose_cases(fam, nd, specs[nd] + transpose_extras(nd))
+
+
+def transpose_cases(fam, nd, specs):
+    op_name = f"convTranspose{nd}d"
+    for i, sp in enumerate(specs):
+        x_shape = ([sp["n"]] if sp["batched"] else []) + [sp["cin"]] + sp["sizes"]
+        w_shape = [sp["cin"], sp["cout"] // sp["groups"]] + sp["k"]
+        args = {key: scalar_or_list(sp[key]) for key in ("stride", "padding", "outputPadding",
+                                                         "dilation")}
+        args["groups"] = sp["groups"]
+        name = (f"{op_name} #{i:02d} x[{shp(x_shape)}] w[{shp(w_shape)}] "
+                + " ".join(f"{key}={fmt(v)}" for key, v in args.items()) + " "
+                + ("bias" if sp["bias"] else "no-bias"))
+        g = gen_for(name)
+        inputs = {"x": randn(x_shape, g), "w": randn(w_shape, g, 0.5)}
+        if sp["bias"]:
+            inputs["b"] = randn([sp["cout"]], g)
+
+        def fn(t, sp=sp):
+            return {"y": CONV_T_FN[nd](t["x"], t["w"], t.get("b"), stride=tuple(sp["stride"]),
+                                       padding=tuple(sp["padding"]),
+                                       output_padding=tuple(sp["outputPadding"]),
+                                       groups=sp["groups"], dilation=tuple(sp["dilation"]))}
+
+        fam.run(name, op_name, args, inputs, fn, diff=list(inputs), g=g)
+
+
+def transpose_extras(nd):
+    """Corners the covering design does not aim for: per-axis values, output padding beyond the
+    padding (a zero tail), padding that crops every reached position, an unbatched input."""
+    def spec(n, cin, cout, groups, k, sizes, stride, padding, output_padding, dilation, bias,
+             batched=True):
+        return dict(n=n, cin=cin, cout=cout, groups=groups, k=k, sizes=sizes, stride=stride,
+                    padding=padding, outputPadding=output_padding, dilation=dilation, bias=bias,
+                    batched=batched)
+
+    if nd == 1:
+        return [spec(1, 2, 3, 1, [1], [1], [3], [1], [2], [1], True),
+                spec(1, 2, 2, 1, [3], [4], [1], [1], [0], [1], False, batched=False)]
+    if nd == 2:
+        return [spec(2, 2, 3, 1, [3, 2], [3, 4], [2, 3], [0, 1], [1, 2], [1, 1], True),
+                spec(1, 4, 2, 2, [2, 3], [3, 2], [1, 2], [2, 0], [0, 1], [2, 1], False)]
+    return [spec(1, 2, 2, 1, [2, 1, 3], [2, 3, 2], [2, 1, 3], [0, 1, 1], [1, 0, 2], [1, 2, 1],
+                 True, batched=False)]
+
+
+# ----------------------------------------------------------------------------------------
+# Resampling (interpolate)
+# ----------------------------------------------------------------------------------------
+
+
+def resample_family(fam):
+    specs = [  # (x shape, mode, size, scaleFactor, alignCorners)
+        ([2, 3, 5], "nearest", [8], None, None),
+        ([1, 2, 7], "nearest", None, 1.7, None),
+        ([2, 2, 9], "nearest", [4], None, None),
+        ([2, 2, 3, 4], "nearest", None, 2, None),
+        ([1, 3, 7, 5], "nearest", [3, 8], None, None),
+        ([1, 2, 6, 5], "nearest", None, [0.5, 1.5], None),
+        ([1, 2, 2, 3, 4], "nearest", None, [2, 1.5, 0.75], None),
+        ([2, 3, 5], "linear", [9], None, False),
+        ([2, 3, 5], "linear", [9], None, True),
+        ([1, 2, 8], "linear", None, 0.6, False),
+        ([1, 2, 4], "linear", None, 2.5, True),
+        ([2, 2, 4, 3], "bilinear", None, 2, False),
+        ([2, 2, 4, 3], "bilinear", None, 2, True),
+        ([1, 3, 4, 6], "bilinear", [5, 9], None, False),
+        ([1, 2, 8, 7], "bilinear", [3, 2], None, True),
+        ([1, 2, 5, 6], "bilinear", None, [1.1, 0.75], False),
+        ([1, 1, 5, 4], "bilinear", [1, 7], None, True),
+        ([1, 2, 2, 3, 4], "trilinear", None, 2, False),
+        ([1, 2, 3, 2, 4], "trilinear", [4, 3, 2], None, True),
+        ([2, 1, 4, 4, 3], "trilinear", None, [0.5, 1.5, 1.3], False),
+    ]
+    for i, (shape, mode, size, scale, align) in enumerate(specs):
+        args = {"size": size} if size is not None else {"scaleFactor": scale}
+        args["mode"] = mode
+        if align is not None:
+            args["alignCorners"] = align
+        name = f"interpolate #{i:02d} x[{shp(shape)}] " + " ".join(
+            f"{k}={fmt(v).lower() if isinstance(v, bool) else fmt(v)}" for k, v in args.items())
+        g = gen_for(name)
+
+        def fn(t, size=size, scale=scale, mode=mode, align=align):
+            return {"y": F.interpolate(t["x"], size=size, scale_factor=scale, mode=mode,
+                                       align_corners=align)}
+
+        fam.run(name, "interpolate", args, {"x": randn(shape, g)}, fn, diff=["x"], g=g)
+
+
+# ----------------------------------------------------------------------------------------
 # Pooling
 # ----------------------------------------------------------------------------------------
 
@@ -961,7 +1101,11 @@ def build():
     matmul_family(mm)
     pad = Family("pad.json")
     pad_family(pad)
-    return [conv, pool, norm, act, loss, red, mm, pad]
+    transpose = Family("transpose.json")
+    transpose_family(transpose, 30, 401)
+    resample = Family("resample.json")
+    resample_family(resample)
+    return [conv, pool, norm, act, loss, red, mm, pad, transpose, resample]
 
 
 def write(out_dir, only=None):

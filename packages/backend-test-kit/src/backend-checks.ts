@@ -1,7 +1,8 @@
 /**
  * Backend-level sanity checks that the op fixtures do not reach: the shared random streams,
- * storage round trips for every dtype, reads, casts and empty tensors. (Mixing two backends in
- * one op needs a second backend; core's own tests cover that.)
+ * storage round trips for every dtype, reads, casts and empty tensors, and the adjoint test of
+ * transposed convolution (adjoint-checks.ts). (Mixing two backends in one op needs a second
+ * backend; core's own tests cover that.)
  */
 import {
   add,
@@ -24,6 +25,7 @@ import {
   zeros,
 } from '@stride/core';
 import { assert, expect } from 'vitest';
+import { ADJOINT_CHECKS } from './adjoint-checks.js';
 
 export interface BackendCheck {
   readonly name: string;
@@ -371,4 +373,5 @@ export const BACKEND_CHECKS: readonly BackendCheck[] = [
       expect(during.numBytes - before.numBytes).toBe(80);
     },
   },
+  ...ADJOINT_CHECKS,
 ];

@@ -12,6 +12,8 @@ import norm from '../fixtures/norm.json' with { type: 'json' };
 import pad from '../fixtures/pad.json' with { type: 'json' };
 import pool from '../fixtures/pool.json' with { type: 'json' };
 import reduce from '../fixtures/reduce.json' with { type: 'json' };
+import resample from '../fixtures/resample.json' with { type: 'json' };
+import transpose from '../fixtures/transpose.json' with { type: 'json' };
 
 /** One stored tensor: little-endian bytes of `dtype`, base64-encoded. */
 export interface FixtureTensor {
@@ -88,6 +90,8 @@ export const FIXTURES: Readonly<Record<string, FixtureFile>> = {
   pool: asFixtureFile('pool', pool),
   norm: asFixtureFile('norm', norm),
   loss: asFixtureFile('loss', loss),
+  transpose: asFixtureFile('transpose', transpose),
+  resample: asFixtureFile('resample', resample),
 };
 
 export type FixtureDType = 'float32' | 'int32' | 'bool';

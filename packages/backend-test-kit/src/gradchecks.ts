@@ -89,6 +89,64 @@ export const GRADCHECKS: readonly GradcheckCase[] = [
     inputs: { x: [1, 2, 4, 5, 3], w: [2, 2, 3, 2, 2] },
   },
 
+  // ---- transposed convolution ----
+  {
+    name: 'convTranspose1d stride 2, padding 1, outputPadding 1, dilation 2, groups 2, bias',
+    op: 'convTranspose1d',
+    args: { stride: 2, padding: 1, outputPadding: 1, dilation: 2, groups: 2 },
+    inputs: { x: [2, 4, 5], w: [4, 3, 3], b: [6] },
+  },
+  {
+    name: 'convTranspose1d outputPadding 2 beyond padding 0 (a zero tail)',
+    op: 'convTranspose1d',
+    args: { stride: 3, outputPadding: 2 },
+    inputs: { x: [1, 2, 3], w: [2, 2, 2] },
+  },
+  {
+    name: 'convTranspose2d stride [2,3], padding [1,0], outputPadding [1,2], bias',
+    op: 'convTranspose2d',
+    args: { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2] },
+    inputs: { x: [2, 2, 3, 3], w: [2, 3, 3, 2], b: [3] },
+  },
+  {
+    name: 'convTranspose2d depthwise (groups 3), stride 2, padding 2, dilation 2',
+    op: 'convTranspose2d',
+    args: { stride: 2, padding: 2, dilation: 2, groups: 3 },
+    inputs: { x: [1, 3, 4, 3], w: [3, 2, 3, 3] },
+  },
+  {
+    name: 'convTranspose3d stride [1,2,2], padding [0,1,1], outputPadding [0,1,0], groups 2, bias',
+    op: 'convTranspose3d',
+    args: { stride: [1, 2, 2], padding: [0, 1, 1], outputPadding: [0, 1, 0], groups: 2 },
+    inputs: { x: [1, 2, 2, 3, 2], w: [2, 1, 2, 2, 3], b: [2] },
+  },
+
+  // ---- resampling ----
+  {
+    name: 'interpolate nearest, scaleFactor [0.6,1.7] (repeats and skips)',
+    op: 'interpolate',
+    args: { scaleFactor: [0.6, 1.7], mode: 'nearest' },
+    inputs: { x: [1, 2, 5, 4] },
+  },
+  {
+    name: 'interpolate linear, size 11, alignCorners false',
+    op: 'interpolate',
+    args: { size: 11, mode: 'linear', alignCorners: false },
+    inputs: { x: [2, 2, 4] },
+  },
+  {
+    name: 'interpolate bilinear, size [3,7] (down and up), alignCorners true',
+    op: 'interpolate',
+    args: { size: [3, 7], mode: 'bilinear', alignCorners: true },
+    inputs: { x: [1, 2, 5, 4] },
+  },
+  {
+    name: 'interpolate trilinear, scaleFactor [2,0.5,1.5]',
+    op: 'interpolate',
+    args: { scaleFactor: [2, 0.5, 1.5], mode: 'trilinear' },
+    inputs: { x: [1, 1, 2, 4, 3] },
+  },
+
   // ---- pooling ----
   {
     name: 'maxPool1d kernel 3, stride 2, padding 1, dilation 2, ceilMode',

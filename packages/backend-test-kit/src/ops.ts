@@ -75,6 +75,18 @@ export const OPS: Readonly<Record<string, OpFn>> = {
   conv1d: op<S.ConvOptions>(({ x, w, b }, a) => ({ y: S.conv1d(x, w, { ...a, bias: b }) })),
   conv2d: op<S.ConvOptions>(({ x, w, b }, a) => ({ y: S.conv2d(x, w, { ...a, bias: b }) })),
   conv3d: op<S.ConvOptions>(({ x, w, b }, a) => ({ y: S.conv3d(x, w, { ...a, bias: b }) })),
+  convTranspose1d: op<S.ConvTransposeOptions>(({ x, w, b }, a) => ({
+    y: S.convTranspose1d(x, w, { ...a, bias: b }),
+  })),
+  convTranspose2d: op<S.ConvTransposeOptions>(({ x, w, b }, a) => ({
+    y: S.convTranspose2d(x, w, { ...a, bias: b }),
+  })),
+  convTranspose3d: op<S.ConvTransposeOptions>(({ x, w, b }, a) => ({
+    y: S.convTranspose3d(x, w, { ...a, bias: b }),
+  })),
+
+  // ---- resampling ----
+  interpolate: op<S.InterpolateOptions>(({ x }, a) => ({ y: S.interpolate(x, a) })),
 
   // ---- pooling ----
   maxPool1d: maxPool(S.maxPool1d),

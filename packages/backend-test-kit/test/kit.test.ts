@@ -55,6 +55,8 @@ describe('fixtures', () => {
       'pad',
       'pool',
       'reduce',
+      'resample',
+      'transpose',
     ]);
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
   });
