@@ -1,6 +1,7 @@
-import { checkOptions, fail, nonNegative, option, positiveInt, required } from '../check.js';
+import { checkOptions, fail, option, positiveInt, required } from '../check.js';
 import { type ParamGroup, SCHEDULE_FIELDS, type ScheduleFields } from '../param-group.js';
 import type { JsonValue } from '../state-dict.js';
+import { perGroup, perGroupRule } from './per-group.js';
 import { type AnyOptimizer, LRScheduler } from './scheduler.js';
 
 /**
@@ -72,7 +73,6 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: OneCycleLROptions, lastEpoch = -1) {
     super(NAME, optimizer, lastEpoch);
-    const perGroupRule = option.either(nonNegative, option.arrayOf(nonNegative));
     const o = checkOptions(NAME, options, {
       maxLr: perGroupRule,
       totalSteps: positiveInt,
@@ -148,7 +148,7 @@ export class OneCycleLR extends LRScheduler {
     const divFactor = o.divFactor ?? 25;
     const finalDivFactor = o.finalDivFactor ?? 1e4;
     const groups = this.groups as MomentumGroup[];
-    const maxLrs = perGroup('maxLr', maxLr, groups.length);
+    const maxLrs = perGroup(NAME, 'maxLr', maxLr, groups.length);
     this.cycleMomentum = o.cycleMomentum ?? true;
     const defaults = optimizer.defaults as object;
     if (this.cycleMomentum && !('momentum' in defaults) && !('betas' in defaults)) {
@@ -158,8 +158,8 @@ export class OneCycleLR extends LRScheduler {
       );
     }
     this.useBeta1 = this.cycleMomentum && 'betas' in defaults;
-    const maxMomenta = perGroup('maxMomentum', o.maxMomentum ?? 0.95, groups.length);
-    const baseMomenta = perGroup('baseMomentum', o.baseMomentum ?? 0.85, groups.length);
+    const maxMomenta = perGroup(NAME, 'maxMomentum', o.maxMomentum ?? 0.95, groups.length);
+    const baseMomenta = perGroup(NAME, 'baseMomentum', o.baseMomentum ?? 0.85, groups.length);
     if (this.useBeta1) {
       // They become β₁, which Adam requires to be below 1.
       for (const [key, values] of [
@@ -263,17 +263,4 @@ function field(group: ParamGroup, key: ScheduleKey): number {
   if (value === undefined)
     fail(NAME, `the parameter group has no ${key}; was its state loaded from another scheduler?`);
   return value;
-}
-
-/** One value per group, from one for all or a list (checked by the option's rule). */
-function perGroup(name: string, value: number | readonly number[], groups: number): number[] {
-  if (Array.isArray(value)) {
-    if (value.length !== groups)
-      fail(
-        NAME,
-        `option '${name}' must hold one value per parameter group (${groups}), got ${value.length}`,
-      );
-    return [...value];
-  }
-  return new Array<number>(groups).fill(value as number);
 }

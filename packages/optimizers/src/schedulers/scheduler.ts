@@ -4,8 +4,13 @@ import { Optimizer } from '../optimizer.js';
 import type { BaseHyper, ParamGroup } from '../param-group.js';
 import type { JsonValue } from '../state-dict.js';
 
-/** `state[key]`, checked against `rule`. */
-function saved<T>(fn: string, state: Record<string, unknown>, key: string, rule: OptionRule<T>): T {
+/** `state[key]` of a saved state dict, checked against `rule`. */
+export function saved<T>(
+  fn: string,
+  state: Record<string, unknown>,
+  key: string,
+  rule: OptionRule<T>,
+): T {
   const value = state[key];
   if (!rule.test(value)) fail(fn, `${key} must be ${rule.expected}, got ${show(value)}`);
   return value as T;
@@ -25,7 +30,7 @@ export interface SchedulerStateDict {
 
 /**
  * An optimizer of any kind, as schedulers take it: a scheduler only reads and writes `lr` (and
- * `OneCycleLR` the momentum).
+ * `OneCycleLR` and `CyclicLR` the momentum).
  */
 // biome-ignore lint/suspicious/noExplicitAny: the hyper-parameter type is irrelevant here.
 export type AnyOptimizer = Optimizer<any>;
@@ -46,7 +51,55 @@ const TORCH_ONLY_KEYS: readonly string[] = [
 ];
 
 /** The keys every scheduler's state dict has besides its options. */
-const POSITION_KEYS: readonly string[] = ['base_lrs', 'last_epoch', '_step_count', '_last_lr'];
+export const POSITION_KEYS: readonly string[] = [
+  'base_lrs',
+  'last_epoch',
+  '_step_count',
+  '_last_lr',
+];
+
+/** Fails for `name` unless `optimizer` is a live Optimizer: the first check of every scheduler. */
+export function checkOptimizer(name: string, optimizer: unknown): void {
+  if (!(optimizer instanceof Optimizer)) {
+    fail(name, `optimizer must be an Optimizer, got ${show(optimizer)}`);
+  }
+  if (optimizer.isDisposed) fail(name, 'the optimizer was disposed');
+}
+
+/**
+ * Throws a StrideError for `fn` when `state` was saved by another kind of scheduler than `name`
+ * (it lacks one of `options` or has a key that is neither an option nor `known`) or holds an
+ * option (PyTorch name) whose value differs from `options`.
+ */
+export function checkSavedState(
+  fn: string,
+  name: string,
+  options: Record<string, JsonValue>,
+  state: Record<string, unknown>,
+  known: readonly string[],
+): void {
+  const own = Object.keys(options);
+  const foreign = Object.keys(state).filter(
+    (k) => !own.includes(k) && !known.includes(k) && !TORCH_ONLY_KEYS.includes(k),
+  );
+  const missing = own.filter((k) => !(k in state));
+  if (foreign.length > 0 || missing.length > 0) {
+    const has = foreign.length ? `it has ${foreign.join(', ')}` : `it lacks ${missing.join(', ')}`;
+    const a = article(name);
+    fail(
+      fn,
+      `the state dict is not ${a} ${name}'s: ${has} (${a} ${name} saves ${[...own, ...known].join(', ')})`,
+    );
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (JSON.stringify(state[key]) !== JSON.stringify(value)) {
+      fail(
+        fn,
+        `the state dict has ${key} ${JSON.stringify(state[key])} but this scheduler has ${JSON.stringify(value)}; construct it with the saved options`,
+      );
+    }
+  }
+}
 
 /**
  * The base of the learning-rate schedulers, with PyTorch's `_LRScheduler` semantics.
@@ -76,10 +129,7 @@ export abstract class LRScheduler {
 
   protected constructor(name: string, optimizer: AnyOptimizer, lastEpoch = -1) {
     this.name = name;
-    if (!(optimizer instanceof Optimizer)) {
-      fail(name, `optimizer must be an Optimizer, got ${show(optimizer)}`);
-    }
-    if (optimizer.isDisposed) fail(name, 'the optimizer was disposed');
+    checkOptimizer(name, optimizer);
     arg(name, 'lastEpoch', lastEpoch, lastEpochRule);
     this.optimizer = optimizer;
     this.lastEpoch = lastEpoch;
@@ -202,30 +252,7 @@ export abstract class LRScheduler {
     state: Record<string, unknown>,
     known: readonly string[] = POSITION_KEYS,
   ): void {
-    const options = this.options();
-    const own = Object.keys(options);
-    const foreign = Object.keys(state).filter(
-      (k) => !own.includes(k) && !known.includes(k) && !TORCH_ONLY_KEYS.includes(k),
-    );
-    const missing = own.filter((k) => !(k in state));
-    if (foreign.length > 0 || missing.length > 0) {
-      const has = foreign.length
-        ? `it has ${foreign.join(', ')}`
-        : `it lacks ${missing.join(', ')}`;
-      const a = article(this.name);
-      fail(
-        fn,
-        `the state dict is not ${a} ${this.name}'s: ${has} (${a} ${this.name} saves ${[...own, ...known].join(', ')})`,
-      );
-    }
-    for (const [key, value] of Object.entries(options)) {
-      if (JSON.stringify(state[key]) !== JSON.stringify(value)) {
-        fail(
-          fn,
-          `the state dict has ${key} ${JSON.stringify(state[key])} but this scheduler has ${JSON.stringify(value)}; construct it with the saved options`,
-        );
-      }
-    }
+    checkSavedState(fn, this.name, this.options(), state, known);
   }
 
   /** Fails for `fn` when `step` was given arguments. */
@@ -243,7 +270,7 @@ export abstract class LRScheduler {
    * finite rate, and the groups are still those the schedule was built for. A failed step
    * changes nothing.
    */
-  private advance(epoch: number, compute: () => number[]): void {
+  protected advance(epoch: number, compute: () => number[]): void {
     const fn = this.stepCount === 0 ? this.name : `${this.name}.step`;
     if (this.groups.length !== this.baseLrs.length) {
       fail(
