@@ -2,7 +2,17 @@
  * What Adam and AdamW share: their hyper-parameters, checks and the moment update. They differ
  * only in how weight decay enters (added to the gradient, or decoupled and applied to θ).
  */
-import { adamStep, add, div, maximum, mul, sqrt, type Tensor, zerosLike } from '@stride/core';
+import {
+  adamStep,
+  add,
+  div,
+  maximum,
+  mul,
+  type OptionRule,
+  sqrt,
+  type Tensor,
+  zerosLike,
+} from '@stride/core';
 import { nonNegative, option } from './check.js';
 import type { OptimizerRules, ParamState } from './optimizer.js';
 
@@ -28,13 +38,18 @@ export interface AdamHyper {
 /** Options of `Adam` and `AdamW`: any hyper-parameter, each with its default when left out. */
 export type AdamOptions = Partial<AdamHyper>;
 
+/** (β₁, β₂), each in [0, 1) as PyTorch requires: the rule of every Adam-like optimizer. */
+export const betasRule: OptionRule<readonly number[]> = option.arrayOf(
+  option.number({ min: 0, below: 1 }),
+  2,
+);
+
 export function adamRules(name: string): OptimizerRules<AdamHyper> {
   return {
     name,
     specs: {
       lr: { torch: 'lr', rule: nonNegative },
-      // In [0, 1), as PyTorch requires.
-      betas: { torch: 'betas', rule: option.arrayOf(option.number({ min: 0, below: 1 }), 2) },
+      betas: { torch: 'betas', rule: betasRule },
       eps: { torch: 'eps', rule: nonNegative },
       weightDecay: { torch: 'weight_decay', rule: nonNegative },
       amsgrad: { torch: 'amsgrad', rule: option.boolean },

@@ -44,6 +44,8 @@ import {
 export interface ParamState {
   /** Steps taken for this parameter, for optimizers that count them. */
   step?: number;
+  /** Other single numbers by PyTorch's names (NAdam's `mu_product`): see `scalarKeys`. */
+  readonly scalars: Map<string, number>;
   /** The state tensors by PyTorch's names (`exp_avg`, `momentum_buffer`, ...). */
   readonly buffers: Map<string, Tensor>;
 }
@@ -56,6 +58,12 @@ export interface OptimizerRules<H extends BaseHyper> {
   readonly specs: HyperSpecs<H>;
   /** The state keys it keeps per parameter (with `step` if it counts steps). */
   readonly stateKeys: readonly string[];
+  /**
+   * The state keys, besides `step`, that hold one number rather than a tensor like the parameter
+   * (NAdam's `mu_product`). They are kept as numbers in `ParamState.scalars` and saved as float32
+   * scalar tensors, as PyTorch keeps them.
+   */
+  readonly scalarKeys?: readonly string[];
   /**
    * Checks that involve several hyper-parameters (each one alone is checked by its rule): throws
    * a StrideError for `fn`, naming options by `where` (`nesterov`, `paramGroups[1].nesterov`).
@@ -274,6 +282,9 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         if (s.step !== undefined) {
           state[stateKey(i, 'step')] = tensor(s.step, { dtype: 'float32', device: p.device });
         }
+        for (const [key, v] of s.scalars) {
+          state[stateKey(i, key)] = tensor(v, { dtype: 'float32', device: p.device });
+        }
         // Storage is never written in place, so a new handle on it is a snapshot.
         for (const [key, t] of s.buffers) state[stateKey(i, key)] = t.detach();
       }
@@ -350,25 +361,32 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       }
       if (!isTensor(value)) fail(fn, `'${name}' must be a Tensor, got ${show(value)}`);
       if (value.isDisposed) fail(fn, `'${name}' was disposed`);
-      if (key === 'step' ? value.size !== 1 : !sameShape(value, p)) {
-        const want = key === 'step' ? 'a single number' : `${fmt(p)} like the parameter`;
+      const scalar = key === 'step' || (this.rules.scalarKeys?.includes(key) ?? false);
+      if (scalar ? value.size !== 1 : !sameShape(value, p)) {
+        const want = scalar ? 'a single number' : `${fmt(p)} like the parameter`;
         fail(fn, `'${name}' is ${fmt(value)} but must be ${want}`);
       }
       entries.push([p, key, value, name]);
     }
 
-    // Everything checked: read the steps, move and cast the buffers, then swap the state.
+    // Everything checked: read the numbers, move and cast the buffers, then swap the state.
     const fresh = new Map<Tensor, ParamState>();
     const made: Tensor[] = [];
     try {
       for (const [p, key, value, name] of entries) {
-        const s = fresh.get(p) ?? { buffers: new Map<string, Tensor>() };
+        const s: ParamState = fresh.get(p) ?? { scalars: new Map(), buffers: new Map() };
         fresh.set(p, s);
         if (key === 'step') {
           const step = await value.item();
           if (!Number.isInteger(step) || step < 0)
             fail(fn, `'${name}' must be a whole number of steps, got ${step}`);
           s.step = step;
+          continue;
+        }
+        if (this.rules.scalarKeys?.includes(key)) {
+          const v = await value.item();
+          if (!Number.isFinite(v)) fail(fn, `'${name}' must be a finite number, got ${v}`);
+          s.scalars.set(key, v);
           continue;
         }
         const moved = value.device === p.device ? value : await value.to(p.device);
@@ -418,7 +436,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   protected stateOf(p: Tensor): ParamState {
     let s = this.state.get(p);
     if (!s) {
-      s = { buffers: new Map() };
+      s = { scalars: new Map(), buffers: new Map() };
       this.state.set(p, s);
     }
     return s;

@@ -13,9 +13,11 @@
  * `<i>` numbers the parameters across all groups in order, from 0, exactly as PyTorch does, and
  * each group's `params` lists its numbers. `<key>` and the group keys are PyTorch's own names
  * (`momentum_buffer`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`, `square_avg`, `grad_avg`,
- * `sum`, `step`; `lr`, `betas`, `weight_decay`, `initial_lr`, ...), and `betas` is a 2-array
- * where PyTorch has a tuple. Differences: `step` is always a float32 scalar tensor (PyTorch's
- * RMSprop keeps a Python int, which `int()` recovers); SGD without momentum saves no
+ * `sum`, `acc_delta`, `exp_inf`, `mu_product`, `step`; `lr`, `betas`, `weight_decay`,
+ * `momentum_decay`, `initial_lr`, ...), and `betas` is a 2-array where PyTorch has a tuple.
+ * NAdam's `mu_product` is a float32 scalar tensor, as PyTorch makes it. Differences: `step` is
+ * always a float32 scalar tensor (PyTorch's RMSprop and Adadelta keep a Python int, which
+ * `int()` recovers); SGD without momentum saves no
  * `momentum_buffer` (PyTorch saves `None`, and treats a missing one the same way); PyTorch-only
  * switches (`foreach`, `capturable`, `differentiable`, `fused`) are not written, and PyTorch
  * fills in their defaults when loading. `scripts/make_fixtures.py` (`to_named` / `from_named`)
