@@ -15,7 +15,9 @@ Writes three files into ../fixtures (format in fixtures/README.md):
   run (what a float32 replay should land close to). The float64 run's final `state_dict()` is
   recorded too, in Stride's named form, after checking that the named form loads back into a
   fresh PyTorch optimizer unchanged.
-- schedulers.json: the learning rates (and cycled momenta) of each scheduler over its steps.
+- schedulers.json: the learning rates (and cycled momenta) of each scheduler over its steps,
+  some called with an argument (ReduceLROnPlateau's metrics, CosineAnnealingWarmRestarts's
+  fractional epochs).
 - clip.json: clip_grad_norm_ / clip_grad_value_ on a few gradients, in float64 and float32.
 
 Everything is deterministic: every case seeds its own generator from its name.
@@ -56,7 +58,7 @@ MISSING = {1: {0}, 2: {3, 7}}
 # Names: Stride's options are camelCase; PyTorch's are snake_case.
 # ----------------------------------------------------------------------------------------
 
-SPECIAL = {"tMax": "T_max"}
+SPECIAL = {"tMax": "T_max", "t0": "T_0", "tMult": "T_mult"}
 
 
 def snake(name):
@@ -75,7 +77,25 @@ OPTIMIZERS = {
     "AdamW": torch.optim.AdamW,
     "RMSprop": torch.optim.RMSprop,
     "Adagrad": torch.optim.Adagrad,
+    "Adadelta": torch.optim.Adadelta,
+    "NAdam": torch.optim.NAdam,
+    "RAdam": torch.optim.RAdam,
+    "Adamax": torch.optim.Adamax,
 }
+
+# Functions cannot go into JSON: LambdaLR's lrLambda and CyclicLR's scaleFn name one of these,
+# and test/helpers.ts defines the same functions under the same names.
+FUNCTIONS = {
+    "pow 0.95": lambda e: 0.95 ** e,
+    "warm-up": lambda e: (e + 1) / 5 if e < 5 else 0.9 ** (e - 4),
+    "halve every 4": lambda e: 0.5 ** (e // 4),
+    "inverse": lambda x: 1 / x,
+    "slow inverse": lambda x: 1 / (1 + x / 10),
+}
+
+
+def function(names):
+    return [FUNCTIONS[n] for n in names] if isinstance(names, list) else FUNCTIONS[names]
 
 # ----------------------------------------------------------------------------------------
 # Encoding: small tensors as plain numbers. Python writes the shortest repr that round-trips
@@ -149,8 +169,10 @@ def from_named(named):
 
 
 def comparable(sd):
-    """A state dict with None entries (SGD without momentum) and the ints of RMSprop's step
-    normalised: PyTorch treats a missing momentum_buffer as None and counts with either."""
+    """A state dict with None entries (SGD without momentum), the ints of RMSprop's and Adadelta's
+    step and the dtype of NAdam's mu_product normalised: PyTorch treats a missing
+    momentum_buffer as None, counts with either, and load_state_dict casts every floating state
+    but step to the parameter's dtype, mu_product (float32 when PyTorch makes it) included."""
     state = {}
     for i, entry in sd["state"].items():
         kept = {}
@@ -158,6 +180,8 @@ def comparable(sd):
             if v is None:
                 continue
             kept[k] = v if isinstance(v, torch.Tensor) else torch.tensor(float(v))
+            if k == "mu_product":
+                kept[k] = kept[k].to(torch.float64)
         if kept:
             state[i] = kept
     groups = [{k: v for k, v in g.items() if k not in TORCH_ONLY_GROUP_KEYS}
@@ -186,6 +210,9 @@ def same_state(a, b):
 
 def make_scheduler(opt, spec):
     kind, options = spec["type"], dict(spec.get("options", {}))
+    for key in ("lrLambda", "scaleFn"):
+        if key in options:
+            options[key] = function(options[key])
     if kind == "SequentialLR":
         subs = [make_scheduler(opt, s) for s in options.pop("schedulers")]
         return S.SequentialLR(opt, subs, **torch_kwargs(options))
@@ -343,6 +370,44 @@ def optimizer_cases():
                   {"type": "CosineAnnealingLR", "options": {"tMax": 7}},
               ],
               "milestones": [3]}}),
+        c("Adadelta default", "Adadelta", {}),
+        c("Adadelta rho eps weight decay", "Adadelta",
+          {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weightDecay": 0.1}),
+        c("Adadelta maximize", "Adadelta", {"rho": 0.95, "maximize": True}),
+        c("Adadelta param groups", "Adadelta", {"lr": 1.0},
+          [{"params": [0, 2], "options": {"weightDecay": 0.05}},
+           {"params": [1], "options": {"lr": 0.5, "rho": 0.5}}]),
+        c("Adadelta on a loss", "Adadelta", {}, mode="loss"),
+        c("Adadelta with StepLR as in the MNIST example", "Adadelta", {"lr": 1.0},
+          scheduler={"type": "StepLR", "options": {"stepSize": 1, "gamma": 0.7}}),
+        c("NAdam default", "NAdam", {}),
+        c("NAdam betas eps momentum decay", "NAdam",
+          {"lr": 0.05, "betas": [0.8, 0.95], "eps": 1e-3, "momentumDecay": 0.1}),
+        c("NAdam weight decay", "NAdam", {"lr": 0.05, "weightDecay": 0.1}),
+        c("NAdam param groups", "NAdam", {"lr": 0.1},
+          [{"params": [0], "options": {"momentumDecay": 0.02}},
+           {"params": [1, 2], "options": {"lr": 0.02, "weightDecay": 0.01}}]),
+        c("NAdam on a loss", "NAdam", {"lr": 0.05}, mode="loss"),
+        c("RAdam default", "RAdam", {}),
+        c("RAdam lr betas eps", "RAdam", {"lr": 0.05, "betas": [0.8, 0.99], "eps": 1e-4}),
+        c("RAdam weight decay", "RAdam", {"lr": 0.05, "weightDecay": 0.1}),
+        c("RAdam param groups", "RAdam", {"lr": 0.1},
+          [{"params": [0, 1], "options": {"betas": [0.9, 0.9]}},
+           {"params": [2], "options": {"lr": 0.02, "weightDecay": 0.05}}]),
+        c("RAdam on a loss", "RAdam", {"lr": 0.05, "betas": [0.9, 0.95]}, mode="loss"),
+        c("Adamax default", "Adamax", {}),
+        c("Adamax lr betas eps", "Adamax", {"lr": 0.1, "betas": [0.8, 0.9], "eps": 1e-2}),
+        c("Adamax weight decay maximize", "Adamax",
+          {"lr": 0.05, "weightDecay": 0.1, "maximize": True}),
+        c("Adamax param groups", "Adamax", {"lr": 0.1}, two),
+        c("Adamax on a loss", "Adamax", {"lr": 0.05}, mode="loss"),
+        c("SGD momentum with CyclicLR", "SGD", {"lr": 0.1, "momentum": 0.9},
+          scheduler={"type": "CyclicLR",
+                     "options": {"baseLr": 0.01, "maxLr": 0.1, "stepSizeUp": 3}}),
+        c("Adamax with LambdaLR warm-up", "Adamax", {"lr": 0.1},
+          scheduler={"type": "LambdaLR", "options": {"lrLambda": "warm-up"}}),
+        c("RAdam with CosineAnnealingWarmRestarts", "RAdam", {"lr": 0.1},
+          scheduler={"type": "CosineAnnealingWarmRestarts", "options": {"t0": 3, "tMult": 2}}),
     ]
 
 
@@ -350,19 +415,24 @@ def optimizer_cases():
 # Schedulers
 # ----------------------------------------------------------------------------------------
 
-SCHEDULER_STATE_KEYS = ("last_epoch", "base_lrs", "_last_lr", "_step_count")
+SCHEDULER_STATE_KEYS = ("last_epoch", "base_lrs", "_last_lr", "_step_count", "T_i", "T_cur",
+                        "best", "num_bad_epochs", "cooldown_counter")
 
 
 def scheduler_state(sd):
     """The counters and rates of a scheduler's state_dict (SequentialLR: and its children's)."""
-    out = {k: sd[k] for k in SCHEDULER_STATE_KEYS if k in sd}
+    out = {k: number(sd[k]) if k == "best" else sd[k] for k in SCHEDULER_STATE_KEYS if k in sd}
     if "_schedulers" in sd:
         out["_schedulers"] = [scheduler_state(s) for s in sd["_schedulers"]]
     return out
 
 
-def scheduler_case(name, scheduler, steps=30, optimizer="SGD", options=None, lrs=(0.1, 0.03)):
+def scheduler_case(name, scheduler, steps=30, optimizer="SGD", options=None, lrs=(0.1, 0.03),
+                   args=None):
+    """`args`, when given, are what each step is called with (None: no argument), one per step:
+    ReduceLROnPlateau's metrics, CosineAnnealingWarmRestarts's epochs."""
     options = {"momentum": 0.9} if options is None and optimizer == "SGD" else (options or {})
+    steps = len(args) if args is not None else steps
     params = [torch.zeros(1, requires_grad=True) for _ in lrs]
     cls = OPTIMIZERS[optimizer]
     opt = cls([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)], **torch_kwargs(options))
@@ -374,12 +444,27 @@ def scheduler_case(name, scheduler, steps=30, optimizer="SGD", options=None, lrs
             out.append(g["betas"][0] if "betas" in g else g.get("momentum"))
         return out
 
-    lr_rows, momentum_rows = [sched.get_last_lr()], [momenta()]
-    for _ in range(steps):
-        sched.step()
-        lr_rows.append(sched.get_last_lr())
+    def last_lr():
+        # PyTorch 1.13's ReduceLROnPlateau has no get_last_lr(); the groups hold the same rates.
+        if hasattr(sched, "get_last_lr"):
+            return sched.get_last_lr()
+        return [g["lr"] for g in opt.param_groups]
+
+    lr_rows, momentum_rows = [last_lr()], [momenta()]
+    for i in range(steps):
+        arg = args[i] if args is not None else None
+        if arg is None:
+            sched.step()
+        else:
+            sched.step(arg)
+        lr_rows.append(last_lr())
         momentum_rows.append(momenta())
-    return {
+    state = scheduler_state(sched.state_dict())
+    if scheduler["type"] == "CosineAnnealingWarmRestarts":
+        # Its step() never counts _step_count (it stays 0); Stride counts its steps as for every
+        # other scheduler.
+        del state["_step_count"]
+    case = {
         "name": name,
         "optimizer": optimizer,
         "options": options,
@@ -388,8 +473,11 @@ def scheduler_case(name, scheduler, steps=30, optimizer="SGD", options=None, lrs
         "steps": steps,
         "lr": lr_rows,
         "momentum": momentum_rows,
-        "stateDict": scheduler_state(sched.state_dict()),
+        "stateDict": state,
     }
+    if args is not None:
+        case["args"] = args
+    return case
 
 
 def scheduler_cases():
@@ -437,6 +525,53 @@ def scheduler_cases():
                            {"type": "StepLR", "options": {"stepSize": 4, "gamma": 0.5}},
                            {"type": "CosineAnnealingLR", "options": {"tMax": 10, "etaMin": 0.001}}],
             "milestones": [3, 15]}}),
+        c("LambdaLR", {"type": "LambdaLR", "options": {"lrLambda": "pow 0.95"}}),
+        c("LambdaLR one function per group",
+          {"type": "LambdaLR", "options": {"lrLambda": ["warm-up", "halve every 4"]}}),
+        c("CosineAnnealingWarmRestarts",
+          {"type": "CosineAnnealingWarmRestarts", "options": {"t0": 5, "etaMin": 0.001}}),
+        c("CosineAnnealingWarmRestarts tMult 2",
+          {"type": "CosineAnnealingWarmRestarts", "options": {"t0": 3, "tMult": 2}}, steps=40),
+        # Fractional epochs (a step per quarter epoch), plain steps in between, and jumps back.
+        c("CosineAnnealingWarmRestarts fractional epochs",
+          {"type": "CosineAnnealingWarmRestarts", "options": {"t0": 2, "tMult": 2}},
+          args=[i / 4 for i in range(1, 33)] + [None, None, None, 3.5, 1, 0.75, None, 14, 14.5]),
+        c("CosineAnnealingWarmRestarts fractional epochs tMult 1",
+          {"type": "CosineAnnealingWarmRestarts", "options": {"t0": 3, "etaMin": 0.01}},
+          args=[i / 3 for i in range(1, 25)] + [None, None, 20.5]),
+        c("CyclicLR triangular", {"type": "CyclicLR",
+                                  "options": {"baseLr": 0.01, "maxLr": 0.1, "stepSizeUp": 4}}),
+        c("CyclicLR triangular2 per group",
+          {"type": "CyclicLR", "options": {"baseLr": [0.01, 0.001], "maxLr": [0.1, 0.05],
+                                           "stepSizeUp": 3, "stepSizeDown": 5, "mode": "triangular2",
+                                           "baseMomentum": 0.85, "maxMomentum": [0.95, 0.99]}},
+          steps=40),
+        c("CyclicLR exp_range", {"type": "CyclicLR", "options": {
+            "baseLr": 0.01, "maxLr": 0.1, "stepSizeUp": 5, "mode": "exp_range", "gamma": 0.95}}),
+        c("CyclicLR scaleFn by cycle", {"type": "CyclicLR", "options": {
+            "baseLr": 0.01, "maxLr": 0.1, "stepSizeUp": 3, "scaleFn": "inverse"}}),
+        c("CyclicLR scaleFn by iterations without momentum", {"type": "CyclicLR", "options": {
+            "baseLr": 0.001, "maxLr": 0.01, "stepSizeUp": 2, "stepSizeDown": 4,
+            "scaleFn": "slow inverse", "scaleMode": "iterations", "cycleMomentum": False}},
+          optimizer="Adam"),
+        # Improves, then stalls past patience (reduction), with bad steps in the cooldown
+        # ignored, then stalls again.
+        c("ReduceLROnPlateau min rel patience cooldown",
+          {"type": "ReduceLROnPlateau", "options": {"factor": 0.5, "patience": 2, "cooldown": 2}},
+          args=[1.0, 0.9, 0.95, 0.9, 0.89995, 0.92, 0.8, 0.85, 0.9, 0.95, 1.0, 1.1, 0.7, 0.7,
+                0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]),
+        c("ReduceLROnPlateau max abs minLr eps",
+          {"type": "ReduceLROnPlateau", "options": {
+              "mode": "max", "factor": 0.3, "patience": 1, "cooldown": 1, "threshold": 0.05,
+              "thresholdMode": "abs", "minLr": [0.02, 0.001], "eps": 0.005}},
+          args=[0.5, 0.6, 0.62, 0.64, 0.7, 0.7, 0.71, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]),
+        c("ReduceLROnPlateau min abs patience 0",
+          {"type": "ReduceLROnPlateau", "options": {
+              "factor": 0.8, "patience": 0, "threshold": 0.1, "thresholdMode": "abs"}},
+          args=[3.0, 2.0, 1.95, 1.8, 1.8, 1.0, 0.95, 0.5, 0.5, 0.45]),
+        c("ReduceLROnPlateau max rel", {"type": "ReduceLROnPlateau", "options": {
+            "mode": "max", "patience": 3, "minLr": 0.005}},
+          args=[0.1, 0.2, 0.3, 0.3, 0.3, 0.3, 0.3, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4]),
     ]
 
 

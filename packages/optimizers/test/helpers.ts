@@ -7,16 +7,24 @@ import { cpu } from '@stride/backend-cpu';
 import { type DType, registerBackend, StrideError, type Tensor, tensor } from '@stride/core';
 import { expect } from 'vitest';
 import {
+  Adadelta,
   Adagrad,
   Adam,
+  Adamax,
   AdamW,
   type AnyOptimizer,
   CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  CyclicLR,
   ExponentialLR,
+  LambdaLR,
   LinearLR,
   type LRScheduler,
   MultiStepLR,
+  NAdam,
   OneCycleLR,
+  RAdam,
+  ReduceLROnPlateau,
   RMSprop,
   SequentialLR,
   SGD,
@@ -58,6 +66,8 @@ export interface SchedulerCase {
   lrs: number[];
   scheduler: SchedulerSpec;
   steps: number;
+  /** What each step is called with (null: nothing): metrics or epochs; absent: nothing at all. */
+  args?: (number | null)[];
   /** Rates after construction and after every step: [step][group]. */
   lr: number[][];
   momentum: (number | null)[][];
@@ -95,7 +105,41 @@ export function fromFixture(t: FixtureTensor, dtype: DType, requiresGrad = false
 
 // biome-ignore lint/suspicious/noExplicitAny: fixtures name classes at run time.
 type Ctor = new (params: any, options?: any) => AnyOptimizer;
-const OPTIMIZERS: Record<string, Ctor> = { SGD, Adam, AdamW, RMSprop, Adagrad };
+const OPTIMIZERS: Record<string, Ctor> = {
+  SGD,
+  Adam,
+  AdamW,
+  RMSprop,
+  Adagrad,
+  Adadelta,
+  NAdam,
+  RAdam,
+  Adamax,
+};
+
+/**
+ * The functions the fixtures name (LambdaLR's lrLambda, CyclicLR's scaleFn): the same ones as
+ * FUNCTIONS in scripts/make_fixtures.py.
+ */
+const FUNCTIONS: Record<string, (x: number) => number> = {
+  'pow 0.95': (e) => 0.95 ** e,
+  'warm-up': (e) => (e < 5 ? (e + 1) / 5 : 0.9 ** (e - 4)),
+  'halve every 4': (e) => 0.5 ** Math.floor(e / 4),
+  inverse: (x) => 1 / x,
+  'slow inverse': (x) => 1 / (1 + x / 10),
+};
+
+function named(names: string | string[]): ((x: number) => number) | ((x: number) => number)[] {
+  const get = (n: string) => {
+    const f = FUNCTIONS[n];
+    if (!f) throw new Error(`no function '${n}' in test/helpers.ts`);
+    return f;
+  };
+  return Array.isArray(names) ? names.map(get) : get(names);
+}
+
+/** Any scheduler a fixture names: ReduceLROnPlateau is not an LRScheduler. */
+export type AnyScheduler = LRScheduler | ReduceLROnPlateau;
 
 export function makeOptimizer(
   name: string,
@@ -111,10 +155,18 @@ export function makeOptimizer(
   );
 }
 
-export function makeScheduler(opt: AnyOptimizer, spec: SchedulerSpec): LRScheduler {
+export function makeScheduler(opt: AnyOptimizer, spec: SchedulerSpec): AnyScheduler {
   // biome-ignore lint/suspicious/noExplicitAny: the fixture's options fit the named class.
   const o = (spec.options ?? {}) as any;
   switch (spec.type) {
+    case 'LambdaLR':
+      return new LambdaLR(opt, named(o.lrLambda));
+    case 'CosineAnnealingWarmRestarts':
+      return new CosineAnnealingWarmRestarts(opt, o);
+    case 'CyclicLR':
+      return new CyclicLR(opt, o.scaleFn ? { ...o, scaleFn: named(o.scaleFn) } : o);
+    case 'ReduceLROnPlateau':
+      return new ReduceLROnPlateau(opt, o);
     case 'StepLR':
       return new StepLR(opt, o);
     case 'MultiStepLR':
@@ -129,7 +181,9 @@ export function makeScheduler(opt: AnyOptimizer, spec: SchedulerSpec): LRSchedul
       return new OneCycleLR(opt, o);
     case 'SequentialLR':
       return new SequentialLR(opt, {
-        schedulers: (o.schedulers as SchedulerSpec[]).map((s) => makeScheduler(opt, s)),
+        schedulers: (o.schedulers as SchedulerSpec[]).map(
+          (s) => makeScheduler(opt, s) as LRScheduler,
+        ),
         milestones: o.milestones,
       });
     default:

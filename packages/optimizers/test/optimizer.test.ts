@@ -1,14 +1,18 @@
 import { keep, memory, type Tensor, tensor, tidy, zeros } from '@stride/core';
 import { describe, expect, it } from 'vitest';
 import {
+  Adadelta,
   Adagrad,
   Adam,
+  Adamax,
   AdamW,
   type AnyOptimizer,
   CosineAnnealingLR,
   clipGradNorm,
   LinearLR,
+  NAdam,
   type OptimizerStateDict,
+  RAdam,
   RMSprop,
   SequentialLR,
   SGD,
@@ -66,6 +70,13 @@ describe('stateDict round trip', () => {
     'RMSprop param groups',
     'Adagrad lr decay',
     'Adagrad param groups',
+    'Adadelta param groups',
+    'Adadelta maximize',
+    'NAdam param groups',
+    'NAdam weight decay',
+    'RAdam param groups',
+    'Adamax param groups',
+    'Adamax weight decay maximize',
   ];
   for (const name of cases) {
     it(`${name}: 5 steps, save, load into a fresh optimizer, 5 more = 10 straight steps`, async () => {
@@ -134,6 +145,38 @@ describe('stateDict round trip', () => {
     opt.step();
     expect(opt.stateDict().state['state.0.step']?.itemSync()).toBe(3);
     disposeAll(opt, [p]);
+  });
+
+  it("NAdam keeps mu_product as a float32 number, PyTorch's float32 scalar tensor", async () => {
+    const p = tensor([1, -2], { dtype: 'float64', requiresGrad: true });
+    const opt = new NAdam([p], { lr: 0.1 });
+    p.grad = tensor([0.5, -0.5], { dtype: 'float64' });
+    opt.step();
+    opt.step();
+    const sd = opt.stateDict();
+    expect(Object.keys(sd.state).sort()).toEqual([
+      'state.0.exp_avg',
+      'state.0.exp_avg_sq',
+      'state.0.mu_product',
+      'state.0.step',
+    ]);
+    const mu = sd.state['state.0.mu_product'] as Tensor;
+    expect(mu.shape).toEqual([]);
+    expect(mu.dtype).toBe('float32');
+    // μₜ = 0.9·(1 − ½·0.96^(0.004t)), each product rounded to float32 as PyTorch's tensor is.
+    const f = Math.fround;
+    const m = (t: number) => f(0.9 * (1 - 0.5 * 0.96 ** (t * 4e-3)));
+    expect(mu.itemSync()).toBe(f(f(1 * m(1)) * m(2)));
+    // Loaded back, the product goes on from the saved value.
+    const q = tensor([1, -2], { dtype: 'float64', requiresGrad: true });
+    const resumed = new NAdam([q], { lr: 0.1 });
+    await resumed.loadStateDict(sd);
+    const again = resumed.stateDict();
+    expect(again.state['state.0.mu_product']?.itemSync()).toBe(mu.itemSync());
+    disposeState(sd);
+    disposeState(again);
+    disposeAll(opt, [p]);
+    disposeAll(resumed, [q]);
   });
 
   it('Adagrad has state before the first step, as in PyTorch', () => {
@@ -285,6 +328,34 @@ describe('loadStateDict rejects what does not fit', () => {
     disposeAll(opt, [p]);
   });
 
+  it("NAdam's mu_product must be one finite number", async () => {
+    const p = zeros([3], { requiresGrad: true });
+    const opt = new NAdam([p]);
+    p.grad = zeros([3]).add(1);
+    opt.step();
+    const sd = opt.stateDict();
+    const wide = zeros([3]);
+    const nan = tensor(Number.NaN);
+    expect(
+      await rejectionOf(
+        opt.loadStateDict({ ...sd, state: { ...sd.state, 'state.0.mu_product': wide } }),
+      ),
+    ).toBe("NAdam.loadStateDict: 'state.0.mu_product' is [3] but must be a single number");
+    expect(
+      await rejectionOf(
+        opt.loadStateDict({ ...sd, state: { ...sd.state, 'state.0.mu_product': nan } }),
+      ),
+    ).toBe("NAdam.loadStateDict: 'state.0.mu_product' must be a finite number, got NaN");
+    const after = opt.stateDict();
+    expect(after.state['state.0.mu_product']?.itemSync()).toBe(
+      sd.state['state.0.mu_product']?.itemSync(),
+    );
+    for (const t of [wide, nan]) t.dispose();
+    disposeState(sd);
+    disposeState(after);
+    disposeAll(opt, [p]);
+  });
+
   it('accepts PyTorch-only group keys', async () => {
     const { opt, params, sd } = adamWithState();
     const torchGroup = {
@@ -407,6 +478,56 @@ describe('hyper-parameters are checked like PyTorch checks them', () => {
       'Adagrad negative initial accumulator',
       () => new Adagrad(p(), { initialAccumulatorValue: -1 }),
       "Adagrad: option 'initialAccumulatorValue' must be a number ≥ 0, got -1",
+    ],
+    [
+      'Adadelta rho above 1',
+      () => new Adadelta(p(), { rho: 1.5 }),
+      "Adadelta: option 'rho' must be a number ≥ 0 and ≤ 1, got 1.5",
+    ],
+    [
+      'Adadelta negative eps',
+      () => new Adadelta(p(), { eps: -1e-6 }),
+      "Adadelta: option 'eps' must be a number ≥ 0, got -0.000001",
+    ],
+    [
+      "Adadelta's weight_decay",
+      () => new Adadelta(p(), { weight_decay: 1e-4 } as never),
+      "Adadelta: unknown option 'weight_decay' (did you mean 'weightDecay'?); the options are lr, rho, eps, weightDecay, maximize",
+    ],
+    [
+      'NAdam negative momentumDecay',
+      () => new NAdam(p(), { momentumDecay: -0.004 }),
+      "NAdam: option 'momentumDecay' must be a number ≥ 0, got -0.004",
+    ],
+    [
+      "NAdam's momentum_decay",
+      () => new NAdam(p(), { momentum_decay: 0.004 } as never),
+      "NAdam: unknown option 'momentum_decay' (did you mean 'momentumDecay'?); the options are lr, betas, eps, weightDecay, momentumDecay",
+    ],
+    [
+      'NAdam maximize, which PyTorch 1.13 does not have',
+      () => new NAdam(p(), { maximize: true } as never),
+      "NAdam: unknown option 'maximize'; the options are lr, betas, eps, weightDecay, momentumDecay",
+    ],
+    [
+      'RAdam beta2 = 1',
+      () => new RAdam(p(), { betas: [0.9, 1] }),
+      "RAdam: option 'betas' must be an array of 2 numbers ≥ 0 and < 1, got [0.9,1]",
+    ],
+    [
+      'RAdam negative weight decay in a group',
+      () => new RAdam([{ params: p() }, { params: p(), weightDecay: -1 }]),
+      "RAdam: paramGroups[1]: option 'weightDecay' must be a number ≥ 0, got -1",
+    ],
+    [
+      'Adamax betas not a pair',
+      () => new Adamax(p(), { betas: [0.9, 0.99, 0.999] as never }),
+      "Adamax: option 'betas' must be an array of 2 numbers ≥ 0 and < 1, got [0.9,0.99,0.999]",
+    ],
+    [
+      'Adamax negative lr',
+      () => new Adamax(p(), { lr: -2e-3 }),
+      "Adamax: option 'lr' must be a number ≥ 0, got -0.002",
     ],
     [
       'a misspelled option',
@@ -645,6 +766,10 @@ describe('memory', () => {
     ['AdamW', (ps) => new AdamW(ps)],
     ['RMSprop', (ps) => new RMSprop(ps, { centered: true, momentum: 0.5 })],
     ['Adagrad', (ps) => new Adagrad(ps, { lrDecay: 0.01 })],
+    ['Adadelta', (ps) => new Adadelta(ps, { weightDecay: 1e-4 })],
+    ['NAdam', (ps) => new NAdam(ps, { weightDecay: 1e-4 })],
+    ['RAdam', (ps) => new RAdam(ps, { weightDecay: 1e-4 })],
+    ['Adamax', (ps) => new Adamax(ps, { weightDecay: 1e-4, maximize: false })],
   ];
   for (const [name, make] of makers) {
     it(`${name}: 200 steps of a training loop leave memory() flat, dispose() frees the state`, () => {

@@ -4,18 +4,22 @@
  * (the arithmetic is the same double-precision expression; only Math.cos and ** may differ
  * from C's in the last bit), and the state dict must carry PyTorch's counters.
  */
-import { type Tensor, zeros } from '@stride/core';
+import { type Tensor, tensor, zeros } from '@stride/core';
 import { describe, expect, it } from 'vitest';
 import {
   Adagrad,
   Adam,
   type AnyOptimizer,
   CosineAnnealingLR,
+  CosineAnnealingWarmRestarts,
+  CyclicLR,
   ExponentialLR,
+  LambdaLR,
   LinearLR,
   type LRScheduler,
   MultiStepLR,
   OneCycleLR,
+  ReduceLROnPlateau,
   SequentialLR,
   SGD,
   StepLR,
@@ -99,7 +103,9 @@ describe('schedulers match PyTorch', () => {
       };
       check(0);
       for (let step = 1; step <= c.steps; step++) {
-        scheduler.step();
+        const a = c.args?.[step - 1] ?? null;
+        if (a === null) (scheduler as LRScheduler).step();
+        else (scheduler as { step(x: number): void }).step(a);
         check(step);
       }
       expectState(scheduler.stateDict(), c.stateDict, 'stateDict');
@@ -131,6 +137,33 @@ describe('scheduler state dicts', () => {
             new CosineAnnealingLR(o, { tMax: 16 }),
           ],
           milestones: [4],
+        }),
+    ],
+    ['LambdaLR', (o) => new LambdaLR(o, (e) => 1 / (1 + e))],
+    [
+      'CosineAnnealingWarmRestarts',
+      (o) => new CosineAnnealingWarmRestarts(o, { t0: 3, tMult: 2, etaMin: 0.01 }),
+    ],
+    [
+      'CyclicLR',
+      (o) =>
+        new CyclicLR(o, {
+          baseLr: 0.01,
+          maxLr: 0.1,
+          stepSizeUp: 2,
+          stepSizeDown: 3,
+          mode: 'triangular2',
+        }),
+    ],
+    [
+      'SequentialLR of warm restarts',
+      (o) =>
+        new SequentialLR(o, {
+          schedulers: [
+            new LinearLR(o, { startFactor: 0.1, totalIters: 3 }),
+            new CosineAnnealingWarmRestarts(o, { t0: 4 }),
+          ],
+          milestones: [3],
         }),
     ],
   ];
@@ -481,6 +514,339 @@ describe('scheduler behaviour', () => {
     expect(errorOf(() => new OneCycleLR(opt, { maxLr: 1, totalSteps: 5 }))).toBe(
       'OneCycleLR: cycleMomentum needs an optimizer with momentum or betas; Adagrad has neither (pass cycleMomentum: false)',
     );
+    opt.dispose();
+    p.dispose();
+  });
+});
+
+describe('the schedulers of PyTorch 1.13 that take more than a step', () => {
+  it('CosineAnnealingWarmRestarts resumes between fractional epochs', () => {
+    const epochs = Array.from({ length: 30 }, (_, i) => (i + 1) / 3);
+    const straight = sgd();
+    const s1 = new CosineAnnealingWarmRestarts(straight.opt, { t0: 2, tMult: 2 });
+    const rates = epochs.map((e) => {
+      s1.step(e);
+      return s1.getLastLr();
+    });
+    const first = sgd();
+    const s2 = new CosineAnnealingWarmRestarts(first.opt, { t0: 2, tMult: 2 });
+    for (const e of epochs.slice(0, 10)) s2.step(e);
+    const saved = JSON.parse(JSON.stringify(s2.stateDict()));
+    expect(saved.T_cur).toBeCloseTo(10 / 3 - 2, 14);
+    expect(saved.T_i).toBe(4);
+    const resumed = sgd();
+    const s3 = new CosineAnnealingWarmRestarts(resumed.opt, { t0: 2, tMult: 2 });
+    s3.loadStateDict(saved);
+    epochs.slice(10).forEach((e, i) => {
+      s3.step(e);
+      expect(s3.getLastLr()).toEqual(rates[i + 10]);
+    });
+    for (const run of [straight, first, resumed]) {
+      run.opt.dispose();
+      run.p.dispose();
+    }
+  });
+
+  it('ReduceLROnPlateau resumes from its state, with an infinite best saved as a string', () => {
+    const metrics = [5, 4, 4, 4, 4, 3.9, 3.9, 3.9, 3.9, 3.9, 1, 1, 1, 1, 1];
+    const make = (o: AnyOptimizer) =>
+      new ReduceLROnPlateau(o, { factor: 0.5, patience: 1, cooldown: 1 });
+    const straight = sgd();
+    const s1 = make(straight.opt);
+    const rates = metrics.map((m) => {
+      s1.step(m);
+      return s1.getLastLr();
+    });
+    // PyTorch's rates for these metrics.
+    expect(rates.map((r) => r[0])).toEqual([
+      0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.025, 0.025, 0.0125, 0.0125,
+      0.0125,
+    ]);
+    const first = sgd();
+    const s2 = make(first.opt);
+    expect(s2.stateDict()).toEqual({
+      factor: 0.5,
+      min_lrs: [0],
+      patience: 1,
+      cooldown: 1,
+      mode: 'min',
+      threshold: 1e-4,
+      threshold_mode: 'rel',
+      mode_worse: 'inf',
+      eps: 1e-8,
+      best: 'inf',
+      num_bad_epochs: 0,
+      cooldown_counter: 0,
+      last_epoch: 0,
+      _last_lr: [0.1],
+    });
+    for (const m of metrics.slice(0, 8)) s2.step(m);
+    const optState = first.opt.stateDict();
+    const saved = JSON.parse(JSON.stringify(s2.stateDict()));
+    const resumed = sgd(0.7);
+    const s3 = make(resumed.opt);
+    // PyTorch's own bookkeeping key is accepted.
+    s3.loadStateDict({ ...saved, verbose: false });
+    expect(s3.stateDict()).toEqual(saved);
+    for (const g of resumed.opt.paramGroups) g.lr = first.opt.paramGroups[0]?.lr as number;
+    metrics.slice(8).forEach((m, i) => {
+      s3.step(m);
+      expect(s3.getLastLr()).toEqual(rates[i + 8]);
+    });
+    for (const t of Object.values(optState.state)) t.dispose();
+    for (const run of [straight, first, resumed]) {
+      run.opt.dispose();
+      run.p.dispose();
+    }
+  });
+
+  it('ReduceLROnPlateau: a saved option that differs, or another scheduler, is an error', () => {
+    const { opt, p } = sgd();
+    const a = new ReduceLROnPlateau(opt, { patience: 3 });
+    const b = new ReduceLROnPlateau(opt, { patience: 4 });
+    expect(errorOf(() => b.loadStateDict(a.stateDict()))).toBe(
+      'ReduceLROnPlateau.loadStateDict: the state dict has patience 3 but this scheduler has 4; construct it with the saved options',
+    );
+    const step = new StepLR(opt, { stepSize: 2 });
+    expect(errorOf(() => b.loadStateDict(step.stateDict()))).toBe(
+      "ReduceLROnPlateau.loadStateDict: the state dict is not a ReduceLROnPlateau's: it has step_size, gamma, base_lrs, _step_count (a ReduceLROnPlateau saves factor, min_lrs, patience, cooldown, mode, threshold, threshold_mode, mode_worse, eps, best, num_bad_epochs, cooldown_counter, last_epoch, _last_lr)",
+    );
+    expect(errorOf(() => b.loadStateDict({ ...b.stateDict(), best: 'nan' }))).toBe(
+      "ReduceLROnPlateau.loadStateDict: best must be a number, 'inf' or '-inf', got 'nan'",
+    );
+    opt.dispose();
+    p.dispose();
+  });
+
+  it('ReduceLROnPlateau.step takes one number', () => {
+    const { opt, p } = sgd();
+    const s = new ReduceLROnPlateau(opt);
+    const loss = tensor(0.5);
+    expect(errorOf(() => s.step(loss as never))).toBe(
+      'ReduceLROnPlateau.step: metric must be a number, got a tensor []; pass its value (await metric.item())',
+    );
+    expect(errorOf(() => (s.step as () => void)())).toBe(
+      'ReduceLROnPlateau.step: metric must be a number, got undefined',
+    );
+    expect(errorOf(() => s.step(0.5, 3 as never))).toBe(
+      "ReduceLROnPlateau.step: takes one argument, the metric, got 2; PyTorch's step(metric, epoch) is deprecated",
+    );
+    const q = zeros([1], { requiresGrad: true });
+    opt.addParamGroup({ params: [q] });
+    expect(errorOf(() => s.step(0.5))).toBe(
+      'ReduceLROnPlateau.step: the optimizer has 2 parameter groups but the scheduler was built for 1; build the scheduler after adding groups',
+    );
+    expect(s.lastEpoch).toBe(0);
+    // It has no schedule to chain: SequentialLR takes LRSchedulers only.
+    expect(errorOf(() => new SequentialLR(opt, { schedulers: [s as never], milestones: [] }))).toBe(
+      "SequentialLR: option 'schedulers' must be a non-empty array of schedulers, got [a ReduceLROnPlateau]",
+    );
+    loss.dispose();
+    opt.dispose();
+    p.dispose();
+    q.dispose();
+  });
+
+  it('LambdaLR saves a null for each function, and loads only nulls', () => {
+    const p = zeros([1], { requiresGrad: true });
+    const q = zeros([1], { requiresGrad: true });
+    const opt = new SGD([{ params: [p] }, { params: [q], lr: 0.5 }], { lr: 0.1 });
+    const s = new LambdaLR(opt, [(e) => 0.5 ** e, (e) => e + 1]);
+    s.step();
+    expect(s.getLastLr()).toEqual([0.05, 1]);
+    const saved = s.stateDict();
+    expect(saved).toEqual({
+      lr_lambdas: [null, null],
+      base_lrs: [0.1, 0.5],
+      last_epoch: 1,
+      _step_count: 2,
+      _last_lr: [0.05, 1],
+    });
+    expect(errorOf(() => s.loadStateDict({ ...saved, lr_lambdas: [null, { factor: 0.9 }] }))).toBe(
+      'LambdaLR.loadStateDict: lr_lambdas[1] holds an object: the attributes of a PyTorch callable object, which a function cannot take; only plain functions (saved as null) are supported',
+    );
+    expect(errorOf(() => s.loadStateDict({ ...saved, lr_lambdas: [null] }))).toBe(
+      'LambdaLR.loadStateDict: the state dict has lr_lambdas [null] but this scheduler has [null,null]; construct it with the saved options',
+    );
+    opt.dispose();
+    p.dispose();
+    q.dispose();
+  });
+
+  it('LambdaLR refuses a factor that is not a number, and the step is undone', () => {
+    const { opt, p } = sgd();
+    const s = new LambdaLR(opt, (e) => (e < 2 ? 1 : (undefined as never)));
+    s.step();
+    expect(errorOf(() => s.step())).toBe(
+      'LambdaLR.step: lrLambda returned undefined for step 2; it must return a number, the factor of the initial learning rate',
+    );
+    expect(s.lastEpoch).toBe(1);
+    expect(s.getLastLr()).toEqual([0.1]);
+    opt.dispose();
+    p.dispose();
+  });
+
+  it('CyclicLR sets each group to baseLr and baseMomentum, and cycles momentum inversely', () => {
+    const { opt, p } = sgd(0.5, 0.5);
+    const s = new CyclicLR(opt, { baseLr: 0.01, maxLr: 0.05, stepSizeUp: 2 });
+    const group = opt.paramGroups[0] as unknown as { lr: number; momentum: number };
+    expect([group.lr, group.momentum]).toEqual([0.01, 0.9]);
+    s.step();
+    s.step();
+    expect([group.lr, group.momentum]).toEqual([0.05, 0.8]);
+    opt.dispose();
+    p.dispose();
+  });
+
+  it('CosineAnnealingWarmRestarts.step(epoch) takes a number ≥ 0', () => {
+    const { opt, p } = sgd();
+    const s = new CosineAnnealingWarmRestarts(opt, { t0: 2 });
+    expect(errorOf(() => s.step(-1))).toBe(
+      'CosineAnnealingWarmRestarts.step: epoch must be a number ≥ 0, got -1',
+    );
+    expect(errorOf(() => s.step('1' as never))).toBe(
+      "CosineAnnealingWarmRestarts.step: epoch must be a number ≥ 0, got '1'",
+    );
+    expect([s.lastEpoch, s.tCur, s.tI]).toEqual([0, 0, 2]);
+    opt.dispose();
+    p.dispose();
+  });
+
+  const bad: [string, (opt: AnyOptimizer) => unknown, string][] = [
+    [
+      'LambdaLR options instead of a function',
+      (o) => new LambdaLR(o, { lrLambda: () => 1 } as never),
+      'LambdaLR: lrLambda is the second argument itself, not an option: new LambdaLR(optimizer, fn)',
+    ],
+    [
+      'LambdaLR a number',
+      (o) => new LambdaLR(o, 0.5 as never),
+      'LambdaLR: lrLambda must be a function or an array of functions, got 0.5',
+    ],
+    [
+      'LambdaLR one function too many',
+      (o) => new LambdaLR(o, [() => 1, () => 1]),
+      'LambdaLR: lrLambda must hold one function per parameter group (1), got 2',
+    ],
+    [
+      'LambdaLR a factor that is not a number at construction',
+      (o) => new LambdaLR(o, () => '1' as never),
+      "LambdaLR: lrLambda returned '1' for step 0; it must return a number, the factor of the initial learning rate",
+    ],
+    [
+      'CosineAnnealingWarmRestarts without t0',
+      (o) => new CosineAnnealingWarmRestarts(o, {} as never),
+      "CosineAnnealingWarmRestarts: option 't0' is required",
+    ],
+    [
+      "CosineAnnealingWarmRestarts PyTorch's T_0",
+      (o) => new CosineAnnealingWarmRestarts(o, { T_0: 5 } as never),
+      "CosineAnnealingWarmRestarts: unknown option 'T_0' (did you mean 't0'?); the options are t0, tMult, etaMin",
+    ],
+    [
+      'CosineAnnealingWarmRestarts fractional t0',
+      (o) => new CosineAnnealingWarmRestarts(o, { t0: 2.5 }),
+      "CosineAnnealingWarmRestarts: option 't0' must be an integer ≥ 1, got 2.5",
+    ],
+    [
+      'CosineAnnealingWarmRestarts tMult 0',
+      (o) => new CosineAnnealingWarmRestarts(o, { t0: 2, tMult: 0 }),
+      "CosineAnnealingWarmRestarts: option 'tMult' must be an integer ≥ 1, got 0",
+    ],
+    [
+      'CyclicLR without maxLr',
+      (o) => new CyclicLR(o, { baseLr: 0.01 } as never),
+      "CyclicLR: option 'maxLr' is required",
+    ],
+    [
+      'CyclicLR stepSizeUp 0',
+      (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 0 }),
+      "CyclicLR: option 'stepSizeUp' must be an integer ≥ 1, got 0",
+    ],
+    [
+      'CyclicLR an unknown mode',
+      (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, mode: 'exp' as never }),
+      "CyclicLR: option 'mode' must be one of 'triangular', 'triangular2', 'exp_range', got 'exp'",
+    ],
+    [
+      'CyclicLR mode and scaleFn',
+      (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, mode: 'triangular2', scaleFn: () => 1 }),
+      'CyclicLR: give either mode or scaleFn, not both (mode is ignored when scaleFn is given)',
+    ],
+    [
+      'CyclicLR scaleMode without scaleFn',
+      (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, scaleMode: 'iterations' }),
+      "CyclicLR: option 'scaleMode' applies to scaleFn only ('exp_range' scales by the step, the other modes by the cycle)",
+    ],
+    [
+      'CyclicLR baseMomentum per group',
+      (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, baseMomentum: [0.8, 0.85] }),
+      "CyclicLR: option 'baseMomentum' must hold one value per parameter group (1), got 2",
+    ],
+    [
+      'CyclicLR a scaleFn that returns no number',
+      (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, scaleFn: () => null as never }),
+      'CyclicLR: scaleFn returned null for 1; it must return a number',
+    ],
+    [
+      "CyclicLR PyTorch's base_lr",
+      (o) => new CyclicLR(o, { base_lr: 0.01, maxLr: 0.1 } as never),
+      "CyclicLR: unknown option 'base_lr' (did you mean 'baseLr'?); the options are baseLr, maxLr, stepSizeUp, stepSizeDown, mode, gamma, scaleFn, scaleMode, cycleMomentum, baseMomentum, maxMomentum",
+    ],
+    [
+      'ReduceLROnPlateau factor 1',
+      (o) => new ReduceLROnPlateau(o, { factor: 1 }),
+      "ReduceLROnPlateau: option 'factor' must be a number ≥ 0 and < 1, got 1",
+    ],
+    [
+      'ReduceLROnPlateau an unknown mode',
+      (o) => new ReduceLROnPlateau(o, { mode: 'minimum' as never }),
+      "ReduceLROnPlateau: option 'mode' must be one of 'min', 'max', got 'minimum'",
+    ],
+    [
+      'ReduceLROnPlateau an unknown thresholdMode',
+      (o) => new ReduceLROnPlateau(o, { thresholdMode: 'relative' as never }),
+      "ReduceLROnPlateau: option 'thresholdMode' must be one of 'rel', 'abs', got 'relative'",
+    ],
+    [
+      'ReduceLROnPlateau fractional patience',
+      (o) => new ReduceLROnPlateau(o, { patience: 1.5 }),
+      "ReduceLROnPlateau: option 'patience' must be an integer ≥ 0, got 1.5",
+    ],
+    [
+      'ReduceLROnPlateau minLr per group',
+      (o) => new ReduceLROnPlateau(o, { minLr: [0, 0] }),
+      "ReduceLROnPlateau: option 'minLr' must hold one value per parameter group (1), got 2",
+    ],
+    [
+      "ReduceLROnPlateau PyTorch's min_lr",
+      (o) => new ReduceLROnPlateau(o, { min_lr: 1e-5 } as never),
+      "ReduceLROnPlateau: unknown option 'min_lr' (did you mean 'minLr'?); the options are mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps",
+    ],
+    [
+      'ReduceLROnPlateau not an optimizer',
+      () => new ReduceLROnPlateau({} as never),
+      'ReduceLROnPlateau: optimizer must be an Optimizer, got an object',
+    ],
+  ];
+  for (const [name, make, message] of bad) {
+    it(`rejects ${name}`, () => {
+      const { opt, p } = sgd();
+      expect(errorOf(() => make(opt))).toBe(message);
+      opt.dispose();
+      p.dispose();
+    });
+  }
+
+  it('CyclicLR cycles momentum only where the optimizer has it, as PyTorch 1.13', () => {
+    const p = zeros([1], { requiresGrad: true });
+    const opt = new Adam([p]);
+    expect(errorOf(() => new CyclicLR(opt, { baseLr: 0.001, maxLr: 0.01 }))).toBe(
+      'CyclicLR: cycleMomentum needs an optimizer with momentum; Adam has none (pass cycleMomentum: false)',
+    );
+    // Nothing was changed by the refused construction.
+    expect(opt.paramGroups[0]?.lr).toBe(0.001);
+    expect(opt.paramGroups[0]?.initialLr).toBeUndefined();
     opt.dispose();
     p.dispose();
   });
