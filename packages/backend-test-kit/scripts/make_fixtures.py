@@ -1072,6 +1072,137 @@ def pad_family(fam):
 
 
 # ----------------------------------------------------------------------------------------
+# Layer, group and instance norm; adaptive max pooling (normalization.json)
+# ----------------------------------------------------------------------------------------
+
+
+def normalization_family(fam):
+    """Forward and every gradient of layerNorm, groupNorm, instanceNorm and adaptiveMaxPool1d/2d/3d."""
+
+    def affine(g, shape, inputs, which):
+        if "weight" in which:
+            inputs["weight"] = 1 + 0.5 * randn(shape, g)
+        if "bias" in which:
+            inputs["bias"] = randn(shape, g, 0.5)
+
+    # layerNorm over the last 1, 2 or 3 dims: shifted, scaled inputs so both statistics matter
+    layer = [  # (x shape, normalizedShape, weight/bias given, eps)
+        ([4, 5], 5, ("weight", "bias"), 1e-5),
+        ([4, 5], 5, (), 1e-5),
+        ([2, 3, 4], [3, 4], ("weight", "bias"), 1e-5),
+        ([2, 3, 4], [3, 4], (), 1e-3),
+        ([2, 3, 2, 4], [3, 2, 4], ("weight", "bias"), 1e-5),
+        ([3, 2, 6], 6, ("weight",), 1e-5),
+        ([6], [6], ("weight", "bias"), 1e-5),
+    ]
+    for i, (shape, ns, which, eps) in enumerate(layer):
+        label = "affine" if which == ("weight", "bias") else "+".join(which) or "no-affine"
+        name = f"layerNorm #{i:02d} x[{shp(shape)}] normalizedShape={fmt(ns)} {label} eps={eps}"
+        g = gen_for(name)
+        inputs = {"x": randn(shape, g, 2.0) + 1.0}
+        nshape = [ns] if isinstance(ns, int) else ns
+        affine(g, nshape, inputs, which)
+        fam.run(name, "layerNorm", {"normalizedShape": ns, "eps": eps}, inputs,
+                lambda t, nshape=nshape, eps=eps: {"y": F.layer_norm(
+                    t["x"], nshape, t.get("weight"), t.get("bias"), eps)},
+                diff=list(inputs), g=g)
+
+    # groupNorm: one group (layer norm over [C, ...]), several, one per channel; 2-d to 4-d input
+    group = [  # (x shape, numGroups, affine)
+        ([2, 6, 3, 3], 1, True),
+        ([2, 6, 3, 3], 2, True),
+        ([2, 6, 3, 3], 3, False),
+        ([2, 6, 3, 3], 6, True),
+        ([3, 4, 5], 2, True),
+        ([4, 6], 3, True),
+    ]
+    for i, (shape, groups, aff) in enumerate(group):
+        name = (f"groupNorm #{i:02d} x[{shp(shape)}] numGroups={groups} "
+                f"{'affine' if aff else 'no-affine'} eps=1e-05")
+        g = gen_for(name)
+        inputs = {"x": randn(shape, g, 2.0) + 1.0}
+        if aff:
+            affine(g, [shape[1]], inputs, ("weight", "bias"))
+        fam.run(name, "groupNorm", {"numGroups": groups, "eps": 1e-5}, inputs,
+                lambda t, groups=groups: {"y": F.group_norm(
+                    t["x"], groups, t.get("weight"), t.get("bias"), 1e-5)},
+                diff=list(inputs), g=g)
+
+    # instanceNorm: input statistics with and without running ones to update, and the running
+    # statistics in their place (PyTorch's evaluation mode when a layer tracks them)
+    inst = [  # (x shape, running stats, useInputStats, affine, momentum, eps)
+        ([2, 3, 6], False, True, False, 0.1, 1e-5),
+        ([2, 3, 4, 5], False, True, True, 0.1, 1e-5),
+        ([2, 2, 3, 3, 4], False, True, True, 0.1, 1e-5),
+        ([2, 3, 4, 5], True, True, True, 0.1, 1e-5),
+        ([3, 2, 7], True, True, False, 0.3, 1e-3),
+        ([2, 3, 4, 4], True, False, True, 0.1, 1e-5),
+        ([1, 2, 3, 2, 3], True, False, False, 0.1, 1e-5),
+    ]
+    for i, (shape, running, use_input, aff, momentum, eps) in enumerate(inst):
+        name = (f"instanceNorm #{i:02d} x[{shp(shape)}] "
+                f"{'running-stats' if running else 'no-running-stats'} "
+                f"useInputStats={str(use_input).lower()} {'affine' if aff else 'no-affine'} "
+                f"momentum={momentum} eps={eps}")
+        g = gen_for(name)
+        c = shape[1]
+        inputs = {"x": randn(shape, g, 2.0) + 0.5}
+        if running:
+            inputs["runningMean"] = randn([c], g, 0.5)
+            inputs["runningVar"] = rand([c], g, 0.5, 1.5)
+        if aff:
+            affine(g, [c], inputs, ("weight", "bias"))
+
+        def fn(t, use_input=use_input, momentum=momentum, eps=eps):
+            rm = t["runningMean"].clone() if "runningMean" in t else None
+            rv = t["runningVar"].clone() if "runningVar" in t else None
+            # PyTorch folds the batch average of the instance statistics (the unbiased
+            # variances) into the running ones, in place.
+            y = F.instance_norm(t["x"], rm, rv, t.get("weight"), t.get("bias"),
+                                use_input_stats=use_input, momentum=momentum, eps=eps)
+            out = {"y": y}
+            if rm is not None:
+                out.update(newRunningMean=rm, newRunningVar=rv)
+            return out
+
+        diff = ["x"] + (["weight", "bias"] if aff else [])
+        fam.run(name, "instanceNorm", {"useInputStats": use_input, "momentum": momentum, "eps": eps},
+                inputs, fn, diff=diff, g=g)
+
+    # adaptiveMaxPool: sizes that divide (plain max pooling) and that do not (overlapping
+    # windows, whose gradients add up where one element is the maximum of two windows)
+    pools = [  # (dims, x shape, outputSize)
+        (1, [2, 3, 8], 4),
+        (1, [2, 3, 7], 3),
+        (1, [1, 2, 5], 8),  # larger than the input: windows of one element, repeated
+        (1, [3, 9], 4),  # unbatched [C, L]
+        (2, [1, 2, 6, 8], [3, 4]),
+        (2, [2, 2, 7, 9], [3, 4]),
+        (2, [1, 3, 5, 7], 3),
+        (2, [1, 2, 6, 7], [None, 4]),  # None keeps that size
+        (3, [1, 2, 4, 6, 4], 2),
+        (3, [1, 2, 5, 7, 6], [2, 3, 4]),
+        (3, [2, 1, 3, 4, 5], [2, 3, 2]),
+    ]
+    counters = {}
+    for nd, shape, out in pools:
+        op = f"adaptiveMaxPool{nd}d"
+        i = counters.get(op, 0)
+        counters[op] = i + 1
+        name = f"{op} #{i:02d} x[{shp(shape)}] outputSize={fmt(out).replace('None', 'null')}"
+        g = gen_for(name)
+        x = randn(shape, g)
+        assert_distinct(x, name)
+        f = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}[nd]
+
+        def fn(t, f=f, out=out):
+            y, idx = f(t["x"], tuple(out) if isinstance(out, list) else out, return_indices=True)
+            return {"y": y, "indices": idx}
+
+        fam.run(name, op, {"outputSize": out}, {"x": x}, fn, diff=["x"], g=g)
+
+
+# ----------------------------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------------------------
 
@@ -1105,7 +1236,9 @@ def build():
     transpose_family(transpose, 30, 401)
     resample = Family("resample.json")
     resample_family(resample)
-    return [conv, pool, norm, act, loss, red, mm, pad, transpose, resample]
+    normalization = Family("normalization.json")
+    normalization_family(normalization)
+    return [conv, pool, norm, act, loss, red, mm, pad, transpose, resample, normalization]
 
 
 def write(out_dir, only=None):

@@ -9,6 +9,7 @@ import conv from '../fixtures/conv.json' with { type: 'json' };
 import loss from '../fixtures/loss.json' with { type: 'json' };
 import matmul from '../fixtures/matmul.json' with { type: 'json' };
 import norm from '../fixtures/norm.json' with { type: 'json' };
+import normalization from '../fixtures/normalization.json' with { type: 'json' };
 import pad from '../fixtures/pad.json' with { type: 'json' };
 import pool from '../fixtures/pool.json' with { type: 'json' };
 import reduce from '../fixtures/reduce.json' with { type: 'json' };
@@ -89,6 +90,7 @@ export const FIXTURES: Readonly<Record<string, FixtureFile>> = {
   conv: asFixtureFile('conv', conv),
   pool: asFixtureFile('pool', pool),
   norm: asFixtureFile('norm', norm),
+  normalization: asFixtureFile('normalization', normalization),
   loss: asFixtureFile('loss', loss),
   transpose: asFixtureFile('transpose', transpose),
   resample: asFixtureFile('resample', resample),

@@ -196,6 +196,24 @@ export const GRADCHECKS: readonly GradcheckCase[] = [
     args: { outputSize: [4, 5] },
     inputs: { x: [1, 2, 7, 9] },
   },
+  {
+    name: 'adaptiveMaxPool1d [7] to 3 (overlapping windows)',
+    op: 'adaptiveMaxPool1d',
+    args: { outputSize: 3 },
+    inputs: { x: [2, 2, 7] },
+  },
+  {
+    name: 'adaptiveMaxPool2d [5,7] to [3,4] (overlapping windows)',
+    op: 'adaptiveMaxPool2d',
+    args: { outputSize: [3, 4] },
+    inputs: { x: [1, 2, 5, 7] },
+  },
+  {
+    name: 'adaptiveMaxPool3d [3,5,4] to [2,3,3] (overlapping windows)',
+    op: 'adaptiveMaxPool3d',
+    args: { outputSize: [2, 3, 3] },
+    inputs: { x: [1, 1, 3, 5, 4] },
+  },
 
   // ---- batch norm ----
   {
@@ -230,6 +248,44 @@ export const GRADCHECKS: readonly GradcheckCase[] = [
       runningVar: { shape: [4], fixed: true, range: [0.5, 1.5] },
       weight: [4],
       bias: [4],
+    },
+  },
+
+  // ---- layer, group and instance norm ----
+  {
+    name: 'layerNorm over the last 2 dims, affine',
+    op: 'layerNorm',
+    args: { normalizedShape: [3, 4], eps: 1e-5 },
+    inputs: { x: [2, 3, 4], weight: [3, 4], bias: [3, 4] },
+  },
+  {
+    name: 'groupNorm 2 groups of [N, C, H, W], affine',
+    op: 'groupNorm',
+    args: { numGroups: 2, eps: 1e-5 },
+    inputs: { x: [2, 4, 3, 2], weight: [4], bias: [4] },
+  },
+  {
+    name: 'instanceNorm input statistics with running ones, affine, [N, C, L]',
+    op: 'instanceNorm',
+    args: { useInputStats: true, momentum: 0.1, eps: 1e-5 },
+    inputs: {
+      x: [2, 3, 5],
+      runningMean: { shape: [3], fixed: true },
+      runningVar: { shape: [3], fixed: true, range: [0.5, 1.5] },
+      weight: [3],
+      bias: [3],
+    },
+  },
+  {
+    name: 'instanceNorm running statistics (useInputStats false), affine',
+    op: 'instanceNorm',
+    args: { useInputStats: false, momentum: 0.1, eps: 1e-5 },
+    inputs: {
+      x: [2, 2, 3, 3],
+      runningMean: { shape: [2], fixed: true },
+      runningVar: { shape: [2], fixed: true, range: [0.5, 1.5] },
+      weight: [2],
+      bias: [2],
     },
   },
 

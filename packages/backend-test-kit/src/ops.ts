@@ -37,6 +37,14 @@ function maxPool(f: typeof S.maxPool2d): OpFn {
   });
 }
 
+/** Calls adaptive max pooling asking for indices too, so both fixture outputs can be compared. */
+function adaptiveMaxPool(f: typeof S.adaptiveMaxPool2d): OpFn {
+  return op<{ outputSize: S.AdaptiveSize }>(({ x }, a) => {
+    const { values, indices } = f(x, a.outputSize, { returnIndices: true });
+    return { y: values, indices };
+  });
+}
+
 /** How each fixture and gradcheck `op` is called through the public Stride API, by op name. */
 export const OPS: Readonly<Record<string, OpFn>> = {
   // ---- activations ----
@@ -98,10 +106,36 @@ export const OPS: Readonly<Record<string, OpFn>> = {
   adaptiveAvgPool2d: op<{ outputSize: S.AdaptiveSize }>(({ x }, a) => ({
     y: S.adaptiveAvgPool2d(x, a.outputSize),
   })),
+  adaptiveMaxPool1d: adaptiveMaxPool(S.adaptiveMaxPool1d),
+  adaptiveMaxPool2d: adaptiveMaxPool(S.adaptiveMaxPool2d),
+  adaptiveMaxPool3d: adaptiveMaxPool(S.adaptiveMaxPool3d),
 
   // ---- normalisation ----
   batchNorm: op<{ training: boolean; momentum: number; eps: number }>((t, a) => {
     const r = S.batchNorm(t.x, t.runningMean ?? null, t.runningVar ?? null, {
+      weight: t.weight ?? null,
+      bias: t.bias ?? null,
+      ...a,
+    });
+    const out: OpOutputs = { y: r.output };
+    if (r.runningMean) out.newRunningMean = r.runningMean;
+    if (r.runningVar) out.newRunningVar = r.runningVar;
+    return out;
+  }),
+  layerNorm: op<{ normalizedShape: number | number[]; eps: number }>(({ x, weight, bias }, a) => ({
+    y: S.layerNorm(x, a.normalizedShape, {
+      weight: weight ?? null,
+      bias: bias ?? null,
+      eps: a.eps,
+    }),
+  })),
+  groupNorm: op<{ numGroups: number; eps: number }>(({ x, weight, bias }, a) => ({
+    y: S.groupNorm(x, a.numGroups, { weight: weight ?? null, bias: bias ?? null, eps: a.eps }),
+  })),
+  instanceNorm: op<{ useInputStats: boolean; momentum: number; eps: number }>((t, a) => {
+    const r = S.instanceNorm(t.x, {
+      runningMean: t.runningMean ?? null,
+      runningVar: t.runningVar ?? null,
       weight: t.weight ?? null,
       bias: t.bias ?? null,
       ...a,

@@ -52,6 +52,7 @@ describe('fixtures', () => {
       'loss',
       'matmul',
       'norm',
+      'normalization',
       'pad',
       'pool',
       'reduce',
