@@ -35,7 +35,26 @@ export {
 export { Conv1d, Conv2d, Conv3d, type ConvLayerOptions } from './conv.js';
 export { Dropout } from './dropout.js';
 export { Flatten } from './flatten.js';
-export { biasUniform, type FactoryOptions, fanIn, kaimingUniform, uniform } from './init.js';
+export * as init from './init.js';
+export {
+  biasUniform,
+  calculateGain,
+  constant,
+  type FactoryOptions,
+  fanIn,
+  fanOut,
+  type InitTarget,
+  type KaimingOptions,
+  kaimingNormal,
+  kaimingUniform,
+  type Nonlinearity,
+  normal,
+  orthogonal,
+  truncNormal,
+  uniform,
+  xavierNormal,
+  xavierUniform,
+} from './init.js';
 export type { LayerGeometry, LayerInfo } from './layer-info.js';
 export { Linear, type LinearOptions } from './linear.js';
 export {

@@ -120,7 +120,7 @@ describe('unknown options', () => {
       ],
       [
         () => kaimingUniform([2, 2], 1, { devce: 'cpu' } as never),
-        "kaimingUniform: unknown option 'devce' (did you mean 'device'?); the options are dtype, device",
+        "kaimingUniform: unknown option 'devce' (did you mean 'device'?); the options are dtype, device, mode, nonlinearity",
       ],
     ]);
   });
