@@ -107,6 +107,15 @@ def build(layer, args, opts):
         return cls(args[0], args[1], tup(args[2]), stride=tup(o.get("stride", 1)),
                    padding=conv_padding(o.get("padding", 0)), dilation=tup(o.get("dilation", 1)),
                    groups=o.get("groups", 1), bias=o.get("bias", True))
+    if layer in ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"):
+        return getattr(nn, layer)(args[0], args[1], tup(args[2]), stride=tup(o.get("stride", 1)),
+                                  padding=tup(o.get("padding", 0)),
+                                  output_padding=tup(o.get("outputPadding", 0)),
+                                  groups=o.get("groups", 1), bias=o.get("bias", True),
+                                  dilation=tup(o.get("dilation", 1)))
+    if layer == "Upsample":
+        return nn.Upsample(size=tup(o.get("size")), scale_factor=tup(o.get("scaleFactor")),
+                           mode=o.get("mode", "nearest"), align_corners=o.get("alignCorners"))
     if layer.startswith("MaxPool"):
         cls = getattr(nn, layer)
         return cls(tup(args[0]), stride=tup(o.get("stride")), padding=tup(o.get("padding", 0)),
@@ -286,6 +295,29 @@ def conv_family(f):
             [1, 4, 6, 7, 7])
 
 
+def upsampling_family(f):
+    f.layer("conv_transpose1d_basic", "ConvTranspose1d", [3, 4, 3], {}, [2, 3, 6])
+    f.layer("conv_transpose1d_stride_pad_outpad_groups", "ConvTranspose1d", [4, 6, 3],
+            {"stride": 2, "padding": 1, "outputPadding": 1, "groups": 2}, [2, 4, 5])
+    f.layer("conv_transpose2d_stride2", "ConvTranspose2d", [3, 2, 4], {"stride": 2, "padding": 1},
+            [2, 3, 4, 5])
+    f.layer("conv_transpose2d_dil_outpad_nobias", "ConvTranspose2d", [2, 3, [3, 2]],
+            {"stride": [2, 1], "padding": [0, 1], "outputPadding": [1, 0], "dilation": [1, 2],
+             "bias": False}, [1, 2, 4, 3])
+    f.layer("conv_transpose3d_groups", "ConvTranspose3d", [2, 4, [2, 3, 2]],
+            {"stride": 2, "padding": [0, 1, 0], "outputPadding": 1, "groups": 2}, [1, 2, 2, 3, 2])
+    f.layer("upsample_nearest_scale", "Upsample", [], {"scaleFactor": 2}, [1, 2, 3, 4])
+    f.layer("upsample_nearest_size", "Upsample", [], {"size": [5, 3]}, [2, 1, 3, 4])
+    f.layer("upsample_linear_scale", "Upsample", [], {"scaleFactor": 2.5, "mode": "linear"},
+            [2, 3, 4])
+    f.layer("upsample_bilinear_size", "Upsample", [], {"size": [5, 7], "mode": "bilinear"},
+            [2, 2, 3, 4])
+    f.layer("upsample_bilinear_align", "Upsample", [],
+            {"scaleFactor": 1.5, "mode": "bilinear", "alignCorners": True}, [1, 2, 4, 4])
+    f.layer("upsample_trilinear_size", "Upsample", [], {"size": [3, 4, 2], "mode": "trilinear"},
+            [1, 1, 2, 3, 4])
+
+
 def pool_family(f):
     f.layer("maxpool1d", "MaxPool1d", [3], {"stride": 2, "padding": 1}, [2, 3, 11])
     f.layer("maxpool2d", "MaxPool2d", [2], {}, [2, 3, 8, 8])
@@ -396,6 +428,7 @@ FAMILIES = [
     ("container.json", container_family),
     ("models.json", model_family),
     ("loss.json", loss_family),
+    ("upsampling.json", upsampling_family),
 ]
 
 

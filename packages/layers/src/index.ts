@@ -33,6 +33,12 @@ export {
   type BatchNormLayerOptions,
 } from './batchnorm.js';
 export { Conv1d, Conv2d, Conv3d, type ConvLayerOptions } from './conv.js';
+export {
+  ConvTranspose1d,
+  ConvTranspose2d,
+  ConvTranspose3d,
+  type ConvTransposeLayerOptions,
+} from './conv-transpose.js';
 export { Dropout } from './dropout.js';
 export { Flatten } from './flatten.js';
 export * as init from './init.js';
@@ -96,3 +102,4 @@ export {
   type SummaryRow,
   summary,
 } from './summary.js';
+export { Upsample, type UpsampleOptions } from './upsample.js';

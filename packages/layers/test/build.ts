@@ -10,6 +10,10 @@ const CLASSES: Record<string, Ctor> = {
   Conv1d: L.Conv1d,
   Conv2d: L.Conv2d,
   Conv3d: L.Conv3d,
+  ConvTranspose1d: L.ConvTranspose1d,
+  ConvTranspose2d: L.ConvTranspose2d,
+  ConvTranspose3d: L.ConvTranspose3d,
+  Upsample: L.Upsample,
   MaxPool1d: L.MaxPool1d,
   MaxPool2d: L.MaxPool2d,
   MaxPool3d: L.MaxPool3d,
@@ -39,7 +43,7 @@ const CLASSES: Record<string, Ctor> = {
 };
 
 /** Layers whose only argument is an options object. */
-const OPTIONS_ONLY = new Set(['GELU', 'LeNet5', 'SignalNet']);
+const OPTIONS_ONLY = new Set(['GELU', 'LeNet5', 'SignalNet', 'Upsample']);
 
 /**
  * `weights` supplies the tensors that loss modules take as options (`weight`, `pos_weight`);

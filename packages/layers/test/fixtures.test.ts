@@ -20,6 +20,7 @@ const FILES = [
   'container.json',
   'models.json',
   'loss.json',
+  'upsampling.json',
 ];
 
 function runCase(c: LayerCase): void {

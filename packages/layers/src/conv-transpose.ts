@@ -1,0 +1,230 @@
+/**
+ * `ConvTranspose1d`, `ConvTranspose2d`, `ConvTranspose3d`: transposed convolution layers with
+ * every option of core's `convTranspose*d`, PyTorch's parameter names and shapes (`weight`
+ * `[inChannels, outChannels / groups, ...kernelSize]`, `bias` `[outChannels]`) and its
+ * initialisation.
+ */
+import {
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+  fmtShape,
+  type Tensor,
+} from '@stride/core';
+import {
+  arg,
+  asCalledBy,
+  checkOptions,
+  expand,
+  factoryRules,
+  fail,
+  option,
+  perAxis,
+  positiveInt,
+  show,
+} from './check.js';
+import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
+import { type LayerInfo, numel } from './layer-info.js';
+import { Module } from './module.js';
+
+/**
+ * Options of `ConvTranspose1d`, `ConvTranspose2d` and `ConvTranspose3d`. Per-axis values are one
+ * number for every spatial axis or an array with one per axis.
+ */
+export interface ConvTransposeLayerOptions extends FactoryOptions {
+  /** Step between the output positions of neighbouring input positions (default 1). */
+  stride?: number | readonly number[];
+  /** Positions cropped from each end of every spatial axis of the output (default 0). */
+  padding?: number | readonly number[];
+  /**
+   * Positions added at the end of every spatial axis of the output, smaller than the stride or
+   * the dilation (default 0): picks one of the input sizes a strided convolution maps to the same
+   * output size.
+   */
+  outputPadding?: number | readonly number[];
+  /** Spacing between kernel elements (default 1). */
+  dilation?: number | readonly number[];
+  /** Split channels into this many independent groups (default 1). */
+  groups?: number;
+  /** Learn a per-output-channel bias (default true). */
+  bias?: boolean;
+}
+
+const OPS = { 1: convTranspose1d, 2: convTranspose2d, 3: convTranspose3d } as const;
+
+/** The shared implementation; `n` is the number of spatial dims. */
+abstract class ConvTransposeNd extends Module {
+  /** Channels C of the input `[N, C, ...]`. */
+  readonly inChannels: number;
+  /** Channels of the output. */
+  readonly outChannels: number;
+  /** Kernel size, one entry per spatial axis. */
+  readonly kernelSize: readonly number[];
+  /** Step between the output positions of neighbouring inputs, one entry per spatial axis. */
+  readonly stride: readonly number[];
+  /** Positions cropped from each end of the output, one entry per spatial axis. */
+  readonly padding: readonly number[];
+  /** Positions added at the end of the output, one entry per spatial axis. */
+  readonly outputPadding: readonly number[];
+  /** Spacing between kernel elements, one entry per spatial axis. */
+  readonly dilation: readonly number[];
+  /** The number of independent channel groups; both channel counts are divisible by it. */
+  readonly groups: number;
+  /** `[inChannels, outChannels / groups, ...kernelSize]`, PyTorch's layout. */
+  weight: Tensor;
+  /** `[outChannels]`, or null without bias. */
+  bias: Tensor | null;
+
+  constructor(
+    private readonly n: 1 | 2 | 3,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options: ConvTransposeLayerOptions | undefined,
+  ) {
+    super();
+    const fn = `ConvTranspose${n}d`;
+    const opts = checkOptions(fn, options, {
+      stride: perAxis(n, 1),
+      padding: perAxis(n, 0),
+      outputPadding: perAxis(n, 0),
+      dilation: perAxis(n, 1),
+      groups: positiveInt,
+      bias: option.boolean,
+      ...factoryRules(),
+    });
+    this.inChannels = arg(fn, 'inChannels', inChannels, positiveInt);
+    this.outChannels = arg(fn, 'outChannels', outChannels, positiveInt);
+    this.kernelSize = expand(arg(fn, 'kernelSize', kernelSize, perAxis(n, 1)), n);
+    this.stride = expand(opts.stride ?? 1, n);
+    this.padding = expand(opts.padding ?? 0, n);
+    this.outputPadding = expand(opts.outputPadding ?? 0, n);
+    this.dilation = expand(opts.dilation ?? 1, n);
+    this.groups = opts.groups ?? 1;
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
+      fail(
+        fn,
+        `groups ${this.groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`,
+      );
+    }
+    // Found here rather than at the first forward pass, where core would report it.
+    if (
+      this.outputPadding.some(
+        (op, i) => op >= (this.stride[i] as number) && op >= (this.dilation[i] as number),
+      )
+    ) {
+      fail(
+        fn,
+        `outputPadding ${show(this.outputPadding)} must be smaller than the stride ${show(this.stride)} or the dilation ${show(this.dilation)} on each axis`,
+      );
+    }
+    const withBias = opts.bias ?? true;
+    const factory = { dtype: opts.dtype, device: opts.device };
+    const shape = [inChannels, outChannels / this.groups, ...this.kernelSize];
+    // PyTorch's fan-in of this layout is outChannels / groups · kernel, for weight and bias alike.
+    this.weight = this.param(
+      asCalledBy(
+        fn,
+        () => kaimingUniform(shape, Math.sqrt(5), factory),
+        `weight ${fmtShape(shape)}: `,
+      ),
+    );
+    const fan = (outChannels / this.groups) * numel(this.kernelSize);
+    this.bias = this.param(withBias ? biasUniform(outChannels, fan, factory) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    return OPS[this.n](x, this.weight, {
+      bias: this.bias,
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override layerInfo(input: readonly number[], output: readonly number[]): LayerInfo {
+    // Every input element meets outChannels / groups · kernel weights.
+    const macs = numel(input) * (this.outChannels / this.groups) * numel(this.kernelSize);
+    return {
+      flops: 2 * macs + (this.bias ? numel(output) : 0),
+      // In input positions: output neighbours are 1/stride apart, and the kernel's reach of
+      // dilation · (kernel - 1) output positions spans 1/stride as many inputs.
+      geometry: {
+        kernel: this.kernelSize,
+        stride: this.stride.map((s) => 1 / s),
+        dilation: this.dilation.map((d, i) => d / (this.stride[i] as number)),
+      },
+    };
+  }
+
+  protected override extraRepr(): string {
+    const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${show(this.kernelSize)}`];
+    if (this.stride.some((s) => s !== 1)) parts.push(`stride=${show(this.stride)}`);
+    if (this.padding.some((p) => p !== 0)) parts.push(`padding=${show(this.padding)}`);
+    if (this.outputPadding.some((p) => p !== 0)) {
+      parts.push(`outputPadding=${show(this.outputPadding)}`);
+    }
+    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${show(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (!this.bias) parts.push('bias=false');
+    return parts.join(', ');
+  }
+}
+
+/** 1-d transposed convolution over `[N, C, L]`: weight `[inChannels, outChannels / groups, k]`. */
+export class ConvTranspose1d extends ConvTransposeNd {
+  static override readonly typeName = 'ConvTranspose1d';
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options?: ConvTransposeLayerOptions,
+  ) {
+    super(1, inChannels, outChannels, kernelSize, options);
+  }
+}
+
+/**
+ * 2-d transposed convolution over `[N, C, H, W]`: weight
+ * `[inChannels, outChannels / groups, kH, kW]`. With kernel 4, stride 2 and padding 1 it doubles
+ * the height and width, as in a decoder or a GAN generator.
+ *
+ * @example
+ * ```ts
+ * const up = new ConvTranspose2d(16, 8, 4, { stride: 2, padding: 1 });
+ * up.weight.shape;                                 // [16, 8, 4, 4]
+ * up.forward(randn([1, 16, 7, 7])).shape;          // [1, 8, 14, 14]
+ * ```
+ */
+export class ConvTranspose2d extends ConvTransposeNd {
+  static override readonly typeName = 'ConvTranspose2d';
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options?: ConvTransposeLayerOptions,
+  ) {
+    super(2, inChannels, outChannels, kernelSize, options);
+  }
+}
+
+/**
+ * 3-d transposed convolution over `[N, C, D, H, W]`: weight
+ * `[inChannels, outChannels / groups, kD, kH, kW]`.
+ */
+export class ConvTranspose3d extends ConvTransposeNd {
+  static override readonly typeName = 'ConvTranspose3d';
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options?: ConvTransposeLayerOptions,
+  ) {
+    super(3, inChannels, outChannels, kernelSize, options);
+  }
+}
