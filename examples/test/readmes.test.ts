@@ -55,7 +55,7 @@ describe('README examples', () => {
   afterAll(() => consumer?.dispose());
 
   it('are found in every package README', () => {
-    expect(readmes.length).toBe(9);
+    expect(readmes.length).toBe(10);
     const withoutExample = readmes.filter(
       (path) => !examples.some((e) => e.where.startsWith(`${relative(repoRoot, path)}:`)),
     );
