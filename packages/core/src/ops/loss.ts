@@ -497,7 +497,7 @@ function checkProbabilities(fn: string, input: Tensor): void {
       () =>
         new StrideError(
           fn,
-          `${problem}, got a value outside; found on the '${backend.name}' device and reported at the first read after the call`,
+          `${problem}: a value outside [0, 1] or NaN was found on the '${backend.name}' device, reported at the first read after the call`,
         ),
     );
   }
