@@ -241,6 +241,12 @@ class Family:
                       label_smoothing=opts.get("labelSmoothing", 0.0))
         if layer == "NLLLoss":
             kw.update(ignore_index=opts.get("ignoreIndex", -100))
+        if layer == "SmoothL1Loss":
+            kw.update(beta=opts.get("beta", 1.0))
+        if layer == "HuberLoss":
+            kw.update(delta=opts.get("delta", 1.0))
+        if layer == "KLDivLoss":
+            kw.update(log_target=opts.get("logTarget", False))
         if "weight" in weights:
             kw["weight"] = weights["weight"].to(torch.float64)
         if "pos_weight" in weights:
@@ -417,6 +423,21 @@ def loss_family(f):
     f.loss(n, "BCEWithLogitsLoss", {"reduction": "sum"}, randn([4, 3], g(n), 2.0),
            rand([4, 3], g(n + "t")),
            {"weight": rand([3], g(n + "w"), 0.5, 2.0), "pos_weight": rand([3], g(n + "p"), 0.5, 3.0)})
+    n = "cross_entropy_probabilities_weight_smooth"
+    f.loss(n, "CrossEntropyLoss", {"labelSmoothing": 0.2}, randn([5, 4], g(n)),
+           F.softmax(randn([5, 4], g(n + "t")), 1), {"weight": rand([4], g(n + "w"), 0.5, 2.0)})
+    n = "bce_weight"
+    f.loss(n, "BCELoss", {}, rand([4, 3], g(n), 0.05, 0.95), rand([4, 3], g(n + "t")),
+           {"weight": rand([3], g(n + "w"), 0.5, 2.0)})
+    n = "smooth_l1_beta_sum"
+    f.loss(n, "SmoothL1Loss", {"reduction": "sum", "beta": 0.5}, randn([3, 4], g(n)),
+           randn([3, 4], g(n + "t")))
+    n = "huber_delta_none"
+    f.loss(n, "HuberLoss", {"reduction": "none", "delta": 0.7}, randn([3, 4], g(n)),
+           randn([3, 4], g(n + "t")))
+    n = "kl_div_batchmean_log_target"
+    f.loss(n, "KLDivLoss", {"reduction": "batchmean", "logTarget": True},
+           F.log_softmax(randn([4, 5], g(n)), 1), F.log_softmax(randn([4, 5], g(n + "t")), 1))
 
 
 FAMILIES = [

@@ -64,15 +64,21 @@ export {
 export type { LayerGeometry, LayerInfo } from './layer-info.js';
 export { Linear, type LinearOptions } from './linear.js';
 export {
+  BCELoss,
+  type BCELossOptions,
   BCEWithLogitsLoss,
   type BCEWithLogitsLossOptions,
   CrossEntropyLoss,
   type CrossEntropyLossOptions,
+  HuberLoss,
+  KLDivLoss,
+  type KLDivLossOptions,
   L1Loss,
   type LossModuleOptions,
   MSELoss,
   NLLLoss,
   type NLLLossOptions,
+  SmoothL1Loss,
 } from './loss.js';
 export { AlexNet, type AlexNetOptions } from './models/alexnet.js';
 export { LeNet5, type LeNet5Options } from './models/lenet.js';

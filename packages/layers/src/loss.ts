@@ -4,12 +4,19 @@
  * the module keeps the given tensor, moves it with `to()` and frees it on `dispose()`.
  */
 import {
+  bceLoss,
   bceWithLogits,
   crossEntropy,
+  type HuberLossOptions,
+  huberLoss,
+  type KlDivReduction,
+  klDiv,
   l1Loss,
   mseLoss,
   nllLoss,
   type Reduction,
+  type SmoothL1LossOptions,
+  smoothL1Loss,
   type Tensor,
 } from '@stride/core';
 import { checkOptions, fail, option } from './check.js';
@@ -43,6 +50,20 @@ export interface BCEWithLogitsLossOptions extends LossModuleOptions {
   posWeight?: Tensor | null;
 }
 
+/** Options of `BCELoss`. */
+export interface BCELossOptions extends LossModuleOptions {
+  /** Rescales each element's loss; broadcast to the input. */
+  weight?: Tensor | null;
+}
+
+/** Options of `KLDivLoss`. */
+export interface KLDivLossOptions {
+  /** `'mean'` (default, over every element, as PyTorch), `'batchmean'`, `'sum'` or `'none'`. */
+  reduction?: KlDivReduction;
+  /** Whether the target holds log-probabilities (default false). */
+  logTarget?: boolean;
+}
+
 /** A class weight the loss keeps: a disposed one would fail only at the first forward. */
 function live(fn: string, name: string, t: Tensor | null | undefined): Tensor | null {
   if (t?.isDisposed) fail(fn, `option '${name}' [${t.shape.join(',')}] was disposed`);
@@ -53,14 +74,14 @@ const reduction = option.oneOf('mean', 'sum', 'none');
 const weight = option.nullable(option.tensor);
 const ignoreIndex = option.integer();
 
-abstract class Loss extends Module {
+abstract class Loss<R extends string = Reduction> extends Module {
   /** How the per-element losses are combined: `'mean'` (default), `'sum'` or `'none'`. */
-  readonly reduction: Reduction;
+  readonly reduction: R;
 
   /** `options` has been checked by the subclass. */
-  constructor(options: LossModuleOptions) {
+  constructor(options: { reduction?: R }) {
     super();
-    this.reduction = options.reduction ?? 'mean';
+    this.reduction = options.reduction ?? ('mean' as R);
   }
 
   abstract override forward(input: Tensor, target: Tensor): Tensor;
@@ -70,7 +91,10 @@ abstract class Loss extends Module {
   }
 }
 
-/** Cross-entropy of logits `[N, C, ...]` against int32 class indices `[N, ...]`. */
+/**
+ * Cross-entropy of logits `[N, C, ...]` against int32 class indices `[N, ...]` or class
+ * probabilities (a float target of the input's shape), as `crossEntropy`.
+ */
 export class CrossEntropyLoss extends Loss {
   static override readonly typeName = 'CrossEntropyLoss';
 
@@ -203,5 +227,112 @@ export class BCEWithLogitsLoss extends Loss {
       posWeight: this.posWeight,
       reduction: this.reduction,
     });
+  }
+}
+
+/**
+ * Binary cross-entropy of probabilities in [0, 1] (e.g. after `Sigmoid`), each log clamped to
+ * ≥ -100 as in PyTorch. On logits, `BCEWithLogitsLoss` is the stable form.
+ */
+export class BCELoss extends Loss {
+  static override readonly typeName = 'BCELoss';
+
+  /**
+   * The weight of each element's loss, broadcast to the input (a buffer, state-dict key `weight`),
+   * or null.
+   */
+  weight: Tensor | null;
+
+  constructor(options?: BCELossOptions) {
+    const opts = checkOptions('BCELoss', options, { reduction, weight });
+    super(opts);
+    this.weight = this.buffer(live('BCELoss', 'weight', opts.weight));
+  }
+
+  /** `bceLoss(input, target)` with this module's options: a scalar unless `reduction` is `'none'`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return bceLoss(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/** Smooth L1 loss: quadratic where |input - target| < beta, linear beyond (beta 0 is L1). */
+export class SmoothL1Loss extends Loss {
+  static override readonly typeName = 'SmoothL1Loss';
+
+  /** Where the loss turns from quadratic to linear, ≥ 0 (default 1). */
+  readonly beta: number;
+
+  constructor(options?: SmoothL1LossOptions) {
+    const opts = checkOptions('SmoothL1Loss', options, {
+      reduction,
+      beta: option.number({ min: 0 }),
+    });
+    super(opts);
+    this.beta = opts.beta ?? 1;
+  }
+
+  /** `smoothL1Loss(input, target)`: a scalar unless `reduction` is `'none'`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1Loss(input, target, { beta: this.beta, reduction: this.reduction });
+  }
+
+  protected override extraRepr(): string {
+    return `${super.extraRepr()}, beta=${this.beta}`;
+  }
+}
+
+/** Huber loss: quadratic where |input - target| < delta, linear (of slope delta) beyond. */
+export class HuberLoss extends Loss {
+  static override readonly typeName = 'HuberLoss';
+
+  /** Where the loss turns from quadratic to linear, > 0 (default 1). */
+  readonly delta: number;
+
+  constructor(options?: HuberLossOptions) {
+    const opts = checkOptions('HuberLoss', options, {
+      reduction,
+      delta: option.number({ above: 0 }),
+    });
+    super(opts);
+    this.delta = opts.delta ?? 1;
+  }
+
+  /** `huberLoss(input, target)`: a scalar unless `reduction` is `'none'`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return huberLoss(input, target, { delta: this.delta, reduction: this.reduction });
+  }
+
+  protected override extraRepr(): string {
+    return `${super.extraRepr()}, delta=${this.delta}`;
+  }
+}
+
+/**
+ * Kullback-Leibler divergence of the target distribution from the input's log-probabilities
+ * (e.g. from `LogSoftmax(1)`). `reduction: 'batchmean'` gives the KL divergence per sample;
+ * `'mean'`, PyTorch's default, divides by the number of elements.
+ */
+export class KLDivLoss extends Loss<KlDivReduction> {
+  static override readonly typeName = 'KLDivLoss';
+
+  /** Whether the target holds log-probabilities (default false). */
+  readonly logTarget: boolean;
+
+  constructor(options?: KLDivLossOptions) {
+    const opts = checkOptions('KLDivLoss', options, {
+      reduction: option.oneOf('mean', 'batchmean', 'sum', 'none'),
+      logTarget: option.boolean,
+    });
+    super(opts);
+    this.logTarget = opts.logTarget ?? false;
+  }
+
+  /** `klDiv(input, target)`: a scalar unless `reduction` is `'none'`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+
+  protected override extraRepr(): string {
+    return `${super.extraRepr()}, logTarget=${this.logTarget}`;
   }
 }

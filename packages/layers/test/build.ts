@@ -40,6 +40,10 @@ const CLASSES: Record<string, Ctor> = {
   MSELoss: L.MSELoss,
   L1Loss: L.L1Loss,
   BCEWithLogitsLoss: L.BCEWithLogitsLoss,
+  BCELoss: L.BCELoss,
+  SmoothL1Loss: L.SmoothL1Loss,
+  HuberLoss: L.HuberLoss,
+  KLDivLoss: L.KLDivLoss,
 };
 
 /** Layers whose only argument is an options object. */
