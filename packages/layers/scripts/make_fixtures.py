@@ -131,6 +131,17 @@ def build(layer, args, opts):
         return getattr(nn, layer)(args[0], eps=o.get("eps", 1e-5), momentum=o.get("momentum", 0.1),
                                   affine=o.get("affine", True),
                                   track_running_stats=o.get("trackRunningStats", True))
+    if layer.startswith("InstanceNorm"):
+        return getattr(nn, layer)(args[0], eps=o.get("eps", 1e-5), momentum=o.get("momentum", 0.1),
+                                  affine=o.get("affine", False),
+                                  track_running_stats=o.get("trackRunningStats", False))
+    if layer == "LayerNorm":
+        return nn.LayerNorm(args[0], eps=o.get("eps", 1e-5),
+                            elementwise_affine=o.get("elementwiseAffine", True))
+    if layer == "GroupNorm":
+        return nn.GroupNorm(args[0], args[1], eps=o.get("eps", 1e-5), affine=o.get("affine", True))
+    if layer.startswith("AdaptiveMaxPool"):
+        return getattr(nn, layer)(tup(args[0]))
     if layer == "Flatten":
         return nn.Flatten(*args)
     if layer == "ReLU":
@@ -162,13 +173,17 @@ def build(layer, args, opts):
 
 
 def set_state(module, g):
-    """Replaces default values that would hide mistakes: BatchNorm's affine parameters and
-    running statistics become non-trivial. Other parameters keep PyTorch's default
+    """Replaces default values that would hide mistakes: the affine parameters and running
+    statistics of the normalisation layers become non-trivial. Other parameters keep PyTorch's default
     initialisation (drawn from the seeded global generator), which keeps deep models' activations
     at a realistic scale."""
     with torch.no_grad():
         for m in module.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            if isinstance(m, (nn.LayerNorm, nn.GroupNorm)) and m.weight is not None:
+                m.weight.copy_(1 + 0.3 * randn(m.weight.shape, g))
+                m.bias.copy_(0.3 * randn(m.bias.shape, g))
+            # Instance norm never counts num_batches_tracked up: a 3 that stays 3 shows it.
+            if isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm)):
                 if m.affine:
                     m.weight.copy_(1 + 0.3 * randn(m.weight.shape, g))
                     m.bias.copy_(0.3 * randn(m.bias.shape, g))
@@ -440,6 +455,31 @@ def loss_family(f):
            F.log_softmax(randn([4, 5], g(n)), 1), F.log_softmax(randn([4, 5], g(n + "t")), 1))
 
 
+def normalization_family(f):
+    f.layer("layernorm_last_dim", "LayerNorm", [5], {}, [4, 5])
+    f.layer("layernorm_chw_eps", "LayerNorm", [[3, 4, 4]], {"eps": 1e-3}, [2, 3, 4, 4])
+    f.layer("layernorm_no_affine", "LayerNorm", [[4, 5]], {"elementwiseAffine": False},
+            [2, 3, 4, 5])
+    f.layer("groupnorm", "GroupNorm", [2, 6], {}, [2, 6, 3, 3])
+    f.layer("groupnorm_no_affine_1d", "GroupNorm", [3, 6], {"affine": False, "eps": 1e-3},
+            [3, 6, 5])
+    f.layer("instancenorm1d_default", "InstanceNorm1d", [3], {}, [2, 3, 6])
+    f.layer("instancenorm1d_unbatched_track", "InstanceNorm1d", [3], {"trackRunningStats": True},
+            [3, 6], record_state=True)
+    for mode in ("train", "eval"):
+        f.layer(f"instancenorm2d_affine_{mode}", "InstanceNorm2d", [3], {"affine": True},
+                [2, 3, 4, 5], mode)
+        f.layer(f"instancenorm2d_track_{mode}", "InstanceNorm2d", [3],
+                {"affine": True, "trackRunningStats": True, "momentum": 0.2}, [2, 3, 4, 5], mode,
+                record_state=True)
+    f.layer("instancenorm3d_track_eval", "InstanceNorm3d", [2], {"trackRunningStats": True},
+            [2, 2, 3, 3, 4], "eval", record_state=True)
+    f.layer("adaptive_max1d", "AdaptiveMaxPool1d", [3], {}, [2, 3, 7])
+    f.layer("adaptive_max2d_uneven", "AdaptiveMaxPool2d", [[3, 4]], {}, [2, 2, 7, 9])
+    f.layer("adaptive_max2d_global", "AdaptiveMaxPool2d", [1], {}, [2, 3, 5, 5])
+    f.layer("adaptive_max3d", "AdaptiveMaxPool3d", [2], {}, [1, 2, 5, 6, 4])
+
+
 FAMILIES = [
     ("linear.json", linear_family),
     ("conv.json", conv_family),
@@ -449,6 +489,7 @@ FAMILIES = [
     ("container.json", container_family),
     ("models.json", model_family),
     ("loss.json", loss_family),
+    ("normalization.json", normalization_family),
     ("upsampling.json", upsampling_family),
 ]
 

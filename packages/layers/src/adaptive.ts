@@ -1,20 +1,34 @@
 /**
- * Adaptive average pooling layers: a fixed output size whatever the input size, as torchvision
- * models use in front of their classifier (`AdaptiveAvgPool2d([6, 6])`) and as global average
- * pooling (`AdaptiveAvgPool1d(1)`).
+ * Adaptive pooling layers: a fixed output size whatever the input size, as torchvision models
+ * use in front of their classifier (`AdaptiveAvgPool2d([6, 6])`), as global average pooling
+ * (`AdaptiveAvgPool1d(1)`) and as global max pooling (`AdaptiveMaxPool2d(1)`).
  */
 import {
   type AdaptiveSize,
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
   adaptiveAvgPool3d,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
   type Tensor,
 } from '@stride/core';
 import { fail, show } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
-const OPS = { 1: adaptiveAvgPool1d, 2: adaptiveAvgPool2d, 3: adaptiveAvgPool3d } as const;
+type AdaptiveOp = (x: Tensor, outputSize: AdaptiveSize) => Tensor;
+
+const AVG: Record<1 | 2 | 3, AdaptiveOp> = {
+  1: adaptiveAvgPool1d,
+  2: adaptiveAvgPool2d,
+  3: adaptiveAvgPool3d,
+};
+const MAX: Record<1 | 2 | 3, AdaptiveOp> = {
+  1: (x, size) => adaptiveMaxPool1d(x, size),
+  2: (x, size) => adaptiveMaxPool2d(x, size),
+  3: (x, size) => adaptiveMaxPool3d(x, size),
+};
 
 /** The largest window of adaptive pooling from `inSize` to `outSize` cells (PyTorch's split). */
 function largestWindow(inSize: number, outSize: number): number {
@@ -27,16 +41,17 @@ function largestWindow(inSize: number, outSize: number): number {
   return most;
 }
 
-abstract class AdaptiveAvgPoolNd extends Module {
+abstract class AdaptivePoolNd extends Module {
   /** Output size per spatial dim; null keeps that dim's input size. */
   readonly outputSize: readonly (number | null)[];
 
   constructor(
     private readonly n: 1 | 2 | 3,
+    private readonly op: AdaptiveOp,
     outputSize: AdaptiveSize,
   ) {
     super();
-    const fn = `AdaptiveAvgPool${n}d`;
+    const fn = this.typeName;
     const sizes = Array.isArray(outputSize) ? [...outputSize] : [outputSize as number | null];
     const valid = (v: unknown): boolean =>
       v === null || (Number.isSafeInteger(v) && (v as number) >= 1);
@@ -52,10 +67,11 @@ abstract class AdaptiveAvgPoolNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return OPS[this.n](x, this.outputSize);
+    return this.op(x, this.outputSize);
   }
 
   override layerInfo(input: readonly number[], output: readonly number[]): LayerInfo {
+    // One addition or comparison per window element.
     const inSpatial = input.slice(input.length - this.n);
     const outSpatial = output.slice(output.length - this.n);
     const kernel = inSpatial.map((s, i) => largestWindow(s, outSpatial[i] as number));
@@ -76,28 +92,70 @@ abstract class AdaptiveAvgPoolNd extends Module {
 }
 
 /** Average pooling of `[N, C, L]` to `[N, C, outputSize]`. */
-export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
+export class AdaptiveAvgPool1d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveAvgPool1d';
 
   constructor(outputSize: AdaptiveSize) {
-    super(1, outputSize);
+    super(1, AVG[1], outputSize);
   }
 }
 
 /** Average pooling of `[N, C, H, W]` to `[N, C, ...outputSize]`. */
-export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
+export class AdaptiveAvgPool2d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveAvgPool2d';
 
   constructor(outputSize: AdaptiveSize) {
-    super(2, outputSize);
+    super(2, AVG[2], outputSize);
   }
 }
 
 /** Average pooling of `[N, C, D, H, W]` to `[N, C, ...outputSize]`. */
-export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
+export class AdaptiveAvgPool3d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveAvgPool3d';
 
   constructor(outputSize: AdaptiveSize) {
-    super(3, outputSize);
+    super(3, AVG[3], outputSize);
+  }
+}
+
+/**
+ * Max pooling of `[N, C, L]` (or `[C, L]`) to `[N, C, outputSize]`, as `torch.nn.AdaptiveMaxPool1d`:
+ * output cell i is the maximum of input [floor(i*L/Out), ceil((i+1)*L/Out)).
+ */
+export class AdaptiveMaxPool1d extends AdaptivePoolNd {
+  static override readonly typeName = 'AdaptiveMaxPool1d';
+
+  constructor(outputSize: AdaptiveSize) {
+    super(1, MAX[1], outputSize);
+  }
+}
+
+/**
+ * Max pooling of `[N, C, H, W]` (or `[C, H, W]`) to `[N, C, ...outputSize]`, as
+ * `torch.nn.AdaptiveMaxPool2d`.
+ *
+ * @example
+ * ```ts
+ * const pool = new AdaptiveMaxPool2d(1);          // global max pooling
+ * pool.forward(randn([8, 64, 7, 7])).shape;       // [8, 64, 1, 1]
+ * ```
+ */
+export class AdaptiveMaxPool2d extends AdaptivePoolNd {
+  static override readonly typeName = 'AdaptiveMaxPool2d';
+
+  constructor(outputSize: AdaptiveSize) {
+    super(2, MAX[2], outputSize);
+  }
+}
+
+/**
+ * Max pooling of `[N, C, D, H, W]` (or `[C, D, H, W]`) to `[N, C, ...outputSize]`, as
+ * `torch.nn.AdaptiveMaxPool3d`.
+ */
+export class AdaptiveMaxPool3d extends AdaptivePoolNd {
+  static override readonly typeName = 'AdaptiveMaxPool3d';
+
+  constructor(outputSize: AdaptiveSize) {
+    super(3, MAX[3], outputSize);
   }
 }

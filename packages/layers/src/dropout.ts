@@ -1,5 +1,8 @@
-/** `Dropout`: zeroes inputs with probability p in training and passes them through in eval. */
-import { dropout, type Tensor } from '@stride/core';
+/**
+ * `Dropout`, and `Dropout1d/2d/3d` that drop whole channels: in training they zero with
+ * probability p and scale the survivors by 1/(1-p); in evaluation they pass the input through.
+ */
+import { dropout, dropout1d, dropout2d, dropout3d, type Tensor } from '@stride/core';
 import { arg, probability } from './check.js';
 import { Module } from './module.js';
 
@@ -25,5 +28,73 @@ export class Dropout extends Module {
 
   protected override extraRepr(): string {
     return `p=${this.p}`;
+  }
+}
+
+const CHANNEL_DROPOUT = { 1: dropout1d, 2: dropout2d, 3: dropout3d } as const;
+
+abstract class ChannelDropout extends Module {
+  /** The probability of zeroing each channel, in [0, 1] (default 0.5). */
+  readonly p: number;
+
+  constructor(
+    private readonly n: 1 | 2 | 3,
+    p: number,
+  ) {
+    super();
+    this.p = arg(this.typeName, 'p', p, probability);
+  }
+
+  forward(x: Tensor): Tensor {
+    return CHANNEL_DROPOUT[this.n](x, this.p, this.training);
+  }
+
+  protected override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/**
+ * `dropout1d` as a module (`torch.nn.Dropout1d`): in training, zeroes each channel of
+ * `[N, C, L]` (or `[C, L]`) whole with probability `p` and scales the others by 1/(1-p).
+ */
+export class Dropout1d extends ChannelDropout {
+  static override readonly typeName = 'Dropout1d';
+
+  /** `p`: the probability of zeroing each channel (default 0.5). */
+  constructor(p = 0.5) {
+    super(1, p);
+  }
+}
+
+/**
+ * `dropout2d` as a module (`torch.nn.Dropout2d`): in training, zeroes whole `[H, W]` channels of
+ * `[N, C, H, W]` with probability `p` (a 3-d input is refused, see `dropout2d`).
+ *
+ * @example
+ * ```ts
+ * const drop = new Dropout2d(0.2);
+ * drop.forward(randn([8, 16, 7, 7]));   // about 20% of the 128 channels all zero
+ * ```
+ */
+export class Dropout2d extends ChannelDropout {
+  static override readonly typeName = 'Dropout2d';
+
+  /** `p`: the probability of zeroing each channel (default 0.5). */
+  constructor(p = 0.5) {
+    super(2, p);
+  }
+}
+
+/**
+ * `dropout3d` as a module (`torch.nn.Dropout3d`): in training, zeroes whole `[D, H, W]` channels
+ * of `[N, C, D, H, W]` (or `[C, D, H, W]`) with probability `p`.
+ */
+export class Dropout3d extends ChannelDropout {
+  static override readonly typeName = 'Dropout3d';
+
+  /** `p`: the probability of zeroing each channel (default 0.5). */
+  constructor(p = 0.5) {
+    super(3, p);
   }
 }

@@ -25,7 +25,14 @@ export {
   Softmax,
   Tanh,
 } from './activation.js';
-export { AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d } from './adaptive.js';
+export {
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
+  AdaptiveMaxPool1d,
+  AdaptiveMaxPool2d,
+  AdaptiveMaxPool3d,
+} from './adaptive.js';
 export {
   BatchNorm1d,
   BatchNorm2d,
@@ -39,8 +46,9 @@ export {
   ConvTranspose3d,
   type ConvTransposeLayerOptions,
 } from './conv-transpose.js';
-export { Dropout } from './dropout.js';
+export { Dropout, Dropout1d, Dropout2d, Dropout3d } from './dropout.js';
 export { Flatten } from './flatten.js';
+export { GroupNorm, type GroupNormLayerOptions } from './groupnorm.js';
 export * as init from './init.js';
 export {
   biasUniform,
@@ -61,7 +69,14 @@ export {
   xavierNormal,
   xavierUniform,
 } from './init.js';
+export {
+  InstanceNorm1d,
+  InstanceNorm2d,
+  InstanceNorm3d,
+  type InstanceNormLayerOptions,
+} from './instancenorm.js';
 export type { LayerGeometry, LayerInfo } from './layer-info.js';
+export { LayerNorm, type LayerNormLayerOptions } from './layernorm.js';
 export { Linear, type LinearOptions } from './linear.js';
 export {
   BCELoss,

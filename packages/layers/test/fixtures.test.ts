@@ -20,6 +20,7 @@ const FILES = [
   'container.json',
   'models.json',
   'loss.json',
+  'normalization.json',
   'upsampling.json',
 ];
 

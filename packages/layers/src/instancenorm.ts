@@ -1,0 +1,189 @@
+/**
+ * `InstanceNorm1d/2d/3d` with PyTorch's defaults (no affine parameters, no running statistics):
+ * each channel of each sample standardised over its own positions. With `trackRunningStats`,
+ * training folds the statistics into running averages (`num_batches_tracked` stays 0, as in
+ * PyTorch) and evaluation normalises with them.
+ */
+import {
+  fmtShape,
+  instanceNorm,
+  isTensor,
+  ones,
+  reshape,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from '@stride/core';
+import type { BatchNormLayerOptions } from './batchnorm.js';
+import {
+  arg,
+  asCalledBy,
+  checkOptions,
+  factoryRules,
+  fail,
+  option,
+  positiveInt,
+  show,
+} from './check.js';
+import type { LayerInfo } from './layer-info.js';
+import { normFlops } from './layernorm.js';
+import { Module } from './module.js';
+
+/**
+ * Options of `InstanceNorm1d`, `InstanceNorm2d` and `InstanceNorm3d`: those of the BatchNorm
+ * layers, but `affine` and `trackRunningStats` default to false.
+ */
+export type InstanceNormLayerOptions = BatchNormLayerOptions;
+
+const LAYOUT: Record<number, string> = {
+  1: 'a 2-d [C, L] or 3-d [N, C, L] input',
+  2: 'a 3-d [C, H, W] or 4-d [N, C, H, W] input',
+  3: 'a 4-d [C, D, H, W] or 5-d [N, C, D, H, W] input',
+};
+
+abstract class InstanceNormNd extends Module {
+  /** The number of channels C. */
+  readonly numFeatures: number;
+  /** Added to the variance for stability (default 1e-5). */
+  readonly eps: number;
+  /** Weight of each new batch in the running averages, in [0, 1] (default 0.1). */
+  readonly momentum: number;
+  /** Whether the layer learns a per-channel `weight` and `bias` (default false). */
+  readonly affine: boolean;
+  /**
+   * Whether the layer keeps running averages, used in evaluation in place of each instance's
+   * statistics (default false).
+   */
+  readonly trackRunningStats: boolean;
+  /** Per-channel scale (gamma), `[numFeatures]`; null unless `affine`. */
+  weight: Tensor | null;
+  /** Per-channel shift (beta), `[numFeatures]`; null unless `affine`. */
+  bias: Tensor | null;
+  /** State-dict key `running_mean`; null unless `trackRunningStats`. */
+  runningMean: Tensor | null;
+  /** State-dict key `running_var`; null unless `trackRunningStats`. */
+  runningVar: Tensor | null;
+  /**
+   * int32 scalar, state-dict key `num_batches_tracked`; kept for PyTorch's state dict, which
+   * has it, and never counted up, as PyTorch's instance norm does not.
+   */
+  numBatchesTracked: Tensor | null;
+
+  constructor(
+    private readonly n: 1 | 2 | 3,
+    numFeatures: number,
+    options: InstanceNormLayerOptions | undefined,
+  ) {
+    super();
+    const fn = this.typeName;
+    const opts = checkOptions(fn, options, {
+      eps: option.number({ min: 0 }),
+      momentum: option.number({ min: 0, max: 1 }),
+      affine: option.boolean,
+      trackRunningStats: option.boolean,
+      ...factoryRules(),
+    });
+    this.numFeatures = arg(fn, 'numFeatures', numFeatures, positiveInt);
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    this.affine = opts.affine ?? false;
+    this.trackRunningStats = opts.trackRunningStats ?? false;
+    const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
+    const shape = [numFeatures];
+    const make = (what: string, create: typeof ones): Tensor =>
+      asCalledBy(fn, () => create(shape, factory), `${what} ${fmtShape(shape)}: `);
+    this.weight = this.param(this.affine ? make('weight', ones) : null);
+    this.bias = this.param(this.affine ? make('bias', zeros) : null);
+    const track = this.trackRunningStats;
+    this.runningMean = this.buffer(track ? make('running_mean', zeros) : null, 'running_mean');
+    this.runningVar = this.buffer(track ? make('running_var', ones) : null, 'running_var');
+    this.numBatchesTracked = this.buffer(
+      track ? tensor(0, { dtype: 'int32', device: opts.device }) : null,
+      'num_batches_tracked',
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    const fn = this.typeName;
+    if (!isTensor(x)) fail(fn, `input must be a Tensor, got ${show(x)}`);
+    const { n } = this;
+    if (x.rank !== n + 1 && x.rank !== n + 2) {
+      fail(fn, `expected ${LAYOUT[n]}, got input ${fmtShape(x.shape)}`);
+    }
+    const batched = x.rank === n + 2;
+    const channels = x.shape[batched ? 1 : 0];
+    if (channels !== this.numFeatures) {
+      fail(
+        fn,
+        `expected ${this.numFeatures} channels (numFeatures), got input ${fmtShape(x.shape)} with ${channels}`,
+      );
+    }
+    const { runningMean, runningVar } = this;
+    return tidy(() => {
+      // An unbatched input is a batch of one, as PyTorch handles it.
+      const xb = batched ? x : reshape(x, [1, ...x.shape]);
+      const result = instanceNorm(xb, {
+        runningMean,
+        runningVar,
+        weight: this.weight,
+        bias: this.bias,
+        // Without running averages each instance's statistics are used in evaluation too.
+        useInputStats: this.training || runningMean === null,
+        momentum: this.momentum,
+        eps: this.eps,
+      });
+      if (this.training && runningMean && runningVar) {
+        runningMean.assign(result.runningMean as Tensor);
+        runningVar.assign(result.runningVar as Tensor);
+      }
+      return batched ? result.output : reshape(result.output, x.shape);
+    });
+  }
+
+  override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {
+    return { flops: normFlops(output, this.affine) };
+  }
+
+  protected override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
+  }
+}
+
+/**
+ * Instance normalisation of `[N, C, L]` (or `[C, L]`), as `torch.nn.InstanceNorm1d`.
+ *
+ * @example
+ * ```ts
+ * const norm = new InstanceNorm1d(4, { affine: true });
+ * norm.forward(randn([2, 4, 16])).shape;          // [2, 4, 16]
+ * ```
+ */
+export class InstanceNorm1d extends InstanceNormNd {
+  static override readonly typeName = 'InstanceNorm1d';
+
+  constructor(numFeatures: number, options?: InstanceNormLayerOptions) {
+    super(1, numFeatures, options);
+  }
+}
+
+/**
+ * Instance normalisation of `[N, C, H, W]` (or `[C, H, W]`), as `torch.nn.InstanceNorm2d`: each
+ * `[H, W]` plane standardised on its own, as style-transfer networks use.
+ */
+export class InstanceNorm2d extends InstanceNormNd {
+  static override readonly typeName = 'InstanceNorm2d';
+
+  constructor(numFeatures: number, options?: InstanceNormLayerOptions) {
+    super(2, numFeatures, options);
+  }
+}
+
+/** Instance normalisation of `[N, C, D, H, W]` (or `[C, D, H, W]`), as `torch.nn.InstanceNorm3d`. */
+export class InstanceNorm3d extends InstanceNormNd {
+  static override readonly typeName = 'InstanceNorm3d';
+
+  constructor(numFeatures: number, options?: InstanceNormLayerOptions) {
+    super(3, numFeatures, options);
+  }
+}
