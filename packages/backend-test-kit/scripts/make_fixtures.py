@@ -925,6 +925,95 @@ def loss_family(fam):
                         t["input"], t["target"], pos_weight=t.get("posWeight"), reduction=reduction)},
                     diff=["input", "target"], g=g, loss=reduction != "none")
 
+    # crossEntropy against class probabilities: a float target of the input's shape, which
+    # PyTorch differentiates too; 'mean' divides by the number of samples whatever the weights.
+    i = 0
+    for lshape, reduction, extras in (([5, 4], "mean", False), ([5, 4], "sum", False),
+                                      ([5, 4], "none", False), ([5, 4], "mean", True),
+                                      ([5, 4], "sum", True), ([5, 4], "none", True),
+                                      ([2, 3, 2, 2], "mean", True), ([4], "sum", False)):
+        ls = 0.1 if extras else 0.0
+        name = (f"crossEntropy probabilities #{i:02d} input[{shp(lshape)}] reduction={reduction} "
+                f"labelSmoothing={ls} {'weight' if extras else 'no-weight'}")
+        i += 1
+        g = gen_for(name)
+        cdim = 1 if len(lshape) > 1 else 0
+        inputs = {"input": randn(lshape, g, 2.0), "target": torch.softmax(randn(lshape, g), cdim)}
+        if extras:
+            inputs["weight"] = rand([lshape[cdim]], g, 0.2, 2.0)
+        fam.run(name, "crossEntropy", {"reduction": reduction, "labelSmoothing": ls}, inputs,
+                lambda t, reduction=reduction, ls=ls: {"y": F.cross_entropy(
+                    t["input"], t["target"], weight=t.get("weight"), reduction=reduction,
+                    label_smoothing=ls)},
+                diff=["input", "target"], g=g, loss=reduction != "none")
+
+    # bceLoss on probabilities away from 0 and 1 (PyTorch's target gradient is infinite there)
+    i = 0
+    for shape, reduction, w_shape in (([4, 3], "mean", None), ([4, 3], "sum", None),
+                                      ([4, 3], "none", None), ([2, 3, 4], "mean", [4]),
+                                      ([2, 3, 4], "none", [3, 1])):
+        name = (f"bceLoss #{i:02d} input[{shp(shape)}] reduction={reduction} "
+                + (f"weight[{shp(w_shape)}]" if w_shape else "no-weight"))
+        i += 1
+        g = gen_for(name)
+        inputs = {"input": rand(shape, g, 0.02, 0.98), "target": rand(shape, g)}
+        if w_shape:
+            inputs["weight"] = rand(w_shape, g, 0.2, 2.0)
+        fam.run(name, "bceLoss", {"reduction": reduction}, inputs,
+                lambda t, reduction=reduction: {"y": F.binary_cross_entropy(
+                    t["input"], t["target"], weight=t.get("weight"), reduction=reduction)},
+                diff=["input", "target"], g=g, loss=reduction != "none")
+    # ... and at exactly 0 and 1: each log clamped at -100, the input gradient w (x - t) / 1e-12
+    name = f"bceLoss #{i:02d} input[6] at 0 and 1, reduction=sum"
+    g = gen_for(name)
+    inputs = {"input": torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25]),
+              "target": torch.tensor([0.0, 1.0, 1.0, 0.0, 0.3, 1.0])}
+    fam.run(name, "bceLoss", {"reduction": "sum"}, inputs,
+            lambda t: {"y": F.binary_cross_entropy(t["input"], t["target"], reduction="sum")},
+            diff=["input"], g=g, loss=True)
+
+    # smoothL1Loss and huberLoss: differences of N(0, 2) cross both sides of beta (delta)
+    # (beta 0 is l1Loss; delta must be > 0)
+    for op, key, f, small in (("smoothL1Loss", "beta", F.smooth_l1_loss, 0.0),
+                              ("huberLoss", "delta", F.huber_loss, 0.3)):
+        i = 0
+        for shape, reduction, param in (([4, 3], "mean", 1.0), ([4, 3], "sum", 0.5),
+                                        ([4, 3], "none", 2.0), ([2, 3, 2], "mean", small)):
+            name = f"{op} #{i:02d} input[{shp(shape)}] reduction={reduction} {key}={param}"
+            i += 1
+            g = gen_for(name)
+            inputs = {"input": randn(shape, g), "target": randn(shape, g)}
+            fam.run(name, op, {"reduction": reduction, key: param}, inputs,
+                    lambda t, f=f, key=key, reduction=reduction, param=param: {
+                        "y": f(t["input"], t["target"], reduction=reduction, **{key: param})},
+                    diff=["input", "target"], g=g, loss=reduction != "none")
+
+    # klDiv: log-probabilities against probabilities (or log-probabilities), every reduction;
+    # 'mean' is PyTorch's default, which warns that it is not the KL divergence ('batchmean' is)
+    warnings.filterwarnings("ignore", message="reduction: 'mean' divides the total loss")
+    i = 0
+    for reduction, log_target in (("mean", False), ("sum", False), ("none", False),
+                                  ("batchmean", False), ("batchmean", True), ("none", True)):
+        name = f"klDiv #{i:02d} input[3x4] reduction={reduction} logTarget={log_target}"
+        i += 1
+        g = gen_for(name)
+        target = torch.softmax(randn([3, 4], g), 1)
+        inputs = {"input": torch.log_softmax(randn([3, 4], g), 1),
+                  "target": target.log() if log_target else target}
+        fam.run(name, "klDiv", {"reduction": reduction, "logTarget": log_target}, inputs,
+                lambda t, reduction=reduction, log_target=log_target: {"y": F.kl_div(
+                    t["input"], t["target"], reduction=reduction, log_target=log_target)},
+                diff=["input", "target"], g=g, loss=reduction != "none")
+    # zero target probabilities contribute 0 (PyTorch's target gradient is NaN there, so only
+    # the input's is recorded)
+    name = f"klDiv #{i:02d} input[2x3] reduction=sum target with zeros"
+    g = gen_for(name)
+    inputs = {"input": torch.log_softmax(randn([2, 3], g), 1),
+              "target": torch.tensor([[0.0, 0.4, 0.6], [0.5, 0.0, 0.5]])}
+    fam.run(name, "klDiv", {"reduction": "sum", "logTarget": False}, inputs,
+            lambda t: {"y": F.kl_div(t["input"], t["target"], reduction="sum")},
+            diff=["input"], g=g, loss=True)
+
 
 # ----------------------------------------------------------------------------------------
 # Reductions

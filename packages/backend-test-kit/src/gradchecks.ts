@@ -363,6 +363,56 @@ export const GRADCHECKS: readonly GradcheckCase[] = [
       weight: { shape: [4], fixed: true, range: [0.2, 2] },
     },
   },
+  {
+    name: 'crossEntropy class probabilities (input and target), weights, labelSmoothing 0.1',
+    op: 'crossEntropy',
+    args: { reduction: 'mean', labelSmoothing: 0.1 },
+    inputs: {
+      input: [4, 3],
+      target: { shape: [4, 3], range: [0, 1] },
+      weight: { shape: [3], fixed: true, range: [0.2, 2] },
+    },
+  },
+  {
+    name: 'crossEntropy class probabilities over [N, C, L], none',
+    op: 'crossEntropy',
+    args: { reduction: 'none', labelSmoothing: 0 },
+    inputs: { input: [2, 3, 2], target: { shape: [2, 3, 2], range: [0, 1] } },
+  },
+  {
+    name: 'bceLoss sum (input and target), weight',
+    op: 'bceLoss',
+    args: { reduction: 'sum' },
+    inputs: {
+      input: { shape: [3, 4], range: [0.05, 0.95] },
+      target: { shape: [3, 4], range: [0, 1] },
+      weight: { shape: [4], fixed: true, range: [0.2, 2] },
+    },
+  },
+  {
+    name: 'smoothL1Loss mean, beta 0.5 (input and target)',
+    op: 'smoothL1Loss',
+    args: { reduction: 'mean', beta: 0.5 },
+    inputs: { input: [3, 4], target: [3, 4] },
+  },
+  {
+    name: 'huberLoss none, delta 0.8 (input and target)',
+    op: 'huberLoss',
+    args: { reduction: 'none', delta: 0.8 },
+    inputs: { input: [2, 3, 2], target: [2, 3, 2] },
+  },
+  {
+    name: 'klDiv batchmean (input and target)',
+    op: 'klDiv',
+    args: { reduction: 'batchmean', logTarget: false },
+    inputs: { input: [3, 4], target: { shape: [3, 4], range: [0.05, 1] } },
+  },
+  {
+    name: 'klDiv sum, logTarget (input and target)',
+    op: 'klDiv',
+    args: { reduction: 'sum', logTarget: true },
+    inputs: { input: [2, 3], target: [2, 3] },
+  },
 
   // ---- softmax, activations ----
   { name: 'softmax dim 1', op: 'softmax', args: { dim: 1 }, inputs: { x: [2, 4, 3] } },

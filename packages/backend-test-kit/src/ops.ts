@@ -162,4 +162,14 @@ export const OPS: Readonly<Record<string, OpFn>> = {
       posWeight: posWeight ?? null,
     }),
   })),
+  bceLoss: op<S.BceLossOptions>(({ input, target, weight }, a) => ({
+    y: S.bceLoss(input, target, { ...a, weight: weight ?? null }),
+  })),
+  smoothL1Loss: op<S.SmoothL1LossOptions>(({ input, target }, a) => ({
+    y: S.smoothL1Loss(input, target, a),
+  })),
+  huberLoss: op<S.HuberLossOptions>(({ input, target }, a) => ({
+    y: S.huberLoss(input, target, a),
+  })),
+  klDiv: op<S.KlDivOptions>(({ input, target }, a) => ({ y: S.klDiv(input, target, a) })),
 };
