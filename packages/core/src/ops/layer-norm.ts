@@ -34,9 +34,9 @@ const LAYER_NORM_OPTIONS = {
  *
  * @example
  * ```ts
- * const x = tensor([[1, 2, 3], [10, 10, 40]]);
- * layerNorm(x, 3).arraySync();        // each row: zero mean, unit (biased) variance
- * layerNorm(x, [3], { weight: ones([3]), bias: zeros([3]), eps: 1e-6 });
+ * const x = tensor([[1, 2, 3], [10, 10, 40]], { dtype: 'float32' });
+ * layerNorm(x, 3).arraySync();   // ≈ [[-1.22, 0, 1.22], [-0.71, -0.71, 1.41]]
+ * layerNorm(x, [3], { weight: ones([3]), bias: zeros([3]), eps: 1e-6 });   // the same
  * ```
  */
 export function layerNorm(

@@ -451,7 +451,7 @@ export function adaptiveMaxPool2d(
  *
  * @example
  * ```ts
- * const x = tensor([[[[1, 2, 5], [3, 4, 7], [0, 9, 1]]]]);
+ * const x = tensor([[[[1, 2, 5], [3, 4, 7], [0, 9, 1]]]], { dtype: 'float32' });
  * adaptiveMaxPool2d(x, 2).arraySync();                  // [[[[4, 7], [9, 9]]]]
  * const { indices } = adaptiveMaxPool2d(x, 2, { returnIndices: true });
  * indices.arraySync();                                  // [[[[4, 5], [7, 7]]]]
