@@ -26,11 +26,18 @@ import { installTensorMethods } from './methods.js';
 installTensorMethods();
 
 export {
+  type ArgGrads,
   type BackwardFn,
   backward,
+  type GradOfOptions,
   grad,
+  gradOf,
   isGradEnabled,
   noGrad,
+  type PickedGrads,
+  retainGrad,
+  type ValueAndGradOptions,
+  type ValueAndGrads,
   valueAndGrad,
   withGrad,
 } from './autograd.js';
@@ -166,6 +173,7 @@ export {
 } from './shape.js';
 export { isTensor, type NestedArray, Tensor } from './tensor.js';
 export { keep, type MemoryInfo, memory, tidy } from './tidy.js';
+export { type TreeGrads, type TreeMapped, treeLeaves, treeMap } from './tree.js';
 export {
   resetWarnings,
   type StrideWarning,

@@ -3,7 +3,7 @@
  * `installTensorMethods` so that tensor.ts does not import every op. The package entry calls it:
  * a bare side-effect import would be dropped by bundlers under `"sideEffects": false`.
  */
-import { backward } from './autograd.js';
+import { backward, retainGrad, retainsGrad } from './autograd.js';
 import type { DType } from './dtype.js';
 import { formatTensor } from './format.js';
 import { relu } from './ops/activation.js';
@@ -124,6 +124,13 @@ declare module './tensor.js' {
     clone(): T;
     /** Runs reverse-mode autograd from this tensor (see `backward` in autograd.ts). */
     backward(gradient?: T): void;
+    /**
+     * `retainGrad(this)`: makes `backward()` fill `.grad` of this non-leaf tensor too, as
+     * PyTorch's `retain_grad()` does.
+     */
+    retainGrad(): void;
+    /** Whether `retainGrad()` was called on this non-leaf tensor (PyTorch's `retains_grad`). */
+    readonly retainsGrad: boolean;
     /** Copies this tensor to another backend (no autograd history). */
     to(device: string): Promise<T>;
     /**
@@ -276,6 +283,15 @@ export function installTensorMethods(): void {
   P.backward = function (gradient) {
     backward(this, gradient);
   };
+  P.retainGrad = function () {
+    retainGrad(this);
+  };
+  Object.defineProperty(P, 'retainsGrad', {
+    get(this: Tensor) {
+      return retainsGrad(this);
+    },
+    configurable: true,
+  });
   P.to = async function (device: string) {
     this._check('to', 'tensor');
     const target = await startBackend('to', device);

@@ -50,6 +50,11 @@ export interface GradNode {
 
 let nextId = 0;
 
+/** @internal The id the next tensor will get: every tensor made before has a smaller one. */
+export function nextTensorId(): number {
+  return nextId;
+}
+
 /**
  * An n-dimensional array on one backend. Tensors are values: ops return new tensors and never
  * change their inputs; only `assign` (used by optimizers on parameters) replaces the numbers a
@@ -82,8 +87,9 @@ export class Tensor {
   }
 
   /**
-   * The accumulated gradient of a leaf tensor after `backward()`, else null. The tensor owns it:
-   * replacing it (`p.grad = null`, as in PyTorch) disposes the old gradient.
+   * The accumulated gradient of a leaf tensor after `backward()` (also of a non-leaf that called
+   * `retainGrad()`), else null. The tensor owns it: replacing it (`p.grad = null`, as in PyTorch)
+   * disposes the old gradient.
    */
   get grad(): Tensor | null {
     return this._grad;

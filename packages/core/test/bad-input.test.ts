@@ -316,12 +316,14 @@ describe('random numbers', () => {
 });
 
 describe('autograd and memory helpers', () => {
-  it('valueAndGrad names a parameter tree and leaks nothing on a non-scalar result', () => {
+  it('valueAndGrad names a container it cannot differentiate and leaks nothing on a non-scalar result', () => {
     const w = randn([2]);
     expect(
-      errorOf('valueAndGrad', () => valueAndGrad((t: Tensor) => t.sum())({ w } as never)),
+      errorOf('valueAndGrad', () =>
+        valueAndGrad((t: Tensor) => t.sum())(new Map([['w', w]]) as never),
+      ),
     ).toBe(
-      'valueAndGrad: argument 0 must be a tensor, got an object; gradients are taken with respect to tensor arguments: pass each parameter as its own argument, f(w, b)',
+      'valueAndGrad: args[0] is a Map; only tensors and trees of them (plain objects and arrays) are differentiated; pick the differentiated arguments with { argnums }',
     );
     const before = memory().numTensors;
     expect(errorOf('valueAndGrad', () => valueAndGrad((t: Tensor) => t.mul(2))(w))).toBe(
