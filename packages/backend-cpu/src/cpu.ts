@@ -17,6 +17,7 @@ import {
 } from './pool.js';
 import { random } from './random.js';
 import { reduce, softmax } from './reduce.js';
+import { sort } from './sort.js';
 import { fill, read, recycle, upload, useStorageHeap } from './storage.js';
 import { countStorages } from './storage-stats.js';
 import * as wasmConv from './wasm/conv.js';
@@ -216,5 +217,6 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
         base.dtype === 'float32' &&
         wasmPointwise.adamStep(runtime, base, grad, expAvg, expAvgSq, h)) ||
       adamStep(base, grad, expAvg, expAvgSq, h),
+    sort,
   });
 }

@@ -393,7 +393,8 @@ export interface Backend<S = unknown> {
   // ---- optional fused kernels ---------------------------------------------------------------
   // Core calls these when a backend has them and otherwise composes the very same results from
   // the kernels above, so a backend may leave any of them out. Each saves passes over memory
-  // (and temporaries) on a hot path of training.
+  // (and temporaries) on a hot path of training, or, for `sort`, the many steps of the sorting
+  // network that core composes instead.
 
   /**
    * The gradient of relu in one pass: `dy` where `x > 0`, else 0 (also where `x` is NaN), i.e.
@@ -427,6 +428,22 @@ export interface Backend<S = unknown> {
     expAvg: S;
     /** expAvgSq'. */
     expAvgSq: S;
+  };
+  /**
+   * A stable sort of every row of the last axis of `x` (rank ≥ 1; float32, float64 or int32,
+   * never bool): ascending, or descending when `descending` is set. Equal values keep their
+   * order (also when descending), NaN counts as larger than every number, +Infinity included,
+   * and NaNs keep their order among themselves. `values` has `x`'s shape and dtype, `indices`
+   * (int32, same shape) the position along the last axis each value came from.
+   */
+  sort?(
+    x: KernelTensor<S>,
+    descending: boolean,
+  ): {
+    /** The sorted values. */
+    values: S;
+    /** int32: where each sorted value was in its row. */
+    indices: S;
   };
 }
 
@@ -474,6 +491,7 @@ export const OPTIONAL_KERNELS = [
   'reluBackward',
   'convBias',
   'adamStep',
+  'sort',
 ] as const satisfies readonly (keyof Backend)[];
 
 /** The required members of `Backend` whose values are functions. */

@@ -114,9 +114,10 @@ export {
   zeros,
   zerosLike,
 } from './ops/creation.js';
+export { cumsum } from './ops/cumsum.js';
 export * from './ops/dropout.js';
 export * from './ops/group-norm.js';
-export { gather, oneHot, scatterAdd } from './ops/indexing.js';
+export { gather, indexSelect, maskedFill, oneHot, scatterAdd } from './ops/indexing.js';
 export * from './ops/instance-norm.js';
 export { type InterpolateMode, type InterpolateOptions, interpolate } from './ops/interpolate.js';
 export * from './ops/layer-norm.js';
@@ -146,6 +147,8 @@ export * from './ops/optim.js';
 export * from './ops/pool.js';
 export * from './ops/random.js';
 export * from './ops/reduce.js';
+export { numel, sizeAt, viewAs } from './ops/sizes.js';
+export { type SortOptions, type SortResult, sort, type TopkOptions, topk } from './ops/sort.js';
 export {
   checkOptions,
   type NumberBounds,

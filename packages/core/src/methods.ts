@@ -8,9 +8,13 @@ import type { DType } from './dtype.js';
 import { formatTensor } from './format.js';
 import { relu } from './ops/activation.js';
 import * as a from './ops/arithmetic.js';
+import { cumsum } from './ops/cumsum.js';
+import { indexSelect, maskedFill } from './ops/indexing.js';
 import * as L from './ops/layout.js';
 import { matmul } from './ops/matmul.js';
 import * as R from './ops/reduce.js';
+import { numel, sizeAt, viewAs } from './ops/sizes.js';
+import { type SortOptions, type SortResult, sort, type TopkOptions, topk } from './ops/sort.js';
 import { startBackend } from './registry.js';
 import { fromStorage, shareStorage, Tensor } from './tensor.js';
 
@@ -131,6 +135,22 @@ declare module './tensor.js' {
     retainGrad(): void;
     /** Whether `retainGrad()` was called on this non-leaf tensor (PyTorch's `retains_grad`). */
     readonly retainsGrad: boolean;
+    /** `numel(this)`: the number of elements (the same as `size`), as PyTorch's `numel()`. */
+    numel(): number;
+    /** `sizeAt(this, dim)`: the size of one dim (negative counts from the end), PyTorch's `size(dim)`. */
+    sizeAt(dim: number): number;
+    /** `viewAs(this, other)`: this tensor reshaped to `other`'s shape. */
+    viewAs(other: T): T;
+    /** `maskedFill(this, mask, value)`: `value` where the bool `mask` is true (broadcast). */
+    maskedFill(mask: T, value: number | boolean | T): T;
+    /** `indexSelect(this, dim, index)`: the slices along `dim` at the int32 positions in `index`. */
+    indexSelect(dim: number, index: T): T;
+    /** `cumsum(this, dim)`: running sums along `dim`. */
+    cumsum(dim: number): T;
+    /** `sort(this, options)`: sorted values and their int32 indices along a dim (stable). */
+    sort(options?: SortOptions): SortResult;
+    /** `topk(this, k, options)`: the k largest (or smallest) values and their int32 indices. */
+    topk(k: number, options?: TopkOptions): SortResult;
     /** Copies this tensor to another backend (no autograd history). */
     to(device: string): Promise<T>;
     /**
@@ -292,6 +312,30 @@ export function installTensorMethods(): void {
     },
     configurable: true,
   });
+  P.numel = function () {
+    return numel(this);
+  };
+  P.sizeAt = function (dim) {
+    return sizeAt(this, dim);
+  };
+  P.viewAs = function (other) {
+    return viewAs(this, other);
+  };
+  P.maskedFill = function (mask, value) {
+    return maskedFill(this, mask, value);
+  };
+  P.indexSelect = function (dim, index) {
+    return indexSelect(this, dim, index);
+  };
+  P.cumsum = function (dim) {
+    return cumsum(this, dim);
+  };
+  P.sort = function (options) {
+    return sort(this, options);
+  };
+  P.topk = function (k, options) {
+    return topk(this, k, options);
+  };
   P.to = async function (device: string) {
     this._check('to', 'tensor');
     const target = await startBackend('to', device);

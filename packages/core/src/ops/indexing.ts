@@ -1,13 +1,13 @@
-import { withGrad } from '../autograd.js';
+import { noGrad, withGrad } from '../autograd.js';
 import { fail, fmtShape, StrideError } from '../errors.js';
-import { backendOf, checkOutputSize, wrap } from '../kernel.js';
+import { backendOf, backendOfPair, checkOutputSize, wrap } from '../kernel.js';
 import { showValue } from '../options.js';
-import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { broadcastShapes, normalizeAxis } from '../shape.js';
+import { isTensor, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
-import { cast, eq } from './arithmetic.js';
-import { arange, zeros } from './creation.js';
-import { reshape, unsqueeze } from './layout.js';
+import { cast, eq, where } from './arithmetic.js';
+import { arange, checkValueFits, scalarOn, zeros } from './creation.js';
+import { expand, reshape, unsqueeze } from './layout.js';
 
 /**
  * Checks integer indices against [0, bound), throwing a `StrideError` from `fn` that names `arg`,
@@ -138,4 +138,101 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   const out = cast(mask, 'int32');
   for (const t of [classes, expanded, mask]) t.dispose();
   return out;
+}
+
+/**
+ * `torch.index_select`: the slices of `x` along `dim` at the positions in `index` (a 1-d int32
+ * tensor), in that order; a position may repeat. The output is `x`'s shape with dim `dim` of
+ * size `index.size`. The gradient adds each slice's gradient back at its position (scatterAdd).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+ * indexSelect(x, 1, tensor([2, 0, 2])).arraySync(); // [[3, 1, 3], [6, 4, 6]]
+ * indexSelect(x, 0, tensor([1])).arraySync();       // [[4, 5, 6]]
+ * ```
+ */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const fn = 'indexSelect';
+  const backend = backendOf(fn, [
+    ['input', x],
+    ['index', index],
+  ]);
+  if (index.dtype !== 'int32') fail(fn, `index must be an int32 tensor, got ${index.dtype}`);
+  if (index.rank > 1) fail(fn, `index must be 1-d, got ${fmtShape(index.shape)}`);
+  if (x.rank === 0) fail(fn, 'input must have at least 1 dim, got a 0-d tensor');
+  const axis = normalizeAxis(fn, dim, x.rank);
+  const outShape = x.shape.map((d, i) => (i === axis ? index.size : d));
+  checkOutputSize(
+    fn,
+    backend,
+    outShape,
+    x.dtype,
+    `input ${fmtShape(x.shape)}, index ${fmtShape(index.shape)}`,
+  );
+  checkIndexRange(fn, 'index', index, x.shape[axis] as number, ` of dim ${axis}`);
+  // The gather kernel takes an index of the output's shape: the positions, broadcast.
+  const column = x.shape.map((_, i) => (i === axis ? index.size : 1));
+  const positions = noGrad(() => tidy(() => expand(reshape(index, column), outShape)));
+  const out = wrap(
+    backend,
+    backend.gather(x._kernel(), axis, positions._kernel()),
+    outShape,
+    x.dtype,
+  );
+  const xShape = x.shape;
+  const result = withGrad(fn, out, [x], [positions], (dy, [idx]) => {
+    const base = zeros(xShape, { dtype: dy.dtype, device: dy.device });
+    return [scatterAdd(base, axis, idx as Tensor, dy)];
+  });
+  positions.dispose();
+  return result;
+}
+
+/**
+ * `torch.masked_fill`: `x` with `value` wherever `mask` (a bool tensor) is true. `mask` and `x`
+ * broadcast together (the output has their broadcast shape). `value` is a number (which `x`'s
+ * dtype must hold exactly) or a 0-d tensor, cast to `x`'s dtype; gradients flow to `x` where
+ * `mask` is false and to a tensor `value` where it is true.
+ *
+ * @example
+ * ```ts
+ * const scores = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+ * const future = tensor([false, true, true]);           // broadcast over the rows
+ * maskedFill(scores, future, -Infinity).arraySync();    // [[1, -Infinity, -Infinity], [4, -Infinity, -Infinity]]
+ * ```
+ */
+export function maskedFill(x: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
+  const fn = 'maskedFill';
+  const backend = backendOf(fn, [
+    ['input', x],
+    ['mask', mask],
+  ]);
+  if (mask.dtype !== 'bool') fail(fn, `mask must be a bool tensor, got ${mask.dtype}`);
+  const outShape = broadcastShapes(fn, x.shape, mask.shape);
+  checkOutputSize(
+    fn,
+    backend,
+    outShape,
+    x.dtype,
+    `input ${fmtShape(x.shape)}, mask ${fmtShape(mask.shape)}`,
+  );
+  let fill: Tensor;
+  if (isTensor(value)) {
+    backendOfPair(fn, 'input', x, 'value', value);
+    if (value.rank !== 0) {
+      fail(fn, `value must be a number or a 0-d tensor, got a tensor ${fmtShape(value.shape)}`);
+    }
+    fill = cast(value, x.dtype);
+  } else if (typeof value === 'number' || typeof value === 'boolean') {
+    checkValueFits(fn, 'value', Number(value), x.dtype, `cast the input to float32 first`);
+    fill = scalarOn(backend, Number(value), x.dtype);
+  } else {
+    return fail(fn, `value must be a number, a boolean or a 0-d tensor, got ${showValue(value)}`);
+  }
+  try {
+    return where(mask, fill, x);
+  } finally {
+    if (fill !== value) fill.dispose();
+  }
 }
