@@ -10,6 +10,7 @@ import { relu } from './ops/activation.js';
 import * as a from './ops/arithmetic.js';
 import { cumsum } from './ops/cumsum.js';
 import { indexSelect, maskedFill } from './ops/indexing.js';
+import { copy_, fill_, zero_ } from './ops/inplace.js';
 import * as L from './ops/layout.js';
 import { matmul } from './ops/matmul.js';
 import * as R from './ops/reduce.js';
@@ -151,6 +152,22 @@ declare module './tensor.js' {
     sort(options?: SortOptions): SortResult;
     /** `topk(this, k, options)`: the k largest (or smallest) values and their int32 indices. */
     topk(k: number, options?: TopkOptions): SortResult;
+    /**
+     * In place: sets every element to 0 and returns this tensor. For leaf tensors only
+     * (parameters, buffers, gradients); records no gradient, as under `noGrad`.
+     */
+    zero_(): this;
+    /**
+     * In place: sets every element to `value` and returns this tensor. For leaf tensors only
+     * (parameters, buffers, gradients); records no gradient, as under `noGrad`.
+     */
+    fill_(value: number | boolean): this;
+    /**
+     * In place: copies `src` (same dtype and device, broadcast to this shape) into this tensor
+     * and returns it. For leaf tensors only (parameters, buffers, gradients); records no
+     * gradient, as under `noGrad`.
+     */
+    copy_(src: T): this;
     /** Copies this tensor to another backend (no autograd history). */
     to(device: string): Promise<T>;
     /**
@@ -335,6 +352,18 @@ export function installTensorMethods(): void {
   };
   P.topk = function (k, options) {
     return topk(this, k, options);
+  };
+  P.zero_ = function () {
+    zero_(this);
+    return this;
+  };
+  P.fill_ = function (value) {
+    fill_(this, value);
+    return this;
+  };
+  P.copy_ = function (src) {
+    copy_(this, src);
+    return this;
   };
   P.to = async function (device: string) {
     this._check('to', 'tensor');

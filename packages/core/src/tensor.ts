@@ -57,8 +57,8 @@ export function nextTensorId(): number {
 
 /**
  * An n-dimensional array on one backend. Tensors are values: ops return new tensors and never
- * change their inputs; only `assign` (used by optimizers on parameters) replaces the numbers a
- * tensor holds.
+ * change their inputs; only `assign` (used by optimizers on parameters) and the in-place methods
+ * built on it (`zero_`, `fill_`, `copy_`, for leaf tensors) replace the numbers a tensor holds.
  */
 export class Tensor {
   /** A number unique to this tensor within the program, counting up from 0 in creation order. */
