@@ -23,8 +23,9 @@ const article = (name: string): string => (/^[aeiou]/i.test(name) ? 'an' : 'a');
 export function show(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
   if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'function') return 'a function';
-  if (v === null || typeof v !== 'object') return String(v);
+  // A module is a function too (`model(x)`), but not a Function: its chain leaves that out.
+  if (typeof v === 'function' && v instanceof Function) return 'a function';
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return String(v);
   if (isTensor(v)) return `a tensor [${v.shape.join(',')}]`;
   // A module's stable name (Module.typeName), which survives minification unlike class names.
   const typeName = (v as { typeName?: unknown }).typeName;

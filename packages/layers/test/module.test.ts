@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { cpu } from '@stride/backend-cpu';
 import {
   initBackend,
@@ -21,8 +22,9 @@ import {
   Module,
   ReLU,
   Sequential,
+  summary,
 } from '../src/index.js';
-import { must, useCpu } from './setup.js';
+import { errorOf, must, rejectionOf, useCpu } from './setup.js';
 
 beforeAll(useCpu);
 
@@ -424,5 +426,318 @@ describe('param()', () => {
       expect(() => new Bad(leaf.mul(2))).toThrow(/^Bad\.param: a parameter must be a leaf/);
       expect(() => new Bad(zeros([2], { dtype: 'int32' }))).toThrow(/float tensor, got int32/);
     });
+  });
+});
+
+describe('calling a module', () => {
+  it('model(x) is model.forward(x), with the class, fields and methods of the model', () => {
+    const model = new Sequential(new Linear(3, 2), new ReLU());
+    expect(typeof model).toBe('function');
+    expect(model).toBeInstanceOf(Sequential);
+    expect(model).toBeInstanceOf(Module);
+    expect(model[0]).toBeInstanceOf(Linear);
+    expect(model.length).toBe(2);
+    // Its own keys are the fields, as before: no function name or length among them.
+    expect(Object.keys(must(model[0]))).toEqual([
+      'training',
+      'inFeatures',
+      'outFeatures',
+      'weight',
+      'bias',
+    ]);
+    tidy(() => {
+      const x = tensor([[1, -2, 3]], { dtype: 'float32' });
+      expect(Array.from(model(x).dataSync())).toEqual(Array.from(model.forward(x).dataSync()));
+      const linear = must(model[0]);
+      expect(Array.from(linear(x).dataSync())).toEqual(Array.from(linear.forward(x).dataSync()));
+    });
+    model.dispose();
+  });
+
+  it('takes the arguments of the class forward: a loss two, a layer one', () => {
+    const loss = new CrossEntropyLoss();
+    const conv = new Conv2d(1, 1, 1, { bias: false });
+    conv.weight.assign(tensor([[[[2]]]], { dtype: 'float32' }));
+    tidy(() => {
+      const logits = tensor([[0, 0]], { dtype: 'float32' });
+      const labels = tensor([1], { dtype: 'int32' });
+      expect(loss(logits, labels).itemSync()).toBeCloseTo(Math.log(2), 6);
+      expect(Array.from(conv(ones([1, 1, 1, 2])).dataSync())).toEqual([2, 2]);
+      // @ts-expect-error: a loss takes an input and a target
+      expect(() => loss(logits)).toThrow(StrideError);
+      // @ts-expect-error: a layer takes one input
+      conv(ones([1, 1, 1, 2]), ones([1]));
+    });
+    conv.dispose();
+  });
+
+  it('fires forward hooks, and a model calls its layers the same way', () => {
+    class Net extends Module {
+      readonly fc = new Linear(2, 2);
+      forward(x: Tensor): Tensor {
+        return this.fc(x).relu();
+      }
+    }
+    const net = new Net();
+    const seen: number[][] = [];
+    net.fc.registerForwardHook((_m, inputs) => seen.push([...(inputs[0]?.shape ?? [])]));
+    tidy(() => net(ones([3, 2])));
+    expect(seen).toEqual([[3, 2]]);
+    net.dispose();
+  });
+
+  it('lets a subclass have fields named name and length, which functions have', () => {
+    class Named extends Module {
+      // `override`: TypeScript gives every callable type the name and length of a function.
+      override readonly name = 'stem';
+      override readonly length = 7;
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const named = new Named();
+    expect(named.name).toBe('stem');
+    expect(named.length).toBe(7);
+    expect(Object.keys(named)).toEqual(['training', 'name', 'length']);
+  });
+
+  it('prints as a module tree in Node, not as a function, and has no function methods', () => {
+    const model = new Sequential(new Linear(2, 2), new ReLU());
+    const tree = [
+      'Sequential(',
+      '  (0): Linear(inFeatures=2, outFeatures=2, bias=true)',
+      '  (1): ReLU()',
+      ')',
+    ].join('\n');
+    expect(String(model)).toBe(tree);
+    expect(inspect(model)).toBe(tree);
+    expect(inspect({ model: new ReLU() })).toBe('{ model: ReLU() }');
+    expect(model instanceof Function).toBe(false);
+    expect((model as unknown as { call?: unknown }).call).toBeUndefined();
+    expect((model as unknown as { bind?: unknown }).bind).toBeUndefined();
+    // Messages show a module by its name, not as a function.
+    expect(errorOf(() => new Linear(new ReLU() as never, 2))).toBe(
+      'Linear: inFeatures must be an integer ≥ 1, got a ReLU',
+    );
+    model.dispose();
+  });
+});
+
+describe('modules a field keeps in a container', () => {
+  const messages = {
+    object:
+      'parameters: Net.heads is a plain object holding a Linear at heads.digit, and a plain object does not register its modules: parameters(), stateDict(), train() and to() would miss it; use a ModuleDict',
+    map: "parameters: Net.heads is a Map holding a Linear at heads.get('digit'), and a Map does not register its modules: parameters(), stateDict(), train() and to() would miss it; use a ModuleDict",
+    set: 'parameters: Net.heads is a Set holding a Linear at heads, and a Set does not register its modules: parameters(), stateDict(), train() and to() would miss it; use a ModuleList',
+    mixed:
+      'parameters: Net.heads is an array holding a Linear at heads[0], and an array registers its modules only when it holds modules and nothing else: parameters(), stateDict(), train() and to() would miss it; use a ModuleList',
+    nested:
+      'parameters: Net.heads is an array holding a Linear at heads[1][0], and an array registers its modules only when it holds modules and nothing else: parameters(), stateDict(), train() and to() would miss it; use a ModuleList',
+  };
+
+  /** A model whose field `heads` is `make(a Linear)`. */
+  function withHeads(make: (m: Linear) => unknown): Module {
+    class Net extends Module {
+      readonly stem = new Linear(2, 2);
+      readonly heads = make(new Linear(2, 3));
+      forward(x: Tensor): Tensor {
+        return this.stem(x);
+      }
+    }
+    return new Net();
+  }
+
+  it('are an error that names the field, where the module is, and what to use', () => {
+    expect(errorOf(() => withHeads((m) => ({ digit: m })).parameters())).toBe(messages.object);
+    expect(errorOf(() => withHeads((m) => new Map([['digit', m]])).parameters())).toBe(
+      messages.map,
+    );
+    expect(errorOf(() => withHeads((m) => new Set([m])).parameters())).toBe(messages.set);
+    expect(errorOf(() => withHeads((m) => [m, null]).parameters())).toBe(messages.mixed);
+    expect(errorOf(() => withHeads((m) => [[], [m]]).parameters())).toBe(messages.nested);
+  });
+
+  it('are found by every walk of the model, named after the method called', async () => {
+    const model = withHeads((m) => ({ digit: m }));
+    const rest = messages.object.slice('parameters: '.length);
+    expect(errorOf(() => model.stateDict())).toBe(`stateDict: ${rest}`);
+    expect(errorOf(() => model.loadStateDict({}))).toBe(`loadStateDict: ${rest}`);
+    expect(errorOf(() => model.train())).toBe(`train: ${rest}`);
+    expect(errorOf(() => model.eval())).toBe(`train: ${rest}`);
+    expect(errorOf(() => model.namedModules())).toBe(`namedModules: ${rest}`);
+    expect(errorOf(() => model.zeroGrad())).toBe(`zeroGrad: ${rest}`);
+    expect(errorOf(() => model.requiresGrad_(false))).toBe(`requiresGrad_: ${rest}`);
+    expect(errorOf(() => summary(model, [1, 2]))).toBe(`namedModules: ${rest}`);
+    expect(await rejectionOf(model.to('cpu'))).toBe(`to: ${rest}`);
+    expect(await rejectionOf(model.to('float64'))).toBe(`to: ${rest}`);
+    // Printing the model still works: it shows what is registered.
+    expect(model.toString().split('\n')).toEqual([
+      'Net(',
+      '  (stem): Linear(inFeatures=2, outFeatures=2, bias=true)',
+      ')',
+    ]);
+  });
+
+  it('are named by their path in a nested model', () => {
+    const inner = withHeads((m) => ({ digit: m }));
+    const model = new Sequential(new ReLU(), inner);
+    expect(errorOf(() => model.parameters())).toBe(
+      messages.object.replace('Net.heads', 'Sequential.1.heads'),
+    );
+  });
+
+  it('are no error when the module is registered elsewhere in the model', () => {
+    class Net extends Module {
+      readonly fc = new Linear(2, 2);
+      readonly inner = new Sequential(new Linear(2, 2));
+      readonly byName = { fc: this.fc, deep: this.inner[0], values: [1, 2, 3] };
+      forward(x: Tensor): Tensor {
+        return this.fc(x);
+      }
+    }
+    const net = new Net();
+    expect(net.namedParameters().map(([k]) => k)).toEqual([
+      'fc.weight',
+      'fc.bias',
+      'inner.0.weight',
+      'inner.0.bias',
+    ]);
+    net.dispose();
+  });
+
+  it('a parameter or buffer kept only in a container is an error too; a plain tensor is not', () => {
+    class Params extends Module {
+      readonly weights: Tensor[];
+      readonly stats: { mean: Tensor };
+      readonly scale: Tensor;
+      readonly table: { scale: Tensor; constant: Tensor };
+      constructor(hideWeights: boolean, hideStats: boolean) {
+        super();
+        const w = this.param(zeros([3, 3]));
+        this.weights = hideWeights ? [w] : [];
+        const mean = this.buffer(zeros([3]), 'running_mean');
+        this.stats = hideStats ? { mean } : { mean: zeros([3]) };
+        // A parameter that has a field of its own may be listed elsewhere as well.
+        this.scale = this.param(ones([1]));
+        this.table = { scale: this.scale, constant: zeros([1]) };
+      }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    expect(errorOf(() => new Params(true, false).parameters())).toBe(
+      'parameters: Params.weights is an array holding the parameter [3,3] at weights[0], and an array does not register tensors: parameters(), stateDict() and to() would miss it; give each parameter a field of its own',
+    );
+    expect(errorOf(() => new Params(false, true).buffers())).toBe(
+      'buffers: Params.stats is a plain object holding the buffer [3] at stats.mean, and a plain object does not register tensors: parameters(), stateDict() and to() would miss it; give each buffer a field of its own',
+    );
+    const fine = new Params(false, false);
+    // The hidden parameter and buffer were made but never reachable: only scale is.
+    expect(fine.namedParameters().map(([k]) => k)).toEqual(['scale']);
+  });
+
+  it('an array of modules and nothing else is registered as a list, as it always was', () => {
+    const model = withHeads((m) => [m, new ReLU()]);
+    expect(model.namedParameters().map(([k]) => k)).toEqual([
+      'stem.weight',
+      'stem.bias',
+      'heads.0.weight',
+      'heads.0.bias',
+    ]);
+    model.dispose();
+  });
+});
+
+describe('requiresGrad_', () => {
+  it('freezes and unfreezes every parameter, and returns the module', () => {
+    const model = new Sequential(new Linear(2, 2), new BatchNorm1d(2));
+    expect(model.requiresGrad_(false)).toBe(model);
+    expect(model.parameters().map((p) => p.requiresGrad)).toEqual([false, false, false, false]);
+    // A frozen model computes no gradient for its parameters.
+    tidy(() => {
+      const x = ones([3, 2], { requiresGrad: true });
+      model(x).sum().backward();
+      expect(x.grad).not.toBeNull();
+    });
+    expect(model.parameters().map((p) => p.grad)).toEqual([null, null, null, null]);
+    // Freezing a part: the BatchNorm only.
+    must(model[0]).requiresGrad_();
+    expect(model.parameters().map((p) => p.requiresGrad)).toEqual([true, true, false, false]);
+    expect(model.requiresGrad_()).toBe(model);
+    expect(model.parameters().every((p) => p.requiresGrad)).toBe(true);
+    // Buffers never require gradients.
+    expect(model.buffers().some((b) => b.requiresGrad)).toBe(false);
+    expect(errorOf(() => model.requiresGrad_(0 as never))).toBe(
+      'requiresGrad_: requiresGrad must be a boolean, got 0',
+    );
+    model.dispose();
+    expect(errorOf(() => model.requiresGrad_(false))).toBe(
+      'requiresGrad_: this Sequential was disposed and holds no tensors',
+    );
+  });
+});
+
+describe('to(dtype)', () => {
+  it('converts float parameters, buffers and gradients; integer buffers keep their dtype', async () => {
+    const model = new Sequential(new Linear(2, 3), new BatchNorm1d(3));
+    tidy(() =>
+      model(ones([4, 2]))
+        .sum()
+        .backward(),
+    );
+    const old = model.parameters()[0] as Tensor;
+    const values = Array.from(old.dataSync());
+    const frozen = model.parameters()[3] as Tensor;
+    frozen.requiresGrad = false;
+    const before = memory().numTensors;
+    const converted = model.to('float64');
+    // Done when to() returns; the promise is for awaiting it like a move.
+    expect(old.isDisposed).toBe(true);
+    expect(await converted).toBe(model);
+    expect(
+      Object.fromEntries(
+        tidy(() => Object.entries(model.stateDict()).map(([k, t]) => [k, t.dtype])),
+      ),
+    ).toEqual({
+      '0.weight': 'float64',
+      '0.bias': 'float64',
+      '1.weight': 'float64',
+      '1.bias': 'float64',
+      '1.running_mean': 'float64',
+      '1.running_var': 'float64',
+      '1.num_batches_tracked': 'int32',
+    });
+    const weight = model.parameters()[0] as Tensor;
+    expect(Array.from(weight.dataSync())).toEqual(values);
+    expect(weight.requiresGrad).toBe(true);
+    expect(weight.grad?.dtype).toBe('float64');
+    expect((model.parameters()[3] as Tensor).requiresGrad).toBe(false);
+    // One new tensor for each old one: nothing leaked.
+    expect(memory().numTensors).toBe(before);
+    tidy(() => {
+      const y = model(ones([4, 2], { dtype: 'float64' }));
+      expect(y.dtype).toBe('float64');
+    });
+    await model.to('float32');
+    expect(model.parameters().every((p) => p.dtype === 'float32')).toBe(true);
+    expect(memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('converts nothing if one tensor cannot be, and refuses integer dtypes', async () => {
+    registerBackend({ ...cpu(), name: 'cpu32', dtypes: ['float32', 'int32', 'bool'] });
+    await initBackend('cpu32');
+    const model = await new Linear(2, 2).to('cpu32');
+    const weight = model.weight;
+    expect(await rejectionOf(model.to('float64'))).toBe(
+      "to: the 'cpu32' backend does not support float64",
+    );
+    expect(model.weight).toBe(weight);
+    expect(weight.isDisposed).toBe(false);
+    expect(memory().backends.cpu32?.numTensors).toBe(2);
+    expect(await rejectionOf(model.to('int32'))).toBe(
+      "to: dtype must be 'float32' or 'float64' (parameters are floating point), got 'int32'",
+    );
+    model.dispose();
   });
 });
