@@ -48,7 +48,9 @@ export {
 } from './conv-transpose.js';
 export { Dropout, Dropout1d, Dropout2d, Dropout3d } from './dropout.js';
 export { Flatten } from './flatten.js';
+export { functionalCall } from './functional-call.js';
 export { GroupNorm, type GroupNormLayerOptions } from './groupnorm.js';
+export { Identity } from './identity.js';
 export * as init from './init.js';
 export {
   biasUniform,
@@ -105,6 +107,8 @@ export {
   Module,
   type StateDict,
 } from './module.js';
+export { ModuleDict } from './module-dict.js';
+export { ModuleList } from './module-list.js';
 export {
   AvgPool1d,
   AvgPool2d,

@@ -4,11 +4,13 @@
  */
 import { isTensor, type Tensor, tidy } from '@stride/core';
 import { fail, show } from './check.js';
-import { Module } from './module.js';
+import type { Module } from './module.js';
+import { ModuleSequence } from './module-list.js';
 
 /**
  * Runs its modules one after another. Children are named `'0'`, `'1'`, ..., so a state dict reads
- * `0.weight`, `1.running_mean` as in PyTorch; `seq[i]` is the i-th module.
+ * `0.weight`, `1.running_mean` as in PyTorch; `seq[i]` is the i-th module. Like a `ModuleList`,
+ * it has `length`, `at`, `append`, `extend`, `insert`, `pop` and iteration.
  *
  * @example
  * ```ts
@@ -19,45 +21,25 @@ import { Module } from './module.js';
  *   new Flatten(),
  *   new Linear(8 * 14 * 14, 10),
  * );
- * model.forward(randn([4, 1, 28, 28])).shape;      // [4, 10]
+ * model(randn([4, 1, 28, 28])).shape;              // [4, 10]
  * Object.keys(model.stateDict());                  // ['0.weight', '0.bias', '4.weight', '4.bias']
  * ```
  */
-export class Sequential extends Module {
+export class Sequential extends ModuleSequence<Module> {
   static override readonly typeName = 'Sequential';
 
-  [index: number]: Module;
-  #length = 0;
-
+  /** The modules, in the order they run. */
   constructor(...modules: Module[]) {
     super();
-    for (const m of modules) this.#add('Sequential', m);
-  }
-
-  /** The number of modules. */
-  get length(): number {
-    return this.#length;
-  }
-
-  /** Adds a module at the end. Returns `this`. */
-  append(module: Module): this {
-    return this.#add('Sequential.append', module);
-  }
-
-  #add(fn: string, module: Module): this {
-    const i = this.#length;
-    if (Array.isArray(module)) {
+    const i = modules.findIndex((m) => Array.isArray(m));
+    if (i >= 0) {
       // PyTorch's nn.Sequential takes modules as arguments too; a list is a common slip.
-      fail(fn, `module ${i} is an array; pass the modules one by one: new Sequential(...modules)`);
+      fail(
+        'Sequential',
+        `module ${i} is an array; pass the modules one by one: new Sequential(...modules)`,
+      );
     }
-    if (!(module instanceof Module)) fail(fn, `module ${i} must be a Module, got ${show(module)}`);
-    this[this.#length++] = module;
-    return this;
-  }
-
-  /** The modules in order: `for (const m of seq)`. */
-  *[Symbol.iterator](): IterableIterator<Module> {
-    for (let i = 0; i < this.#length; i++) yield this[i] as Module;
+    this.addAll('Sequential', modules);
   }
 
   /**
@@ -68,7 +50,7 @@ export class Sequential extends Module {
     if (!isTensor(x)) fail('Sequential', `input must be a Tensor, got ${show(x)}`);
     return tidy(() => {
       let y = x;
-      for (let i = 0; i < this.#length; i++) y = (this[i] as Module).forward(y);
+      for (const m of this) y = m(y);
       // A new handle even for an empty Sequential, so that the caller may dispose x and y apart.
       return y === x ? x.reshape(x.shape) : y;
     });

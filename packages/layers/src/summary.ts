@@ -1,19 +1,30 @@
 /**
  * `summary(model, inputShape)`: a layer-by-layer table of output shapes, parameters, FLOPs,
- * receptive field and jump, found by running the model once on zeros (in eval mode, without
- * gradients; the model's state is left exactly as it was).
+ * receptive field and jump, found by running the model once on zeros (in eval mode; the model's
+ * state is left exactly as it was).
  *
  * Receptive field r and jump j (the distance in input pixels between neighbouring outputs)
- * follow each spatial axis through the layers, starting from r = j = 1 at the input:
- *   r_out = r_in + (k - 1) · dilation · j_in,   j_out = j_in · stride.
- * They assume the layers run as a chain, which holds for plain CNNs such as LeNet or AlexNet.
- * A layer that sees its whole input (a Linear after Flatten) acts as a kernel covering the last
- * feature map. FLOPs count a multiply-add as 2 and are for the whole input batch.
+ * follow each spatial axis from r = j = 1 at the input:
+ *   r_out = r_in + (k - 1) · dilation · j_in,   j_out = j_in · stride,
+ * through every path of the forward pass, branches and merges included (receptive-field.ts):
+ * where paths merge, as in a residual block, r and j are the largest over the paths. A layer
+ * that sees its whole input (a Linear after Flatten) acts as a kernel covering the last feature
+ * map. FLOPs count a multiply-add as 2 and are for the whole input batch.
  */
-import { DTYPES, type DType, isTensor, noGrad, type Tensor, tidy, zeros } from '@stride/core';
+import {
+  DTYPES,
+  type DType,
+  isFloat,
+  isGradEnabled,
+  isTensor,
+  type Tensor,
+  tidy,
+  zeros,
+} from '@stride/core';
 import { checkOptions, deviceRule, fail, option, show } from './check.js';
-import type { LayerGeometry } from './layer-info.js';
+import type { LayerInfo } from './layer-info.js';
 import { Module } from './module.js';
+import { type Geometry, GeometryTracer } from './receptive-field.js';
 
 /** One call of a leaf layer in a `summary`. */
 export interface SummaryRow {
@@ -29,7 +40,11 @@ export interface SummaryRow {
   readonly params: number;
   /** Floating-point operations of the call for the whole batch (a multiply-add counts as 2). */
   readonly flops: number;
-  /** Receptive field of one output element, in input elements, per spatial axis. */
+  /**
+   * Receptive field of one output element, in input elements, per spatial axis: the largest over
+   * the paths from the input. NaN where an op outside a layer changed the spatial extent in a way
+   * summary cannot follow (a functional `maxPool2d`, a crop).
+   */
   readonly receptiveField: readonly number[];
   /** Input elements between neighbouring outputs (the cumulative stride), per spatial axis. */
   readonly jump: readonly number[];
@@ -51,7 +66,7 @@ export interface ModelSummary {
   readonly paramBytes: number;
   /** The sum of the rows' FLOPs. */
   readonly totalFlops: number;
-  /** Receptive field and jump of the model's output (those after the last row). */
+  /** Receptive field of the model's output, over every path from the input. */
   readonly receptiveField: readonly number[];
   /** Input elements between neighbouring outputs of the model, per spatial axis. */
   readonly jump: readonly number[];
@@ -72,79 +87,72 @@ interface Call {
   module: Module;
   input: number[];
   output: number[];
+  info: LayerInfo;
+  geometry: Geometry | undefined;
 }
 
-function record(
-  model: Module,
-  inputShape: readonly number[],
-  options: SummaryOptions,
-): { calls: Call[]; output: number[] } {
+interface Recording {
+  calls: Call[];
+  output: number[];
+  geometry: Geometry | undefined;
+}
+
+function record(model: Module, inputShape: readonly number[], options: SummaryOptions): Recording {
   const named = model.namedModules();
   const leaves = named.filter(([, m]) => m.children().length === 0);
   const calls: Call[] = [];
+  let tracer: GeometryTracer | undefined;
   const removers = leaves.map(([name, m]) =>
     m.registerForwardHook((mod, inputs, output) => {
       const first = inputs[0];
+      const input = isTensor(first) ? [...first.shape] : [];
+      const info = mod.layerInfo(input, output.shape);
       calls.push({
         name: name || mod.typeName,
         module: mod,
-        input: isTensor(first) ? [...first.shape] : [],
+        input,
         output: [...output.shape],
+        info,
+        geometry: tracer?.record(info, inputs, output),
       });
     }),
   );
   const modes = named.map(([, m]) => [m, m.training] as const);
   const probe = [...model.parameters(), ...model.buffers()].find((t) => t.dtype !== 'int32');
   let output: number[] = [];
+  let geometry: Geometry | undefined;
   try {
     model.eval();
-    tidy(() =>
-      noGrad(() => {
-        const x = zeros(inputShape, {
-          dtype: options.dtype ?? probe?.dtype ?? 'float32',
-          device: options.device ?? probe?.device,
-        });
-        output = [...model.forward(x).shape];
-      }),
-    );
+    tidy(() => {
+      const dtype = options.dtype ?? probe?.dtype ?? 'float32';
+      // The input requires gradients so that every op on a path from it records an autograd
+      // node, which is how the tracer follows ops outside layers. Nothing calls backward: the
+      // graph goes with the tensors at the end of this tidy, and no parameter gets a gradient.
+      const recording = isGradEnabled() && isFloat(dtype);
+      const x = zeros(inputShape, {
+        dtype,
+        device: options.device ?? probe?.device,
+        requiresGrad: recording,
+      });
+      tracer = new GeometryTracer(x, recording);
+      const y = model.forward(x);
+      output = [...y.shape];
+      geometry = tracer.of(y);
+    });
   } finally {
     for (const remove of removers) remove();
     for (const [m, training] of modes) m.training = training;
   }
-  return { calls, output };
-}
-
-/** Advances receptive field, jump and feature-map extent through one layer. */
-function step(
-  geometry: LayerGeometry | 'global' | undefined,
-  state: { r: number[]; j: number[]; extent: number[] },
-  output: readonly number[],
-): void {
-  const n = state.r.length;
-  if (geometry === 'global') {
-    for (let i = 0; i < n; i++) {
-      state.r[i] =
-        (state.r[i] as number) + ((state.extent[i] as number) - 1) * (state.j[i] as number);
-      state.j[i] = (state.j[i] as number) * (state.extent[i] as number);
-      state.extent[i] = 1;
-    }
-    return;
-  }
-  if (geometry && geometry.kernel.length === n) {
-    for (let i = 0; i < n; i++) {
-      const k = geometry.kernel[i] as number;
-      const d = geometry.dilation[i] as number;
-      state.r[i] = (state.r[i] as number) + (k - 1) * d * (state.j[i] as number);
-      state.j[i] = (state.j[i] as number) * (geometry.stride[i] as number);
-    }
-  }
-  // Layers that keep the spatial layout tell the current extent; Flatten's output does not.
-  if (output.length === n + 2) state.extent = output.slice(2);
+  return { calls, output, geometry };
 }
 
 const num = (v: number): string => v.toLocaleString('en-US');
 const dims = (v: readonly number[]): string =>
-  v.length === 0 ? '-' : v.map((x) => (Number.isInteger(x) ? String(x) : x.toFixed(2))).join('x');
+  v.length === 0
+    ? '-'
+    : v
+        .map((x) => (Number.isNaN(x) ? '?' : Number.isInteger(x) ? String(x) : x.toFixed(2)))
+        .join('x');
 const shape = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 function render(s: Omit<ModelSummary, 'table'>): string {
@@ -204,17 +212,11 @@ export function summary(
     dtype: option.oneOf(...DTYPES),
     device: deviceRule(),
   });
-  const { calls, output } = record(model, inputShape, opts);
+  const { calls, output, geometry } = record(model, inputShape, opts);
   const n = Math.max(0, inputShape.length - 2);
-  const state = {
-    r: new Array<number>(n).fill(1),
-    j: new Array<number>(n).fill(1),
-    extent: inputShape.slice(2),
-  };
+  const unknown = new Array<number>(n).fill(Number.NaN);
   const counted = new Set<Module>();
   const rows: SummaryRow[] = calls.map((c) => {
-    const info = c.module.layerInfo(c.input, c.output);
-    step(info.geometry, state, c.output);
     const params = counted.has(c.module) ? 0 : c.module.numParameters();
     counted.add(c.module);
     return {
@@ -223,9 +225,9 @@ export function summary(
       inputShape: c.input,
       outputShape: c.output,
       params,
-      flops: info.flops,
-      receptiveField: [...state.r],
-      jump: [...state.j],
+      flops: c.info.flops,
+      receptiveField: [...(c.geometry?.r ?? unknown)],
+      jump: [...(c.geometry?.j ?? unknown)],
     };
   });
   const parameters: Tensor[] = model.parameters();
@@ -237,8 +239,8 @@ export function summary(
     trainableParams: parameters.reduce((a, p) => a + (p.requiresGrad ? p.size : 0), 0),
     paramBytes: parameters.reduce((a, p) => a + p.size * (p.dtype === 'float64' ? 8 : 4), 0),
     totalFlops: rows.reduce((a, r) => a + r.flops, 0),
-    receptiveField: [...state.r],
-    jump: [...state.j],
+    receptiveField: [...(geometry?.r ?? unknown)],
+    jump: [...(geometry?.j ?? unknown)],
   };
   return { ...result, table: render(result) };
 }

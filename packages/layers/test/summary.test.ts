@@ -1,11 +1,17 @@
-import { memory } from '@stride/core';
+import { concat, maxPool2d, memory, noGrad, type Tensor } from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  AdaptiveAvgPool2d,
   AlexNet,
   BatchNorm1d,
+  BatchNorm2d,
   Conv2d,
+  Flatten,
+  Identity,
   LeNet5,
   Linear,
+  Module,
+  ReLU,
   Sequential,
   SignalNet,
   summary,
@@ -147,6 +153,171 @@ describe('summary of other models', () => {
     expect(() => summary(model, [1, 1, 28.5, 28])).toThrow(/inputShape/);
     expect(() => summary({} as LeNet5, [1])).toThrow('summary: model must be a Module');
     expect(() => summary(model, [1, 1, 32, 32])).toThrow(/LeNet5: expected images/);
+    model.dispose();
+  });
+});
+
+/** A basic ResNet block: two 3×3 convs, and a shortcut that is a 1×1 conv where the shape changes. */
+class Block extends Module {
+  static override readonly typeName = 'Block';
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
+  readonly relu = new ReLU();
+  readonly conv2: Conv2d;
+  readonly bn2: BatchNorm2d;
+  readonly shortcut: Module;
+
+  constructor(inChannels: number, outChannels: number, stride: number) {
+    super();
+    this.conv1 = new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false });
+    this.bn1 = new BatchNorm2d(outChannels);
+    this.conv2 = new Conv2d(outChannels, outChannels, 3, { padding: 1, bias: false });
+    this.bn2 = new BatchNorm2d(outChannels);
+    this.shortcut =
+      stride === 1 && inChannels === outChannels
+        ? new Identity()
+        : new Sequential(
+            new Conv2d(inChannels, outChannels, 1, { stride, bias: false }),
+            new BatchNorm2d(outChannels),
+          );
+  }
+
+  forward(x: Tensor): Tensor {
+    const out = this.bn2(this.conv2(this.relu(this.bn1(this.conv1(x)))));
+    return out.add(this.shortcut(x)).relu();
+  }
+}
+
+class SmallResNet extends Module {
+  static override readonly typeName = 'SmallResNet';
+  readonly stem = new Conv2d(3, 8, 3, { padding: 1, bias: false });
+  readonly bn = new BatchNorm2d(8);
+  readonly relu = new ReLU();
+  readonly layer1 = new Block(8, 8, 1);
+  readonly layer2 = new Block(8, 16, 2);
+  readonly pool = new AdaptiveAvgPool2d(1);
+  readonly flatten = new Flatten();
+  readonly fc = new Linear(16, 10);
+
+  forward(x: Tensor): Tensor {
+    const features = this.layer2(this.layer1(this.relu(this.bn(this.stem(x)))));
+    return this.fc(this.flatten(this.pool(features)));
+  }
+}
+
+describe('summary of branching models', () => {
+  it('follows every path of a small ResNet; merged paths take the largest field', () => {
+    const model = new SmallResNet();
+    const s = summary(model, [1, 3, 32, 32]);
+    const rf = Object.fromEntries(s.rows.map((r) => [r.name, [r.receptiveField, r.jump]]));
+    // Worked by hand (per axis). The stem's 3×3: r 3. layer1: two 3×3 convs at jump 1 give
+    // 3 + 2 + 2 = 7; its identity shortcut keeps 3; the sum sees max(7, 3) = 7.
+    expect(rf['layer1.conv2']).toEqual([
+      [7, 7],
+      [1, 1],
+    ]);
+    expect(rf['layer1.shortcut']).toEqual([
+      [3, 3],
+      [1, 1],
+    ]);
+    // layer2 starts from r 7: the stride-2 3×3 gives 7 + 2·1 = 9 at jump 2, the next 3×3
+    // 9 + 2·2 = 13. The 1×1 stride-2 shortcut keeps r 7 and makes the jump 2 (not 4: it
+    // runs on the block's input, not after conv2, as a chain would have it).
+    expect(rf['layer2.conv1']).toEqual([
+      [9, 9],
+      [2, 2],
+    ]);
+    expect(rf['layer2.bn2']).toEqual([
+      [13, 13],
+      [2, 2],
+    ]);
+    expect(rf['layer2.shortcut.0']).toEqual([
+      [7, 7],
+      [2, 2],
+    ]);
+    expect(rf['layer2.shortcut.1']).toEqual([
+      [7, 7],
+      [2, 2],
+    ]);
+    // The pool sees the whole 16×16 map of the merged r 13: 13 + 15·2 = 43, jump 2·16.
+    expect(rf.pool).toEqual([
+      [43, 43],
+      [32, 32],
+    ]);
+    expect(rf.fc).toEqual([
+      [43, 43],
+      [32, 32],
+    ]);
+    expect(s.receptiveField).toEqual([43, 43]);
+    expect(s.jump).toEqual([32, 32]);
+    expect(s.outputShape).toEqual([1, 10]);
+    expect(s.totalParams).toBe(model.numParameters());
+    expect(s.table).toContain('Receptive field of the output: 43x43, jump 32x32');
+    model.dispose();
+  });
+
+  it('takes the largest field over branches that a cat merges', () => {
+    class TwoBranch extends Module {
+      readonly narrow = new Conv2d(1, 2, 3, { padding: 1 });
+      readonly wide = new Conv2d(1, 2, 5, { padding: 2, dilation: 1 });
+      readonly mix = new Conv2d(4, 1, 1);
+      forward(x: Tensor): Tensor {
+        return this.mix(concat([this.narrow(x), this.wide(x)], 1));
+      }
+    }
+    const model = new TwoBranch();
+    const s = summary(model, [1, 1, 8, 8]);
+    expect(s.rows.map((r) => [r.name, r.receptiveField[0]])).toEqual([
+      ['narrow', 3],
+      ['wide', 5],
+      ['mix', 5],
+    ]);
+    model.dispose();
+  });
+
+  it('says it cannot tell (NaN, shown as ?) after an op outside a layer changes the extent', () => {
+    class FunctionalPool extends Module {
+      readonly conv = new Conv2d(1, 1, 3);
+      readonly act = new ReLU();
+      forward(x: Tensor): Tensor {
+        return this.act(maxPool2d(this.conv(x), { kernelSize: 2 }));
+      }
+    }
+    const model = new FunctionalPool();
+    const s = summary(model, [1, 1, 8, 8]);
+    expect(s.rows[0]?.receptiveField).toEqual([3, 3]);
+    expect(s.rows[1]?.receptiveField).toEqual([Number.NaN, Number.NaN]);
+    expect(s.table).toMatch(/act \(ReLU\)\s+\[1, 1, 3, 3\]\s+0\s+9\s+\?x\?\s+\?x\?/);
+    model.dispose();
+  });
+
+  it('is unchanged for chains, and under noGrad still follows layers that call each other', () => {
+    const model = new LeNet5();
+    const rows = (s: ReturnType<typeof summary>) =>
+      s.rows.map((r) => [r.name, r.receptiveField[0], r.jump[0]]);
+    const withGraph = summary(model, [1, 1, 28, 28]);
+    const without = noGrad(() => summary(model, [1, 1, 28, 28]));
+    expect(rows(without)).toEqual(rows(withGraph));
+    expect(without.receptiveField).toEqual([32, 32]);
+    // A branching model under noGrad: the add is not recorded, so what follows it is unknown.
+    const resnet = new SmallResNet();
+    const s = noGrad(() => summary(resnet, [1, 3, 32, 32]));
+    expect(s.rows.find((r) => r.name === 'layer1.conv2')?.receptiveField).toEqual([7, 7]);
+    expect(s.rows.find((r) => r.name === 'layer2.conv1')?.receptiveField).toEqual([
+      Number.NaN,
+      Number.NaN,
+    ]);
+    model.dispose();
+    resnet.dispose();
+  });
+
+  it('leaves no tensor and no gradient behind', () => {
+    const model = new SmallResNet();
+    const before = memory();
+    summary(model, [2, 3, 16, 16]);
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+    expect(model.parameters().every((p) => p.grad === null)).toBe(true);
     model.dispose();
   });
 });
