@@ -1292,6 +1292,95 @@ def normalization_family(fam):
 
 
 # ----------------------------------------------------------------------------------------
+# Indexing, running sums and sorting
+# ----------------------------------------------------------------------------------------
+
+
+def indexing_family(fam):
+    for i, (shape, dim, index) in enumerate([
+        ([4, 3], 0, [3, 0, 3]),  # a position picked twice: its gradient adds up
+        ([2, 5, 3], 1, [4, 1]),
+        ([2, 3, 4], -1, [0, 0, 3, 2, 1]),
+        ([6], 0, [5, 2, 5]),
+        ([3, 2, 2], 2, [1]),
+    ]):
+        name = f"indexSelect #{i:02d} x[{shp(shape)}] dim={dim} index={fmt(index)}"
+        g = gen_for(name)
+        fam.run(name, "indexSelect", {"dim": dim},
+                {"x": randn(shape, g), "index": torch.tensor(index, dtype=torch.int32)},
+                lambda t, dim=dim: {"y": torch.index_select(t["x"], dim, t["index"])},
+                diff=["x"], g=g)
+
+    # mask broadcast to x, x broadcast to the mask (out of place, as torch.masked_fill), and a
+    # 0-d tensor value that gets a gradient too
+    for i, (shape, mask_shape, value) in enumerate([
+        ([3, 4], [3, 4], 0.5),
+        ([2, 3, 4], [4], -2.0),
+        ([4], [3, 4], 1.25),
+        ([2, 1, 3], [1, 4, 1], "tensor"),
+    ]):
+        name = f"maskedFill #{i:02d} x[{shp(shape)}] mask[{shp(mask_shape)}] value={value}"
+        g = gen_for(name)
+        inputs = {"x": randn(shape, g), "mask": rand(mask_shape, g) < 0.5}
+        diff = ["x"]
+        args = {}
+        if value == "tensor":
+            inputs["value"] = randn([], g)
+            diff.append("value")
+        else:
+            args["value"] = value
+        fam.run(name, "maskedFill", args, inputs,
+                lambda t, value=value: {"y": t["x"].masked_fill(
+                    t["mask"], t["value"] if value == "tensor" else value)},
+                diff=diff, g=g)
+
+    for i, (shape, dim) in enumerate([([5], 0), ([3, 7], 1), ([3, 7], 0), ([2, 3, 9], -1),
+                                      ([2, 17, 2], 1)]):
+        name = f"cumsum #{i:02d} x[{shp(shape)}] dim={dim}"
+        g = gen_for(name)
+        fam.run(name, "cumsum", {"dim": dim}, {"x": randn(shape, g)},
+                lambda t, dim=dim: {"y": torch.cumsum(t["x"], dim)}, diff=["x"], g=g)
+
+    # Ties only with stable=True, where PyTorch defines their order (original order kept).
+    for i, (shape, dim, descending, ties) in enumerate([
+        ([7], 0, False, False),
+        ([3, 5], 1, True, False),
+        ([4, 3], 0, False, True),
+        ([2, 3, 6], -1, True, True),
+        ([2, 9, 2], 1, False, True),
+        ([1, 5, 1], 1, True, False),
+    ]):
+        name = (f"sort #{i:02d} x[{shp(shape)}] dim={dim} descending={str(descending).lower()}"
+                f"{' ties' if ties else ''}")
+        g = gen_for(name)
+        x = randint(shape, g, -2, 3).to(torch.float32) if ties else randn(shape, g)
+        if not ties:
+            assert_distinct(x, name)
+        fam.run(name, "sort", {"dim": dim, "descending": descending, "stable": True}, {"x": x},
+                lambda t, dim=dim, descending=descending: dict(zip(
+                    ("y", "indices"),
+                    torch.sort(t["x"], dim=dim, descending=descending, stable=True))),
+                diff=["x"], g=g)
+
+    # No ties: the order PyTorch gives tied values in topk is unspecified.
+    for i, (shape, k, dim, largest) in enumerate([
+        ([8], 3, 0, True),
+        ([3, 6], 2, 1, False),
+        ([5, 4], 5, 0, True),
+        ([2, 4, 5], 1, -1, True),
+        ([2, 7, 3], 4, 1, False),
+    ]):
+        name = f"topk #{i:02d} x[{shp(shape)}] k={k} dim={dim} largest={str(largest).lower()}"
+        g = gen_for(name)
+        x = randn(shape, g)
+        assert_distinct(x, name)
+        fam.run(name, "topk", {"k": k, "dim": dim, "largest": largest, "sorted": True}, {"x": x},
+                lambda t, k=k, dim=dim, largest=largest: dict(zip(
+                    ("y", "indices"), torch.topk(t["x"], k, dim=dim, largest=largest, sorted=True))),
+                diff=["x"], g=g)
+
+
+# ----------------------------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------------------------
 
@@ -1327,7 +1416,9 @@ def build():
     resample_family(resample)
     normalization = Family("normalization.json")
     normalization_family(normalization)
-    return [conv, pool, norm, act, loss, red, mm, pad, transpose, resample, normalization]
+    indexing = Family("indexing.json")
+    indexing_family(indexing)
+    return [conv, pool, norm, act, loss, red, mm, pad, transpose, resample, normalization, indexing]
 
 
 def write(out_dir, only=None):

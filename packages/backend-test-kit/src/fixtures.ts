@@ -6,6 +6,7 @@
  */
 import activation from '../fixtures/activation.json' with { type: 'json' };
 import conv from '../fixtures/conv.json' with { type: 'json' };
+import indexing from '../fixtures/indexing.json' with { type: 'json' };
 import loss from '../fixtures/loss.json' with { type: 'json' };
 import matmul from '../fixtures/matmul.json' with { type: 'json' };
 import norm from '../fixtures/norm.json' with { type: 'json' };
@@ -94,6 +95,7 @@ export const FIXTURES: Readonly<Record<string, FixtureFile>> = {
   loss: asFixtureFile('loss', loss),
   transpose: asFixtureFile('transpose', transpose),
   resample: asFixtureFile('resample', resample),
+  indexing: asFixtureFile('indexing', indexing),
 };
 
 export type FixtureDType = 'float32' | 'int32' | 'bool';

@@ -427,6 +427,32 @@ export const GRADCHECKS: readonly GradcheckCase[] = [
     inputs: { x: [3, 4] },
   },
 
+  // ---- indexing, running sums, sorting ----
+  {
+    name: 'indexSelect dim 1, a position picked twice',
+    op: 'indexSelect',
+    args: { dim: 1 },
+    inputs: { x: [3, 4, 2], index: { shape: [5], values: [3, 0, 3, 1, 2] } },
+  },
+  {
+    name: 'cumsum dim 1 of 17 (five scan steps)',
+    op: 'cumsum',
+    args: { dim: 1 },
+    inputs: { x: [2, 17, 3] },
+  },
+  {
+    name: 'sort dim 0 descending',
+    op: 'sort',
+    args: { dim: 0, descending: true },
+    inputs: { x: [5, 3] },
+  },
+  {
+    name: 'topk 3 of 6 along dim -1, smallest',
+    op: 'topk',
+    args: { k: 3, dim: -1, largest: false },
+    inputs: { x: [2, 3, 6] },
+  },
+
   // ---- matmul, pad ----
   {
     name: 'matmul broadcast batch dims [2,1,3,4] @ [5,4,2]',

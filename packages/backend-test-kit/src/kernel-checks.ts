@@ -953,6 +953,47 @@ const fusedChecks: KernelCheck[] = [
       await kit.expectValues('expAvgSq', kit.result(out.expAvgSq, [n], 'float32'), v2);
     },
   ),
+  check('sort', 'stable rows, both directions; NaN largest, -Infinity smallest', async (kit) => {
+    // Ties in the first row; NaNs (which a value comparison cannot read back) in the second.
+    const x = kit.tensor([2, -1, 2, 0.5, -1, 3, 1, NaN, -Infinity, 1, NaN, 0], [2, 6]);
+    const up = call(kit.backend, 'sort')(x, false);
+    kit.result(up.values, [2, 6], 'float32');
+    await kit.expectValues(
+      'ascending indices',
+      kit.result(up.indices, [2, 6], 'int32'),
+      [1, 4, 3, 0, 2, 5, 2, 5, 0, 3, 1, 4],
+    );
+    const down = call(kit.backend, 'sort')(x, true);
+    kit.result(down.values, [2, 6], 'float32');
+    await kit.expectValues(
+      'descending indices',
+      kit.result(down.indices, [2, 6], 'int32'),
+      [5, 0, 2, 3, 1, 4, 1, 4, 0, 3, 5, 2],
+    );
+    const row = call(kit.backend, 'sort')(kit.tensor([2, -1, 2, 0.5, -1, 3], [1, 6]), false);
+    kit.result(row.indices, [1, 6], 'int32');
+    await kit.expectValues(
+      'ascending values',
+      kit.result(row.values, [1, 6], 'float32'),
+      [-1, -1, 0.5, 2, 2, 3],
+    );
+  }),
+  check('sort', 'int32 along the last of three axes, descending', async (kit) => {
+    const out = call(kit.backend, 'sort')(
+      kit.tensor([3, 7, 7, 0, -2, 0], [2, 1, 3], 'int32'),
+      true,
+    );
+    await kit.expectValues(
+      'values',
+      kit.result(out.values, [2, 1, 3], 'int32'),
+      [7, 7, 3, 0, 0, -2],
+    );
+    await kit.expectValues(
+      'indices',
+      kit.result(out.indices, [2, 1, 3], 'int32'),
+      [1, 2, 0, 0, 2, 1],
+    );
+  }),
 ];
 
 /** Every direct kernel check, in the order of the contract. */

@@ -79,6 +79,22 @@ export const OPS: Readonly<Record<string, OpFn>> = {
     y: S.pad(x, a.pad, a.mode, a.value),
   })),
 
+  // ---- indexing, running sums, sorting ----
+  indexSelect: op<{ dim: number }>(({ x, index }, a) => ({ y: S.indexSelect(x, a.dim, index) })),
+  // The fill value is a number argument, or a 0-d tensor input when it is differentiated.
+  maskedFill: op<{ value?: number }>(({ x, mask, value }, a) => ({
+    y: S.maskedFill(x, mask, value ?? (a.value as number)),
+  })),
+  cumsum: op<{ dim: number }>(({ x }, a) => ({ y: S.cumsum(x, a.dim) })),
+  sort: op<S.SortOptions>(({ x }, a) => {
+    const { values, indices } = S.sort(x, a);
+    return { y: values, indices };
+  }),
+  topk: op<S.TopkOptions & { k: number }>(({ x }, { k, ...a }) => {
+    const { values, indices } = S.topk(x, k, a);
+    return { y: values, indices };
+  }),
+
   // ---- convolution ----
   conv1d: op<S.ConvOptions>(({ x, w, b }, a) => ({ y: S.conv1d(x, w, { ...a, bias: b }) })),
   conv2d: op<S.ConvOptions>(({ x, w, b }, a) => ({ y: S.conv2d(x, w, { ...a, bias: b }) })),

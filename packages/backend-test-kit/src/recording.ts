@@ -29,6 +29,7 @@ export interface KernelFinding {
 const OUTPUTS: Readonly<Record<string, number>> = {
   maxPool: 2,
   adamStep: 3,
+  sort: 2,
 };
 // Watched members that return no storage (storageStats itself is read, not watched).
 const NOT_MAKERS = new Set(['read', 'readSync', 'checkIndices', 'free']);

@@ -49,6 +49,7 @@ describe('fixtures', () => {
     expect(Object.keys(FIXTURES).sort()).toEqual([
       'activation',
       'conv',
+      'indexing',
       'loss',
       'matmul',
       'norm',
