@@ -192,7 +192,12 @@ function render(s: Omit<ModelSummary, 'table'>): string {
 
 /**
  * Runs `model` once on zeros of `inputShape` (batch dim included, e.g. `[1, 1, 28, 28]`) and
- * describes every leaf layer it called. Nothing the run created outlives it.
+ * describes every leaf layer it called. Nothing the run created outlives it, and no parameter
+ * gets a gradient.
+ *
+ * Receptive fields follow every path, through ops outside layers too (a residual `add`), by the
+ * autograd graph of the run; inside `noGrad` there is none, so there they follow only layers
+ * that feed each other directly, and show NaN (`?` in the table) after any other op.
  */
 export function summary(
   model: Module,
