@@ -137,7 +137,10 @@ function plural(expected: string): string {
 export function showValue(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'bigint') return `${v}n`;
-  if (v === null || typeof v !== 'object') {
+  // A callable object whose prototype chain leaves out Function.prototype (a layers Module, which
+  // is called like PyTorch's) is shown by its class, as any other object.
+  const callableObject = typeof v === 'function' && !(v instanceof Function);
+  if (v === null || (typeof v !== 'object' && !callableObject)) {
     return typeof v === 'function' ? 'a function' : String(v);
   }
   if (isTensor(v)) return `a tensor [${v.shape.join(',')}]`;

@@ -77,6 +77,10 @@ describe('checkOptions', () => {
       readonly training = true;
     }
     expect(error(new Conv())).toBe('myOp: options must be a plain object, got a Conv2d');
+    // A callable module (a function object whose prototype is its class's) is named by its class.
+    const callable = Object.setPrototypeOf(() => 0, Conv.prototype) as unknown;
+    expect(error(callable)).toBe('myOp: options must be an object, got a Conv2d');
+    expect(error(() => 0)).toBe('myOp: options must be an object, got a function');
     expect(checkOptions('myOp', Object.create(null), spec)).toEqual({});
   });
 });

@@ -26,8 +26,10 @@ export const article = (name: string): string => (/^[aeiou]/i.test(name) ? 'an' 
 export function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
-  if (typeof value === 'function') return 'a function';
-  if (value === null || typeof value !== 'object') return String(value);
+  if (typeof value === 'function' && !isCallableObject(value)) return 'a function';
+  if (value === null || (typeof value !== 'object' && !isCallableObject(value))) {
+    return String(value);
+  }
   if (isTensor(value)) return `a tensor ${fmtShape(value.shape)}`;
   // A module's stable name (`Module.typeName` of @stride/layers), which survives minification.
   const typeName = (value as { typeName?: unknown }).typeName;
@@ -37,6 +39,14 @@ export function show(value: unknown): string {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * A callable object whose prototype chain leaves out Function.prototype: a layers Module, which is
+ * called like PyTorch's. It is an object with members, not a function to pass as a callback.
+ */
+function isCallableObject(value: unknown): boolean {
+  return typeof value === 'function' && !(value instanceof Function);
 }
 
 /** Checks a positional argument against an option rule; returns it. */
@@ -102,6 +112,9 @@ export function disposedParameter(label: string, p: Tensor): string {
 
 /** The usual slip of passing the model where its parameters belong. */
 export function parametersHint(value: unknown): string {
-  const parameters = isRecord(value) ? value.parameters : undefined;
+  const parameters =
+    isRecord(value) || isCallableObject(value)
+      ? (value as { parameters?: unknown }).parameters
+      : undefined;
   return typeof parameters === 'function' ? ' (pass model.parameters())' : '';
 }

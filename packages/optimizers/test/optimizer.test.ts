@@ -1,5 +1,7 @@
 import { keep, memory, type Tensor, tensor, tidy, zeros } from '@stride/core';
 import { describe, expect, it } from 'vitest';
+// The layers package is not a dependency of this one; its sources are what users combine it with.
+import { Linear } from '../../layers/src/index.js';
 import {
   Adadelta,
   Adagrad,
@@ -589,6 +591,11 @@ describe('hyper-parameters are checked like PyTorch checks them', () => {
       'a model instead of its parameters',
       () => new Adam({ parameters: () => p() } as never),
       'Adam: params must be an array of tensors or of parameter groups, got an object (pass model.parameters())',
+    ],
+    [
+      'a callable model instead of its parameters',
+      () => new Adam(new Linear(2, 1) as never),
+      'Adam: params must be an array of tensors or of parameter groups, got a Linear (pass model.parameters())',
     ],
     [
       'a non-tensor parameter',
