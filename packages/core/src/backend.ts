@@ -22,8 +22,10 @@ import type { DType, TypedArray } from './dtype.js';
  * The version of this contract. A backend states the version it implements as a number literal
  * in `contractVersion` (not by importing this constant, which would always agree with whatever
  * core is installed); `registerBackend` rejects any other version with a message naming both.
- * It goes up when a kernel is added or a kernel's meaning changes, so that a backend written for
- * another contract is refused when it is registered instead of failing deep inside a model.
+ * It goes up when a required kernel is added or a kernel's meaning changes, so that a backend
+ * written for another contract is refused when it is registered instead of failing deep inside a
+ * model. An optional kernel (one core composes from the others when a backend lacks it, such as
+ * `sort`) is added without a new version: backends written before it still work.
  *
  * Version 1: the kernels below, `contractVersion` and `storageStats`.
  */

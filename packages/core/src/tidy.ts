@@ -46,20 +46,26 @@ function popScope(scope: TidyScope, kept: Set<Tensor>): void {
   }
 }
 
-function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+/**
+ * Every tensor in `value`: itself, or anywhere inside arrays, Maps and plain objects (with or
+ * without a prototype: parameter trees, safetensors results) however deep they nest. `seen` stops
+ * at a cycle.
+ */
+function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<object>()): void {
   if (value instanceof Tensor) {
     into.add(value);
-  } else if (Array.isArray(value) && depth < 8) {
-    for (const v of value) collectTensors(v, into, depth + 1);
-  } else if (value instanceof Map && depth < 8) {
-    for (const v of value.values()) collectTensors(v, into, depth + 1);
-  } else if (
-    value !== null &&
-    typeof value === 'object' &&
-    depth < 8 &&
-    Object.getPrototypeOf(value) === Object.prototype
-  ) {
-    for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (const v of value) collectTensors(v, into, seen);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collectTensors(v, into, seen);
+  } else {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return;
+    for (const v of Object.values(value)) collectTensors(v, into, seen);
   }
 }
 

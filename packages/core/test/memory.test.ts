@@ -32,6 +32,29 @@ describe('memory', () => {
     expect(memory()).toEqual(before);
   });
 
+  it('tidy keeps the tensors of a deep or cyclic tree it returns, and disposes the rest', () => {
+    const before = memory();
+    const kept = tidy(() => {
+      zeros([3]); // dropped
+      // A parameter tree twelve levels deep, a null-prototype object, a Map and a cycle.
+      let deep: Record<string, unknown> = { leaf: zeros([4]) };
+      for (let i = 0; i < 12; i++) deep = { child: deep };
+      const bare = Object.assign(Object.create(null) as object, { w: zeros([5]) });
+      const cyclic: { self?: unknown; t: Tensor } = { t: zeros([6]) };
+      cyclic.self = cyclic;
+      return { deep, bare, map: new Map([['m', zeros([7])]]), cyclic };
+    });
+    expect(memory().numTensors).toBe(before.numTensors + 4);
+    expect(memory().numBytes).toBe(before.numBytes + 4 * (4 + 5 + 6 + 7));
+    let node = kept.deep as Record<string, unknown>;
+    for (let i = 0; i < 12; i++) node = node.child as Record<string, unknown>;
+    (node.leaf as Tensor).dispose();
+    (kept.bare as { w: Tensor }).w.dispose();
+    kept.map.get('m')?.dispose();
+    kept.cyclic.t.dispose();
+    expect(memory()).toEqual(before);
+  });
+
   it('tidy cleans up when the function throws', () => {
     const before = memory();
     expect(() =>
