@@ -12,7 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // be what the Package column says, so that a rename fails here rather than on the page:
 // - `name`, `new Name(…)`: a runtime export of the package;
 // - `x.member`, `model.member`, `optimizer.member`, `scheduler.member`, `loader.member`: a member
-//   of a tensor, a module, an optimizer, a scheduler or a data loader;
+//   of a tensor, a module, an optimizer, a scheduler or a data loader; `model(x)`: a call of one;
+// - `space.name`: a member of a namespace the package exports (`init.zeros`);
 // - under "Argument names", `name` is declared in the package's sources as an option or a
 //   parameter, and `'value'` is written there as a string.
 // A row whose Stride column is `—` says Stride has no such thing: the last part of each PyTorch
@@ -101,9 +102,16 @@ function problem(row: Row, span: string): string | null {
   const receiver = /^([a-z]+)\.([A-Za-z_$][\w$]*)/.exec(span);
   if (receiver) {
     const [, name = '', member = ''] = receiver;
-    const object = receivers[name];
+    // A namespace the package exports (`init.zeros`), or one of the receivers above.
+    const namespace = modules.get(row.pkg)?.[name];
+    const object = receivers[name] ?? (typeof namespace === 'object' ? namespace : undefined);
     if (!object) return `${at}: no receiver named ${name} (x, model, optimizer, scheduler, loader)`;
     return member in object ? null : `${at}: ${name} has no member ${member}`;
+  }
+  // A receiver called as a function: `model(x)`.
+  const called = /^([a-z]+)\(/.exec(span)?.[1];
+  if (called && called in receivers) {
+    return typeof receivers[called] === 'function' ? null : `${at}: ${called} cannot be called`;
   }
   const literal = /^'([^']*)'$/.exec(span);
   if (literal) {
