@@ -165,7 +165,7 @@ describe('convTranspose errors', () => {
       expect(
         errorOf('convTranspose2d', () => convTranspose2d(x(), w(), { output_padding: 1 } as never)),
       ).toBe(
-        "convTranspose2d: unknown option 'output_padding' (did you mean 'outputPadding'?); the options are bias, stride, dilation, groups, padding, outputPadding",
+        "convTranspose2d: unknown option 'output_padding' (did you mean 'outputPadding'?); the options are bias, stride, padding, outputPadding, dilation, groups",
       );
     });
   });

@@ -92,9 +92,12 @@ export function convTranspose3d(
 }
 
 const CONV_TRANSPOSE_OPTIONS = {
-  ...CONV_COMMON_OPTIONS,
+  bias: CONV_COMMON_OPTIONS.bias,
+  stride: CONV_COMMON_OPTIONS.stride,
   padding: perAxisOption(0),
   outputPadding: perAxisOption(0),
+  dilation: CONV_COMMON_OPTIONS.dilation,
+  groups: CONV_COMMON_OPTIONS.groups,
 } as const;
 
 function convTransposeImpl(

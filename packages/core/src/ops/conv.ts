@@ -148,12 +148,16 @@ function resolvePadding(
   return { before: sym, after: [...sym] };
 }
 
+// In the order an unknown-key error lists them: the signature's order.
 const CONV_OPTIONS = {
-  ...CONV_COMMON_OPTIONS,
+  bias: CONV_COMMON_OPTIONS.bias,
+  stride: CONV_COMMON_OPTIONS.stride,
   padding: option.custom<ConvPadding>(
     "a non-negative integer, 'valid', 'same' or an array (one entry per spatial dim)",
     (v) => typeof v === 'number' || v === 'valid' || v === 'same' || Array.isArray(v),
   ),
+  dilation: CONV_COMMON_OPTIONS.dilation,
+  groups: CONV_COMMON_OPTIONS.groups,
 } as const;
 
 function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions): Tensor {
