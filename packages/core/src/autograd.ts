@@ -481,7 +481,10 @@ function tensorList(fn: string, what: string, value: unknown): Tensor[] {
 export function gradOf(
   outputs: Tensor | readonly Tensor[],
   inputs: Tensor | readonly Tensor[],
-  options?: GradOfOptions & { allowUnused?: false },
+  options?: GradOfOptions & {
+    /** Absent or false: an input the outputs do not depend on is an error. */
+    allowUnused?: false;
+  },
 ): Tensor[];
 export function gradOf(
   outputs: Tensor | readonly Tensor[],
@@ -627,15 +630,24 @@ function readArgnums(fn: string, options: unknown): number[] | null {
  */
 export function valueAndGrad<A extends unknown[]>(
   fn: (...args: A) => Tensor,
-  options?: { argnums?: undefined },
+  options?: {
+    /** Absent: every argument is differentiated. */
+    argnums?: undefined;
+  },
 ): (...args: A) => ValueAndGrads<ArgGrads<A>>;
 export function valueAndGrad<A extends unknown[], const N extends number>(
   fn: (...args: A) => Tensor,
-  options: { argnums: N },
+  options: {
+    /** The positions of the arguments to differentiate (JAX's `argnums`). */
+    argnums: N;
+  },
 ): (...args: A) => ValueAndGrads<[N extends keyof A ? TreeGrads<A[N]> : never]>;
 export function valueAndGrad<A extends unknown[], const N extends readonly number[]>(
   fn: (...args: A) => Tensor,
-  options: { argnums: N },
+  options: {
+    /** The positions of the arguments to differentiate (JAX's `argnums`). */
+    argnums: N;
+  },
 ): (...args: A) => ValueAndGrads<PickedGrads<A, N>>;
 export function valueAndGrad(
   fn: (...args: never[]) => Tensor,
@@ -740,15 +752,24 @@ function transform(
  */
 export function grad<A extends unknown[]>(
   fn: (...args: A) => Tensor,
-  options?: { argnums?: undefined },
+  options?: {
+    /** Absent: every argument is differentiated. */
+    argnums?: undefined;
+  },
 ): (...args: A) => ArgGrads<A>;
 export function grad<A extends unknown[], const N extends number>(
   fn: (...args: A) => Tensor,
-  options: { argnums: N },
+  options: {
+    /** The positions of the arguments to differentiate (JAX's `argnums`). */
+    argnums: N;
+  },
 ): (...args: A) => [N extends keyof A ? TreeGrads<A[N]> : never];
 export function grad<A extends unknown[], const N extends readonly number[]>(
   fn: (...args: A) => Tensor,
-  options: { argnums: N },
+  options: {
+    /** The positions of the arguments to differentiate (JAX's `argnums`). */
+    argnums: N;
+  },
 ): (...args: A) => PickedGrads<A, N>;
 export function grad(
   fn: (...args: never[]) => Tensor,

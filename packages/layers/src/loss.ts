@@ -276,6 +276,7 @@ export class SmoothL1Loss extends Loss {
     return smoothL1Loss(input, target, { beta: this.beta, reduction: this.reduction });
   }
 
+  /** The options shown by `toString()`: the reduction and `beta`. */
   protected override extraRepr(): string {
     return `${super.extraRepr()}, beta=${this.beta}`;
   }
@@ -302,6 +303,7 @@ export class HuberLoss extends Loss {
     return huberLoss(input, target, { delta: this.delta, reduction: this.reduction });
   }
 
+  /** The options shown by `toString()`: the reduction and `delta`. */
   protected override extraRepr(): string {
     return `${super.extraRepr()}, delta=${this.delta}`;
   }
@@ -332,6 +334,7 @@ export class KLDivLoss extends Loss<KlDivReduction> {
     return klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 
+  /** The options shown by `toString()`: the reduction and `logTarget`. */
   protected override extraRepr(): string {
     return `${super.extraRepr()}, logTarget=${this.logTarget}`;
   }
