@@ -33,7 +33,7 @@ export function show(value: unknown): string {
   if (isTensor(value)) return `a tensor ${fmtShape(value.shape)}`;
   // A module's stable name (`Module.typeName` of @stride/layers), which survives minification.
   const typeName = (value as { typeName?: unknown }).typeName;
-  const name = typeof typeName === 'string' ? typeName : value.constructor?.name;
+  const name = typeof typeName === 'string' ? typeName : (value as object).constructor?.name;
   return name && name !== 'Object' ? `${article(name)} ${name}` : 'an object';
 }
 
