@@ -2,8 +2,18 @@
  * `conv`, `convBackwardInput` and `convBackwardFilter` against the CPU backend on random inputs,
  * over 1-d, 2-d and 3-d geometries: strides 1–3, symmetric and asymmetric padding, dilation,
  * groups 1, 2 and depthwise, 1×1 kernels (the direct path) and sizes that cross the GEMM tiles.
- * The forward pass also runs each explicit path (implicit GEMM, im2col + GEMM, direct), and
- * everything runs with both GEMM modes (tiled, as on a GPU, and direct, as on a CPU adapter).
+ * The forward pass also runs each explicit path (implicit GEMM, im2col + GEMM, direct), and the
+ * GEMM runs in both modes (tiled, as on a GPU, and direct, as on a CPU adapter).
+ *
+ * The cases are chosen by the shader variants they compile, since on SwiftShader (WebGPU in CI)
+ * compiling a variant takes far longer than running a case. A kernel's code varies with its path,
+ * with which operands are read as vec4 (the weights when C/groups·kernel is a multiple of 4,
+ * outputs and planes when their size is), with the unit-stride form of the input gradient, with
+ * the tile (pickTile: 8, 16, 32 or 64 rows) and with the GEMM mode. Between them the cases reach
+ * each of those at least once per kernel; the geometry cases mostly reuse variants of the others.
+ * Before adding a case, compare `gpu.context.stats().pipelines` with and without it. The
+ * conformance kit runs many more geometries on this backend's default paths (its fixtures, in
+ * conformance.test.ts).
  *
  * Tolerance: the float32 summation bound of each element, (K + 2)·2⁻²⁴·Σ|terms| with K the
  * number of terms, as in matmul.test.ts: the CPU sums in float64 and rounds once, the GPU sums
@@ -126,28 +136,29 @@ async function check(c: Case, paths: readonly ConvPath[]): Promise<void> {
 const GENERAL: readonly ConvPath[] = ['auto', 'implicit', 'im2col'];
 const IDENTITY: readonly ConvPath[] = ['auto', 'direct', 'implicit', 'im2col'];
 
+/** Scalar loads only (no size a multiple of 4), strides, 1-d: the tiled mode's 32-row tiles. */
+const SCALAR_1D: Case = { x: [2, 3, 19], w: [4, 3, 3], stride: [3], pad: [2], dilation: [2] };
+
 const CASES_1D: Case[] = [
-  { x: [2, 4, 17], w: [6, 4, 3], pad: [1] },
-  { x: [3, 4, 20], w: [5, 4, 4], stride: [2], pad: [0], padAfter: [2] },
-  { x: [2, 3, 19], w: [4, 3, 3], stride: [3], pad: [2], dilation: [2] },
-  { x: [2, 4, 16], w: [6, 2, 3], pad: [1], groups: 2 },
-  { x: [2, 4, 15], w: [8, 1, 5], stride: [2], pad: [2], groups: 4 },
-  { x: [1, 1, 64], w: [1, 1, 1] },
+  SCALAR_1D,
+  { x: [2, 3, 21], w: [5, 3, 3], stride: [2], pad: [0], padAfter: [2] },
+  // vec4 outputs and planes, scalar weights (as in most real networks), 8-row tiles.
+  { x: [3, 4, 24], w: [6, 2, 3], pad: [1], groups: 2 },
+  { x: [2, 4, 17], w: [8, 1, 5], stride: [2], pad: [2], groups: 4 },
 ];
 
 const CASES_2D: Case[] = [
-  { x: [2, 3, 12, 11], w: [5, 3, 3, 3], pad: [1, 1] },
-  { x: [2, 3, 13, 10], w: [4, 3, 3, 2], stride: [2, 3], pad: [1, 0], padAfter: [2, 1] },
-  { x: [1, 2, 14, 14], w: [3, 2, 3, 3], stride: [3, 3], dilation: [2, 2], pad: [2, 1] },
-  { x: [2, 4, 9, 9], w: [6, 2, 3, 3], pad: [1, 1], groups: 2 },
-  { x: [2, 6, 10, 9], w: [6, 1, 3, 3], stride: [2, 2], pad: [1, 1], groups: 6 },
-  { x: [2, 8, 7, 9], w: [5, 8, 1, 1] },
-  { x: [2, 8, 8, 8], w: [12, 8, 1, 1] },
-  { x: [2, 6, 9, 9], w: [6, 3, 1, 1], stride: [2, 2], groups: 2 },
-  { x: [1, 4, 6, 6], w: [4, 4, 1, 1], pad: [1, 1] },
-  // Crosses tiles on every GEMM axis: 70 output channels, K = 20·9 = 180, 2·12·12 positions.
-  { x: [2, 20, 12, 12], w: [70, 20, 3, 3], pad: [1, 1] },
-  // LeNet-5's convolutions (a small batch).
+  { x: [1, 3, 9, 7], w: [4, 3, 3, 2], stride: [2, 3], pad: [1, 0], padAfter: [2, 1] },
+  { x: [1, 2, 7, 9], w: [3, 2, 3, 3], stride: [3, 3], dilation: [2, 2], pad: [2, 1] },
+  { x: [2, 4, 8, 8], w: [6, 2, 3, 3], pad: [1, 1], groups: 2 },
+  { x: [1, 6, 9, 5], w: [6, 1, 3, 3], stride: [2, 2], pad: [1, 1], groups: 6 },
+  // 1×1 kernels that are not the identity (a stride, padding): the general paths.
+  { x: [1, 6, 5, 9], w: [6, 3, 1, 1], stride: [2, 2], groups: 2 },
+  { x: [2, 3, 8, 8], w: [4, 3, 1, 1], pad: [1, 1] },
+  // Crosses tiles on every GEMM axis, with vec4 weights: 68 output channels (two 64-row tiles),
+  // K = 8·9 = 72 (a partial 16-deep step), 2·6·6 = 72 positions (two 64-column tiles).
+  { x: [2, 8, 6, 6], w: [68, 8, 3, 3], pad: [1, 1] },
+  // LeNet-5's convolutions (a small batch): 8- and 16-row tiles.
   { x: [4, 1, 28, 28], w: [6, 1, 5, 5], pad: [2, 2] },
   { x: [4, 6, 14, 14], w: [16, 6, 5, 5] },
   // Long K for the filter gradient (split-K on a GPU): batch·positions = 4·32·32.
@@ -155,7 +166,8 @@ const CASES_2D: Case[] = [
 ];
 
 const CASES_3D: Case[] = [
-  { x: [2, 2, 5, 6, 7], w: [4, 2, 2, 3, 2], pad: [1, 0, 1] },
+  { x: [2, 1, 5, 6, 8], w: [4, 1, 2, 3, 3], pad: [1, 0, 1] },
+  // vec4 weights on 8-row tiles, and a strided input gradient with vec4 stores.
   {
     x: [1, 3, 7, 6, 8],
     w: [3, 3, 3, 2, 2],
@@ -165,32 +177,55 @@ const CASES_3D: Case[] = [
   },
   { x: [2, 4, 6, 6, 6], w: [4, 2, 3, 3, 3], dilation: [2, 1, 2], pad: [2, 1, 2], groups: 2 },
   { x: [1, 3, 5, 5, 5], w: [6, 1, 3, 3, 3], stride: [2, 2, 2], pad: [1, 1, 1], groups: 3 },
-  { x: [2, 4, 3, 4, 5], w: [6, 4, 1, 1, 1] },
 ];
 
-describe.each(['tiled', 'direct'] as const)('convolution, %s GEMM', (mode) => {
-  beforeAll(() => setGemmMode(gpu.context, mode));
+/**
+ * 1×1 kernels with unit stride and no padding (im2col is the identity: the direct path). vec4
+ * everywhere, across two 64-row tiles; scalar everywhere; and 3-d (whose planes are flat too).
+ */
+const VEC_IDENTITY: Case = { x: [2, 8, 6, 6], w: [68, 8, 1, 1] };
+const SCALAR_IDENTITY: Case = { x: [1, 3, 5, 5], w: [5, 3, 1, 1] };
+const CASES_IDENTITY: Case[] = [
+  VEC_IDENTITY,
+  SCALAR_IDENTITY,
+  { x: [1, 3, 3, 3, 3], w: [5, 3, 1, 1, 1] },
+];
+
+/** No batch; no output positions (K = 0 for the filter gradient); no input channels (K = 0). */
+async function checkEmpty(): Promise<void> {
+  for (const c of [
+    { x: [0, 2, 5, 5], w: [3, 2, 3, 3] },
+    { x: [2, 2, 2, 9], w: [3, 2, 3, 3], stride: [2, 2] },
+    { x: [2, 0, 6, 6], w: [3, 0, 3, 3], pad: [1, 1] },
+  ] as Case[]) {
+    await check(c, ['auto']);
+  }
+}
+
+describe('convolution, tiled GEMM', () => {
+  beforeAll(() => setGemmMode(gpu.context, 'tiled'));
   for (const [rank, cases] of [
     ['1-d', CASES_1D],
     ['2-d', CASES_2D],
     ['3-d', CASES_3D],
+    ['identity', CASES_IDENTITY],
   ] as const) {
-    cases.forEach((c, i) => {
-      // The direct mode differs only inside the GEMM loop: every other case covers it, and keeps
-      // this file (shader compiles on SwiftShader dominate) within the suite's time budget.
-      if (mode === 'direct' && i % 2 === 1) return;
-      const identity = sizeOf(c.w.slice(2)) === 1 && !c.pad && !c.stride;
-      it(`${rank} ${describeCase(c)}`, () => check(c, identity ? IDENTITY : GENERAL));
-    });
+    for (const c of cases) {
+      it(`${rank} ${describeCase(c)}`, () => check(c, rank === 'identity' ? IDENTITY : GENERAL));
+    }
   }
 
-  it('empty: no batch, no output positions, no input channels', async () => {
-    for (const c of [
-      { x: [0, 2, 5, 5], w: [3, 2, 3, 3] },
-      { x: [2, 2, 2, 2], w: [3, 2, 3, 3] },
-      { x: [2, 0, 5, 5], w: [3, 0, 3, 3] },
-    ] as Case[]) {
-      await check(c, ['auto']);
-    }
-  });
+  it('empty: no batch, no output positions, no input channels', checkEmpty);
+});
+
+// A CPU adapter runs the direct GEMM for the identity convolutions; the implicit ones stay tiled
+// there (see gemmMode), so their loaders are checked under the direct GEMM once, with one case.
+describe('convolution, direct GEMM', () => {
+  beforeAll(() => setGemmMode(gpu.context, 'direct'));
+  for (const c of [VEC_IDENTITY, SCALAR_IDENTITY]) {
+    it(`identity ${describeCase(c)}`, () => check(c, ['auto', 'direct']));
+  }
+  it(`1-d ${describeCase(SCALAR_1D)}`, () => check(SCALAR_1D, GENERAL));
+
+  it('empty: no batch, no output positions, no input channels', checkEmpty);
 });
