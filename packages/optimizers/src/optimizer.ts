@@ -89,6 +89,8 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   protected readonly state = new Map<Tensor, ParamState>();
   private readonly rules: OptimizerRules<H>;
   private disposed = false;
+  /** True while a `loadStateDict` is reading its tensors: the state is not the loaded one yet. */
+  private loading = false;
 
   /**
    * `options` are the user's (checked here against the rules' `specs`); `defaults` fill in what
@@ -147,7 +149,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   addParamGroup(input: ParamGroupInput<H>): void {
     const name = this.rules.name;
     const where = `paramGroups[${this.paramGroups.length}]`;
-    this.checkAlive('addParamGroup');
+    this.checkReady('addParamGroup');
     const paramsRule = option.custom<Tensor | Iterable<Tensor>>(
       'a tensor or an array of tensors',
       (v) => isTensor(v) || (v !== null && typeof v === 'object' && Symbol.iterator in v),
@@ -184,7 +186,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    * re-evaluates the model and returns the loss (with gradients computed); its loss is returned.
    */
   step(closure?: () => Tensor): Tensor | undefined {
-    this.checkAlive('step');
+    this.checkReady('step');
     const fn = `${this.rules.name}.step`;
     if (closure !== undefined) arg(fn, 'closure', closure, option.function);
     const loss = closure ? closure() : undefined;
@@ -245,7 +247,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    * instead, which optimizers do step on (weight decay and momentum still move the parameter).
    */
   zeroGrad(setToNone = true): void {
-    this.checkAlive('zeroGrad');
+    this.checkReady('zeroGrad');
     arg(`${this.rules.name}.zeroGrad`, 'setToNone', setToNone, option.boolean);
     for (const group of this.paramGroups) {
       for (const p of group.params) {
@@ -268,7 +270,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    * disposes them (after saving, typically).
    */
   stateDict(): OptimizerStateDict {
-    this.checkAlive('stateDict');
+    this.checkReady('stateDict');
     const state: Record<string, Tensor> = {};
     const paramGroups: ParamGroupState[] = [];
     let index = 0;
@@ -303,7 +305,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
    */
   async loadStateDict(stateDict: OptimizerStateDict): Promise<void> {
     const fn = `${this.rules.name}.loadStateDict`;
-    this.checkAlive('loadStateDict');
+    this.checkReady('loadStateDict');
     if (
       !isRecord(stateDict) ||
       !isRecord(stateDict.state) ||
@@ -372,6 +374,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     // Everything checked: read the numbers, move and cast the buffers, then swap the state.
     const fresh = new Map<Tensor, ParamState>();
     const made: Tensor[] = [];
+    this.loading = true;
     try {
       for (const [p, key, value, name] of entries) {
         const s: ParamState = fresh.get(p) ?? { scalars: new Map(), buffers: new Map() };
@@ -400,6 +403,8 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     } catch (error) {
       for (const t of made) t.dispose();
       throw error;
+    } finally {
+      this.loading = false;
     }
     if (this.disposed) {
       for (const t of made) t.dispose();
@@ -478,6 +483,21 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
 
   private checkAlive(method: string): void {
     if (this.disposed) fail(`${this.rules.name}.${method}`, 'the optimizer was disposed');
+  }
+
+  /**
+   * `checkAlive`, and no `loadStateDict` still reading its tensors: PyTorch's is synchronous, so a
+   * missing `await` is an easy slip, and a step taken meanwhile would use the old state and then
+   * be overwritten by the loaded one.
+   */
+  private checkReady(method: string): void {
+    this.checkAlive(method);
+    if (this.loading) {
+      fail(
+        `${this.rules.name}.${method}`,
+        'loadStateDict has not finished; await optimizer.loadStateDict(...) before using the optimizer',
+      );
+    }
   }
 }
 

@@ -330,6 +330,27 @@ describe('loadStateDict rejects what does not fit', () => {
     disposeAll(opt, [p]);
   });
 
+  it('refuses to step, save or load again while a load is still reading its tensors', async () => {
+    const p = zeros([2], { requiresGrad: true });
+    const opt = new Adam([p], { lr: 0.1 });
+    p.grad = tensor([1, 1], { dtype: 'float32' });
+    opt.step();
+    const sd = opt.stateDict();
+    // PyTorch's load_state_dict is synchronous, so a missing await is an easy slip: the steps
+    // taken meanwhile would use the old state and then be overwritten.
+    const pending = opt.loadStateDict(sd);
+    const message = (method: string) =>
+      `Adam.${method}: loadStateDict has not finished; await optimizer.loadStateDict(...) before using the optimizer`;
+    expect(errorOf(() => opt.step())).toBe(message('step'));
+    expect(errorOf(() => opt.zeroGrad())).toBe(message('zeroGrad'));
+    expect(errorOf(() => opt.stateDict())).toBe(message('stateDict'));
+    expect(await rejectionOf(opt.loadStateDict(sd))).toBe(message('loadStateDict'));
+    await pending;
+    opt.step(); // usable again once the load has finished
+    disposeState(sd);
+    disposeAll(opt, [p]);
+  });
+
   it("NAdam's mu_product must be one finite number", async () => {
     const p = zeros([3], { requiresGrad: true });
     const opt = new NAdam([p]);
