@@ -153,7 +153,7 @@ describe('Dropout1d, Dropout2d, Dropout3d', () => {
         .abs()
         .add(1);
       const y = Array.from(drop.forward(x).dataSync());
-      const per = shape.slice(2).reduce((a, d) => a * d, 1);
+      const per = shape.slice(2).reduce((a: number, d: number) => a * d, 1);
       const zeroChannels = new Set<number>();
       y.forEach((v, i) => {
         if (v === 0) zeroChannels.add(Math.floor(i / per));
