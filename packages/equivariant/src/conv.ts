@@ -166,7 +166,8 @@ function geometry(
 
 /**
  * One `conv2d` of `x2d` (`[N, C', H, W]`) with the filter bank `[O, 4, ...]` that `bank` builds
- * (`C' · k · k` values per filter), reshaped to the p4 map `[N, O, 4, H', W']`. Each bias entry serves its four rotations.
+ * (`C' · k · k` values per filter), reshaped to the p4 map `[N, O, 4, H', W']`. Each bias entry
+ * serves the four rotations of its channel.
  */
 function runConv(
   fn: string,

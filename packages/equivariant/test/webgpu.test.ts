@@ -9,7 +9,7 @@ import { initBackend, randn, registerBackend, relu, type Tensor } from '@stride/
 import { describe, expect, it } from 'vitest';
 import { create } from 'webgpu';
 import { p4Conv2d, p4LiftConv2d, p4MaxPool2d, p4Pool } from '../src/index.js';
-import { maxAbs, maxDiff, turn, turnP4 } from './helpers.js';
+import { errorOf, maxAbs, maxDiff, turn, turnP4 } from './helpers.js';
 
 const gpu = create([]);
 const adapter = await gpu.requestAdapter();
@@ -44,5 +44,13 @@ describe.skipIf(!adapter)('p4 equivariance on WebGPU (float32)', () => {
     // The same numbers as the CPU backend computes.
     const [cx, c1, c2, cb] = await Promise.all([x, w1, w2, b2].map((t) => t.to('cpu')));
     expect(await relDiff(y, net(cx, c1, c2, cb))).toBeLessThan(1e-5);
+  });
+
+  it('names both devices when the tensors are on different backends', async () => {
+    const x = rand32([1, 1, 5, 5], 8);
+    const w = await rand32([2, 1, 3, 3], 9).to('cpu');
+    expect(errorOf(() => p4LiftConv2d(x, w))).toBe(
+      "p4LiftConv2d: input is on 'webgpu' but weight is on 'cpu' (input [1,1,5,5], weight [2,1,3,3]); move one with await t.to(...)",
+    );
   });
 });
