@@ -264,6 +264,16 @@ export abstract class Module extends Callable {
       configurable: true,
       writable: true,
     });
+    // `forward` is abstract, so TypeScript requires it; a JavaScript subclass may leave it out,
+    // and then `model(x)` or `model.forward(x)` land here instead of failing with a TypeError
+    // that names no class.
+    Object.defineProperty(Module.prototype, 'forward', {
+      value(this: Module): never {
+        fail(this.typeName, 'has no forward method; define forward(...) in the subclass');
+      },
+      configurable: true,
+      writable: true,
+    });
     slotsOf = (module, fn) => module.#slots(fn);
   }
 

@@ -501,6 +501,23 @@ describe('calling a module', () => {
     expect(Object.keys(named)).toEqual(['training', 'name', 'length']);
   });
 
+  it('names the class of a subclass without forward, however it is called', () => {
+    // TypeScript requires forward; a JavaScript subclass may leave it out.
+    const JsModule = Module as unknown as new () => Module;
+    class MyNet extends JsModule {
+      readonly fc = new Linear(2, 2);
+    }
+    const net = new MyNet();
+    const message = 'MyNet: has no forward method; define forward(...) in the subclass';
+    tidy(() => {
+      const x = ones([1, 2]);
+      expect(errorOf(() => net(x))).toBe(message);
+      expect(errorOf(() => net.forward(x))).toBe(message);
+    });
+    expect(errorOf(() => summary(net, [1, 2]))).toBe(message);
+    net.dispose();
+  });
+
   it('prints as a module tree in Node, not as a function, and has no function methods', () => {
     const model = new Sequential(new Linear(2, 2), new ReLU());
     const tree = [
