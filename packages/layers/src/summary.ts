@@ -50,7 +50,10 @@ export interface SummaryRow {
   readonly jump: readonly number[];
 }
 
-/** What `summary()` returns: the rows, the totals, and the table that prints them. */
+/**
+ * What `summary()` returns: the rows, the totals, and the table that prints them. It prints as
+ * the table: `console.log(s)` in Node, `String(s)` and `${s}` show `s.table`.
+ */
 export interface ModelSummary {
   /** The input shape the model was run on (batch dim included). */
   readonly inputShape: readonly number[];
@@ -72,6 +75,8 @@ export interface ModelSummary {
   readonly jump: readonly number[];
   /** The printable table. */
   readonly table: string;
+  /** The table, so that a template string or `String()` shows it. */
+  toString(): string;
 }
 
 /** Options of `summary()`. */
@@ -247,5 +252,12 @@ export function summary(
     receptiveField: [...(geometry?.r ?? unknown)],
     jump: [...(geometry?.j ?? unknown)],
   };
-  return { ...result, table: render(result) };
+  const table = render(result);
+  const out = { ...result, table };
+  // Not enumerable, so that spreading, comparing or serialising the summary sees only its data.
+  // Node's console.log and util.inspect print the table too (as they print a Module's tree).
+  const asTable = { value: (): string => table, configurable: true, writable: true };
+  Object.defineProperty(out, 'toString', asTable);
+  Object.defineProperty(out, Symbol.for('nodejs.util.inspect.custom'), asTable);
+  return out as ModelSummary;
 }

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { concat, maxPool2d, memory, noGrad, type Tensor } from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -73,6 +74,30 @@ describe('summary of LeNet5', () => {
     expect(table).toContain('Total params: 61,706 (246,824 bytes)');
     expect(table).toContain('Total FLOPs: 852,370');
     expect(table).toContain('Receptive field of the output: 32x32, jump 20x20');
+    model.dispose();
+  });
+
+  it('prints as its table, and keeps its fields as data', () => {
+    const model = new LeNet5();
+    const s = summary(model, [1, 1, 28, 28]);
+    expect(s.table.split('\n')[0]).toMatch(/^Layer \(type\)/);
+    expect(String(s)).toBe(s.table);
+    expect(`${s}`).toBe(s.table);
+    // What console.log prints in Node.
+    expect(inspect(s)).toBe(s.table);
+    expect(Object.keys(s)).toEqual([
+      'inputShape',
+      'outputShape',
+      'rows',
+      'totalParams',
+      'trainableParams',
+      'paramBytes',
+      'totalFlops',
+      'receptiveField',
+      'jump',
+      'table',
+    ]);
+    expect(JSON.parse(JSON.stringify(s)).totalParams).toBe(61706);
     model.dispose();
   });
 
