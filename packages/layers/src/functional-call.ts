@@ -12,12 +12,13 @@ const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 /**
  * Runs `module.forward(...inputs)` with the tensors of `params` in place of the module's own
  * parameters (and buffers), as PyTorch's `torch.func.functional_call`. `params` maps the names of
- * `namedParameters()` (those of `stateDict()`) to tensors of the same shape, dtype and device:
- * every parameter must be given, buffers may be (the module's own are used otherwise), and a name
- * the module lacks is an error. The given tensors may be any tensors, results of other ops
- * included, so gradients flow back to them; the module's own parameters are untouched, and are
- * back in place afterwards even if forward throws. A parameter shared by two layers is replaced
- * in both by any one of its names.
+ * `namedParameters()` and `namedBuffers()` (those of `stateDict()`) to tensors of the same shape,
+ * dtype and device. As in PyTorch, a name left out keeps the module's own tensor, so `params`
+ * may hold only the parameters to differentiate; a name the module lacks is an error (PyTorch
+ * ignores it, which hides a misspelt name). The given tensors may be any tensors, results of
+ * other ops included, so gradients flow back to them; the module's own parameters are untouched,
+ * and are back in place afterwards even if forward throws. A parameter shared by two layers is
+ * replaced in both by any one of its names.
  *
  * @example
  * ```ts
@@ -52,16 +53,12 @@ export function functionalCall<M extends Module>(
   const names = new Set(slots.map((s) => s.name));
   const problems: string[] = [];
   const unknown = [...given.keys()].filter((k) => !names.has(k));
-  const missing: string[] = [];
   const swaps: [TensorSlot, Tensor][] = [];
   for (const [tensor, holders] of byTensor) {
     const named = holders.filter((s) => given.has(s.name));
     const first = named[0];
-    if (first === undefined) {
-      if ((holders[0] as TensorSlot).kind === 'parameter')
-        missing.push((holders[0] as TensorSlot).name);
-      continue;
-    }
+    // Not given: the module's own tensor stays, as in PyTorch.
+    if (first === undefined) continue;
     const value = given.get(first.name);
     const other = named.find((s) => given.get(s.name) !== value);
     if (other) {
@@ -86,7 +83,6 @@ export function functionalCall<M extends Module>(
       for (const s of holders) swaps.push([s, value]);
     }
   }
-  if (missing.length > 0) problems.unshift(`missing parameters ${missing.join(', ')}`);
   if (unknown.length > 0) {
     problems.unshift(
       `unknown names ${unknown.join(', ')} (the names are those of namedParameters() and namedBuffers())`,

@@ -64,6 +64,29 @@ describe('functionalCall', () => {
     y.dispose();
   });
 
+  it("uses the module's own tensors for the names not given, as PyTorch does", () => {
+    const model = new Linear(2, 1);
+    model.weight.assign(f32([[1, 1]]));
+    model.bias?.assign(f32([10]));
+    const x = f32([[1, 2]]);
+    tidy(() => {
+      // Only the weight is replaced: 2·1 + 3·2 plus the module's own bias 10.
+      expect(values(functionalCall(model, { weight: f32([[2, 3]]) }, x))).toEqual([18]);
+      // Only the bias: 1 + 2 + 0.5.
+      expect(values(functionalCall(model, { bias: f32([0.5]) }, x))).toEqual([3.5]);
+      // Nothing given: the module as it is.
+      expect(values(functionalCall(model, {}, x))).toEqual([13]);
+      // Gradients with respect to the given tensors only; the module's own get none.
+      const grad = valueAndGrad((weight: Tensor) => functionalCall(model, { weight }, x).sum());
+      expect(values(grad(f32([[2, 3]])).grads[0] as Tensor)).toEqual([1, 2]);
+    });
+    expect(model.weight.grad).toBeNull();
+    expect(model.bias?.grad ?? null).toBeNull();
+    expect(values(model.weight)).toEqual([1, 1]);
+    model.dispose();
+    x.dispose();
+  });
+
   it('uses given buffers, and the module its own otherwise', () => {
     const bn = new BatchNorm1d(1).eval();
     tidy(() => {
@@ -136,8 +159,8 @@ describe('functionalCall', () => {
     expect(check({ '0.weight': w, '0.bias': zeros([1]), '1.weight': w, bias: w })).toBe(
       'functionalCall: cannot call Sequential: unknown names 1.weight, bias (the names are those of namedParameters() and namedBuffers())',
     );
-    expect(check({ '0.weight': w })).toBe(
-      'functionalCall: cannot call Sequential: missing parameters 0.bias',
+    expect(check({ '0.weight': w, '0.bias': zeros([1]), bais: w })).toBe(
+      'functionalCall: cannot call Sequential: unknown names bais (the names are those of namedParameters() and namedBuffers())',
     );
     expect(check({ '0.weight': zeros([2, 1]), '0.bias': zeros([1], { dtype: 'float64' }) })).toBe(
       'functionalCall: cannot call Sequential: 0.weight has shape [2,1] in params but [1,2] in the model; 0.bias is float64 in params but float32 in the model',
@@ -152,8 +175,8 @@ describe('functionalCall', () => {
       'functionalCall: module must be a Module, got an object',
     );
     expect(model.parameters().every((p) => !p.isDisposed)).toBe(true);
-    // Only the tensors this test made are left: the 5 zeros above.
-    expect(memory().numTensors).toBe(base + 5);
+    // Only the tensors this test made are left: the 6 zeros above.
+    expect(memory().numTensors).toBe(base + 6);
     model.dispose();
   });
 });
