@@ -340,6 +340,7 @@ function gradientsOf(
   seeds: readonly (Tensor | undefined)[],
   inputs: readonly Tensor[],
   retainGraph: boolean,
+  fillRetained: boolean,
 ): (Tensor | null)[] {
   const roots: Node[] = [];
   for (const t of outputs) if (t._node) roots.push(t._node as Node);
@@ -396,6 +397,8 @@ function gradientsOf(
             },
             node: (node, dy) => {
               if (targetNodes.has(node)) nodeGrads.set(node, dy);
+              // PyTorch's autograd.grad runs retain_grad hooks of the nodes it passes through.
+              if (fillRetained && node.retained) accumulateGrad(node.retained, dy);
             },
           },
           relevant,
@@ -543,7 +546,7 @@ export function gradOf(
       }
     });
   }
-  return gradientsOf(fn, outs, seeds, ins, o.retainGraph ?? false);
+  return gradientsOf(fn, outs, seeds, ins, o.retainGraph ?? false, true);
 }
 
 /** Runs `fn` without recording gradients (like `torch.no_grad()`). `fn` must be synchronous. */
@@ -727,7 +730,7 @@ function transform(
         fail(name, `the function must return a scalar, got shape ${shape}`);
       }
       const found = value.requiresGrad
-        ? gradientsOf(name, [value], [undefined], inputs, false)
+        ? gradientsOf(name, [value], [undefined], inputs, false, false)
         : inputs.map(() => null);
       const filled = found.map((g, k) => g ?? noGrad(() => zerosLike(inputs[k] as Tensor)));
       let next = 0;

@@ -1,6 +1,7 @@
 import { type Backend, DEFAULT_MAX_STORAGE_BYTES, type Shape } from './backend.js';
 import { bytesPerElement, type DType } from './dtype.js';
 import { fail, fmtBytes, fmtShape } from './errors.js';
+import { showValue } from './options.js';
 import { sizeOf } from './shape.js';
 import { fromStorage, type Tensor } from './tensor.js';
 
@@ -48,10 +49,13 @@ export function backendOfPair(
   return backend;
 }
 
+/** A value given where a tensor belongs, as an error shows it: `number 3`, `an array`, `a Map`. */
 export function describe(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? (v.constructor?.name ?? 'an object') : `${typeof v} ${String(v)}`;
+  // Objects and functions by their class (a callable layers Module is a function object).
+  if (typeof v === 'object' || typeof v === 'function') return showValue(v);
+  return `${typeof v} ${String(v)}`;
 }
 
 /** Throws unless `backend` can store `dtype` (e.g. float64 on a GPU). */

@@ -140,7 +140,15 @@ export function normalizeAxes(
 ): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   if (typeof axes !== 'number' && !Array.isArray(axes)) {
-    fail(fn, `${arg} must be an integer or an array of integers, got ${String(axes)}`);
+    // shape.ts sits below options.ts (showValue), so it formats the few cases itself.
+    const bad: unknown = axes;
+    const shown =
+      typeof bad === 'string'
+        ? `'${bad}'`
+        : bad !== null && typeof bad === 'object'
+          ? 'an object'
+          : String(bad);
+    fail(fn, `${arg} must be an integer or an array of integers, got ${shown}`);
   }
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => normalizeAxis(fn, a, rank, arg));

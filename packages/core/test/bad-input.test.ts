@@ -36,6 +36,7 @@ import {
   rand,
   randint,
   randn,
+  relu,
   remainder,
   round,
   StrideError,
@@ -202,7 +203,11 @@ describe('reductions', () => {
     expect(values(mean(x.cast('float32'), []))).toEqual([2.5]);
     expect(values(sum(x, null as never))).toEqual([10]);
     expect(errorOf('sum', () => sum(x, 'a' as never))).toBe(
-      'sum: dim must be an integer or an array of integers, got a',
+      "sum: dim must be an integer or an array of integers, got 'a'",
+    );
+    // PyTorch's keyword spelling, sum(x, dim=1), written as an object.
+    expect(errorOf('sum', () => sum(x, { dim: 1 } as never))).toBe(
+      'sum: dim must be an integer or an array of integers, got an object',
     );
     expect(errorOf('sum', () => sum(x, 0, 'yes' as never))).toBe(
       "sum: keepDims must be a boolean, got 'yes'",
@@ -400,6 +405,14 @@ describe('findings of the project fuzz suite', () => {
       'concat: tensors[1] must be a Tensor, got undefined',
     ],
     ['stack', () => stack([ones([1]), 1 as never]), 'stack: tensors[1] must be a Tensor, got 1'],
+    ['relu', () => relu(undefined as never), 'relu: input must be a Tensor, got undefined'],
+    [
+      'relu',
+      // A callable object of a class (as a layers Module is): named by its class.
+      () => relu(Object.setPrototypeOf(() => 0, class Sequential {}.prototype) as never),
+      'relu: input must be a Tensor, got a Sequential',
+    ],
+    ['relu', () => relu(new Map() as never), 'relu: input must be a Tensor, got a Map'],
     ['chunk', () => chunk(tensor(1), 2), 'chunk: input must have at least 1 dim, got a 0-d tensor'],
     [
       'pad',

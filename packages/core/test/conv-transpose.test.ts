@@ -81,6 +81,23 @@ describe('convTranspose errors', () => {
   const x = () => zeros([1, 4, 5, 5]);
   const w = () => zeros([4, 3, 3, 3]);
 
+  it('refuses an empty spatial axis or zero channels, which would give an output from nothing', () => {
+    tidy(() => {
+      expect(
+        errorOf('convTranspose1d', () => convTranspose1d(zeros([1, 2, 0]), zeros([2, 3, 3]))),
+      ).toBe(
+        'convTranspose1d: input has an empty spatial dim; only the batch may be empty (input [1,2,0], weight [2,3,3])',
+      );
+      expect(
+        errorOf('convTranspose1d', () => convTranspose1d(zeros([1, 0, 4]), zeros([0, 3, 3]))),
+      ).toBe(
+        'convTranspose1d: input and weight have 0 channels; at least 1 is needed (input [1,0,4], weight [0,3,3])',
+      );
+      // An empty batch is an empty output, as in PyTorch.
+      expect(convTranspose1d(zeros([0, 2, 4]), zeros([2, 3, 3])).shape).toEqual([0, 3, 6]);
+    });
+  });
+
   it('names channel and group mismatches with both shapes', () => {
     tidy(() => {
       expect(errorOf('convTranspose2d', () => convTranspose2d(zeros([1, 3, 5, 5]), w()))).toBe(

@@ -12,6 +12,7 @@ import {
   type Tensor,
   tensor,
   tidy,
+  valueAndGrad,
   withGrad,
 } from '../src/index.js';
 import { errorOf } from './error-of.js';
@@ -149,6 +150,22 @@ describe('retainGrad', () => {
     y.backward();
     expect([arr(h.grad), arr(y.grad), arr(x.grad)]).toEqual([[4, 8, 12], 1, [8, 16, 24]]);
     expect([h.retainsGrad, x.retainsGrad, h.isLeaf]).toEqual([true, false, false]);
+  });
+
+  it('is filled by gradOf on the way, as torch.autograd.grad fills it; valueAndGrad leaves it', () => {
+    const x = leaf([1, 2]);
+    const h = x.mul(2);
+    h.retainGrad();
+    const [gx] = gradOf(h.sum(), x);
+    expect([arr(gx as Tensor), arr(h.grad), x.grad]).toEqual([[2, 2], [1, 1], null]);
+    h.grad = null;
+    // JAX semantics: the transform touches no .grad, retained or not.
+    valueAndGrad((w: Tensor) => {
+      const k = w.mul(2);
+      k.retainGrad();
+      return k.sum();
+    })(x);
+    expect(x.grad).toBe(null);
   });
 
   it('accumulates over backward passes, and does nothing for a leaf', () => {

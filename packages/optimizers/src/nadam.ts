@@ -41,8 +41,11 @@ const RULES: OptimizerRules<NAdamHyper> = {
  *     g ← ∇θ + λθ
  *     μₜ ← β₁(1 − ½·0.96^(tψ)),   Πₜ ← Πₜ₋₁·μₜ   (the state's mu_product)
  *     m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²,   d ← √(v/(1 − β₂ᵗ)) + eps
- *     θ ← θ − lr(1 − μₜ)/(1 − Πₜ) · g/d − lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁) · m/d
+ *     θ ← θ − lr(1 − μₜ)/(1 − Πₜ) · g/d − lr·μₜ₊₁/(1 − Πₜ·μₜ·μₜ₊₁) · m/d
  *
+ * The last denominator is PyTorch 1.13's, `mu_product * mu * mu_next`, which counts μₜ twice
+ * (Πₜ already holds it); later PyTorch releases use Πₜ·μₜ₊₁. Stride follows 1.13, which its
+ * fixtures come from.
  * PyTorch keeps the product Π in a float32 tensor whatever the parameters' dtype, so it is
  * rounded to float32 here too: float64 runs then follow PyTorch's to the last digits.
  */

@@ -146,6 +146,13 @@ function convTransposeImpl(
     );
   }
   const inSpatial = xShape.slice(2);
+  // An empty axis would give a non-empty output of zeros (and bias) from nothing: PyTorch refuses
+  // both, and so does conv for an empty spatial axis.
+  if (inSpatial.some((s) => s === 0)) {
+    fail(fn, `input has an empty spatial dim; only the batch may be empty (${shapes})`);
+  }
+  if (channels === 0)
+    fail(fn, `input and weight have 0 channels; at least 1 is needed (${shapes})`);
   const outSpatial = inSpatial.map(
     (s, i) =>
       (s - 1) * (stride[i] as number) -

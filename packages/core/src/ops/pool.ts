@@ -425,7 +425,8 @@ export function adaptiveMaxPool1d(
 /**
  * Adaptive max pooling of `[N, C, L]` or `[C, L]` to a fixed output size: output cell i takes the
  * maximum of input [floor(i*L/Out), ceil((i+1)*L/Out)), as PyTorch; with `returnIndices`, also
- * where each maximum is (the first one on ties). The gradient goes to that element alone.
+ * where each maximum is (the first one on ties, and the first NaN of a window that holds several,
+ * where PyTorch's kernel takes the last). The gradient goes to that element alone.
  */
 export function adaptiveMaxPool1d(
   x: Tensor,
