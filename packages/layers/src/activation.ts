@@ -1,4 +1,5 @@
 /** Activation functions as modules, for use in `Sequential` and in model definitions. */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import {
   elu,
   type GeluOptions,
@@ -12,7 +13,7 @@ import {
   type Tensor,
   tanh,
 } from '@stride/core';
-import { arg, checkOptions, option } from './check.js';
+import { arg, checkOptions, noExtraArgs, option } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -27,6 +28,11 @@ abstract class Activation extends Module {
 export class ReLU extends Activation {
   static override readonly typeName = 'ReLU';
 
+  constructor() {
+    noExtraArgs('ReLU', arguments, [], 0);
+    super();
+  }
+
   forward(x: Tensor): Tensor {
     return relu(x);
   }
@@ -40,6 +46,7 @@ export class LeakyReLU extends Activation {
   readonly negativeSlope: number;
 
   constructor(negativeSlope = 0.01) {
+    noExtraArgs('LeakyReLU', arguments, ['negativeSlope'], 1);
     super();
     this.negativeSlope = arg('LeakyReLU', 'negativeSlope', negativeSlope, option.number());
   }
@@ -61,6 +68,7 @@ export class ELU extends Activation {
   readonly alpha: number;
 
   constructor(alpha = 1) {
+    noExtraArgs('ELU', arguments, ['alpha'], 1);
     super();
     this.alpha = arg('ELU', 'alpha', alpha, option.number());
   }
@@ -83,6 +91,7 @@ export class GELU extends Activation {
 
   /** `approximate: 'tanh'` selects PyTorch's tanh approximation; the default is exact (erf). */
   constructor(options?: GeluOptions) {
+    noExtraArgs('GELU', arguments, ['options']);
     super();
     const opts = checkOptions('GELU', options, { approximate: option.oneOf('none', 'tanh') });
     this.approximate = opts.approximate ?? 'none';
@@ -101,6 +110,11 @@ export class GELU extends Activation {
 export class SiLU extends Activation {
   static override readonly typeName = 'SiLU';
 
+  constructor() {
+    noExtraArgs('SiLU', arguments, [], 0);
+    super();
+  }
+
   forward(x: Tensor): Tensor {
     return silu(x);
   }
@@ -110,6 +124,11 @@ export class SiLU extends Activation {
 export class Sigmoid extends Activation {
   static override readonly typeName = 'Sigmoid';
 
+  constructor() {
+    noExtraArgs('Sigmoid', arguments, []);
+    super();
+  }
+
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
@@ -118,6 +137,11 @@ export class Sigmoid extends Activation {
 /** `tanh` as a module: the hyperbolic tangent element-wise. */
 export class Tanh extends Activation {
   static override readonly typeName = 'Tanh';
+
+  constructor() {
+    noExtraArgs('Tanh', arguments, []);
+    super();
+  }
 
   forward(x: Tensor): Tensor {
     return tanh(x);
@@ -137,6 +161,7 @@ export class Softmax extends Activation {
   readonly dim: number;
 
   constructor(dim: number) {
+    noExtraArgs('Softmax', arguments, ['dim']);
     super();
     this.dim = arg('Softmax', 'dim', dim, dimRule);
   }
@@ -158,6 +183,7 @@ export class LogSoftmax extends Activation {
   readonly dim: number;
 
   constructor(dim: number) {
+    noExtraArgs('LogSoftmax', arguments, ['dim']);
     super();
     this.dim = arg('LogSoftmax', 'dim', dim, dimRule);
   }

@@ -3,6 +3,7 @@
  * use in front of their classifier (`AdaptiveAvgPool2d([6, 6])`), as global average pooling
  * (`AdaptiveAvgPool1d(1)`) and as global max pooling (`AdaptiveMaxPool2d(1)`).
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import {
   type AdaptiveSize,
   adaptiveAvgPool1d,
@@ -13,7 +14,7 @@ import {
   adaptiveMaxPool3d,
   type Tensor,
 } from '@stride/core';
-import { fail, show } from './check.js';
+import { fail, noExtraArgs, show } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -96,6 +97,7 @@ export class AdaptiveAvgPool1d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveAvgPool1d';
 
   constructor(outputSize: AdaptiveSize) {
+    noExtraArgs('AdaptiveAvgPool1d', arguments, ['outputSize']);
     super(1, AVG[1], outputSize);
   }
 }
@@ -105,6 +107,7 @@ export class AdaptiveAvgPool2d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveAvgPool2d';
 
   constructor(outputSize: AdaptiveSize) {
+    noExtraArgs('AdaptiveAvgPool2d', arguments, ['outputSize']);
     super(2, AVG[2], outputSize);
   }
 }
@@ -114,6 +117,7 @@ export class AdaptiveAvgPool3d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveAvgPool3d';
 
   constructor(outputSize: AdaptiveSize) {
+    noExtraArgs('AdaptiveAvgPool3d', arguments, ['outputSize']);
     super(3, AVG[3], outputSize);
   }
 }
@@ -126,6 +130,7 @@ export class AdaptiveMaxPool1d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveMaxPool1d';
 
   constructor(outputSize: AdaptiveSize) {
+    noExtraArgs('AdaptiveMaxPool1d', arguments, ['outputSize']);
     super(1, MAX[1], outputSize);
   }
 }
@@ -144,6 +149,7 @@ export class AdaptiveMaxPool2d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveMaxPool2d';
 
   constructor(outputSize: AdaptiveSize) {
+    noExtraArgs('AdaptiveMaxPool2d', arguments, ['outputSize']);
     super(2, MAX[2], outputSize);
   }
 }
@@ -156,6 +162,7 @@ export class AdaptiveMaxPool3d extends AdaptivePoolNd {
   static override readonly typeName = 'AdaptiveMaxPool3d';
 
   constructor(outputSize: AdaptiveSize) {
+    noExtraArgs('AdaptiveMaxPool3d', arguments, ['outputSize']);
     super(3, MAX[3], outputSize);
   }
 }

@@ -3,6 +3,7 @@
  * statistics and fold them into running averages (momentum 0.1, unbiased running variance,
  * `num_batches_tracked` counted); in evaluation, normalise with the running averages.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import {
   batchNorm,
   fmtShape,
@@ -20,6 +21,7 @@ import {
   checkOptions,
   factoryRules,
   fail,
+  noExtraArgs,
   option,
   positiveInt,
   show,
@@ -160,6 +162,7 @@ export class BatchNorm1d extends BatchNormNd {
   static override readonly typeName = 'BatchNorm1d';
 
   constructor(numFeatures: number, options?: BatchNormLayerOptions) {
+    noExtraArgs('BatchNorm1d', arguments, ['numFeatures', 'options']);
     super([2, 3], numFeatures, options);
   }
 }
@@ -169,6 +172,7 @@ export class BatchNorm2d extends BatchNormNd {
   static override readonly typeName = 'BatchNorm2d';
 
   constructor(numFeatures: number, options?: BatchNormLayerOptions) {
+    noExtraArgs('BatchNorm2d', arguments, ['numFeatures', 'options']);
     super([4], numFeatures, options);
   }
 }
@@ -178,6 +182,7 @@ export class BatchNorm3d extends BatchNormNd {
   static override readonly typeName = 'BatchNorm3d';
 
   constructor(numFeatures: number, options?: BatchNormLayerOptions) {
+    noExtraArgs('BatchNorm3d', arguments, ['numFeatures', 'options']);
     super([5], numFeatures, options);
   }
 }

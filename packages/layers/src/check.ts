@@ -39,6 +39,42 @@ export function arg<T>(fn: string, name: string, value: unknown, rule: OptionRul
   return value as T;
 }
 
+/**
+ * Refuses the arguments a layer's constructor was given past `names`, the ones it reads.
+ * TypeScript rejects them when it compiles; JavaScript passes them on, and an argument nobody
+ * reads is a mistake, most often PyTorch's `inplace` (`nn.ReLU(True)`, `nn.Dropout(0.5, True)`).
+ * Trailing `undefined`s count as left out, as for any optional parameter. `inplaceAt` is where
+ * PyTorch's constructor of the layer takes `inplace`, for the layers that have one.
+ */
+export function noExtraArgs(
+  fn: string,
+  args: ArrayLike<unknown>,
+  names: readonly string[],
+  inplaceAt?: number,
+): void {
+  let given = args.length;
+  while (given > names.length && args[given - 1] === undefined) given--;
+  if (given <= names.length) return;
+  const extra = Array.from(args).slice(names.length, given);
+  const noInplace = 'Stride has no in-place layers; leave the argument out, the result is the same';
+  for (const [i, v] of extra.entries()) {
+    const at = names.length + i;
+    if (at === inplaceAt && typeof v === 'boolean') {
+      fail(fn, `argument ${at + 1} (${v}) is PyTorch's inplace: ${noInplace}`);
+    }
+    if (v !== null && typeof v === 'object' && Object.hasOwn(v, 'inplace')) {
+      fail(fn, `argument ${at + 1} has PyTorch's option 'inplace': ${noInplace}`);
+    }
+  }
+  const shown = extra.map(show).join(', ');
+  if (names.length === 0) fail(fn, `takes no arguments, got ${shown}`);
+  const takes = `${names.length} argument${names.length === 1 ? '' : 's'} (${names.join(', ')})`;
+  fail(
+    fn,
+    `takes at most ${takes}, got ${given}: the extra ${extra.length === 1 ? 'one is' : 'ones are'} ${shown}`,
+  );
+}
+
 /** Sizes and counts: channels, features, kernel sizes, groups. */
 export const positiveInt: OptionRule<number> = option.integer({ min: 1 });
 

@@ -4,6 +4,7 @@
  * `[inChannels, outChannels / groups, ...kernelSize]`, `bias` `[outChannels]`) and its
  * initialisation.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import {
   convTranspose1d,
   convTranspose2d,
@@ -18,6 +19,7 @@ import {
   expand,
   factoryRules,
   fail,
+  noExtraArgs,
   option,
   perAxis,
   positiveInt,
@@ -183,6 +185,12 @@ export class ConvTranspose1d extends ConvTransposeNd {
     kernelSize: number | readonly number[],
     options?: ConvTransposeLayerOptions,
   ) {
+    noExtraArgs('ConvTranspose1d', arguments, [
+      'inChannels',
+      'outChannels',
+      'kernelSize',
+      'options',
+    ]);
     super(1, inChannels, outChannels, kernelSize, options);
   }
 }
@@ -208,6 +216,12 @@ export class ConvTranspose2d extends ConvTransposeNd {
     kernelSize: number | readonly number[],
     options?: ConvTransposeLayerOptions,
   ) {
+    noExtraArgs('ConvTranspose2d', arguments, [
+      'inChannels',
+      'outChannels',
+      'kernelSize',
+      'options',
+    ]);
     super(2, inChannels, outChannels, kernelSize, options);
   }
 }
@@ -225,6 +239,12 @@ export class ConvTranspose3d extends ConvTransposeNd {
     kernelSize: number | readonly number[],
     options?: ConvTransposeLayerOptions,
   ) {
+    noExtraArgs('ConvTranspose3d', arguments, [
+      'inChannels',
+      'outChannels',
+      'kernelSize',
+      'options',
+    ]);
     super(3, inChannels, outChannels, kernelSize, options);
   }
 }

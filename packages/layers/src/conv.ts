@@ -3,6 +3,7 @@
  * (stride, zero padding as a number, per-axis pairs, `'valid'` or `'same'`, dilation, groups)
  * and PyTorch's initialisation.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { type ConvPadding, conv1d, conv2d, conv3d, fmtShape, type Tensor } from '@stride/core';
 import {
   arg,
@@ -11,6 +12,7 @@ import {
   expand,
   factoryRules,
   fail,
+  noExtraArgs,
   option,
   perAxis,
   positiveInt,
@@ -168,6 +170,7 @@ export class Conv1d extends ConvNd {
     kernelSize: number | readonly number[],
     options?: ConvLayerOptions,
   ) {
+    noExtraArgs('Conv1d', arguments, ['inChannels', 'outChannels', 'kernelSize', 'options']);
     super(1, inChannels, outChannels, kernelSize, options);
   }
 }
@@ -191,6 +194,7 @@ export class Conv2d extends ConvNd {
     kernelSize: number | readonly number[],
     options?: ConvLayerOptions,
   ) {
+    noExtraArgs('Conv2d', arguments, ['inChannels', 'outChannels', 'kernelSize', 'options']);
     super(2, inChannels, outChannels, kernelSize, options);
   }
 }
@@ -205,6 +209,7 @@ export class Conv3d extends ConvNd {
     kernelSize: number | readonly number[],
     options?: ConvLayerOptions,
   ) {
+    noExtraArgs('Conv3d', arguments, ['inChannels', 'outChannels', 'kernelSize', 'options']);
     super(3, inChannels, outChannels, kernelSize, options);
   }
 }

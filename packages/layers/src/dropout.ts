@@ -2,8 +2,9 @@
  * `Dropout`, and `Dropout1d/2d/3d` that drop whole channels: in training they zero with
  * probability p and scale the survivors by 1/(1-p); in evaluation they pass the input through.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { dropout, dropout1d, dropout2d, dropout3d, type Tensor } from '@stride/core';
-import { arg, probability } from './check.js';
+import { arg, noExtraArgs, probability } from './check.js';
 import { Module } from './module.js';
 
 /**
@@ -18,6 +19,7 @@ export class Dropout extends Module {
 
   /** `p`: the probability of zeroing each element (default 0.5); survivors scale by 1/(1-p). */
   constructor(p = 0.5) {
+    noExtraArgs('Dropout', arguments, ['p'], 1);
     super();
     this.p = arg('Dropout', 'p', p, probability);
   }
@@ -63,6 +65,7 @@ export class Dropout1d extends ChannelDropout {
 
   /** `p`: the probability of zeroing each channel (default 0.5). */
   constructor(p = 0.5) {
+    noExtraArgs('Dropout1d', arguments, ['p'], 1);
     super(1, p);
   }
 }
@@ -82,6 +85,7 @@ export class Dropout2d extends ChannelDropout {
 
   /** `p`: the probability of zeroing each channel (default 0.5). */
   constructor(p = 0.5) {
+    noExtraArgs('Dropout2d', arguments, ['p'], 1);
     super(2, p);
   }
 }
@@ -95,6 +99,7 @@ export class Dropout3d extends ChannelDropout {
 
   /** `p`: the probability of zeroing each channel (default 0.5). */
   constructor(p = 0.5) {
+    noExtraArgs('Dropout3d', arguments, ['p'], 1);
     super(3, p);
   }
 }

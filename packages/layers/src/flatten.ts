@@ -1,6 +1,7 @@
 /** `Flatten`: merges dims `startDim..endDim` (by default all but the batch dim). */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { flatten, type Tensor } from '@stride/core';
-import { arg, option } from './check.js';
+import { arg, noExtraArgs, option } from './check.js';
 import { Module } from './module.js';
 
 /**
@@ -18,6 +19,7 @@ export class Flatten extends Module {
     readonly startDim = 1,
     readonly endDim = -1,
   ) {
+    noExtraArgs('Flatten', arguments, ['startDim', 'endDim']);
     super();
     arg('Flatten', 'startDim', startDim, option.integer());
     arg('Flatten', 'endDim', endDim, option.integer());

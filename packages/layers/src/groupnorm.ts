@@ -2,6 +2,7 @@
  * `GroupNorm` with PyTorch's parameters: the channels split into groups, each standardised over
  * its channels and positions per sample, then a per-channel `weight` (ones) and `bias` (zeros).
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { fmtShape, groupNorm, isTensor, ones, type Tensor, zeros } from '@stride/core';
 import {
   arg,
@@ -9,6 +10,7 @@ import {
   checkOptions,
   factoryRules,
   fail,
+  noExtraArgs,
   option,
   positiveInt,
   show,
@@ -55,6 +57,7 @@ export class GroupNorm extends Module {
   bias: Tensor | null;
 
   constructor(numGroups: number, numChannels: number, options?: GroupNormLayerOptions) {
+    noExtraArgs('GroupNorm', arguments, ['numGroups', 'numChannels', 'options']);
     super();
     const fn = 'GroupNorm';
     const opts = checkOptions(fn, options, {

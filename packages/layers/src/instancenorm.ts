@@ -4,6 +4,7 @@
  * training folds the statistics into running averages (`num_batches_tracked` stays 0, as in
  * PyTorch) and evaluation normalises with them.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import {
   fmtShape,
   instanceNorm,
@@ -22,6 +23,7 @@ import {
   checkOptions,
   factoryRules,
   fail,
+  noExtraArgs,
   option,
   positiveInt,
   show,
@@ -163,6 +165,7 @@ export class InstanceNorm1d extends InstanceNormNd {
   static override readonly typeName = 'InstanceNorm1d';
 
   constructor(numFeatures: number, options?: InstanceNormLayerOptions) {
+    noExtraArgs('InstanceNorm1d', arguments, ['numFeatures', 'options']);
     super(1, numFeatures, options);
   }
 }
@@ -175,6 +178,7 @@ export class InstanceNorm2d extends InstanceNormNd {
   static override readonly typeName = 'InstanceNorm2d';
 
   constructor(numFeatures: number, options?: InstanceNormLayerOptions) {
+    noExtraArgs('InstanceNorm2d', arguments, ['numFeatures', 'options']);
     super(2, numFeatures, options);
   }
 }
@@ -184,6 +188,7 @@ export class InstanceNorm3d extends InstanceNormNd {
   static override readonly typeName = 'InstanceNorm3d';
 
   constructor(numFeatures: number, options?: InstanceNormLayerOptions) {
+    noExtraArgs('InstanceNorm3d', arguments, ['numFeatures', 'options']);
     super(3, numFeatures, options);
   }
 }

@@ -2,8 +2,18 @@
  * `LayerNorm` with PyTorch's parameters: each sample standardised over its last dims
  * (`normalizedShape`), then an element-wise `weight` (ones) and `bias` (zeros) of that shape.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { fmtShape, isTensor, layerNorm, ones, type Tensor, zeros } from '@stride/core';
-import { arg, asCalledBy, checkOptions, factoryRules, fail, option, show } from './check.js';
+import {
+  arg,
+  asCalledBy,
+  checkOptions,
+  factoryRules,
+  fail,
+  noExtraArgs,
+  option,
+  show,
+} from './check.js';
 import type { FactoryOptions } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
@@ -51,6 +61,7 @@ export class LayerNorm extends Module {
 
   /** `normalizedShape`: the size of the last dim, or the sizes of the last several. */
   constructor(normalizedShape: number | readonly number[], options?: LayerNormLayerOptions) {
+    noExtraArgs('LayerNorm', arguments, ['normalizedShape', 'options']);
     super();
     const fn = 'LayerNorm';
     const opts = checkOptions(fn, options, {

@@ -1,6 +1,15 @@
 /** `Linear`: y = x Wᵀ + b over the last dim, like `torch.nn.Linear`. */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { fmtShape, linear, type Tensor } from '@stride/core';
-import { arg, asCalledBy, checkOptions, factoryRules, option, positiveInt } from './check.js';
+import {
+  arg,
+  asCalledBy,
+  checkOptions,
+  factoryRules,
+  noExtraArgs,
+  option,
+  positiveInt,
+} from './check.js';
 import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
 import type { LayerInfo } from './layer-info.js';
 import { numel } from './layer-info.js';
@@ -29,6 +38,7 @@ export class Linear extends Module {
   bias: Tensor | null;
 
   constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
+    noExtraArgs('Linear', arguments, ['inFeatures', 'outFeatures', 'options']);
     super();
     const fn = 'Linear';
     const opts = checkOptions(fn, options, { bias: option.boolean, ...factoryRules() });

@@ -3,6 +3,7 @@
  * options. Class weights are buffers, as in PyTorch (state-dict keys `weight`, `pos_weight`):
  * the module keeps the given tensor, moves it with `to()` and frees it on `dispose()`.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import {
   bceLoss,
   bceWithLogits,
@@ -19,7 +20,7 @@ import {
   smoothL1Loss,
   type Tensor,
 } from '@stride/core';
-import { checkOptions, fail, option } from './check.js';
+import { checkOptions, fail, noExtraArgs, option } from './check.js';
 import { Module } from './module.js';
 
 /** Options every loss module takes. */
@@ -106,6 +107,7 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
 
   constructor(options?: CrossEntropyLossOptions) {
+    noExtraArgs('CrossEntropyLoss', arguments, ['options']);
     const opts = checkOptions('CrossEntropyLoss', options, {
       reduction,
       weight,
@@ -142,6 +144,7 @@ export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
 
   constructor(options?: NLLLossOptions) {
+    noExtraArgs('NLLLoss', arguments, ['options']);
     const opts = checkOptions('NLLLoss', options, { reduction, weight, ignoreIndex });
     super(opts);
     this.weight = this.buffer(live('NLLLoss', 'weight', opts.weight));
@@ -165,6 +168,7 @@ export class MSELoss extends Loss {
   static override readonly typeName = 'MSELoss';
 
   constructor(options?: LossModuleOptions) {
+    noExtraArgs('MSELoss', arguments, ['options']);
     super(checkOptions('MSELoss', options, { reduction }));
   }
 
@@ -179,6 +183,7 @@ export class L1Loss extends Loss {
   static override readonly typeName = 'L1Loss';
 
   constructor(options?: LossModuleOptions) {
+    noExtraArgs('L1Loss', arguments, ['options']);
     super(checkOptions('L1Loss', options, { reduction }));
   }
 
@@ -204,6 +209,7 @@ export class BCEWithLogitsLoss extends Loss {
   posWeight: Tensor | null;
 
   constructor(options?: BCEWithLogitsLossOptions) {
+    noExtraArgs('BCEWithLogitsLoss', arguments, ['options']);
     const opts = checkOptions('BCEWithLogitsLoss', options, {
       reduction,
       weight,
@@ -244,6 +250,7 @@ export class BCELoss extends Loss {
   weight: Tensor | null;
 
   constructor(options?: BCELossOptions) {
+    noExtraArgs('BCELoss', arguments, ['options']);
     const opts = checkOptions('BCELoss', options, { reduction, weight });
     super(opts);
     this.weight = this.buffer(live('BCELoss', 'weight', opts.weight));
@@ -263,6 +270,7 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
 
   constructor(options?: SmoothL1LossOptions) {
+    noExtraArgs('SmoothL1Loss', arguments, ['options']);
     const opts = checkOptions('SmoothL1Loss', options, {
       reduction,
       beta: option.number({ min: 0 }),
@@ -290,6 +298,7 @@ export class HuberLoss extends Loss {
   readonly delta: number;
 
   constructor(options?: HuberLossOptions) {
+    noExtraArgs('HuberLoss', arguments, ['options']);
     const opts = checkOptions('HuberLoss', options, {
       reduction,
       delta: option.number({ above: 0 }),
@@ -321,6 +330,7 @@ export class KLDivLoss extends Loss<KlDivReduction> {
   readonly logTarget: boolean;
 
   constructor(options?: KLDivLossOptions) {
+    noExtraArgs('KLDivLoss', arguments, ['options']);
     const opts = checkOptions('KLDivLoss', options, {
       reduction: option.oneOf('mean', 'batchmean', 'sum', 'none'),
       logTarget: option.boolean,

@@ -2,7 +2,8 @@
  * `ModuleDict`: modules by name, registered as children under those names, as PyTorch's
  * `nn.ModuleDict`, so that `blocks.conv.weight` is in the model's parameters and state dict.
  */
-import { fail, show } from './check.js';
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
+import { fail, noExtraArgs, show } from './check.js';
 import { childSources, Module } from './module.js';
 
 /**
@@ -38,6 +39,7 @@ export class ModuleDict<T extends Record<string, Module> = Record<string, Module
 
   /** `modules`, an object of modules by name, a `Map`, or `[name, module]` pairs. */
   constructor(modules: T | Iterable<readonly [string, Module]> = {} as T) {
+    noExtraArgs('ModuleDict', arguments, ['modules']);
     super();
     const fn = 'ModuleDict';
     let entries: [unknown, unknown][];

@@ -3,7 +3,8 @@
  * `nn.ModuleList`, so that a model with a variable number of blocks has them in its parameters
  * and state dict (`layers.0.weight`). `Sequential` is the same list with a `forward`.
  */
-import { arg, fail, option, show } from './check.js';
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
+import { arg, fail, noExtraArgs, option, show } from './check.js';
 import { Module } from './module.js';
 
 /**
@@ -131,6 +132,7 @@ export class ModuleList<M extends Module = Module> extends ModuleSequence<M> {
 
   /** `modules`, an array or other iterable of modules, in order. */
   constructor(modules: Iterable<M> = []) {
+    noExtraArgs('ModuleList', arguments, ['modules']);
     super();
     this.addAll('ModuleList', this.listOf('ModuleList', modules));
   }

@@ -3,6 +3,7 @@
  * `AvgPool2d(3, { stride: 2, padding: 1 })`), with PyTorch's defaults: stride = kernel size,
  * no padding, floor rounding.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import {
   avgPool1d,
   avgPool2d,
@@ -12,7 +13,7 @@ import {
   maxPool3d,
   type Tensor,
 } from '@stride/core';
-import { arg, checkOptions, expand, fail, option, perAxis, show } from './check.js';
+import { arg, checkOptions, expand, fail, noExtraArgs, option, perAxis, show } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -158,6 +159,7 @@ export class MaxPool1d extends MaxPoolNd {
   static override readonly typeName = 'MaxPool1d';
 
   constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
+    noExtraArgs('MaxPool1d', arguments, ['kernelSize', 'options']);
     super(1, kernelSize, options);
   }
 }
@@ -167,6 +169,7 @@ export class MaxPool2d extends MaxPoolNd {
   static override readonly typeName = 'MaxPool2d';
 
   constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
+    noExtraArgs('MaxPool2d', arguments, ['kernelSize', 'options']);
     super(2, kernelSize, options);
   }
 }
@@ -176,6 +179,7 @@ export class MaxPool3d extends MaxPoolNd {
   static override readonly typeName = 'MaxPool3d';
 
   constructor(kernelSize: Ints, options?: MaxPoolLayerOptions) {
+    noExtraArgs('MaxPool3d', arguments, ['kernelSize', 'options']);
     super(3, kernelSize, options);
   }
 }
@@ -185,6 +189,7 @@ export class AvgPool1d extends AvgPoolNd {
   static override readonly typeName = 'AvgPool1d';
 
   constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
+    noExtraArgs('AvgPool1d', arguments, ['kernelSize', 'options']);
     super(1, kernelSize, options);
   }
 }
@@ -194,6 +199,7 @@ export class AvgPool2d extends AvgPoolNd {
   static override readonly typeName = 'AvgPool2d';
 
   constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
+    noExtraArgs('AvgPool2d', arguments, ['kernelSize', 'options']);
     super(2, kernelSize, options);
   }
 }
@@ -203,6 +209,7 @@ export class AvgPool3d extends AvgPoolNd {
   static override readonly typeName = 'AvgPool3d';
 
   constructor(kernelSize: Ints, options?: AvgPoolLayerOptions) {
+    noExtraArgs('AvgPool3d', arguments, ['kernelSize', 'options']);
     super(3, kernelSize, options);
   }
 }

@@ -1,6 +1,7 @@
 /** `Upsample`: core's `interpolate` as a module, like `torch.nn.Upsample`. */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { type InterpolateMode, interpolate, type Tensor } from '@stride/core';
-import { checkOptions, fail, option, show } from './check.js';
+import { checkOptions, fail, noExtraArgs, option, show } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -48,6 +49,7 @@ export class Upsample extends Module {
   readonly alignCorners: boolean | null;
 
   constructor(options: UpsampleOptions) {
+    noExtraArgs('Upsample', arguments, ['options']);
     super();
     const fn = 'Upsample';
     const opts = checkOptions(fn, options, {

@@ -6,6 +6,7 @@
  * unchanged); the adaptive pool's output is capped at the feature map's size, so small inputs
  * are not blown up to 6×6 copies before the classifier.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { type Tensor, tidy } from '@stride/core';
 import { ReLU } from '../activation.js';
 import { AdaptiveAvgPool2d } from '../adaptive.js';
@@ -15,6 +16,7 @@ import {
   factoryRules,
   fail,
   modelError,
+  noExtraArgs,
   perAxis,
   positiveInt,
   probability,
@@ -73,6 +75,7 @@ export class AlexNet extends Module {
   readonly inputSize: readonly [number, number];
 
   constructor(options?: AlexNetOptions) {
+    noExtraArgs('AlexNet', arguments, ['options']);
     super();
     const fn = 'AlexNet';
     const opts = checkOptions(fn, options, {

@@ -4,6 +4,7 @@
  * ten classes. The learnable layers are named as in the usual PyTorch definition (`conv1`,
  * `conv2`, `fc1`, `fc2`, `fc3`), so checkpoints map onto it one to one.
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { isTensor, type Tensor, tidy } from '@stride/core';
 import { ReLU, Tanh } from '../activation.js';
 import {
@@ -11,6 +12,7 @@ import {
   factoryRules,
   fail,
   modelError,
+  noExtraArgs,
   option,
   positiveInt,
   show,
@@ -69,6 +71,7 @@ export class LeNet5 extends Module {
   readonly fc3: Linear;
 
   constructor(options?: LeNet5Options) {
+    noExtraArgs('LeNet5', arguments, ['options']);
     super();
     const fn = 'LeNet5';
     const opts = checkOptions(fn, options, {

@@ -4,11 +4,20 @@
  * average pooling over time and a Linear classifier. Global pooling makes it accept any clip
  * length long enough to survive the pools (at least poolSize^blocks samples).
  */
+// biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { type Tensor, tidy } from '@stride/core';
 import { ReLU } from '../activation.js';
 import { AdaptiveAvgPool1d } from '../adaptive.js';
 import { BatchNorm1d } from '../batchnorm.js';
-import { checkOptions, factoryRules, fail, modelError, option, positiveInt } from '../check.js';
+import {
+  checkOptions,
+  factoryRules,
+  fail,
+  modelError,
+  noExtraArgs,
+  option,
+  positiveInt,
+} from '../check.js';
 import { Conv1d } from '../conv.js';
 import { Flatten } from '../flatten.js';
 import type { FactoryOptions } from '../init.js';
@@ -49,6 +58,7 @@ export class SignalNet extends Module {
   readonly fc: Linear;
 
   constructor(options?: SignalNetOptions) {
+    noExtraArgs('SignalNet', arguments, ['options']);
     super();
     const fn = 'SignalNet';
     const channelList = option.arrayOf(positiveInt);
