@@ -145,6 +145,7 @@ const packageOrder = [
   'layers',
   'optimizers',
   'datasets',
+  'equivariant',
   'backend-test-kit',
 ];
 const documented = project.getChildrenByKind(ReflectionKind.Module).map((m) => m.name);

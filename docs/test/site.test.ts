@@ -137,7 +137,7 @@ describe('the docs site', () => {
       ...packages.map((p) => `reference/api/@stride/${p}.html`),
     ];
     expect(learnPages.length).toBe(12);
-    expect(packages.length).toBe(7);
+    expect(packages.length).toBe(8);
     expect(expected).toEqual(
       expect.arrayContaining([
         'getting-started.html',

@@ -4,6 +4,7 @@ import * as cpuPackage from '@stride/backend-cpu';
 import * as webgpuPackage from '@stride/backend-webgpu';
 import * as core from '@stride/core';
 import * as datasets from '@stride/datasets';
+import * as equivariant from '@stride/equivariant';
 import * as layers from '@stride/layers';
 import * as optimizers from '@stride/optimizers';
 import { formatWithOptions } from 'node-inspect-extracted';
@@ -52,6 +53,7 @@ const modules: Record<(typeof livePackages)[number], unknown> = {
   '@stride/layers': layers,
   '@stride/optimizers': optimizers,
   '@stride/datasets': datasets,
+  '@stride/equivariant': equivariant,
 };
 
 /** Makes `choice` the active backend, registering the page's backends first. */

@@ -10,6 +10,7 @@ export const livePackages = [
   '@stride/layers',
   '@stride/optimizers',
   '@stride/datasets',
+  '@stride/equivariant',
 ] as const;
 
 const importStatement = /^[ \t]*import\s+([\s\S]*?)\s*from\s*(['"])([^'"]+)\2[ \t]*;?/gm;
