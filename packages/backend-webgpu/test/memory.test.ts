@@ -17,12 +17,12 @@ import {
   tidy,
 } from '@stride/core';
 import { describe, expect, it } from 'vitest';
-import { create } from 'webgpu';
 import { type WebGpuBackend, webgpu } from '../src/index.js';
+import { createGpu } from './helpers.js';
 
 describe('memory on WebGPU', () => {
   it('stays flat over 200 training steps', async () => {
-    registerBackend(webgpu({ gpu: create([]) }));
+    registerBackend(webgpu({ gpu: createGpu() }));
     const backend = (await setBackend('webgpu')) as WebGpuBackend;
     manualSeed(11);
     const param = (t: Tensor): Tensor => {
