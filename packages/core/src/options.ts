@@ -12,6 +12,11 @@ export interface OptionRule<T> {
   readonly expected: string;
   /** Whether `value` is accepted. */
   readonly test: (value: unknown) => boolean;
+  /**
+   * The accepted value closest to a refused one, for "did you mean" (`oneOf` has it: PyTorch's
+   * `'fan_out'` for `'fanOut'`); absent where there is no list to choose from.
+   */
+  readonly suggest?: (value: unknown) => string | undefined;
   /** Never set: carries the accepted type for `OptionValues`. */
   readonly __type?: T;
 }
@@ -85,9 +90,14 @@ export const option = {
     ...values: T
   ): OptionRule<T[number]> {
     const shown = values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v)));
-    return rule(shown.length === 1 ? (shown[0] as string) : `one of ${shown.join(', ')}`, (v) =>
-      values.includes(v as T[number]),
-    );
+    const strings = values.filter((v): v is string => typeof v === 'string');
+    return {
+      ...rule<T[number]>(
+        shown.length === 1 ? (shown[0] as string) : `one of ${shown.join(', ')}`,
+        (v) => values.includes(v as T[number]),
+      ),
+      suggest: (v) => (typeof v === 'string' ? closestKey(v, strings) : undefined),
+    };
   },
   /** Any string. */
   string: rule<string>('a string', (v) => typeof v === 'string'),
@@ -97,13 +107,32 @@ export const option = {
   function: rule<(...args: never[]) => unknown>('a function', (v) => typeof v === 'function'),
   /** `null` or what `inner` accepts. */
   nullable<T>(inner: OptionRule<T>): OptionRule<T | null> {
-    return rule(`${inner.expected} or null`, (v) => v === null || inner.test(v));
+    const nullable = rule<T | null>(
+      `${inner.expected} or null`,
+      (v) => v === null || inner.test(v),
+    );
+    return inner.suggest ? { ...nullable, suggest: inner.suggest } : nullable;
   },
   /** What any of the rules accepts. */
   either<T extends readonly OptionRule<unknown>[]>(
     ...rules: T
   ): OptionRule<T[number] extends OptionRule<infer U> ? U : never> {
-    return rule(rules.map((r) => r.expected).join(' or '), (v) => rules.some((r) => r.test(v)));
+    const any = rule<T[number] extends OptionRule<infer U> ? U : never>(
+      rules.map((r) => r.expected).join(' or '),
+      (v) => rules.some((r) => r.test(v)),
+    );
+    const suggesting = rules.filter((r) => r.suggest !== undefined);
+    if (suggesting.length === 0) return any;
+    return {
+      ...any,
+      suggest: (v) => {
+        for (const r of suggesting) {
+          const near = r.suggest?.(v);
+          if (near !== undefined) return near;
+        }
+        return undefined;
+      },
+    };
   },
   /** An array whose every entry `inner` accepts, of `length` entries when given. */
   arrayOf<T>(inner: OptionRule<T>, length?: number): OptionRule<readonly T[]> {
@@ -254,7 +283,9 @@ export function checkOptions<S extends OptionSpec>(
     if (value === undefined) continue;
     const check = spec[key] as OptionRule<unknown>;
     if (!check.test(value)) {
-      fail(fn, `option '${key}' must be ${check.expected}, got ${showValue(value)}`);
+      const near = check.suggest?.(value);
+      const hint = near === undefined ? '' : ` (did you mean '${near}'?)`;
+      fail(fn, `option '${key}' must be ${check.expected}, got ${showValue(value)}${hint}`);
     }
     out[key] = value;
   }

@@ -753,7 +753,7 @@ describe('errors of the losses of this release', () => {
       'an unknown reduction',
       'klDiv',
       () => klDiv(zeros([2]), zeros([2]), { reduction: 'batchMean' as 'batchmean' }),
-      "option 'reduction' must be one of 'mean', 'batchmean', 'sum', 'none', got 'batchMean'",
+      "option 'reduction' must be one of 'mean', 'batchmean', 'sum', 'none', got 'batchMean' (did you mean 'batchmean'?)",
     ],
     [
       'a logTarget that is not a boolean',

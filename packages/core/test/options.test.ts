@@ -52,6 +52,14 @@ describe('checkOptions', () => {
     expect(error({ stride: 0 })).toBe("myOp: option 'stride' must be an integer ≥ 1, got 0");
     expect(error({ stride: 1.5 })).toMatch(/'stride' must be an integer ≥ 1, got 1.5/);
     expect(error({ stride: null })).toMatch(/'stride' must be an integer ≥ 1, got null/);
+    // A value that is PyTorch's spelling, or a typo, of an allowed one is named, through either().
+    expect(error({ padding: 'Same' })).toBe(
+      "myOp: option 'padding' must be an integer ≥ 0 or one of 'same', 'valid', got 'Same' (did you mean 'same'?)",
+    );
+    const modes = { mode: option.nullable(option.oneOf('fanIn', 'fanOut')) };
+    expect(() => checkOptions('init', { mode: 'fan_out' }, modes)).toThrow(
+      "init: option 'mode' must be one of 'fanIn', 'fanOut' or null, got 'fan_out' (did you mean 'fanOut'?)",
+    );
     expect(error({ padding: 'full' })).toBe(
       "myOp: option 'padding' must be an integer ≥ 0 or one of 'same', 'valid', got 'full'",
     );

@@ -406,11 +406,11 @@ describe('torch.nn.init', () => {
       ],
       [
         () => kaimingNormal([2, 2], 0, { mode: 'fan_in' as 'fanIn' }),
-        "kaimingNormal: option 'mode' must be one of 'fanIn', 'fanOut', got 'fan_in'",
+        "kaimingNormal: option 'mode' must be one of 'fanIn', 'fanOut', got 'fan_in' (did you mean 'fanIn'?)",
       ],
       [
         () => kaimingUniform([2, 2], 0, { nonlinearity: 'leaky_relu' as 'leakyRelu' }),
-        "kaimingUniform: option 'nonlinearity' must be one of 'linear', 'conv1d', 'conv2d', 'conv3d', 'convTranspose1d', 'convTranspose2d', 'convTranspose3d', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'selu', got 'leaky_relu'",
+        "kaimingUniform: option 'nonlinearity' must be one of 'linear', 'conv1d', 'conv2d', 'conv3d', 'convTranspose1d', 'convTranspose2d', 'convTranspose3d', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'selu', got 'leaky_relu' (did you mean 'leakyRelu'?)",
       ],
       [
         () => calculateGain('gelu' as 'relu'),

@@ -112,7 +112,7 @@ describe('loss modules', () => {
       [() => new HuberLoss({ delta: 0 }), "HuberLoss: option 'delta' must be a number > 0, got 0"],
       [
         () => new KLDivLoss({ reduction: 'batch_mean' as 'batchmean' }),
-        "KLDivLoss: option 'reduction' must be one of 'mean', 'batchmean', 'sum', 'none', got 'batch_mean'",
+        "KLDivLoss: option 'reduction' must be one of 'mean', 'batchmean', 'sum', 'none', got 'batch_mean' (did you mean 'batchmean'?)",
       ],
       [
         () => new KLDivLoss({ log_target: true } as never),
