@@ -503,11 +503,11 @@ describe('calling a module', () => {
 
   it('names the class of a subclass without forward, however it is called', () => {
     // TypeScript requires forward; a JavaScript subclass may leave it out.
-    const JsModule = Module as unknown as new () => Module;
+    const JsModule = Module as unknown as new () => object;
     class MyNet extends JsModule {
       readonly fc = new Linear(2, 2);
     }
-    const net = new MyNet();
+    const net = new MyNet() as unknown as Module;
     const message = 'MyNet: has no forward method; define forward(...) in the subclass';
     tidy(() => {
       const x = ones([1, 2]);
