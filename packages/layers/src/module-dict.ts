@@ -21,6 +21,16 @@ import { childSources, Module } from './module.js';
  * An object lists integer-like keys (`'1'`) before the others, whatever order they were written
  * in; build from a `Map` or `[name, module]` pairs to keep such names in order.
  *
+ * Each module is also a property of the dict, as PyTorch's `blocks['conv']` or `blocks.conv`:
+ * `blocks.conv` (or `blocks['conv']`) is `blocks.get('conv')`, and assigning to it is
+ * `blocks.set('conv', m)`. These properties are not enumerable, so the modules are registered
+ * once, under their names. A name that is already a member of the dict keeps that meaning: a
+ * method or field (`keys`, `get`, `size`, `train`, `training`, `toString`, ...) stays the method
+ * or field, and `then` is left out too (`await` would take the dict for a promise); such a
+ * module is reached with `get`, and its state-dict names are unchanged (`blocks.keys.weight`).
+ * TypeScript types `get` by name, not these properties: in TypeScript, use `get`. A property
+ * assigned under a new name is an ordinary field, not an entry: add names with `set`.
+ *
  * @example
  * ```ts
  * class Net extends Module {
@@ -36,6 +46,8 @@ export class ModuleDict<T extends Record<string, Module> = Record<string, Module
   static override readonly typeName = 'ModuleDict';
 
   readonly #modules = new Map<string, Module>();
+  /** The getter of each name made a property, so that only that property is ever removed. */
+  readonly #getters = new Map<string, () => Module>();
 
   /** `modules`, an object of modules by name, a `Map`, or `[name, module]` pairs. */
   constructor(modules: T | Iterable<readonly [string, Module]> = {} as T) {
@@ -61,6 +73,7 @@ export class ModuleDict<T extends Record<string, Module> = Record<string, Module
     }
     for (const [key, m] of entries) this.#check(fn, key, m);
     for (const [key, m] of entries) this.#modules.set(key as string, m as Module);
+    for (const key of this.#modules.keys()) this.#expose(key);
     childSources.set(this, () => this.#modules.entries());
   }
 
@@ -84,8 +97,7 @@ export class ModuleDict<T extends Record<string, Module> = Record<string, Module
 
   /** Adds `module` under `key`, or replaces the one there (which keeps its place). Returns `this`. */
   set<K extends keyof T & string>(key: K, module: T[K]): this {
-    this.#check(`${this.typeName}.set`, key, module);
-    this.#modules.set(key, module);
+    this.#put(key, module);
     return this;
   }
 
@@ -96,6 +108,14 @@ export class ModuleDict<T extends Record<string, Module> = Record<string, Module
 
   /** Removes the module named `key`; whether there was one. */
   delete(key: string): boolean {
+    const get = this.#getters.get(key);
+    if (get) {
+      this.#getters.delete(key);
+      // A subclass's field of that name replaced the property: that field stays.
+      if (Object.getOwnPropertyDescriptor(this, key)?.get === get) {
+        Reflect.deleteProperty(this, key);
+      }
+    }
     return this.#modules.delete(key);
   }
 
@@ -125,6 +145,30 @@ export class ModuleDict<T extends Record<string, Module> = Record<string, Module
       'ModuleDict',
       "a ModuleDict has no forward; call its modules from the model's forward (this.blocks.get('conv')(x))",
     );
+  }
+
+  /** `set`, for the method and for assigning to a name's property. */
+  #put(key: string, module: unknown): void {
+    this.#check(`${this.typeName}.set`, key, module);
+    this.#modules.set(key, module as Module);
+    this.#expose(key);
+  }
+
+  /** Makes the module named `key` a property of the dict, unless the name is taken. */
+  #expose(key: string): void {
+    if (this.#getters.has(key) || key in this || key === 'then') return;
+    const get = (): Module => this.#modules.get(key) as Module;
+    Object.defineProperty(this, key, {
+      get,
+      set: (module: Module) => {
+        this.#put(key, module);
+      },
+      // Not enumerable: Module registers a dict's modules from its entries, and would register
+      // an enumerable property holding one a second time.
+      enumerable: false,
+      configurable: true,
+    });
+    this.#getters.set(key, get);
   }
 
   #check(fn: string, key: unknown, module: unknown): void {

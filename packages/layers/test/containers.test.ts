@@ -194,6 +194,53 @@ describe('ModuleDict', () => {
     a.dispose();
   });
 
+  it("gives each module as a property too, as PyTorch's blocks['conv'], registered once", () => {
+    const [conv, act, other] = [new Conv2d(1, 2, 3), new ReLU(), new Conv2d(1, 3, 1)];
+    // As JavaScript sees it: TypeScript types get(), not these properties.
+    const dict = new ModuleDict({ conv, act }) as unknown as ModuleDict & Record<string, unknown>;
+    expect(dict.conv).toBe(conv);
+    const name = 'act';
+    expect(dict[name]).toBe(act);
+    expect(dict.norm).toBeUndefined();
+    // Not fields of the dict: registered once, under their names, in order.
+    expect(Object.keys(dict)).toEqual(['training']);
+    expect(names(dict)).toEqual(['conv.weight', 'conv.bias']);
+    expect(dict.namedChildren()).toEqual([
+      ['conv', conv],
+      ['act', act],
+    ]);
+    // A name added later is a property too; assigning to one is set(), checks included.
+    dict.set('extra', other);
+    expect(dict.extra).toBe(other);
+    dict.extra = act;
+    expect(dict.get('extra')).toBe(act);
+    expect(dict.keys()).toEqual(['conv', 'act', 'extra']);
+    expect(errorOf(() => (dict.conv = 3))).toBe("ModuleDict.set: 'conv' must be a Module, got 3");
+    expect(dict.conv).toBe(conv);
+    // Deleting a name removes its property.
+    dict.delete('extra');
+    expect(dict.extra).toBeUndefined();
+    expect(Object.hasOwn(dict, 'extra')).toBe(false);
+    dict.dispose();
+    other.dispose();
+  });
+
+  it('keeps its own members when a name collides with one; get() reaches the module', async () => {
+    const [keys, training, then] = [new Linear(1, 1), new ReLU(), new ReLU()];
+    const dict = new ModuleDict({ keys, training, then }) as unknown as ModuleDict &
+      Record<string, unknown>;
+    expect(dict.keys()).toEqual(['keys', 'training', 'then']);
+    expect(dict.training).toBe(true);
+    expect(dict.get('keys')).toBe(keys);
+    expect(dict.get('training')).toBe(training);
+    // `then` would make the dict look like a promise: await gives the dict itself.
+    expect(dict.then).toBeUndefined();
+    expect(await dict.to('cpu')).toBe(dict);
+    expect(names(dict)).toEqual(['keys.weight', 'keys.bias']);
+    expect(dict.eval().get('training').training).toBe(false);
+    dict.dispose();
+  });
+
   it('types get from the object it was built from', () => {
     const dict = new ModuleDict({ conv: new Conv2d(1, 2, 3), act: new ReLU() });
     const conv: Conv2d = dict.get('conv');
