@@ -94,12 +94,18 @@ declare module './tensor.js' {
     logSoftmax(dim?: number): T;
     /** `matmul(this, other)`: matrix product, batched and broadcast like `torch.matmul`. */
     matmul(other: T): T;
-    /** `reshape(this, shape)`: the same elements in a new shape (one size may be -1). */
-    reshape(shape: readonly number[]): T;
     /**
-     * `reshape(this, shape)` with the sizes as separate arguments, as in PyTorch: `x.view(2, -1)`.
+     * `reshape(this, shape)`: the same elements in a new shape (one size may be -1). The sizes
+     * may also be separate arguments, as in PyTorch: `x.reshape(2, -1)`.
+     */
+    reshape(shape: readonly number[]): T;
+    reshape(...shape: number[]): T;
+    /**
+     * `reshape(this, shape)` under PyTorch's other name, with the sizes as separate arguments or
+     * one array: `x.view(2, -1)`, `x.view([2, -1])`.
      */
     view(...shape: number[]): T;
+    view(shape: readonly number[]): T;
     /**
      * `flatten(this, startDim, endDim)`: merges dims `startDim` to `endDim` (default all) into one.
      */
@@ -275,12 +281,12 @@ export function installTensorMethods(): void {
   P.matmul = function (o) {
     return matmul(this, o);
   };
-  P.reshape = function (shape) {
-    return L.reshape(this, shape);
-  };
-  P.view = function (...shape) {
-    return L.reshapeNamed('view', this, shape);
-  };
+  P.reshape = function (this: Tensor, ...shape: unknown[]) {
+    return L.reshape(this, shapeArgs(shape));
+  } as Tensor['reshape'];
+  P.view = function (this: Tensor, ...shape: unknown[]) {
+    return L.reshapeNamed('view', this, shapeArgs(shape));
+  } as Tensor['view'];
   P.flatten = function (s, e) {
     return L.flatten(this, s, e);
   };
@@ -387,4 +393,9 @@ export function installTensorMethods(): void {
       return formatTensor(this);
     },
   });
+}
+
+/** The sizes of `x.reshape(...)` and `x.view(...)`: one array, or each size as an argument. */
+function shapeArgs(args: readonly unknown[]): readonly number[] {
+  return (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as readonly number[];
 }

@@ -70,6 +70,15 @@ describe('creation', () => {
     expect(() => arange(0, 5, 0)).toThrow(/arange: step must be non-zero/);
   });
 
+  it('reshapes and views with the sizes as one array or as separate arguments, as PyTorch', () => {
+    const x = arange(6);
+    for (const y of [x.reshape([2, -1]), x.reshape(2, -1), x.view(2, -1), x.view([2, -1])]) {
+      expect(y.shape).toEqual([2, 3]);
+    }
+    expect(x.reshape(6).shape).toEqual([6]);
+    expect(() => x.view([4, -1])).toThrow('view: shape [4,-1] is invalid for input [6] of size 6');
+  });
+
   it('draws the same numbers from the same seed', () => {
     manualSeed(7);
     const a = rand([100]).dataSync();
