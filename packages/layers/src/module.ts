@@ -767,6 +767,11 @@ export abstract class Module extends Callable {
   /**
    * Runs `hook` after every `forward` of this module (not of its children); returns a function
    * that removes it. Tensors a hook wants to keep past the caller's `tidy` must be `keep`-ed.
+   *
+   * The hook runs whether the module is called as `model(x)` or as `model.forward(x)`, once per
+   * call. PyTorch runs hooks only through `model(x)`; here the two calls are one and the same,
+   * generic code calls `m.forward(x)`, and `summary()` finds the layers a model runs by their
+   * hooks, so a layer called through `forward` must not go unseen.
    */
   registerForwardHook(hook: ForwardHook): () => void {
     arg('registerForwardHook', 'hook', hook, option.function);

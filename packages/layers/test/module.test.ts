@@ -408,6 +408,30 @@ describe('forward hooks', () => {
     expect(Object.hasOwn(must(model[0]), 'forward')).toBe(false);
     model.dispose();
   });
+
+  it('run once per call, whether the module is called as model(x) or model.forward(x)', () => {
+    // Unlike PyTorch, where forward() skips hooks: summary() finds the layers a model runs by
+    // their hooks, and models call layers both ways.
+    class Net extends Module {
+      readonly a = new Linear(2, 2);
+      readonly b = new Linear(2, 2);
+      forward(x: Tensor): Tensor {
+        return this.b.forward(this.a(x));
+      }
+    }
+    const net = new Net();
+    const seen: string[] = [];
+    net.a.registerForwardHook(() => seen.push('a'));
+    net.b.registerForwardHook(() => seen.push('b'));
+    net.registerForwardHook(() => seen.push('net'));
+    tidy(() => {
+      net(ones([1, 2]));
+      net.forward(ones([1, 2]));
+    });
+    expect(seen).toEqual(['a', 'b', 'net', 'a', 'b', 'net']);
+    expect(summary(net, [1, 2]).rows.map((r) => r.name)).toEqual(['a', 'b']);
+    net.dispose();
+  });
 });
 
 describe('param()', () => {
