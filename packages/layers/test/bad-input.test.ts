@@ -179,7 +179,7 @@ describe('option values', () => {
       ],
       [
         () => summary(new ReLU(), [1, 2], { dtype: 'float16' as never }),
-        "summary: option 'dtype' must be one of 'float32', 'float64', 'int32', 'bool', got 'float16'",
+        "summary: option 'dtype' must be one of 'float32', 'float64', 'int32', 'bool', got 'float16' (did you mean 'float32'?)",
       ],
       [
         () => summary(new ReLU(), [1, 2], { device: 'nope' }),
