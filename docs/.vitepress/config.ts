@@ -52,10 +52,14 @@ function apiItems(): DefaultTheme.SidebarItem[] {
   };
   const order = entryPoints.map((entry) => entry.replace(/^.*packages\/([^/]+)\/.*$/, '$1'));
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
-  return readdirSync(dir)
-    .map((file) => file.replace(/\.md$/, ''))
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-    .map((name) => ({ text: `@stride/${name}`, link: `/reference/api/@stride/${name}` }));
+  // A package that exports a namespace (`init` of @stride/layers) is a folder with an index page.
+  return readdirSync(dir, { withFileTypes: true })
+    .map((entry) => ({ name: entry.name.replace(/\.md$/, ''), folder: entry.isDirectory() }))
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name))
+    .map(({ name, folder }) => ({
+      text: `@stride/${name}`,
+      link: `/reference/api/@stride/${name}${folder ? '/' : ''}`,
+    }));
 }
 
 // The Learn section lists docs/learn/*.md as they are when the site is built or served.

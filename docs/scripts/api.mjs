@@ -6,7 +6,15 @@
 // members of exported classes and interfaces) have no doc comment, and exits with status 1,
 // naming each, when any has none, or when TypeDoc's validation (a {@link} to nothing, say)
 // reports a problem. The pages are generated either way.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -165,7 +173,11 @@ const index = [
     const { description } = JSON.parse(
       readFileSync(join('..', 'packages', name, 'package.json'), 'utf8'),
     );
-    return `- [@stride/${name}](@stride/${name}.md): ${description}.`;
+    // A package that exports a namespace (`init` of @stride/layers) is a folder with its index.
+    const page = existsSync(join(staging, '@stride', `${name}.md`))
+      ? `@stride/${name}.md`
+      : `@stride/${name}/index.md`;
+    return `- [@stride/${name}](${page}): ${description}.`;
   }),
   '',
 ].join('\n');

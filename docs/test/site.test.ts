@@ -134,7 +134,12 @@ describe('the docs site', () => {
     const expected = [
       ...markdownPages(docsDir).map((file) => relative(docsDir, file).replace(/\.md$/, '.html')),
       'reference/api/index.html',
-      ...packages.map((p) => `reference/api/@stride/${p}.html`),
+      // A package that exports a namespace (`init` of @stride/layers) is a folder with its index.
+      ...packages.map((p) =>
+        existsSync(join(dist, 'reference', 'api', '@stride', p))
+          ? `reference/api/@stride/${p}/index.html`
+          : `reference/api/@stride/${p}.html`,
+      ),
     ];
     expect(learnPages.length).toBe(12);
     expect(packages.length).toBe(8);
