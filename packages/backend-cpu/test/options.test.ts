@@ -32,7 +32,9 @@ describe('cpu() options', () => {
     for (const [options, message] of bad) {
       expect(() => cpu(options as never)).toThrow(`cpu: ${message}`);
     }
-    expect(() => cpu(4 as never)).toThrow('cpu: options must be an object, got 4');
+    expect(() => cpu(4 as never)).toThrow(
+      'cpu: options must be an object such as { kernels, threads, relaxedSimd, gemm }, got 4',
+    );
   });
 
   it('takes valid options, and undefined as left out', () => {

@@ -257,20 +257,22 @@ export function checkOptions<S extends OptionSpec>(
   what = 'options',
 ): OptionValues<S> {
   if (options === undefined) return {};
+  const known = Object.keys(spec);
+  // PyTorch passes these as keywords or positionally (`sort(x, 1)`): show the keys to write.
+  const keys = known.length ? ` such as { ${known.join(', ')} }` : '';
   if (
     options === null ||
     typeof options !== 'object' ||
     Array.isArray(options) ||
     isTensor(options)
   ) {
-    fail(fn, `${what} must be an object, got ${showValue(options)}`);
+    fail(fn, `${what} must be an object${keys}, got ${showValue(options)}`);
   }
   // A class instance (a layer, a Map) is an argument in the wrong place, not options.
   const proto = Object.getPrototypeOf(options);
   if (proto !== Object.prototype && proto !== null) {
-    fail(fn, `${what} must be a plain object, got ${showValue(options)}`);
+    fail(fn, `${what} must be a plain object${keys}, got ${showValue(options)}`);
   }
-  const known = Object.keys(spec);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
     const value = (options as Record<string, unknown>)[key];

@@ -75,20 +75,36 @@ describe('checkOptions', () => {
   });
 
   it('rejects options that are not an object', () => {
-    expect(error(null)).toBe('myOp: options must be an object, got null');
-    expect(error(3)).toBe('myOp: options must be an object, got 3');
-    expect(error([1])).toBe('myOp: options must be an object, got [1]');
-    expect(error(zeros([1]))).toBe('myOp: options must be an object, got a tensor [1]');
-    expect(error(new Map())).toBe('myOp: options must be a plain object, got a Map');
+    expect(error(null)).toBe(
+      'myOp: options must be an object such as { stride, padding, bias, countIncludePad, weightDecay, betas }, got null',
+    );
+    expect(error(3)).toBe(
+      'myOp: options must be an object such as { stride, padding, bias, countIncludePad, weightDecay, betas }, got 3',
+    );
+    expect(error([1])).toBe(
+      'myOp: options must be an object such as { stride, padding, bias, countIncludePad, weightDecay, betas }, got [1]',
+    );
+    expect(error(zeros([1]))).toBe(
+      `myOp: options must be an object such as { stride, padding, bias, countIncludePad, weightDecay, betas }, got a tensor [1]`,
+    );
+    expect(error(new Map())).toBe(
+      `myOp: options must be a plain object such as { stride, padding, bias, countIncludePad, weightDecay, betas }, got a Map`,
+    );
     class Conv {
       static typeName = 'Conv2d';
       readonly training = true;
     }
-    expect(error(new Conv())).toBe('myOp: options must be a plain object, got a Conv2d');
+    expect(error(new Conv())).toBe(
+      `myOp: options must be a plain object such as { stride, padding, bias, countIncludePad, weightDecay, betas }, got a Conv2d`,
+    );
     // A callable module (a function object whose prototype is its class's) is named by its class.
     const callable = Object.setPrototypeOf(() => 0, Conv.prototype) as unknown;
-    expect(error(callable)).toBe('myOp: options must be an object, got a Conv2d');
-    expect(error(() => 0)).toBe('myOp: options must be an object, got a function');
+    expect(error(callable)).toBe(
+      `myOp: options must be an object such as { stride, padding, bias, countIncludePad, weightDecay, betas }, got a Conv2d`,
+    );
+    expect(error(() => 0)).toBe(
+      `myOp: options must be an object such as { stride, padding, bias, countIncludePad, weightDecay, betas }, got a function`,
+    );
     expect(checkOptions('myOp', Object.create(null), spec)).toEqual({});
   });
 });

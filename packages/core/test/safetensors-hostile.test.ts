@@ -202,7 +202,7 @@ describe('decodeSafetensors arguments', () => {
       "decodeSafetensors: option 'device' must be a string, got 1",
     );
     expect(decodeError(bytes, 'cpu')).toBe(
-      "decodeSafetensors: options must be an object, got 'cpu'",
+      "decodeSafetensors: options must be an object such as { device }, got 'cpu'",
     );
   });
 

@@ -50,7 +50,7 @@ describe('DataLoader options', () => {
       "DataLoader: option 'batchSize' is required (an integer ≥ 1)",
     );
     expect(await message(() => new DataLoader(numbered(), 32 as never))).toBe(
-      'DataLoader: options must be an object, got 32',
+      'DataLoader: options must be an object such as { batchSize, shuffle, seed, dropLast, transforms, device }, got 32',
     );
   });
 

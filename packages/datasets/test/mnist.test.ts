@@ -180,7 +180,7 @@ describe('loadMnist and loadFashionMnist from a directory', () => {
       "loadFashionMnist: option 'dir' must be a directory path or URL (a non-empty string or a URL), got ''",
     );
     expect((await strideError(loadMnist('data/' as never))).message).toBe(
-      "loadMnist: options must be an object, got 'data/'",
+      "loadMnist: options must be an object such as { dir, train }, got 'data/'",
     );
   });
 });

@@ -185,7 +185,10 @@ describe('option values', () => {
         () => summary(new ReLU(), [1, 2], { device: 'nope' }),
         "summary: option 'device' must be the name of a registered backend ('cpu'), got 'nope'",
       ],
-      [() => new Linear(2, 2, null as never), 'Linear: options must be an object, got null'],
+      [
+        () => new Linear(2, 2, null as never),
+        'Linear: options must be an object such as { bias, dtype, device }, got null',
+      ],
     ]);
   });
 

@@ -79,7 +79,10 @@ describe('constructor checks', () => {
         () => new Sequential(new ReLU(), 3 as never),
         'Sequential: module 1 must be a Module, got 3',
       ],
-      [() => new Linear(2, 2, 'bias' as never), "Linear: options must be an object, got 'bias'"],
+      [
+        () => new Linear(2, 2, 'bias' as never),
+        "Linear: options must be an object such as { bias, dtype, device }, got 'bias'",
+      ],
     ];
     for (const [make, message] of cases) expect(errorOf(make)).toBe(message);
   });

@@ -590,7 +590,7 @@ describe('hyper-parameters are checked like PyTorch checks them', () => {
     [
       'a group that is not an object',
       () => new Adam([{ params: p() }, 3 as never]),
-      'Adam: paramGroups[1] must be an object, got 3',
+      'Adam: paramGroups[1] must be an object such as { params, lr, betas, eps, weightDecay, amsgrad, maximize }, got 3',
     ],
     [
       'a group without params',

@@ -766,7 +766,7 @@ describe('the schedulers of PyTorch 1.13 that take more than a step', () => {
     [
       'CyclicLR an unknown mode',
       (o) => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, mode: 'exp' as never }),
-      "CyclicLR: option 'mode' must be one of 'triangular', 'triangular2', 'exp_range', got 'exp'",
+      "CyclicLR: option 'mode' must be one of 'triangular', 'triangular2', 'exp_range', got 'exp' (did you mean 'exp_range'?)",
     ],
     [
       'CyclicLR mode and scaleFn',
@@ -801,12 +801,12 @@ describe('the schedulers of PyTorch 1.13 that take more than a step', () => {
     [
       'ReduceLROnPlateau an unknown mode',
       (o) => new ReduceLROnPlateau(o, { mode: 'minimum' as never }),
-      "ReduceLROnPlateau: option 'mode' must be one of 'min', 'max', got 'minimum'",
+      "ReduceLROnPlateau: option 'mode' must be one of 'min', 'max', got 'minimum' (did you mean 'min'?)",
     ],
     [
       'ReduceLROnPlateau an unknown thresholdMode',
       (o) => new ReduceLROnPlateau(o, { thresholdMode: 'relative' as never }),
-      "ReduceLROnPlateau: option 'thresholdMode' must be one of 'rel', 'abs', got 'relative'",
+      "ReduceLROnPlateau: option 'thresholdMode' must be one of 'rel', 'abs', got 'relative' (did you mean 'rel'?)",
     ],
     [
       'ReduceLROnPlateau fractional patience',
