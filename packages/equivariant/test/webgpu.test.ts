@@ -8,10 +8,11 @@ import { webgpu } from '@stride/backend-webgpu';
 import { initBackend, randn, registerBackend, relu, type Tensor } from '@stride/core';
 import { describe, expect, it } from 'vitest';
 import { create } from 'webgpu';
+import { DAWN_TEST_TOGGLES } from '../../../dawn.shared.js';
 import { p4Conv2d, p4LiftConv2d, p4MaxPool2d, p4Pool } from '../src/index.js';
 import { errorOf, maxAbs, maxDiff, turn, turnP4 } from './helpers.js';
 
-const gpu = create([]);
+const gpu = create(DAWN_TEST_TOGGLES);
 const adapter = await gpu.requestAdapter();
 if (adapter) {
   registerBackend(webgpu({ gpu }));
