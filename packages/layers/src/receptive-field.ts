@@ -11,13 +11,18 @@
  * Where paths merge (a residual `add`, a `cat`) the closed form for multi-path networks holds:
  * r and j are the largest over the paths.
  *
+ * A feature map is a tensor of at least n + 2 dims whose last n are the spatial axes:
+ * `[N, C, H, W]`, or `[N, C, G, H, W]` with an axis more between the channels and the positions
+ * (the rotations of a p4 map), whose extent is followed the same way.
+ *
  * Ops outside layers (the `add` of a residual block, a `relu()` method call, a `flatten()`) are
  * found through the autograd graph: the input requires gradients, so every op on a path from it
  * records a node, and a tensor's node leads back to the tensors it came from. Such an op is
- * position-wise when it keeps the spatial extent (or broadcasts a 1×1 map), a reshape when it
- * keeps the element count, and global when it reduces the map to 1×1 or away; any other change
- * of extent (a functional `maxPool2d`, a crop) has no geometry summary can know, and gives NaN
- * from there on rather than a wrong number.
+ * position-wise when it keeps the spatial extent (or broadcasts a 1×1 map), whatever it does to
+ * the other axes (a max over the rotations of a p4 map), a reshape when it keeps the element
+ * count, and global when it reduces the map to 1×1 or away; any other change of extent (a
+ * functional `maxPool2d`, a crop) has no geometry summary can know, and gives NaN from there on
+ * rather than a wrong number.
  */
 import { isTensor, type Tensor } from '@stride/core';
 import type { LayerGeometry, LayerInfo } from './layer-info.js';
@@ -86,6 +91,11 @@ export class GeometryTracer {
     this.#byTensor.set(input, { r: ones1, j: [...ones1], extent: input.shape.slice(2) });
   }
 
+  /** The spatial extent of a feature map of this shape (its last n dims); null for any other. */
+  #extentOf(shape: readonly number[]): readonly number[] | null {
+    return shape.length >= this.#n + 2 ? shape.slice(shape.length - this.#n) : null;
+  }
+
   /** Records one call of a leaf layer and returns the geometry of its output. */
   record(info: LayerInfo, inputs: readonly unknown[], output: Tensor): Geometry | undefined {
     const tensors = inputs.filter((t): t is Tensor => isTensor(t));
@@ -121,9 +131,7 @@ export class GeometryTracer {
     if (this.#byTensor.has(t)) return this.#byTensor.get(t);
     const node = nodeOf(t);
     if (node) return this.#ofNode(node, t.shape);
-    return this.#recording
-      ? undefined
-      : unknown(t.shape.length === this.#n + 2 ? t.shape.slice(2) : []);
+    return this.#recording ? undefined : unknown(this.#extentOf(t.shape) ?? []);
   }
 
   #ofNode(node: GraphNode, shape: readonly number[]): Geometry | undefined {
@@ -131,7 +139,7 @@ export class GeometryTracer {
     const edges = node.edges;
     let g: Geometry | undefined;
     if (!Array.isArray(edges)) {
-      g = unknown(shape.length === this.#n + 2 ? shape.slice(2) : []);
+      g = unknown(this.#extentOf(shape) ?? []);
     } else {
       const inputs: [Geometry | undefined, readonly number[]][] = [];
       for (const e of edges as readonly (GraphEdge | null)[]) {
@@ -155,7 +163,6 @@ export class GeometryTracer {
     out: readonly number[],
   ): Geometry | undefined {
     if (!g) return undefined;
-    const n = this.#n;
     return {
       r: g.r.map(
         (r, i) =>
@@ -165,7 +172,7 @@ export class GeometryTracer {
             (g.j[i] as number),
       ),
       j: g.j.map((j, i) => j * (geometry.stride[i] as number)),
-      extent: out.length === n + 2 ? out.slice(2) : g.extent,
+      extent: this.#extentOf(out) ?? g.extent,
     };
   }
 
@@ -187,25 +194,24 @@ export class GeometryTracer {
   #map(g: Geometry, s: readonly number[], out: readonly number[]): Geometry {
     const n = this.#n;
     if (n === 0) return g;
-    const spatialIn = s.length === n + 2;
-    const spatialOut = out.length === n + 2;
-    const so = out.slice(2);
-    if (spatialIn && spatialOut) {
-      const si = s.slice(2);
-      // Same extent: position-wise; a 1×1 map broadcast over another (a gate) keeps its field.
+    const si = this.#extentOf(s);
+    const so = this.#extentOf(out);
+    if (si && so) {
+      // Same extent: position-wise (a reduction over the channels or the rotations of a p4 map
+      // too); a 1×1 map broadcast over another (a gate) keeps its field.
       if (same(si, so) || ones(si)) return { ...g, extent: so };
       // Reduced to 1×1 (a mean over the map with keepdim): every output sees the whole map.
       if (ones(so)) return global(g);
       return unknown(so);
     }
-    if (spatialIn) {
+    if (si) {
       // Flattened: the same elements; a later global layer needs the map's extent.
       if (numel(out) === numel(s)) return g;
       // Reduced over channels only: still position by position.
-      if (out.length >= n && same(out.slice(out.length - n), s.slice(2))) return g;
+      if (out.length >= n && same(out.slice(out.length - n), si)) return g;
       return global(g);
     }
-    if (spatialOut) {
+    if (so) {
       // Back to a map: of 1×1 (a gate) or of the extent it came from.
       if (ones(so) || same(so, g.extent)) return { ...g, extent: so };
       return unknown(so);

@@ -1,5 +1,15 @@
 import { inspect } from 'node:util';
-import { concat, maxPool2d, memory, noGrad, type Tensor } from '@stride/core';
+import {
+  concat,
+  expand,
+  max,
+  maxPool2d,
+  maxPool3d,
+  memory,
+  noGrad,
+  reshape,
+  type Tensor,
+} from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AdaptiveAvgPool2d,
@@ -9,6 +19,7 @@ import {
   Conv2d,
   Flatten,
   Identity,
+  type LayerInfo,
   LeNet5,
   Linear,
   Module,
@@ -313,6 +324,48 @@ describe('summary of branching models', () => {
     expect(s.rows[0]?.receptiveField).toEqual([3, 3]);
     expect(s.rows[1]?.receptiveField).toEqual([Number.NaN, Number.NaN]);
     expect(s.table).toMatch(/act \(ReLU\)\s+\[1, 1, 3, 3\]\s+0\s+9\s+\?x\?\s+\?x\?/);
+    model.dispose();
+  });
+
+  it('follows maps with an extra axis before the positions, and reductions over that axis', () => {
+    // Stand-ins for the p4 layers of @stride/equivariant: a lift to [N, C, 4, H, W], a spatial
+    // pooling of every rotation plane, and the pooling over the rotations back to [N, C, H, W].
+    class Lift extends Module {
+      forward(x: Tensor): Tensor {
+        const [n, c, h, w] = x.shape as [number, number, number, number];
+        return expand(reshape(x, [n, c, 1, h, w]), [n, c, 4, h, w]);
+      }
+    }
+    class PlanePool extends Module {
+      forward(x: Tensor): Tensor {
+        return maxPool3d(x, { kernelSize: [1, 2, 2] });
+      }
+      override layerInfo(): LayerInfo {
+        return { flops: 0, geometry: { kernel: [2, 2], stride: [2, 2], dilation: [1, 1] } };
+      }
+    }
+    class RotationPool extends Module {
+      forward(x: Tensor): Tensor {
+        return max(x, 2);
+      }
+    }
+    const model = new Sequential(
+      new Conv2d(1, 2, 3, { padding: 1 }),
+      new Lift(),
+      new PlanePool(),
+      new RotationPool(),
+      new Conv2d(2, 1, 3),
+    );
+    const s = summary(model, [1, 1, 8, 8]);
+    expect(s.rows.map((r) => [r.type, r.outputShape, r.receptiveField[0], r.jump[0]])).toEqual([
+      ['Conv2d', [1, 2, 8, 8], 3, 1],
+      ['Lift', [1, 2, 4, 8, 8], 3, 1],
+      ['PlanePool', [1, 2, 4, 4, 4], 4, 2],
+      // The maximum over the rotations keeps each position's field.
+      ['RotationPool', [1, 2, 4, 4], 4, 2],
+      ['Conv2d', [1, 1, 2, 2], 8, 2],
+    ]);
+    expect(s.receptiveField).toEqual([8, 8]);
     model.dispose();
   });
 
