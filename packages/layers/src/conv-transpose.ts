@@ -26,7 +26,7 @@ import {
   show,
 } from './check.js';
 import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
-import { type LayerInfo, numel } from './layer-info.js';
+import { type LayerGeometry, type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
 /**
@@ -53,6 +53,30 @@ export interface ConvTransposeLayerOptions extends FactoryOptions {
 }
 
 const OPS = { 1: convTranspose1d, 2: convTranspose2d, 3: convTranspose3d } as const;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * The inputs one output of a transposed convolution sees, as a window in input positions for
+ * `summary()`. Input i reaches output o through kernel element k where i·s + k·d = o + padding:
+ * the k that reach one output differ by multiples of s / g (g = gcd(s, d)), so its inputs are
+ * d / g apart and at most ⌊(kernel - 1)·g / s⌋ + 1 of them (1 for kernel 2, stride 2; 2 for
+ * kernel 4, stride 2). Neighbouring outputs are 1 / s input positions apart.
+ */
+function transposedWindow(
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+): LayerGeometry {
+  const g = stride.map((s, i) => gcd(s, dilation[i] as number));
+  return {
+    kernel: kernel.map(
+      (k, i) => Math.floor(((k - 1) * (g[i] as number)) / (stride[i] as number)) + 1,
+    ),
+    stride: stride.map((s) => 1 / s),
+    dilation: dilation.map((d, i) => d / (g[i] as number)),
+  };
+}
 
 /** The shared implementation; `n` is the number of spatial dims. */
 abstract class ConvTransposeNd extends Module {
@@ -151,13 +175,7 @@ abstract class ConvTransposeNd extends Module {
     const macs = numel(input) * (this.outChannels / this.groups) * numel(this.kernelSize);
     return {
       flops: 2 * macs + (this.bias ? numel(output) : 0),
-      // In input positions: output neighbours are 1/stride apart, and the kernel's reach of
-      // dilation · (kernel - 1) output positions spans 1/stride as many inputs.
-      geometry: {
-        kernel: this.kernelSize,
-        stride: this.stride.map((s) => 1 / s),
-        dilation: this.dilation.map((d, i) => d / (this.stride[i] as number)),
-      },
+      geometry: transposedWindow(this.kernelSize, this.stride, this.dilation),
     };
   }
 

@@ -5,9 +5,15 @@
 
 /** Window geometry per spatial axis (one entry per axis, in the input's axis order). */
 export interface LayerGeometry {
-  /** Window size per spatial axis. */
+  /**
+   * Window size per spatial axis, in input positions: for an upsampling layer (a transposed
+   * convolution, `Upsample`) the inputs one output sees, not the kernel it spreads each input by.
+   */
   readonly kernel: readonly number[];
-  /** May be fractional for adaptive pooling whose input size is not a multiple of its output. */
+  /**
+   * Input positions between neighbouring outputs: fractional for adaptive pooling whose input
+   * size is not a multiple of its output, and below 1 for an upsampling layer (1 / its factor).
+   */
   readonly stride: readonly number[];
   /** Spacing between window elements per spatial axis. */
   readonly dilation: readonly number[];

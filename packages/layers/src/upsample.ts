@@ -97,12 +97,14 @@ export class Upsample extends Module {
     // Each output blends 2^n inputs (2^n products, 2^n - 1 sums); nearest copies one.
     const flops = linear ? (2 ** (n + 1) - 1) * numel(output) : 0;
     const inSpatial = input.slice(2);
+    const outSpatial = output.slice(2);
     return {
       flops,
-      // In input positions: outputs are in / out apart, and a linear one reaches two neighbours.
+      // In input positions: outputs are in / out apart, and a linear one blends two neighbours,
+      // except along an axis whose size does not change, which interpolate copies.
       geometry: {
-        kernel: new Array<number>(n).fill(linear ? 2 : 1),
-        stride: output.slice(2).map((o, i) => (inSpatial[i] as number) / o),
+        kernel: outSpatial.map((o, i) => (linear && o !== inSpatial[i] ? 2 : 1)),
+        stride: outSpatial.map((o, i) => (inSpatial[i] as number) / o),
         dilation: new Array<number>(n).fill(1),
       },
     };

@@ -3,10 +3,16 @@
  * user expects, and the constructor's errors. Values and gradients against PyTorch are in
  * upsampling.json (fixtures.test.ts).
  */
-import { manualSeed, type Tensor, tidy, zeros } from '@stride/core';
+import { manualSeed, ones, type Tensor, tidy, zeros } from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, summary } from '../src/index.js';
-import { errorOf, useCpu } from './setup.js';
+import {
+  ConvTranspose1d,
+  ConvTranspose2d,
+  ConvTranspose3d,
+  Sequential,
+  summary,
+} from '../src/index.js';
+import { errorOf, receptiveFieldBySupport, useCpu } from './setup.js';
 
 beforeAll(useCpu);
 
@@ -61,9 +67,36 @@ describe('ConvTranspose layers', () => {
       // 50 input elements, each meeting 3 · 16 weights; plus one bias per output element.
       expect(s.rows[0]?.flops).toBe(2 * 50 * 48 + 3 * 10 * 10);
       expect(s.jump).toEqual([0.5, 0.5]);
-      expect(s.receptiveField).toEqual([2.5, 2.5]);
+      // Kernel 4 at stride 2: every output is reached by 2 neighbouring inputs.
+      expect(s.receptiveField).toEqual([2, 2]);
     });
     layer.dispose();
+  });
+
+  it('tell summary() the inputs each output sees, as the gradient of one output finds them', () => {
+    // [kernel, stride, dilation, padding, receptive field]
+    const cases = [
+      [2, 2, 1, 0, 1],
+      [4, 2, 1, 1, 2],
+      [5, 3, 1, 0, 2],
+      [3, 1, 1, 0, 3],
+      [3, 2, 2, 0, 3],
+      [3, 2, 3, 1, 4],
+      [3, 3, 2, 0, 1],
+      [7, 3, 2, 2, 5],
+    ] as const;
+    for (const [k, stride, dilation, padding, field] of cases) {
+      const layer = new ConvTranspose1d(1, 1, k, { stride, dilation, padding, bias: false });
+      layer.weight.assign(ones(layer.weight.shape));
+      const s = summary(layer, [1, 1, 9]);
+      expect([k, stride, dilation, s.receptiveField[0]]).toEqual([k, stride, dilation, field]);
+      expect(receptiveFieldBySupport(layer, 9)).toBe(field);
+      expect(s.jump).toEqual([1 / stride]);
+      layer.dispose();
+    }
+    const up = new Sequential(new ConvTranspose2d(1, 1, 4, { stride: 2 }));
+    expect(summary(up, [1, 1, 8, 8]).rows[0]?.receptiveField).toEqual([2, 2]);
+    up.dispose();
   });
 
   it('refuse bad options when built', () => {

@@ -1,6 +1,16 @@
 // Layers depend on no backend; the tests run everything on the CPU backend.
 import { cpu } from '@stride/backend-cpu';
-import { type Backend, registerBackend, StrideError, setBackend } from '@stride/core';
+import {
+  type Backend,
+  gradOf,
+  ones,
+  registerBackend,
+  StrideError,
+  setBackend,
+  type Tensor,
+  tensor,
+  tidy,
+} from '@stride/core';
 
 // Registered at import time so that modules built while a test file loads have a backend.
 registerBackend(cpu());
@@ -39,4 +49,33 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<string> {
     return e.message;
   }
   throw new Error('expected a StrideError, but the promise resolved');
+}
+
+/**
+ * The receptive field of `layer` on a 1-d input `[1, 1, length]`, found without `summary()`: the
+ * input elements with a nonzero gradient of one output are those it sees, and the field is the
+ * widest span of them over all outputs.
+ */
+export function receptiveFieldBySupport(
+  layer: { forward(x: Tensor): Tensor },
+  length: number,
+): number {
+  return tidy(() => {
+    const x = ones([1, 1, length], { requiresGrad: true });
+    const y = layer.forward(x);
+    const outputs = y.shape[2] as number;
+    let widest = 0;
+    for (let o = 0; o < outputs; o++) {
+      const seed = new Float32Array(outputs);
+      seed[o] = 1;
+      const gradOutputs = tensor(seed, { shape: y.shape });
+      const [g] = gradOf(y, x, { gradOutputs, retainGraph: true });
+      const values = (g as Tensor).dataSync();
+      const seen = [...values.keys()].filter((i) => values[i] !== 0);
+      const first = seen[0];
+      const last = seen.at(-1);
+      if (first !== undefined && last !== undefined) widest = Math.max(widest, last - first + 1);
+    }
+    return widest;
+  });
 }

@@ -4,8 +4,8 @@
  */
 import { arange, tidy, zeros } from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Conv2d, Sequential, summary, Upsample } from '../src/index.js';
-import { errorOf, useCpu } from './setup.js';
+import { Conv2d, Sequential, summary, Upsample, type UpsampleOptions } from '../src/index.js';
+import { errorOf, receptiveFieldBySupport, useCpu } from './setup.js';
 
 beforeAll(useCpu);
 
@@ -64,6 +64,29 @@ describe('Upsample', () => {
       expect(s.receptiveField).toEqual([3, 3]);
     });
     model.dispose();
+  });
+
+  it('tells summary() the inputs each output sees, as the gradient of one output finds them', () => {
+    // [options, input length, receptive field]
+    const cases: [UpsampleOptions, number, number][] = [
+      [{ scaleFactor: 2 }, 6, 1],
+      [{ size: 3 }, 6, 1],
+      [{ scaleFactor: 2, mode: 'linear' }, 6, 2],
+      [{ size: 11, mode: 'linear', alignCorners: true }, 6, 2],
+      [{ size: 4, mode: 'linear' }, 6, 2],
+      // An axis whose size does not change is copied.
+      [{ size: 6, mode: 'linear' }, 6, 1],
+    ];
+    for (const [options, length, field] of cases) {
+      const up = new Upsample(options);
+      expect([options, summary(up, [1, 1, length]).receptiveField]).toEqual([options, [field]]);
+      expect([options, receptiveFieldBySupport(up, length)]).toEqual([options, field]);
+    }
+    const s = summary(new Upsample({ size: [4, 8], mode: 'bilinear' }), [1, 1, 4, 4]);
+    expect([s.receptiveField, s.jump]).toEqual([
+      [1, 2],
+      [1, 0.5],
+    ]);
   });
 
   it('refuses bad options when built, and a mode that does not suit the input when run', () => {
