@@ -14,7 +14,7 @@ import {
   adaptiveMaxPool3d,
   type Tensor,
 } from '@stride/core';
-import { fail, noExtraArgs, show } from './check.js';
+import { asCalledBy, fail, noExtraArgs, show } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -68,7 +68,7 @@ abstract class AdaptivePoolNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.op(x, this.outputSize);
+    return asCalledBy(this.typeName, () => this.op(x, this.outputSize));
   }
 
   override layerInfo(input: readonly number[], output: readonly number[]): LayerInfo {

@@ -160,14 +160,16 @@ abstract class ConvTransposeNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return OPS[this.n](x, this.weight, {
-      bias: this.bias,
-      stride: this.stride,
-      padding: this.padding,
-      outputPadding: this.outputPadding,
-      dilation: this.dilation,
-      groups: this.groups,
-    });
+    return asCalledBy(this.typeName, () =>
+      OPS[this.n](x, this.weight, {
+        bias: this.bias,
+        stride: this.stride,
+        padding: this.padding,
+        outputPadding: this.outputPadding,
+        dilation: this.dilation,
+        groups: this.groups,
+      }),
+    );
   }
 
   override layerInfo(input: readonly number[], output: readonly number[]): LayerInfo {

@@ -4,7 +4,7 @@
  */
 // biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { dropout, dropout1d, dropout2d, dropout3d, type Tensor } from '@stride/core';
-import { arg, noExtraArgs, probability } from './check.js';
+import { arg, asCalledBy, noExtraArgs, probability } from './check.js';
 import { Module } from './module.js';
 
 /**
@@ -48,7 +48,7 @@ abstract class ChannelDropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return CHANNEL_DROPOUT[this.n](x, this.p, this.training);
+    return asCalledBy(this.typeName, () => CHANNEL_DROPOUT[this.n](x, this.p, this.training));
   }
 
   protected override extraRepr(): string {

@@ -91,7 +91,9 @@ export class GroupNorm extends Module {
         `expected an input [N, ${this.numChannels}, ...] (numChannels ${this.numChannels}), got input ${fmtShape(x.shape)}`,
       );
     }
-    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+    return asCalledBy(fn, () =>
+      groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps }),
+    );
   }
 
   override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {

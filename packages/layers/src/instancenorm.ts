@@ -122,25 +122,33 @@ abstract class InstanceNormNd extends Module {
       );
     }
     const { runningMean, runningVar } = this;
-    return tidy(() => {
-      // An unbatched input is a batch of one, as PyTorch handles it.
-      const xb = batched ? x : reshape(x, [1, ...x.shape]);
-      const result = instanceNorm(xb, {
-        runningMean,
-        runningVar,
-        weight: this.weight,
-        bias: this.bias,
-        // Without running averages each instance's statistics are used in evaluation too.
-        useInputStats: this.training || runningMean === null,
-        momentum: this.momentum,
-        eps: this.eps,
-      });
-      if (this.training && runningMean && runningVar) {
-        runningMean.assign(result.runningMean as Tensor);
-        runningVar.assign(result.runningVar as Tensor);
-      }
-      return batched ? result.output : reshape(result.output, x.shape);
-    });
+    // instanceNorm's errors are this layer's; for an unbatched input they show the batch of one
+    // it was given.
+    const context = batched ? '' : `input ${fmtShape(x.shape)} as a batch of one: `;
+    return asCalledBy(
+      fn,
+      () =>
+        tidy(() => {
+          // An unbatched input is a batch of one, as PyTorch handles it.
+          const xb = batched ? x : reshape(x, [1, ...x.shape]);
+          const result = instanceNorm(xb, {
+            runningMean,
+            runningVar,
+            weight: this.weight,
+            bias: this.bias,
+            // Without running averages each instance's statistics are used in evaluation too.
+            useInputStats: this.training || runningMean === null,
+            momentum: this.momentum,
+            eps: this.eps,
+          });
+          if (this.training && runningMean && runningVar) {
+            runningMean.assign(result.runningMean as Tensor);
+            runningVar.assign(result.runningVar as Tensor);
+          }
+          return batched ? result.output : reshape(result.output, x.shape);
+        }),
+      context,
+    );
   }
 
   override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {

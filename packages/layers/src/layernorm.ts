@@ -84,16 +84,19 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    if (!isTensor(x)) fail(this.typeName, `input must be a Tensor, got ${show(x)}`);
+    const fn = this.typeName;
+    if (!isTensor(x)) fail(fn, `input must be a Tensor, got ${show(x)}`);
     const dims = this.normalizedShape;
     const lead = x.rank - dims.length;
     if (lead < 0 || dims.some((d, i) => x.shape[lead + i] !== d)) {
       fail(
-        this.typeName,
+        fn,
         `expected input [*,${dims.join(',')}] (normalizedShape), got input ${fmtShape(x.shape)}`,
       );
     }
-    return layerNorm(x, dims, { weight: this.weight, bias: this.bias, eps: this.eps });
+    return asCalledBy(fn, () =>
+      layerNorm(x, dims, { weight: this.weight, bias: this.bias, eps: this.eps }),
+    );
   }
 
   override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {

@@ -20,7 +20,7 @@ import {
   smoothL1Loss,
   type Tensor,
 } from '@stride/core';
-import { checkOptions, fail, noExtraArgs, option } from './check.js';
+import { asCalledBy, checkOptions, fail, noExtraArgs, option } from './check.js';
 import { Module } from './module.js';
 
 /** Options every loss module takes. */
@@ -258,7 +258,9 @@ export class BCELoss extends Loss {
 
   /** `bceLoss(input, target)` with this module's options: a scalar unless `reduction` is `'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return bceLoss(input, target, { weight: this.weight, reduction: this.reduction });
+    return asCalledBy('BCELoss', () =>
+      bceLoss(input, target, { weight: this.weight, reduction: this.reduction }),
+    );
   }
 }
 
@@ -281,7 +283,9 @@ export class SmoothL1Loss extends Loss {
 
   /** `smoothL1Loss(input, target)`: a scalar unless `reduction` is `'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return smoothL1Loss(input, target, { beta: this.beta, reduction: this.reduction });
+    return asCalledBy('SmoothL1Loss', () =>
+      smoothL1Loss(input, target, { beta: this.beta, reduction: this.reduction }),
+    );
   }
 
   /** The options shown by `toString()`: the reduction and `beta`. */
@@ -309,7 +313,9 @@ export class HuberLoss extends Loss {
 
   /** `huberLoss(input, target)`: a scalar unless `reduction` is `'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return huberLoss(input, target, { delta: this.delta, reduction: this.reduction });
+    return asCalledBy('HuberLoss', () =>
+      huberLoss(input, target, { delta: this.delta, reduction: this.reduction }),
+    );
   }
 
   /** The options shown by `toString()`: the reduction and `delta`. */
@@ -341,7 +347,9 @@ export class KLDivLoss extends Loss<KlDivReduction> {
 
   /** `klDiv(input, target)`: a scalar unless `reduction` is `'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+    return asCalledBy('KLDivLoss', () =>
+      klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget }),
+    );
   }
 
   /** The options shown by `toString()`: the reduction and `logTarget`. */

@@ -1,7 +1,7 @@
 /** `Upsample`: core's `interpolate` as a module, like `torch.nn.Upsample`. */
 // biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
 import { type InterpolateMode, interpolate, type Tensor } from '@stride/core';
-import { checkOptions, fail, noExtraArgs, option, show } from './check.js';
+import { asCalledBy, checkOptions, fail, noExtraArgs, option, show } from './check.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
 
@@ -83,12 +83,14 @@ export class Upsample extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return interpolate(x, {
-      ...(this.size === null ? {} : { size: this.size }),
-      ...(this.scaleFactor === null ? {} : { scaleFactor: this.scaleFactor }),
-      mode: this.mode,
-      ...(this.alignCorners === null ? {} : { alignCorners: this.alignCorners }),
-    });
+    return asCalledBy('Upsample', () =>
+      interpolate(x, {
+        ...(this.size === null ? {} : { size: this.size }),
+        ...(this.scaleFactor === null ? {} : { scaleFactor: this.scaleFactor }),
+        mode: this.mode,
+        ...(this.alignCorners === null ? {} : { alignCorners: this.alignCorners }),
+      }),
+    );
   }
 
   override layerInfo(input: readonly number[], output: readonly number[]): LayerInfo {

@@ -99,6 +99,19 @@ describe('ConvTranspose layers', () => {
     up.dispose();
   });
 
+  it('name themselves in the errors of the op they run', () => {
+    const layer = new ConvTranspose2d(2, 3, 3);
+    expect(errorOf(() => tidy(() => layer(zeros([1, 4, 5, 5]))))).toBe(
+      'ConvTranspose2d: input has 4 channels but weight expects 2 (input [1,4,5,5], weight [2,3,3,3])',
+    );
+    layer.dispose();
+    const signal = new ConvTranspose1d(2, 3, 3);
+    expect(errorOf(() => tidy(() => signal(zeros([1, 2, 5, 5]))))).toBe(
+      'ConvTranspose1d: expected a 2-d (unbatched) or 3-d (batched) input [batch, channels, ...1 spatial dims], got input [1,2,5,5]',
+    );
+    signal.dispose();
+  });
+
   it('refuse bad options when built', () => {
     expect(errorOf(() => new ConvTranspose2d(4, 2, 3, { stride: 2, outputPadding: 2 }))).toBe(
       'ConvTranspose2d: outputPadding [2,2] must be smaller than the stride [2,2] or the dilation [1,1] on each axis',

@@ -16,6 +16,7 @@ import {
   type Tensor,
   tensor,
   tidy,
+  zeros,
 } from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BCELoss, CrossEntropyLoss, HuberLoss, KLDivLoss, SmoothL1Loss } from '../src/index.js';
@@ -99,6 +100,32 @@ describe('loss modules', () => {
       expect(m.parameters()).toHaveLength(0);
       m.dispose();
     }
+  });
+
+  it('name themselves in the errors of the function they run', () => {
+    const cases: [() => unknown, string][] = [
+      [
+        () => new BCELoss()(tensor([0.5, 2]), tensor([0, 1], { dtype: 'float32' })),
+        'BCELoss: input must hold probabilities in [0, 1] (input [2]), got 2 at element 1',
+      ],
+      [
+        () => new BCELoss()(tensor([0.5, 1]), tensor([0, 1], { dtype: 'int32' })),
+        'BCELoss: target is int32 but input is float32',
+      ],
+      [
+        () => new SmoothL1Loss()(zeros([2]), zeros([3])),
+        'SmoothL1Loss: target [3] must have the shape of input [2]',
+      ],
+      [
+        () => new HuberLoss()(zeros([2]), zeros([3])),
+        'HuberLoss: target [3] must have the shape of input [2]',
+      ],
+      [
+        () => new KLDivLoss()(zeros([2]), zeros([3])),
+        'KLDivLoss: target [3] must have the shape of input [2]',
+      ],
+    ];
+    for (const [run, message] of cases) expect(errorOf(() => tidy(run))).toBe(message);
   });
 
   it('check their options', () => {

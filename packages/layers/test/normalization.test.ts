@@ -12,6 +12,7 @@ import {
   randn,
   type Tensor,
   tidy,
+  zeros,
 } from '@stride/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -250,8 +251,58 @@ describe('errors', () => {
       "InstanceNorm1d: option 'momentum' must be a number ≥ 0 and ≤ 1, got 2",
     );
     expect(errorOf(() => new InstanceNorm1d(3).forward(randn([2, 3, 1])))).toBe(
-      'instanceNorm: expected more than 1 spatial element per channel when using input statistics, got input [2,3,1]',
+      'InstanceNorm1d: expected more than 1 spatial element per channel when using input statistics, got input [2,3,1]',
     );
+  });
+
+  it("of the core op name the layer the user called, as the layer's own checks do", () => {
+    const int = (shape: number[]) => zeros(shape, { dtype: 'int32' });
+    const cases: [() => unknown, string][] = [
+      [
+        () => new InstanceNorm1d(2)(zeros([1, 2, 1])),
+        'InstanceNorm1d: expected more than 1 spatial element per channel when using input statistics, got input [1,2,1]',
+      ],
+      // An unbatched input runs as a batch of one, which the message shows next to the input.
+      [
+        () => new InstanceNorm1d(2)(zeros([2, 1])),
+        'InstanceNorm1d: input [2,1] as a batch of one: expected more than 1 spatial element per channel when using input statistics, got input [1,2,1]',
+      ],
+      [
+        () => new InstanceNorm2d(2)(int([1, 2, 3, 3])),
+        'InstanceNorm2d: input must be a float tensor, got int32',
+      ],
+      [
+        () => new InstanceNorm3d(2)(int([1, 2, 2, 2, 2])),
+        'InstanceNorm3d: input must be a float tensor, got int32',
+      ],
+      [
+        () => new GroupNorm(1, 2)(int([1, 2, 3])),
+        'GroupNorm: input must be a float tensor, got int32',
+      ],
+      [() => new LayerNorm(3)(int([2, 3])), 'LayerNorm: input must be a float tensor, got int32'],
+      [
+        () => new Dropout1d()(zeros([2, 3, 4, 5])),
+        'Dropout1d: expected a 2-d [C, L] or 3-d [N, C, L] input, got input [2,3,4,5]',
+      ],
+      [
+        () => new Dropout2d()(zeros([5])),
+        'Dropout2d: expected a 4-d input [N, C, H, W], got input [5]',
+      ],
+      [() => new Dropout3d()(int([2, 3])), 'Dropout3d: input must be a float tensor, got int32'],
+      [
+        () => new AdaptiveMaxPool1d(2)(zeros([5])),
+        'AdaptiveMaxPool1d: expected a 2-d (unbatched) or 3-d (batched) input, got input [5]',
+      ],
+      [
+        () => new AdaptiveMaxPool2d(2)(zeros([5])),
+        'AdaptiveMaxPool2d: expected a 3-d (unbatched) or 4-d (batched) input, got input [5]',
+      ],
+      [
+        () => new AdaptiveMaxPool3d(2)(zeros([5])),
+        'AdaptiveMaxPool3d: expected a 4-d (unbatched) or 5-d (batched) input, got input [5]',
+      ],
+    ];
+    for (const [run, message] of cases) expect(errorOf(() => tidy(run))).toBe(message);
   });
 
   it('of a size no tensor can have name the layer and the parameter', () => {

@@ -107,7 +107,7 @@ describe('Upsample', () => {
     );
     const up = new Upsample({ scaleFactor: 2, mode: 'bilinear' });
     expect(errorOf(() => tidy(() => up.forward(zeros([1, 2, 5]))))).toBe(
-      "interpolate: mode 'bilinear' needs a 4-d input [N, C, H, W], got input [1,2,5] (a 3-d input takes 'linear' or 'nearest')",
+      "Upsample: mode 'bilinear' needs a 4-d input [N, C, H, W], got input [1,2,5] (a 3-d input takes 'linear' or 'nearest')",
     );
   });
 });
