@@ -22,11 +22,15 @@ const BACKENDS = [
 /** The fixture files of the kit, as the groups of the ops table (in this order). */
 export const OP_GROUPS = {
   conv: 'Convolution',
+  transpose: 'Transposed convolution',
   pool: 'Pooling',
+  resample: 'Resampling',
   activation: 'Activations',
-  norm: 'Normalisation',
+  norm: 'Batch normalisation',
+  normalization: 'Layer, group and instance normalisation, adaptive max pooling',
   loss: 'Losses',
   reduce: 'Reductions',
+  indexing: 'Indexing and sorting',
   matmul: 'Matrix multiplication',
   pad: 'Padding',
 };
@@ -42,6 +46,7 @@ export const KERNEL_GROUPS = {
   Convolution: ['conv', 'convBackwardInput', 'convBackwardFilter', 'convBias'],
   Pooling: ['maxPool', 'maxPoolBackward', 'avgPool', 'avgPoolBackward'],
   'Fused (optional)': ['reluBackward', 'adamStep'],
+  'Sorting (optional)': ['sort'],
 };
 
 /** Reads every backend's data file: `[{ name, title, package, support }]`, Stride's first. */
