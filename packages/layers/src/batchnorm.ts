@@ -4,31 +4,11 @@
  * `num_batches_tracked` counted); in evaluation, normalise with the running averages.
  */
 // biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
-import {
-  batchNorm,
-  fmtShape,
-  isTensor,
-  noGrad,
-  ones,
-  type Tensor,
-  tensor,
-  tidy,
-  zeros,
-} from '@stride/core';
-import {
-  arg,
-  asCalledBy,
-  checkOptions,
-  factoryRules,
-  fail,
-  noExtraArgs,
-  option,
-  positiveInt,
-  show,
-} from './check.js';
+import { batchNorm, isTensor, noGrad, type Tensor, tidy } from '@stride/core';
+import { fail, noExtraArgs, show } from './check.js';
 import type { FactoryOptions } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
-import { Module } from './module.js';
+import { NormBase } from './norm-base.js';
 
 /** Options of `BatchNorm1d`, `BatchNorm2d` and `BatchNorm3d`. */
 export interface BatchNormLayerOptions extends FactoryOptions {
@@ -52,65 +32,13 @@ const LAYOUT: Record<number, string> = {
   5: '[N, C, D, H, W]',
 };
 
-abstract class BatchNormNd extends Module {
-  /** The number of channels C (dim 1 of the input). */
-  readonly numFeatures: number;
-  /** Added to the variance for stability (default 1e-5). */
-  readonly eps: number;
-  /** Weight of each new batch in the running averages, in [0, 1] (default 0.1). */
-  readonly momentum: number;
-  /** Whether the layer learns `weight` and `bias` (default true). */
-  readonly affine: boolean;
-  /**
-   * Whether the layer keeps running averages; without them it normalises with the batch's
-   * statistics in evaluation too (default true).
-   */
-  readonly trackRunningStats: boolean;
-  /** Per-channel scale (gamma), `[numFeatures]`; null unless `affine`. */
-  weight: Tensor | null;
-  /** Per-channel shift (beta), `[numFeatures]`; null unless `affine`. */
-  bias: Tensor | null;
-  /** State-dict key `running_mean`. */
-  runningMean: Tensor | null;
-  /** State-dict key `running_var`. */
-  runningVar: Tensor | null;
-  /** int32 scalar, state-dict key `num_batches_tracked` (int64 in PyTorch). */
-  numBatchesTracked: Tensor | null;
-
+abstract class BatchNormNd extends NormBase {
   constructor(
     private readonly ranks: readonly number[],
     numFeatures: number,
     options: BatchNormLayerOptions | undefined,
   ) {
-    super();
-    const fn = this.typeName;
-    const opts = checkOptions(fn, options, {
-      eps: option.number({ min: 0 }),
-      momentum: option.number({ min: 0, max: 1 }),
-      affine: option.boolean,
-      trackRunningStats: option.boolean,
-      ...factoryRules(),
-    });
-    this.numFeatures = arg(fn, 'numFeatures', numFeatures, positiveInt);
-    this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum ?? 0.1;
-    this.affine = opts.affine ?? true;
-    this.trackRunningStats = opts.trackRunningStats ?? true;
-    const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
-    const shape = [numFeatures];
-    // A size no tensor can have (`new BatchNorm2d(1e10)`) is this layer's error. All four tensors
-    // have one shape, so the first one made fails, and nothing is left allocated.
-    const make = (what: string, create: typeof ones): Tensor =>
-      asCalledBy(fn, () => create(shape, factory), `${what} ${fmtShape(shape)}: `);
-    this.weight = this.param(this.affine ? make('weight', ones) : null);
-    this.bias = this.param(this.affine ? make('bias', zeros) : null);
-    const track = this.trackRunningStats;
-    this.runningMean = this.buffer(track ? make('running_mean', zeros) : null, 'running_mean');
-    this.runningVar = this.buffer(track ? make('running_var', ones) : null, 'running_var');
-    this.numBatchesTracked = this.buffer(
-      track ? tensor(0, { dtype: 'int32', device: opts.device }) : null,
-      'num_batches_tracked',
-    );
+    super(numFeatures, options, { affine: true, trackRunningStats: true });
   }
 
   forward(x: Tensor): Tensor {
@@ -150,10 +78,6 @@ abstract class BatchNormNd extends Module {
   override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {
     // Normalising is one multiply-add per element (statistics folded into scale and shift).
     return { flops: 2 * numel(output) };
-  }
-
-  protected override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
   }
 }
 

@@ -5,32 +5,12 @@
  * PyTorch) and evaluation normalises with them.
  */
 // biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
-import {
-  fmtShape,
-  instanceNorm,
-  isTensor,
-  ones,
-  reshape,
-  type Tensor,
-  tensor,
-  tidy,
-  zeros,
-} from '@stride/core';
+import { fmtShape, instanceNorm, isTensor, reshape, type Tensor, tidy } from '@stride/core';
 import type { BatchNormLayerOptions } from './batchnorm.js';
-import {
-  arg,
-  asCalledBy,
-  checkOptions,
-  factoryRules,
-  fail,
-  noExtraArgs,
-  option,
-  positiveInt,
-  show,
-} from './check.js';
+import { asCalledBy, fail, noExtraArgs, show } from './check.js';
 import type { LayerInfo } from './layer-info.js';
 import { normFlops } from './layernorm.js';
-import { Module } from './module.js';
+import { NormBase } from './norm-base.js';
 
 /**
  * Options of `InstanceNorm1d`, `InstanceNorm2d` and `InstanceNorm3d`: those of the BatchNorm
@@ -44,66 +24,13 @@ const LAYOUT: Record<number, string> = {
   3: 'a 4-d [C, D, H, W] or 5-d [N, C, D, H, W] input',
 };
 
-abstract class InstanceNormNd extends Module {
-  /** The number of channels C. */
-  readonly numFeatures: number;
-  /** Added to the variance for stability (default 1e-5). */
-  readonly eps: number;
-  /** Weight of each new batch in the running averages, in [0, 1] (default 0.1). */
-  readonly momentum: number;
-  /** Whether the layer learns a per-channel `weight` and `bias` (default false). */
-  readonly affine: boolean;
-  /**
-   * Whether the layer keeps running averages, used in evaluation in place of each instance's
-   * statistics (default false).
-   */
-  readonly trackRunningStats: boolean;
-  /** Per-channel scale (gamma), `[numFeatures]`; null unless `affine`. */
-  weight: Tensor | null;
-  /** Per-channel shift (beta), `[numFeatures]`; null unless `affine`. */
-  bias: Tensor | null;
-  /** State-dict key `running_mean`; null unless `trackRunningStats`. */
-  runningMean: Tensor | null;
-  /** State-dict key `running_var`; null unless `trackRunningStats`. */
-  runningVar: Tensor | null;
-  /**
-   * int32 scalar, state-dict key `num_batches_tracked`; kept for PyTorch's state dict, which
-   * has it, and never counted up, as PyTorch's instance norm does not.
-   */
-  numBatchesTracked: Tensor | null;
-
+abstract class InstanceNormNd extends NormBase {
   constructor(
     private readonly n: 1 | 2 | 3,
     numFeatures: number,
     options: InstanceNormLayerOptions | undefined,
   ) {
-    super();
-    const fn = this.typeName;
-    const opts = checkOptions(fn, options, {
-      eps: option.number({ min: 0 }),
-      momentum: option.number({ min: 0, max: 1 }),
-      affine: option.boolean,
-      trackRunningStats: option.boolean,
-      ...factoryRules(),
-    });
-    this.numFeatures = arg(fn, 'numFeatures', numFeatures, positiveInt);
-    this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum ?? 0.1;
-    this.affine = opts.affine ?? false;
-    this.trackRunningStats = opts.trackRunningStats ?? false;
-    const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
-    const shape = [numFeatures];
-    const make = (what: string, create: typeof ones): Tensor =>
-      asCalledBy(fn, () => create(shape, factory), `${what} ${fmtShape(shape)}: `);
-    this.weight = this.param(this.affine ? make('weight', ones) : null);
-    this.bias = this.param(this.affine ? make('bias', zeros) : null);
-    const track = this.trackRunningStats;
-    this.runningMean = this.buffer(track ? make('running_mean', zeros) : null, 'running_mean');
-    this.runningVar = this.buffer(track ? make('running_var', ones) : null, 'running_var');
-    this.numBatchesTracked = this.buffer(
-      track ? tensor(0, { dtype: 'int32', device: opts.device }) : null,
-      'num_batches_tracked',
-    );
+    super(numFeatures, options, { affine: false, trackRunningStats: false });
   }
 
   forward(x: Tensor): Tensor {
@@ -153,10 +80,6 @@ abstract class InstanceNormNd extends Module {
 
   override layerInfo(_input: readonly number[], output: readonly number[]): LayerInfo {
     return { flops: normFlops(output, this.affine) };
-  }
-
-  protected override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
   }
 }
 
