@@ -1,5 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpu } from '../../backend-cpu/src/index.js';
 import {
+  type Backend,
   backward,
   bceLoss,
   bceWithLogits,
@@ -13,13 +15,18 @@ import {
   nllLoss,
   permute,
   type Reduction,
+  registerBackend,
   reshape,
   StrideError,
+  setBackend,
   sigmoid,
+  sizeOf,
   smoothL1Loss,
   softmax,
   type Tensor,
+  type TypedArray,
   tensor,
+  tidy,
   zeros,
 } from '../src/index.js';
 import { errorOf } from './error-of.js';
@@ -771,4 +778,76 @@ describe('errors of the losses of this release', () => {
   for (const [name, fn, run, message] of cases) {
     it(`${fn} rejects ${name}`, () => expect(errorOf(fn, run)).toBe(`${fn}: ${message}`));
   }
+});
+
+describe('value checks on a backend without synchronous reads', () => {
+  // The CPU backend as a GPU would be: no readSync, and a checkIndices that keeps the failure
+  // until the next read.
+  const base = cpu({ threads: 1 });
+  afterAll(() => base.destroy());
+
+  function deviceLike(): Backend<TypedArray> {
+    const { readSync, ...rest } = base;
+    const read = readSync as NonNullable<typeof readSync>;
+    let failure: Error | null = null;
+    return {
+      ...rest,
+      name: 'device-like',
+      checkIndices: (index, low, high, report) => {
+        for (const v of read(index.storage, 'int32', sizeOf(index.shape))) {
+          if (v < low || v >= high) {
+            failure ??= report(v);
+            return;
+          }
+        }
+      },
+      read: async (storage, dtype, size) => {
+        const reported = failure;
+        failure = null;
+        if (reported) throw reported;
+        return base.read(storage, dtype, size);
+      },
+    };
+  }
+
+  /** The message of the StrideError the first read after `run` rejects with. */
+  async function reportedAfter(run: () => Tensor): Promise<string> {
+    const out = tidy(run);
+    const other = tensor([0]);
+    try {
+      await other.data();
+    } catch (e) {
+      expect(e).toBeInstanceOf(StrideError);
+      return (e as Error).message;
+    } finally {
+      out.dispose();
+      other.dispose();
+    }
+    throw new Error('the read after the call did not throw');
+  }
+
+  it('report out-of-range class indices and values outside [0, 1] at the next read', async () => {
+    registerBackend(deviceLike());
+    await setBackend('device-like');
+    try {
+      const found =
+        "; found on the 'device-like' device and reported at the first read after the call";
+      expect(await reportedAfter(() => crossEntropy(zeros([2, 3]), i32([1, 3])))).toBe(
+        `crossEntropy: target holds 3, out of range for size 3 (the number of classes; ignoreIndex is -100) (target [2])${found}`,
+      );
+      expect(
+        await reportedAfter(() =>
+          bceLoss(tensor([0.5, 1.5]), tensor([1, 0], { dtype: 'float32' })),
+        ),
+      ).toBe(
+        `bceLoss: input must hold probabilities in [0, 1] (input [2]), got a value outside [0, 1] or NaN${found}`,
+      );
+      // In range, nothing is reported.
+      const loss = bceLoss(tensor([0.5, 1]), tensor([1, 0], { dtype: 'float32' }));
+      expect(Array.from(await loss.data())).toEqual([expect.closeTo(Math.log(2) / 2 + 50, 5)]);
+      loss.dispose();
+    } finally {
+      await useCpu();
+    }
+  });
 });

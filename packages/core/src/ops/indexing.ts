@@ -10,10 +10,48 @@ import { arange, checkValueFits, scalarOn, zeros } from './creation.js';
 import { expand, reshape, unsqueeze } from './layout.js';
 
 /**
+ * Refuses a tensor that holds a value `isBad` finds, with a `StrideError` from `fn` whose message
+ * `report` writes. A backend with `readSync` has the values read and checked here, and `report`
+ * gets the first bad value and its element. A GPU (`checkIndices`) checks them on the device
+ * without stalling its pipeline: `onDevice` gives the int32 tensor it checks against [0, high)
+ * (the values themselves, or a 0/1 mask of the bad ones with high 1), `report` gets the value the
+ * device found and a null element, and the error, marked as found there, is thrown at the next
+ * read.
+ */
+export function checkValues(
+  fn: string,
+  t: Tensor,
+  isBad: (v: number) => boolean,
+  report: (v: number, element: number | null) => string,
+  onDevice: () => { checked: Tensor; high: number },
+): void {
+  const { backend } = t;
+  if (t.size === 0) return;
+  if (backend.readSync) {
+    const values = backend.readSync(t._ref.storage, t.dtype, t.size);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (isBad(v)) fail(fn, report(v, i));
+    }
+  } else if (backend.checkIndices) {
+    const { checked, high } = onDevice();
+    backend.checkIndices(
+      checked._kernel(),
+      0,
+      high,
+      (v) =>
+        new StrideError(
+          fn,
+          `${report(v, null)}; found on the '${backend.name}' device and reported at the first read after the call`,
+        ),
+    );
+  }
+}
+
+/**
  * Checks integer indices against [0, bound), throwing a `StrideError` from `fn` that names `arg`,
- * the first value out of range and `extra` (what the bound is). A backend with `readSync` has
- * the values read and checked here; a GPU (`checkIndices`) checks them on the device without
- * stalling its pipeline, and throws the same error, marked as found there, at its next read.
+ * the first value out of range and `extra` (what the bound is), here or, on a GPU, at the next
+ * read (`checkValues`).
  */
 export function checkIndexRange(
   fn: string,
@@ -22,28 +60,14 @@ export function checkIndexRange(
   bound: number,
   extra = '',
 ): void {
-  const { backend } = index;
-  if (index.size === 0) return;
-  const problem = (v: number) =>
-    `${arg} holds ${v}, out of range for size ${bound}${extra} (${arg} ${fmtShape(index.shape)})`;
-  if (backend.readSync) {
-    const values = backend.readSync(index._ref.storage, index.dtype, index.size);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      if (v < 0 || v >= bound) fail(fn, problem(v));
-    }
-  } else if (backend.checkIndices) {
-    backend.checkIndices(
-      index._kernel(),
-      0,
-      bound,
-      (v) =>
-        new StrideError(
-          fn,
-          `${problem(v)}; found on the '${backend.name}' device and reported at the first read after the call`,
-        ),
-    );
-  }
+  checkValues(
+    fn,
+    index,
+    (v) => v < 0 || v >= bound,
+    (v) =>
+      `${arg} holds ${v}, out of range for size ${bound}${extra} (${arg} ${fmtShape(index.shape)})`,
+    () => ({ checked: index, high: bound }),
+  );
 }
 
 /** `torch.gather`: picks values of `x` along `dim` at the positions in `index` (int32). */

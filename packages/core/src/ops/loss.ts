@@ -4,7 +4,7 @@
  */
 import { noGrad, withGrad } from '../autograd.js';
 import { isFloat } from '../dtype.js';
-import { fail, fmtShape, StrideError } from '../errors.js';
+import { fail, fmtShape } from '../errors.js';
 import { backendOf } from '../kernel.js';
 import { checkOptions, option } from '../options.js';
 import { shapesEqual } from '../shape.js';
@@ -32,7 +32,7 @@ import {
   sub,
   where,
 } from './arithmetic.js';
-import { checkIndexRange, gather } from './indexing.js';
+import { checkIndexRange, checkValues, gather } from './indexing.js';
 import { reshape, squeeze, unsqueeze } from './layout.js';
 import { logSoftmax, mean, sum } from './reduce.js';
 
@@ -473,34 +473,24 @@ export function bceLoss(input: Tensor, target: Tensor, opts: BceLossOptions = {}
   });
 }
 
-/**
- * Checks that every value of `input` lies in [0, 1]: read here where the backend can read
- * synchronously, else checked on the device and reported at the next read.
- */
+/** Checks that every value of `input` lies in [0, 1], here or, on a GPU, at the next read. */
 function checkProbabilities(fn: string, input: Tensor): void {
-  const { backend } = input;
-  if (input.size === 0) return;
   const problem = `input must hold probabilities in [0, 1] (input ${fmtShape(input.shape)})`;
-  if (backend.readSync) {
-    const values = backend.readSync(input._ref.storage, input.dtype, input.size);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      if (!(v >= 0 && v <= 1)) fail(fn, `${problem}, got ${v} at element ${i}`);
-    }
-  } else if (backend.checkIndices) {
-    // 1 where a value is outside [0, 1] or NaN: the device's index check against [0, 1) finds it.
-    const outside = cast(logicalNot(logicalAnd(ge(input, 0), le(input, 1))), 'int32');
-    backend.checkIndices(
-      outside._kernel(),
-      0,
-      1,
-      () =>
-        new StrideError(
-          fn,
-          `${problem}: a value outside [0, 1] or NaN was found on the '${backend.name}' device, reported at the first read after the call`,
-        ),
-    );
-  }
+  checkValues(
+    fn,
+    input,
+    (v) => !(v >= 0 && v <= 1),
+    // On the device the value is the mask's 1, not the input's.
+    (v, element) =>
+      element === null
+        ? `${problem}, got a value outside [0, 1] or NaN`
+        : `${problem}, got ${v} at element ${element}`,
+    // 1 where a value is outside [0, 1] or NaN: the device's check against [0, 1) finds it.
+    () => ({
+      checked: cast(logicalNot(logicalAnd(ge(input, 0), le(input, 1))), 'int32'),
+      high: 1,
+    }),
+  );
 }
 
 /**
