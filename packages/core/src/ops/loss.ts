@@ -198,26 +198,14 @@ function checkClassArgs(
   options: NllLossOptions,
 ): ClassArgs {
   const weight = options.weight ?? null;
-  const args: [string, Tensor][] = [
-    ['input', input],
-    ['target', target],
-  ];
-  if (weight) args.push(['weight', weight]);
-  backendOf(fn, args);
-  const shapes = `input ${fmtShape(input.shape)}, target ${fmtShape(target.shape)}`;
-  if (!isFloat(input.dtype)) fail(fn, `input must be a float tensor, got ${input.dtype}`);
+  checkLogits(fn, input, target, weight);
   if (target.dtype !== 'int32') {
+    const shapes = `input ${fmtShape(input.shape)}, target ${fmtShape(target.shape)}`;
     const soft =
       fn === 'crossEntropy' && isFloat(target.dtype)
         ? '; a float target holds class probabilities and must have the shape of input'
         : '';
     fail(fn, `target must hold int32 class indices, got ${target.dtype} (${shapes})${soft}`);
-  }
-  if (input.rank === 0) {
-    fail(
-      fn,
-      `input must have a class dim: [C], [N, C] or [N, C, d1, ...], got input ${fmtShape(input.shape)}`,
-    );
   }
   const batched = input.rank >= 2;
   const expected = batched ? [input.shape[0] as number, ...input.shape.slice(2)] : [];
@@ -239,6 +227,26 @@ function checkClassArgs(
     reduction,
     outShape: target.shape,
   };
+}
+
+/**
+ * What both kinds of target need of the other arguments: input, target and class weight on one
+ * backend, and a float input with a class dim.
+ */
+function checkLogits(fn: string, input: Tensor, target: Tensor, weight: Tensor | null): void {
+  const args: [string, Tensor][] = [
+    ['input', input],
+    ['target', target],
+  ];
+  if (weight) args.push(['weight', weight]);
+  backendOf(fn, args);
+  if (!isFloat(input.dtype)) fail(fn, `input must be a float tensor, got ${input.dtype}`);
+  if (input.rank === 0) {
+    fail(
+      fn,
+      `input must have a class dim: [C], [N, C] or [N, C, d1, ...], got input ${fmtShape(input.shape)}`,
+    );
+  }
 }
 
 /** A weight per class: `[classes]`, of the input's dtype. */
@@ -266,21 +274,9 @@ function probabilityCrossEntropy(
   options: CrossEntropyOptions,
 ): Tensor {
   const weight = options.weight ?? null;
-  const args: [string, Tensor][] = [
-    ['input', input],
-    ['target', target],
-  ];
-  if (weight) args.push(['weight', weight]);
-  backendOf(fn, args);
-  if (!isFloat(input.dtype)) fail(fn, `input must be a float tensor, got ${input.dtype}`);
+  checkLogits(fn, input, target, weight);
   if (target.dtype !== input.dtype) {
     fail(fn, `target is ${target.dtype} but input is ${input.dtype}`);
-  }
-  if (input.rank === 0) {
-    fail(
-      fn,
-      `input must have a class dim: [C], [N, C] or [N, C, d1, ...], got input ${fmtShape(input.shape)}`,
-    );
   }
   const ignoreIndex = options.ignoreIndex ?? -100;
   if (ignoreIndex >= 0) {
