@@ -5,29 +5,11 @@
  * initialisation.
  */
 // biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
-import {
-  convTranspose1d,
-  convTranspose2d,
-  convTranspose3d,
-  fmtShape,
-  type Tensor,
-} from '@stride/core';
-import {
-  arg,
-  asCalledBy,
-  checkOptions,
-  expand,
-  factoryRules,
-  fail,
-  noExtraArgs,
-  option,
-  perAxis,
-  positiveInt,
-  show,
-} from './check.js';
-import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
+import { convTranspose1d, convTranspose2d, convTranspose3d, type Tensor } from '@stride/core';
+import { asCalledBy, checkOptions, expand, fail, noExtraArgs, perAxis, show } from './check.js';
+import { CONV_ARGS, ConvBase, convRules } from './conv-base.js';
+import type { FactoryOptions } from './init.js';
 import { type LayerGeometry, type LayerInfo, numel } from './layer-info.js';
-import { Module } from './module.js';
 
 /**
  * Options of `ConvTranspose1d`, `ConvTranspose2d` and `ConvTranspose3d`. Per-axis values are one
@@ -79,27 +61,11 @@ function transposedWindow(
 }
 
 /** The shared implementation; `n` is the number of spatial dims. */
-abstract class ConvTransposeNd extends Module {
-  /** Channels C of the input `[N, C, ...]`. */
-  readonly inChannels: number;
-  /** Channels of the output. */
-  readonly outChannels: number;
-  /** Kernel size, one entry per spatial axis. */
-  readonly kernelSize: readonly number[];
-  /** Step between the output positions of neighbouring inputs, one entry per spatial axis. */
-  readonly stride: readonly number[];
+abstract class ConvTransposeNd extends ConvBase {
   /** Positions cropped from each end of the output, one entry per spatial axis. */
   readonly padding: readonly number[];
   /** Positions added at the end of the output, one entry per spatial axis. */
   readonly outputPadding: readonly number[];
-  /** Spacing between kernel elements, one entry per spatial axis. */
-  readonly dilation: readonly number[];
-  /** The number of independent channel groups; both channel counts are divisible by it. */
-  readonly groups: number;
-  /** `[inChannels, outChannels / groups, ...kernelSize]`, PyTorch's layout. */
-  weight: Tensor;
-  /** `[outChannels]`, or null without bias. */
-  bias: Tensor | null;
 
   constructor(
     private readonly n: 1 | 2 | 3,
@@ -108,55 +74,27 @@ abstract class ConvTransposeNd extends Module {
     kernelSize: number | readonly number[],
     options: ConvTransposeLayerOptions | undefined,
   ) {
-    super();
     const fn = `ConvTranspose${n}d`;
-    const opts = checkOptions(fn, options, {
-      stride: perAxis(n, 1),
-      padding: perAxis(n, 0),
-      outputPadding: perAxis(n, 0),
-      dilation: perAxis(n, 1),
-      groups: positiveInt,
-      bias: option.boolean,
-      ...factoryRules(),
-    });
-    this.inChannels = arg(fn, 'inChannels', inChannels, positiveInt);
-    this.outChannels = arg(fn, 'outChannels', outChannels, positiveInt);
-    this.kernelSize = expand(arg(fn, 'kernelSize', kernelSize, perAxis(n, 1)), n);
-    this.stride = expand(opts.stride ?? 1, n);
-    this.padding = expand(opts.padding ?? 0, n);
-    this.outputPadding = expand(opts.outputPadding ?? 0, n);
-    this.dilation = expand(opts.dilation ?? 1, n);
-    this.groups = opts.groups ?? 1;
-    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      fail(
-        fn,
-        `groups ${this.groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`,
-      );
-    }
-    // Found here rather than at the first forward pass, where core would report it.
-    if (
-      this.outputPadding.some(
-        (op, i) => op >= (this.stride[i] as number) && op >= (this.dilation[i] as number),
-      )
-    ) {
-      fail(
-        fn,
-        `outputPadding ${show(this.outputPadding)} must be smaller than the stride ${show(this.stride)} or the dilation ${show(this.dilation)} on each axis`,
-      );
-    }
-    const withBias = opts.bias ?? true;
-    const factory = { dtype: opts.dtype, device: opts.device };
-    const shape = [inChannels, outChannels / this.groups, ...this.kernelSize];
-    // PyTorch's fan-in of this layout is outChannels / groups · kernel, for weight and bias alike.
-    this.weight = this.param(
-      asCalledBy(
-        fn,
-        () => kaimingUniform(shape, Math.sqrt(5), factory),
-        `weight ${fmtShape(shape)}: `,
-      ),
+    const opts = checkOptions(
+      fn,
+      options,
+      convRules(n, { padding: perAxis(n, 0), outputPadding: perAxis(n, 0) }),
     );
-    const fan = (outChannels / this.groups) * numel(this.kernelSize);
-    this.bias = this.param(withBias ? biasUniform(outChannels, fan, factory) : null);
+    const outputPadding = expand(opts.outputPadding ?? 0, n);
+    super(fn, n, inChannels, outChannels, kernelSize, opts, true, (layer) => {
+      // Found here rather than at the first forward pass, where core would report it.
+      const { stride, dilation } = layer;
+      if (
+        outputPadding.some((op, i) => op >= (stride[i] as number) && op >= (dilation[i] as number))
+      ) {
+        fail(
+          fn,
+          `outputPadding ${show(outputPadding)} must be smaller than the stride ${show(stride)} or the dilation ${show(dilation)} on each axis`,
+        );
+      }
+    });
+    this.padding = expand(opts.padding ?? 0, n);
+    this.outputPadding = outputPadding;
   }
 
   forward(x: Tensor): Tensor {
@@ -181,17 +119,13 @@ abstract class ConvTransposeNd extends Module {
     };
   }
 
-  protected override extraRepr(): string {
-    const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${show(this.kernelSize)}`];
-    if (this.stride.some((s) => s !== 1)) parts.push(`stride=${show(this.stride)}`);
+  protected override paddingRepr(): string[] {
+    const parts: string[] = [];
     if (this.padding.some((p) => p !== 0)) parts.push(`padding=${show(this.padding)}`);
     if (this.outputPadding.some((p) => p !== 0)) {
       parts.push(`outputPadding=${show(this.outputPadding)}`);
     }
-    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${show(this.dilation)}`);
-    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
-    if (!this.bias) parts.push('bias=false');
-    return parts.join(', ');
+    return parts;
   }
 }
 
@@ -205,12 +139,7 @@ export class ConvTranspose1d extends ConvTransposeNd {
     kernelSize: number | readonly number[],
     options?: ConvTransposeLayerOptions,
   ) {
-    noExtraArgs('ConvTranspose1d', arguments, [
-      'inChannels',
-      'outChannels',
-      'kernelSize',
-      'options',
-    ]);
+    noExtraArgs('ConvTranspose1d', arguments, CONV_ARGS);
     super(1, inChannels, outChannels, kernelSize, options);
   }
 }
@@ -236,12 +165,7 @@ export class ConvTranspose2d extends ConvTransposeNd {
     kernelSize: number | readonly number[],
     options?: ConvTransposeLayerOptions,
   ) {
-    noExtraArgs('ConvTranspose2d', arguments, [
-      'inChannels',
-      'outChannels',
-      'kernelSize',
-      'options',
-    ]);
+    noExtraArgs('ConvTranspose2d', arguments, CONV_ARGS);
     super(2, inChannels, outChannels, kernelSize, options);
   }
 }
@@ -259,12 +183,7 @@ export class ConvTranspose3d extends ConvTransposeNd {
     kernelSize: number | readonly number[],
     options?: ConvTransposeLayerOptions,
   ) {
-    noExtraArgs('ConvTranspose3d', arguments, [
-      'inChannels',
-      'outChannels',
-      'kernelSize',
-      'options',
-    ]);
+    noExtraArgs('ConvTranspose3d', arguments, CONV_ARGS);
     super(3, inChannels, outChannels, kernelSize, options);
   }
 }

@@ -4,23 +4,11 @@
  * and PyTorch's initialisation.
  */
 // biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
-import { type ConvPadding, conv1d, conv2d, conv3d, fmtShape, type Tensor } from '@stride/core';
-import {
-  arg,
-  asCalledBy,
-  checkOptions,
-  expand,
-  factoryRules,
-  fail,
-  noExtraArgs,
-  option,
-  perAxis,
-  positiveInt,
-  show,
-} from './check.js';
-import { biasUniform, type FactoryOptions, kaimingUniform } from './init.js';
+import { type ConvPadding, conv1d, conv2d, conv3d, type Tensor } from '@stride/core';
+import { checkOptions, fail, noExtraArgs, option, show } from './check.js';
+import { CONV_ARGS, ConvBase, convRules } from './conv-base.js';
+import type { FactoryOptions } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
-import { Module } from './module.js';
 
 /**
  * Options of `Conv1d`, `Conv2d` and `Conv3d`. Per-axis values are one number for every spatial axis
@@ -57,25 +45,9 @@ function paddingRule(n: number) {
 }
 
 /** The shared implementation; `n` is the number of spatial dims. */
-abstract class ConvNd extends Module {
-  /** Channels C of the input `[N, C, ...]`. */
-  readonly inChannels: number;
-  /** Channels of the output, one per filter. */
-  readonly outChannels: number;
-  /** Kernel size, one entry per spatial axis. */
-  readonly kernelSize: readonly number[];
-  /** Step between output positions, one entry per spatial axis. */
-  readonly stride: readonly number[];
+abstract class ConvNd extends ConvBase {
   /** Zero padding as given (a number, per-axis entries, `'valid'` or `'same'`). */
   readonly padding: ConvPadding;
-  /** Spacing between kernel elements, one entry per spatial axis. */
-  readonly dilation: readonly number[];
-  /** The number of independent channel groups; both channel counts are divisible by it. */
-  readonly groups: number;
-  /** `[outChannels, inChannels / groups, ...kernelSize]`. */
-  weight: Tensor;
-  /** `[outChannels]`, or null without bias. */
-  bias: Tensor | null;
 
   constructor(
     private readonly n: 1 | 2 | 3,
@@ -84,50 +56,18 @@ abstract class ConvNd extends Module {
     kernelSize: number | readonly number[],
     options: ConvLayerOptions | undefined,
   ) {
-    super();
     const fn = `Conv${n}d`;
-    const opts = checkOptions(fn, options, {
-      stride: perAxis(n, 1),
-      padding: paddingRule(n),
-      dilation: perAxis(n, 1),
-      groups: positiveInt,
-      bias: option.boolean,
-      ...factoryRules(),
-    });
-    this.inChannels = arg(fn, 'inChannels', inChannels, positiveInt);
-    this.outChannels = arg(fn, 'outChannels', outChannels, positiveInt);
-    this.kernelSize = expand(arg(fn, 'kernelSize', kernelSize, perAxis(n, 1)), n);
-    this.stride = expand(opts.stride ?? 1, n);
-    this.dilation = expand(opts.dilation ?? 1, n);
-    // A copy: the caller's array changing later must not change the layer.
+    const opts = checkOptions(fn, options, convRules(n, { padding: paddingRule(n) }));
     const padding = opts.padding ?? 0;
+    super(fn, n, inChannels, outChannels, kernelSize, opts, false, (layer) => {
+      if (padding === 'same' && layer.stride.some((s) => s !== 1)) {
+        fail(fn, `padding 'same' needs stride 1, got stride ${show(layer.stride)}`);
+      }
+    });
+    // A copy: the caller's array changing later must not change the layer.
     this.padding = (
       Array.isArray(padding) ? padding.map((p) => (Array.isArray(p) ? [...p] : p)) : padding
     ) as ConvPadding;
-    this.groups = opts.groups ?? 1;
-    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      fail(
-        fn,
-        `groups ${this.groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`,
-      );
-    }
-    if (this.padding === 'same' && this.stride.some((s) => s !== 1)) {
-      fail(fn, `padding 'same' needs stride 1, got stride ${show(this.stride)}`);
-    }
-    const withBias = opts.bias ?? true;
-    const factory = { dtype: opts.dtype, device: opts.device };
-    const shape = [outChannels, inChannels / this.groups, ...this.kernelSize];
-    // A size no tensor can have (`new Conv2d(1, 1e10, 3)`) is this layer's error, shown on the
-    // weight (the bias is smaller, so it fails only if the weight did).
-    this.weight = this.param(
-      asCalledBy(
-        fn,
-        () => kaimingUniform(shape, Math.sqrt(5), factory),
-        `weight ${fmtShape(shape)}: `,
-      ),
-    );
-    const fan = (inChannels / this.groups) * numel(this.kernelSize);
-    this.bias = this.param(withBias ? biasUniform(outChannels, fan, factory) : null);
   }
 
   forward(x: Tensor): Tensor {
@@ -149,14 +89,8 @@ abstract class ConvNd extends Module {
     };
   }
 
-  protected override extraRepr(): string {
-    const parts = [`${this.inChannels}, ${this.outChannels}, kernelSize=${show(this.kernelSize)}`];
-    if (this.stride.some((s) => s !== 1)) parts.push(`stride=${show(this.stride)}`);
-    if (this.padding !== 0) parts.push(`padding=${show(this.padding)}`);
-    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${show(this.dilation)}`);
-    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
-    if (!this.bias) parts.push('bias=false');
-    return parts.join(', ');
+  protected override paddingRepr(): string[] {
+    return this.padding === 0 ? [] : [`padding=${show(this.padding)}`];
   }
 }
 
@@ -170,7 +104,7 @@ export class Conv1d extends ConvNd {
     kernelSize: number | readonly number[],
     options?: ConvLayerOptions,
   ) {
-    noExtraArgs('Conv1d', arguments, ['inChannels', 'outChannels', 'kernelSize', 'options']);
+    noExtraArgs('Conv1d', arguments, CONV_ARGS);
     super(1, inChannels, outChannels, kernelSize, options);
   }
 }
@@ -194,7 +128,7 @@ export class Conv2d extends ConvNd {
     kernelSize: number | readonly number[],
     options?: ConvLayerOptions,
   ) {
-    noExtraArgs('Conv2d', arguments, ['inChannels', 'outChannels', 'kernelSize', 'options']);
+    noExtraArgs('Conv2d', arguments, CONV_ARGS);
     super(2, inChannels, outChannels, kernelSize, options);
   }
 }
@@ -209,7 +143,7 @@ export class Conv3d extends ConvNd {
     kernelSize: number | readonly number[],
     options?: ConvLayerOptions,
   ) {
-    noExtraArgs('Conv3d', arguments, ['inChannels', 'outChannels', 'kernelSize', 'options']);
+    noExtraArgs('Conv3d', arguments, CONV_ARGS);
     super(3, inChannels, outChannels, kernelSize, options);
   }
 }
