@@ -72,6 +72,41 @@ const LAYOUT: Readonly<Record<number, string>> = {
   5: '[N, C, D, H, W]',
 };
 
+/** `interpolate`'s options, checked and with their defaults. */
+interface CheckedInterpolateOptions {
+  readonly size: number | readonly number[] | undefined;
+  readonly scaleFactor: number | readonly number[] | undefined;
+  readonly mode: InterpolateMode;
+  readonly alignCorners: boolean;
+}
+
+/**
+ * The checks of `interpolate`'s options that need no input, as `fn`'s: the names and values, one
+ * of size and scaleFactor, and alignCorners only with a linear mode. Whether the mode and the
+ * number of sizes suit the input is for the call.
+ */
+export function checkInterpolateOptions(fn: string, options: unknown): CheckedInterpolateOptions {
+  const opts = checkOptions(fn, options, INTERPOLATE_OPTIONS);
+  const mode = opts.mode ?? 'nearest';
+  if (mode === 'nearest' && opts.alignCorners !== undefined) {
+    fail(
+      fn,
+      `alignCorners only applies to the modes 'linear', 'bilinear' and 'trilinear', not to 'nearest' (leave it out)`,
+    );
+  }
+  const { size, scaleFactor } = opts;
+  if (size !== undefined && scaleFactor !== undefined) {
+    fail(
+      fn,
+      `give only one of size and scaleFactor, got size ${fmtValue(size)} and scaleFactor ${fmtValue(scaleFactor)}`,
+    );
+  }
+  if (size === undefined && scaleFactor === undefined) {
+    fail(fn, 'give either size (the output size) or scaleFactor (to multiply the input size by)');
+  }
+  return { size, scaleFactor, mode, alignCorners: opts.alignCorners ?? false };
+}
+
 /**
  * Resizes the spatial dims of a batched input `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`,
  * as `torch.nn.functional.interpolate` (PyTorch 1.13) does. `'nearest'` takes input position
@@ -89,7 +124,7 @@ const LAYOUT: Readonly<Record<number, string>> = {
  */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   const fn = 'interpolate';
-  const opts = checkOptions(fn, options, INTERPOLATE_OPTIONS);
+  const { size, scaleFactor, mode, alignCorners } = checkInterpolateOptions(fn, options);
   const backend = backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
   if (x.rank < 3 || x.rank > 5) {
@@ -98,7 +133,6 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
       `expected a 3-d, 4-d or 5-d input [batch, channels, ...1 to 3 spatial dims], got input ${fmtShape(x.shape)}`,
     );
   }
-  const mode = opts.mode ?? 'nearest';
   const n = x.rank - 2;
   const needs = LINEAR_RANK[mode];
   if (needs !== undefined && needs !== x.rank) {
@@ -106,22 +140,6 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
       fn,
       `mode '${mode}' needs a ${needs}-d input ${LAYOUT[needs]}, got input ${fmtShape(x.shape)} (a ${x.rank}-d input takes '${LINEAR_MODE[x.rank]}' or 'nearest')`,
     );
-  }
-  if (mode === 'nearest' && opts.alignCorners !== undefined) {
-    fail(
-      fn,
-      `alignCorners only applies to the modes 'linear', 'bilinear' and 'trilinear', not to 'nearest' (leave it out)`,
-    );
-  }
-  const { size, scaleFactor } = opts;
-  if (size !== undefined && scaleFactor !== undefined) {
-    fail(
-      fn,
-      `give only one of size and scaleFactor, got size ${fmtValue(size)} and scaleFactor ${fmtValue(scaleFactor)}`,
-    );
-  }
-  if (size === undefined && scaleFactor === undefined) {
-    fail(fn, 'give either size (the output size) or scaleFactor (to multiply the input size by)');
   }
   const given = (size ?? scaleFactor) as number | readonly number[];
   const name = size !== undefined ? 'size' : 'scaleFactor';
@@ -147,7 +165,6 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
       `input and output spatial sizes must be at least 1, got input ${fmtShape(x.shape)} and output ${fmtShape(outShape)}${scales ? ` (scaleFactor ${fmtValue(scaleFactor)})` : ''}`,
     );
   }
-  const alignCorners = opts.alignCorners ?? false;
   return tidy(() => {
     let y = x;
     for (let i = 0; i < n; i++) {
