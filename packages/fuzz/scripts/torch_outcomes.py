@@ -40,8 +40,11 @@ UNDEF = Undef()
 class Opaque:
     """A JavaScript value with no Python counterpart (a function, a disposed tensor)."""
 
-    def __init__(self, what):
+    def __init__(self, what, tensor=None):
         self.what = what
+        # A disposed tensor's shape stays readable, as Stride's sizes do
+        # (packages/core/src/ops/sizes.ts): the tensor it was, for those.
+        self.tensor = tensor
 
     def __repr__(self):
         return self.what
@@ -116,12 +119,14 @@ def decode(a):
         return {key: decode(v) for key, v in a["entries"] if v["k"] != "undef"}
     if k == "typed":
         return Typed(a["type"], a["v"])
+    if k == "mod":
+        return torch.nn.ReLU()
     if k == "t":
-        if a.get("disposed"):
-            return Opaque("disposed tensor")
         # In tensor data -0 stays -0.0 (it is only an int where a JavaScript number is one).
         data = [-0.0 if v == "-0" else num(v) for v in a["data"]]
         t = torch.tensor(data, dtype=torch.float64).reshape(a["shape"]).to(DTYPES[a["dtype"]])
+        if a.get("disposed"):
+            return Opaque("disposed tensor", t)
         if a.get("grad"):
             t.requires_grad_(True)
         return t
@@ -217,9 +222,19 @@ def all_dims(x, dim):
     return dim
 
 
+def check_groups(kw):
+    """PyTorch 1.13 keeps a conv's groups in 32 bits: a positive count whose low 32 bits are all
+    0 becomes a division by zero that kills the process (SIGFPE) instead of an error. Such a count
+    is far above any channel count, which PyTorch's divisibility rule refuses: that is recorded."""
+    g = kw.get("groups")
+    if isinstance(g, int) and not isinstance(g, bool) and g > 0 and g % 2**32 == 0:
+        raise RuntimeError(f"groups {g} does not divide the input channels")
+
+
 def conv(n):
     def run(x, w, o=UNDEF):
         kw = opts(o, ["bias", "stride", "padding", "dilation", "groups"])
+        check_groups(kw)
         if isinstance(w, torch.Tensor) and n is None:
             fn = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}.get(w.dim())
             if fn is None:

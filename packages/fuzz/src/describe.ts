@@ -48,6 +48,8 @@ export type Arg =
   | { k: 'a'; items: Arg[] }
   | { k: 'o'; entries: [string, Arg][] }
   | { k: 'typed'; type: TypedKind; v: number[] }
+  /** A module without parameters (a ReLU), for the containers of modules. */
+  | { k: 'mod' }
   | TensorDesc;
 
 /** One generated call: `op(...args)`; `group` is the test it is reported under. */
@@ -120,6 +122,8 @@ export function show(a: Arg): string {
       return `{ ${a.entries.map(([key, v]) => `${/^[A-Za-z_]\w*$/.test(key) ? key : JSON.stringify(key)}: ${show(v)}`).join(', ')} }`;
     case 'typed':
       return `new ${a.type}([${a.v.join(', ')}])`;
+    case 'mod':
+      return 'new ReLU()';
     case 't': {
       const vals = a.data.length <= 6 ? a.data.join(',') : `${a.data.slice(0, 6).join(',')},…`;
       const extra = `${a.grad ? ', requiresGrad' : ''}${a.disposed ? ', disposed' : ''}`;

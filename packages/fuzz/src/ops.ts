@@ -35,8 +35,19 @@ export interface OpSpec {
   keys?: readonly string[];
   /** The names a StrideError from this call may carry; default the op itself. */
   fns?: readonly string[];
-  /** For layers: how many leading args go to the constructor (the rest to forward). */
+  /**
+   * For layers: how many leading args go to the constructor (the rest to forward); for
+   * schedulers: how many go to the constructor after the optimizer (each of the rest to a step).
+   */
   ctorArity?: number;
+  /** Returns a number (a size), compared with PyTorch's as a 0-d int32 tensor. */
+  returnsNumber?: boolean;
+  /**
+   * On WebGPU, replay only every n-th case where the suite replays a share of them (all cases
+   * still run when every case is asked for): for functions whose cases each compile shader
+   * variants of their own, which SwiftShader takes a second or more for.
+   */
+  webgpuEvery?: number;
   /** Calls this instead of the export named `op` (the harness's own tests use it). */
   call?: (...args: unknown[]) => unknown;
 }

@@ -90,6 +90,8 @@ export function materialise(a: Arg, made: core.Tensor[]): unknown {
       return Object.fromEntries(a.entries.map(([key, v]) => [key, materialise(v, made)]));
     case 'typed':
       return typedArray(a.type, a.v);
+    case 'mod':
+      return new layers.ReLU();
     case 't':
       return makeTensor(a, made);
   }
@@ -114,6 +116,7 @@ function prepare(spec: OpSpec, c: Case, made: core.Tensor[]): () => unknown {
   if (lib === 'core') {
     const f = (core as unknown as Record<string, (...a: unknown[]) => unknown>)[c.op];
     if (typeof f !== 'function') throw new Error(`@stride/core has no function ${c.op}`);
+    if (spec.returnsNumber) return () => numberAsTensor(f(...values));
     return () => f(...values);
   }
   if (lib === 'method') {
@@ -167,6 +170,14 @@ function callDatasets(op: string, values: unknown[]): unknown {
 /** Modules built by the current case, disposed after it. */
 const ownedModules: layers.Module[] = [];
 
+/**
+ * A size query's number as a 0-d int32 tensor, so that it is compared with PyTorch's like any
+ * result; anything else is passed on as it is (and then differs from PyTorch's one result).
+ */
+function numberAsTensor(v: unknown): unknown {
+  return typeof v === 'number' ? core.tensor(new Int32Array([v]), { shape: [] }) : v;
+}
+
 function stepOptimizer(spec: OpSpec, op: string, values: unknown[]): unknown {
   const O = optimizers as unknown as Record<string, new (...a: unknown[]) => unknown>;
   if (spec.lib === 'optimizers') {
@@ -180,11 +191,17 @@ function stepOptimizer(spec: OpSpec, op: string, values: unknown[]): unknown {
     const sgd = new (O.SGD as new (...a: unknown[]) => { param_groups?: unknown })([p], {
       lr: 0.1,
     });
-    const sched = new (O[op] as new (...a: unknown[]) => { step(): void; getLastLr(): number[] })(
-      sgd,
-      ...values,
-    );
-    sched.step();
+    // The first ctorArity arguments go to the constructor, each one after that to a step
+    // (ReduceLROnPlateau's metrics); without more, one step of the schedule.
+    const n = spec.ctorArity ?? values.length;
+    const sched = new (
+      O[op] as new (
+        ...a: unknown[]
+      ) => { step(v?: unknown): void; getLastLr(): number[] }
+    )(sgd, ...values.slice(0, n));
+    const steps = values.slice(n);
+    if (steps.length === 0) sched.step();
+    for (const v of steps) sched.step(v);
     // float32 on every backend (a whole-number rate would otherwise infer int32).
     return core.tensor(new Float32Array(sched.getLastLr()));
   } finally {

@@ -84,6 +84,49 @@ describe('runCase', () => {
     expect(f.map((e) => e.stride)).toEqual(['result 0: shape [3] vs PyTorch [2]']);
   });
 
+  it('compares a size query’s number as a 0-d integer tensor', async () => {
+    const spec: OpSpec = { op: 'numel', lib: 'core', gen: fc.constant([x]), returnsNumber: true };
+    const c: Case = { id: 0, op: 'numel', args: [x], how: 'test' };
+    const two = (n: number): TorchOutcome => ({
+      status: 'ok',
+      out: [{ shape: [], dtype: 'int64', data: [n] }],
+    });
+    expect(await runCase(spec, c, two(2))).toEqual([]);
+    const f = await runCase(spec, c, two(3));
+    expect(f.map((e) => [e.kind, e.stride])).toEqual([
+      ['wrong value', 'result 0: value at flat index 0: 2 vs PyTorch 3 (Stride [2], PyTorch [3])'],
+    ]);
+  });
+
+  it('gives a scheduler’s arguments past ctorArity to its steps, one each', async () => {
+    // Patience 0: the second metric, worse than the first, halves the rate.
+    const args: Arg[] = [
+      {
+        k: 'o',
+        entries: [
+          ['patience', { k: 'n', v: 0 }],
+          ['factor', { k: 'n', v: 0.5 }],
+        ],
+      },
+      { k: 'n', v: 1 },
+      { k: 'n', v: 2 },
+    ];
+    const spec: OpSpec = {
+      op: 'ReduceLROnPlateau',
+      lib: 'scheduler',
+      gen: fc.constant(args),
+      ctorArity: 1,
+    };
+    const c: Case = { id: 0, op: 'ReduceLROnPlateau', args, how: 'test' };
+    const lr = (v: number): TorchOutcome => ({
+      status: 'ok',
+      out: [{ shape: [1], dtype: 'float32', data: [v] }],
+    });
+    expect(await runCase(spec, c, lr(0.05))).toEqual([]);
+    const f = await runCase(spec, c, lr(0.1));
+    expect(f.map((e) => e.kind)).toEqual(['wrong value']);
+  });
+
   it('reports tensors left behind by a call that threw', async () => {
     const f = await judge(() => {
       makeTensor([1, 2]);

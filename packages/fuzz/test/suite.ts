@@ -21,7 +21,7 @@ const SHOWN = 25;
 export function fuzzSuite(
   backend: string,
   setup: () => Promise<unknown>,
-  /** Replay every n-th case of each function (1: all). */
+  /** Replay every n-th case of each function (1: all; a spec may ask for fewer, webgpuEvery). */
   every = 1,
 ): void {
   const fixture = readFixture(process.env.FUZZ_FIXTURE || undefined);
@@ -50,8 +50,9 @@ export function fuzzSuite(
         const failures: Failure[] = [];
         // Cases whose tensors this backend cannot hold (float64 on WebGPU) are left out.
         const dtypes: readonly string[] = getBackend().dtypes;
+        const share = every === 1 ? 1 : Math.max(every, spec.webgpuEvery ?? every);
         const picked = cases.filter(
-          (c, i) => i % every === 0 && [...dtypesOf(c.args)].every((d) => dtypes.includes(d)),
+          (c, i) => i % share === 0 && [...dtypesOf(c.args)].every((d) => dtypes.includes(d)),
         );
         for (const c of picked) failures.push(...(await runCase(spec, c, c.torch)));
         all[op] = { cases: picked.length, failures };
