@@ -8,6 +8,7 @@ has no PyTorch keyword either, so it raises, which is the expected outcome for a
     /usr/bin/python3 scripts/torch_outcomes.py cases.json outcomes.json
 """
 
+import copy
 import json
 import math
 import resource
@@ -557,6 +558,152 @@ def clamp(x, lo=UNDEF, hi=UNDEF):
     return torch.clamp(x, min=d(lo, None), max=d(hi, None))
 
 
+def upcast(v):
+    """float32 tensors (also inside options and lists) as float64."""
+    if isinstance(v, torch.Tensor) and v.dtype == torch.float32:
+        return v.detach().double()
+    if isinstance(v, dict):
+        return {key: upcast(x) for key, x in v.items()}
+    if isinstance(v, list):
+        return [upcast(x) for x in v]
+    return v
+
+
+def recast(got, want):
+    """float64 values in the dtypes of PyTorch's own results."""
+    if isinstance(want, torch.Tensor):
+        return got.to(want.dtype)
+    if isinstance(want, (list, tuple)):
+        return [recast(g, w) for g, w in zip(got, want)]
+    return want
+
+
+def exact(f):
+    """A standardisation's values computed in float64 and rounded to the input's dtype. PyTorch's
+    float32 mean of equal values is off in the last bits, and dividing by sqrt(var + eps) scales
+    that by up to 1/sqrt(eps) (about 300), past the comparison's tolerance, where the exact result
+    is 0. PyTorch's own float32 call still decides errors, shapes and dtypes."""
+
+    def run(*args):
+        want = f(*args)
+        return recast(f(*[upcast(a) for a in args]), want)
+
+    return run
+
+
+def channel_dropout(fn):
+    def run(x, p=UNDEF, training=UNDEF):
+        return fn(x, d(p, 0.5), boolean(d(training, True), "training"))
+
+    return run
+
+
+def conv_transpose(n):
+    fn = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[n]
+
+    def run(x, w, o=UNDEF):
+        kw = opts(o, ["bias", "stride", "padding", "outputPadding", "dilation", "groups"])
+        check_groups(kw)
+        return fn(x, w, **{k: tuple_if_list(v) for k, v in kw.items()})
+
+    return run
+
+
+def interpolate(x, o=UNDEF):
+    kw = opts(o, ["size", "scaleFactor", "mode", "alignCorners"])
+    if "align_corners" in kw:
+        boolean(kw["align_corners"], "alignCorners")
+    return F.interpolate(x, **{k: tuple_if_list(v) for k, v in kw.items()})
+
+
+def layer_norm(x, shape, o=UNDEF):
+    kw = opts(o, ["weight", "bias", "eps"])
+    # One size stands for [size] (documented on layerNorm), as torch.nn.LayerNorm takes it.
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        shape = [shape]
+    return F.layer_norm(x, shape, **kw)
+
+
+def instance_norm(x, o=UNDEF):
+    kw = opts(
+        o, ["runningMean", "runningVar", "weight", "bias", "useInputStats", "momentum", "eps"]
+    )
+    if "use_input_stats" in kw:
+        boolean(kw["use_input_stats"], "useInputStats")
+    rm = kw.pop("running_mean", None)
+    rv = kw.pop("running_var", None)
+    rm2 = rm.clone() if isinstance(rm, torch.Tensor) else rm
+    rv2 = rv.clone() if isinstance(rv, torch.Tensor) else rv
+    out = F.instance_norm(x, rm2, rv2, **kw)
+    return [out, rm2, rv2]
+
+
+def adaptive_max(n):
+    fn = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}[n]
+
+    def run(x, size, o=UNDEF):
+        kw = opts(o, ["returnIndices"])
+        if "return_indices" in kw:
+            boolean(kw["return_indices"], "returnIndices")
+        return fn(x, none_keeps(x, size, n), **kw)
+
+    return run
+
+
+def readable(t):
+    """A tensor whose sizes are asked for: a disposed one still has them (see Opaque)."""
+    return t.tensor if isinstance(t, Opaque) and t.tensor is not None else t
+
+
+def size_at(x, dim):
+    x = readable(x)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError("input must be a tensor")
+    return torch.tensor(x.size(dim_arg(dim)))
+
+
+def view_as(x, other):
+    # Only other's shape is used (documented on viewAs), so a disposed other is as good.
+    other = readable(other)
+    if not isinstance(other, torch.Tensor):
+        raise TypeError("other must be a tensor")
+    return x.view_as(other)
+
+
+def masked_fill(x, mask, value):
+    if isinstance(mask, torch.Tensor) and mask.dtype != torch.bool:
+        # PyTorch 1.13 still takes a uint8 or integer mask; Stride needs bool, as PyTorch 2 does.
+        raise RuntimeError(f"mask must be bool, got {mask.dtype}")
+    return torch.masked_fill(x, mask, value)
+
+
+def sort_(x, o=UNDEF):
+    kw = opts(o, ["dim", "descending", "stable"])
+    for key in ("descending", "stable"):
+        if key in kw:
+            boolean(kw[key], key)
+    # Stride's sort is always stable (documented on sort): PyTorch's stable=True.
+    kw["stable"] = True
+    return list(torch.sort(x, **kw))
+
+
+def topk(x, k, o=UNDEF):
+    kw = opts(o, ["dim", "largest", "sorted"])
+    for key in ("largest", "sorted"):
+        if key in kw:
+            boolean(kw[key], key)
+    values, indices = torch.topk(x, k, **kw)
+    if x.dim() == 0:
+        return [values, indices]
+    # Stride returns the k values sorted, earlier ones first among equals (documented on topk);
+    # PyTorch's order of ties, and with sorted=False of all k, is unspecified: a stable sort gives
+    # the documented order.
+    dim = kw.get("dim", -1)
+    largest = kw.get("largest", True)
+    values, indices = torch.sort(x, dim=dim, descending=largest, stable=True)
+    return [values.narrow(dim, 0, k), indices.narrow(dim, 0, k)]
+
+
 OPS = {
     "relu": torch.relu,
     "silu": F.silu,
@@ -647,6 +794,33 @@ OPS = {
     "mseLoss": loss(F.mse_loss, ["reduction"]),
     "l1Loss": loss(F.l1_loss, ["reduction"]),
     "bceWithLogits": loss(F.binary_cross_entropy_with_logits, ["reduction", "weight", "posWeight"]),
+    "bceLoss": loss(F.binary_cross_entropy, ["reduction", "weight"]),
+    "smoothL1Loss": loss(F.smooth_l1_loss, ["reduction", "beta"]),
+    "huberLoss": loss(F.huber_loss, ["reduction", "delta"]),
+    "klDiv": loss(F.kl_div, ["reduction", "logTarget"]),
+    "convTranspose1d": conv_transpose(1),
+    "convTranspose2d": conv_transpose(2),
+    "convTranspose3d": conv_transpose(3),
+    "interpolate": interpolate,
+    "layerNorm": exact(layer_norm),
+    "groupNorm": exact(
+        lambda x, g, o=UNDEF: F.group_norm(x, g, **opts(o, ["weight", "bias", "eps"]))
+    ),
+    "instanceNorm": exact(instance_norm),
+    "dropout1d": channel_dropout(F.dropout1d),
+    "dropout2d": channel_dropout(F.dropout2d),
+    "dropout3d": channel_dropout(F.dropout3d),
+    "adaptiveMaxPool1d": adaptive_max(1),
+    "adaptiveMaxPool2d": adaptive_max(2),
+    "adaptiveMaxPool3d": adaptive_max(3),
+    "numel": lambda x: torch.tensor(readable(x).numel()),
+    "sizeAt": size_at,
+    "viewAs": view_as,
+    "maskedFill": masked_fill,
+    "indexSelect": lambda x, dim, i: torch.index_select(x, dim, long_if_int(i)),
+    "cumsum": lambda x, dim: torch.cumsum(x, dim),
+    "sort": sort_,
+    "topk": topk,
     "bmm": bmm,
     "matmul": torch.matmul,
     "linear": lambda x, w, b=UNDEF: F.linear(x, w, d(b, None)),
@@ -682,13 +856,18 @@ OPS = {
     "logSoftmax": lambda x, dim=UNDEF: torch.log_softmax(x, d(dim, -1)),
 }
 
-def layer(make, forward_args=1):
-    """A layer built from the leading arguments and called on the rest."""
+def layer(make, forward_args=1, in_float64=False):
+    """A layer built from the leading arguments and called on the rest; `in_float64`: its values
+    computed by a float64 copy of it (see `exact`)."""
 
     def run(*args):
         n = len(args) - forward_args
         module = make(*args[:n])
-        return module(*args[n:])
+        if not in_float64:
+            return module(*args[n:])
+        twin = copy.deepcopy(module).double()
+        want = module(*args[n:])
+        return recast(twin(*[upcast(a) for a in args[n:]]), want)
 
     return run
 
@@ -821,6 +1000,126 @@ def sched_kwargs(o, known, rename, required=()):
     return kw
 
 
+def conv_transpose_layer(n):
+    def make(i, o, k, opt=UNDEF):
+        kw = nn_opts(
+            opt,
+            ["stride", "padding", "outputPadding", "dilation", "groups", "bias", "dtype", "device"],
+        )
+        if "bias" in kw:
+            boolean(kw["bias"], "bias")
+        cls = {1: torch.nn.ConvTranspose1d, 2: torch.nn.ConvTranspose2d, 3: torch.nn.ConvTranspose3d}
+        kw = {key: tuple_if_list(v) for key, v in kw.items()}
+        return cls[n](int_arg(i, "in"), int_arg(o, "out"), tuple_if_list(k), **kw)
+
+    return make
+
+
+def upsample_layer(opt=UNDEF):
+    kw = opts(opt, ["size", "scaleFactor", "mode", "alignCorners"])
+    if "align_corners" in kw:
+        boolean(kw["align_corners"], "alignCorners")
+    return torch.nn.Upsample(**{key: tuple_if_list(v) for key, v in kw.items()})
+
+
+def layernorm_layer(shape, opt=UNDEF):
+    kw = nn_opts(opt, ["eps", "elementwiseAffine", "dtype", "device"])
+    if "elementwise_affine" in kw:
+        boolean(kw["elementwise_affine"], "elementwiseAffine")
+    return torch.nn.LayerNorm(shape, **kw)
+
+
+def groupnorm_layer(g, c, opt=UNDEF):
+    kw = nn_opts(opt, ["eps", "affine", "dtype", "device"])
+    if "affine" in kw:
+        boolean(kw["affine"], "affine")
+    return torch.nn.GroupNorm(int_arg(g, "numGroups"), int_arg(c, "numChannels"), **kw)
+
+
+def instancenorm_layer(n):
+    def make(c, opt=UNDEF):
+        kw = nn_opts(opt, ["eps", "momentum", "affine", "trackRunningStats", "dtype", "device"])
+        for key in ("affine", "track_running_stats"):
+            if key in kw:
+                boolean(kw[key], key)
+        cls = {1: torch.nn.InstanceNorm1d, 2: torch.nn.InstanceNorm2d, 3: torch.nn.InstanceNorm3d}
+        return cls[n](int_arg(c, "numFeatures"), **kw)
+
+    return make
+
+
+def adaptive_max_layer(n):
+    def run(size, x):
+        return adaptive_max(n)(x, size)
+
+    return run
+
+
+def iterable(v):
+    """A JavaScript typed array iterates over its numbers, as a list does."""
+    return list(v.values) if isinstance(v, Typed) else v
+
+
+def module_list(mods=UNDEF):
+    torch.nn.ModuleList(iterable(d(mods, None)))
+    return []
+
+
+def module_dict(mods=UNDEF):
+    torch.nn.ModuleDict(iterable(d(mods, None)))
+    return []
+
+
+def js_function(f):
+    """The replay's `() => 0` as a Python function; anything else stays what it is."""
+    if isinstance(f, Opaque) and f.what == "function":
+        return lambda *a: 0
+    if isinstance(f, list):
+        return [js_function(g) for g in f]
+    return f
+
+
+def plateau(opt=UNDEF, *metrics):
+    p = torch.ones(2, requires_grad=True)
+    sgd = torch.optim.SGD([p], lr=0.1)
+    kw = opts(
+        opt,
+        ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"],
+    )
+    sched = LR.ReduceLROnPlateau(sgd, **kw)
+    for m in metrics:
+        sgd.step()
+        sched.step(m)
+    return torch.tensor([g["lr"] for g in sgd.param_groups], dtype=torch.float32)
+
+
+def cyclic_kwargs(o):
+    kw = opts(
+        o,
+        [
+            "baseLr",
+            "maxLr",
+            "stepSizeUp",
+            "stepSizeDown",
+            "mode",
+            "gamma",
+            "scaleFn",
+            "scaleMode",
+            "cycleMomentum",
+            "baseMomentum",
+            "maxMomentum",
+        ],
+    )
+    for r in ("base_lr", "max_lr"):
+        if r not in kw:
+            raise TypeError(f"missing {r}")
+    if "scale_fn" in kw:
+        kw["scale_fn"] = js_function(kw["scale_fn"])
+    if "cycle_momentum" in kw:
+        boolean(kw["cycle_momentum"], "cycleMomentum")
+    return kw
+
+
 LR = torch.optim.lr_scheduler
 
 OPS.update(
@@ -847,6 +1146,28 @@ OPS.update(
             2,
         ),
         "MSELoss": layer(loss_layer(torch.nn.MSELoss, ["reduction"]), 2),
+        "ConvTranspose1d": layer(conv_transpose_layer(1)),
+        "ConvTranspose2d": layer(conv_transpose_layer(2)),
+        "ConvTranspose3d": layer(conv_transpose_layer(3)),
+        "Upsample": layer(upsample_layer),
+        "LayerNorm": layer(layernorm_layer, in_float64=True),
+        "GroupNorm": layer(groupnorm_layer, in_float64=True),
+        "InstanceNorm1d": layer(instancenorm_layer(1), in_float64=True),
+        "InstanceNorm2d": layer(instancenorm_layer(2), in_float64=True),
+        "InstanceNorm3d": layer(instancenorm_layer(3), in_float64=True),
+        "Dropout1d": layer(lambda p=UNDEF: torch.nn.Dropout1d(number_arg(d(p, 0.5), "p"))),
+        "Dropout2d": layer(lambda p=UNDEF: torch.nn.Dropout2d(number_arg(d(p, 0.5), "p"))),
+        "Dropout3d": layer(lambda p=UNDEF: torch.nn.Dropout3d(number_arg(d(p, 0.5), "p"))),
+        "AdaptiveMaxPool1d": adaptive_max_layer(1),
+        "AdaptiveMaxPool2d": adaptive_max_layer(2),
+        "AdaptiveMaxPool3d": adaptive_max_layer(3),
+        "Identity": layer(lambda *a: torch.nn.Identity(*a)),
+        "ModuleList": module_list,
+        "ModuleDict": module_dict,
+        "BCELoss": layer(loss_layer(torch.nn.BCELoss, ["reduction", "weight"]), 2),
+        "SmoothL1Loss": layer(loss_layer(torch.nn.SmoothL1Loss, ["reduction", "beta"]), 2),
+        "HuberLoss": layer(loss_layer(torch.nn.HuberLoss, ["reduction", "delta"]), 2),
+        "KLDivLoss": layer(loss_layer(torch.nn.KLDivLoss, ["reduction", "logTarget"]), 2),
         "SGD": optimizer(
             torch.optim.SGD, ["lr", "momentum", "dampening", "weightDecay", "nesterov", "maximize"]
         ),
@@ -857,6 +1178,14 @@ OPS.update(
         "RMSprop": optimizer(
             torch.optim.RMSprop,
             ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize"],
+        ),
+        "Adadelta": optimizer(torch.optim.Adadelta, ["lr", "rho", "eps", "weightDecay", "maximize"]),
+        "NAdam": optimizer(
+            torch.optim.NAdam, ["lr", "betas", "eps", "weightDecay", "momentumDecay"]
+        ),
+        "RAdam": optimizer(torch.optim.RAdam, ["lr", "betas", "eps", "weightDecay"]),
+        "Adamax": optimizer(
+            torch.optim.Adamax, ["lr", "betas", "eps", "weightDecay", "maximize"]
         ),
         "StepLR": scheduler(
             lambda o, opt, le: LR.StepLR(
@@ -885,6 +1214,20 @@ OPS.update(
                 o, **sched_kwargs(opt, ["startFactor", "endFactor", "totalIters"], None), last_epoch=le
             )
         ),
+        "LambdaLR": scheduler(lambda o, f, le: LR.LambdaLR(o, js_function(f), last_epoch=le)),
+        "ReduceLROnPlateau": plateau,
+        "CosineAnnealingWarmRestarts": scheduler(
+            lambda o, opt, le: LR.CosineAnnealingWarmRestarts(
+                o,
+                **sched_kwargs(
+                    opt, ["t0", "tMult", "etaMin"], {"t0": "T_0", "tMult": "T_mult"}, ["T_0"]
+                ),
+                last_epoch=le,
+            )
+        ),
+        "CyclicLR": scheduler(
+            lambda o, opt, le: LR.CyclicLR(o, **cyclic_kwargs(opt), last_epoch=le)
+        ),
     }
 )
 
@@ -907,6 +1250,12 @@ RANDOM = {
     "Conv1d",
     "Conv2d",
     "Dropout",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
 }
 
 
@@ -943,7 +1292,7 @@ def outputs(value):
 def is_random(case, args):
     if case["op"] in RANDOM:
         return True
-    if case["op"] == "dropout":
+    if case["op"] in ("dropout", "dropout1d", "dropout2d", "dropout3d"):
         p = args[1] if len(args) > 1 else UNDEF
         training = args[2] if len(args) > 2 else UNDEF
         return not (p in (0, 1) or training is False)

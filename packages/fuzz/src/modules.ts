@@ -15,16 +15,17 @@ import {
   oneOfStr,
   options,
   shape,
+  str,
   tensor,
 } from './arbitraries.js';
-import type { Arg } from './describe.js';
+import type { Arg, TensorDesc } from './describe.js';
 import type { OpSpec } from './ops.js';
 
 const F32 = (s: number[]) => tensor(s, 'float32');
 const c = <T>(v: T) => fc.constant(v);
 
 /** An input `[N, C, ...sp]` for a layer with `c` channels and `n` spatial dims of at least `min`. */
-const nc = (ch: number, n: number, min = 3): fc.Arbitrary<Arg> =>
+const nc = (ch: number, n: number, min = 3): fc.Arbitrary<TensorDesc> =>
   fc
     .array(fc.integer({ min, max: min + 2 }), { minLength: n, maxLength: n })
     .chain((sp) => F32([1, ch, ...sp]));
@@ -176,6 +177,208 @@ export const LAYER_SPECS: OpSpec[] = [
       F32([2, 3]),
     ),
   },
+  ...[1, 2, 3].map(
+    (n): OpSpec => ({
+      op: `ConvTranspose${n}d`,
+      lib: 'layers',
+      ctorArity: 4,
+      fns: [`ConvTranspose${n}d`, `convTranspose${n}d`],
+      keys: ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bias', 'dtype', 'device'],
+      gen: fc
+        .tuple(
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 2 }),
+        )
+        .chain(([ci, co, k, stride]) =>
+          fc.tuple(
+            c(num(ci)),
+            c(num(co)),
+            c(num(k)),
+            maybe(
+              options({
+                stride: c(num(stride)),
+                padding: int(0, 1),
+                // Below the stride, as PyTorch requires (the dilation is 1).
+                outputPadding: int(0, stride - 1),
+                bias: anyBool(),
+              }),
+            ),
+            nc(ci, n, 1),
+          ),
+        ),
+    }),
+  ),
+  {
+    op: 'Upsample',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['Upsample', 'interpolate'],
+    keys: ['size', 'scaleFactor', 'mode', 'alignCorners'],
+    gen: fc.integer({ min: 1, max: 3 }).chain((n) =>
+      fc.boolean().chain((linear) =>
+        fc.tuple(
+          options(
+            {
+              mode: c(
+                str(linear ? (['linear', 'bilinear', 'trilinear'][n - 1] as string) : 'nearest'),
+              ),
+              ...(linear ? { alignCorners: anyBool() } : {}),
+              scaleFactor: fc.constantFrom(0.5, 1, 2).map(num),
+            },
+            linear ? ['mode', 'scaleFactor'] : ['scaleFactor'],
+          ),
+          nc(2, n, 1),
+        ),
+      ),
+    ),
+  },
+  {
+    op: 'LayerNorm',
+    lib: 'layers',
+    ctorArity: 2,
+    fns: ['LayerNorm', 'layerNorm'],
+    keys: ['eps', 'elementwiseAffine', 'dtype', 'device'],
+    gen: shape(1, 3).chain((s) =>
+      fc
+        .integer({ min: 1, max: s.length })
+        .chain((k) =>
+          fc.tuple(
+            k === 1
+              ? fc.oneof(c(num(s.at(-1) as number)), c(ints(s.slice(-1))))
+              : c(ints(s.slice(-k))),
+            maybe(options({ eps: c(num(1e-5)), elementwiseAffine: anyBool() })),
+            F32(s),
+          ),
+        ),
+    ),
+  },
+  ...[1, 2, 3].map(
+    (n): OpSpec => ({
+      op: `InstanceNorm${n}d`,
+      lib: 'layers',
+      ctorArity: 2,
+      fns: [`InstanceNorm${n}d`, 'instanceNorm'],
+      keys: ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype', 'device'],
+      gen: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.boolean()).chain(([ch, batched]) =>
+        fc.tuple(
+          c(num(ch)),
+          maybe(
+            options({
+              eps: c(num(1e-5)),
+              momentum: c(num(0.1)),
+              affine: anyBool(),
+              trackRunningStats: anyBool(),
+            }),
+          ),
+          // An unbatched input is a batch of one, in both libraries.
+          batched ? nc(ch, n, 2) : nc(ch, n, 2).map((t) => ({ ...t, shape: t.shape.slice(1) })),
+        ),
+      ),
+    }),
+  ),
+  ...[1, 2, 3].map(
+    (n): OpSpec => ({
+      op: `Dropout${n}d`,
+      lib: 'layers',
+      ctorArity: 1,
+      fns: [`Dropout${n}d`, `dropout${n}d`],
+      gen: fc.tuple(maybe(fc.constantFrom(0, 0.5).map(num)), nc(2, n, 1)),
+    }),
+  ),
+  ...[1, 2, 3].map(
+    (n): OpSpec => ({
+      op: `AdaptiveMaxPool${n}d`,
+      lib: 'layers',
+      ctorArity: 1,
+      fns: [`AdaptiveMaxPool${n}d`, `adaptiveMaxPool${n}d`],
+      gen: fc.tuple(fc.oneof(int(1, 3), c(ints([2, 1, 3].slice(0, n)))), nc(2, n, 2)),
+    }),
+  ),
+  {
+    op: 'ModuleList',
+    lib: 'layers',
+    ctorArity: 1,
+    gen: fc.tuple(
+      fc.oneof(
+        c({ k: 'undef' } as Arg),
+        fc.array(c({ k: 'mod' } as Arg), { minLength: 0, maxLength: 2 }).map(arr),
+      ),
+    ),
+  },
+  {
+    op: 'ModuleDict',
+    lib: 'layers',
+    ctorArity: 1,
+    gen: fc.tuple(
+      fc.oneof(
+        c({ k: 'undef' } as Arg),
+        fc
+          .subarray(['conv', 'act', 'head'])
+          .map((names): Arg => ({ k: 'o', entries: names.map((n) => [n, { k: 'mod' }]) })),
+        fc
+          .subarray(['conv', 'act'])
+          .map((names) => arr(names.map((n) => arr([str(n), { k: 'mod' }])))),
+      ),
+    ),
+  },
+  {
+    op: 'BCELoss',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['BCELoss', 'bceLoss'],
+    keys: ['reduction', 'weight'],
+    gen: fc.tuple(
+      maybe(
+        options({
+          reduction: oneOfStr('mean', 'sum', 'none'),
+          weight: tensor([3], 'float32', 'pos'),
+        }),
+      ),
+      tensor([2, 3], 'float32', 'prob'),
+      tensor([2, 3], 'float32', 'prob'),
+    ),
+  },
+  ...[
+    ['SmoothL1Loss', 'smoothL1Loss', 'beta'],
+    ['HuberLoss', 'huberLoss', 'delta'],
+  ].map(
+    ([op, fn, key]): OpSpec => ({
+      op: op as string,
+      lib: 'layers',
+      ctorArity: 1,
+      fns: [op as string, fn as string],
+      keys: ['reduction', key as string],
+      gen: fc.tuple(
+        maybe(
+          options({
+            reduction: oneOfStr('mean', 'sum', 'none'),
+            [key as string]: fc.constantFrom(0.5, 2).map(num),
+          }),
+        ),
+        F32([2, 3]),
+        F32([2, 3]),
+      ),
+    }),
+  ),
+  {
+    op: 'KLDivLoss',
+    lib: 'layers',
+    ctorArity: 1,
+    fns: ['KLDivLoss', 'klDiv'],
+    keys: ['reduction', 'logTarget'],
+    gen: fc.boolean().chain((logTarget) =>
+      fc.tuple(
+        options({
+          reduction: oneOfStr('mean', 'batchmean', 'sum', 'none'),
+          logTarget: c({ k: 'b', v: logTarget } as Arg),
+        }),
+        F32([2, 3]),
+        logTarget ? F32([2, 3]) : tensor([2, 3], 'float32', 'prob'),
+      ),
+    ),
+  },
 ];
 
 /** One or two float parameters. */
@@ -214,6 +417,48 @@ export const OPTIMIZER_SPECS: OpSpec[] = [
     lib: 'optimizers',
     keys: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'],
     gen: fc.tuple(params, maybe(options({ lr, alpha: c(num(0.99)), centered: anyBool() }))),
+  },
+  {
+    op: 'Adadelta',
+    lib: 'optimizers',
+    keys: ['lr', 'rho', 'eps', 'weightDecay', 'maximize'],
+    gen: fc.tuple(
+      params,
+      maybe(
+        options({
+          lr,
+          rho: fc.constantFrom(0, 0.9, 1).map(num),
+          eps: c(num(1e-6)),
+          maximize: anyBool(),
+        }),
+      ),
+    ),
+  },
+  {
+    op: 'NAdam',
+    lib: 'optimizers',
+    keys: ['lr', 'betas', 'eps', 'weightDecay', 'momentumDecay'],
+    gen: fc.tuple(
+      params,
+      maybe(options({ lr, betas: c(ints([0.9, 0.999])), momentumDecay: c(num(0.004)) })),
+    ),
+  },
+  {
+    op: 'RAdam',
+    lib: 'optimizers',
+    keys: ['lr', 'betas', 'eps', 'weightDecay'],
+    gen: fc.tuple(params, maybe(options({ lr, betas: c(ints([0.9, 0.999])), eps: c(num(1e-8)) }))),
+  },
+  {
+    op: 'Adamax',
+    lib: 'optimizers',
+    keys: ['lr', 'betas', 'eps', 'weightDecay', 'maximize'],
+    gen: fc.tuple(
+      params,
+      maybe(
+        options({ lr, betas: c(ints([0.9, 0.999])), weightDecay: c(num(0)), maximize: anyBool() }),
+      ),
+    ),
   },
   {
     op: 'StepLR',
@@ -257,6 +502,79 @@ export const OPTIMIZER_SPECS: OpSpec[] = [
     keys: ['startFactor', 'endFactor', 'totalIters'],
     gen: fc.tuple(
       maybe(options({ startFactor: c(num(0.5)), endFactor: c(num(1)), totalIters: int(1, 5) })),
+      c({ k: 'undef' } as Arg),
+    ),
+  },
+  {
+    op: 'LambdaLR',
+    lib: 'scheduler',
+    // The replay's function is `() => 0`: every rate becomes 0.
+    gen: fc.tuple(fc.oneof(c({ k: 'fn' } as Arg), c(arr([{ k: 'fn' }]))), c({ k: 'undef' } as Arg)),
+  },
+  {
+    op: 'ReduceLROnPlateau',
+    lib: 'scheduler',
+    ctorArity: 1,
+    fns: ['ReduceLROnPlateau', 'ReduceLROnPlateau.step'],
+    keys: ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'],
+    // The options, then three metrics, one per step: a rising loss reduces the rate.
+    gen: fc.tuple(
+      maybe(
+        options({
+          mode: oneOfStr('min', 'max'),
+          factor: fc.constantFrom(0.1, 0.5).map(num),
+          patience: int(0, 2),
+          threshold: c(num(0.01)),
+          thresholdMode: oneOfStr('rel', 'abs'),
+          cooldown: int(0, 1),
+          minLr: fc.constantFrom(0, 0.02).map(num),
+        }),
+      ),
+      int(0, 3),
+      int(0, 3),
+      int(0, 3),
+    ),
+  },
+  {
+    op: 'CosineAnnealingWarmRestarts',
+    lib: 'scheduler',
+    keys: ['t0', 'tMult', 'etaMin'],
+    gen: fc.tuple(
+      options({ t0: int(1, 3), tMult: int(1, 2), etaMin: c(num(0.001)) }, ['t0']),
+      c({ k: 'undef' } as Arg),
+    ),
+  },
+  {
+    op: 'CyclicLR',
+    lib: 'scheduler',
+    keys: [
+      'baseLr',
+      'maxLr',
+      'stepSizeUp',
+      'stepSizeDown',
+      'mode',
+      'gamma',
+      'scaleFn',
+      'scaleMode',
+      'cycleMomentum',
+      'baseMomentum',
+      'maxMomentum',
+    ],
+    gen: fc.tuple(
+      options(
+        {
+          baseLr: fc.oneof(c(num(0.01)), c(arr([num(0.01)]))),
+          maxLr: c(num(0.1)),
+          stepSizeUp: int(1, 4),
+          stepSizeDown: int(1, 4),
+          mode: oneOfStr('triangular', 'triangular2', 'exp_range'),
+          gamma: fc.constantFrom(0.5, 0.9).map(num),
+          cycleMomentum: anyBool(),
+          baseMomentum: c(num(0.8)),
+          maxMomentum: c(num(0.9)),
+        },
+        ['baseLr', 'maxLr'],
+      ),
       c({ k: 'undef' } as Arg),
     ),
   },

@@ -22,7 +22,7 @@ import {
   tensor,
   undef,
 } from './arbitraries.js';
-import type { Arg, TensorDesc } from './describe.js';
+import type { Arg, DTypeName, TensorDesc } from './describe.js';
 
 /** Where the function comes from, and so how the replay calls it. */
 export type Lib = 'core' | 'method' | 'layers' | 'optimizers' | 'scheduler' | 'datasets';
@@ -62,6 +62,12 @@ const numericTensor: fc.Arbitrary<TensorDesc> = fc.oneof(
   { arbitrary: anyTensor(0, 3, 'float64'), weight: 1 },
   { arbitrary: anyTensor(0, 3, 'int32'), weight: 1 },
 );
+
+/** A tensor of shape `s`: float32, sometimes float64 or int32. */
+const numericOf = (s: number[]): fc.Arbitrary<TensorDesc> =>
+  fc
+    .constantFrom<DTypeName>('float32', 'float32', 'float32', 'float64', 'int32')
+    .chain((d) => T(s, d));
 
 /** Two tensors (or a tensor and a number) that broadcast together. */
 const broadcastPair: fc.Arbitrary<Arg[]> = shape(0, 3).chain((s) =>
@@ -206,6 +212,94 @@ function adaptive(n: number): fc.Arbitrary<Arg[]> {
   );
 }
 
+/** A valid transposed convolution call with `n` spatial dims. */
+function convTranspose(n: number): fc.Arbitrary<Arg[]> {
+  return fc
+    .record({
+      batch: fc.integer({ min: 0, max: 2 }),
+      groups: fc.integer({ min: 1, max: 2 }),
+      ipg: fc.integer({ min: 1, max: 2 }),
+      opg: fc.integer({ min: 1, max: 2 }),
+      k: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n }),
+      sp: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n }),
+      stride: fc.integer({ min: 1, max: 2 }),
+      dilation: fc.integer({ min: 1, max: 2 }),
+      bias: fc.boolean(),
+    })
+    .chain((p) => {
+      const c = p.groups * p.ipg;
+      const x = p.batch === 0 ? [c, ...p.sp] : [p.batch, c, ...p.sp];
+      // Output padding must stay below the stride or the dilation (PyTorch's rule too).
+      const maxOutPad = Math.max(p.stride, p.dilation) - 1;
+      const opt: Record<string, A> = {
+        stride: fc.oneof(fc.constant(num(p.stride)), fc.constant(ints(Array(n).fill(p.stride)))),
+        padding: perAxis(n, 0, 1),
+        outputPadding: int(0, maxOutPad),
+        dilation: fc.constant(num(p.dilation)),
+        groups: fc.constant(num(p.groups)),
+      };
+      if (p.bias) opt.bias = F32([p.groups * p.opg]);
+      // The stride and dilation are always given, as the output padding depends on them.
+      return fc.tuple(
+        F32(x),
+        F32([c, p.opg, ...p.k]),
+        options(opt, ['groups', 'stride', 'dilation']),
+      );
+    });
+}
+
+/**
+ * A valid `interpolate` call: `[N, C, ...1 to 3 spatial dims]`, nearest or the linear mode of
+ * that rank, and either an output size or a scale factor (exactly representable factors).
+ */
+const interpolateOptions = (n: number): fc.Arbitrary<Arg> =>
+  fc.boolean().chain((linear) => {
+    const mode = linear ? (['linear', 'bilinear', 'trilinear'][n - 1] as string) : 'nearest';
+    const factor = fc.constantFrom(0.5, 1, 1.5, 2, 3);
+    const spec: Record<string, A> = { mode: fc.constant(str(mode)) };
+    if (linear) spec.alignCorners = anyBool();
+    // A linear mode is always named: alignCorners without it would be nearest's error.
+    const required = linear ? ['mode'] : [];
+    return fc.oneof(
+      options({ ...spec, size: perAxis(n, 1, 5) }, [...required, 'size']),
+      options(
+        {
+          ...spec,
+          scaleFactor: fc.oneof(
+            factor.map(num),
+            fc.array(factor, { minLength: n, maxLength: n }).map(ints),
+          ),
+        },
+        [...required, 'scaleFactor'],
+      ),
+    );
+  });
+
+const interpolateCall: fc.Arbitrary<Arg[]> = fc
+  .tuple(
+    fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 1, max: 2 }),
+    fc.integer({ min: 1, max: 2 }),
+  )
+  .chain(([n, batch, ch]) =>
+    shape(n, n, 4).chain((sp) => args(F32([batch, ch, ...sp]), interpolateOptions(n))),
+  );
+
+/** A valid channel dropout call on an input of one of `ranks`. */
+const channelDropout = (ranks: number[]): fc.Arbitrary<Arg[]> =>
+  fc
+    .constantFrom(...ranks)
+    .chain((r) =>
+      args(anyTensor(r, r), maybe(fc.constantFrom(0, 0.5, 1).map(num)), maybe(anyBool())),
+    );
+
+/** Statistics over dims: an input of 1 to 3 dims, sometimes float64. */
+const statsTensor = (minRank: number, maxRank: number): fc.Arbitrary<TensorDesc> =>
+  fc.oneof(
+    { arbitrary: anyTensor(minRank, maxRank, 'float32'), weight: 5 },
+    { arbitrary: anyTensor(minRank, maxRank, 'float64'), weight: 1 },
+  );
+
 /** A reduction over `dim` (one, several or all) with keepDims. */
 const reduction = (dtype: 'float32' | 'int32' = 'float32'): fc.Arbitrary<Arg[]> =>
   anyTensor(1, 3, dtype).chain((x) =>
@@ -290,6 +384,23 @@ export const CORE_OPS: OpSpec[] = [
     gen: fc.integer({ min: 1, max: 2 }).chain(conv),
     keys: ['bias', 'stride', 'padding', 'dilation', 'groups'],
   },
+  ...[1, 2, 3].map(
+    (n): OpSpec => ({
+      op: `convTranspose${n}d`,
+      lib: 'core',
+      gen: convTranspose(n),
+      // Tile sizes and vector widths follow the channel and position counts: most cases compile
+      // a GEMM variant of their own.
+      webgpuEvery: 6,
+      keys: ['bias', 'stride', 'padding', 'outputPadding', 'dilation', 'groups'],
+    }),
+  ),
+  {
+    op: 'interpolate',
+    lib: 'core',
+    gen: interpolateCall,
+    keys: ['size', 'scaleFactor', 'mode', 'alignCorners'],
+  },
   {
     op: 'tensor',
     lib: 'core',
@@ -353,6 +464,9 @@ export const CORE_OPS: OpSpec[] = [
     lib: 'core',
     gen: args(anyTensor(), maybe(fc.constantFrom(0, 0.5, 1).map(num)), maybe(anyBool())),
   },
+  { op: 'dropout1d', lib: 'core', gen: channelDropout([2, 3]) },
+  { op: 'dropout2d', lib: 'core', gen: channelDropout([4]) },
+  { op: 'dropout3d', lib: 'core', gen: channelDropout([4, 5]) },
   {
     op: 'gather',
     lib: 'core',
@@ -386,6 +500,34 @@ export const CORE_OPS: OpSpec[] = [
     ),
   },
   {
+    op: 'indexSelect',
+    lib: 'core',
+    gen: fc
+      .tuple(shape(1, 3), fc.integer({ min: 0, max: 3 }))
+      .chain(([s, k]) =>
+        fc
+          .nat(s.length - 1)
+          .chain((d) =>
+            args(
+              numericOf(s),
+              fc.oneof(fc.constant(num(d)), fc.constant(num(d - s.length))),
+              T([k], 'int32', { index: s[d] as number }),
+            ),
+          ),
+      ),
+  },
+  {
+    op: 'maskedFill',
+    lib: 'core',
+    gen: shape(0, 3).chain((s) =>
+      args(
+        fc.oneof({ arbitrary: F32(s), weight: 4 }, { arbitrary: T(s, 'int32'), weight: 1 }),
+        fc.oneof(T(s, 'bool'), T(s.slice(1), 'bool'), T([...s.map(() => 1)], 'bool')),
+        fc.oneof(int(-2, 2), T([], 'float32'), anyBool()),
+      ),
+    ),
+  },
+  {
     op: 'oneHot',
     lib: 'core',
     gen: int(2, 4).chain((c) =>
@@ -405,6 +547,27 @@ export const CORE_OPS: OpSpec[] = [
         fc.constantFrom([n], [-1], [1, n], [n, -1], [1, -1, 1]).map(ints),
       );
     }),
+  },
+  {
+    op: 'viewAs',
+    lib: 'core',
+    gen: anyTensor(0, 3).chain((x) => {
+      const n = x.data.length;
+      return args(
+        fc.constant(x),
+        fc
+          .constantFrom([n], [1, n], [n, 1], [...x.shape].reverse(), [])
+          .filter((s) => s.reduce((a, b) => a * b, 1) === n)
+          .chain((s) => T(s, 'float32')),
+      );
+    }),
+  },
+  { op: 'numel', lib: 'core', gen: args(numericTensor as A), returnsNumber: true },
+  {
+    op: 'sizeAt',
+    lib: 'core',
+    gen: anyTensor(0, 3).chain((x) => args(fc.constant(x), dimOf(x.shape.length))),
+    returnsNumber: true,
   },
   {
     op: 'flatten',
@@ -586,6 +749,71 @@ export const CORE_OPS: OpSpec[] = [
     keys: ['reduction', 'weight', 'posWeight'],
   },
   {
+    op: 'bceLoss',
+    lib: 'core',
+    gen: shape(0, 3).chain((s) =>
+      args(
+        T(s, 'float32', 'prob'),
+        T(s, 'float32', 'prob'),
+        maybe(
+          options({
+            reduction: oneOfStr('mean', 'sum', 'none'),
+            weight: fc.oneof(T(s, 'float32', 'pos'), T(s.slice(-1), 'float32', 'pos')),
+          }),
+        ),
+      ),
+    ),
+    keys: ['reduction', 'weight'],
+  },
+  ...[
+    ['smoothL1Loss', 'beta', [0, 0.5, 1, 2]],
+    ['huberLoss', 'delta', [0.5, 1, 2]],
+  ].map(
+    ([op, key, values]): OpSpec => ({
+      op: op as string,
+      lib: 'core',
+      gen: shape(0, 3).chain((s) =>
+        args(
+          F32(s),
+          F32(s),
+          maybe(
+            options({
+              reduction: oneOfStr('mean', 'sum', 'none'),
+              [key as string]: fc.constantFrom(...(values as number[])).map(num),
+            }),
+          ),
+        ),
+      ),
+      keys: ['reduction', key as string],
+    }),
+  ),
+  {
+    op: 'klDiv',
+    lib: 'core',
+    // Log-probabilities against probabilities, or against log-probabilities with logTarget.
+    gen: fc.tuple(shape(0, 3), fc.boolean()).chain(([s, logTarget]) =>
+      args(
+        F32(s),
+        logTarget ? F32(s) : T(s, 'float32', 'prob'),
+        logTarget
+          ? options(
+              {
+                reduction: oneOfStr('mean', 'batchmean', 'sum', 'none'),
+                logTarget: fc.constant({ k: 'b', v: true } as Arg),
+              },
+              ['logTarget'],
+            )
+          : maybe(
+              options({
+                reduction: oneOfStr('mean', 'batchmean', 'sum', 'none'),
+                logTarget: fc.constant({ k: 'b', v: false } as Arg),
+              }),
+            ),
+      ),
+    ),
+    keys: ['reduction', 'logTarget'],
+  },
+  {
     op: 'bmm',
     lib: 'core',
     gen: fc
@@ -669,6 +897,60 @@ export const CORE_OPS: OpSpec[] = [
     keys: ['weight', 'bias', 'training', 'momentum', 'eps'],
   },
   {
+    op: 'layerNorm',
+    lib: 'core',
+    gen: statsTensor(1, 3).chain((x) =>
+      fc.integer({ min: 1, max: x.shape.length }).chain((k) => {
+        const ns = x.shape.slice(-k);
+        const t = (rule: 'float' | 'pos') => T(ns, x.dtype, rule);
+        return args(
+          fc.constant(x),
+          k === 1
+            ? fc.oneof(fc.constant(num(ns[0] as number)), fc.constant(ints(ns)))
+            : fc.constant(ints(ns)),
+          maybe(
+            options({
+              weight: fc.oneof(t('float'), fc.constant(nul)),
+              bias: fc.oneof(t('float'), fc.constant(nul)),
+              eps: fc.constantFrom(1e-5, 0.5).map(num),
+            }),
+          ),
+        );
+      }),
+    ),
+    keys: ['weight', 'bias', 'eps'],
+  },
+  {
+    op: 'instanceNorm',
+    lib: 'core',
+    gen: fc
+      .tuple(
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 1, max: 3 }),
+        shape(1, 3, 3).filter((sp) => sp.reduce((a, b) => a * b, 1) > 1),
+        fc.boolean(),
+      )
+      .chain(([n, c, sp, running]) => {
+        const spec: Record<string, A> = {
+          weight: F32([c]),
+          bias: F32([c]),
+          momentum: fc.constantFrom(0.1, 0.5).map(num),
+          eps: fc.constantFrom(1e-5, 0.5).map(num),
+        };
+        // Normalising with the running statistics needs them (PyTorch's rule too).
+        if (running) {
+          spec.runningMean = F32([c]);
+          spec.runningVar = T([c], 'float32', 'pos');
+          spec.useInputStats = anyBool();
+        }
+        return args(
+          F32([n, c, ...sp]),
+          running ? options(spec, ['runningMean', 'runningVar']) : maybe(options(spec)),
+        );
+      }),
+    keys: ['runningMean', 'runningVar', 'weight', 'bias', 'useInputStats', 'momentum', 'eps'],
+  },
+  {
     op: 'adamStep',
     lib: 'core',
     gen: shape(1, 2).chain((s) =>
@@ -705,6 +987,18 @@ export const CORE_OPS: OpSpec[] = [
       keys: ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'],
     },
     { op: `adaptiveAvgPool${n}d`, lib: 'core', gen: adaptive(n) },
+    {
+      op: `adaptiveMaxPool${n}d`,
+      lib: 'core',
+      gen: adaptive(n).chain(([x, size]) =>
+        args(
+          fc.constant(x as Arg),
+          fc.constant(size as Arg),
+          maybe(options({ returnIndices: anyBool() })),
+        ),
+      ),
+      keys: ['returnIndices'],
+    },
   ]),
   { op: 'manualSeed', lib: 'core', gen: args(int(0, 1000)) },
   ...['rand', 'randn'].map(
@@ -765,6 +1059,56 @@ export const CORE_OPS: OpSpec[] = [
       gen: anyTensor(1, 3).chain((x) => args(fc.constant(x), maybe(dimOf(x.shape.length)))),
     }),
   ),
+  {
+    op: 'cumsum',
+    lib: 'core',
+    gen: fc
+      .oneof(
+        { arbitrary: numericTensor, weight: 6 },
+        { arbitrary: anyTensor(0, 3, 'bool'), weight: 1 },
+      )
+      .chain((x) => args(fc.constant(x), dimOf(x.shape.length))),
+  },
+  {
+    op: 'sort',
+    lib: 'core',
+    gen: fc
+      .oneof(
+        { arbitrary: numericTensor, weight: 6 },
+        { arbitrary: anyTensor(0, 3, 'bool'), weight: 1 },
+      )
+      .chain((x) =>
+        args(
+          fc.constant(x),
+          maybe(
+            options({
+              dim: dimOf(x.shape.length),
+              descending: anyBool(),
+              stable: anyBool(),
+            }),
+          ),
+        ),
+      ),
+    keys: ['dim', 'descending', 'stable'],
+  },
+  {
+    op: 'topk',
+    lib: 'core',
+    gen: numericTensor.chain((x) =>
+      fc.nat(Math.max(x.shape.length - 1, 0)).chain((d) => {
+        const n = x.shape.length === 0 ? 1 : (x.shape[d] as number);
+        const last = d === x.shape.length - 1 || x.shape.length === 0;
+        return args(
+          fc.constant(x),
+          int(0, n),
+          last
+            ? maybe(options({ largest: anyBool(), sorted: anyBool() }))
+            : options({ dim: fc.constant(num(d)), largest: anyBool(), sorted: anyBool() }, ['dim']),
+        );
+      }),
+    ),
+    keys: ['dim', 'largest', 'sorted'],
+  },
   {
     op: 'decodeSafetensors',
     lib: 'core',
