@@ -3,7 +3,7 @@
  * its channels and positions per sample, then a per-channel `weight` (ones) and `bias` (zeros).
  */
 // biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
-import { fmtShape, groupNorm, isTensor, ones, type Tensor, zeros } from '@stride/core';
+import { fmtShape, groupNorm, isTensor, type Tensor } from '@stride/core';
 import {
   arg,
   asCalledBy,
@@ -19,6 +19,7 @@ import type { FactoryOptions } from './init.js';
 import type { LayerInfo } from './layer-info.js';
 import { normFlops } from './layernorm.js';
 import { Module } from './module.js';
+import { affineParams } from './norm-base.js';
 
 /** Options of `GroupNorm`. */
 export interface GroupNormLayerOptions extends FactoryOptions {
@@ -73,13 +74,9 @@ export class GroupNorm extends Module {
     this.eps = opts.eps ?? 1e-5;
     this.affine = opts.affine ?? true;
     const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
-    const shape = [numChannels];
-    const make = (what: string, create: typeof ones): Tensor | null =>
-      this.affine
-        ? asCalledBy(fn, () => create(shape, factory), `${what} ${fmtShape(shape)}: `)
-        : null;
-    this.weight = this.param(make('weight', ones));
-    this.bias = this.param(make('bias', zeros));
+    const [weight, bias] = this.affine ? affineParams(fn, [numChannels], factory) : [null, null];
+    this.weight = this.param(weight);
+    this.bias = this.param(bias);
   }
 
   forward(x: Tensor): Tensor {

@@ -3,7 +3,7 @@
  * (`normalizedShape`), then an element-wise `weight` (ones) and `bias` (zeros) of that shape.
  */
 // biome-ignore-all lint/complexity/noArguments: constructors pass `arguments` to noExtraArgs, which refuses what JavaScript callers give past the declared parameters
-import { fmtShape, isTensor, layerNorm, ones, type Tensor, zeros } from '@stride/core';
+import { fmtShape, isTensor, layerNorm, type Tensor } from '@stride/core';
 import {
   arg,
   asCalledBy,
@@ -17,6 +17,7 @@ import {
 import type { FactoryOptions } from './init.js';
 import { type LayerInfo, numel } from './layer-info.js';
 import { Module } from './module.js';
+import { affineParams } from './norm-base.js';
 
 /** Options of `LayerNorm`. */
 export interface LayerNormLayerOptions extends FactoryOptions {
@@ -74,13 +75,11 @@ export class LayerNorm extends Module {
     this.eps = opts.eps ?? 1e-5;
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
     const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
-    const dims = this.normalizedShape;
-    const make = (what: string, create: typeof ones): Tensor | null =>
-      this.elementwiseAffine
-        ? asCalledBy(fn, () => create(dims, factory), `${what} ${fmtShape(dims)}: `)
-        : null;
-    this.weight = this.param(make('weight', ones));
-    this.bias = this.param(make('bias', zeros));
+    const [weight, bias] = this.elementwiseAffine
+      ? affineParams(fn, this.normalizedShape, factory)
+      : [null, null];
+    this.weight = this.param(weight);
+    this.bias = this.param(bias);
   }
 
   forward(x: Tensor): Tensor {

@@ -1,12 +1,39 @@
 /**
- * What the BatchNorm and InstanceNorm layers share, as PyTorch's `_NormBase`: their options, a
- * per-channel affine `weight` and `bias`, and the running statistics as buffers with PyTorch's
- * state-dict names. The layers differ in the defaults and in what they normalise over.
+ * What the normalisation layers share: their affine `weight` and `bias` (all of them) and, for
+ * the BatchNorm and InstanceNorm layers, as PyTorch's `_NormBase`, their options and the running
+ * statistics as buffers with PyTorch's state-dict names. The layers differ in the defaults and in
+ * what they normalise over.
  */
-import { fmtShape, ones, type Tensor, tensor, zeros } from '@stride/core';
+import { type CreateOptions, fmtShape, ones, type Tensor, tensor, zeros } from '@stride/core';
 import type { BatchNormLayerOptions } from './batchnorm.js';
 import { arg, asCalledBy, checkOptions, factoryRules, option, positiveInt } from './check.js';
 import { Module } from './module.js';
+
+/**
+ * A new tensor of a normalisation layer (`create` is `ones` or `zeros`). A size no tensor can have
+ * (`new BatchNorm2d(1e10)`) is the layer's error, naming the tensor.
+ */
+export function normTensor(
+  fn: string,
+  what: string,
+  create: typeof ones,
+  shape: readonly number[],
+  factory: CreateOptions,
+): Tensor {
+  return asCalledBy(fn, () => create(shape, factory), `${what} ${fmtShape(shape)}: `);
+}
+
+/** The affine `weight` (ones) and `bias` (zeros) of a normalisation layer, of `shape`. */
+export function affineParams(
+  fn: string,
+  shape: readonly number[],
+  factory: CreateOptions,
+): [weight: Tensor, bias: Tensor] {
+  return [
+    normTensor(fn, 'weight', ones, shape, factory),
+    normTensor(fn, 'bias', zeros, shape, factory),
+  ];
+}
 
 /** The per-channel state of a BatchNorm or InstanceNorm layer. */
 export abstract class NormBase extends Module {
@@ -63,17 +90,16 @@ export abstract class NormBase extends Module {
     this.trackRunningStats = opts.trackRunningStats ?? defaults.trackRunningStats;
     const factory = { dtype: opts.dtype ?? 'float32', device: opts.device };
     const shape = [numFeatures];
-    // A size no tensor can have (`new BatchNorm2d(1e10)`) is this layer's error. All four tensors
-    // have one shape, so the first one made fails, and nothing is left allocated.
-    const make = (what: string, create: typeof ones): Tensor =>
-      asCalledBy(fn, () => create(shape, factory), `${what} ${fmtShape(shape)}: `);
-    this.weight = this.param(this.affine ? make('weight', ones) : null);
-    this.bias = this.param(this.affine ? make('bias', zeros) : null);
-    const track = this.trackRunningStats;
-    this.runningMean = this.buffer(track ? make('running_mean', zeros) : null, 'running_mean');
-    this.runningVar = this.buffer(track ? make('running_var', ones) : null, 'running_var');
+    // All four tensors have one shape, so the first one made fails, and nothing is left allocated.
+    const [weight, bias] = this.affine ? affineParams(fn, shape, factory) : [null, null];
+    this.weight = this.param(weight);
+    this.bias = this.param(bias);
+    const make = (what: string, create: typeof ones): Tensor | null =>
+      this.trackRunningStats ? normTensor(fn, what, create, shape, factory) : null;
+    this.runningMean = this.buffer(make('running_mean', zeros), 'running_mean');
+    this.runningVar = this.buffer(make('running_var', ones), 'running_var');
     this.numBatchesTracked = this.buffer(
-      track ? tensor(0, { dtype: 'int32', device: opts.device }) : null,
+      this.trackRunningStats ? tensor(0, { dtype: 'int32', device: opts.device }) : null,
       'num_batches_tracked',
     );
   }
