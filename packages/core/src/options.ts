@@ -152,7 +152,7 @@ export const option = {
 };
 
 /** `every` that also fails on holes, which `Array.prototype.every` skips. */
-function allEntries(values: readonly unknown[], test: (v: unknown) => boolean): boolean {
+export function allEntries(values: readonly unknown[], test: (v: unknown) => boolean): boolean {
   for (let i = 0; i < values.length; i++) if (!(i in values) || !test(values[i])) return false;
   return true;
 }

@@ -15,13 +15,16 @@ import {
   clamp,
   concat,
   conv2d,
+  convTranspose1d,
   crossEntropy,
   expand,
   flatten,
   floor,
   gelu,
+  groupNorm,
   index,
   keep,
+  layerNorm,
   linear,
   linspace,
   logicalAnd,
@@ -49,6 +52,7 @@ import {
   type Tensor,
   tensor,
   tidy,
+  topk,
   valueAndGrad,
   variance,
   where,
@@ -58,6 +62,13 @@ import { errorOf } from './error-of.js';
 import './setup.js';
 
 const values = (t: Tensor) => Array.from(t.dataSync());
+
+/** `values` with a hole at `at` (what `[1, , 2]` writes), which `every` and `some` skip. */
+function holed(values: number[], at: number): number[] {
+  const out = [...values];
+  delete out[at];
+  return out;
+}
 
 describe('options objects: unknown keys and wrong types are refused', () => {
   const x = ones([1, 1, 4, 4]);
@@ -461,6 +472,45 @@ describe('findings of the project fuzz suite', () => {
       'conv2d: dilation must be a positive integer, got 3000000000',
     ],
     ['view', () => ones([2]).view(3), 'view: shape [3] is invalid for input [2] of size 2'],
+    // Holes in per-axis arrays: Array.prototype.every skips them, and a NaN size followed.
+    [
+      'conv2d',
+      () => conv2d(ones([1, 1, 4, 4]), ones([1, 1, 2, 2]), { stride: holed([1, 1], 0) }),
+      'conv2d: stride must hold positive integers, got [,1]',
+    ],
+    [
+      'conv2d',
+      () =>
+        conv2d(ones([1, 1, 4, 4]), ones([1, 1, 2, 2]), {
+          padding: [holed([1, 1], 1) as [number, number], [0, 0]],
+        }),
+      'conv2d: padding entries must be non-negative integers or [before, after] pairs of them',
+    ],
+    [
+      'split',
+      () => split(ones([3]), holed([1, 1, 1], 1)),
+      'split: size must be a positive integer or an array of non-negative integers',
+    ],
+    [
+      'layerNorm',
+      () => layerNorm(ones([1, 3, 2]), holed([1, 3, 2], 1)),
+      'layerNorm: normalizedShape must be an integer ≥ 0 or a non-empty array of them',
+    ],
+    [
+      'groupNorm',
+      () => groupNorm(tensor([[1, 2]], { dtype: 'float32' }), 2),
+      'groupNorm: expected more than 1 value per group over the batch, got input [1,2] with 2 groups',
+    ],
+    [
+      'topk',
+      () => topk(tensor([true, false, true]), 1),
+      'topk: input must be a float or int32 tensor, got bool',
+    ],
+    [
+      'convTranspose1d',
+      () => convTranspose1d(ones([2, 2, 1]), zeros([2, 0, 3])),
+      'convTranspose1d: weight has 0 output channels; at least 1 is needed (input [2,2,1], weight [2,0,3])',
+    ],
     [
       'adamStep',
       () =>

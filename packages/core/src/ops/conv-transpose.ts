@@ -151,8 +151,10 @@ function convTransposeImpl(
   if (inSpatial.some((s) => s === 0)) {
     fail(fn, `input has an empty spatial dim; only the batch may be empty (${shapes})`);
   }
-  if (channels === 0)
+  if (channels === 0) {
     fail(fn, `input and weight have 0 channels; at least 1 is needed (${shapes})`);
+  }
+  if (outChannels === 0) fail(fn, `weight has 0 output channels; at least 1 is needed (${shapes})`);
   const outSpatial = inSpatial.map(
     (s, i) =>
       (s - 1) * (stride[i] as number) -

@@ -6,7 +6,7 @@ import { withGrad } from '../autograd.js';
 import type { ConvParams } from '../backend.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf, checkOutputSize, wrap } from '../kernel.js';
-import { checkOptions, option } from '../options.js';
+import { allEntries, checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add } from './arithmetic.js';
@@ -132,7 +132,7 @@ function resolvePadding(
       const pair = Array.isArray(p) ? p : [p, p];
       if (
         pair.length !== 2 ||
-        !pair.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)
+        !allEntries(pair, (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)
       ) {
         fail(
           fn,

@@ -63,6 +63,14 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
   }
   checkParamShapes(fn, x, params, [channels], `one per channel of input ${fmtShape(x.shape)}`);
   const perGroup = (channels / numGroups) * x.shape.slice(2).reduce((a, d) => a * d, 1);
+  // PyTorch refuses a lone value over the whole batch and group (its variance is 0/0 in spirit):
+  // the output would be the bias alone, whatever the input.
+  if (n * perGroup === 1) {
+    fail(
+      fn,
+      `expected more than 1 value per group over the batch, got input ${fmtShape(x.shape)} with ${numGroups} groups`,
+    );
+  }
   const channelShape = [channels, ...x.shape.slice(2).map(() => 1)];
   return tidy(() => {
     // A group's channels are consecutive, so [N, G, C/G * positions] holds one group per row.

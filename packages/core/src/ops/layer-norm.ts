@@ -5,7 +5,7 @@
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf } from '../kernel.js';
-import { checkOptions, option, showValue } from '../options.js';
+import { allEntries, checkOptions, option, showValue } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add, mul } from './arithmetic.js';
@@ -55,7 +55,7 @@ export function layerNorm(
   if (
     !Array.isArray(shape) ||
     shape.length === 0 ||
-    !shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+    !allEntries(shape, (d) => Number.isSafeInteger(d) && (d as number) >= 0)
   ) {
     fail(
       fn,

@@ -1,7 +1,7 @@
 import { withGrad } from '../autograd.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf, backendOfTensor, checkOutputSize, wrap } from '../kernel.js';
-import { checkOptions, option, showValue } from '../options.js';
+import { allEntries, checkOptions, option, showValue } from '../options.js';
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, stridesOf } from '../shape.js';
 import { isTensor, shareStorage, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
@@ -400,7 +400,10 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
     // An empty dim splits into one empty piece, as in PyTorch.
     if (n === 0) sizes.push(0);
   } else {
-    if (!Array.isArray(size) || !size.every((k) => Number.isSafeInteger(k) && k >= 0)) {
+    if (
+      !Array.isArray(size) ||
+      !allEntries(size, (k) => Number.isSafeInteger(k) && (k as number) >= 0)
+    ) {
       fail(
         fn,
         `size must be a positive integer or an array of non-negative integers, got ${showValue(size)}`,

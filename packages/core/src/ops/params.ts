@@ -4,7 +4,7 @@
  */
 import { fail } from '../errors.js';
 import { describe } from '../kernel.js';
-import { option } from '../options.js';
+import { allEntries, option } from '../options.js';
 
 /** A value as an error message shows it: `[1,0]`, `1.5`, `NaN`, `'same'`. */
 export function fmtValue(v: unknown): string {
@@ -36,7 +36,7 @@ export function axisInts(fn: string, arg: string, value: unknown, n: number, min
     if (value.length !== n && value.length !== 1) {
       fail(fn, `${arg} must have ${n} entries (one per spatial dim), got ${fmtValue(value)}`);
     }
-    if (!value.every((v) => isIntAtLeast(v, min))) {
+    if (!allEntries(value, (v) => isIntAtLeast(v, min))) {
       fail(fn, `${arg} must hold ${what}s, got ${fmtValue(value)}`);
     }
     return value.length === n ? [...value] : new Array<number>(n).fill(value[0]);

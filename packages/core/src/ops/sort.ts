@@ -250,6 +250,8 @@ export function sort(x: Tensor, options: SortOptions = {}): SortResult {
 export function topk(x: Tensor, k: number, options: TopkOptions = {}): SortResult {
   const fn = 'topk';
   backendOfTensor(fn, 'input', x);
+  // As PyTorch's: sort orders bools, topk does not pick among them.
+  if (x.dtype === 'bool') fail(fn, 'input must be a float or int32 tensor, got bool');
   const o = checkOptions(fn, options, TOPK_OPTIONS);
   const axis = normalizeAxis(fn, o.dim ?? -1, x.rank);
   const n = x.rank === 0 ? 1 : (x.shape[axis] as number);
