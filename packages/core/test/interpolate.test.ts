@@ -117,6 +117,11 @@ describe('interpolate errors', () => {
       expect(errorOf('interpolate', () => interpolate(zeros([1, 2, 0, 4]), { size: 2 }))).toBe(
         'interpolate: input and output spatial sizes must be at least 1, got input [1,2,0,4] and output [1,2,2,2]',
       );
+      // Only the batch may be empty, as in PyTorch.
+      expect(errorOf('interpolate', () => interpolate(zeros([2, 0, 1, 2]), { size: 2 }))).toBe(
+        'interpolate: input has 0 channels; only the batch may be empty, got input [2,0,1,2]',
+      );
+      expect(interpolate(zeros([0, 1, 2, 2]), { size: 3 }).shape).toEqual([0, 1, 3, 3]);
       expect(
         errorOf('interpolate', () =>
           interpolate(zeros([1, 2, 4, 4], { dtype: 'int32' }), { size: 2 }),

@@ -3,7 +3,7 @@
  * optional (a shortcut without projection, a normalisation turned off).
  */
 import { isTensor, type Tensor } from '@stride/core';
-import { fail, show } from './check.js';
+import { asCalledBy, fail, show } from './check.js';
 import { Module } from './module.js';
 
 /**
@@ -30,6 +30,6 @@ export class Identity extends Module {
   /** `x`, as a new handle on the same data. */
   forward(x: Tensor): Tensor {
     if (!isTensor(x)) fail('Identity', `input must be a Tensor, got ${show(x)}`);
-    return x.reshape(x.shape);
+    return asCalledBy('Identity', () => x.reshape(x.shape));
   }
 }

@@ -293,6 +293,9 @@ describe('Identity', () => {
     y.dispose();
     expect(identity.parameters()).toEqual([]);
     expect(errorOf(() => identity(3 as never))).toBe('Identity: input must be a Tensor, got 3');
+    const gone = tensor([1], { dtype: 'float32' });
+    gone.dispose();
+    expect(errorOf(() => identity(gone))).toMatch(/^Identity: /);
   });
 
   it('passes gradients through', () => {

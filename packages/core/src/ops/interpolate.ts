@@ -165,6 +165,10 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
       `input and output spatial sizes must be at least 1, got input ${fmtShape(x.shape)} and output ${fmtShape(outShape)}${scales ? ` (scaleFactor ${fmtValue(scaleFactor)})` : ''}`,
     );
   }
+  // Only the batch may be empty, as in PyTorch: zero channels would resample nothing.
+  if (x.shape[1] === 0) {
+    fail(fn, `input has 0 channels; only the batch may be empty, got input ${fmtShape(x.shape)}`);
+  }
   return tidy(() => {
     let y = x;
     for (let i = 0; i < n; i++) {
