@@ -56,7 +56,6 @@ export const NOT_FUZZED: Readonly<Record<string, string>> = {
   uniformAt: 'counter-based random number primitive returning a number',
   normalSeed: 'counter-based random number primitive returning a number',
   normalAt: 'counter-based random number primitive returning a number',
-  groupNorm: 'new in this release; fuzz spec to come',
   gradOf: 'autograd driver: takes outputs and inputs already in a graph',
   retainGrad: 'autograd driver: marks a tensor already in a graph for backward; returns nothing',
   treeMap: 'takes a function (mapped over the tensors of trees)',

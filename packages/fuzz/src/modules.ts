@@ -254,6 +254,23 @@ export const LAYER_SPECS: OpSpec[] = [
         ),
     ),
   },
+  {
+    op: 'GroupNorm',
+    lib: 'layers',
+    ctorArity: 3,
+    fns: ['GroupNorm', 'groupNorm'],
+    keys: ['eps', 'affine', 'dtype', 'device'],
+    gen: fc
+      .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }))
+      .chain(([g, cpg]) =>
+        fc.tuple(
+          c(num(g)),
+          c(num(g * cpg)),
+          maybe(options({ eps: c(num(1e-5)), affine: anyBool() })),
+          nc(g * cpg, 1, 1),
+        ),
+      ),
+  },
   ...[1, 2, 3].map(
     (n): OpSpec => ({
       op: `InstanceNorm${n}d`,
@@ -296,6 +313,16 @@ export const LAYER_SPECS: OpSpec[] = [
       gen: fc.tuple(fc.oneof(int(1, 3), c(ints([2, 1, 3].slice(0, n)))), nc(2, n, 2)),
     }),
   ),
+  {
+    op: 'Identity',
+    lib: 'layers',
+    ctorArity: 1,
+    // It takes any constructor arguments and ignores them, as PyTorch's does.
+    gen: fc.tuple(
+      fc.oneof(c({ k: 'undef' } as Arg), int(1, 3), c(str('x'))),
+      shape(0, 3).chain(F32),
+    ),
+  },
   {
     op: 'ModuleList',
     lib: 'layers',

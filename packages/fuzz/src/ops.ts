@@ -921,6 +921,32 @@ export const CORE_OPS: OpSpec[] = [
     keys: ['weight', 'bias', 'eps'],
   },
   {
+    op: 'groupNorm',
+    lib: 'core',
+    gen: fc
+      .tuple(
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 2 }),
+        shape(0, 2),
+      )
+      .chain(([n, g, cpg, sp]) => {
+        const c = g * cpg;
+        return args(
+          F32([n, c, ...sp]),
+          fc.constant(num(g)),
+          maybe(
+            options({
+              weight: F32([c]),
+              bias: F32([c]),
+              eps: fc.constantFrom(1e-5, 0.5).map(num),
+            }),
+          ),
+        );
+      }),
+    keys: ['weight', 'bias', 'eps'],
+  },
+  {
     op: 'instanceNorm',
     lib: 'core',
     gen: fc

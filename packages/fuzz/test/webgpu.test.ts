@@ -9,8 +9,9 @@
 import { webgpu } from '@stride/backend-webgpu';
 import { registerBackend, setBackend } from '@stride/core';
 import { create } from 'webgpu';
+import { DAWN_TEST_TOGGLES } from '../../../dawn.shared.js';
 import { fuzzSuite } from './suite.js';
 
-registerBackend(webgpu({ gpu: create([]) }));
+registerBackend(webgpu({ gpu: create(DAWN_TEST_TOGGLES) }));
 
 fuzzSuite('webgpu', () => setBackend('webgpu'), Number(process.env.FUZZ_WEBGPU_EVERY ?? 3));
