@@ -17,24 +17,12 @@ The safetensors reader and writer are those of packages/core/scripts/safetensors
 (imported, not copied): Debian 12 packages no `safetensors` module for Python.
 """
 
-import importlib.util
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "fixtures"))
-CORE_SCRIPT = os.path.normpath(
-    os.path.join(HERE, "..", "..", "core", "scripts", "safetensors_cross_check.py"))
-
-
-def _load_safetensors_io():
-    spec = importlib.util.spec_from_file_location("stride_safetensors_cross_check", CORE_SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-st = _load_safetensors_io()
+from core_safetensors import st  # noqa: E402  (the script folder is on sys.path)
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
