@@ -340,11 +340,19 @@ function convCode(
   aAxis: 'm' | 'k',
   bAxis: 'n' | 'k',
   vecOut: boolean,
-  spec: { decls: string },
+  spec: { decls: string; maskB?: boolean },
 ): string {
   return gemmCode(
     key,
-    { tile, aAxis, bAxis, vecOut, words: NAMES.length, decls: `${ACCESSORS}\n${spec.decls}` },
+    {
+      tile,
+      aAxis,
+      bAxis,
+      vecOut,
+      words: NAMES.length,
+      decls: `${ACCESSORS}\n${spec.decls}`,
+      maskB: spec.maskB,
+    },
     mode,
   );
 }
@@ -426,6 +434,9 @@ ${outFns}`,
     'n',
     vecOut,
     {
+      // Taps that miss dy are missing entries of B, not zeros: PyTorch (and the CPU backend's
+      // col2im) never multiply their weights, so an infinite weight there must not give NaN.
+      maskB: true,
       decls: `${gemmBindings({ w: false, dy: false }, vecOut)}
 fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> {
   // A(c, (o, t)) = w[z·og + o, c, t] for k..k+3.
@@ -440,10 +451,12 @@ fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> {
   }
   return v;
 }
-fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> {
-  // B((o, t), (b, i)) = dy[b, z·og + o, q] where q·stride = i + pad − t·dilation per axis.
+fn loadB(z: u32, k: u32, n: u32) -> MaskedB {
+  // B((o, t), (b, i)) = dy[b, z·og + o, q] where q·stride = i + pad − t·dilation per axis;
+  // missing where no such q exists.
   var v = vec4<f32>(0.0);
-  if (k >= dimK()) { return v; }
+  var ok = vec4<f32>(0.0);
+  if (k >= dimK()) { return MaskedB(v, ok); }
   let o = k / cKvol();
   let t = k - o * cKvol();
   let kd = t / cKHW();
@@ -470,6 +483,7 @@ fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> {
       ${axis('uw', 'qw', 'cSW', 'cOW()')}
       if (okqd && okqh && okqw) {
         v[j] = dy[(b * cO() + chan) * cP() + (qd * cOH() + qh) * cOW() + qw];
+        ok[j] = 1.0;
       }
     }
     iw += 1u;
@@ -483,7 +497,7 @@ fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> {
       }
     }
   }
-  return v;
+  return MaskedB(v, ok);
 }
 ${outFns}`,
     },

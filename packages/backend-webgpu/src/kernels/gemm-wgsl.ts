@@ -99,6 +99,11 @@ export function kw(i: number): string {
  *   spares the per-element index math).
  * `vecOut` promises that C(m, n..n+3) are consecutive and 16-byte aligned whenever n is a
  * multiple of 4 (which needs N to be a multiple of 4).
+ *
+ * With `maskB` (and `bAxis` 'n'), `loadB` returns a `MaskedB` instead: the values `v` and `ok`,
+ * 1.0 where B(k, n + j) exists and 0.0 where it does not (an implicit convolution's taps that
+ * fall outside the operand). A missing entry contributes nothing, where a zero entry
+ * would still make an infinite A entry contribute NaN (∞ · 0).
  */
 export interface GemmSpec {
   readonly tile: Tile;
@@ -108,6 +113,7 @@ export interface GemmSpec {
   /** Number of the kernel's own uniform words. */
   readonly words: number;
   readonly decls: string;
+  readonly maskB?: boolean;
 }
 
 /**
@@ -170,17 +176,22 @@ function generate(spec: GemmSpec, mode: GemmMode): string {
   const t = spec.tile;
   if (t.rm % 4 !== 0)
     throw new Error(`tile ${t.name}: rows per invocation must be a multiple of 4`);
+  if (spec.maskB && spec.bAxis !== 'n') throw new Error('gemm: maskB needs bAxis n');
   const body = mode === 'tiled' ? tiledBody(spec) : directBody(spec);
   const shared =
     mode === 'tiled'
       ? `var<workgroup> As: array<vec4<f32>, ${(t.k * t.m) / 4}>;
-var<workgroup> Bs: array<vec4<f32>, ${(t.k * t.n) / 4}>;`
+var<workgroup> Bs: array<vec4<f32>, ${(t.k * t.n) / 4}>;${
+          spec.maskB ? `\nvar<workgroup> Ms: array<vec4<f32>, ${(t.k * t.n) / 4}>;` : ''
+        }`
       : '';
+  const masked = spec.maskB ? 'struct MaskedB { v: vec4<f32>, ok: vec4<f32> }' : '';
   return `
 ${uniforms(GEMM_WORDS + spec.words)}
 fn dimM() -> u32 { return word(0u); }
 fn dimN() -> u32 { return word(1u); }
 fn dimK() -> u32 { return word(2u); }
+${masked}
 ${spec.decls}
 ${shared}
 
@@ -254,7 +265,10 @@ function tiledBody(spec: GemmSpec): string {
     ),
     ...slots((t.n * t.k) / 4, (s) =>
       bAxis === 'n'
-        ? `Bs[${s}] = loadB(z, k0 + ${s} / ${tn4}u, n0 + (${s} % ${tn4}u) * 4u);`
+        ? spec.maskB
+          ? `let r = loadB(z, k0 + ${s} / ${tn4}u, n0 + (${s} % ${tn4}u) * 4u);
+      Bs[${s}] = r.v; Ms[${s}] = r.ok;`
+          : `Bs[${s}] = loadB(z, k0 + ${s} / ${tn4}u, n0 + (${s} % ${tn4}u) * 4u);`
         : `let kk = (${s} % ${tk4}u) * 4u; let nn = ${s} / ${tk4}u;
       let v = loadB(z, k0 + kk, n0 + nn);
       let at = kk * ${tn4}u + nn / 4u; let q = nn % 4u;
@@ -262,23 +276,27 @@ function tiledBody(spec: GemmSpec): string {
       Bs[at + ${2 * tn4}u][q] = v.z; Bs[at + ${3 * tn4}u][q] = v.w;`,
     ),
   ];
-  // The inner product (GPU compilers unroll the constant trip count).
+  // The inner product (GPU compilers unroll the constant trip count). Masked, a missing B entry
+  // selects zero in place of the product (one select per product, no branch).
+  const term = (x: string) => (spec.maskB ? `select(zero, ${x} * b, ok)` : `${x} * b`);
   const fma: string[] = [];
   for (let r4 = 0; r4 < rm4; r4++) {
     fma.push(`a = As[kk * ${tm4}u + ty * ${rm4}u + ${r4}u];`);
     const r = r4 * 4;
     fma.push(
-      `acc${r} += a.x * b; acc${r + 1} += a.y * b; ` +
-        `acc${r + 2} += a.z * b; acc${r + 3} += a.w * b;`,
+      `acc${r} += ${term('a.x')}; acc${r + 1} += ${term('a.y')}; ` +
+        `acc${r + 2} += ${term('a.z')}; acc${r + 3} += ${term('a.w')};`,
     );
   }
+  const okLoad = spec.maskB ? `\n      let ok = Ms[kk * ${tn4}u + tx] != zero;` : '';
   return `var a: vec4<f32>;
   var b: vec4<f32>;
+  let zero = vec4<f32>(0.0);
   for (var k0 = kBegin; k0 < kEnd; k0 += ${t.k}u) {
     ${loads.join('\n    ')}
     workgroupBarrier();
     for (var kk = 0u; kk < ${t.k}u; kk++) {
-      b = Bs[kk * ${tn4}u + tx];
+      b = Bs[kk * ${tn4}u + tx];${okLoad}
       ${fma.join('\n      ')}
     }
     workgroupBarrier();
@@ -290,12 +308,20 @@ function directBody(spec: GemmSpec): string {
   const { tile: t, aAxis, bAxis } = spec;
   // b0..b3 = B(k0 + j, n..n+3).
   const bLoads =
-    bAxis === 'n'
-      ? `let b0 = loadB(z, k0, n);
+    bAxis === 'n' && spec.maskB
+      ? [0, 1, 2, 3]
+          .map(
+            (j) => `let r${j} = loadB(z, k0 + ${j}u, n);
+    let b${j} = r${j}.v;
+    let ok${j} = r${j}.ok != zero;`,
+          )
+          .join('\n    ')
+      : bAxis === 'n'
+        ? `let b0 = loadB(z, k0, n);
     let b1 = loadB(z, k0 + 1u, n);
     let b2 = loadB(z, k0 + 2u, n);
     let b3 = loadB(z, k0 + 3u, n);`
-      : `let c0 = loadB(z, k0, n);
+        : `let c0 = loadB(z, k0, n);
     let c1 = loadB(z, k0, n + 1u);
     let c2 = loadB(z, k0, n + 2u);
     let c3 = loadB(z, k0, n + 3u);
@@ -303,6 +329,10 @@ function directBody(spec: GemmSpec): string {
     let b1 = vec4<f32>(c0.y, c1.y, c2.y, c3.y);
     let b2 = vec4<f32>(c0.z, c1.z, c2.z, c3.z);
     let b3 = vec4<f32>(c0.w, c1.w, c2.w, c3.w);`;
+  // x · B(k0 + j, n..n+3); masked, a missing entry selects zero in place of the product.
+  const term = (x: string, j: number) =>
+    spec.maskB ? `select(zero, ${x} * b${j}, ok${j})` : `${x} * b${j}`;
+  const sum = (xs: string[]) => xs.map((x, j) => term(x, j)).join(' + ');
   const rows: string[] = [];
   for (let r4 = 0; r4 < t.rm / 4; r4++) {
     const m = `mr + ${r4 * 4}u`;
@@ -311,14 +341,14 @@ function directBody(spec: GemmSpec): string {
       for (let i = 0; i < 4; i++) {
         const r = r4 * 4 + i;
         rows.push(`{ let a = loadA(z, ${m} + ${i}u, k0);
-    acc${r} += a.x * b0 + a.y * b1 + a.z * b2 + a.w * b3; }`);
+    acc${r} += ${sum(['a.x', 'a.y', 'a.z', 'a.w'])}; }`);
       }
     } else {
       // d_j = A(m..m+3, k0 + j).
       const upd: string[] = [];
       for (let i = 0; i < 4; i++) {
         const c = 'xyzw'[i];
-        upd.push(`acc${r4 * 4 + i} += d0.${c} * b0 + d1.${c} * b1 + d2.${c} * b2 + d3.${c} * b3;`);
+        upd.push(`acc${r4 * 4 + i} += ${sum([0, 1, 2, 3].map((j) => `d${j}.${c}`))};`);
       }
       rows.push(`{ let d0 = loadA(z, ${m}, k0);
     let d1 = loadA(z, ${m}, k0 + 1u);
@@ -329,6 +359,7 @@ function directBody(spec: GemmSpec): string {
   }
   return `let mr = m0 + ty * ${t.rm}u;
   if (mr >= dimM() || n >= dimN()) { return; }
+  let zero = vec4<f32>(0.0);
   for (var k0 = kBegin; k0 < kEnd; k0 += 4u) {
     ${bLoads}
     ${rows.join('\n    ')}
