@@ -152,6 +152,16 @@ describe('convolutions with infinities match the CPU backend', () => {
   }
 });
 
+// K = 12·3 = 36 spans three 16-deep steps of the GEMM: infinite weights in the second step only
+// (o = 7), the third only (o = 11), and both, so a step after one with infinities, and one
+// after one without, each take the right product.
+it('infinite weights in some of the GEMM steps', async () => {
+  const c: Case = { x: [1, 2, 11], w: [12, 2, 3], stride: [2], pad: [1] };
+  await check(c, [43], []);
+  await check(c, [70], []);
+  await check(c, [43, 70], [3]);
+});
+
 describe('a transposed convolution (the input gradient) skips the taps that miss', () => {
   // conv_transpose1d(x, w) is the input gradient with dy = x; the expected values are PyTorch's.
   const transpose = (xs: number[], ws: number[], outSize: number, stride: number) =>

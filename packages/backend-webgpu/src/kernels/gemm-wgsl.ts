@@ -182,7 +182,10 @@ function generate(spec: GemmSpec, mode: GemmMode): string {
     mode === 'tiled'
       ? `var<workgroup> As: array<vec4<f32>, ${(t.k * t.m) / 4}>;
 var<workgroup> Bs: array<vec4<f32>, ${(t.k * t.n) / 4}>;${
-          spec.maskB ? `\nvar<workgroup> Ms: array<vec4<f32>, ${(t.k * t.n) / 4}>;` : ''
+          spec.maskB
+            ? `\nvar<workgroup> Ms: array<vec4<f32>, ${(t.k * t.n) / 4}>;
+var<workgroup> nonFinite: atomic<u32>;`
+            : ''
         }`
       : '';
   const masked = spec.maskB ? 'struct MaskedB { v: vec4<f32>, ok: vec4<f32> }' : '';
@@ -253,12 +256,20 @@ function tiledBody(spec: GemmSpec): string {
     }
     return out;
   };
+  // Masked, the slab's A loads flag a non-finite value by raising `nonFinite` to k0 + 1 (k0 only
+  // grows, so no reset is needed); only then can a missing B entry matter (a finite A entry times
+  // the zero that stands for it adds nothing).
+  const flag = spec.maskB
+    ? `
+      if (any((bitcast<vec4<u32>>(v) & vec4<u32>(0x7f800000u)) == vec4<u32>(0x7f800000u))) { atomicMax(&nonFinite, k0 + 1u); }`
+    : '';
   const loads = [
     ...slots((t.m * t.k) / 4, (s) =>
       aAxis === 'm'
-        ? `As[${s}] = loadA(z, m0 + (${s} % ${tm4}u) * 4u, k0 + ${s} / ${tm4}u);`
+        ? `let v = loadA(z, m0 + (${s} % ${tm4}u) * 4u, k0 + ${s} / ${tm4}u);
+      As[${s}] = v;${flag}`
         : `let kk = (${s} % ${tk4}u) * 4u; let mm = ${s} / ${tk4}u;
-      let v = loadA(z, m0 + mm, k0 + kk);
+      let v = loadA(z, m0 + mm, k0 + kk);${flag}
       let at = kk * ${tm4}u + mm / 4u; let q = mm % 4u;
       As[at][q] = v.x; As[at + ${tm4}u][q] = v.y;
       As[at + ${2 * tm4}u][q] = v.z; As[at + ${3 * tm4}u][q] = v.w;`,
@@ -276,29 +287,40 @@ function tiledBody(spec: GemmSpec): string {
       Bs[at + ${2 * tn4}u][q] = v.z; Bs[at + ${3 * tn4}u][q] = v.w;`,
     ),
   ];
-  // The inner product (GPU compilers unroll the constant trip count). Masked, a missing B entry
-  // selects zero in place of the product (one select per product, no branch).
-  const term = (x: string) => (spec.maskB ? `select(zero, ${x} * b, ok)` : `${x} * b`);
-  const fma: string[] = [];
-  for (let r4 = 0; r4 < rm4; r4++) {
-    fma.push(`a = As[kk * ${tm4}u + ty * ${rm4}u + ${r4}u];`);
-    const r = r4 * 4;
-    fma.push(
-      `acc${r} += ${term('a.x')}; acc${r + 1} += ${term('a.y')}; ` +
-        `acc${r + 2} += ${term('a.z')}; acc${r + 3} += ${term('a.w')};`,
-    );
-  }
-  const okLoad = spec.maskB ? `\n      let ok = Ms[kk * ${tn4}u + tx] != zero;` : '';
+  // The inner product (GPU compilers unroll the constant trip count). Masked, in a slab whose A
+  // has a non-finite value, a missing B entry selects zero in place of the product (one select
+  // per product); every other slab takes the plain loop, so finite weights cost no more.
+  const inner = (masked: boolean): string => {
+    const term = (x: string) => (masked ? `select(zero, ${x} * b, ok)` : `${x} * b`);
+    const fma: string[] = [];
+    for (let r4 = 0; r4 < rm4; r4++) {
+      fma.push(`a = As[kk * ${tm4}u + ty * ${rm4}u + ${r4}u];`);
+      const r = r4 * 4;
+      fma.push(
+        `acc${r} += ${term('a.x')}; acc${r + 1} += ${term('a.y')}; ` +
+          `acc${r + 2} += ${term('a.z')}; acc${r + 3} += ${term('a.w')};`,
+      );
+    }
+    const okLoad = masked ? `\n      let ok = Ms[kk * ${tn4}u + tx] != zero;` : '';
+    return `for (var kk = 0u; kk < ${t.k}u; kk++) {
+      b = Bs[kk * ${tn4}u + tx];${okLoad}
+      ${fma.join('\n      ')}
+    }`;
+  };
+  const product = spec.maskB
+    ? `if (atomicLoad(&nonFinite) == k0 + 1u) {
+    ${inner(true)}
+    } else {
+    ${inner(false)}
+    }`
+    : inner(false);
   return `var a: vec4<f32>;
   var b: vec4<f32>;
   let zero = vec4<f32>(0.0);
   for (var k0 = kBegin; k0 < kEnd; k0 += ${t.k}u) {
     ${loads.join('\n    ')}
     workgroupBarrier();
-    for (var kk = 0u; kk < ${t.k}u; kk++) {
-      b = Bs[kk * ${tn4}u + tx];${okLoad}
-      ${fma.join('\n      ')}
-    }
+    ${product}
     workgroupBarrier();
   }`;
 }
