@@ -120,6 +120,18 @@ function sgd(lr = 0.1, momentum = 0.9): { opt: SGD; p: Tensor } {
   return { opt: new SGD([p], { lr, momentum }), p };
 }
 
+/** One test per `[name, make, message]`: `make` on a fresh SGD must throw exactly `message`. */
+function itRejects(bad: readonly [string, (opt: AnyOptimizer) => unknown, string][]): void {
+  for (const [name, make, message] of bad) {
+    it(`rejects ${name}`, () => {
+      const { opt, p } = sgd();
+      expect(errorOf(() => make(opt))).toBe(message);
+      opt.dispose();
+      p.dispose();
+    });
+  }
+}
+
 describe('scheduler state dicts', () => {
   const kinds: [string, (opt: AnyOptimizer) => LRScheduler][] = [
     ['StepLR', (o) => new StepLR(o, { stepSize: 3, gamma: 0.5 })],
@@ -457,14 +469,7 @@ describe('scheduler behaviour', () => {
       'SequentialLR: schedulers[0] belongs to another optimizer; all must share the one passed in',
     ],
   ];
-  for (const [name, make, message] of bad) {
-    it(`rejects ${name}`, () => {
-      const { opt, p } = sgd();
-      expect(errorOf(() => make(opt))).toBe(message);
-      opt.dispose();
-      p.dispose();
-    });
-  }
+  itRejects(bad);
 
   it('OneCycleLR turns momenta into Adam β₁ only below 1', () => {
     const p = zeros([1], { requiresGrad: true });
@@ -829,14 +834,7 @@ describe('the schedulers of PyTorch 1.13 that take more than a step', () => {
       'ReduceLROnPlateau: optimizer must be an Optimizer, got an object',
     ],
   ];
-  for (const [name, make, message] of bad) {
-    it(`rejects ${name}`, () => {
-      const { opt, p } = sgd();
-      expect(errorOf(() => make(opt))).toBe(message);
-      opt.dispose();
-      p.dispose();
-    });
-  }
+  itRejects(bad);
 
   it('CyclicLR cycles momentum only where the optimizer has it, as PyTorch 1.13', () => {
     const p = zeros([1], { requiresGrad: true });
