@@ -1,0 +1,5 @@
+/**
+ * `@stride/onnx`: ONNX export and import for Stride.
+ *
+ * @packageDocumentation
+ */

@@ -1,0 +1,5 @@
+/**
+ * `@stride/pytorch`: PyTorch interop for Stride.
+ *
+ * @packageDocumentation
+ */
