@@ -28,6 +28,8 @@ export const engine = {
   scopes: [] as TidyScope[],
   gradEnabled: true,
   usage: new Map<string, BackendUsage>(),
+  /** The running `traceOps`, if any (its state is trace.ts's own). */
+  trace: null as object | null,
 };
 
 export function usageOf(backend: Backend): BackendUsage {

@@ -176,6 +176,7 @@ export {
 } from './shape.js';
 export { isTensor, type NestedArray, Tensor } from './tensor.js';
 export { keep, type MemoryInfo, memory, tidy } from './tidy.js';
+export { type OpTracer, type TracedOp, traceOps } from './trace.js';
 export { type TreeGrads, type TreeMapped, treeLeaves, treeMap } from './tree.js';
 export {
   resetWarnings,

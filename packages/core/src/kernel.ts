@@ -1,9 +1,11 @@
 import { type Backend, DEFAULT_MAX_STORAGE_BYTES, type Shape } from './backend.js';
 import { bytesPerElement, type DType } from './dtype.js';
+import { engine } from './engine.js';
 import { fail, fmtBytes, fmtShape } from './errors.js';
 import { showValue } from './options.js';
 import { sizeOf } from './shape.js';
 import { fromStorage, type Tensor } from './tensor.js';
+import { noteCaller } from './trace.js';
 
 /**
  * Checks that every tensor argument of `fn` is alive and on one backend, and returns it.
@@ -24,6 +26,7 @@ export function backendOf(fn: string, args: readonly (readonly [string, Tensor])
 
 /** `backendOf` for one argument, without building the argument list (ops call it constantly). */
 export function backendOfTensor(fn: string, name: string, t: Tensor): Backend {
+  if (engine.trace !== null) noteCaller(fn);
   if (!t || typeof (t as Tensor)._check !== 'function') {
     fail(fn, `${name} must be a Tensor, got ${describe(t)}`);
   }

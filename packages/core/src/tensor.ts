@@ -4,6 +4,7 @@ import { bytesPerElement, isFloat } from './dtype.js';
 import { type BackendUsage, engine, track, untrack, usageOf } from './engine.js';
 import { fail, fmtShape } from './errors.js';
 import { shapesEqual, sizeOf } from './shape.js';
+import { noteCreated } from './trace.js';
 
 /**
  * Storage shared by tensors that view the same numbers (a reshape, a detach, a saved copy in
@@ -84,6 +85,7 @@ export class Tensor {
     this.size = sizeOf(shape);
     ref.usage.numTensors += 1;
     if (options === undefined || options.tracked !== false) track(this);
+    if (engine.trace !== null) noteCreated(this);
   }
 
   /**

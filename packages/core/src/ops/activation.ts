@@ -9,6 +9,7 @@ import { backendOfTensor, wrap } from '../kernel.js';
 import { checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import {
   add,
   clamp,
@@ -59,7 +60,9 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const fn = 'leakyRelu';
   checkFloat(fn, x);
   const slope = checkNumber(fn, 'negativeSlope', negativeSlope);
-  return tidy(() => where(gt(x, 0), x, mul(x, slope)));
+  return traced(fn, [x], { negativeSlope: slope }, () =>
+    tidy(() => where(gt(x, 0), x, mul(x, slope))),
+  );
 }
 
 /** `x` where positive, else `alpha * (exp(x) - 1)`. The gradient at 0 is `alpha` (PyTorch). */
@@ -69,7 +72,9 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   const a = checkNumber(fn, 'alpha', alpha);
   // exp is taken of min(x, 0) so that large inputs cannot overflow into the unused branch;
   // clamp (unlike minimum) passes the whole gradient at the bound, keeping elu'(0) = alpha.
-  return tidy(() => where(gt(x, 0), x, mul(expm1(clamp(x, undefined, 0)), a)));
+  return traced(fn, [x], { alpha: a }, () =>
+    tidy(() => where(gt(x, 0), x, mul(expm1(clamp(x, undefined, 0)), a))),
+  );
 }
 
 /** Options of `gelu`. */
@@ -85,6 +90,10 @@ export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   const { approximate = 'none' } = checkOptions(fn, opts, {
     approximate: option.oneOf('none', 'tanh'),
   });
+  return traced(fn, [x], { approximate }, () => geluImpl(x, approximate));
+}
+
+function geluImpl(x: Tensor, approximate: 'none' | 'tanh'): Tensor {
   return tidy(() => {
     const inner =
       approximate === 'none'
@@ -97,7 +106,7 @@ export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
 /** `x * sigmoid(x)` (also called swish). */
 export function silu(x: Tensor): Tensor {
   checkFloat('silu', x);
-  return tidy(() => mul(x, sigmoid(x)));
+  return traced('silu', [x], {}, () => tidy(() => mul(x, sigmoid(x))));
 }
 
 /**
@@ -110,9 +119,11 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   const b = checkNumber(fn, 'beta', beta);
   if (b === 0) fail(fn, 'beta must be non-zero');
   const t = checkNumber(fn, 'threshold', threshold);
-  return tidy(() => {
-    const bx = mul(x, b);
-    const soft = mul(log1p(exp(clamp(bx, undefined, t))), 1 / b);
-    return where(gt(bx, t), x, soft);
-  });
+  return traced(fn, [x], { beta: b, threshold: t }, () =>
+    tidy(() => {
+      const bx = mul(x, b);
+      const soft = mul(log1p(exp(clamp(bx, undefined, t))), 1 / b);
+      return where(gt(bx, t), x, soft);
+    }),
+  );
 }

@@ -14,6 +14,7 @@ import {
 import { showValue } from '../options.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { traced } from '../trace.js';
 import { checkValueFits, scalarOn } from './creation.js';
 import { reshape } from './layout.js';
 import { sum } from './reduce.js';
@@ -189,7 +190,25 @@ const BOOL_REFUSED: Partial<Record<BinaryOp, string>> = {
   mod: 'remainder is not defined for bool tensors; cast to int32 first',
 };
 
+/**
+ * A binary op's trace record: its operands, each a tensor (an input) or a number (an attribute,
+ * `a` or `b`).
+ */
 function binary(
+  fn: string,
+  op: BinaryOp,
+  a: TensorLike,
+  b: TensorLike,
+  gradFn?: BinaryGrad,
+  saveOut = false,
+): Tensor {
+  if (engine.trace === null) return binaryImpl(fn, op, a, b, gradFn, saveOut);
+  const inputs = [a instanceof Tensor ? a : null, b instanceof Tensor ? b : null];
+  const attrs = { a: a instanceof Tensor ? undefined : a, b: b instanceof Tensor ? undefined : b };
+  return traced(fn, inputs, attrs, () => binaryImpl(fn, op, a, b, gradFn, saveOut));
+}
+
+function binaryImpl(
   fn: string,
   op: BinaryOp,
   a: TensorLike,
@@ -425,6 +444,17 @@ export function unary(
   gradFn?: UnaryGrad,
   saveOut = false,
 ): Tensor {
+  if (engine.trace === null) return unaryImpl(fn, op, input, gradFn, saveOut);
+  return traced(fn, [input], {}, () => unaryImpl(fn, op, input, gradFn, saveOut));
+}
+
+function unaryImpl(
+  fn: string,
+  op: UnaryOp,
+  input: Tensor,
+  gradFn?: UnaryGrad,
+  saveOut = false,
+): Tensor {
   const backend = backendOfTensor(fn, 'input', input);
   if (op === 'not' && input.dtype !== 'bool')
     fail(fn, `input must be a bool tensor, got ${input.dtype}`);
@@ -533,14 +563,21 @@ export function clamp(x: Tensor, min?: number | Tensor, max?: number | Tensor): 
     }
     checkValueFits(fn, name, bound, x.dtype, `use a bound an ${x.dtype} tensor holds`);
   }
-  let out = x;
-  if (min !== undefined) out = maximumNoTie(out, min);
-  if (max !== undefined) {
-    const prev = out;
-    out = minimumNoTie(out, max);
-    if (prev !== x) prev.dispose();
-  }
-  return out;
+  const bounds = [min instanceof Tensor ? min : null, max instanceof Tensor ? max : null];
+  const attrs = {
+    min: min instanceof Tensor ? undefined : min,
+    max: max instanceof Tensor ? undefined : max,
+  };
+  return traced(fn, [x, ...bounds], attrs, () => {
+    let out = x;
+    if (min !== undefined) out = maximumNoTie(out, min);
+    if (max !== undefined) {
+      const prev = out;
+      out = minimumNoTie(out, max);
+      if (prev !== x) prev.dispose();
+    }
+    return out;
+  });
 }
 
 // clamp passes the gradient where the input is inside [min, max] inclusive, as PyTorch does.

@@ -12,6 +12,7 @@ import { checkOutputSize, wrap } from '../kernel.js';
 import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { add } from './arithmetic.js';
 import { CONV_COMMON_OPTIONS, checkConvTensors } from './conv-checks.js';
 import { pad, reshape } from './layout.js';
@@ -189,47 +190,51 @@ function convTransposeImpl(
     dilation,
     groups,
   };
-
-  return tidy(() => {
-    const xb = batched ? x : reshape(x, xShape);
-    const convShape = [xShape[0] as number, outChannels, ...computed];
-    const raw = wrap(
-      backend,
-      backend.convBackwardInput(xb._kernel(), w._kernel(), convShape, params),
-      convShape,
-      x.dtype,
-    );
-    // Each gradient needs only the other operand: keep just what a requested gradient uses.
-    const needX = xb.requiresGrad;
-    const needW = w.requiresGrad;
-    const wShape = w.shape;
-    const save = [...(needW ? [xb] : []), ...(needX ? [w] : [])];
-    let y = withGrad(fn, raw, [xb, w], save, (dy, saved) => {
-      const sx = needW ? (saved[0] as Tensor) : null;
-      const sw = needX ? (saved[needW ? 1 : 0] as Tensor) : null;
-      const b = dy.backend;
-      const gx = sw ? wrap(b, b.conv(dy._kernel(), sw._kernel(), params), xShape, dy.dtype) : null;
-      // The convolution's weight gradient with its input (here dy) and output gradient (here x).
-      const gw = sx
-        ? wrap(
-            b,
-            b.convBackwardFilter(dy._kernel(), sx._kernel(), wShape, params),
-            wShape,
-            dy.dtype,
-          )
-        : null;
-      return [gx, gw];
-    });
-    if (tail.some((t) => t > 0) || lead.some((l) => l > 0)) {
-      // `pad` lists (before, after) from the last dim; a negative before crops.
-      const pads: number[] = [];
-      for (let i = n - 1; i >= 0; i--) {
-        const keep = Math.max(0, reach[i] as number);
-        pads.push(keep - (computed[i] as number), (outSpatial[i] as number) - keep);
+  const attrs = { stride, padding, outputPadding, dilation, groups };
+  return traced('convTranspose', [x, w, bias], attrs, () =>
+    tidy(() => {
+      const xb = batched ? x : reshape(x, xShape);
+      const convShape = [xShape[0] as number, outChannels, ...computed];
+      const raw = wrap(
+        backend,
+        backend.convBackwardInput(xb._kernel(), w._kernel(), convShape, params),
+        convShape,
+        x.dtype,
+      );
+      // Each gradient needs only the other operand: keep just what a requested gradient uses.
+      const needX = xb.requiresGrad;
+      const needW = w.requiresGrad;
+      const wShape = w.shape;
+      const save = [...(needW ? [xb] : []), ...(needX ? [w] : [])];
+      let y = withGrad(fn, raw, [xb, w], save, (dy, saved) => {
+        const sx = needW ? (saved[0] as Tensor) : null;
+        const sw = needX ? (saved[needW ? 1 : 0] as Tensor) : null;
+        const b = dy.backend;
+        const gx = sw
+          ? wrap(b, b.conv(dy._kernel(), sw._kernel(), params), xShape, dy.dtype)
+          : null;
+        // The convolution's weight gradient with its input (here dy) and output gradient (here x).
+        const gw = sx
+          ? wrap(
+              b,
+              b.convBackwardFilter(dy._kernel(), sx._kernel(), wShape, params),
+              wShape,
+              dy.dtype,
+            )
+          : null;
+        return [gx, gw];
+      });
+      if (tail.some((t) => t > 0) || lead.some((l) => l > 0)) {
+        // `pad` lists (before, after) from the last dim; a negative before crops.
+        const pads: number[] = [];
+        for (let i = n - 1; i >= 0; i--) {
+          const keep = Math.max(0, reach[i] as number);
+          pads.push(keep - (computed[i] as number), (outSpatial[i] as number) - keep);
+        }
+        y = pad(y, pads);
       }
-      y = pad(y, pads);
-    }
-    if (bias) y = add(y, reshape(bias, [outChannels, ...new Array<number>(n).fill(1)]));
-    return batched ? y : reshape(y, outShape.slice(1));
-  });
+      if (bias) y = add(y, reshape(bias, [outChannels, ...new Array<number>(n).fill(1)]));
+      return batched ? y : reshape(y, outShape.slice(1));
+    }),
+  );
 }

@@ -9,6 +9,7 @@ import { backendOf, checkOutputSize, wrap } from '../kernel.js';
 import { allEntries, checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { add } from './arithmetic.js';
 import { CONV_COMMON_OPTIONS, checkConvTensors } from './conv-checks.js';
 import { reshape } from './layout.js';
@@ -222,7 +223,24 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
   );
   const params: ConvParams = { stride, padBefore: before, padAfter: after, dilation, groups };
   checkOutputSize(fn, backend, [xShape[0] as number, outChannels, ...outSpatial], x.dtype, shapes);
+  const attrs = { stride, padBefore: before, padAfter: after, dilation, groups };
+  return traced('conv', [x, w, bias], attrs, () => convRun(fn, x, w, bias, params, outSpatial));
+}
 
+/** The convolution itself, once `convImpl` has checked its arguments. */
+function convRun(
+  fn: string,
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  params: ConvParams,
+  outSpatial: readonly number[],
+): Tensor {
+  const backend = x.backend;
+  const n = w.rank - 2;
+  const batched = x.rank === n + 2;
+  const xShape = batched ? [...x.shape] : [1, ...x.shape];
+  const outChannels = w.shape[0] as number;
   return tidy(() => {
     const xb = batched ? x : reshape(x, xShape);
     const outShape = [xShape[0] as number, outChannels, ...outSpatial];

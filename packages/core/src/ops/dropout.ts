@@ -7,6 +7,7 @@ import { fail, fmtShape } from '../errors.js';
 import { backendOfTensor } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { cast, lt, mul } from './arithmetic.js';
 import { reshape } from './layout.js';
 import { fmtValue } from './params.js';
@@ -29,6 +30,10 @@ function checkDropout(fn: string, x: Tensor, p: unknown, training: unknown): voi
  * with probability 1 - p and 0 otherwise, drawn from the global generator (`manualSeed`).
  */
 function applyMask(x: Tensor, maskShape: readonly number[], p: number, training: boolean): Tensor {
+  return traced('dropout', [x], { p, training }, () => maskRun(x, maskShape, p, training));
+}
+
+function maskRun(x: Tensor, maskShape: readonly number[], p: number, training: boolean): Tensor {
   // A new tensor even when nothing changes, so callers can dispose input and output separately.
   if (!training || p === 0) return reshape(x, x.shape);
   if (p === 1) return mul(x, 0);

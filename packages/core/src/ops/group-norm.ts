@@ -8,6 +8,7 @@ import { backendOf } from '../kernel.js';
 import { checkOptions, option, showValue } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { add, mul } from './arithmetic.js';
 import { reshape } from './layout.js';
 import { checkParamShapes, standardize } from './moments.js';
@@ -72,12 +73,14 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
     );
   }
   const channelShape = [channels, ...x.shape.slice(2).map(() => 1)];
-  return tidy(() => {
-    // A group's channels are consecutive, so [N, G, C/G * positions] holds one group per row.
-    const grouped = reshape(x, [n, numGroups, perGroup]);
-    let out = reshape(standardize(grouped, [2], eps).output, x.shape);
-    if (weight) out = mul(out, reshape(weight, channelShape));
-    if (bias) out = add(out, reshape(bias, channelShape));
-    return out;
-  });
+  return traced('groupNorm', [x, weight, bias], { numGroups, eps }, () =>
+    tidy(() => {
+      // A group's channels are consecutive, so [N, G, C/G * positions] holds one group per row.
+      const grouped = reshape(x, [n, numGroups, perGroup]);
+      let out = reshape(standardize(grouped, [2], eps).output, x.shape);
+      if (weight) out = mul(out, reshape(weight, channelShape));
+      if (bias) out = add(out, reshape(bias, channelShape));
+      return out;
+    }),
+  );
 }

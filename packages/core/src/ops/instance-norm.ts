@@ -5,11 +5,13 @@
  */
 import { noGrad } from '../autograd.js';
 import { isFloat } from '../dtype.js';
+import { engine } from '../engine.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf } from '../kernel.js';
 import { checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { add, mul, rsqrt, sub } from './arithmetic.js';
 import { reshape } from './layout.js';
 import { checkParamShapes, standardize } from './moments.js';
@@ -112,34 +114,43 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Instanc
   const axes = x.shape.slice(2).map((_, i) => i + 2);
   const channelShape = [1, channels, ...axes.map(() => 1)];
 
-  return tidy(() => {
-    let output: Tensor;
-    let newMean: Tensor | null = null;
-    let newVar: Tensor | null = null;
-    if (useInputStats) {
-      const s = standardize(x, axes, eps);
-      output = s.output;
-      if (rm && rv) {
-        // Buffers, not part of the differentiated computation. An empty batch has no statistics
-        // to fold in (PyTorch's would be NaN), so the running ones are kept.
-        [newMean, newVar] = noGrad(() => {
-          if (n === 0) return [reshape(rm, [channels]), reshape(rv, [channels])];
-          const batchMean = reshape(mean(s.mean, 0), [channels]);
-          const batchVar = reshape(mean(s.variance, 0), [channels]);
-          const unbiased = positions / (positions - 1);
-          return [
-            add(mul(rm, 1 - momentum), mul(batchMean, momentum)),
-            add(mul(rv, 1 - momentum), mul(batchVar, momentum * unbiased)),
-          ];
-        }) as [Tensor, Tensor];
+  const run = (): InstanceNormResult =>
+    tidy(() => {
+      let output: Tensor;
+      let newMean: Tensor | null = null;
+      let newVar: Tensor | null = null;
+      if (useInputStats) {
+        const s = standardize(x, axes, eps);
+        output = s.output;
+        if (rm && rv) {
+          // Buffers, not part of the differentiated computation. An empty batch has no statistics
+          // to fold in (PyTorch's would be NaN), so the running ones are kept.
+          [newMean, newVar] = noGrad(() => {
+            if (n === 0) return [reshape(rm, [channels]), reshape(rv, [channels])];
+            const batchMean = reshape(mean(s.mean, 0), [channels]);
+            const batchVar = reshape(mean(s.variance, 0), [channels]);
+            const unbiased = positions / (positions - 1);
+            return [
+              add(mul(rm, 1 - momentum), mul(batchMean, momentum)),
+              add(mul(rv, 1 - momentum), mul(batchVar, momentum * unbiased)),
+            ];
+          }) as [Tensor, Tensor];
+        }
+      } else {
+        const [m, v] = [rm as Tensor, rv as Tensor];
+        output = mul(sub(x, reshape(m, channelShape)), rsqrt(add(reshape(v, channelShape), eps)));
+        [newMean, newVar] = noGrad(() => [reshape(m, [channels]), reshape(v, [channels])]);
       }
-    } else {
-      const [m, v] = [rm as Tensor, rv as Tensor];
-      output = mul(sub(x, reshape(m, channelShape)), rsqrt(add(reshape(v, channelShape), eps)));
-      [newMean, newVar] = noGrad(() => [reshape(m, [channels]), reshape(v, [channels])]);
-    }
-    if (weight) output = mul(output, reshape(weight, channelShape));
-    if (bias) output = add(output, reshape(bias, channelShape));
-    return { output, runningMean: newMean, runningVar: newVar };
+      if (weight) output = mul(output, reshape(weight, channelShape));
+      if (bias) output = add(output, reshape(bias, channelShape));
+      return { output, runningMean: newMean, runningVar: newVar };
+    });
+  if (engine.trace === null) return run();
+  let result: InstanceNormResult | undefined;
+  const attrs = { useInputStats, momentum, eps };
+  traced('instanceNorm', [x, rm, rv, weight, bias], attrs, () => {
+    result = run();
+    return result.output;
   });
+  return result as InstanceNormResult;
 }

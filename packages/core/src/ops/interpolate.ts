@@ -12,6 +12,7 @@ import { checkOptions, option, showValue } from '../options.js';
 import { sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { add, mul } from './arithmetic.js';
 import { tensor } from './creation.js';
 import { gather } from './indexing.js';
@@ -169,6 +170,21 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   if (x.shape[1] === 0) {
     fail(fn, `input has 0 channels; only the batch may be empty, got input ${fmtShape(x.shape)}`);
   }
+  const attrs = { size: outSpatial, scales, mode, alignCorners };
+  return traced(fn, [x], attrs, () =>
+    resample(x, n, inSpatial, outSpatial, scales, mode, alignCorners),
+  );
+}
+
+function resample(
+  x: Tensor,
+  n: number,
+  inSpatial: readonly number[],
+  outSpatial: readonly number[],
+  scales: readonly number[] | null,
+  mode: InterpolateMode,
+  alignCorners: boolean,
+): Tensor {
   return tidy(() => {
     let y = x;
     for (let i = 0; i < n; i++) {

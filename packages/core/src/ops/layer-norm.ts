@@ -8,6 +8,7 @@ import { backendOf } from '../kernel.js';
 import { allEntries, checkOptions, option, showValue } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { add, mul } from './arithmetic.js';
 import { checkParamShapes, standardize } from './moments.js';
 
@@ -72,11 +73,13 @@ export function layerNorm(
   }
   checkParamShapes(fn, x, params, shape, 'normalizedShape');
   const axes = shape.map((_, i) => lead + i);
-  return tidy(() => {
-    // weight and bias line up with the last dims, so plain broadcasting applies them.
-    let out = standardize(x, axes, eps).output;
-    if (weight) out = mul(out, weight);
-    if (bias) out = add(out, bias);
-    return out;
-  });
+  return traced('layerNorm', [x, weight, bias], { axis: lead, eps }, () =>
+    tidy(() => {
+      // weight and bias line up with the last dims, so plain broadcasting applies them.
+      let out = standardize(x, axes, eps).output;
+      if (weight) out = mul(out, weight);
+      if (bias) out = add(out, bias);
+      return out;
+    }),
+  );
 }

@@ -1,10 +1,12 @@
 import { withGrad } from '../autograd.js';
+import { engine } from '../engine.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf, backendOfTensor, checkOutputSize, wrap } from '../kernel.js';
 import { allEntries, checkOptions, option, showValue } from '../options.js';
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, stridesOf } from '../shape.js';
 import { isTensor, shareStorage, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { needsGrad, unbroadcast } from './arithmetic.js';
 import { checkValueFits, full, zeros } from './creation.js';
 
@@ -40,10 +42,13 @@ export function reshapeNamed(fn: string, x: Tensor, shape: readonly number[]): T
     out = shape.slice();
     (out as number[])[inferred] = x.size / known;
   }
-  const result = shareStorage(x, out);
-  if (!needsGrad(x)) return result;
-  const from = x.shape;
-  return withGrad(fn, result, [x], [], (dy) => [reshape(dy, from)]);
+  // The record keeps the shape as asked for (with its -1): an exporter may leave that axis free.
+  return traced('reshape', [x], { shape: [...shape] }, () => {
+    const result = shareStorage(x, out);
+    if (!needsGrad(x)) return result;
+    const from = x.shape;
+    return withGrad(fn, result, [x], [], (dy) => [reshape(dy, from)]);
+  });
 }
 
 /** Flattens dims `startDim..endDim` (inclusive) into one. */
@@ -57,7 +62,9 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (s > e)
     fail(fn, `startDim ${startDim} comes after endDim ${endDim} for shape ${fmtShape(x.shape)}`);
   const merged = x.shape.slice(s, e + 1).reduce((n, d) => n * d, 1);
-  return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+  return traced(fn, [x], { startDim: s, endDim: e }, () =>
+    reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]),
+  );
 }
 
 /** Removes size-1 dims (only `dim` when given, if its size is 1). */
@@ -65,9 +72,12 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const fn = 'squeeze';
   backendOfTensor(fn, 'input', x);
   const axes = dim === undefined ? x.shape.map((_, i) => i) : normalizeAxes(fn, dim, x.rank);
-  return reshape(
-    x,
-    x.shape.filter((d, i) => !(d === 1 && axes.includes(i))),
+  const squeezed = axes.filter((i) => x.shape[i] === 1);
+  return traced(fn, [x], { axes: squeezed }, () =>
+    reshape(
+      x,
+      x.shape.filter((d, i) => !(d === 1 && axes.includes(i))),
+    ),
   );
 }
 
@@ -76,7 +86,9 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const fn = 'unsqueeze';
   backendOfTensor(fn, 'input', x);
   const axis = normalizeAxis(fn, dim, x.rank + 1);
-  return reshape(x, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)]);
+  return traced(fn, [x], { axis }, () =>
+    reshape(x, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)]),
+  );
 }
 
 /** Runs the strided-copy kernel; `adjoint` turns the output gradient back into the input's. */
@@ -129,13 +141,15 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const inStrides = stridesOf(x.shape);
   const outShape = perm.map((p) => x.shape[p] as number);
   const inverse = perm.map((_, i) => perm.indexOf(i));
-  return stridedCopy(
-    fn,
-    x,
-    outShape,
-    perm.map((p) => inStrides[p] as number),
-    0,
-    (dy) => permute(dy, inverse),
+  return traced(fn, [x], { perm }, () =>
+    stridedCopy(
+      fn,
+      x,
+      outShape,
+      perm.map((p) => inStrides[p] as number),
+      0,
+      (dy) => permute(dy, inverse),
+    ),
   );
 }
 
@@ -334,21 +348,23 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const outShape = [...first.shape];
   outShape[axis] = sizes.reduce((a, b) => a + b, 0);
   checkOutputSize(fn, backend, outShape, first.dtype);
-  const out = wrap(
-    backend,
-    backend.concat(
-      tensors.map((t) => t._kernel()),
-      axis,
-    ),
-    outShape,
-    first.dtype,
-  );
-  return withGrad(fn, out, tensors, [], (dy) => {
-    let start = 0;
-    return sizes.map((n) => {
-      const g = slice(dy, axis, start, start + n);
-      start += n;
-      return g;
+  return traced(fn, tensors, { axis }, () => {
+    const out = wrap(
+      backend,
+      backend.concat(
+        tensors.map((t) => t._kernel()),
+        axis,
+      ),
+      outShape,
+      first.dtype,
+    );
+    return withGrad(fn, out, tensors, [], (dy) => {
+      let start = 0;
+      return sizes.map((n) => {
+        const g = slice(dy, axis, start, start + n);
+        start += n;
+        return g;
+      });
     });
   });
 }
@@ -451,6 +467,15 @@ export function pad(
   mode: PadMode = 'constant',
   value = 0,
 ): Tensor {
+  if (engine.trace === null) return padImpl(x, padding, mode, value);
+  // Recorded with PyTorch's argument order: pairs from the last dim back.
+  const pairs = Array.isArray(padding) ? [...padding] : padding;
+  return traced('pad', [x], { padding: pairs, mode, value }, () =>
+    padImpl(x, padding, mode, value),
+  );
+}
+
+function padImpl(x: Tensor, padding: readonly number[], mode: PadMode, value: number): Tensor {
   const fn = 'pad';
   backendOfTensor(fn, 'input', x);
   if (!Array.isArray(padding) || padding.length % 2 !== 0 || padding.length / 2 > x.rank) {

@@ -1,10 +1,13 @@
 import { withGrad } from '../autograd.js';
+import type { Backend } from '../backend.js';
+import type { DType } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf, checkOutputSize, wrap } from '../kernel.js';
 import { showValue } from '../options.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import { isTensor, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { add, cast } from './arithmetic.js';
 import { expand, reshape } from './layout.js';
 import { sum } from './reduce.js';
@@ -89,6 +92,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const dtype = a.dtype;
   const backend = a.backend;
+  return traced(fn, [a, b], {}, () => matmulImpl(fn, a, b, dtype, backend));
+}
+
+function matmulImpl(fn: string, a: Tensor, b: Tensor, dtype: DType, backend: Backend): Tensor {
   return tidy(() => {
     const x = cast(a, dtype);
     const y = cast(b, dtype);
@@ -182,6 +189,18 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     x.dtype,
     `input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}`,
   );
+  return traced(fn, [x, weight, bias ?? null], {}, () =>
+    linearImpl(x, weight, bias ?? null, rows, outF),
+  );
+}
+
+function linearImpl(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  rows: number,
+  outF: number,
+): Tensor {
   return tidy(() => {
     const y = bmm(
       reshape(x, [1, rows, weight.shape[1] as number]),

@@ -4,11 +4,13 @@
  */
 import { noGrad } from '../autograd.js';
 import { isFloat } from '../dtype.js';
+import { engine } from '../engine.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOf } from '../kernel.js';
 import { checkOptions, option, showValue } from '../options.js';
 import { isTensor, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { add, mul, rsqrt, sub } from './arithmetic.js';
 import { reshape } from './layout.js';
 import { checkParamShapes, standardize } from './moments.js';
@@ -100,9 +102,32 @@ export function batchNorm(
   if (!training && rm === null) {
     fail(fn, 'runningMean and runningVar are required in evaluation mode (training: false)');
   }
-  const statShape = x.shape.map((d, i) => (i === 1 ? d : 1));
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  const run = (): BatchNormResult =>
+    batchNormRun(x, rm, rv, weight, bias, training, momentum, eps, axes, count);
+  if (engine.trace === null) return run();
+  let result: BatchNormResult | undefined;
+  traced('batchNorm', [x, rm, rv, weight, bias], { training, momentum, eps }, () => {
+    result = run();
+    return result.output;
+  });
+  return result as BatchNormResult;
+}
 
+function batchNormRun(
+  x: Tensor,
+  rm: Tensor | null,
+  rv: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+  axes: readonly number[],
+  count: number,
+): BatchNormResult {
+  const channels = x.shape[1] as number;
+  const statShape = x.shape.map((d, i) => (i === 1 ? d : 1));
   return tidy(() => {
     let output: Tensor;
     let newMean: Tensor | null = null;

@@ -11,6 +11,7 @@ import { checkOptions, option } from '../options.js';
 import { sizeOf, stridesOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { tensor } from './creation.js';
 import { gather } from './indexing.js';
 import { expand, reshape } from './layout.js';
@@ -237,6 +238,24 @@ function maxPoolImpl(fn: string, n: number, x: Tensor, arg: MaxArg): Tensor | Ma
   const options = toOptions<MaxPoolOptions>(fn, arg, true);
   const { backend, batched, xShape, params } = prepare(fn, n, x, options, true);
   const returnIndices = options.returnIndices ?? false;
+  const run = (): Tensor | MaxPoolResult =>
+    maxPoolRun(fn, x, backend, batched, xShape, params, returnIndices);
+  // With indices the result is a pair, which a trace does not record.
+  if (returnIndices) return run();
+  const { kernel, stride, padding, dilation } = params;
+  const attrs = { kernel, stride, padding, dilation, ceilMode: options.ceilMode ?? false };
+  return traced('maxPool', [x], attrs, () => run() as Tensor);
+}
+
+function maxPoolRun(
+  fn: string,
+  x: Tensor,
+  backend: Backend,
+  batched: boolean,
+  xShape: number[],
+  params: PoolParams,
+  returnIndices: boolean,
+): Tensor | MaxPoolResult {
   return tidy(() => {
     const xb = batched ? x : reshape(x, xShape);
     const outShape = [xShape[0] as number, xShape[1] as number, ...params.outSize];
@@ -262,16 +281,20 @@ function maxPoolImpl(fn: string, n: number, x: Tensor, arg: MaxArg): Tensor | Ma
 function avgPoolImpl(fn: string, n: number, x: Tensor, arg: AvgArg): Tensor {
   const options = toOptions<AvgPoolOptions>(fn, arg, false);
   const { backend, batched, xShape, params } = prepare(fn, n, x, options, false);
-  return tidy(() => {
-    const xb = batched ? x : reshape(x, xShape);
-    const outShape = [xShape[0] as number, xShape[1] as number, ...params.outSize];
-    const raw = wrap(backend, backend.avgPool(xb._kernel(), params), outShape, x.dtype);
-    const values = withGrad(fn, raw, [xb], [], (dy) => {
-      const b = dy.backend;
-      return [wrap(b, b.avgPoolBackward(dy._kernel(), xShape, params), xShape, dy.dtype)];
-    });
-    return batched ? values : reshape(values, outShape.slice(1));
-  });
+  const { kernel, stride, padding, countIncludePad } = params;
+  const attrs = { kernel, stride, padding, ceilMode: options.ceilMode ?? false, countIncludePad };
+  return traced('avgPool', [x], attrs, () =>
+    tidy(() => {
+      const xb = batched ? x : reshape(x, xShape);
+      const outShape = [xShape[0] as number, xShape[1] as number, ...params.outSize];
+      const raw = wrap(backend, backend.avgPool(xb._kernel(), params), outShape, x.dtype);
+      const values = withGrad(fn, raw, [xb], [], (dy) => {
+        const b = dy.backend;
+        return [wrap(b, b.avgPoolBackward(dy._kernel(), xShape, params), xShape, dy.dtype)];
+      });
+      return batched ? values : reshape(values, outShape.slice(1));
+    }),
+  );
 }
 
 /** An output size per spatial dim; `null` keeps that dim's input size. */
@@ -374,6 +397,19 @@ function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize
       `input ${fmtShape(x.shape)}`,
     );
   });
+  return traced('adaptiveAvgPool', [x], { outputSize: out }, () =>
+    adaptiveAvgRun(fn, n, x, lead, inSpatial, out),
+  );
+}
+
+function adaptiveAvgRun(
+  fn: string,
+  n: number,
+  x: Tensor,
+  lead: number,
+  inSpatial: readonly number[],
+  out: readonly number[],
+): Tensor {
   return tidy(() => {
     // Evenly divisible sizes are plain average pooling, which the backend runs in one kernel.
     if (inSpatial.every((s, i) => s % (out[i] as number) === 0)) {
@@ -552,7 +588,23 @@ function adaptiveMaxImpl(
   const { returnIndices = false } = checkOptions(fn, options, {
     returnIndices: option.boolean,
   });
-  const { backend, lead, inSpatial, out } = adaptiveGeometry(fn, n, x, outputSize);
+  const { lead, inSpatial, out } = adaptiveGeometry(fn, n, x, outputSize);
+  const run = (): Tensor | MaxPoolResult =>
+    adaptiveMaxRun(fn, n, x, lead, inSpatial, out, returnIndices);
+  if (returnIndices) return run();
+  return traced('adaptiveMaxPool', [x], { outputSize: out }, () => run() as Tensor);
+}
+
+function adaptiveMaxRun(
+  fn: string,
+  n: number,
+  x: Tensor,
+  lead: number,
+  inSpatial: readonly number[],
+  out: readonly number[],
+  returnIndices: boolean,
+): Tensor | MaxPoolResult {
+  const backend = x.backend;
   // Evenly divisible sizes are plain max pooling (the same indices), one backend kernel.
   if (inSpatial.every((s, i) => s % (out[i] as number) === 0)) {
     const kernel = inSpatial.map((s, i) => s / (out[i] as number));

@@ -1,12 +1,14 @@
 import { withGrad } from '../autograd.js';
 import type { ReduceOp } from '../backend.js';
 import { isFloat } from '../dtype.js';
+import { engine } from '../engine.js';
 import { fail, fmtShape } from '../errors.js';
 import { backendOfTensor, wrap } from '../kernel.js';
 import { checkOptions, option, showValue } from '../options.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { abs, add, cast, div, eq, exp, log, mul, sqrt, sub, where } from './arithmetic.js';
 import { expand, reshape } from './layout.js';
 
@@ -62,13 +64,15 @@ export function sum(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   const fn = 'sum';
   backendOfTensor(fn, 'input', x);
   const axes = reductionAxes(fn, x, dim, keepDims);
-  const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
-  const shape = x.shape;
-  const raw = withGrad(fn, reduceRaw(fn, 'sum', input, axes), [input], [], (dy) => [
-    spread(dy, shape, axes),
-  ]);
-  if (input !== x) input.dispose();
-  return finishShape(raw, x, axes, keepDims);
+  return traced(fn, [x], { axes, keepDims }, () => {
+    const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
+    const shape = x.shape;
+    const raw = withGrad(fn, reduceRaw(fn, 'sum', input, axes), [input], [], (dy) => [
+      spread(dy, shape, axes),
+    ]);
+    if (input !== x) input.dispose();
+    return finishShape(raw, x, axes, keepDims);
+  });
 }
 
 /**
@@ -81,10 +85,12 @@ export function mean(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}; cast it first`);
   const axes = reductionAxes(fn, x, dim, keepDims);
   const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1);
-  const s = sum(x, axes, keepDims);
-  const out = div(s, count);
-  s.dispose();
-  return out;
+  return traced(fn, [x], { axes, keepDims }, () => {
+    const s = sum(x, axes, keepDims);
+    const out = div(s, count);
+    s.dispose();
+    return out;
+  });
 }
 
 /** `amax`/`amin`: the gradient is shared evenly among tied extremes (PyTorch's rule). */
@@ -233,6 +239,14 @@ export function logsumexp(x: Tensor, dim?: Dims, keepDims = false): Tensor {
   return finishShape(r, x, axes, keepDims);
 }
 
+/** Records `softmax`/`logSoftmax` with the axis as a non-negative index. */
+function tracedSoftmax(fn: string, x: Tensor, dim: number, logOut: boolean): Tensor {
+  if (engine.trace === null) return softmaxOp(fn, x, dim, logOut);
+  backendOfTensor(fn, 'input', x);
+  const axis = x.rank === 0 ? 0 : normalizeAxis(fn, dim, x.rank);
+  return traced(fn, [x], { axis }, () => softmaxOp(fn, x, dim, logOut));
+}
+
 function softmaxOp(fn: string, x: Tensor, dim: number, logOut: boolean): Tensor {
   const backend = backendOfTensor(fn, 'input', x);
   if (!isFloat(x.dtype)) fail(fn, `input must be a float tensor, got ${x.dtype}`);
@@ -251,10 +265,10 @@ function softmaxOp(fn: string, x: Tensor, dim: number, logOut: boolean): Tensor 
 
 /** `exp(x) / Σ exp(x)` along `dim` (default the last), computed stably. Float inputs only. */
 export function softmax(x: Tensor, dim = -1): Tensor {
-  return softmaxOp('softmax', x, dim, false);
+  return tracedSoftmax('softmax', x, dim, false);
 }
 
 /** `log(softmax(x))` along `dim` (default the last), computed stably. Float inputs only. */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
-  return softmaxOp('logSoftmax', x, dim, true);
+  return tracedSoftmax('logSoftmax', x, dim, true);
 }

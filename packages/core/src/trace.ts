@@ -1,0 +1,121 @@
+/**
+ * Op tracing: `traceOps(tracer, body)` runs `body` as usual and tells `tracer` about every op it
+ * runs, at the level the user wrote it (`conv2d`, `relu`, `add`), with the op's arguments after
+ * checking (padding resolved to per-side pairs, strides to one number per axis). An exporter
+ * (ONNX) turns such a record into a graph. Core knows nothing of any format.
+ *
+ * Ops that carry a trace record wrap their body in `traced`; the ops they call inside are not
+ * recorded (depth > 0), so a composite such as `linear` is one record, not a matmul and an add.
+ * A tensor made outside any traced op is reported through `created`, with the public function that
+ * made it when one is known: a constant (`tensor`, `zeros`) has none, an op without a trace record
+ * (say `cumsum`) names itself, so that an exporter can refuse it by name instead of baking its
+ * result into the graph as a constant.
+ */
+import { engine } from './engine.js';
+import { fail } from './errors.js';
+import type { Tensor } from './tensor.js';
+
+/** One op as `traceOps` records it. */
+export interface TracedOp {
+  /** The public function: `'conv'` (1-d, 2-d and 3-d alike), `'relu'`, `'add'`, ... */
+  readonly op: string;
+  /** Its tensor arguments in the function's order; null for an optional one left out. */
+  readonly inputs: readonly (Tensor | null)[];
+  /** Its other arguments, checked and normalised (see each op's record). */
+  readonly attrs: Readonly<Record<string, unknown>>;
+  /** The result. */
+  readonly output: Tensor;
+}
+
+/** What `traceOps` reports to. */
+export interface OpTracer {
+  /** An op with a trace record ran. */
+  op(record: TracedOp): void;
+  /**
+   * A tensor was made outside any traced op: by `fn`, a public op that has no trace record, or,
+   * where `fn` is null, by a function of no tensor (a constant: `tensor`, `zeros`, `randn`).
+   */
+  created(t: Tensor, fn: string | null): void;
+}
+
+interface TraceState {
+  readonly tracer: OpTracer;
+  /** How many traced ops are running: only the outermost (depth 0) is recorded. */
+  depth: number;
+  /** The first public op that checked a tensor argument since the last record, at depth 0. */
+  caller: string | null;
+}
+
+/**
+ * Runs `body` and reports every op it runs to `tracer` (see `TracedOp`). Traces do not nest, and
+ * `body` must be synchronous: the record is of what runs before it returns.
+ *
+ * @example
+ * ```ts
+ * const ops: string[] = [];
+ * traceOps({ op: (r) => ops.push(r.op), created: () => {} }, () =>
+ *   relu(conv2d(randn([1, 1, 5, 5]), randn([2, 1, 3, 3]))),
+ * );
+ * ops;                                             // ['conv', 'relu']
+ * ```
+ */
+export function traceOps<T>(tracer: OpTracer, body: () => T): T {
+  const fn = 'traceOps';
+  if (typeof body !== 'function') fail(fn, 'body must be a function');
+  if (!tracer || typeof tracer.op !== 'function' || typeof tracer.created !== 'function') {
+    fail(fn, 'tracer must be an object with op(record) and created(tensor, fn) methods');
+  }
+  if (engine.trace !== null) fail(fn, 'a trace is already running; traces do not nest');
+  engine.trace = { tracer, depth: 0, caller: null } satisfies TraceState;
+  try {
+    const out = body();
+    if (out instanceof Promise) {
+      fail(fn, 'body returned a Promise; the traced function must be synchronous');
+    }
+    return out;
+  } finally {
+    engine.trace = null;
+  }
+}
+
+/**
+ * Runs `body`, the work of public op `op`, and records it when a trace is running and no other
+ * traced op encloses it. `inputs` and `attrs` are what the record carries (see `TracedOp`).
+ */
+export function traced(
+  op: string,
+  inputs: readonly (Tensor | null)[],
+  attrs: Readonly<Record<string, unknown>>,
+  body: () => Tensor,
+): Tensor {
+  const state = engine.trace as TraceState | null;
+  if (state === null) return body();
+  state.depth++;
+  let out: Tensor;
+  try {
+    out = body();
+  } finally {
+    state.depth--;
+  }
+  if (state.depth === 0) {
+    state.caller = null;
+    state.tracer.op({ op, inputs, attrs, output: out });
+  }
+  return out;
+}
+
+/** Called as a public op checks its tensor arguments: remembers it as the maker of what follows. */
+export function noteCaller(fn: string): void {
+  const state = engine.trace as TraceState | null;
+  if (state !== null && state.depth === 0 && state.caller === null) state.caller = fn;
+}
+
+/** Called for every new tensor while a trace runs: reports those made outside traced ops. */
+export function noteCreated(t: Tensor): void {
+  const state = engine.trace as TraceState | null;
+  if (state === null || state.depth > 0) return;
+  const fn = state.caller;
+  // The next tensor at depth 0 has a maker of its own (or none, if it is a constant).
+  state.caller = null;
+  state.tracer.created(t, fn);
+}
