@@ -1,0 +1,755 @@
+/**
+ * How each op a trace records (core's `TracedOp`) becomes ONNX nodes. Every emitter reads the
+ * op's checked arguments, adds nodes through the graph builder and defines the op's output; what
+ * ONNX cannot express the same way is refused by name, never approximated.
+ */
+import { type DType, fail, fmtShape, type Tensor, type TracedOp } from '@stride/core';
+import type { ExportContext, Value } from './context.js';
+import type { AttrValue } from './graph-builder.js';
+
+type Emitter = (ctx: ExportContext, r: TracedOp) => void;
+
+const FN = 'exportOnnx';
+
+/** A float attribute (ONNX types `epsilon`, `alpha`, ... as floats even when whole). */
+const f = (v: number): AttrValue => ({ float: v });
+
+function input(r: TracedOp, i: number): Tensor {
+  return r.inputs[i] as Tensor;
+}
+
+/** One node of `opType` on the op's inputs (absent ones as ''), output batch axis as `x`'s. */
+function simple(
+  ctx: ExportContext,
+  r: TracedOp,
+  opType: string,
+  attrs: Record<string, AttrValue | undefined> = {},
+  inputs: readonly string[] = r.inputs.map((t) => ctx.name(t, r.op)),
+): string {
+  const x = ctx.input(input(r, 0), r.op);
+  const [out] = ctx.graph.node(opType, trimEmpty(inputs), attrs);
+  ctx.define(r.output, out as string, x.batchAxis);
+  return out as string;
+}
+
+/** Drops absent trailing optional inputs ('' at the end), as ONNX writers do. */
+function trimEmpty(inputs: readonly string[]): string[] {
+  const out = [...inputs];
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return out;
+}
+
+/** Runs `body` on a batched view of an unbatched input (`[C, ...]` → `[1, C, ...]`). */
+function batched(
+  ctx: ExportContext,
+  r: TracedOp,
+  spatial: number,
+  body: (x: string) => string,
+): void {
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  if (xt.rank === spatial + 2) {
+    ctx.define(r.output, body(x.name), x.batchAxis);
+    return;
+  }
+  const g = ctx.graph;
+  const axes = g.int64s('axes_0', [0]);
+  const [u] = g.node('Unsqueeze', [x.name, axes]);
+  const y = body(u as string);
+  const [out] = g.node('Squeeze', [y, axes]);
+  ctx.define(r.output, out as string, x.batchAxis === null ? null : x.batchAxis);
+}
+
+const conv: Emitter = (ctx, r) => {
+  const w = input(r, 1);
+  const n = w.rank - 2;
+  const a = r.attrs as {
+    stride: number[];
+    padBefore: number[];
+    padAfter: number[];
+    dilation: number[];
+    groups: number;
+  };
+  const wName = ctx.name(w, r.op);
+  const bName = ctx.name(r.inputs[2], r.op);
+  batched(ctx, r, n, (x) => {
+    const [y] = ctx.graph.node('Conv', trimEmpty([x, wName, bName]), {
+      kernel_shape: w.shape.slice(2),
+      strides: a.stride,
+      pads: [...a.padBefore, ...a.padAfter],
+      dilations: a.dilation,
+      group: a.groups,
+    });
+    return y as string;
+  });
+};
+
+const convTranspose: Emitter = (ctx, r) => {
+  const w = input(r, 1);
+  const n = w.rank - 2;
+  const a = r.attrs as {
+    stride: number[];
+    padding: number[];
+    outputPadding: number[];
+    dilation: number[];
+    groups: number;
+  };
+  const wName = ctx.name(w, r.op);
+  const bName = ctx.name(r.inputs[2], r.op);
+  batched(ctx, r, n, (x) => {
+    const [y] = ctx.graph.node('ConvTranspose', trimEmpty([x, wName, bName]), {
+      kernel_shape: w.shape.slice(2),
+      strides: a.stride,
+      pads: [...a.padding, ...a.padding],
+      output_padding: a.outputPadding,
+      dilations: a.dilation,
+      group: a.groups,
+    });
+    return y as string;
+  });
+};
+
+const maxPool: Emitter = (ctx, r) => {
+  const a = r.attrs as {
+    kernel: number[];
+    stride: number[];
+    padding: number[];
+    dilation: number[];
+    ceilMode: boolean;
+  };
+  batched(ctx, r, a.kernel.length, (x) => {
+    const [y] = ctx.graph.node('MaxPool', [x], {
+      kernel_shape: a.kernel,
+      strides: a.stride,
+      pads: [...a.padding, ...a.padding],
+      dilations: a.dilation,
+      ceil_mode: a.ceilMode ? 1 : 0,
+    });
+    return y as string;
+  });
+};
+
+const avgPool: Emitter = (ctx, r) => {
+  const a = r.attrs as {
+    kernel: number[];
+    stride: number[];
+    padding: number[];
+    ceilMode: boolean;
+    countIncludePad: boolean;
+  };
+  batched(ctx, r, a.kernel.length, (x) => {
+    const [y] = ctx.graph.node('AveragePool', [x], {
+      kernel_shape: a.kernel,
+      strides: a.stride,
+      pads: [...a.padding, ...a.padding],
+      ceil_mode: a.ceilMode ? 1 : 0,
+      count_include_pad: a.countIncludePad ? 1 : 0,
+    });
+    return y as string;
+  });
+};
+
+/**
+ * Adaptive pooling: global pooling for output size 1, plain pooling where the output size divides
+ * the input's; other sizes have windows of varying length, which ONNX pooling cannot express.
+ */
+function adaptive(kind: 'Average' | 'Max'): Emitter {
+  return (ctx, r) => {
+    const out = (r.attrs as { outputSize: number[] }).outputSize;
+    const x = input(r, 0);
+    const inSpatial = x.shape.slice(x.rank - out.length);
+    const name = kind === 'Average' ? 'adaptiveAvgPool' : 'adaptiveMaxPool';
+    if (inSpatial.some((s, i) => s % (out[i] as number) !== 0)) {
+      fail(
+        FN,
+        `${name} from ${fmtShape(inSpatial)} to ${fmtShape(out)} has no ONNX mapping: ONNX pools with one window size, so each output size must divide the input size (input ${fmtShape(x.shape)})`,
+      );
+    }
+    batched(ctx, r, out.length, (xn) => {
+      if (out.every((o) => o === 1)) {
+        return ctx.graph.node(`Global${kind}Pool`, [xn])[0] as string;
+      }
+      const kernel = inSpatial.map((s, i) => s / (out[i] as number));
+      return ctx.graph.node(kind === 'Average' ? 'AveragePool' : 'MaxPool', [xn], {
+        kernel_shape: kernel,
+        strides: kernel,
+      })[0] as string;
+    });
+  };
+}
+
+/** A parameter of `channels` values, or a constant of `fill` where the op was given none. */
+function paramOr(
+  ctx: ExportContext,
+  r: TracedOp,
+  t: Tensor | null | undefined,
+  base: string,
+  dtype: DType,
+  fill: number,
+  length: number,
+): string {
+  return t ? ctx.name(t, r.op) : ctx.graph.filled(base, dtype, fill, length);
+}
+
+const batchNorm: Emitter = (ctx, r) => {
+  const a = r.attrs as { training: boolean; eps: number };
+  const x = input(r, 0);
+  if (a.training) {
+    fail(
+      FN,
+      `batchNorm runs in training mode (input ${fmtShape(x.shape)}); export a model in eval mode (exportOnnx switches a Module to eval itself; a function must pass training: false)`,
+    );
+  }
+  const c = x.shape[1] as number;
+  const [, mean, variance, weight, bias] = r.inputs;
+  simple(ctx, r, 'BatchNormalization', { epsilon: f(a.eps) }, [
+    ctx.name(x, r.op),
+    paramOr(ctx, r, weight, 'ones', x.dtype, 1, c),
+    paramOr(ctx, r, bias, 'zeros', x.dtype, 0, c),
+    ctx.name(mean, r.op),
+    ctx.name(variance, r.op),
+  ]);
+};
+
+const instanceNorm: Emitter = (ctx, r) => {
+  const a = r.attrs as { useInputStats: boolean; eps: number };
+  const x = input(r, 0);
+  const c = x.shape[1] as number;
+  const [, mean, variance, weight, bias] = r.inputs;
+  const scale = paramOr(ctx, r, weight, 'ones', x.dtype, 1, c);
+  const shift = paramOr(ctx, r, bias, 'zeros', x.dtype, 0, c);
+  if (a.useInputStats) {
+    simple(ctx, r, 'InstanceNormalization', { epsilon: f(a.eps) }, [
+      ctx.name(x, r.op),
+      scale,
+      shift,
+    ]);
+  } else {
+    simple(ctx, r, 'BatchNormalization', { epsilon: f(a.eps) }, [
+      ctx.name(x, r.op),
+      scale,
+      shift,
+      ctx.name(mean, r.op),
+      ctx.name(variance, r.op),
+    ]);
+  }
+};
+
+/** `[C]` → `[C, 1, ..., 1]`, to broadcast over the channel dim of a rank-`rank` input. */
+function perChannel(ctx: ExportContext, name: string, c: number, rank: number): string {
+  const shape = ctx.graph.int64s('shape', [c, ...new Array<number>(rank - 2).fill(1)]);
+  return ctx.graph.node('Reshape', [name, shape])[0] as string;
+}
+
+const groupNorm: Emitter = (ctx, r) => {
+  const a = r.attrs as { numGroups: number; eps: number };
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  const g = ctx.graph;
+  const groups = a.numGroups;
+  // Instance normalisation of [N, G, C/G * positions] is group normalisation; the per-channel
+  // affine follows in the input's own shape.
+  const grouped = g.node('Reshape', [x.name, g.int64s('shape', [0, groups, -1])])[0] as string;
+  const normed = g.node(
+    'InstanceNormalization',
+    [grouped, g.filled('ones', xt.dtype, 1, groups), g.filled('zeros', xt.dtype, 0, groups)],
+    { epsilon: f(a.eps) },
+  )[0] as string;
+  let y = g.node('Reshape', [normed, g.node('Shape', [x.name])[0] as string])[0] as string;
+  const c = xt.shape[1] as number;
+  const [, weight, bias] = r.inputs;
+  if (weight)
+    y = g.node('Mul', [y, perChannel(ctx, ctx.name(weight, r.op), c, xt.rank)])[0] as string;
+  if (bias) y = g.node('Add', [y, perChannel(ctx, ctx.name(bias, r.op), c, xt.rank)])[0] as string;
+  ctx.define(r.output, y, x.batchAxis);
+};
+
+const layerNorm: Emitter = (ctx, r) => {
+  const a = r.attrs as { axis: number; eps: number };
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  const [, weight, bias] = r.inputs;
+  const g = ctx.graph;
+  if (x.batchAxis !== null && x.batchAxis >= a.axis) {
+    fail(
+      FN,
+      `layerNorm normalises over the batch dim of input ${fmtShape(xt.shape)}, which dynamicBatch lets vary`,
+    );
+  }
+  if (ctx.opset >= 17) {
+    const normalized = xt.shape.slice(a.axis);
+    const count = normalized.reduce((p, d) => p * d, 1);
+    const reshapeTo = (name: string): string =>
+      g.node('Reshape', [name, g.int64s('shape', normalized)])[0] as string;
+    const scale = weight ? ctx.name(weight, r.op) : reshapeTo(g.filled('ones', xt.dtype, 1, count));
+    const shift = bias ? ctx.name(bias, r.op) : '';
+    simple(ctx, r, 'LayerNormalization', { axis: a.axis, epsilon: f(a.eps) }, [
+      x.name,
+      scale,
+      shift,
+    ]);
+    return;
+  }
+  // Before opset 17: (x - mean) / sqrt(var + eps), the biased variance, as PyTorch's export.
+  const axes = xt.shape.slice(a.axis).map((_, i) => a.axis + i);
+  const mean = g.node('ReduceMean', [x.name], { axes, keepdims: 1 })[0] as string;
+  const centred = g.node('Sub', [x.name, mean])[0] as string;
+  const sq = g.node('Mul', [centred, centred])[0] as string;
+  const variance = g.node('ReduceMean', [sq], { axes, keepdims: 1 })[0] as string;
+  const eps = g.scalar('epsilon', xt.dtype, a.eps);
+  const std = g.node('Sqrt', [g.node('Add', [variance, eps])[0] as string])[0] as string;
+  let y = g.node('Div', [centred, std])[0] as string;
+  if (weight) y = g.node('Mul', [y, ctx.name(weight, r.op)])[0] as string;
+  if (bias) y = g.node('Add', [y, ctx.name(bias, r.op)])[0] as string;
+  ctx.define(r.output, y, x.batchAxis);
+};
+
+const linear: Emitter = (ctx, r) => {
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  const w = ctx.name(input(r, 1), r.op);
+  const b = ctx.name(r.inputs[2], r.op);
+  const g = ctx.graph;
+  if (xt.rank === 2) {
+    const [out] = g.node('Gemm', trimEmpty([x.name, w, b]), { transB: 1 });
+    ctx.define(r.output, out as string, x.batchAxis);
+    return;
+  }
+  const wt = g.node('Transpose', [w], { perm: [1, 0] })[0] as string;
+  let y = g.node('MatMul', [x.name, wt])[0] as string;
+  if (b) y = g.node('Add', [y, b])[0] as string;
+  ctx.define(r.output, y, x.batchAxis);
+};
+
+const matmul: Emitter = (ctx, r) => {
+  const [at, bt] = [input(r, 0), input(r, 1)];
+  const [a, b] = [ctx.input(at, r.op), ctx.input(bt, r.op)];
+  if (b.batchAxis !== null) {
+    fail(
+      FN,
+      `matmul's second operand ${fmtShape(bt.shape)} carries the batch dim, which dynamicBatch lets vary; only the first may`,
+    );
+  }
+  const [out] = ctx.graph.node('MatMul', [a.name, b.name]);
+  const keeps = a.batchAxis !== null && at.rank >= 2 && a.batchAxis < at.rank - 1;
+  const shift = r.output.rank - at.rank;
+  ctx.define(r.output, out as string, keeps ? (a.batchAxis as number) + shift : null);
+};
+
+/** The batch axis of a broadcast result: where an operand's batch axis lands in it. */
+function broadcastBatch(r: TracedOp, values: readonly (Value | null)[]): number | null {
+  let axis: number | null = null;
+  values.forEach((v, i) => {
+    const t = r.inputs[i];
+    if (!v || !t || v.batchAxis === null) return;
+    const at = v.batchAxis + (r.output.rank - t.rank);
+    if (axis !== null && axis !== at) {
+      fail(
+        FN,
+        `${r.op} lines up the batch dims of its operands differently (${fmtShape(t.shape)} → ${fmtShape(r.output.shape)}); with dynamicBatch they must be one axis`,
+      );
+    }
+    axis = at;
+  });
+  return axis;
+}
+
+const BINARY: Readonly<Record<string, string>> = {
+  add: 'Add',
+  sub: 'Sub',
+  mul: 'Mul',
+  div: 'Div',
+  pow: 'Pow',
+  maximum: 'Max',
+  minimum: 'Min',
+  eq: 'Equal',
+  gt: 'Greater',
+  ge: 'GreaterOrEqual',
+  lt: 'Less',
+  le: 'LessOrEqual',
+};
+
+const COMPARISONS = new Set(['eq', 'gt', 'ge', 'lt', 'le']);
+
+/** Binary ops: a number operand becomes a scalar constant; operands are cast to one dtype. */
+function binary(opType: string): Emitter {
+  return (ctx, r) => {
+    const attrs = r.attrs as { a?: number | boolean; b?: number | boolean };
+    const dtype = COMPARISONS.has(r.op) ? comparedDtype(r) : r.output.dtype;
+    const values: (Value | null)[] = [];
+    const names = r.inputs.map((t, i) => {
+      if (t === null) {
+        values.push(null);
+        const v = Number(i === 0 ? attrs.a : attrs.b);
+        return ctx.graph.scalar('scalar', dtype, v);
+      }
+      const v = ctx.input(t, r.op);
+      values.push(v);
+      return t.dtype === dtype
+        ? v.name
+        : (ctx.graph.node('Cast', [v.name], { to: castCode(dtype) })[0] as string);
+    });
+    const [out] = ctx.graph.node(opType, names);
+    ctx.define(r.output, out as string, broadcastBatch(r, values));
+  };
+}
+
+/**
+ * The dtype a comparison compares in: its tensors' when they share one that holds the number
+ * operand exactly, else float32 (as core promotes).
+ */
+function comparedDtype(r: TracedOp): DType {
+  const tensors = r.inputs.filter((t): t is Tensor => t !== null);
+  const dtype = (tensors[0] as Tensor).dtype;
+  if (tensors.some((t) => t.dtype !== dtype)) return 'float32';
+  const { a, b } = r.attrs as { a?: number | boolean; b?: number | boolean };
+  const n = a ?? b;
+  if (n === undefined || dtype === 'float32' || dtype === 'float64') return dtype;
+  return typeof n === 'number' && Number.isInteger(n) && dtype === 'int32' ? dtype : 'float32';
+}
+
+/** ONNX's element type code of a dtype, for Cast. */
+function castCode(dtype: DType): number {
+  return { float32: 1, float64: 11, int32: 6, bool: 9 }[dtype];
+}
+
+const UNARY: Readonly<Record<string, string>> = {
+  relu: 'Relu',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  exp: 'Exp',
+  log: 'Log',
+  sqrt: 'Sqrt',
+  neg: 'Neg',
+  abs: 'Abs',
+  erf: 'Erf',
+  floor: 'Floor',
+  ceil: 'Ceil',
+  round: 'Round',
+  sign: 'Sign',
+  reciprocal: 'Reciprocal',
+  sin: 'Sin',
+  cos: 'Cos',
+};
+
+function unary(opType: string): Emitter {
+  return (ctx, r) => {
+    simple(ctx, r, opType);
+  };
+}
+
+/** Element-wise ops built from a few nodes: `build` maps the input's name to the output's. */
+function composite(build: (ctx: ExportContext, r: TracedOp, x: string) => string): Emitter {
+  return (ctx, r) => {
+    const x = ctx.input(input(r, 0), r.op);
+    ctx.define(r.output, build(ctx, r, x.name), x.batchAxis);
+  };
+}
+
+const gelu = composite((ctx, r, x) => {
+  const approximate = (r.attrs as { approximate: 'none' | 'tanh' }).approximate;
+  const g = ctx.graph;
+  if (ctx.opset >= 20) return g.node('Gelu', [x], { approximate })[0] as string;
+  const dtype = input(r, 0).dtype;
+  const c = (v: number): string => g.scalar('c', dtype, v);
+  const node = (op: string, ...ins: string[]): string => g.node(op, ins)[0] as string;
+  // The same formulas as core's gelu: x/2 * (1 + erf(x/√2)), or the tanh approximation.
+  const inner =
+    approximate === 'none'
+      ? node('Erf', node('Mul', x, c(Math.SQRT1_2)))
+      : node(
+          'Tanh',
+          node(
+            'Mul',
+            node('Add', x, node('Mul', node('Mul', node('Mul', x, x), x), c(0.044715))),
+            c(Math.sqrt(2 / Math.PI)),
+          ),
+        );
+  return node('Mul', node('Mul', x, c(0.5)), node('Add', inner, c(1)));
+});
+
+const silu = composite(
+  (ctx, _r, x) =>
+    ctx.graph.node('Mul', [x, ctx.graph.node('Sigmoid', [x])[0] as string])[0] as string,
+);
+
+/**
+ * softplus(x) = log(1 + exp(βx)) / β. Above the threshold core returns x itself; there
+ * log(1 + exp(βx)) / β differs from x by less than exp(-threshold) / β, below float32's
+ * resolution at the default threshold 20.
+ */
+const softplus = composite((ctx, r, x) => {
+  const { beta } = r.attrs as { beta: number };
+  const g = ctx.graph;
+  if (beta === 1) return g.node('Softplus', [x])[0] as string;
+  const dtype = input(r, 0).dtype;
+  const scaled = g.node('Mul', [x, g.scalar('beta', dtype, beta)])[0] as string;
+  const soft = g.node('Softplus', [scaled])[0] as string;
+  return g.node('Div', [soft, g.scalar('beta', dtype, beta)])[0] as string;
+});
+
+const clamp: Emitter = (ctx, r) => {
+  const { min, max } = r.attrs as { min?: number; max?: number };
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  const g = ctx.graph;
+  const [, minT, maxT] = r.inputs;
+  let y = x.name;
+  if (minT || maxT) {
+    // Tensor bounds broadcast: Max and Min take them as they are.
+    if (minT) y = g.node('Max', [y, ctx.name(minT, r.op)])[0] as string;
+    else if (min !== undefined) y = g.node('Max', [y, g.scalar('min', xt.dtype, min)])[0] as string;
+    if (maxT) y = g.node('Min', [y, ctx.name(maxT, r.op)])[0] as string;
+    else if (max !== undefined) y = g.node('Min', [y, g.scalar('max', xt.dtype, max)])[0] as string;
+  } else {
+    const lo = min === undefined ? '' : g.scalar('min', xt.dtype, min);
+    const hi = max === undefined ? '' : g.scalar('max', xt.dtype, max);
+    y = g.node('Clip', trimEmpty([x.name, lo, hi]))[0] as string;
+  }
+  ctx.define(r.output, y, x.batchAxis);
+};
+
+function softmax(opType: string): Emitter {
+  return (ctx, r) => {
+    simple(ctx, r, opType, { axis: (r.attrs as { axis: number }).axis });
+  };
+}
+
+/**
+ * A Reshape to `r.output`'s shape. Where the batch may vary, its axis must stay an axis of its
+ * own: it is written as 0 (ONNX's "copy this dim"), and any other use of it is refused.
+ */
+function reshapeTo(ctx: ExportContext, r: TracedOp, requested: readonly number[]): void {
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  const out = r.output.shape;
+  let shape = [...requested];
+  let batchAxis: number | null = null;
+  if (x.batchAxis !== null) {
+    const b = x.batchAxis;
+    const before = xt.shape.slice(0, b).reduce((p, d) => p * d, 1);
+    const outBefore = out.slice(0, b).reduce((p, d) => p * d, 1);
+    const keeps =
+      before === outBefore &&
+      out.length > b &&
+      out[b] === xt.shape[b] &&
+      out.slice(0, b).every((d, i) => d === xt.shape[i]);
+    if (!keeps) {
+      fail(
+        FN,
+        `${r.op} from ${fmtShape(xt.shape)} to ${fmtShape(out)} mixes the batch dim (axis ${b}) with others, so the graph could not run at another batch size; keep it separate (e.g. flatten(x, 1)) or export without dynamicBatch`,
+      );
+    }
+    // The dims before the batch are static and copied; the batch itself is copied (0).
+    shape = out.map((d, i) => (i <= b ? 0 : d));
+    if (requested.includes(-1) && !requested.slice(0, b + 1).includes(-1)) {
+      shape[requested.indexOf(-1)] = -1;
+    }
+    batchAxis = b;
+  } else if (!ctx.dynamicBatch) {
+    shape = [...out];
+  }
+  const g = ctx.graph;
+  const [y] = g.node('Reshape', [x.name, g.int64s('shape', shape)]);
+  ctx.define(r.output, y as string, batchAxis);
+}
+
+const reshape: Emitter = (ctx, r) => {
+  reshapeTo(ctx, r, (r.attrs as { shape: number[] }).shape);
+};
+
+const flatten: Emitter = (ctx, r) => {
+  const { startDim, endDim } = r.attrs as { startDim: number; endDim: number };
+  const xt = input(r, 0);
+  const requested = [...xt.shape.slice(0, startDim), -1, ...xt.shape.slice(endDim + 1)];
+  reshapeTo(ctx, r, requested);
+};
+
+const permute: Emitter = (ctx, r) => {
+  const { perm } = r.attrs as { perm: number[] };
+  const x = ctx.input(input(r, 0), r.op);
+  const [y] = ctx.graph.node('Transpose', [x.name], { perm });
+  ctx.define(r.output, y as string, x.batchAxis === null ? null : perm.indexOf(x.batchAxis));
+};
+
+const squeeze: Emitter = (ctx, r) => {
+  const { axes } = r.attrs as { axes: number[] };
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  if (axes.length === 0) {
+    ctx.define(r.output, ctx.graph.node('Identity', [x.name])[0] as string, x.batchAxis);
+    return;
+  }
+  if (x.batchAxis !== null && axes.includes(x.batchAxis)) {
+    fail(
+      FN,
+      `squeeze removes the batch dim of ${fmtShape(xt.shape)}, which dynamicBatch lets vary`,
+    );
+  }
+  const g = ctx.graph;
+  const [y] = g.node('Squeeze', [x.name, g.int64s('axes', axes)]);
+  const b = x.batchAxis;
+  ctx.define(r.output, y as string, b === null ? null : b - axes.filter((a) => a < b).length);
+};
+
+const unsqueeze: Emitter = (ctx, r) => {
+  const { axis } = r.attrs as { axis: number };
+  const x = ctx.input(input(r, 0), r.op);
+  const g = ctx.graph;
+  const [y] = g.node('Unsqueeze', [x.name, g.int64s('axes', [axis])]);
+  const b = x.batchAxis;
+  ctx.define(r.output, y as string, b === null ? null : b >= axis ? b + 1 : b);
+};
+
+const concat: Emitter = (ctx, r) => {
+  const { axis } = r.attrs as { axis: number };
+  const values = r.inputs.map((t) => ctx.input(t as Tensor, r.op));
+  const batch = broadcastBatch(r, values);
+  if (batch !== null && batch === axis) {
+    fail(FN, `concat joins along the batch dim (axis ${axis}), which dynamicBatch lets vary`);
+  }
+  const [y] = ctx.graph.node(
+    'Concat',
+    values.map((v) => v.name),
+    { axis },
+  );
+  ctx.define(r.output, y as string, batch);
+};
+
+const PAD_MODE: Readonly<Record<string, string>> = {
+  constant: 'constant',
+  reflect: 'reflect',
+  replicate: 'edge',
+};
+
+const pad: Emitter = (ctx, r) => {
+  const { padding, mode, value } = r.attrs as { padding: number[]; mode: string; value: number };
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  const begins = xt.shape.map(() => 0);
+  const ends = xt.shape.map(() => 0);
+  for (let i = 0; i < padding.length / 2; i++) {
+    begins[xt.rank - 1 - i] = padding[2 * i] as number;
+    ends[xt.rank - 1 - i] = padding[2 * i + 1] as number;
+  }
+  const b = x.batchAxis;
+  if (b !== null && (begins[b] !== 0 || ends[b] !== 0)) {
+    fail(FN, `pad changes the batch dim of ${fmtShape(xt.shape)}, which dynamicBatch lets vary`);
+  }
+  const g = ctx.graph;
+  const inputs = [x.name, g.int64s('pads', [...begins, ...ends])];
+  if (mode === 'constant') inputs.push(g.scalar('value', xt.dtype, value));
+  const [y] = g.node('Pad', inputs, { mode: PAD_MODE[mode] });
+  ctx.define(r.output, y as string, b);
+};
+
+const dropout: Emitter = (ctx, r) => {
+  const { p, training } = r.attrs as { p: number; training: boolean };
+  if (training && p > 0) {
+    fail(
+      FN,
+      `dropout runs in training mode (p ${p}); export a model in eval mode (exportOnnx switches a Module to eval itself; a function must pass training: false)`,
+    );
+  }
+  simple(ctx, r, 'Identity');
+};
+
+/** ReduceSum and ReduceMean: axes as an input from opset 13 (sum) and 18 (mean). */
+function reduce(opType: 'ReduceSum' | 'ReduceMean', axesInputFrom: number): Emitter {
+  return (ctx, r) => {
+    const { axes, keepDims } = r.attrs as { axes: number[]; keepDims: boolean };
+    const xt = input(r, 0);
+    const x = ctx.input(xt, r.op);
+    const g = ctx.graph;
+    let y: string;
+    if (axes.length === 0) y = g.node('Identity', [x.name])[0] as string;
+    else if (ctx.opset >= axesInputFrom) {
+      y = g.node(opType, [x.name, g.int64s('axes', axes)], {
+        keepdims: keepDims ? 1 : 0,
+      })[0] as string;
+    } else y = g.node(opType, [x.name], { axes, keepdims: keepDims ? 1 : 0 })[0] as string;
+    const b = x.batchAxis;
+    const batch =
+      b === null || axes.includes(b) ? null : keepDims ? b : b - axes.filter((a) => a < b).length;
+    ctx.define(r.output, y, batch);
+  };
+}
+
+const interpolate: Emitter = (ctx, r) => {
+  const a = r.attrs as {
+    size: number[];
+    scales: number[] | null;
+    mode: string;
+    alignCorners: boolean;
+  };
+  const xt = input(r, 0);
+  const x = ctx.input(xt, r.op);
+  const g = ctx.graph;
+  const attrs: Record<string, AttrValue> =
+    a.mode === 'nearest'
+      ? { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }
+      : {
+          mode: 'linear',
+          coordinate_transformation_mode: a.alignCorners ? 'align_corners' : 'pytorch_half_pixel',
+        };
+  let inputs: string[];
+  if (a.scales) {
+    // Scales given: the sampling positions use them as given, as PyTorch does.
+    const scales = g.fresh('scales');
+    g.initializer(scales, 'float32', [xt.rank], Float32Array.from([1, 1, ...a.scales]));
+    inputs = [x.name, '', scales];
+  } else {
+    // Sizes given: batch and channels from the input at run time, the spatial sizes fixed.
+    const shape = g.node('Shape', [x.name])[0] as string;
+    const lead = g.node('Slice', [
+      shape,
+      g.int64s('starts', [0]),
+      g.int64s('ends', [2]),
+    ])[0] as string;
+    const sizes = g.node('Concat', [lead, g.int64s('sizes', a.size)], { axis: 0 })[0] as string;
+    inputs = [x.name, '', '', sizes];
+  }
+  const [y] = g.node('Resize', inputs, attrs);
+  ctx.define(r.output, y as string, x.batchAxis);
+};
+
+/** The emitter of every op a trace records that has an ONNX mapping. */
+export const EMITTERS: Readonly<Record<string, Emitter>> = {
+  conv,
+  convTranspose,
+  maxPool,
+  avgPool,
+  adaptiveAvgPool: adaptive('Average'),
+  adaptiveMaxPool: adaptive('Max'),
+  batchNorm,
+  instanceNorm,
+  groupNorm,
+  layerNorm,
+  linear,
+  matmul,
+  ...Object.fromEntries(Object.entries(BINARY).map(([op, t]) => [op, binary(t)])),
+  ...Object.fromEntries(Object.entries(UNARY).map(([op, t]) => [op, unary(t)])),
+  leakyRelu: (ctx, r) => {
+    simple(ctx, r, 'LeakyRelu', { alpha: f((r.attrs as { negativeSlope: number }).negativeSlope) });
+  },
+  elu: (ctx, r) => {
+    simple(ctx, r, 'Elu', { alpha: f((r.attrs as { alpha: number }).alpha) });
+  },
+  gelu,
+  silu,
+  softplus,
+  clamp,
+  softmax: softmax('Softmax'),
+  logSoftmax: softmax('LogSoftmax'),
+  reshape,
+  flatten,
+  permute,
+  squeeze,
+  unsqueeze,
+  concat,
+  pad,
+  dropout,
+  sum: reduce('ReduceSum', 13),
+  mean: reduce('ReduceMean', 18),
+  interpolate,
+};
