@@ -154,6 +154,8 @@ const packageOrder = [
   'optimizers',
   'datasets',
   'equivariant',
+  'onnx',
+  'pytorch',
   'backend-test-kit',
 ];
 const documented = project.getChildrenByKind(ReflectionKind.Module).map((m) => m.name);

@@ -55,7 +55,7 @@ describe('README examples', () => {
   afterAll(() => consumer?.dispose());
 
   it('are found in every package README', () => {
-    expect(readmes.length).toBe(10);
+    expect(readmes.length).toBe(12);
     const withoutExample = readmes.filter(
       (path) => !examples.some((e) => e.where.startsWith(`${relative(repoRoot, path)}:`)),
     );

@@ -6,7 +6,9 @@ import * as core from '@stride/core';
 import * as datasets from '@stride/datasets';
 import * as equivariant from '@stride/equivariant';
 import * as layers from '@stride/layers';
+import * as onnx from '@stride/onnx';
 import * as optimizers from '@stride/optimizers';
+import * as pytorch from '@stride/pytorch';
 import { formatWithOptions } from 'node-inspect-extracted';
 import type { BackendChoice } from './choice.js';
 import { type PlotData, plotData } from './plot-data.js';
@@ -54,6 +56,8 @@ const modules: Record<(typeof livePackages)[number], unknown> = {
   '@stride/optimizers': optimizers,
   '@stride/datasets': datasets,
   '@stride/equivariant': equivariant,
+  '@stride/onnx': onnx,
+  '@stride/pytorch': pytorch,
 };
 
 /** Makes `choice` the active backend, registering the page's backends first. */

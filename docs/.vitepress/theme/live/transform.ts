@@ -11,6 +11,8 @@ export const livePackages = [
   '@stride/optimizers',
   '@stride/datasets',
   '@stride/equivariant',
+  '@stride/onnx',
+  '@stride/pytorch',
 ] as const;
 
 const importStatement = /^[ \t]*import\s+([\s\S]*?)\s*from\s*(['"])([^'"]+)\2[ \t]*;?/gm;
