@@ -113,6 +113,7 @@ export default defineConfig({
           'port-pytorch-mnist',
           'autoencoder',
           'jax-style',
+          'pytorch-cluster',
           'backend-plugin',
           'benchmarks',
         ]),
