@@ -153,8 +153,10 @@ function allocate(dtype: HostDType, n: number): Data {
 
 /** Reads `n` little-endian elements of `dtype` from `raw`. */
 function fromRaw(dtype: HostDType, raw: Uint8Array, n: number): Data {
-  // Copy first: raw_data is a view into the whole model's bytes, at any alignment.
-  const bytes = raw.slice();
+  // Copy first: raw_data is a view into the whole model's bytes, at any alignment. (Not
+  // raw.slice(): on a Node Buffer that is another view of the same memory.)
+  const bytes = new Uint8Array(raw.length);
+  bytes.set(raw);
   const view = new DataView(bytes.buffer);
   if (HOST_LITTLE_ENDIAN) {
     if (dtype === 'float32') return new Float32Array(bytes.buffer, 0, n);
