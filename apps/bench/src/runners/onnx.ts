@@ -1,12 +1,13 @@
 /**
- * onnxruntime-node 1.30 on the CPU: the inference workloads as ONNX graphs, built for this run's
- * inputs. Threads are the machine's cores, graph optimisations all on.
+ * onnxruntime-node 1.30 on the CPU: the inference workloads as ONNX graphs, exported from Stride
+ * for this run's inputs. Threads are the machine's cores, graph optimisations all on.
  */
+import { cpu } from '@stride/backend-cpu';
+import { registerBackend, setBackend } from '@stride/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { f32Input, type HostInput } from '../inputs.js';
 import type { Prepared } from '../measure.js';
 import { graphFor } from '../onnx/graphs.js';
-import { encodeModel } from '../onnx/proto.js';
 import type { Workload } from '../workloads.js';
 import type { Runner } from './runner.js';
 
@@ -30,6 +31,10 @@ function unsupported(w: Workload): string | null {
 
 export async function onnxruntime(threads: number): Promise<Runner> {
   const ort = await import('onnxruntime-node');
+  // Exporting traces each graph once through Stride's CPU backend, before anything is timed: one
+  // thread, so no idle workers sit beside onnxruntime's, and plain SIMD, which needs no V8 flag.
+  registerBackend(cpu({ threads: 1, relaxedSimd: false }));
+  await setBackend('cpu');
   const options = {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -38,12 +43,12 @@ export async function onnxruntime(threads: number): Promise<Runner> {
   } as const;
 
   const prepare = async (w: Workload, inputs: Map<string, HostInput>): Promise<Prepared> => {
-    const g = graphFor(w, inputs);
+    const g = await graphFor(w, inputs);
     if (!g) throw new Error(`no ONNX graph for ${w.id}`);
-    const session = await ort.InferenceSession.create(encodeModel(g.graph), options);
+    const session = await ort.InferenceSession.create(g.model, options);
     const feeds = Object.fromEntries(
-      Object.entries(g.feeds).map(([name, input]) => {
-        const host = f32Input(inputs, input);
+      g.inputs.map((name) => {
+        const host = f32Input(inputs, name);
         return [name, new ort.Tensor('float32', host.data, [...host.shape])];
       }),
     );

@@ -21,7 +21,7 @@ import {
   tensor,
   tidy,
 } from '@stride/core';
-import { CrossEntropyLoss, LeNet5 } from '@stride/layers';
+import { CrossEntropyLoss } from '@stride/layers';
 import { SGD } from '@stride/optimizers';
 import { f32Input, type HostInput } from '../inputs.js';
 import type { Prepared } from '../measure.js';
@@ -29,6 +29,7 @@ import type { Job } from '../protocol.js';
 import { convShapes, type Workload } from '../workloads.js';
 import { startDawn } from './dawn.js';
 import { type Runner, Unavailable } from './runner.js';
+import { seededLenet } from './seeded-lenet.js';
 import { mnistToAccuracy } from './stride-mnist.js';
 
 const upload = (input: HostInput): Tensor =>
@@ -105,21 +106,11 @@ function convGradCall(
   };
 }
 
-function lenet(inputs: Map<string, HostInput>): LeNet5 {
-  const model = new LeNet5();
-  const weights = Object.fromEntries(
-    model.namedParameters().map(([name]) => [name, upload(f32Input(inputs, name))]),
-  );
-  model.loadStateDict(weights);
-  for (const t of Object.values(weights)) t.dispose();
-  return model;
-}
-
 function trainStep(
   w: Workload & { kind: 'lenet-train' },
   inputs: Map<string, HostInput>,
 ): Prepared {
-  const model = lenet(inputs).train();
+  const model = seededLenet(inputs).train();
   const optimizer = new SGD(model.parameters(), { lr: w.lr });
   const criterion = new CrossEntropyLoss();
   const x = upload(f32Input(inputs, 'x'));
@@ -154,7 +145,7 @@ function trainStep(
 }
 
 function inference(inputs: Map<string, HostInput>): Prepared {
-  const model = lenet(inputs).eval();
+  const model = seededLenet(inputs).eval();
   const x = upload(f32Input(inputs, 'x'));
   const call = opCall(() => noGrad(() => model.forward(x)), [x], 'logits');
   return {
