@@ -8,6 +8,8 @@ export const NOT_FUZZED: Readonly<Record<string, string>> = {
   valueAndGrad: 'autograd driver: takes a function',
   withGrad: 'records a gradient function for an op author; no user input of its own',
   noGrad: 'takes a function; control flow only',
+  traceOps:
+    'takes a tracer and a function; the ops it records are fuzzed, and its own argument checks are tested in core',
   isGradEnabled: 'no arguments',
   gradcheck: 'testing utility that takes a function',
   convGeometry: 'returns numbers (the conv output geometry); its checks are the convs’, fuzzed',
