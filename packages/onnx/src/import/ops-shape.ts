@@ -385,6 +385,23 @@ const Constant: OpSpec = {
   },
 };
 
+const ConstantOfShape: OpSpec = {
+  attrs: { value: attr.tensor() },
+  inputs: [1, 1],
+  hostInputs: [0],
+  run(node, inputs) {
+    const dims = numbersIn(node, inputs, 0, 'input') ?? [];
+    if (dims.some((d) => !Number.isInteger(d) || d < 0)) {
+      nodeFail(node, `input holds an invalid shape [${dims.join(',')}]`);
+    }
+    // The value is a one-element tensor; ONNX's default is a float 0.
+    const v =
+      node.attrs.value === undefined ? host('float', [1], [0]) : hostOf(node.attrs.value as never);
+    if (v.values.length !== 1) nodeFail(node, 'attribute value must hold one element');
+    return [host(v.kind, dims, new Array<number>(prod(dims)).fill(v.values[0] as number), v.wide)];
+  },
+};
+
 const Identity: OpSpec = {
   attrs: {},
   inputs: [1, 1],
@@ -427,6 +444,7 @@ export const SHAPE_OPS: Readonly<Record<string, OpSpec>> = {
   Pad,
   Cast,
   Constant,
+  ConstantOfShape,
   Identity,
   Dropout,
 };

@@ -48,6 +48,7 @@ const SCHEMA_VERSIONS: Readonly<Record<string, readonly number[]>> = {
   Clip: [1, 6, 11, 12, 13],
   Concat: [1, 4, 11, 13],
   Constant: [1, 9, 11, 12, 13],
+  ConstantOfShape: [9],
   Conv: [1, 11],
   ConvTranspose: [1, 11],
   Div: [1, 6, 7, 13],
