@@ -1,7 +1,7 @@
 /**
  * `importOnnx`: an ONNX model's bytes to a runnable, trainable Stride module.
  */
-import { checkOptions, option } from '@stride/core';
+import { checkOptions, option, resolveDevice } from '@stride/core';
 import { OnnxModel } from './onnx-model.js';
 import { planModel } from './validate.js';
 
@@ -30,6 +30,8 @@ export interface ImportOnnxOptions {
  */
 export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): OnnxModel {
   const { device } = checkOptions('importOnnx', options, { device: option.string });
+  // An unknown or unready backend is refused now, even for a model without parameters.
+  if (device !== undefined) resolveDevice('importOnnx', device);
   const plan = planModel(bytes);
   return new OnnxModel(plan, device);
 }
