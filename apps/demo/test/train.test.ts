@@ -1,9 +1,15 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memory } from '@stride/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { memory, noGrad, tensor, tidy } from '@stride/core';
 import { loadSafetensors } from '@stride/core/node';
 import { LeNet5 } from '@stride/layers';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainOptions, type TrainOptions, trainCommand } from '../src/cli/options.js';
 import { progressLines } from '../src/cli/progress.js';
@@ -62,6 +68,71 @@ describe('training CLI', () => {
     optimizer.dispose();
     model.dispose();
     expect(memory().numTensors).toBe(before);
+    // Without --onnx, nothing but the checkpoint and the optimizer state is written.
+    expect(result.onnx).toBeUndefined();
+    expect(existsSync(join(dir, 'model.onnx'))).toBe(false);
+  }, 120_000);
+
+  it('with --onnx, writes the model as ONNX beside the checkpoint, predicting as Stride does', async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const out = join(dir, 'cli', 'run.safetensors');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        tsx,
+        '--conditions=source',
+        'src/cli/train.ts',
+        ...[
+          '--limit',
+          '3200',
+          '--batch-size',
+          '32',
+          '--epochs',
+          '1',
+          '--no-progress',
+          '--out',
+          out,
+          '--onnx',
+        ],
+      ],
+      { cwd: root },
+    );
+    const onnxPath = join(dir, 'cli', 'run.onnx');
+    expect(stdout).toContain(`ONNX model: ${onnxPath}\n`);
+
+    // The checkpoint, loaded back into LeNet-5, is the model the ONNX file must reproduce.
+    const saved = await loadSafetensors(out);
+    const model = new LeNet5();
+    model.loadStateDict(saved.tensors);
+    for (const t of Object.values(saved.tensors)) t.dispose();
+    model.eval();
+    const { test } = await loadData(parseTrainOptions([]));
+    // Five digits in one batch: the file was exported for one image, with the batch left free.
+    const { x: pixels, y: labels } = test.getBatch([0, 1, 2, 3, 4]);
+    const want = tidy(() =>
+      noGrad(() => model.forward(tensor(pixels, { shape: [5, 1, 28, 28] }))).dataSync(),
+    ) as Float32Array;
+    model.dispose();
+
+    const session = await ort.InferenceSession.create(onnxPath);
+    const result = await session.run({
+      [session.inputNames[0] as string]: new ort.Tensor('float32', pixels, [5, 1, 28, 28]),
+    });
+    const got = (result[session.outputNames[0] as string] as ort.Tensor).data as Float32Array;
+    await session.release();
+    expect(got.length).toBe(50);
+    for (let i = 0; i < got.length; i++) {
+      const r = want[i] as number;
+      expect(Math.abs((got[i] as number) - r) / Math.max(1, Math.abs(r))).toBeLessThan(1e-5);
+    }
+    // The logits are a trained model's, not noise: most of the five digits are recognised.
+    const predicted = [...labels].map((_, i) => {
+      const row = [...got.subarray(i * 10, i * 10 + 10)];
+      return row.indexOf(Math.max(...row));
+    });
+    expect(predicted.filter((p, i) => p === labels[i]).length).toBeGreaterThanOrEqual(3);
   }, 120_000);
 
   it('gives the same run for the same seed', async () => {
@@ -104,6 +175,41 @@ describe('training CLI', () => {
     expect(parse(['--seed', '-1'])).toMatch(/seed must be an integer from 0 to 4294967295/);
     expect(parse(['--seed', '4294967296'])).toMatch(/seed must be an integer from 0 to 4294967295/);
     expect(parse(['--epochs', '2', '--lr', '0.01'])).toBe('accepted');
+    expect(parse(['--onnx', ''])).toMatch(
+      /^error: option '--onnx \[file\]' argument '' is invalid\. onnx needs a file name\.\n/,
+    );
+    expect(parse(['--onnx', 'a.onnx', 'b.onnx'])).toMatch(/^error: too many arguments/);
+    expect(parse(['--onnx', '--epochs', '2'])).toBe('accepted');
+  });
+
+  it('puts the ONNX file beside the checkpoint unless told where, and never onto it', () => {
+    expect(parseTrainOptions([]).onnx).toBeUndefined();
+    expect(parseTrainOptions(['--onnx']).onnx).toBe('checkpoints/lenet5-mnist.onnx');
+    expect(parseTrainOptions(['--out', 'runs/a.safetensors', '--onnx']).onnx).toBe('runs/a.onnx');
+    expect(parseTrainOptions(['--out', 'runs/a', '--onnx']).onnx).toBe('runs/a.onnx');
+    expect(parseTrainOptions(['--onnx', 'deploy/m.onnx', '--epochs', '2']).onnx).toBe(
+      'deploy/m.onnx',
+    );
+    const refused = (args: string[]): string => {
+      let out = '';
+      try {
+        parseTrainOptions(
+          args,
+          trainCommand()
+            .exitOverride()
+            .configureOutput({ writeErr: (s) => (out += s), writeOut: (s) => (out += s) }),
+        );
+      } catch {
+        return out;
+      }
+      return 'accepted';
+    };
+    expect(refused(['--out', 'a.safetensors', '--onnx', 'a.safetensors'])).toMatch(
+      /^error: --onnx 'a\.safetensors' is the same file as --out \('a\.safetensors'\)\.\n[\s\S]*Usage: stride-train/,
+    );
+    expect(refused(['--out', 'a.safetensors', '--onnx', './a.optim.safetensors'])).toMatch(
+      /is the same file as the optimizer state/,
+    );
   });
 
   it('prints one line per epoch without a terminal', () => {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Everything a training run is configured by; the CLI flags map onto it one to one. */
@@ -12,6 +13,8 @@ export interface TrainOptions {
   dataDir: string | undefined;
   seed: number;
   out: string;
+  /** Where to write the trained model as ONNX; undefined: no ONNX file. */
+  onnx: string | undefined;
   limit: number | undefined;
   /** Threads of the CPU backend's WebAssembly kernels; undefined: the backend's default. */
   threads: number | undefined;
@@ -44,6 +47,21 @@ const integer = (value: string): number => {
   }
   return n;
 };
+
+const onnxPath = (value: string): string => {
+  if (value.trim() === '') throw new InvalidArgumentError('onnx needs a file name.');
+  return value;
+};
+
+/** The optimizer's state goes beside the checkpoint: `model.safetensors` → `model.optim.safetensors`. */
+export function optimizerPath(out: string): string {
+  return out.replace(/(\.safetensors)?$/, '.optim.safetensors');
+}
+
+/** The model as ONNX, by default beside the checkpoint: `model.safetensors` → `model.onnx`. */
+export function defaultOnnxPath(out: string): string {
+  return out.replace(/(\.safetensors)?$/, '.onnx');
+}
 
 /** The defaults reach 99% test accuracy on MNIST with LeNet-5. */
 export function trainCommand(): Command {
@@ -101,6 +119,12 @@ export function trainCommand(): Command {
       ),
     )
     .addOption(
+      new Option(
+        '--onnx [file]',
+        'also write the trained model as ONNX (default file: the checkpoint path ending in .onnx)',
+      ).argParser(onnxPath),
+    )
+    .addOption(
       new Option('--limit <n>', 'train on the first n images only (quick runs)').argParser(
         positiveInt('limit'),
       ),
@@ -115,11 +139,29 @@ export function trainCommand(): Command {
     .allowExcessArguments(false);
 }
 
-/** Parses argv (without node and the script) into options; exits with usage on bad flags. */
-export function parseTrainOptions(argv: readonly string[]): TrainOptions {
-  const cmd = trainCommand();
+/**
+ * Parses argv (without node and the script) into options; exits with usage on bad flags. Tests
+ * pass a command configured not to exit.
+ */
+export function parseTrainOptions(
+  argv: readonly string[],
+  cmd: Command = trainCommand(),
+): TrainOptions {
   cmd.parse([...argv], { from: 'user' });
   const o = cmd.opts();
+  // `--onnx` alone gives true; a file name, that name.
+  const onnx = o.onnx === undefined ? undefined : o.onnx === true ? defaultOnnxPath(o.out) : o.onnx;
+  if (onnx !== undefined) {
+    // The export must not replace a file the same run writes.
+    for (const [flag, other] of [
+      ['--out', o.out],
+      ['the optimizer state', optimizerPath(o.out)],
+    ] as const) {
+      if (resolve(onnx) === resolve(other)) {
+        cmd.error(`error: --onnx '${onnx}' is the same file as ${flag} ('${other}').`);
+      }
+    }
+  }
   return {
     backend: o.backend,
     epochs: o.epochs,
@@ -131,6 +173,7 @@ export function parseTrainOptions(argv: readonly string[]): TrainOptions {
     dataDir: o.dataDir,
     seed: o.seed,
     out: o.out,
+    onnx,
     limit: o.limit,
     threads: o.threads,
     progress: o.progress,

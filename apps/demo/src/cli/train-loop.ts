@@ -1,9 +1,10 @@
-import { crossEntropy, noGrad, type Tensor, tidy } from '@stride/core';
+import { crossEntropy, noGrad, type Tensor, tidy, zeros } from '@stride/core';
 import { saveSafetensors } from '@stride/core/node';
 import { type ArrayDataset, DataLoader, randomShift } from '@stride/datasets';
 import type { Module } from '@stride/layers';
+import { saveOnnx } from '@stride/onnx/node';
 import { OneCycleLR, type Optimizer } from '@stride/optimizers';
-import type { TrainOptions } from './options.js';
+import { optimizerPath, type TrainOptions } from './options.js';
 import type { Progress } from './progress.js';
 
 export interface EpochStats {
@@ -18,6 +19,8 @@ export interface TrainResult {
   testAccuracy: number;
   seconds: number;
   checkpoint: string;
+  /** Where the model went as ONNX, when `--onnx` asked for it. */
+  onnx?: string;
 }
 
 /**
@@ -104,7 +107,9 @@ export async function train(
   const testAccuracy = await evaluate(model, data.test);
   const seconds = (performance.now() - started) / 1000;
   await saveCheckpoint(o, model, optimizer, { testAccuracy });
-  return { epochs, testAccuracy, seconds, checkpoint: o.out };
+  if (o.onnx === undefined) return { epochs, testAccuracy, seconds, checkpoint: o.out };
+  await saveModelOnnx(o.onnx, model);
+  return { epochs, testAccuracy, seconds, checkpoint: o.out, onnx: o.onnx };
 }
 
 /** Accuracy on a dataset, in eval mode and without recording gradients. */
@@ -148,12 +153,28 @@ async function saveCheckpoint(
       seed: String(o.seed),
       test_accuracy: info.testAccuracy.toFixed(4),
     });
-    const optimPath = o.out.replace(/(\.safetensors)?$/, '.optim.safetensors');
-    await saveSafetensors(optimPath, state.state, {
+    await saveSafetensors(optimizerPath(o.out), state.state, {
       optimizer: optimizer.name,
       param_groups: JSON.stringify(state.paramGroups),
     });
   } finally {
     for (const t of [...Object.values(weights), ...Object.values(state.state)]) t.dispose();
+  }
+}
+
+/**
+ * The trained model as ONNX, for onnxruntime and other runtimes: traced on one MNIST-sized image,
+ * with the batch left free so the file takes any number of images. Written atomically, like the
+ * checkpoint.
+ */
+async function saveModelOnnx(path: string, model: Module): Promise<void> {
+  const { mkdir } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  await mkdir(dirname(path), { recursive: true });
+  const example = zeros([1, 1, 28, 28]);
+  try {
+    await saveOnnx(path, model, example, { dynamicBatch: true });
+  } finally {
+    example.dispose();
   }
 }

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     `Test accuracy ${(result.testAccuracy * 100).toFixed(2)}% on ${data.test.length} images, ` +
       `${result.seconds.toFixed(1)} s in all. Checkpoint: ${result.checkpoint}`,
   );
+  if (result.onnx !== undefined) console.log(`ONNX model: ${result.onnx}`);
   optimizer.dispose();
   model.dispose();
   const left = memory().numTensors;
