@@ -109,6 +109,7 @@ export default defineConfig({
           'backends',
           'memory',
           'checkpoints',
+          'onnx',
           'own-images',
           'port-pytorch-mnist',
           'autoencoder',

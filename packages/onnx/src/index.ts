@@ -1,7 +1,8 @@
 /**
  * `@stride/onnx`: ONNX export and import for Stride. `exportOnnx(model, exampleInput)` traces a
  * model's forward pass into an ONNX file that onnxruntime, PyTorch and other runtimes read, with
- * parameters named as in the state dict.
+ * parameters named as in the state dict; `importOnnx(bytes)` turns an ONNX file (PyTorch's
+ * exports, or Stride's) into a module that runs on any backend and trains further.
  *
  * @packageDocumentation
  */
@@ -12,3 +13,5 @@ export {
   type ExportOnnxOptions,
   exportOnnx,
 } from './export/export-onnx.js';
+export { type ImportOnnxOptions, importOnnx, OnnxModel } from './import/import-onnx.js';
+export { supportedOnnxOps } from './import/op-table.js';
