@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineProject } from 'vitest/config';
 
 // The demo page in a real browser. The tests run in Node and drive Debian's Chromium through
@@ -9,6 +10,9 @@ import { defineProject } from 'vitest/config';
 // browser). A project with `fileParallelism: false` would be put in a group of its own that
 // vitest runs only after all the others, with the machine otherwise idle.
 export default defineProject({
+  // The tests themselves run Stride in Node too (to check what the page downloads), from the
+  // packages' sources like every other Node test.
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
     name: '@stride/demo:page',
     include: ['test/browser/**/*.browser.test.ts'],

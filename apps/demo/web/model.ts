@@ -1,4 +1,4 @@
-import { decodeSafetensors, encodeSafetensors, type Tensor } from '@stride/core';
+import { decodeSafetensors, encodeSafetensors, type Tensor, zeros } from '@stride/core';
 import { LeNet5 } from '@stride/layers';
 
 /** The checkpoint the training CLI wrote, shipped in the page's static files. */
@@ -59,5 +59,20 @@ export async function checkpointBytes(
     return await encodeSafetensors(weights, metadata);
   } finally {
     for (const t of Object.values(weights)) t.dispose();
+  }
+}
+
+/**
+ * The model as an ONNX file, for onnxruntime (Python, Node, the web) and other runtimes: traced on
+ * one image, with the batch left free. The exporter loads only when asked for, so it adds nothing
+ * to the page's first load.
+ */
+export async function onnxBytes(model: LeNet5): Promise<Uint8Array> {
+  const { exportOnnx } = await import('@stride/onnx');
+  const example = zeros([1, 1, 28, 28], { device: 'cpu' });
+  try {
+    return await exportOnnx(model, example, { dynamicBatch: true });
+  } finally {
+    example.dispose();
   }
 }

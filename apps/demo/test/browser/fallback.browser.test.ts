@@ -1,18 +1,25 @@
 /**
  * Without WebGPU the page says so plainly and runs everything on the CPU backend: the notice is
  * shown, the training panel offers only the CPU, drawings and MNIST digits are still read, and
- * training works and its weights download.
+ * training works and its weights download, as safetensors and as ONNX.
  */
 import { readFile } from 'node:fs/promises';
+import { cpu } from '@stride/backend-cpu';
+import { decodeSafetensors, noGrad, registerBackend, setBackend, tensor, tidy } from '@stride/core';
+import { LeNet5 } from '@stride/layers';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { images, LENET_NAMES, readOnnxDownload } from './onnx-download.js';
 
 let browser: Browser;
 let page: Page;
 let errors: string[];
 
 beforeAll(async () => {
+  // Stride in Node runs the downloaded weights, to compare with the downloaded ONNX model.
+  registerBackend(cpu({ threads: 1, relaxedSimd: false }));
+  await setBackend('cpu');
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1024, height: 800 }, acceptDownloads: true });
   errors = watchErrors(page);
@@ -123,6 +130,36 @@ describe('the demo page without WebGPU', () => {
       'fc3.weight',
     ]);
     expect(header['conv2.weight'].shape).toEqual([16, 6, 5, 5]);
+    expect(errors).toEqual([]);
+  });
+
+  it('downloads the trained model as ONNX, predicting as its downloaded weights do', async () => {
+    const [onnx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#train-download-onnx'),
+    ]);
+    const { logits } = await readOnnxDownload(onnx, 4);
+    const [weights] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#train-download'),
+    ]);
+    const { tensors } = decodeSafetensors(await readFile((await weights.path()) as string), {
+      device: 'cpu',
+    });
+    expect(Object.keys(tensors).sort()).toEqual(LENET_NAMES);
+    const model = new LeNet5();
+    model.loadStateDict(tensors);
+    for (const t of Object.values(tensors)) t.dispose();
+    model.eval();
+    const want = tidy(() =>
+      noGrad(() => model.forward(tensor(images(4), { shape: [4, 1, 28, 28] })).dataSync()),
+    ) as Float32Array;
+    model.dispose();
+    expect(logits.length).toBe(40);
+    for (let i = 0; i < want.length; i++) {
+      const r = want[i] as number;
+      expect(Math.abs((logits[i] as number) - r) / Math.max(1, Math.abs(r))).toBeLessThan(1e-5);
+    }
     expect(errors).toEqual([]);
   });
 });

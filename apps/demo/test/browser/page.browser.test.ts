@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { convOutputSize } from '../../web/arithmetic/conv-size.js';
 import { makeScene } from '../../web/waldo/scene.js';
 import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { readOnnxDownload } from './onnx-download.js';
 
 let browser: Browser;
 let page: Page;
@@ -16,7 +17,7 @@ let errors: string[];
 
 beforeAll(async () => {
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   errors = watchErrors(page);
   await page.goto(inject('demoUrl'));
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
@@ -194,6 +195,20 @@ describe('the demo page', () => {
     );
     expect(await page.getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
   }, 300_000);
+
+  it('downloads the model trained on WebGPU as ONNX, from the keyboard', async () => {
+    // The ONNX button follows the weights button in tab order, and Enter presses it.
+    await page.focus('#train-download');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('train-download-onnx');
+    expect(await page.locator('#train-download-onnx').textContent()).toBe('Download ONNX');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.keyboard.press('Enter'),
+    ]);
+    const { logits } = await readOnnxDownload(download, 3);
+    expect(logits.every((v) => Number.isFinite(v))).toBe(true);
+  });
 
   it('fits a phone-sized screen', async () => {
     await page.setViewportSize({ width: 375, height: 812 });

@@ -1,6 +1,6 @@
 import { messageOf } from '../backends.js';
 import { mnist } from '../mnist.js';
-import { checkpointBytes, copyToCpu } from '../model.js';
+import { checkpointBytes, copyToCpu, onnxBytes } from '../model.js';
 import type { DemoState } from '../state.js';
 import { field, h, numberInput, select } from '../ui/dom.js';
 import { trainingChart } from './chart.js';
@@ -73,6 +73,11 @@ export function trainPanel(state: DemoState): HTMLElement {
     { type: 'button', id: 'train-download', class: 'secondary', disabled: true },
     'Download weights',
   );
+  const downloadOnnx = h(
+    'button',
+    { type: 'button', id: 'train-download-onnx', class: 'secondary', disabled: true },
+    'Download ONNX',
+  );
 
   const stat = (id: string, label: string) => {
     const value = h('dd', { id }, '–');
@@ -128,6 +133,7 @@ export function trainPanel(state: DemoState): HTMLElement {
     setRunning(true);
     use.disabled = true;
     download.disabled = true;
+    downloadOnnx.disabled = true;
     chart.reset();
     for (const s of [sStep, sLoss, sAcc, sSpeed, sTest]) s.value.textContent = '–';
     stats.removeAttribute('data-first-loss');
@@ -183,6 +189,7 @@ export function trainPanel(state: DemoState): HTMLElement {
       status.textContent = `Done: ${steps} steps, ${(accuracy * 100).toFixed(1)}% on ${TEST_IMAGES} test images. Try it in panel 1.`;
       use.disabled = false;
       download.disabled = false;
+      downloadOnnx.disabled = false;
     } catch (error) {
       status.textContent = `Training failed: ${messageOf(error)}`;
     } finally {
@@ -210,12 +217,16 @@ export function trainPanel(state: DemoState): HTMLElement {
   download.addEventListener('click', async () => {
     if (!trained) return;
     const bytes = await checkpointBytes(trained.model, { model: 'lenet5', dataset: 'mnist' });
-    const url = URL.createObjectURL(
-      new Blob([bytes as BlobPart], { type: 'application/octet-stream' }),
-    );
-    const a = h('a', { href: url, download: 'lenet5-mnist-browser.safetensors' });
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    save(bytes, 'lenet5-mnist-browser.safetensors');
+  });
+
+  downloadOnnx.addEventListener('click', async () => {
+    if (!trained) return;
+    try {
+      save(await onnxBytes(trained.model), 'stride-lenet5.onnx');
+    } catch (error) {
+      status.textContent = `The ONNX export failed: ${messageOf(error)}`;
+    }
   });
 
   return h(
@@ -242,10 +253,20 @@ export function trainPanel(state: DemoState): HTMLElement {
       field('Learning rate', lr),
       field('Batch size', batch),
     ),
-    h('div', { class: 'row' }, start, stop, use, download),
+    h('div', { class: 'row' }, start, stop, use, download, downloadOnnx),
     runningOn,
     status,
     stats,
     chart.element,
   );
+}
+
+/** Hands `bytes` to the browser as a download named `name`. */
+function save(bytes: Uint8Array, name: string): void {
+  const url = URL.createObjectURL(
+    new Blob([bytes as BlobPart], { type: 'application/octet-stream' }),
+  );
+  const a = h('a', { href: url, download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
