@@ -6,10 +6,11 @@
  *
  * Ops that carry a trace record wrap their body in `traced`; the ops they call inside are not
  * recorded (depth > 0), so a composite such as `linear` is one record, not a matmul and an add.
- * A tensor made outside any traced op is reported through `created`, with the public function that
- * made it when one is known: a constant (`tensor`, `zeros`) has none, an op without a trace record
- * (say `cumsum`) names itself, so that an exporter can refuse it by name instead of baking its
- * result into the graph as a constant.
+ * An op without a record of its own is recorded as the recorded ops it is made of, if it is made
+ * of them. A tensor made outside any traced op is reported through `created`: as a constant when
+ * a creation function of fixed values made it (`tensor`, `zeros`, `arange`, `onesLike`), and
+ * otherwise with the public op that made it where it is known (`where`, `randn`), so that an
+ * exporter can refuse it by name instead of baking its result into the graph as a constant.
  */
 import { engine } from './engine.js';
 import { fail } from './errors.js';
@@ -32,10 +33,12 @@ export interface OpTracer {
   /** An op with a trace record ran. */
   op(record: TracedOp): void;
   /**
-   * A tensor was made outside any traced op: by `fn`, a public op that has no trace record, or,
-   * where `fn` is null, by a function of no tensor (a constant: `tensor`, `zeros`, `randn`).
+   * A tensor was made outside any traced op. With `constant` true, a creation function of fixed
+   * values (`fn`: `tensor`, `zeros`, `arange`, …) made it. Otherwise an op without a trace record
+   * made it: `fn` names the public op when it is known, else it is null and `after` names the last
+   * public op called before it (null if none).
    */
-  created(t: Tensor, fn: string | null): void;
+  created(t: Tensor, fn: string | null, constant: boolean, after: string | null): void;
 }
 
 interface TraceState {
@@ -44,6 +47,10 @@ interface TraceState {
   depth: number;
   /** The first public op that checked a tensor argument since the last record, at depth 0. */
   caller: string | null;
+  /** Whether `caller` is a creation function of fixed values (its tensors are constants). */
+  constant: boolean;
+  /** The last public op noted at depth 0, for naming what made a tensor when `caller` is lost. */
+  last: string | null;
 }
 
 /**
@@ -66,7 +73,13 @@ export function traceOps<T>(tracer: OpTracer, body: () => T): T {
     fail(fn, 'tracer must be an object with op(record) and created(tensor, fn) methods');
   }
   if (engine.trace !== null) fail(fn, 'a trace is already running; traces do not nest');
-  engine.trace = { tracer, depth: 0, caller: null } satisfies TraceState;
+  engine.trace = {
+    tracer,
+    depth: 0,
+    caller: null,
+    constant: false,
+    last: null,
+  } satisfies TraceState;
   try {
     const out = body();
     if (out instanceof Promise) {
@@ -99,6 +112,7 @@ export function traced(
   }
   if (state.depth === 0) {
     state.caller = null;
+    state.constant = false;
     state.tracer.op({ op, inputs, attrs, output: out });
   }
   return out;
@@ -107,15 +121,35 @@ export function traced(
 /** Called as a public op checks its tensor arguments: remembers it as the maker of what follows. */
 export function noteCaller(fn: string): void {
   const state = engine.trace as TraceState | null;
-  if (state !== null && state.depth === 0 && state.caller === null) state.caller = fn;
+  if (state === null || state.depth > 0) return;
+  state.last = fn;
+  if (state.caller === null) state.caller = fn;
+}
+
+/**
+ * Runs `body`, a creation function of fixed values (`tensor`, `zeros`, `arange`, `zerosLike`, …):
+ * every tensor it makes is reported as a constant.
+ */
+export function constantMaker<T>(fn: string, body: () => T): T {
+  const state = engine.trace as TraceState | null;
+  if (state === null || state.depth > 0) return body();
+  state.last = fn;
+  state.caller = fn;
+  state.constant = true;
+  try {
+    return body();
+  } finally {
+    state.caller = null;
+    state.constant = false;
+  }
 }
 
 /** Called for every new tensor while a trace runs: reports those made outside traced ops. */
 export function noteCreated(t: Tensor): void {
   const state = engine.trace as TraceState | null;
   if (state === null || state.depth > 0) return;
-  const fn = state.caller;
-  // The next tensor at depth 0 has a maker of its own (or none, if it is a constant).
-  state.caller = null;
-  state.tracer.created(t, fn);
+  const { caller, constant } = state;
+  // Outside a creation function, the next tensor at depth 0 has a maker of its own.
+  if (!constant) state.caller = null;
+  state.tracer.created(t, caller, constant, caller === null ? state.last : null);
 }

@@ -12,6 +12,7 @@ import {
   cumsum,
   flatten,
   gt,
+  indexSelect,
   linear,
   maxPool2d,
   memory,
@@ -23,23 +24,34 @@ import {
   type TracedOp,
   tensor,
   tidy,
+  topk,
   traceOps,
   where,
   zeros,
+  zerosLike,
 } from '../src/index.js';
 import { errorOf } from './error-of.js';
 import { useCpu } from './setup.js';
 
 beforeAll(useCpu);
 
+interface Made {
+  fn: string | null;
+  constant: boolean;
+  after: string | null;
+}
+
 function record(body: () => Tensor): {
   ops: TracedOp[];
-  created: [Tensor, string | null][];
+  created: [Tensor, Made][];
   out: Tensor;
 } {
   const ops: TracedOp[] = [];
-  const created: [Tensor, string | null][] = [];
-  const tracer: OpTracer = { op: (r) => ops.push(r), created: (t, fn) => created.push([t, fn]) };
+  const created: [Tensor, Made][] = [];
+  const tracer: OpTracer = {
+    op: (r) => ops.push(r),
+    created: (t, fn, constant, after) => created.push([t, { fn, constant, after }]),
+  };
   const out = traceOps(tracer, body);
   return { ops, created, out };
 }
@@ -103,18 +115,38 @@ describe('traceOps', () => {
     });
   });
 
-  it('reports constants without a maker and ops without a record by name', () => {
+  it('reports constants, and the tensors of ops without a record by name', () => {
     const x = randn([4]);
     let c: Tensor | undefined;
+    let z: Tensor | undefined;
     let w: Tensor | undefined;
+    let r: Tensor | undefined;
     const { ops, created } = record(() => {
       c = tensor([1, 2, 3, 4], { dtype: 'float32' });
+      z = zerosLike(x);
       w = where(gt(x, 0), x, c);
-      return add(w, c);
+      r = randn([4]);
+      return add(add(w, c), add(z, r));
     });
-    expect(ops.map((r) => r.op)).toEqual(['gt', 'add']);
-    expect(created.find(([t]) => t === c)?.[1]).toBeNull();
-    expect(created.find(([t]) => t === w)?.[1]).toBe('where');
+    expect(ops.map((o) => o.op)).toEqual(['gt', 'add', 'add', 'add']);
+    const made = (t: Tensor | undefined) => created.find(([u]) => u === t)?.[1];
+    expect(made(c)).toEqual({ fn: 'tensor', constant: true, after: null });
+    expect(made(z)).toEqual({ fn: 'zerosLike', constant: true, after: null });
+    expect(made(w)).toEqual({ fn: 'where', constant: false, after: null });
+    // Random values are no constant of the model.
+    expect(made(r)).toEqual({ fn: 'randn', constant: false, after: null });
+  });
+
+  it('records indexSelect; what an op without a record makes is never a constant', () => {
+    const x = randn([3, 4]);
+    const { ops } = record(() => indexSelect(x, 1, tensor([2, 0])));
+    expect(ops.map((o) => o.op)).toEqual(['indexSelect']);
+    expect(ops[0]?.attrs).toEqual({ axis: 1 });
+    const { created } = record(() => topk(x, 2).values);
+    const unnamed = created.filter(([, m]) => !m.constant);
+    expect(unnamed.length).toBeGreaterThan(0);
+    // Named by the op or, inside a composite, by an op it called (topk slices).
+    for (const [, m] of unnamed) expect(typeof (m.fn ?? m.after)).toBe('string');
   });
 
   it('records an op without a record of its own as the recorded ops it is made of', () => {

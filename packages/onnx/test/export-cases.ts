@@ -21,6 +21,7 @@ import {
   flatten,
   gelu,
   groupNorm,
+  indexSelect,
   instanceNorm,
   interpolate,
   layerNorm,
@@ -46,6 +47,7 @@ import {
   sum,
   type Tensor,
   tanh,
+  tensor,
   unsqueeze,
 } from '@stride/core';
 import {
@@ -390,6 +392,11 @@ export const OP_CASES: readonly ExportCase[] = [
       const b = randn([6]);
       return (x, y) => linear(matmul(x, y), w, b);
     },
+  ),
+  fnCase(
+    'indexSelect with a constant index',
+    [[2, 5, 3]],
+    () => (x) => indexSelect(x, 1, tensor([4, 0, 2, 2])),
   ),
   fnCase('three outputs, one of them twice', [[2, 3]], () => (x) => {
     const y = relu(x);

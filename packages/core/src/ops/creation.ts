@@ -7,6 +7,7 @@ import { checkOptions, option, showValue } from '../options.js';
 import { backendByName, getBackend } from '../registry.js';
 import { checkShape, checkSize, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { constantMaker } from '../trace.js';
 
 /** Options of the creation functions (`tensor`, `zeros`, `full`, ...). */
 export interface CreateOptions {
@@ -92,7 +93,10 @@ export function fromValues(
 ): Tensor {
   const backend = creationBackend(fn, dtype, options);
   checkOutputSize(fn, backend, shape, dtype);
-  return finish(wrap(backend, backend.upload(values, dtype), shape, dtype), options);
+  // Values from the host: a trace records the tensor as a constant.
+  return constantMaker(fn, () =>
+    finish(wrap(backend, backend.upload(values, dtype), shape, dtype), options),
+  );
 }
 
 /** Typed arrays whose values have one exact Stride dtype, which `tensor` infers. */
@@ -330,7 +334,9 @@ function fullNamed(
   const backend = creationBackend(fn, dtype, options);
   checkOutputSize(fn, backend, s, dtype);
   const stored = dtype === 'bool' ? Number(Number(value) !== 0) : Number(value);
-  return finish(wrap(backend, backend.fill(sizeOf(s), dtype, stored), s, dtype), options);
+  return constantMaker(fn, () =>
+    finish(wrap(backend, backend.fill(sizeOf(s), dtype, stored), s, dtype), options),
+  );
 }
 
 /** A tensor of `shape` filled with 0 (float32 unless `options.dtype` says otherwise). */

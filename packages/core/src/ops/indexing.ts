@@ -1,10 +1,12 @@
 import { noGrad, withGrad } from '../autograd.js';
+import type { Backend } from '../backend.js';
 import { fail, fmtShape, StrideError } from '../errors.js';
 import { backendOf, backendOfPair, checkOutputSize, wrap } from '../kernel.js';
 import { showValue } from '../options.js';
 import { broadcastShapes, normalizeAxis } from '../shape.js';
 import { isTensor, type Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { traced } from '../trace.js';
 import { cast, eq, where } from './arithmetic.js';
 import { arange, checkValueFits, scalarOn, zeros } from './creation.js';
 import { expand, reshape, unsqueeze } from './layout.js';
@@ -195,6 +197,19 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     `input ${fmtShape(x.shape)}, index ${fmtShape(index.shape)}`,
   );
   checkIndexRange(fn, 'index', index, x.shape[axis] as number, ` of dim ${axis}`);
+  return traced(fn, [x, index], { axis }, () =>
+    indexSelectRun(fn, backend, x, axis, index, outShape),
+  );
+}
+
+function indexSelectRun(
+  fn: string,
+  backend: Backend,
+  x: Tensor,
+  axis: number,
+  index: Tensor,
+  outShape: number[],
+): Tensor {
   // The gather kernel takes an index of the output's shape: the positions, broadcast.
   const column = x.shape.map((_, i) => (i === axis ? index.size : 1));
   const positions = noGrad(() => tidy(() => expand(reshape(index, column), outShape)));

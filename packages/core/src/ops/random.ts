@@ -7,6 +7,7 @@ import { hash32 } from '../random.js';
 import { checkShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
+import { noteCaller } from '../trace.js';
 import { add, cast, floor, mul } from './arithmetic.js';
 import { CREATE_OPTIONS, type CreateOptions, checkValueFits, resolveDevice } from './creation.js';
 
@@ -70,6 +71,8 @@ function draw(
     offset = generator.offset;
     generator.offset = (generator.offset + size) >>> 0;
   }
+  // Random values are not a constant of a traced model: a trace names their maker.
+  noteCaller(fn);
   const t = wrap(backend, backend.random(size, dtype, dist, seed, offset), s, dtype);
   if (options.requiresGrad) t.requiresGrad = true;
   return t;

@@ -6,11 +6,14 @@
 import { toBinary } from '@bufbuild/protobuf';
 import {
   checkOptions,
+  concat,
   fail,
   fmtShape,
   isTensor,
   noGrad,
   option,
+  StrideError,
+  slice,
   type Tensor,
   type TracedOp,
   tidy,
@@ -18,7 +21,7 @@ import {
 } from '@stride/core';
 import { Module } from '@stride/layers';
 import { ModelProtoSchema } from '../gen/onnx_pb.js';
-import { ExportContext, type Value } from './context.js';
+import { ExportContext, type Maker, type Probe, type ProbeOp, type Value } from './context.js';
 import { type Dim, GraphBuilder } from './graph-builder.js';
 import { EMITTERS } from './ops.js';
 
@@ -104,14 +107,15 @@ export async function exportOnnx(
       paramNames.set(t, name);
     }
   }
-  const ctx = new ExportContext(graph, opset, dynamicBatch, paramNames);
+  const probe = dynamicBatch ? runProbe(fn, model, inputs, paramNames) : null;
+  const ctx = new ExportContext(graph, opset, paramNames, probe);
   inputs.forEach((t, i) => {
     const name = inputNames[i] as string;
     if (!graph.claim(name) || [...paramNames.values()].includes(name)) {
       fail(fn, `input name '${name}' is used twice (inputNames, or a parameter of the model)`);
     }
-    graph.value('input', name, t.dtype, dims(t.shape, dynamicBatch ? 0 : null));
-    ctx.define(t, name, dynamicBatch ? 0 : null);
+    graph.value('input', name, t.dtype, dims(t.shape, probe?.inputShapes.get(t) ?? null, name));
+    ctx.defineInput(t, name);
   });
 
   const outputs = trace(fn, model, inputs, ctx);
@@ -131,29 +135,37 @@ export async function exportOnnx(
     } else {
       graph.node('Identity', [current], {}, [name]);
     }
-    graph.value('output', name, o.dtype, dims(o.shape, value.batchAxis));
+    graph.value('output', name, o.dtype, dims(o.shape, o.probeShape, name));
   });
   await ctx.finish();
   return toBinary(ModelProtoSchema, graph.model(opset, 'stride', '0.1.0'));
 }
 
 /**
- * An output as the trace left it: its graph value, shape and dtype (not the tensor, which `tidy`
- * would then keep alive).
+ * An output as the trace left it: its graph value, shape (and the probe's) and dtype (not the
+ * tensor, which `tidy` would then keep alive).
  */
 interface TracedOutput {
   readonly value: Value;
   readonly shape: readonly number[];
+  readonly probeShape: readonly number[] | null;
   readonly dtype: Tensor['dtype'];
 }
 
-/** Runs the model once under `traceOps`, emitting nodes as ops run. */
-function trace(
+/**
+ * Runs the model once under `traceOps`, in eval mode (a module's flags restored after) and
+ * without gradients. `onOp` sees each recorded op; its first failure ends the run once the
+ * forward pass returns (thrown inside, it would pass through the model's own code, which may
+ * rename or catch it). Returns what `finish` makes of the outputs, inside the trace's `tidy`.
+ */
+function runTraced<T>(
   fn: string,
   model: Exportable,
   inputs: readonly Tensor[],
-  ctx: ExportContext,
-): TracedOutput[] {
+  onOp: (r: TracedOp) => void,
+  onCreated: (t: Tensor, maker: Maker) => void,
+  finish: (outputs: Tensor[]) => T,
+): T {
   const modes = model instanceof Module ? model.modules().map((m) => [m, m.training] as const) : [];
   if (model instanceof Module) model.eval();
   let failure: unknown;
@@ -162,19 +174,16 @@ function trace(
       noGrad(() => {
         const result = traceOps(
           {
-            op: (r: TracedOp) => {
-              // The first failure ends the export once the forward pass returns: thrown here, it
-              // would pass through the model's own code, which may rename or catch it.
-              if (failure === undefined) {
-                try {
-                  emit(fn, ctx, r);
-                } catch (e) {
-                  failure = e;
-                }
+            op: (r) => {
+              if (failure !== undefined) return;
+              try {
+                onOp(r);
+              } catch (e) {
+                failure = e;
               }
             },
-            created: (t, maker) => {
-              if (maker !== null) ctx.untraced.set(t, maker);
+            created: (t, maker, constant, after) => {
+              if (!constant) onCreated(t, { fn: maker, after });
             },
           },
           () => (model as (...xs: Tensor[]) => Tensor | readonly Tensor[])(...inputs),
@@ -187,12 +196,7 @@ function trace(
             `the model must return a tensor or an array of tensors, got ${describe(result)}`,
           );
         }
-        // Names are resolved now, while constants and parameters are alive.
-        return outs.map((t) => ({
-          value: ctx.values.get(t) ?? ctx.input(t, 'the output'),
-          shape: [...t.shape],
-          dtype: t.dtype,
-        }));
+        return finish(outs as Tensor[]);
       }),
     );
   } finally {
@@ -200,20 +204,109 @@ function trace(
   }
 }
 
-function emit(fn: string, ctx: ExportContext, r: TracedOp): void {
-  const emitter = EMITTERS[r.op];
-  if (!emitter) {
-    fail(
-      fn,
-      `${r.op} has no ONNX mapping (its result ${fmtShape(r.output.shape)}); see the list of ops in @stride/onnx's README`,
-    );
-  }
-  emitter(ctx, r);
+/** The main trace: emits nodes as ops run. */
+function trace(
+  fn: string,
+  model: Exportable,
+  inputs: readonly Tensor[],
+  ctx: ExportContext,
+): TracedOutput[] {
+  return runTraced(
+    fn,
+    model,
+    inputs,
+    (r) => {
+      const emitter = EMITTERS[r.op];
+      if (!emitter) {
+        fail(
+          fn,
+          `${r.op} has no ONNX mapping (its result ${fmtShape(r.output.shape)}); see the list of ops in @stride/onnx's README`,
+        );
+      }
+      ctx.beginOp(r);
+      emitter(ctx, r);
+      ctx.endOp(r);
+    },
+    (t, maker) => ctx.untraced.set(t, maker),
+    // Names are resolved now, while constants and parameters are alive.
+    (outs) =>
+      outs.map((t) => ({
+        value: ctx.values.get(t) ?? ctx.input(t, 'the output'),
+        shape: [...t.shape],
+        probeShape: ctx.probeShape(t),
+        dtype: t.dtype,
+      })),
+  );
 }
 
-/** The dims of a declared value: the batch axis named `batch`, the rest fixed. */
-function dims(shape: readonly number[], batchAxis: number | null): Dim[] {
-  return shape.map((d, i) => (i === batchAxis ? 'batch' : d));
+/**
+ * The probe of `dynamicBatch`: the same forward pass at one more sample (the example's first
+ * sample appended to each input), recording each op's arguments, its inputs' shapes and the values
+ * of what may become constants. What differs from the main trace follows the batch size.
+ */
+function runProbe(
+  fn: string,
+  model: Exportable,
+  inputs: readonly Tensor[],
+  paramNames: ReadonlyMap<Tensor, string>,
+): Probe {
+  const grown = tidy(() => noGrad(() => inputs.map((t) => concat([t, slice(t, 0, 0, 1)], 0))));
+  try {
+    const known = new Set<Tensor>(grown);
+    const ops: ProbeOp[] = [];
+    runTraced(
+      fn,
+      model,
+      grown,
+      (r) => {
+        ops.push({
+          op: r.op,
+          attrs: r.attrs,
+          inputs: r.inputs.map((t) =>
+            t === null
+              ? null
+              : {
+                  tensor: t,
+                  shape: [...t.shape],
+                  data:
+                    known.has(t) || paramNames.has(t) || t.isDisposed
+                      ? null
+                      : (t.data() as Promise<ArrayLike<number>>),
+                },
+          ),
+          outShape: [...r.output.shape],
+        });
+        known.add(r.output);
+      },
+      () => {},
+      () => undefined,
+    );
+    return {
+      inputShapes: new Map(inputs.map((t, i) => [t, (grown[i] as Tensor).shape])),
+      ops,
+    };
+  } catch (e) {
+    if (e instanceof StrideError && e.fn === fn) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    return fail(
+      fn,
+      `with dynamicBatch the model must also run at batch ${((inputs[0] as Tensor).shape[0] as number) + 1} (the example's size plus one), but there it fails: ${message}`,
+    );
+  } finally {
+    for (const t of grown) t.dispose();
+  }
+}
+
+/**
+ * The dims of a declared value: fixed where the probe agrees; where it does not, named `batch`
+ * if the dim is the batch size, else after the value (`output_dim1`).
+ */
+function dims(shape: readonly number[], probeShape: readonly number[] | null, name: string): Dim[] {
+  return shape.map((d, i) => {
+    const p = probeShape?.[i];
+    if (p === undefined || p === d) return d;
+    return p === d + 1 ? 'batch' : `${name}_dim${i}`;
+  });
 }
 
 /** Renames a node output (and its uses) so that a graph output carries the name asked for. */

@@ -4,7 +4,7 @@
  * ONNX cannot express the same way is refused by name, never approximated.
  */
 import { type DType, fail, fmtShape, type Tensor, type TracedOp } from '@stride/core';
-import type { ExportContext, Value } from './context.js';
+import type { ExportContext } from './context.js';
 import type { AttrValue } from './graph-builder.js';
 
 type Emitter = (ctx: ExportContext, r: TracedOp) => void;
@@ -28,7 +28,7 @@ function simple(
 ): string {
   const x = ctx.input(input(r, 0), r.op);
   const [out] = ctx.graph.node(opType, trimEmpty(inputs), attrs);
-  ctx.define(r.output, out as string, x.batchAxis);
+  ctx.define(r.output, out as string);
   return out as string;
 }
 
@@ -49,7 +49,7 @@ function batched(
   const xt = input(r, 0);
   const x = ctx.input(xt, r.op);
   if (xt.rank === spatial + 2) {
-    ctx.define(r.output, body(x.name), x.batchAxis);
+    ctx.define(r.output, body(x.name));
     return;
   }
   const g = ctx.graph;
@@ -57,7 +57,7 @@ function batched(
   const [u] = g.node('Unsqueeze', [x.name, axes]);
   const y = body(u as string);
   const [out] = g.node('Squeeze', [y, axes]);
-  ctx.define(r.output, out as string, x.batchAxis === null ? null : x.batchAxis);
+  ctx.define(r.output, out as string);
 }
 
 const conv: Emitter = (ctx, r) => {
@@ -157,7 +157,7 @@ function adaptive(kind: 'Average' | 'Max'): Emitter {
   return (ctx, r) => {
     const out = (r.attrs as { outputSize: number[] }).outputSize;
     const x = input(r, 0);
-    const inSpatial = x.shape.slice(x.rank - out.length);
+    const inSpatial = ctx.fixedDims(r, 0, x.rank - out.length);
     const name = kind === 'Average' ? 'adaptiveAvgPool' : 'adaptiveMaxPool';
     if (inSpatial.some((s, i) => s % (out[i] as number) !== 0)) {
       fail(
@@ -200,7 +200,7 @@ const batchNorm: Emitter = (ctx, r) => {
       `batchNorm runs in training mode (input ${fmtShape(x.shape)}); export a model in eval mode (exportOnnx switches a Module to eval itself; a function must pass training: false)`,
     );
   }
-  const c = x.shape[1] as number;
+  const c = ctx.fixedDims(r, 0, 1, 2)[0] as number;
   const [, mean, variance, weight, bias] = r.inputs;
   simple(ctx, r, 'BatchNormalization', { epsilon: f(a.eps) }, [
     ctx.name(x, r.op),
@@ -214,7 +214,7 @@ const batchNorm: Emitter = (ctx, r) => {
 const instanceNorm: Emitter = (ctx, r) => {
   const a = r.attrs as { useInputStats: boolean; eps: number };
   const x = input(r, 0);
-  const c = x.shape[1] as number;
+  const c = ctx.fixedDims(r, 0, 1, 2)[0] as number;
   const [, mean, variance, weight, bias] = r.inputs;
   const scale = paramOr(ctx, r, weight, 'ones', x.dtype, 1, c);
   const shift = paramOr(ctx, r, bias, 'zeros', x.dtype, 0, c);
@@ -256,12 +256,12 @@ const groupNorm: Emitter = (ctx, r) => {
     { epsilon: f(a.eps) },
   )[0] as string;
   let y = g.node('Reshape', [normed, g.node('Shape', [x.name])[0] as string])[0] as string;
-  const c = xt.shape[1] as number;
+  const c = ctx.fixedDims(r, 0, 1, 2)[0] as number;
   const [, weight, bias] = r.inputs;
   if (weight)
     y = g.node('Mul', [y, perChannel(ctx, ctx.name(weight, r.op), c, xt.rank)])[0] as string;
   if (bias) y = g.node('Add', [y, perChannel(ctx, ctx.name(bias, r.op), c, xt.rank)])[0] as string;
-  ctx.define(r.output, y, x.batchAxis);
+  ctx.define(r.output, y);
 };
 
 const layerNorm: Emitter = (ctx, r) => {
@@ -270,14 +270,8 @@ const layerNorm: Emitter = (ctx, r) => {
   const x = ctx.input(xt, r.op);
   const [, weight, bias] = r.inputs;
   const g = ctx.graph;
-  if (x.batchAxis !== null && x.batchAxis >= a.axis) {
-    fail(
-      FN,
-      `layerNorm normalises over the batch dim of input ${fmtShape(xt.shape)}, which dynamicBatch lets vary`,
-    );
-  }
   if (ctx.opset >= 17) {
-    const normalized = xt.shape.slice(a.axis);
+    const normalized = ctx.fixedDims(r, 0, a.axis);
     const count = normalized.reduce((p, d) => p * d, 1);
     const reshapeTo = (name: string): string =>
       g.node('Reshape', [name, g.int64s('shape', normalized)])[0] as string;
@@ -301,7 +295,7 @@ const layerNorm: Emitter = (ctx, r) => {
   let y = g.node('Div', [centred, std])[0] as string;
   if (weight) y = g.node('Mul', [y, ctx.name(weight, r.op)])[0] as string;
   if (bias) y = g.node('Add', [y, ctx.name(bias, r.op)])[0] as string;
-  ctx.define(r.output, y, x.batchAxis);
+  ctx.define(r.output, y);
 };
 
 const linear: Emitter = (ctx, r) => {
@@ -312,47 +306,21 @@ const linear: Emitter = (ctx, r) => {
   const g = ctx.graph;
   if (xt.rank === 2) {
     const [out] = g.node('Gemm', trimEmpty([x.name, w, b]), { transB: 1 });
-    ctx.define(r.output, out as string, x.batchAxis);
+    ctx.define(r.output, out as string);
     return;
   }
   const wt = g.node('Transpose', [w], { perm: [1, 0] })[0] as string;
   let y = g.node('MatMul', [x.name, wt])[0] as string;
   if (b) y = g.node('Add', [y, b])[0] as string;
-  ctx.define(r.output, y, x.batchAxis);
+  ctx.define(r.output, y);
 };
 
 const matmul: Emitter = (ctx, r) => {
   const [at, bt] = [input(r, 0), input(r, 1)];
   const [a, b] = [ctx.input(at, r.op), ctx.input(bt, r.op)];
-  if (b.batchAxis !== null) {
-    fail(
-      FN,
-      `matmul's second operand ${fmtShape(bt.shape)} carries the batch dim, which dynamicBatch lets vary; only the first may`,
-    );
-  }
   const [out] = ctx.graph.node('MatMul', [a.name, b.name]);
-  const keeps = a.batchAxis !== null && at.rank >= 2 && a.batchAxis < at.rank - 1;
-  const shift = r.output.rank - at.rank;
-  ctx.define(r.output, out as string, keeps ? (a.batchAxis as number) + shift : null);
+  ctx.define(r.output, out as string);
 };
-
-/** The batch axis of a broadcast result: where an operand's batch axis lands in it. */
-function broadcastBatch(r: TracedOp, values: readonly (Value | null)[]): number | null {
-  let axis: number | null = null;
-  values.forEach((v, i) => {
-    const t = r.inputs[i];
-    if (!v || !t || v.batchAxis === null) return;
-    const at = v.batchAxis + (r.output.rank - t.rank);
-    if (axis !== null && axis !== at) {
-      fail(
-        FN,
-        `${r.op} lines up the batch dims of its operands differently (${fmtShape(t.shape)} → ${fmtShape(r.output.shape)}); with dynamicBatch they must be one axis`,
-      );
-    }
-    axis = at;
-  });
-  return axis;
-}
 
 const BINARY: Readonly<Record<string, string>> = {
   add: 'Add',
@@ -376,21 +344,18 @@ function binary(opType: string): Emitter {
   return (ctx, r) => {
     const attrs = r.attrs as { a?: number | boolean; b?: number | boolean };
     const dtype = COMPARISONS.has(r.op) ? comparedDtype(r) : r.output.dtype;
-    const values: (Value | null)[] = [];
     const names = r.inputs.map((t, i) => {
       if (t === null) {
-        values.push(null);
         const v = Number(i === 0 ? attrs.a : attrs.b);
         return ctx.graph.scalar('scalar', dtype, v);
       }
       const v = ctx.input(t, r.op);
-      values.push(v);
       return t.dtype === dtype
         ? v.name
         : (ctx.graph.node('Cast', [v.name], { to: castCode(dtype) })[0] as string);
     });
     const [out] = ctx.graph.node(opType, names);
-    ctx.define(r.output, out as string, broadcastBatch(r, values));
+    ctx.define(r.output, out as string);
   };
 }
 
@@ -442,7 +407,7 @@ function unary(opType: string): Emitter {
 function composite(build: (ctx: ExportContext, r: TracedOp, x: string) => string): Emitter {
   return (ctx, r) => {
     const x = ctx.input(input(r, 0), r.op);
-    ctx.define(r.output, build(ctx, r, x.name), x.batchAxis);
+    ctx.define(r.output, build(ctx, r, x.name));
   };
 }
 
@@ -506,7 +471,7 @@ const clamp: Emitter = (ctx, r) => {
     const hi = max === undefined ? '' : g.scalar('max', xt.dtype, max);
     y = g.node('Clip', trimEmpty([x.name, lo, hi]))[0] as string;
   }
-  ctx.define(r.output, y, x.batchAxis);
+  ctx.define(r.output, y);
 };
 
 function softmax(opType: string): Emitter {
@@ -516,60 +481,61 @@ function softmax(opType: string): Emitter {
 }
 
 /**
- * A Reshape to `r.output`'s shape. Where the batch may vary, its axis must stay an axis of its
- * own: it is written as 0 (ONNX's "copy this dim"), and any other use of it is refused.
+ * A Reshape to `r.output`'s shape, asked for as `requested` (with at most one -1). Without
+ * `dynamicBatch` the output shape is written as it is. With it, the dims asked for that stay the
+ * same at the probe's batch size are written as asked; a dim that follows the batch is written as
+ * 0 (ONNX's "copy this dim of the input"), which needs it at the same axis of the input, else the
+ * reshape is refused.
  */
-function reshapeTo(ctx: ExportContext, r: TracedOp, requested: readonly number[]): void {
+function reshapeTo(
+  ctx: ExportContext,
+  r: TracedOp,
+  requested: readonly number[],
+  probeRequested: readonly number[] | null,
+): void {
   const xt = input(r, 0);
   const x = ctx.input(xt, r.op);
-  const out = r.output.shape;
-  let shape = [...requested];
-  let batchAxis: number | null = null;
-  if (x.batchAxis !== null) {
-    const b = x.batchAxis;
-    const before = xt.shape.slice(0, b).reduce((p, d) => p * d, 1);
-    const outBefore = out.slice(0, b).reduce((p, d) => p * d, 1);
-    const keeps =
-      before === outBefore &&
-      out.length > b &&
-      out[b] === xt.shape[b] &&
-      out.slice(0, b).every((d, i) => d === xt.shape[i]);
-    if (!keeps) {
-      fail(
+  const probeIn = ctx.probeShape(xt);
+  let shape: number[];
+  if (probeRequested === null || probeIn === null) shape = [...r.output.shape];
+  else {
+    shape = requested.map((d, i) => {
+      const p = probeRequested[i];
+      if (d === p) return d;
+      if (xt.shape[i] === d && probeIn[i] === p) return 0;
+      return fail(
         FN,
-        `${r.op} from ${fmtShape(xt.shape)} to ${fmtShape(out)} mixes the batch dim (axis ${b}) with others, so the graph could not run at another batch size; keep it separate (e.g. flatten(x, 1)) or export without dynamicBatch`,
+        `${r.op} from ${fmtShape(xt.shape)} to ${fmtShape(r.output.shape)} takes dim ${i} from the batch size but not from dim ${i} of its input, so ONNX's Reshape cannot follow the batch; keep the batch dim where it is (e.g. flatten(x, 1)) or export without dynamicBatch`,
       );
-    }
-    // The dims before the batch are static and copied; the batch itself is copied (0).
-    shape = out.map((d, i) => (i <= b ? 0 : d));
-    if (requested.includes(-1) && !requested.slice(0, b + 1).includes(-1)) {
-      shape[requested.indexOf(-1)] = -1;
-    }
-    batchAxis = b;
-  } else if (!ctx.dynamicBatch) {
-    shape = [...out];
+    });
   }
   const g = ctx.graph;
   const [y] = g.node('Reshape', [x.name, g.int64s('shape', shape)]);
-  ctx.define(r.output, y as string, batchAxis);
+  ctx.define(r.output, y as string);
 }
 
 const reshape: Emitter = (ctx, r) => {
-  reshapeTo(ctx, r, (r.attrs as { shape: number[] }).shape);
+  const probe = ctx.probeAttrs(r) as { shape: number[] } | null;
+  reshapeTo(ctx, r, (r.attrs as { shape: number[] }).shape, probe?.shape ?? null);
 };
 
 const flatten: Emitter = (ctx, r) => {
   const { startDim, endDim } = r.attrs as { startDim: number; endDim: number };
+  const asked = (shape: readonly number[]): number[] => [
+    ...shape.slice(0, startDim),
+    -1,
+    ...shape.slice(endDim + 1),
+  ];
   const xt = input(r, 0);
-  const requested = [...xt.shape.slice(0, startDim), -1, ...xt.shape.slice(endDim + 1)];
-  reshapeTo(ctx, r, requested);
+  const probeIn = ctx.probeShape(xt);
+  reshapeTo(ctx, r, asked(xt.shape), probeIn === null ? null : asked(probeIn));
 };
 
 const permute: Emitter = (ctx, r) => {
   const { perm } = r.attrs as { perm: number[] };
   const x = ctx.input(input(r, 0), r.op);
   const [y] = ctx.graph.node('Transpose', [x.name], { perm });
-  ctx.define(r.output, y as string, x.batchAxis === null ? null : perm.indexOf(x.batchAxis));
+  ctx.define(r.output, y as string);
 };
 
 const squeeze: Emitter = (ctx, r) => {
@@ -577,19 +543,12 @@ const squeeze: Emitter = (ctx, r) => {
   const xt = input(r, 0);
   const x = ctx.input(xt, r.op);
   if (axes.length === 0) {
-    ctx.define(r.output, ctx.graph.node('Identity', [x.name])[0] as string, x.batchAxis);
+    ctx.define(r.output, ctx.graph.node('Identity', [x.name])[0] as string);
     return;
-  }
-  if (x.batchAxis !== null && axes.includes(x.batchAxis)) {
-    fail(
-      FN,
-      `squeeze removes the batch dim of ${fmtShape(xt.shape)}, which dynamicBatch lets vary`,
-    );
   }
   const g = ctx.graph;
   const [y] = g.node('Squeeze', [x.name, g.int64s('axes', axes)]);
-  const b = x.batchAxis;
-  ctx.define(r.output, y as string, b === null ? null : b - axes.filter((a) => a < b).length);
+  ctx.define(r.output, y as string);
 };
 
 const unsqueeze: Emitter = (ctx, r) => {
@@ -597,23 +556,18 @@ const unsqueeze: Emitter = (ctx, r) => {
   const x = ctx.input(input(r, 0), r.op);
   const g = ctx.graph;
   const [y] = g.node('Unsqueeze', [x.name, g.int64s('axes', [axis])]);
-  const b = x.batchAxis;
-  ctx.define(r.output, y as string, b === null ? null : b >= axis ? b + 1 : b);
+  ctx.define(r.output, y as string);
 };
 
 const concat: Emitter = (ctx, r) => {
   const { axis } = r.attrs as { axis: number };
   const values = r.inputs.map((t) => ctx.input(t as Tensor, r.op));
-  const batch = broadcastBatch(r, values);
-  if (batch !== null && batch === axis) {
-    fail(FN, `concat joins along the batch dim (axis ${axis}), which dynamicBatch lets vary`);
-  }
   const [y] = ctx.graph.node(
     'Concat',
     values.map((v) => v.name),
     { axis },
   );
-  ctx.define(r.output, y as string, batch);
+  ctx.define(r.output, y as string);
 };
 
 const PAD_MODE: Readonly<Record<string, string>> = {
@@ -632,15 +586,11 @@ const pad: Emitter = (ctx, r) => {
     begins[xt.rank - 1 - i] = padding[2 * i] as number;
     ends[xt.rank - 1 - i] = padding[2 * i + 1] as number;
   }
-  const b = x.batchAxis;
-  if (b !== null && (begins[b] !== 0 || ends[b] !== 0)) {
-    fail(FN, `pad changes the batch dim of ${fmtShape(xt.shape)}, which dynamicBatch lets vary`);
-  }
   const g = ctx.graph;
   const inputs = [x.name, g.int64s('pads', [...begins, ...ends])];
   if (mode === 'constant') inputs.push(g.scalar('value', xt.dtype, value));
   const [y] = g.node('Pad', inputs, { mode: PAD_MODE[mode] });
-  ctx.define(r.output, y as string, b);
+  ctx.define(r.output, y as string);
 };
 
 const dropout: Emitter = (ctx, r) => {
@@ -668,10 +618,7 @@ function reduce(opType: 'ReduceSum' | 'ReduceMean', axesInputFrom: number): Emit
         keepdims: keepDims ? 1 : 0,
       })[0] as string;
     } else y = g.node(opType, [x.name], { axes, keepdims: keepDims ? 1 : 0 })[0] as string;
-    const b = x.batchAxis;
-    const batch =
-      b === null || axes.includes(b) ? null : keepDims ? b : b - axes.filter((a) => a < b).length;
-    ctx.define(r.output, y, batch);
+    ctx.define(r.output, y);
   };
 }
 
@@ -710,7 +657,7 @@ const interpolate: Emitter = (ctx, r) => {
     inputs = [x.name, '', '', sizes];
   }
   const [y] = g.node('Resize', inputs, attrs);
-  ctx.define(r.output, y as string, x.batchAxis);
+  ctx.define(r.output, y as string);
 };
 
 /** The emitter of every op a trace records that has an ONNX mapping. */
@@ -752,4 +699,7 @@ export const EMITTERS: Readonly<Record<string, Emitter>> = {
   sum: reduce('ReduceSum', 13),
   mean: reduce('ReduceMean', 18),
   interpolate,
+  indexSelect: (ctx, r) => {
+    simple(ctx, r, 'Gather', { axis: (r.attrs as { axis: number }).axis });
+  },
 };
