@@ -143,7 +143,7 @@ export class ExportContext {
     const t = r.inputs[i] as Tensor;
     const dims = t.shape.slice(from, to);
     const other = this.probeShape(t)?.slice(from, to);
-    if (other && other.some((d, j) => d !== dims[j])) {
+    if (other?.some((d, j) => d !== dims[j])) {
       fail(
         FN,
         `${r.op} needs dims ${fmtShape(dims)} of its input ${fmtShape(t.shape)} fixed, but with dynamicBatch they follow the batch size (${fmtShape(other)} at one more sample); export without dynamicBatch`,

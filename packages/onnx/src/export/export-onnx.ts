@@ -26,7 +26,14 @@ import { type Dim, GraphBuilder } from './graph-builder.js';
 import { EMITTERS } from './ops.js';
 
 /** The oldest and newest opsets `exportOnnx` writes. */
-export const EXPORT_OPSETS = { min: 13, max: 21, default: 17 } as const;
+export const EXPORT_OPSETS = {
+  /** The oldest: where Squeeze, Unsqueeze and ReduceSum take their axes as an input. */
+  min: 13,
+  /** The newest. */
+  max: 21,
+  /** What ONNX 1.12's checker and every current runtime read. */
+  default: 17,
+} as const;
 
 /** Options of `exportOnnx`. */
 export interface ExportOnnxOptions {

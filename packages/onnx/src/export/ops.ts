@@ -18,7 +18,7 @@ function input(r: TracedOp, i: number): Tensor {
   return r.inputs[i] as Tensor;
 }
 
-/** One node of `opType` on the op's inputs (absent ones as ''), output batch axis as `x`'s. */
+/** One node of `opType` on the op's inputs (absent ones as ''). */
 function simple(
   ctx: ExportContext,
   r: TracedOp,
@@ -26,7 +26,6 @@ function simple(
   attrs: Record<string, AttrValue | undefined> = {},
   inputs: readonly string[] = r.inputs.map((t) => ctx.name(t, r.op)),
 ): string {
-  const x = ctx.input(input(r, 0), r.op);
   const [out] = ctx.graph.node(opType, trimEmpty(inputs), attrs);
   ctx.define(r.output, out as string);
   return out as string;
