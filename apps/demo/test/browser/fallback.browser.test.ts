@@ -10,7 +10,7 @@ import { LeNet5 } from '@stride/layers';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
-import { images, LENET_NAMES, readOnnxDownload } from './onnx-download.js';
+import { images, LENET_NAMES, onnxDownload, readOnnxDownload } from './onnx-download.js';
 
 let browser: Browser;
 let page: Page;
@@ -134,10 +134,7 @@ describe('the demo page without WebGPU', () => {
   });
 
   it('downloads the trained model as ONNX, predicting as its downloaded weights do', async () => {
-    const [onnx] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('#train-download-onnx'),
-    ]);
+    const onnx = await onnxDownload(page, () => page.click('#train-download-onnx'));
     const { logits } = await readOnnxDownload(onnx, 4);
     const [weights] = await Promise.all([
       page.waitForEvent('download'),

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import type { Download } from 'playwright';
+import type { Download, Page } from 'playwright';
 import { expect } from 'vitest';
 
 export const LENET_NAMES = [
@@ -20,6 +20,23 @@ export const LENET_NAMES = [
   'fc3.bias',
   'fc3.weight',
 ];
+
+/**
+ * The download that `press` starts (a click, or Enter on the focused button). The export runs in
+ * the page first; if no file comes, the error says what the page's status line reported.
+ */
+export async function onnxDownload(page: Page, press: () => Promise<void>): Promise<Download> {
+  try {
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      press(),
+    ]);
+    return download;
+  } catch (error) {
+    const status = await page.textContent('#train-status');
+    throw new Error(`no ONNX download (${(error as Error).message}); the page says: ${status}`);
+  }
+}
 
 /** `n` images of deterministic values in [0, 1), flattened. */
 export function images(n: number): Float32Array {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { convOutputSize } from '../../web/arithmetic/conv-size.js';
 import { makeScene } from '../../web/waldo/scene.js';
 import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
-import { readOnnxDownload } from './onnx-download.js';
+import { onnxDownload, readOnnxDownload } from './onnx-download.js';
 
 let browser: Browser;
 let page: Page;
@@ -202,10 +202,7 @@ describe('the demo page', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('train-download-onnx');
     expect(await page.locator('#train-download-onnx').textContent()).toBe('Download ONNX');
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.keyboard.press('Enter'),
-    ]);
+    const download = await onnxDownload(page, () => page.keyboard.press('Enter'));
     const { logits } = await readOnnxDownload(download, 3);
     expect(logits.every((v) => Number.isFinite(v))).toBe(true);
   });
