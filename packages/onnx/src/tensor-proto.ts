@@ -118,6 +118,20 @@ export function hostDType(code: number): HostDType | undefined {
   return DTYPES[code]?.dtype;
 }
 
+/**
+ * The ONNX element type code of a host element type (`'float32'` → `1`), the inverse of
+ * `hostDType`.
+ *
+ * @example
+ * ```ts
+ * onnxTypeCode('float64');   // 11 (DOUBLE)
+ * ```
+ */
+export function onnxTypeCode(dtype: HostDType): number {
+  for (const [code, d] of Object.entries(DTYPES)) if (d.dtype === dtype) return Number(code);
+  return fail('onnxTypeCode', `dtype '${dtype}' is not an ONNX element type Stride reads`);
+}
+
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** IEEE half-precision bits to a number. */

@@ -11,6 +11,8 @@ import { MAX_OPSET, supportedOnnxOps } from '../src/import/op-table.js';
 import { errorOf } from './helpers/backend.js';
 import {
   attribute,
+  doubleInit,
+  float16Init,
   floatInit,
   floatInput,
   int64Init,
@@ -61,7 +63,7 @@ describe('importOnnx refuses, naming what', () => {
     expect(importOnnx(oneNode(undefined, 13)).opset).toBe(13);
     const custom = oneNode(node('Relu', ['x'], ['y'], [], { name: 'r', domain: 'com.microsoft' }));
     expect(errorOf(() => importOnnx(custom))).toBe(
-      "importOnnx: node 'r' (Relu) is in domain 'com.microsoft', which the importer does not support (only the default ONNX domain)",
+      "importOnnx: node #0 'r' (Relu) is in domain 'com.microsoft', which the importer does not support (only the default ONNX domain)",
     );
   });
 
@@ -70,7 +72,7 @@ describe('importOnnx refuses, naming what', () => {
       importOnnx(oneNode(node('Einsum', ['x'], ['y'], [], { name: 'e1' }))),
     );
     expect(message).toMatch(
-      /^importOnnx: node 'e1' \(Einsum\): op Einsum is not supported \(the importer supports Abs, Add, /,
+      /^importOnnx: node #0 'e1' \(Einsum\): op Einsum is not supported \(the importer supports Abs, Add, /,
     );
     expect(supportedOnnxOps()).toContain('ConvTranspose');
   });
@@ -84,19 +86,21 @@ describe('importOnnx refuses, naming what', () => {
         outputs: ['y'],
       });
     expect(errorOf(() => importOnnx(conv([attribute('padding', [1, 1, 1, 1])])))).toBe(
-      "importOnnx: node 'c1' (Conv): attribute padding is not supported by the importer's Conv (it supports auto_pad, dilations, kernel_shape, pads, strides, group)",
+      "importOnnx: node #0 'c1' (Conv): attribute padding is not supported by the importer's Conv (it supports auto_pad, dilations, kernel_shape, pads, strides, group)",
     );
     expect(errorOf(() => importOnnx(conv([attribute('strides', 2)])))).toBe(
-      "importOnnx: node 'c1' (Conv): attribute strides must be of type ints, got int",
+      "importOnnx: node #0 'c1' (Conv): attribute strides must be of type ints, got int",
     );
     expect(errorOf(() => importOnnx(conv([attribute('auto_pad', 'SAME')])))).toBe(
-      "importOnnx: node 'c1' (Conv): attribute auto_pad 'SAME' is not supported (supported: 'NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID')",
+      "importOnnx: node #0 'c1' (Conv): attribute auto_pad 'SAME' is not supported (supported: 'NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID')",
     );
     expect(
       errorOf(() =>
         importOnnx(conv([attribute('auto_pad', 'VALID'), attribute('pads', [1, 1, 1, 1])])),
       ),
-    ).toBe("importOnnx: node 'c1' (Conv): attribute pads cannot be combined with auto_pad 'VALID'");
+    ).toBe(
+      "importOnnx: node #0 'c1' (Conv): attribute pads cannot be combined with auto_pad 'VALID'",
+    );
     const pad = modelBytes({
       nodes: [node('Pad', ['x', 'p'], ['y'], [attribute('mode', 'wrap')], { name: 'pad0' })],
       inputs: [floatInput('x', [2, 3])],
@@ -105,14 +109,14 @@ describe('importOnnx refuses, naming what', () => {
       opset: 19,
     });
     expect(errorOf(() => importOnnx(pad))).toBe(
-      "importOnnx: node 'pad0' (Pad): attribute mode 'wrap' is not supported (supported: 'constant', 'reflect', 'edge')",
+      "importOnnx: node #0 'pad0' (Pad): attribute mode 'wrap' is not supported (supported: 'constant', 'reflect', 'edge')",
     );
     const resize = oneNode(
       node('Resize', ['x'], ['y'], [attribute('antialias', 1)], { name: 'up' }),
       18,
     );
     expect(errorOf(() => importOnnx(resize))).toBe(
-      "importOnnx: node 'up' (Resize): attribute antialias 1 is not supported (supported: 0)",
+      "importOnnx: node #0 'up' (Resize): attribute antialias 1 is not supported (supported: 0)",
     );
   });
 
@@ -132,7 +136,7 @@ describe('importOnnx refuses, naming what', () => {
       outputs: ['y'],
     });
     expect(errorOf(() => importOnnx(order))).toBe(
-      "importOnnx: node 'second' (Relu): input 0 'h' is not a graph input, an initializer or an output of an earlier node (nodes must be in topological order)",
+      "importOnnx: node #0 'second' (Relu): input 0 'h' is not a graph input, an initializer or an output of an earlier node (nodes must be in topological order)",
     );
     expect(errorOf(() => importOnnx(oneNode(node('Add', ['x'], ['y']))))).toBe(
       "importOnnx: node #0 (Add) has 1 inputs; the importer's Add takes 2",
@@ -144,6 +148,98 @@ describe('importOnnx refuses, naming what', () => {
     });
     expect(errorOf(() => importOnnx(missingOut))).toBe(
       "importOnnx: graph output 'z' is not computed by any node",
+    );
+  });
+});
+
+describe('importOnnx refuses invalid graphs that onnxruntime refuses', () => {
+  it('a name defined twice', () => {
+    const twice = modelBytes({
+      nodes: [
+        node('LeakyRelu', ['x'], ['y'], [attribute('alpha', 0.3, true)], { name: 'leaky' }),
+        node('Relu', ['x'], ['y']),
+      ],
+      inputs: [floatInput('x', [2, 3])],
+      outputs: ['y'],
+    });
+    expect(errorOf(() => importOnnx(twice))).toBe(
+      "importOnnx: node #1 (Relu): output 0 'y' is already defined by node #0 'leaky' (LeakyRelu) (every name in a graph is defined once)",
+    );
+    const shadow = modelBytes({
+      nodes: [node('Relu', ['x'], ['w'])],
+      inputs: [floatInput('x', [3])],
+      initializers: [floatInit('w', [3], [1, 2, 3])],
+      outputs: ['w'],
+    });
+    expect(errorOf(() => importOnnx(shadow))).toBe(
+      "importOnnx: node #0 (Relu): output 0 'w' is already defined by initializer 'w' (every name in a graph is defined once)",
+    );
+  });
+
+  it('inputs ONNX gives one element type, of different types, naming node, op and types', () => {
+    const add = (w: ReturnType<typeof floatInit>) =>
+      modelBytes({
+        nodes: [node('Add', ['x', 'w'], ['y'], [], { name: 'plus' })],
+        inputs: [floatInput('x', [2, 3])],
+        initializers: [w],
+        outputs: ['y'],
+      });
+    expect(errorOf(() => importOnnx(add(doubleInit('w', [2, 3], [1, 1, 1, 1, 1, 1]))))).toBe(
+      "importOnnx: node #0 'plus' (Add): input 0 'x' is FLOAT but input 1 'w' is DOUBLE; ONNX's Add needs both of one element type (insert a Cast)",
+    );
+    expect(errorOf(() => importOnnx(add(float16Init('w', [3], [0x3c00, 0x3c00, 0x3c00]))))).toBe(
+      "importOnnx: node #0 'plus' (Add): input 0 'x' is FLOAT but input 1 'w' is FLOAT16; ONNX's Add needs both of one element type (insert a Cast)",
+    );
+    // Types of node outputs are inferred: a Cast's from its `to`, Shape's INT64.
+    const cast = modelBytes({
+      nodes: [
+        node('Cast', ['x'], ['d'], [attribute('to', 11)]),
+        node('Relu', ['d'], ['r']),
+        node('Mul', ['x', 'r'], ['y']),
+      ],
+      inputs: [floatInput('x', [3])],
+      outputs: ['y'],
+    });
+    expect(errorOf(() => importOnnx(cast))).toBe(
+      "importOnnx: node #2 (Mul): input 0 'x' is FLOAT but input 1 'r' is DOUBLE; ONNX's Mul needs both of one element type (insert a Cast)",
+    );
+    const shape = modelBytes({
+      nodes: [
+        node('Shape', ['x'], ['s']),
+        node('Concat', ['s', 'x'], ['y'], [attribute('axis', 0)]),
+      ],
+      inputs: [floatInput('x', [3])],
+      outputs: ['y'],
+    });
+    expect(errorOf(() => importOnnx(shape))).toBe(
+      "importOnnx: node #1 (Concat): input 0 's' is INT64 but input 1 'x' is FLOAT; ONNX's Concat needs both of one element type (insert a Cast)",
+    );
+  });
+
+  it('runs a graph whose types agree: a DOUBLE initializer added to a Cast to DOUBLE', () => {
+    const model = importOnnx(
+      modelBytes({
+        nodes: [node('Cast', ['x'], ['d'], [attribute('to', 11)]), node('Add', ['d', 'w'], ['y'])],
+        inputs: [floatInput('x', [2])],
+        initializers: [doubleInit('w', [2], [0.1, 0.2])],
+        outputs: ['y'],
+      }),
+    );
+    const y = model(tensor([1, 2], { dtype: 'float32' }));
+    expect(y.dtype).toBe('float64');
+    expect(Array.from(y.dataSync() as Float64Array)).toEqual([1.1, 2.2]);
+    y.dispose();
+    model.dispose();
+  });
+
+  it('a graph input of an element type Stride cannot hold, FLOAT16 included', () => {
+    const half = modelBytes({
+      nodes: [node('Relu', ['x'], ['y'])],
+      inputs: [floatInput('x', [2, 3], 10)],
+      outputs: ['y'],
+    });
+    expect(errorOf(() => importOnnx(half))).toBe(
+      "importOnnx: graph input 'x' has element type FLOAT16, which Stride cannot hold (it has no float16 tensors; float32 ones would compute at another precision)",
     );
   });
 });
@@ -173,6 +269,26 @@ describe('OnnxModel.forward checks its inputs', () => {
     expect(errorOf(() => model.run(zeros([2, 3]), zeros([1, 3])))).toBe(
       "OnnxModel.run: input 'b' has shape [1,3] but the model declares [3]",
     );
+    const double = importOnnx(
+      modelBytes({
+        nodes: [node('Relu', ['x'], ['y'])],
+        inputs: [floatInput('x', [3], 11)],
+        outputs: ['y'],
+      }),
+    );
+    expect(errorOf(() => double(zeros([3])))).toBe(
+      "OnnxModel.forward: input 'x' must be float64 (the model declares DOUBLE), got float32",
+    );
+    const int8 = importOnnx(
+      modelBytes({
+        nodes: [node('Relu', ['x'], ['y'])],
+        inputs: [floatInput('x', [3], 3)],
+        outputs: ['y'],
+      }),
+    );
+    expect(errorOf(() => int8(zeros([3])))).toBe(
+      "OnnxModel.forward: input 'x' must be int32 (the model declares INT8), got float32",
+    );
     const gone = zeros([3]);
     gone.dispose();
     expect(errorOf(() => model(zeros([2, 3]), gone))).toBe(
@@ -190,9 +306,55 @@ describe('OnnxModel.forward checks its inputs', () => {
       }),
     );
     expect(errorOf(() => reshape(zeros([2, 6])))).toBe(
-      "OnnxModel.forward: node 'flat' (Reshape): cannot reshape [2,6] to [-1,5]: the input's 12 elements cannot fill it",
+      "OnnxModel.forward: node #0 'flat' (Reshape): cannot reshape [2,6] to [-1,5]: the input's 12 elements cannot fill it",
     );
     expect(tidy(() => reshape(zeros([5, 6])).shape)).toEqual([6, 5]);
+  });
+
+  it('an error of a core op names the node and keeps the core message', () => {
+    const gemm = importOnnx(
+      modelBytes({
+        nodes: [node('Gemm', ['x', 'w'], ['y'], [attribute('transB', 1)], { name: 'fc' })],
+        inputs: [floatInput('x', ['n', 'k'])],
+        initializers: [floatInit('w', [4, 5], new Array(20).fill(1))],
+        outputs: ['y'],
+      }),
+    );
+    const x = zeros([2, 3]);
+    const before = memory().numTensors;
+    expect(errorOf(() => gemm(x))).toMatch(
+      /^OnnxModel\.forward: node #0 'fc' \(Gemm\): linear: input \[2,3\] has 3 features/,
+    );
+    expect(errorOf(() => gemm.run(x))).toMatch(/^OnnxModel\.run: node #0 'fc' \(Gemm\): linear: /);
+    // Nothing the failed runs made is left behind.
+    expect(memory().numTensors).toBe(before);
+    x.dispose();
+    expect(tidy(() => gemm(zeros([2, 5])).shape)).toEqual([2, 4]);
+    gemm.dispose();
+  });
+
+  it('FLOAT inputs of one op that meet as float32 and float64 when it runs', () => {
+    const model = importOnnx(
+      modelBytes({
+        nodes: [node('Add', ['a', 'w'], ['h']), node('Sub', ['h', 'b'], ['y'], [], { name: 's' })],
+        inputs: [floatInput('a', [2]), floatInput('b', [2])],
+        initializers: [floatInit('w', [2], [1, 2])],
+        outputs: ['y'],
+      }),
+    );
+    const f32 = tensor([1, 1], { dtype: 'float32' });
+    const f64 = tensor([1, 1], { dtype: 'float64' });
+    // A float64 tensor meeting the model's float32 weights.
+    expect(errorOf(() => model(f64, f32))).toBe(
+      "OnnxModel.forward: node #0 (Add): input 0 'a' is float64 but input 1 'w' is float32; ONNX's Add needs both of one element type",
+    );
+    expect(errorOf(() => model(f32, f64))).toBe(
+      "OnnxModel.forward: node #1 's' (Sub): input 0 'h' is float32 but input 1 'b' is float64; ONNX's Sub needs both of one element type",
+    );
+    expect(Array.from(tidy(() => model(f32, f32).dataSync()))).toEqual([1, 2]);
+    f32.dispose();
+    f64.dispose();
+    model.dispose();
   });
 });
 

@@ -17,7 +17,10 @@ export interface ImportOnnxOptions {
  * statistics are buffers), and whose `forward` runs the graph with Stride's ops on any backend,
  * with gradients. Opsets 13 to 26 of the default domain are read. Everything is checked here,
  * not at the first run: an unsupported op, attribute or attribute value, another domain, another
- * opset or malformed bytes is a `StrideError` that names the node, op and attribute.
+ * opset, malformed bytes, a graph input of a type Stride cannot hold (FLOAT16 included) or a graph
+ * ONNX calls invalid (a name defined twice, the two inputs of an Add of different element types)
+ * is a `StrideError` that names the node, op and attribute. An error while a node runs is a
+ * `StrideError` of `forward` or `run` that names the node.
  *
  * @example
  * ```ts

@@ -4,21 +4,29 @@
  * `forward` runs the graph's nodes with Stride's ops, so autograd, optimizers, `to()`, state
  * dicts and every backend work as for any other module.
  */
-import { fail, fmtShape, getBackend, isFloat, isTensor, type Tensor, tidy } from '@stride/core';
+import {
+  fail,
+  fmtShape,
+  getBackend,
+  isFloat,
+  isTensor,
+  StrideError,
+  type Tensor,
+  tidy,
+} from '@stride/core';
 import { hostToTensor, onnxTypeName } from '../tensor-proto.js';
 import type { NodeRun } from './op-spec.js';
 import { placeTensor, type Slot, TensorHolder } from './param-scope.js';
 import type { GraphInput, Plan, PlannedNode } from './validate.js';
-import { type DeviceContext, type Host, hostOf, isHost, toTensor, type Value } from './values.js';
-
-/** The kind of tensor an ONNX element type asks the caller for. */
-function wantedKind(elemType: number): 'float' | 'int' | 'bool' {
-  if (elemType === 1 || elemType === 10 || elemType === 11) return 'float';
-  if (elemType === 9) return 'bool';
-  return 'int';
-}
-
-const KIND_DTYPES = { float: 'float32 or float64', int: 'int32', bool: 'bool' } as const;
+import {
+  type DeviceContext,
+  dtypeOf,
+  type Host,
+  hostOf,
+  isHost,
+  toTensor,
+  type Value,
+} from './values.js';
 
 function showDims(dims: readonly (number | string | null)[]): string {
   return `[${dims.map((d) => (d === null ? '?' : d)).join(',')}]`;
@@ -120,12 +128,10 @@ export class OnnxModel extends TensorHolder {
       const x = inputs[i];
       if (!isTensor(x)) fail(fn, `input '${d.name}' must be a Tensor, got ${typeof x}`);
       if (x.isDisposed) fail(fn, `input '${d.name}' ${fmtShape(x.shape)} was disposed`);
-      const kind = wantedKind(d.elemType);
-      const got = isFloat(x.dtype) ? 'float' : x.dtype === 'bool' ? 'bool' : 'int';
-      if (got !== kind) {
+      if (!d.accepts.includes(x.dtype)) {
         fail(
           fn,
-          `input '${d.name}' must be ${KIND_DTYPES[kind]} (the model declares ${onnxTypeName(d.elemType)}), got ${x.dtype}`,
+          `input '${d.name}' must be ${d.accepts.join(' or ')} (the model declares ${onnxTypeName(d.elemType)}), got ${x.dtype}`,
         );
       }
       if (d.dims === undefined) return;
@@ -190,7 +196,7 @@ export class OnnxModel extends TensorHolder {
       }
       return env.get(name);
     });
-    const outputs = node.spec.run(run, inputs);
+    const outputs = this.#runOp(run, node, inputs);
     node.outputs.forEach((name, k) => {
       if (name === '') return;
       const v = outputs[k];
@@ -202,5 +208,47 @@ export class OnnxModel extends TensorHolder {
       }
       env.set(name, v);
     });
+  }
+
+  /**
+   * Runs a node's op. Whatever fails inside it is a StrideError of `fn` naming the node: a core
+   * op's own message (`linear: input [2,3] has 3 features…`) is kept after the node's label.
+   */
+  #runOp(run: NodeRun, node: PlannedNode, inputs: (Value | undefined)[]): Value[] {
+    const { fn, label } = run;
+    if (node.sameTypeAtRun) checkSameType(run, node, inputs);
+    try {
+      return node.spec.run(run, inputs);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof StrideError && message.startsWith(`${fn}: ${label}`)) throw error;
+      const wrapped = new StrideError(fn, `${label}: ${message}`);
+      wrapped.cause = error;
+      throw wrapped;
+    }
+  }
+}
+
+/**
+ * The run-time half of ONNX's same-type rule (see types.ts), for inputs whose element types were
+ * not known at import: their dtypes must agree.
+ */
+function checkSameType(
+  run: NodeRun,
+  node: PlannedNode,
+  inputs: readonly (Value | undefined)[],
+): void {
+  let first: { k: number; dtype: string } | undefined;
+  for (const k of node.sameTypeAtRun ?? []) {
+    const v = inputs[k];
+    if (v === undefined) continue;
+    const dtype = dtypeOf(v, run.ctx);
+    if (first === undefined) first = { k, dtype };
+    else if (first.dtype !== dtype) {
+      fail(
+        run.fn,
+        `${run.label}: input ${first.k} '${node.inputs[first.k]}' is ${first.dtype} but input ${k} '${node.inputs[k]}' is ${dtype}; ONNX's ${node.opType} needs both of one element type`,
+      );
+    }
   }
 }

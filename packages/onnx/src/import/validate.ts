@@ -3,10 +3,11 @@
  * known without inputs is checked here, so that an unsupported model fails at `importOnnx`, not at
  * its first run: the bytes parse, the opset is in range, every node is in the default domain with
  * a supported op, attributes and input and output counts, every name a node reads is defined
- * before it, and every initializer can be read.
+ * before it and defined once, every initializer can be read, every graph input is of an element
+ * type Stride holds, and inputs that ONNX gives one element type have one (see types.ts).
  */
 import { fromBinary } from '@bufbuild/protobuf';
-import { fail } from '@stride/core';
+import { type DType, fail } from '@stride/core';
 import {
   type GraphProto,
   type ModelProto,
@@ -17,6 +18,7 @@ import { type HostTensor, hostDType, onnxTypeName, readTensorProto } from '../te
 import { type Attrs, type AttrValue, readAttribute, showAttr } from './attributes.js';
 import type { OpSpec } from './op-spec.js';
 import { MAX_OPSET, MIN_OPSET, OPS } from './op-table.js';
+import { checkNodeTypes, typeOfHost } from './types.js';
 import { kindOf } from './values.js';
 
 const FN = 'importOnnx';
@@ -28,11 +30,13 @@ export interface GraphInput {
   readonly elemType: number;
   /** Declared dims: a number (static), a string (named, dynamic), null (unknown); undefined when no shape. */
   readonly dims: readonly (number | string | null)[] | undefined;
+  /** The Stride dtypes a caller may pass for it. */
+  readonly accepts: readonly DType[];
 }
 
 /** A node ready to run. */
 export interface PlannedNode {
-  /** As messages name it: `node 'conv1' (Conv)`, or `node #3 (Conv)` when unnamed. */
+  /** As messages name it: `node #3 'conv1' (Conv)`, or `node #3 (Conv)` when unnamed. */
   readonly label: string;
   readonly opType: string;
   readonly spec: OpSpec;
@@ -40,6 +44,11 @@ export interface PlannedNode {
   /** Input names; '' for a left-out optional input. */
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /**
+   * Inputs ONNX gives one element type whose types were not all known at import: their dtypes
+   * are compared when the node runs.
+   */
+  readonly sameTypeAtRun?: readonly number[];
 }
 
 /** An initializer and what it becomes in the model. */
@@ -100,7 +109,7 @@ function opsetOf(model: ModelProto): number {
 }
 
 function nodeLabel(n: NodeProto, i: number): string {
-  return n.name ? `node '${n.name}' (${n.opType})` : `node #${i} (${n.opType})`;
+  return `node #${i}${n.name ? ` '${n.name}'` : ''} (${n.opType})`;
 }
 
 /** A node's attributes, each known to the op's spec and of an accepted value. */
@@ -126,13 +135,20 @@ function nodeAttrs(n: NodeProto, spec: OpSpec, label: string): Attrs {
   return out;
 }
 
+/** What the graph defines so far: each name, with what defines it, and the known element types. */
+interface Scope {
+  readonly defined: Map<string, string>;
+  readonly types: Map<string, number>;
+}
+
 function checkNode(
   n: NodeProto,
   i: number,
   opset: number,
-  defined: Set<string>,
+  scope: Scope,
   planned: PlannedNode[],
 ): void {
+  const { defined } = scope;
   const label = nodeLabel(n, i);
   if (n.domain !== '' && n.domain !== 'ai.onnx') {
     fail(
@@ -177,14 +193,28 @@ function checkNode(
   }
   const why = spec.check?.({ inputs: n.input, outputs: n.output, attrs, opset });
   if (why) fail(FN, `${label}: ${why}`);
-  for (const name of n.output) if (name !== '') defined.add(name);
+  for (const [k, name] of n.output.entries()) {
+    if (name === '') continue;
+    const before = defined.get(name);
+    // ONNX graphs are single-assignment: a second definition would silently replace the first.
+    if (before !== undefined) {
+      fail(
+        FN,
+        `${label}: output ${k} '${name}' is already defined by ${before} (every name in a graph is defined once)`,
+      );
+    }
+    defined.set(name, label);
+  }
+  const outputs = n.output.slice(0, most);
+  const sameTypeAtRun = checkNodeTypes(FN, label, n.opType, attrs, n.input, outputs, scope.types);
   planned.push({
     label,
     opType: n.opType,
     spec,
     attrs,
     inputs: [...n.input],
-    outputs: n.output.slice(0, most),
+    outputs,
+    ...(sameTypeAtRun ? { sameTypeAtRun } : {}),
   });
 }
 
@@ -207,6 +237,20 @@ function rolesOf(nodes: readonly PlannedNode[]): Map<string, Set<'tensor' | 'hos
   return uses;
 }
 
+/**
+ * The Stride dtypes a graph input of an ONNX element type takes: FLOAT takes float32, or float64
+ * for a model converted with `to('float64')`; DOUBLE float64; BOOL bool; the integer types int32
+ * (Stride's only integer type). Undefined for a type Stride cannot hold, FLOAT16 included: a
+ * float32 tensor fed to it would run at another precision than the model's.
+ */
+function inputDTypes(elemType: number): readonly DType[] | undefined {
+  if (elemType === 1) return ['float32', 'float64'];
+  if (elemType === 11) return ['float64'];
+  const dtype = hostDType(elemType);
+  if (dtype === undefined || dtype === 'float16') return undefined;
+  return [dtype === 'bool' ? 'bool' : 'int32'];
+}
+
 function graphInputs(graph: GraphProto, initializers: Set<string>): GraphInput[] {
   const out: GraphInput[] = [];
   for (const vi of graph.input) {
@@ -220,10 +264,11 @@ function graphInputs(graph: GraphProto, initializers: Set<string>): GraphInput[]
       );
     }
     const elemType = t.value.elemType;
-    if (!hostDType(elemType)) {
+    const accepts = inputDTypes(elemType);
+    if (!accepts) {
       fail(
         FN,
-        `graph input '${vi.name}' has element type ${onnxTypeName(elemType)}, which Stride cannot hold`,
+        `graph input '${vi.name}' has element type ${onnxTypeName(elemType)}, which Stride cannot hold${elemType === 10 ? ' (it has no float16 tensors; float32 ones would compute at another precision)' : ''}`,
       );
     }
     const dims = t.value.shape?.dim.map((d) =>
@@ -233,7 +278,7 @@ function graphInputs(graph: GraphProto, initializers: Set<string>): GraphInput[]
           ? d.value.value
           : null,
     );
-    out.push({ name: vi.name, elemType, dims });
+    out.push({ name: vi.name, elemType, dims, accepts });
   }
   return out;
 }
@@ -255,11 +300,22 @@ export function planModel(bytes: Uint8Array): Plan {
   const values = graph.initializer.map((p) => readTensorProto(p, FN, `initializer '${p.name}'`));
   const initNames = new Set(values.map((v) => v.name));
   const inputs = graphInputs(graph, initNames);
-  const defined = new Set<string>([...initNames, ...inputs.map((i) => i.name)]);
+  const scope: Scope = { defined: new Map(), types: new Map() };
+  for (const v of values) {
+    if (scope.defined.has(v.name)) fail(FN, `initializer '${v.name}' is defined twice`);
+    scope.defined.set(v.name, `initializer '${v.name}'`);
+    scope.types.set(v.name, typeOfHost(v));
+  }
+  for (const input of inputs) {
+    if (scope.defined.has(input.name)) fail(FN, `graph input '${input.name}' is declared twice`);
+    scope.defined.set(input.name, `graph input '${input.name}'`);
+    scope.types.set(input.name, input.elemType);
+  }
   const nodes: PlannedNode[] = [];
   graph.node.forEach((n, i) => {
-    checkNode(n, i, opset, defined, nodes);
+    checkNode(n, i, opset, scope, nodes);
   });
+  const { defined } = scope;
   const outputs = graph.output.map((o) => o.name);
   for (const name of outputs) {
     if (!defined.has(name)) fail(FN, `graph output '${name}' is not computed by any node`);

@@ -64,6 +64,11 @@ function deviceDType(h: Host, float: DType): DType {
   return h.wide ? 'float64' : float;
 }
 
+/** The Stride dtype of a value: a tensor's own, or the one a host value becomes on the device. */
+export function dtypeOf(v: Value, ctx: DeviceContext): DType {
+  return isHost(v) ? deviceDType(v, ctx.float) : v.dtype;
+}
+
 /** Where and in which float dtype host values become tensors during one run of the graph. */
 export interface DeviceContext {
   /** The backend of the run's inputs (or parameters). */

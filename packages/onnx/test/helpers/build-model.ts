@@ -90,6 +90,26 @@ export function int64Init(name: string, dims: number[], values: number[]): Tenso
   });
 }
 
+/** A DOUBLE initializer. */
+export function doubleInit(name: string, dims: number[], values: number[]): TensorProto {
+  return create(TensorProtoSchema, {
+    name,
+    dims: dims.map(BigInt),
+    dataType: 11,
+    doubleData: values,
+  });
+}
+
+/** A FLOAT16 initializer of the given IEEE half-precision bit patterns (0x3c00 is 1). */
+export function float16Init(name: string, dims: number[], bits: number[]): TensorProto {
+  return create(TensorProtoSchema, {
+    name,
+    dims: dims.map(BigInt),
+    dataType: 10,
+    rawData: new Uint8Array(Uint16Array.from(bits).buffer),
+  });
+}
+
 /** The bytes of a model of one graph. */
 export function modelBytes(parts: {
   nodes: NodeProto[];
