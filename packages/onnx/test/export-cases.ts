@@ -48,6 +48,7 @@ import {
   type Tensor,
   tanh,
   tensor,
+  tidy,
   unsqueeze,
 } from '@stride/core';
 import {
@@ -406,3 +407,19 @@ export const OP_CASES: readonly ExportCase[] = [
 
 /** All cases. */
 export const CASES: readonly ExportCase[] = [...MODEL_CASES, ...OP_CASES];
+
+/** Stride's own outputs, in evaluation mode and without gradients, as host arrays. */
+export function strideOutputs(
+  model: Exportable | ((...xs: Tensor[]) => Tensor | Tensor[]),
+  inputs: Tensor[],
+): Float32Array[] {
+  if (model instanceof Module) model.eval();
+  return tidy(() =>
+    noGrad(() => {
+      const out = (model as (...xs: Tensor[]) => Tensor | Tensor[])(...inputs);
+      return (Array.isArray(out) ? out : [out]).map((t) =>
+        Float32Array.from(t.dataSync() as Float32Array),
+      );
+    }),
+  );
+}

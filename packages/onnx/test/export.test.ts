@@ -14,7 +14,6 @@ import {
   flatten,
   manualSeed,
   memory,
-  noGrad,
   randn,
   registerBackend,
   relu,
@@ -23,33 +22,19 @@ import {
   squeeze,
   type Tensor,
   tensor,
-  tidy,
   where,
   zeros,
 } from '@stride/core';
-import { AdaptiveAvgPool2d, LeNet5, Module } from '@stride/layers';
+import { AdaptiveAvgPool2d, LeNet5, type Module } from '@stride/layers';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Exportable, exportOnnx } from '../src/index.js';
-import { CASES, type ExportCase, MODEL_CASES } from './export-cases.js';
+import { CASES, type ExportCase, MODEL_CASES, strideOutputs } from './export-cases.js';
 
 beforeAll(async () => {
   registerBackend(cpu());
   await setBackend('cpu');
 });
-
-/** Stride's own outputs, in evaluation mode and without gradients. */
-function strideOutputs(model: Exportable, inputs: Tensor[]): Float32Array[] {
-  if (model instanceof Module) model.eval();
-  return tidy(() =>
-    noGrad(() => {
-      const out = (model as (...xs: Tensor[]) => Tensor | Tensor[])(...inputs);
-      return (Array.isArray(out) ? out : [out]).map((t) =>
-        Float32Array.from(t.dataSync() as Float32Array),
-      );
-    }),
-  );
-}
 
 async function ortOutputs(bytes: Uint8Array, inputs: Tensor[]): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(bytes);
@@ -149,8 +134,8 @@ describe.skipIf(!hasOnnx)(
       try {
         const files: string[] = [];
         for (const [name, { bytes, opset }] of exported) {
-          // Python's onnx 1.12 (Debian 12) checks IR version 8, which opsets up to 18 use.
-          if (opset > 18) continue;
+          // Python's onnx 1.12 (Debian 12) knows the operators of opsets up to 17.
+          if (opset > 17) continue;
           const file = join(dir, `${files.length}.onnx`);
           writeFileSync(file, bytes);
           files.push(file);
@@ -265,7 +250,7 @@ describe('exportOnnx refuses what it cannot export, naming it', () => {
     );
   });
 
-  it('training-mode dropout in a function, and a reshape that mixes the batch dim', async () => {
+  it('training-mode dropout in a function', async () => {
     expect(await rejection(exportOnnx((x: Tensor) => dropout(x, 0.5), randn([2, 3])))).toMatch(
       /dropout runs in training mode/,
     );

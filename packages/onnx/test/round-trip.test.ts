@@ -9,27 +9,12 @@ import { Module } from '@stride/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importOnnx } from '../src/import/import-onnx.js';
 import { type Exportable, exportOnnx } from '../src/index.js';
-import { CASES } from './export-cases.js';
+import { CASES, strideOutputs } from './export-cases.js';
 
 beforeAll(async () => {
   registerBackend(cpu());
   await setBackend('cpu');
 });
-
-function outputs(
-  model: Exportable | ((...xs: Tensor[]) => Tensor[]),
-  inputs: Tensor[],
-): number[][] {
-  if (model instanceof Module) model.eval();
-  return tidy(() =>
-    noGrad(() => {
-      const out = (model as (...xs: Tensor[]) => Tensor | Tensor[])(...inputs);
-      return (Array.isArray(out) ? out : [out]).map((t) =>
-        Array.from(t.dataSync() as Float32Array),
-      );
-    }),
-  );
-}
 
 /**
  * The cases whose import runs other float32 arithmetic than the original, and why: there the
@@ -44,6 +29,14 @@ const ROUNDED: Readonly<Record<string, string>> = {
     "before opset 17 layer norm is written as ReduceMean, Sub, Mul, Sqrt and Div, where core's layerNorm multiplies by rsqrt",
 };
 
+/** Stride's outputs as plain arrays, which toEqual compares exactly. */
+function hostOutputs(
+  model: Exportable | ((...xs: Tensor[]) => Tensor[]),
+  inputs: Tensor[],
+): number[][] {
+  return strideOutputs(model, inputs).map((o) => Array.from(o));
+}
+
 describe('Stride → ONNX → Stride', () => {
   for (const c of CASES) {
     const how = c.name in ROUNDED ? 'to float32 rounding' : 'exactly';
@@ -54,7 +47,7 @@ describe('Stride → ONNX → Stride', () => {
       const back = importOnnx(bytes);
       manualSeed(11);
       const inputs = c.inputs();
-      const expected = outputs(model, inputs);
+      const expected = hostOutputs(model, inputs);
       const got = tidy(() =>
         noGrad(() => back.run(...inputs).map((t) => Array.from(t.dataSync() as Float32Array))),
       );
@@ -70,7 +63,9 @@ describe('Stride → ONNX → Stride', () => {
       }
       if (c.otherBatch) {
         const other = c.otherBatch();
-        expect(outputs((...xs: Tensor[]) => back.run(...xs), other)).toEqual(outputs(model, other));
+        expect(hostOutputs((...xs: Tensor[]) => back.run(...xs), other)).toEqual(
+          hostOutputs(model, other),
+        );
       }
       if (model instanceof Module) {
         // Parameters and buffers come back under their state-dict names, with their values.

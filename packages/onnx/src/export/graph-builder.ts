@@ -3,7 +3,7 @@
  * initializers from host arrays, and the ModelProto around it all.
  */
 import { create } from '@bufbuild/protobuf';
-import type { DType } from '@stride/core';
+import { type DType, TYPED_ARRAY } from '@stride/core';
 import {
   type AttributeProto,
   AttributeProto_AttributeType,
@@ -225,16 +225,8 @@ function attr(name: string, v: AttrValue): AttributeProto {
 
 /** A typed array of `dtype` holding `values` (bool as bytes 0/1, as ONNX stores it). */
 export function hostArray(dtype: DType, values: ArrayLike<number>): HostData {
-  switch (dtype) {
-    case 'float32':
-      return Float32Array.from(values);
-    case 'float64':
-      return Float64Array.from(values);
-    case 'int32':
-      return Int32Array.from(values);
-    case 'bool':
-      return Uint8Array.from(values, (v) => (v ? 1 : 0));
-  }
+  if (dtype === 'bool') return Uint8Array.from(values, (v) => (v ? 1 : 0));
+  return TYPED_ARRAY[dtype].from(values) as HostData;
 }
 
 /** The little-endian bytes of `data` (ONNX's raw_data), copied. */

@@ -59,9 +59,26 @@ function batched(
   ctx.define(r.output, out as string);
 }
 
-const conv: Emitter = (ctx, r) => {
-  const w = input(r, 1);
-  const n = w.rank - 2;
+/** Conv and ConvTranspose: weight and optional bias after the (batched) input. */
+function convNode(
+  opType: 'Conv' | 'ConvTranspose',
+  attrs: (r: TracedOp) => Record<string, AttrValue>,
+): Emitter {
+  return (ctx, r) => {
+    const w = input(r, 1);
+    const wName = ctx.name(w, r.op);
+    const bName = ctx.name(r.inputs[2], r.op);
+    const a = { kernel_shape: w.shape.slice(2), ...attrs(r) };
+    batched(
+      ctx,
+      r,
+      w.rank - 2,
+      (x) => ctx.graph.node(opType, trimEmpty([x, wName, bName]), a)[0] as string,
+    );
+  };
+}
+
+const conv = convNode('Conv', (r) => {
   const a = r.attrs as {
     stride: number[];
     padBefore: number[];
@@ -69,23 +86,15 @@ const conv: Emitter = (ctx, r) => {
     dilation: number[];
     groups: number;
   };
-  const wName = ctx.name(w, r.op);
-  const bName = ctx.name(r.inputs[2], r.op);
-  batched(ctx, r, n, (x) => {
-    const [y] = ctx.graph.node('Conv', trimEmpty([x, wName, bName]), {
-      kernel_shape: w.shape.slice(2),
-      strides: a.stride,
-      pads: [...a.padBefore, ...a.padAfter],
-      dilations: a.dilation,
-      group: a.groups,
-    });
-    return y as string;
-  });
-};
+  return {
+    strides: a.stride,
+    pads: [...a.padBefore, ...a.padAfter],
+    dilations: a.dilation,
+    group: a.groups,
+  };
+});
 
-const convTranspose: Emitter = (ctx, r) => {
-  const w = input(r, 1);
-  const n = w.rank - 2;
+const convTranspose = convNode('ConvTranspose', (r) => {
   const a = r.attrs as {
     stride: number[];
     padding: number[];
@@ -93,20 +102,14 @@ const convTranspose: Emitter = (ctx, r) => {
     dilation: number[];
     groups: number;
   };
-  const wName = ctx.name(w, r.op);
-  const bName = ctx.name(r.inputs[2], r.op);
-  batched(ctx, r, n, (x) => {
-    const [y] = ctx.graph.node('ConvTranspose', trimEmpty([x, wName, bName]), {
-      kernel_shape: w.shape.slice(2),
-      strides: a.stride,
-      pads: [...a.padding, ...a.padding],
-      output_padding: a.outputPadding,
-      dilations: a.dilation,
-      group: a.groups,
-    });
-    return y as string;
-  });
-};
+  return {
+    strides: a.stride,
+    pads: [...a.padding, ...a.padding],
+    output_padding: a.outputPadding,
+    dilations: a.dilation,
+    group: a.groups,
+  };
+});
 
 const maxPool: Emitter = (ctx, r) => {
   const a = r.attrs as {
