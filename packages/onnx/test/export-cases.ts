@@ -294,6 +294,11 @@ export const OP_CASES: readonly ExportCase[] = [
       ),
   ),
   fnCase(
+    'interpolate bilinear to an output of length 1',
+    [[1, 2, 4, 6]],
+    () => (x) => interpolate(x, { size: [1, 3], mode: 'bilinear' }),
+  ),
+  fnCase(
     'interpolate linear and trilinear',
     [[1, 2, 3, 4, 5]],
     () => (x) => flatten(interpolate(x, { scaleFactor: [2, 1.5, 2], mode: 'trilinear' }), 2),

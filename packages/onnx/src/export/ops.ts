@@ -639,7 +639,9 @@ const interpolate: Emitter = (ctx, r) => {
       ? { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }
       : {
           mode: 'linear',
-          coordinate_transformation_mode: a.alignCorners ? 'align_corners' : 'pytorch_half_pixel',
+          // half_pixel, not pytorch_half_pixel: the latter samples position 0 for an output of
+          // length 1, where core (and PyTorch itself) sample the middle of the input.
+          coordinate_transformation_mode: a.alignCorners ? 'align_corners' : 'half_pixel',
         };
   let inputs: string[];
   if (a.scales) {

@@ -5,6 +5,9 @@
  * mask where count_include_pad is 0).
  */
 import {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
   add,
   avgPool1d,
   avgPool2d,
@@ -142,12 +145,21 @@ function spatialAxes(node: NodeRun, x: Tensor): number[] {
   return x.shape.slice(2).map((_, i) => i + 2);
 }
 
+const ADAPTIVE_AVG: Readonly<Record<number, (x: Tensor, size: number) => Tensor>> = {
+  3: adaptiveAvgPool1d,
+  4: adaptiveAvgPool2d,
+  5: adaptiveAvgPool3d,
+};
+
 const GlobalAveragePool: OpSpec = {
   attrs: {},
   inputs: [1, 1],
   run(node, inputs) {
     const x = tensorIn(node, inputs, 0, 'X');
-    return [mean(x, spatialAxes(node, x), true)];
+    // Core's adaptive pooling to size 1 where it applies: the same arithmetic as the model an
+    // export of adaptiveAvgPool(x, 1) came from, so a round trip is exact.
+    const adaptive = ADAPTIVE_AVG[x.rank];
+    return [adaptive ? adaptive(x, 1) : mean(x, spatialAxes(node, x), true)];
   },
 };
 
