@@ -142,7 +142,7 @@ describe('the docs site', () => {
       ),
     ];
     expect(learnPages.length).toBe(12);
-    expect(packages.length).toBe(8);
+    expect(packages.length).toBe(10);
     expect(expected).toEqual(
       expect.arrayContaining([
         'getting-started.html',
