@@ -5,6 +5,7 @@
  */
 import type { Backend } from '@stride/core';
 import type { GpuContext } from './context.js';
+import { diffCounters, type WebGpuCounters } from './counters.js';
 import { binary, where } from './kernels/binary.js';
 import { cast } from './kernels/cast.js';
 import { checkIndices } from './kernels/check-indices.js';
@@ -26,6 +27,19 @@ export interface WebGpuBackend extends Backend<GpuStorage> {
   readonly context: GpuContext;
   /** Waits for all recorded GPU work and throws any error it reported. */
   sync(): Promise<void>;
+  /**
+   * What this backend has asked of the device since it started: dispatches, copies,
+   * submissions, bytes uploaded (tensor data and uniforms apart), pipelines, bind groups and
+   * buffers created. Given an earlier reading, the counts since then instead.
+   *
+   * @example
+   * ```ts
+   * const before = backend.counters();
+   * trainStep();
+   * const step = backend.counters(before); // { dispatches: 40, uniformBytes: 0, ... }
+   * ```
+   */
+  counters(since?: WebGpuCounters): WebGpuCounters;
 }
 
 /**
@@ -49,6 +63,7 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     maxStorageBytes: ctx.maxStorageBytes,
     context: ctx,
     sync: () => ctx.sync(),
+    counters: (since) => (since ? diffCounters(ctx.counters(), since) : ctx.counters()),
     upload: k('upload', upload),
     read: async (storage, dtype, size) => k('read', read)(storage, dtype, size),
     // Disposing must never throw, even on a lost device (tensors are disposed in `finally`).

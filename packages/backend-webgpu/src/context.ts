@@ -6,6 +6,7 @@
 import type { DType, StorageStats } from '@stride/core';
 import { StrideError } from '@stride/core';
 import { BufferPool, type PoolStats, sizeClass } from './buffer-pool.js';
+import type { WebGpuCounters } from './counters.js';
 import { Dispatcher, type DispatchStats, errorKind, type KernelRun } from './dispatch.js';
 import { GpuErrors } from './errors.js';
 import { type CollectedChecks, IndexChecks } from './index-checks.js';
@@ -76,6 +77,8 @@ export class GpuContext {
   private readonly storages = new WeakSet<GpuStorage>();
   private storageCount = 0;
   private storageBytes = 0;
+  /** Bytes written from the host by `upload` (`counters().uploadBytes`). */
+  private uploadedBytes = 0;
 
   /**
    * The entry point and adapter the device came from. Held only so they live as long as the
@@ -164,6 +167,7 @@ export class GpuContext {
     });
     if (data.byteLength > 0) {
       this.device.queue.writeBuffer(out.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      this.uploadedBytes += data.byteLength;
     }
     return out;
   }
@@ -291,6 +295,21 @@ export class GpuContext {
       pool: this.pool.stats(),
       pipelines: this.pipelines.stats(),
       dispatch: this.dispatcher.stats(),
+    };
+  }
+
+  /** The cumulative counts of `backend.counters()` (see counters.ts). */
+  counters(): WebGpuCounters {
+    const d = this.dispatcher.stats();
+    return {
+      dispatches: d.dispatches,
+      copies: d.copies,
+      submits: d.submits,
+      uploadBytes: this.uploadedBytes,
+      uniformBytes: d.uniformBytes,
+      pipelines: this.pipelines.stats().misses,
+      bindGroups: d.bindGroups,
+      buffers: this.pool.stats().created,
     };
   }
 

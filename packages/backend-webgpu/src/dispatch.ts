@@ -85,6 +85,12 @@ export interface DispatchStats {
   readonly pending: number;
   /** Outputs that reused a buffer freed earlier in the same batch (see `takeRetired`). */
   readonly recycled: number;
+  /** Copies and clears recorded since the backend started. */
+  readonly copies: number;
+  /** Bytes of uniform words written since the backend started. */
+  readonly uniformBytes: number;
+  /** Bind groups created since the backend started. */
+  readonly bindGroups: number;
 }
 
 export interface DispatchOptions {
@@ -144,6 +150,9 @@ export class Dispatcher {
   private pending = 0;
   private dispatches = 0;
   private submits = 0;
+  private copies = 0;
+  private uniformBytes = 0;
+  private bindGroups = 0;
   /** Error-scope results not yet known (debug mode). */
   private readonly scopes = new Set<Promise<void>>();
 
@@ -183,6 +192,7 @@ export class Dispatcher {
     );
     const uniform = this.pool.acquire(data.byteLength, UNIFORM_USAGE);
     this.device.queue.writeBuffer(uniform, 0, data);
+    this.uniformBytes += data.byteLength;
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
     for (const s of k.inputs)
       entries.push({ binding: entries.length, resource: { buffer: s.buffer } });
@@ -190,6 +200,7 @@ export class Dispatcher {
       entries.push({ binding: entries.length, resource: { buffer: s.buffer } });
     }
     const bindGroup = this.device.createBindGroup({ layout, entries });
+    this.bindGroups++;
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -214,6 +225,7 @@ export class Dispatcher {
     if (bytes === 0) return;
     this.endPass();
     this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.copies++;
   }
 
   /** Records zeroing `bytes` bytes of `buffer` from offset 0. */
@@ -221,6 +233,7 @@ export class Dispatcher {
     if (bytes === 0) return;
     this.endPass();
     this.commandEncoder().clearBuffer(buffer, 0, bytes);
+    this.copies++;
   }
 
   /**
@@ -280,6 +293,9 @@ export class Dispatcher {
       submits: this.submits,
       pending: this.pending,
       recycled: this.recycled,
+      copies: this.copies,
+      uniformBytes: this.uniformBytes,
+      bindGroups: this.bindGroups,
     };
   }
 

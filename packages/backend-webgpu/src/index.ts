@@ -14,6 +14,7 @@ import './webgpu-names.js';
 export { createBackend, type WebGpuBackend } from './backend.js';
 export { type PoolStats, sizeClass } from './buffer-pool.js';
 export { type ContextStats, GpuContext } from './context.js';
+export { diffCounters, type WebGpuCounters } from './counters.js';
 export { type WebGpuOptions, webgpu } from './device.js';
 export {
   type DispatchStats,
