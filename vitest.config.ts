@@ -30,9 +30,11 @@ const LONG_FILES: readonly (readonly [string, number])[] = [
   ['packages/backend-webgpu/test/elementwise.test.ts', 10],
   ['packages/core/test/checkpoint-kill.test.ts', 9],
   ['packages/pytorch/test/equivalence.test.ts', 7],
+  ['packages/onnx/test/round-trip.test.ts', 6],
   ['packages/backend-webgpu/test/memory.test.ts', 6],
   ['examples/test/readmes.test.ts', 6],
   ['packages/backend-cpu/test/wasm.test.ts', 6],
+  ['packages/onnx/test/export-webgpu.test.ts', 5],
   ['packages/fuzz/test/cpu.test.ts', 4],
 ];
 
