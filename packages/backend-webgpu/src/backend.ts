@@ -9,7 +9,8 @@ import { diffCounters, type WebGpuCounters } from './counters.js';
 import { binary, where } from './kernels/binary.js';
 import { cast } from './kernels/cast.js';
 import { checkIndices } from './kernels/check-indices.js';
-import { conv, convBackwardFilter, convBackwardInput } from './kernels/conv.js';
+import { conv, convBackwardFilter, convBackwardInput, convBias } from './kernels/conv.js';
+import { adamStep, reluBackward } from './kernels/fused.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { concat, strided, stridedWrite } from './kernels/layout.js';
 import { matmul } from './kernels/matmul.js';
@@ -98,5 +99,9 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     maxPoolBackward: k('maxPoolBackward', maxPoolBackward),
     avgPool: k('avgPool', avgPool),
     avgPoolBackward: k('avgPoolBackward', avgPoolBackward),
+    // Core's optional fused kernels: one launch each where core would compose several.
+    reluBackward: k('reluBackward', reluBackward),
+    convBias: k('convBias', convBias),
+    adamStep: k('adamStep', adamStep),
   };
 }

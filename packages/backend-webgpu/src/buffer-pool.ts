@@ -94,6 +94,8 @@ export class BufferPool {
   private created = 0;
   private reused = 0;
   private evicted = 0;
+  /** Buffers this pool destroyed, so that caches holding them (binding-cache.ts) can tell. */
+  private readonly destroyed = new WeakSet<GPUBuffer>();
 
   constructor(create: CreateBuffer, options: PoolOptions) {
     this.create = create;
@@ -155,6 +157,7 @@ export class BufferPool {
       const node = this.oldest;
       this.unlink(node);
       this.evicted++;
+      this.destroyed.add(node.buffer);
       node.buffer.destroy();
     }
   }
@@ -172,6 +175,27 @@ export class BufferPool {
     else list.newest = node.olderOfSize;
     this.pooledBuffers--;
     this.pooledBytes -= node.size;
+  }
+
+  /**
+   * Takes a live buffer out of the pool's books, for a cache that keeps it indefinitely (the
+   * uniform buffers of binding-cache.ts): it no longer counts as live, as a leak would.
+   * `adopt` brings it back, as a live buffer, before it is released.
+   */
+  detach(buffer: GPUBuffer): void {
+    if (this.live.delete(buffer)) this.liveBytes -= buffer.size;
+  }
+
+  /** Counts a buffer given up by `detach` as live again, so that `release` takes it back. */
+  adopt(buffer: GPUBuffer): void {
+    if (this.live.has(buffer)) return;
+    this.live.add(buffer);
+    this.liveBytes += buffer.size;
+  }
+
+  /** Whether this pool destroyed `buffer` (evicted it, or trimmed it after running out of memory). */
+  isDestroyed(buffer: GPUBuffer): boolean {
+    return this.destroyed.has(buffer);
   }
 
   stats(): PoolStats {

@@ -317,6 +317,7 @@ export class GpuContext {
   destroy(): void {
     this.errors.markLost('destroyed', 'the backend was destroyed');
     this.indexChecks.drop();
+    this.dispatcher.forget();
     this.pool.clear();
     this.storageCount = 0;
     this.storageBytes = 0;

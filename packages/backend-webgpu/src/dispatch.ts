@@ -21,10 +21,10 @@
  */
 
 import { StrideError } from '@stride/core';
+import { BindingCache } from './binding-cache.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { GpuErrors } from './errors.js';
 import type { PipelineCache } from './pipeline-cache.js';
-import { UNIFORM_USAGE } from './storage.js';
 import { WORKGROUP_SIZE } from './wgsl.js';
 
 /** A uniform word that holds a float32 (see `f32`). */
@@ -71,6 +71,12 @@ export interface KernelRun {
   readonly workgroupSize?: number;
   /** An explicit grid, for kernels that map invocations themselves (tiled matmul, ...). */
   readonly workgroups?: readonly [number, number?, number?];
+  /**
+   * Whether the uniform buffer may be cached for later launches with the same words (default
+   * true). Launches whose words differ every time (a fresh slot, a counter) pass false, so that
+   * they do not fill the cache.
+   */
+  readonly cacheUniforms?: boolean;
   /** The compute entry point in `code`. Default `'main'`. */
   readonly entryPoint?: string;
 }
@@ -87,9 +93,9 @@ export interface DispatchStats {
   readonly recycled: number;
   /** Copies and clears recorded since the backend started. */
   readonly copies: number;
-  /** Bytes of uniform words written since the backend started. */
+  /** Bytes of uniform words written since the backend started (each distinct content once). */
   readonly uniformBytes: number;
-  /** Bind groups created since the backend started. */
+  /** Bind groups created since the backend started (each distinct set of buffers once). */
   readonly bindGroups: number;
 }
 
@@ -151,8 +157,8 @@ export class Dispatcher {
   private dispatches = 0;
   private submits = 0;
   private copies = 0;
-  private uniformBytes = 0;
-  private bindGroups = 0;
+  /** Uniform buffers and bind groups of earlier launches, reused (see binding-cache.ts). */
+  private readonly bindings: BindingCache;
   /** Error-scope results not yet known (debug mode). */
   private readonly scopes = new Set<Promise<void>>();
 
@@ -169,6 +175,7 @@ export class Dispatcher {
     this.errors = errors;
     this.options = options;
     this.maxPerDim = device.limits.maxComputeWorkgroupsPerDimension;
+    this.bindings = new BindingCache(device, pool, (b) => this.retire(b));
   }
 
   /** Records one kernel launch (see `KernelRun`). A launch of zero threads does nothing. */
@@ -190,22 +197,17 @@ export class Dispatcher {
       k.outputs.length,
       k.entryPoint,
     );
-    const uniform = this.pool.acquire(data.byteLength, UNIFORM_USAGE);
-    this.device.queue.writeBuffer(uniform, 0, data);
-    this.uniformBytes += data.byteLength;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
-    for (const s of k.inputs)
-      entries.push({ binding: entries.length, resource: { buffer: s.buffer } });
-    for (const s of k.outputs) {
-      entries.push({ binding: entries.length, resource: { buffer: s.buffer } });
-    }
-    const bindGroup = this.device.createBindGroup({ layout, entries });
-    this.bindGroups++;
+    const cached = k.cacheUniforms !== false;
+    const uniform = cached ? this.bindings.uniform(data) : this.bindings.oneOff(data);
+    const buffers = [uniform];
+    for (const s of k.inputs) buffers.push(s.buffer);
+    for (const s of k.outputs) buffers.push(s.buffer);
+    const bindGroup = this.bindings.bindGroup(layout, buffers);
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
-    this.retire(uniform);
+    if (!cached) this.retire(uniform);
     this.dispatches++;
     this.pending++;
     if (debug) {
@@ -282,6 +284,11 @@ export class Dispatcher {
     for (const b of retired) this.pool.release(b);
   }
 
+  /** Drops the cached uniform buffers and bind groups (the device is being destroyed). */
+  forget(): void {
+    this.bindings.clear();
+  }
+
   /** Resolves once every error scope watched so far has reported. */
   async settled(): Promise<void> {
     while (this.scopes.size > 0) await Promise.all([...this.scopes]);
@@ -294,8 +301,8 @@ export class Dispatcher {
       pending: this.pending,
       recycled: this.recycled,
       copies: this.copies,
-      uniformBytes: this.uniformBytes,
-      bindGroups: this.bindGroups,
+      uniformBytes: this.bindings.uniformBytes,
+      bindGroups: this.bindings.bindGroups,
     };
   }
 

@@ -41,6 +41,8 @@ interface Pending {
   readonly flags: Flags;
   readonly slot: number;
   readonly report: (value: number) => Error;
+  /** Called once the check is settled, with whether every value was in range. */
+  readonly settled?: (passed: boolean) => void;
 }
 
 export class IndexChecks {
@@ -60,8 +62,11 @@ export class IndexChecks {
     return this.pending.length;
   }
 
-  /** A slot for a new check, whose failure `report` makes the error of. */
-  add(report: (value: number) => Error): CheckSlot {
+  /**
+   * A slot for a new check, whose failure `report` makes the error of; `settled` hears whether
+   * it passed once a read has collected it (false too when that read failed).
+   */
+  add(report: (value: number) => Error, settled?: (passed: boolean) => void): CheckSlot {
     let flags = this.buffers[this.buffers.length - 1];
     if (!flags || flags.used === SLOTS_PER_BUFFER) {
       // Zeroed by a recorded command, so it may be a buffer that recorded commands still use.
@@ -73,7 +78,7 @@ export class IndexChecks {
       this.buffers.push(flags);
     }
     const slot = flags.used++;
-    this.pending.push({ flags, slot, report });
+    this.pending.push({ flags, slot, report, settled });
     return { buffer: flags.buffer, word: (slot * SLOT_BYTES) / 4 };
   }
 
@@ -102,6 +107,7 @@ export class IndexChecks {
 
   /** Forgets every pending check (the device is gone). */
   drop(): void {
+    for (const p of this.pending) p.settled?.(false);
     this.pending = [];
     this.buffers = [];
   }
@@ -139,6 +145,11 @@ export class CollectedChecks {
 
   /** Gives the staging and flag buffers back: the checks are settled. */
   release(): void {
+    const words = this.words;
+    for (const p of this.pending) {
+      const at = ((this.offsets.get(p.flags) as number) + p.slot * SLOT_BYTES) / 4;
+      p.settled?.(words !== null && words[at] === 0);
+    }
     if (this.staging.mapState === 'mapped') this.staging.unmap();
     this.dispatcher.retire(this.staging);
     for (const f of this.offsets.keys()) this.dispatcher.retire(f.buffer);

@@ -6,6 +6,11 @@
  * slot (`atomicMax` of n - p; only values out of range touch the flags), then a single
  * invocation copies the value at that position into the slot, so the report names a value
  * without the index storage having to outlive the call.
+ *
+ * A storage's values never change (kernels make new storages), so a storage already checked
+ * against the same range is not checked again while that check is pending (it reports at the
+ * same read) or once it has passed: class labels checked by a loss every step are checked once.
+ * A check that failed (or whose read failed) is forgotten, so the next one runs and reports.
  */
 import type { KernelTensor } from '@stride/core';
 import { sizeOf } from '@stride/core';
@@ -35,6 +40,9 @@ ${main(
 )}
 `;
 
+/** The ranges each storage was checked against and did not fail (pending or passed). */
+const checked = new WeakMap<GpuStorage, Set<string>>();
+
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
 
@@ -52,7 +60,18 @@ export function checkIndices(
 ): void {
   const n = sizeOf(index.shape);
   if (n === 0) return;
-  const slot = ctx.indexChecks.add(report);
+  const range = `${low}:${high}`;
+  let known = checked.get(index.storage);
+  if (known?.has(range)) return;
+  if (!known) {
+    known = new Set();
+    checked.set(index.storage, known);
+  }
+  const ranges = known;
+  ranges.add(range);
+  const slot = ctx.indexChecks.add(report, (passed) => {
+    if (!passed) ranges.delete(range);
+  });
   // A range that holds no int32 value has every value out of it: first > last says so.
   const empty = high <= low || low > I32_MAX || high - 1 < I32_MIN;
   const [first, last] = empty ? [I32_MAX, I32_MIN] : [toI32(low), toI32(high - 1)];
@@ -62,6 +81,8 @@ export function checkIndices(
     inputs: [index.storage],
     outputs: [slot],
     uniforms: [n, first, last, slot.word],
+    // The slot differs from check to check.
+    cacheUniforms: false,
     threads: n,
   });
   ctx.run({
@@ -70,6 +91,7 @@ export function checkIndices(
     inputs: [index.storage],
     outputs: [slot],
     uniforms: [n, slot.word],
+    cacheUniforms: false,
     threads: 1,
     workgroupSize: 1,
   });

@@ -16,6 +16,9 @@
  *   the GEMM dy [og, batch·P] · im2col(x)ᵀ [batch·P, ck]. K is long and the output small, so on
  *   a GPU this is where split-K (see gemm-wgsl.ts) matters.
  *
+ * Strided input gradients (some stride above 1) skip the GEMM: conv-strided-dx.ts visits only
+ * the taps that reach each input element, where the GEMM would mask three in four of them.
+ *
  * Two other paths:
  * - direct: a 1×1 kernel with unit stride and no padding (or any geometry where im2col is the
  *   identity) reads its operands as plain [channels, positions] planes, with vec4 loads when the
@@ -34,6 +37,7 @@ import type { GpuContext } from '../context.js';
 import type { Word } from '../dispatch.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
+import { stridedConvBackwardInput } from './conv-strided-dx.js';
 import {
   GEMM_WORDS,
   type GemmMode,
@@ -231,6 +235,35 @@ export function conv(
   params: ConvParams,
   path: ConvPath = 'auto',
 ): GpuStorage {
+  return convForward(ctx, x, w, null, params, path);
+}
+
+/**
+ * `conv` plus a bias per output channel, added by the GEMM as it stores each element (core's
+ * optional `convBias`): one launch instead of two, and no pass over the output to add it.
+ */
+export function convBias(
+  ctx: GpuContext,
+  x: T,
+  w: T,
+  bias: T,
+  params: ConvParams,
+  path: ConvPath = 'auto',
+): GpuStorage {
+  return convForward(ctx, x, w, bias, params, path);
+}
+
+/** `rowBias` of the GEMM's bias epilogue: output channel z·og + m. */
+const ROW_BIAS = 'fn rowBias(z: u32, m: u32) -> f32 { return bias[z * cOg() + m]; }';
+
+function convForward(
+  ctx: GpuContext,
+  x: T,
+  w: T,
+  bias: T | null,
+  params: ConvParams,
+  path: ConvPath,
+): GpuStorage {
   const [batch, channels] = x.shape;
   const outChannels = w.shape[0];
   const groups = params.groups;
@@ -261,6 +294,10 @@ export function conv(
   const loadA = `${rowVecFn('rowW', 'w', 'dimM()', 'dimK()', vecW)}
 fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> { return rowW(z * dimM() * dimK(), m, k); }`;
   const gemm = { name: 'conv', tile, out, outSize: size, m: og, n: positions, k: ck, z: groups };
+  const hasBias = bias !== null;
+  const biasBinding: Record<string, boolean> = hasBias ? { bias: false } : {};
+  const biasInput = bias ? [bias.storage] : [];
+  const biasFn = hasBias ? ROW_BIAS : '';
 
   if (chosen === 'im2col') {
     const colSize = groups * ck * positions;
@@ -275,14 +312,17 @@ fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> { return rowW(z * dimM() * dimK(),
       threads,
     });
     const vecCol = positions % 4 === 0;
-    const code = convCode(`conv:im2col:${vecW}:${vecCol}:${vecOut}`, tile, mode, 'k', 'n', vecOut, {
-      decls: `${gemmBindings({ w: vecW, unfolded: vecCol }, vecOut)}
+    const key = `conv:im2col:${vecW}:${vecCol}:${vecOut}:${hasBias}`;
+    const code = convCode(key, tile, mode, 'k', 'n', vecOut, {
+      decls: `${gemmBindings({ w: vecW, unfolded: vecCol, ...biasBinding }, vecOut)}
 ${loadA}
 ${rowVecFn('rowCol', 'unfolded', 'dimK()', 'dimN()', vecCol)}
 fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> { return rowCol(z * dimK() * dimN(), k, n); }
-${FORWARD_OUT}`,
+${FORWARD_OUT}
+${biasFn}`,
+      rowBias: hasBias,
     });
-    runGemm(ctx, { ...gemm, code, inputs: [w.storage, col], words });
+    runGemm(ctx, { ...gemm, code, inputs: [w.storage, col, ...biasInput], words });
     ctx.release(col);
     return out;
   }
@@ -297,14 +337,16 @@ fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> {
   if (k >= dimK()) { return vec4<f32>(0.0); }
   return im2colAt(z, k, n);
 }`;
-  const key = `conv:${direct ? 'direct' : 'implicit'}:${vecW}:${vecX}:${vecOut}`;
+  const key = `conv:${direct ? 'direct' : 'implicit'}:${vecW}:${vecX}:${vecOut}:${hasBias}`;
   const code = convCode(key, tile, mode, 'k', 'n', vecOut, {
-    decls: `${gemmBindings({ w: vecW, x: vecX }, vecOut)}
+    decls: `${gemmBindings({ w: vecW, x: vecX, ...biasBinding }, vecOut)}
 ${loadA}
 ${loadB}
-${FORWARD_OUT}`,
+${FORWARD_OUT}
+${biasFn}`,
+    rowBias: hasBias,
   });
-  runGemm(ctx, { ...gemm, code, inputs: [w.storage, x.storage], words });
+  runGemm(ctx, { ...gemm, code, inputs: [w.storage, x.storage, ...biasInput], words });
   return out;
 }
 
@@ -340,7 +382,7 @@ function convCode(
   aAxis: 'm' | 'k',
   bAxis: 'n' | 'k',
   vecOut: boolean,
-  spec: { decls: string; maskB?: boolean },
+  spec: { decls: string; maskB?: boolean; rowBias?: boolean },
 ): string {
   return gemmCode(
     key,
@@ -352,6 +394,7 @@ function convCode(
       words: NAMES.length,
       decls: `${ACCESSORS}\n${spec.decls}`,
       maskB: spec.maskB,
+      rowBias: spec.rowBias,
     },
     mode,
   );
@@ -364,6 +407,7 @@ export function convBackwardInput(
   w: T,
   xShape: Shape,
   params: ConvParams,
+  path: 'auto' | 'implicit' = 'auto',
 ): GpuStorage {
   const [batch, channels] = xShape;
   const outChannels = w.shape[0];
@@ -420,6 +464,21 @@ ${outFns}`,
   }
 
   const unit = g.stride.every((s) => s === 1);
+  if (!unit && path !== 'implicit') {
+    // Strided: only the taps that reach each input element (conv-strided-dx.ts).
+    stridedConvBackwardInput(
+      ctx,
+      dy.storage,
+      w.storage,
+      out,
+      g,
+      batch,
+      channels,
+      outChannels,
+      groups,
+    );
+    return out;
+  }
   // Output coordinate q along an axis from numerator u = i + pad − t·dilation: exact division
   // by the stride, or u itself for unit strides; a negative u wraps huge and fails q < size.
   const axis = (u: string, q: string, s: string, size: string) =>

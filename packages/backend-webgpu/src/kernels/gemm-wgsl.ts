@@ -114,6 +114,12 @@ export interface GemmSpec {
   readonly words: number;
   readonly decls: string;
   readonly maskB?: boolean;
+  /**
+   * Adds `fn rowBias(z: u32, m: u32) -> f32` (declared by the kernel) to every element of row m
+   * as it is stored: one rounding after the product's, as a separate `add` would round. Never
+   * with split-K, whose slices are summed afterwards.
+   */
+  readonly rowBias?: boolean;
 }
 
 /**
@@ -395,17 +401,23 @@ function storeCode(spec: GemmSpec): string {
   for (let r = 0; r < t.rm; r++) {
     const row = `{ let m = m0 + ty * ${t.rm}u + ${r}u;
     if (m < dimM()) {
-      let o = outRow(z, m) + split * word(8u);`;
+      let o = outRow(z, m) + split * word(8u);${
+        spec.rowBias
+          ? `
+      let acc = acc${r} + vec4<f32>(rowBias(z, m));`
+          : `
+      let acc = acc${r};`
+      }`;
     if (vecOut) {
       stores.push(`${row}
-      c[(o + col0) >> 2u] = acc${r};
+      c[(o + col0) >> 2u] = acc;
     } }`);
     } else {
       stores.push(`${row}
-      c[o + col0] = acc${r}.x;
-      if (n + 1u < dimN()) { c[o + col1] = acc${r}.y; }
-      if (n + 2u < dimN()) { c[o + col2] = acc${r}.z; }
-      if (n + 3u < dimN()) { c[o + col3] = acc${r}.w; }
+      c[o + col0] = acc.x;
+      if (n + 1u < dimN()) { c[o + col1] = acc.y; }
+      if (n + 2u < dimN()) { c[o + col2] = acc.z; }
+      if (n + 3u < dimN()) { c[o + col3] = acc.w; }
     } }`);
     }
   }

@@ -44,10 +44,17 @@ export function fillBits(dtype: DType, value: number): number {
   return value !== 0 ? 1 : 0;
 }
 
+/**
+ * Fills of at most this many elements are written from the host: core lifts every number in
+ * `x.mul(0.5)` to a one-element fill, and a 4-byte write is cheaper than a launch.
+ */
+export const HOST_FILL_MAX = 16;
+
 export function fill(ctx: GpuContext, size: number, dtype: DType, value: number): GpuStorage {
   checkDType('fill', dtype);
-  const out = ctx.alloc(dtype, size);
   const bits = fillBits(dtype, value);
+  if (bits !== 0 && size <= HOST_FILL_MAX) return ctx.upload(new Uint32Array(size).fill(bits));
+  const out = ctx.alloc(dtype, size);
   // clearBuffer zeroes without a shader; zeros are the most common fill.
   if (bits === 0) ctx.clear(out, out.byteSize);
   else

@@ -1,0 +1,215 @@
+/**
+ * The input gradient of a strided convolution, visiting only the taps that reach each input
+ * element. With stride s along an axis, input position i is reached by tap t only when
+ * i + pad − t·dilation is a multiple of s, so for a 3×3 kernel at stride 2 an input element
+ * sees 2.25 of the 9 taps on average. The implicit GEMM of conv.ts runs every tap and masks the
+ * missing ones (four times the work at stride 2 in 2-d, nine at stride 3); this kernel tests
+ * the taps once per invocation and multiplies only the ones that exist.
+ *
+ * Each invocation computes a 4 × 4 block: four input channels (sharing every dy load) by four
+ * input positions along the last axis that lie s apart, so that they have the same residue
+ * modulo the stride and hence the same taps, at four consecutive output positions (sharing
+ * every weight load). The taps are the outer loop and the output channels of the group the
+ * inner one, so the divisibility tests run once per tap, not once per multiply.
+ *
+ * Taps that miss dy are never multiplied, as in the masked GEMM: an infinite weight there gives
+ * no NaN. Sums run in float32 in the order (tap, output channel).
+ */
+import type { ConvGeometry } from '@stride/core';
+import type { GpuContext } from '../context.js';
+import type { GpuStorage } from '../storage.js';
+import { bindings, main, uniforms } from '../wgsl.js';
+
+/** Uniform words: invocations, channel blocks, position blocks per phase, then the geometry. */
+const NAMES = [
+  'Total',
+  'CB',
+  'JB',
+  'C',
+  'O',
+  'Cg',
+  'Og',
+  'Kvol',
+  'P',
+  'D',
+  'H',
+  'W',
+  'OD',
+  'OH',
+  'OW',
+  'KD',
+  'KH',
+  'KW',
+  'SD',
+  'SH',
+  'SW',
+  'PD',
+  'PH',
+  'PW',
+  'DD',
+  'DH',
+  'DW',
+  'G',
+] as const;
+
+const ACCESSORS = NAMES.map((n, i) => `fn c${n}() -> u32 { return word(${i}u); }`).join('\n');
+
+/**
+ * The first tap along an axis whose numerator i + pad − t·dil is divisible by the stride, or
+ * `k` when none is; the later ones follow every stride/gcd(stride, dil) taps. With `stop`, a
+ * negative numerator ends the search (no later tap reaches i); without it (the last axis,
+ * whose invocations cover several positions i + s·j) it does not.
+ */
+const AXIS_FNS = `
+fn firstTap(i: u32, pad: u32, dil: u32, s: u32, k: u32, stop: bool) -> u32 {
+  for (var t = 0u; t < k; t++) {
+    let u = i32(i + pad) - i32(t * dil);
+    if (stop && u < 0) { return k; }
+    if (u % i32(s) == 0) { return t; }
+  }
+  return k;
+}
+fn tapStep(dil: u32, s: u32) -> u32 {
+  var a = dil % s;
+  var b = s;
+  while (a != 0u) { let r = b % a; b = a; a = r; }
+  return s / b;
+}`;
+
+const CODE = `
+${uniforms(NAMES.length)}
+${bindings({ w: 'f32', dy: 'f32' }, { dx: 'f32' })}
+${ACCESSORS}
+${AXIS_FNS}
+${main(`if (i >= cTotal()) { return; }
+  // i = ((((((b·G + z)·CB + cb)·D + id)·H + ih)·SW + pw)·JB + jb)
+  var r = i;
+  let jb = r % cJB(); r /= cJB();
+  let pw = r % cSW(); r /= cSW();
+  let ih = r % cH(); r /= cH();
+  let id = r % cD(); r /= cD();
+  let cb = r % cCB(); r /= cCB();
+  let z = r % cG();
+  let b = r / cG();
+  let c0 = cb * 4u;
+  let j0 = jb * 4u;
+  // Input columns pw + SW·(j0 + j); the first must exist.
+  let iw0 = pw + cSW() * j0;
+  if (iw0 >= cW()) { return; }
+  var acc: array<vec4<f32>, 4>;
+  let stepD = tapStep(cDD(), cSD());
+  let stepH = tapStep(cDH(), cSH());
+  let stepW = tapStep(cDW(), cSW());
+  let wPerO = cCg() * cKvol();
+  for (var kd = firstTap(id, cPD(), cDD(), cSD(), cKD(), true); kd < cKD(); kd += stepD) {
+    let ud = i32(id + cPD()) - i32(kd * cDD());
+    if (ud < 0) { break; }
+    let qd = u32(ud) / cSD();
+    if (qd >= cOD()) { continue; }
+    for (var kh = firstTap(ih, cPH(), cDH(), cSH(), cKH(), true); kh < cKH(); kh += stepH) {
+      let uh = i32(ih + cPH()) - i32(kh * cDH());
+      if (uh < 0) { break; }
+      let qh = u32(uh) / cSH();
+      if (qh >= cOH()) { continue; }
+      for (var kw = firstTap(pw, cPW(), cDW(), cSW(), cKW(), false); kw < cKW(); kw += stepW) {
+        // Output column of input column pw + SW·j: (pw + PW − kw·DW)/SW + j, exactly.
+        let q0 = (i32(pw + cPW()) - i32(kw * cDW())) / i32(cSW()) + i32(j0);
+        var okq = vec4<f32>(0.0);
+        var qs = vec4<u32>(0u);
+        for (var j = 0u; j < 4u; j++) {
+          let q = q0 + i32(j);
+          let iw = iw0 + cSW() * j;
+          if (q >= 0 && u32(q) < cOW() && iw < cW()) { okq[j] = 1.0; qs[j] = u32(q); }
+        }
+        if (all(okq == vec4<f32>(0.0))) { continue; }
+        let t = (kd * cKH() + kh) * cKW() + kw;
+        let dyRow = (qd * cOH() + qh) * cOW();
+        var wAt = (z * cOg() * cCg() + c0) * cKvol() + t;
+        var dyAt = (b * cO() + z * cOg()) * cP() + dyRow;
+        for (var o = 0u; o < cOg(); o++) {
+          var dv = vec4<f32>(0.0);
+          for (var j = 0u; j < 4u; j++) {
+            if (okq[j] != 0.0) { dv[j] = dy[dyAt + qs[j]]; }
+          }
+          for (var cc = 0u; cc < 4u; cc++) {
+            if (c0 + cc < cCg()) {
+              let wv = w[wAt + cc * cKvol()];
+              // Only the existing taps: a missing one adds nothing, not wv · 0.
+              for (var j = 0u; j < 4u; j++) {
+                if (okq[j] != 0.0) { acc[cc][j] += wv * dv[j]; }
+              }
+            }
+          }
+          wAt += wPerO;
+          dyAt += cP();
+        }
+      }
+    }
+  }
+  for (var cc = 0u; cc < 4u; cc++) {
+    let c = c0 + cc;
+    if (c >= cCg()) { break; }
+    let rowAt = (((b * cC() + z * cCg() + c) * cD() + id) * cH() + ih) * cW();
+    for (var j = 0u; j < 4u; j++) {
+      let iw = iw0 + cSW() * j;
+      if (iw < cW()) { dx[rowAt + iw] = acc[cc][j]; }
+    }
+  }`)}
+`;
+
+/**
+ * Records dx for a strided convolution (some stride above 1) into `out`, which holds
+ * `batch · channels · inSize` elements.
+ */
+export function stridedConvBackwardInput(
+  ctx: GpuContext,
+  dy: GpuStorage,
+  w: GpuStorage,
+  out: GpuStorage,
+  g: ConvGeometry,
+  batch: number,
+  channels: number,
+  outChannels: number,
+  groups: number,
+): void {
+  const [D, H, W] = g.input;
+  const [OD, OH, OW] = g.output;
+  const [KD, KH, KW] = g.kernel;
+  const cg = channels / groups;
+  const sw = g.stride[2] as number;
+  const cBlocks = Math.ceil(cg / 4);
+  // Positions per phase of the last axis: at most ceil(W / SW), in blocks of four.
+  const jBlocks = Math.ceil(Math.ceil((W as number) / sw) / 4);
+  const total = batch * groups * cBlocks * (D as number) * (H as number) * sw * jBlocks;
+  ctx.run({
+    name: 'convBackwardInput',
+    code: CODE,
+    inputs: [w, dy],
+    outputs: [out],
+    uniforms: [
+      total,
+      cBlocks,
+      jBlocks,
+      channels,
+      outChannels,
+      cg,
+      outChannels / groups,
+      g.kernelSize,
+      g.outSize,
+      D as number,
+      H as number,
+      W as number,
+      OD as number,
+      OH as number,
+      OW as number,
+      KD as number,
+      KH as number,
+      KW as number,
+      ...g.stride,
+      ...g.pad,
+      ...g.dilation,
+      groups,
+    ],
+    threads: total,
+  });
+}
