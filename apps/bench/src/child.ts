@@ -54,7 +54,8 @@ async function runRow(runner: Runner, w: Workload, job: Job): Promise<Row> {
     const timing = await measure(p, job.plan, async () =>
       writeOutputs(join(job.outputsDir, w.id), await p.outputs()),
     );
-    return { ...base, status: 'ok', timing };
+    const extra = p.extra?.();
+    return { ...base, status: 'ok', timing, ...(extra ? { extra } : {}) };
   } catch (e) {
     if (isMissingKernel(e)) {
       // Stride's own gaps are work in progress (skipped); a peer's are what it offers.
@@ -82,7 +83,8 @@ async function main(): Promise<void> {
     send({ type: 'unavailable', reason: e instanceof Unavailable ? e.message : describeError(e) });
     return;
   }
-  send({ type: 'hello', info: runner.info });
+  // The Node that ran the rows: the harness can start its children on another one (--node).
+  send({ type: 'hello', info: { ...runner.info, node: process.version } });
   for (const w of job.workloads) {
     send({ type: 'start', workload: w.id });
     send({ type: 'row', row: await runRow(runner, w, job) });

@@ -82,6 +82,7 @@ export function generateInputs(w: Workload, seed: number): HostInput[] {
     case 'adds':
       return [f32('a', [1, 1]), f32('b', [1, 1], 0, 1e-3)];
     case 'mnist-to-accuracy':
+    case 'fma-ceiling':
       return [];
   }
 }

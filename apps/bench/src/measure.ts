@@ -13,6 +13,8 @@ export interface Prepared {
   /** The named results of the calls so far, as float32 in Stride's layouts, for the check. */
   outputs(): Promise<Record<string, Float32Array>>;
   dispose(): void | Promise<void>;
+  /** Facts recorded with the row (`flops` of one call, where the workload cannot know them). */
+  extra?(): Record<string, number | string>;
 }
 
 export function median(values: readonly number[]): number {

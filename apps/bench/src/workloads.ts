@@ -1,3 +1,5 @@
+import type { CeilingVariant } from './ceiling/kernel.js';
+
 /**
  * The workloads of the harness (float32, NCHW), each named by a stable id that `--only` matches
  * and the results refer to. Sizes are fixed: changing one makes old results incomparable.
@@ -43,9 +45,23 @@ export type Workload = Common &
     | { readonly kind: 'lenet-infer'; readonly batch: number }
     | { readonly kind: 'adds'; readonly count: number }
     | { readonly kind: 'mnist-to-accuracy'; readonly target: number; readonly maxEpochs: number }
+    | {
+        readonly kind: 'fma-ceiling';
+        readonly variant: CeilingVariant;
+        /** Iterations of the kernel's loop per thread and call. */
+        readonly iterations: number;
+      }
   );
 
 export type WorkloadKind = Workload['kind'];
+
+/**
+ * Rows whose time is a GEMM's (matrix products, convolutions, fully connected layers): they are
+ * reported as a share of the machine's FMA ceiling.
+ */
+export function isGemmBound(w: Workload): boolean {
+  return w.kind === 'matmul' || w.kind === 'conv';
+}
 
 /** Workloads of one family differ only in size: matmuls, or one convolution pass. */
 export function family(w: Workload): string {
@@ -138,8 +154,54 @@ const PASSES: readonly { pass: ConvPass; suffix: string; label: string }[] = [
   { pass: 'filter-grad', suffix: 'dw', label: 'filter-grad' },
 ];
 
+/**
+ * LeNet-5's fully connected layers at batch 64 as the GEMMs their three passes are: forward
+ * `x[64, in] · Wᵀ[in, out]`, input gradient `dy[64, out] · W[out, in]`, weight gradient
+ * `dyᵀ[out, 64] · x[64, in]` (transposed operands are given transposed, so each is one matmul).
+ */
+const FC_LAYERS: readonly { key: string; in: number; out: number }[] = [
+  { key: 'fc1', in: 400, out: 120 },
+  { key: 'fc2', in: 120, out: 84 },
+  { key: 'fc3', in: 84, out: 10 },
+];
+
+/** Iterations per thread and call of the ceiling kernel: about 15 ms at 60 GFLOP/s a thread. */
+const CEILING_ITERATIONS = 8_000_000;
+
 function build(): Workload[] {
   const list: Workload[] = [];
+  for (const variant of ['relaxed', 'simd128'] as const) {
+    list.push({
+      id: `fma-ceiling-${variant}`,
+      title:
+        variant === 'relaxed'
+          ? 'FMA ceiling: relaxed-SIMD f32x4 FMA'
+          : 'FMA ceiling: SIMD128 f32x4 mul+add',
+      kind: 'fma-ceiling',
+      variant,
+      iterations: CEILING_ITERATIONS,
+      strideOnly: true,
+    });
+  }
+  const b = 64;
+  for (const fc of FC_LAYERS) {
+    const passes = [
+      { suffix: 'fwd', label: 'fwd', m: b, k: fc.in, n: fc.out },
+      { suffix: 'dx', label: 'input-grad', m: b, k: fc.out, n: fc.in },
+      { suffix: 'dw', label: 'weight-grad', m: fc.out, k: b, n: fc.in },
+    ];
+    for (const p of passes) {
+      list.push({
+        id: `${fc.key}-b64-${p.suffix}`,
+        title: `LeNet ${fc.key} ${p.label} b64 (${p.m}×${p.k} · ${p.k}×${p.n})`,
+        kind: 'matmul',
+        m: p.m,
+        k: p.k,
+        n: p.n,
+        flops: 2 * p.m * p.k * p.n,
+      });
+    }
+  }
   for (const size of [256, 512, 1024]) {
     list.push({
       id: `matmul-${size}`,
@@ -200,7 +262,6 @@ function build(): Workload[] {
     target: 0.99,
     maxEpochs: 4,
     fullOnly: true,
-    strideOnly: true,
   });
   return list;
 }
@@ -214,5 +275,8 @@ export const WORKLOADS: readonly Workload[] = build();
  */
 export function selectWorkloads(only: string | undefined): Workload[] {
   const pattern = only ? new RegExp(only, 'i') : null;
-  return WORKLOADS.filter((w) => !pattern || pattern.test(w.id) || pattern.test(w.title));
+  const chosen = WORKLOADS.filter((w) => !pattern || pattern.test(w.id) || pattern.test(w.title));
+  // A GEMM row is reported as a share of the ceiling, so the ceiling comes with it.
+  if (!chosen.some(isGemmBound)) return chosen;
+  return WORKLOADS.filter((w) => w.kind === 'fma-ceiling' || chosen.includes(w));
 }

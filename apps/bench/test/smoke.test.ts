@@ -22,7 +22,7 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 describe('pnpm bench', () => {
   it('runs a tiny configuration and writes valid results', async () => {
     const out = join(temp, 'results');
-    const args = ['--quick', '--only', '^matmul-256$', '--backends', 'cpu'];
+    const args = ['--quick', '--only', '^matmul-256$', '--backends', 'cpu', '--rounds', '2'];
     await promisify(execFile)(
       process.execPath,
       [
@@ -35,6 +35,8 @@ describe('pnpm bench', () => {
         'onnxruntime',
         '--out',
         out,
+        '--node',
+        process.execPath,
       ],
       { cwd: root },
     );
@@ -43,19 +45,40 @@ describe('pnpm bench', () => {
     expect(r.mode).toBe('quick');
     expect(r.machine.cores).toBeGreaterThan(0);
     expect(r.load.before).toHaveLength(3);
-    expect(r.workloads.map((w) => w.id)).toEqual(['matmul-256']);
+    // A GEMM row brings the ceiling it is reported against.
+    expect(r.workloads.map((w) => w.id)).toEqual([
+      'fma-ceiling-relaxed',
+      'fma-ceiling-simd128',
+      'matmul-256',
+    ]);
     expect(r.runners.map((x) => x.name)).toEqual(['stride-cpu', 'onnxruntime']);
+    expect(r.runners[0]?.node).toBe(process.version);
+    expect(r.rounds).toBe(2);
+    expect(r.roundRows).toHaveLength(2);
+    expect(r.roundRows?.[1]?.every((x) => x.round === 2)).toBe(true);
+    expect(r.ceiling?.relaxed?.perRound).toHaveLength(2);
+    expect(r.ceiling?.threads).toBeGreaterThan(0);
+    expect(r.targets.map((t) => t.workload)).toEqual(['matmul-256']);
 
-    const stride = r.rows.find((x) => x.runner === 'stride-cpu');
+    const stride = r.rows.find((x) => x.runner === 'stride-cpu' && x.workload === 'matmul-256');
     expect(stride?.status).toBe('ok');
     expect(stride?.check?.status).toBe('reference');
     expect(stride?.timing?.warmupMs).toBeGreaterThan(0);
     expect(stride?.timing?.medianMs).toBeGreaterThan(0);
     expect(stride?.timing?.samplesMs.length).toBeGreaterThan(0);
     expect(stride?.gflops).toBeGreaterThan(0);
+    expect(stride?.rounds?.medianMs).toHaveLength(2);
+    expect(stride?.share?.perRound).toHaveLength(2);
+    // Each round's share is over the ceiling measured in that round.
+    r.roundRows?.forEach((rows, i) => {
+      const gflops = rows.find((x) => x.runner === 'stride-cpu' && x.workload === 'matmul-256')
+        ?.gflops as number;
+      const ceiling = r.ceiling?.relaxed?.perRound[i] as number;
+      expect(stride?.share?.perRound[i]).toBeCloseTo(gflops / ceiling, 3);
+    });
 
     // The peer may be unavailable on some machine; where it ran, it was checked and compared.
-    const peer = r.rows.find((x) => x.runner === 'onnxruntime');
+    const peer = r.rows.find((x) => x.runner === 'onnxruntime' && x.workload === 'matmul-256');
     if (peer?.status === 'ok') {
       expect(peer.check?.status).toBe('valid');
       expect(r.ratios).toEqual([
@@ -65,9 +88,13 @@ describe('pnpm bench', () => {
           stride: 'stride-cpu',
         }),
       ]);
+      expect(r.ratios[0]?.perRound).toHaveLength(2);
     }
     expect(readFileSync(join(out, 'quick.svg'), 'utf8')).toMatch(/^<svg [\s\S]*<\/svg>\n$/);
-    expect(readFileSync(join(out, 'quick.txt'), 'utf8')).toContain('matmul 256³');
+    const txt = readFileSync(join(out, 'quick.txt'), 'utf8');
+    expect(txt).toContain('matmul 256³');
+    expect(txt).toContain('FMA ceiling (WebAssembly, ');
+    expect(txt).toMatch(/Targets .*\n {2}matmul-256 +≥ 85% of the FMA ceiling/);
   });
 
   it('marks outputs that differ beyond float32 rounding as invalid', () => {

@@ -3,8 +3,9 @@
  * per workload, one bar per runner, median time on a log scale, shorter is faster.
  */
 import type { Row } from '../protocol.js';
-import { formatMs } from './format.js';
+import { formatGflops, formatMs } from './format.js';
 import type { Results } from './results.js';
+import { describeTarget, formatTargetValue } from './targets.js';
 
 const COLORS: Record<string, string> = {
   'stride-cpu': '#1f5fbf',
@@ -99,8 +100,26 @@ export function renderChart(r: Results): string {
   });
   const m = r.machine;
   const title = `Stride vs peers, ${r.mode} run ${r.startedAt.slice(0, 10)}: median time per call (log scale, shorter is faster)`;
-  const subtitle = `${m.cpu}, ${m.cores} cores, load ${r.load.before[0]}–${r.load.max1m}; dashed: stopped at the row's time limit`;
-  const height = y + 30;
+  const nodes = [...new Set(r.runners.map((x) => x.node).filter((n) => n !== undefined))];
+  const ceiling = r.ceiling?.relaxed
+    ? `; FMA ceiling ${formatGflops(r.ceiling.relaxed.median)} GFLOP/s`
+    : '';
+  const subtitle = `${m.cpu}, ${m.cores} cores, Node ${nodes.join(', ') || m.node}, ${r.rounds} round${r.rounds > 1 ? 's' : ''}, load ${r.load.before[0]}–${r.load.max1m}${ceiling}; dashed: stopped at the row's time limit`;
+  // The targets, under the chart: one line each.
+  const targetLines: string[] = [];
+  let ty = y + 34;
+  if (r.targets.length > 0) {
+    targetLines.push(
+      `<text x="10" y="${ty}" font-weight="bold">Targets (median over the rounds)</text>`,
+    );
+    for (const t of r.targets) {
+      ty += 14;
+      const color = t.status === 'met' ? '#1a7f37' : t.status === 'missed' ? '#c00' : '#888';
+      const text = `${t.workload}: ${describeTarget(t)}: ${formatTargetValue(t) || '—'} ${t.status}`;
+      targetLines.push(`<text x="10" y="${ty}" fill="${color}">${xml(text)}</text>`);
+    }
+  }
+  const height = ty + 20;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11" role="img">`,
     `<title>${xml(title)}</title>`,
@@ -111,6 +130,7 @@ export function renderChart(r: Results): string {
     ...legend,
     ...grid,
     ...parts,
+    ...targetLines,
     '</svg>',
     '',
   ].join('\n');

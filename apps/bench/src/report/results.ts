@@ -3,9 +3,12 @@
  * row with its timing and output check, and each peer's ratio to Stride on the same device.
  */
 import type { LoadInfo, MachineInfo } from '../machine.js';
-import type { Row, RunnerInfo, TimingPlan } from '../protocol.js';
-import { RUNNERS, strideFor } from '../runners/catalogue.js';
+import type { Row, RunnerInfo, Spread, TimingPlan } from '../protocol.js';
 import type { Workload } from '../workloads.js';
+import type { Ratio } from './rounds.js';
+import type { Target } from './targets.js';
+
+export type { Ratio } from './rounds.js';
 
 export const SCHEMA = 'stride-bench/1';
 
@@ -16,18 +19,10 @@ export interface RunnerResult {
   readonly status: 'ran' | 'unavailable';
   readonly reason?: string;
   readonly info?: RunnerInfo;
+  /** The Node version its processes ran on (Node runners). */
+  readonly node?: string;
   /** Wall time of the runner's processes, restarts included. */
   readonly seconds: number;
-}
-
-/** A peer's median over Stride's: above 1, Stride is that many times faster. */
-export interface Ratio {
-  readonly workload: string;
-  readonly peer: string;
-  readonly stride: string;
-  readonly ratio: number;
-  /** The peer timed out: Stride is at least this many times faster. */
-  readonly lowerBound?: boolean;
 }
 
 export interface Results {
@@ -44,39 +39,31 @@ export interface Results {
   readonly workloads: readonly Pick<Workload, 'id' | 'title' | 'kind' | 'flops' | 'ops'>[];
   readonly rows: readonly Row[];
   readonly ratios: readonly Ratio[];
+  /** Rounds of the run: each runner's rows were measured this many times, runners alternating. */
+  readonly rounds: number;
+  /** The FMA ceiling of the run (stride-cpu's ceiling rows), GFLOP/s over the rounds. */
+  readonly ceiling?: Ceiling;
+  readonly targets: readonly Target[];
+  /** Each round's rows, as measured (`rows` holds one per workload and runner). */
+  readonly roundRows?: readonly (readonly Row[])[];
   readonly notes: readonly string[];
+}
+
+export interface Ceiling {
+  /** f32x4 relaxed_madd (one FMA) chains, the ceiling shares are taken of. */
+  readonly relaxed?: Spread;
+  /** f32x4 mul then add chains: what plain SIMD128 can reach. */
+  readonly simd128?: Spread;
+  readonly threads?: number;
+  readonly chains?: number;
 }
 
 /** Throughput of a measured row: GFLOP/s where FLOPs are defined, µs per op where ops are. */
 export function addThroughput(row: Row, w: Workload): void {
   const ms = row.timing?.medianMs;
   if (row.status !== 'ok' || ms === undefined || ms <= 0) return;
-  if (w.flops) row.gflops = Number((w.flops / (ms * 1e6)).toPrecision(4));
+  // The ceiling's FLOPs depend on the threads it ran on: the runner says.
+  const flops = typeof row.extra?.flops === 'number' ? row.extra.flops : w.flops;
+  if (flops) row.gflops = Number((flops / (ms * 1e6)).toPrecision(4));
   if (w.ops) row.usPerOp = Number(((ms * 1000) / w.ops).toPrecision(4));
-}
-
-/** Each peer row against the Stride row on its device; invalid rows compare nothing. */
-export function ratios(rows: readonly Row[]): Ratio[] {
-  const out: Ratio[] = [];
-  for (const row of rows) {
-    const spec = RUNNERS.find((r) => r.name === row.runner);
-    if (spec?.kind !== 'peer' || row.check?.status === 'invalid') continue;
-    const stride = strideFor(spec.device);
-    const ref = rows.find((r) => r.workload === row.workload && r.runner === stride);
-    const base = ref?.status === 'ok' ? ref.timing?.medianMs : undefined;
-    if (!base) continue;
-    const round = (x: number): number => Number(x.toPrecision(4));
-    if (row.status === 'ok' && row.timing) {
-      out.push({
-        workload: row.workload,
-        peer: row.runner,
-        stride,
-        ratio: round(row.timing.medianMs / base),
-      });
-    } else if (row.status === 'timeout' && row.limitMs) {
-      const ratio = round(row.limitMs / base);
-      out.push({ workload: row.workload, peer: row.runner, stride, ratio, lowerBound: true });
-    }
-  }
-  return out;
 }

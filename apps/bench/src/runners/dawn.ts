@@ -13,6 +13,11 @@ export interface Dawn {
   readonly emulated: boolean;
 }
 
+/** Whether an adapter's description names a CPU emulating a GPU. */
+export function isEmulatedAdapter(description: string): boolean {
+  return /swiftshader|llvmpipe|lavapipe/i.test(description);
+}
+
 /** Starts Dawn; under `job.skipEmulatedGpu`, an emulated adapter makes the runner unavailable. */
 export async function startDawn(job: Job): Promise<Dawn> {
   const dawn = await import('webgpu').catch((e: unknown) => {
@@ -29,7 +34,7 @@ export async function startDawn(job: Job): Promise<Dawn> {
   }
   const a = adapter.info;
   const name = a.description || a.device || a.architecture || a.vendor || 'unknown adapter';
-  const emulated = /swiftshader|llvmpipe|lavapipe/i.test(`${name} ${a.vendor} ${a.architecture}`);
+  const emulated = isEmulatedAdapter(`${name} ${a.vendor} ${a.architecture}`);
   if (emulated && job.skipEmulatedGpu) {
     throw new Unavailable(
       `the adapter (${name}) emulates a GPU on the CPU; --quick skips it unless named with --peers or --backends`,

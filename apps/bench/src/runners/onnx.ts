@@ -23,7 +23,7 @@ function unsupported(w: Workload): string | null {
         ? 'no ONNX operator computes a convolution filter gradient (inference only)'
         : null;
     case 'mnist-to-accuracy':
-      return 'time to accuracy is measured for Stride only';
+      return 'time to accuracy is measured for Stride and PyTorch only';
     default:
       return null;
   }

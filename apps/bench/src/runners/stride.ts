@@ -23,6 +23,7 @@ import {
 } from '@stride/core';
 import { CrossEntropyLoss } from '@stride/layers';
 import { SGD } from '@stride/optimizers';
+import { ceilingCall } from '../ceiling/call.js';
 import { f32Input, type HostInput } from '../inputs.js';
 import type { Prepared } from '../measure.js';
 import type { Job } from '../protocol.js';
@@ -175,7 +176,11 @@ function adds(count: number, inputs: Map<string, HostInput>): Prepared {
   );
 }
 
-async function prepare(w: Workload, inputs: Map<string, HostInput>): Promise<Prepared> {
+async function prepare(
+  w: Workload,
+  inputs: Map<string, HostInput>,
+  threads: number,
+): Promise<Prepared> {
   switch (w.kind) {
     case 'matmul': {
       const a = upload(f32Input(inputs, 'a'));
@@ -201,6 +206,8 @@ async function prepare(w: Workload, inputs: Map<string, HostInput>): Promise<Pre
       return adds(w.count, inputs);
     case 'mnist-to-accuracy':
       throw new Error('measured whole, not per call');
+    case 'fma-ceiling':
+      return ceilingCall(w, threads);
   }
 }
 
@@ -222,7 +229,8 @@ export async function strideCpu(): Promise<Runner> {
       backend: `cpu, ${backend.kernels}, ${backend.threads} threads`,
     },
     unsupported: () => null,
-    prepare,
+    // The ceiling runs on as many threads as the backend's kernels.
+    prepare: (w, inputs) => prepare(w, inputs, backend.threads),
     runWhole: (w, _job, note) => mnistToAccuracy(w, 'stride-cpu', note),
   };
 }
@@ -240,8 +248,9 @@ export async function strideWebgpu(job: Job): Promise<Runner> {
   });
   return {
     info: { library: '@stride/backend-webgpu (workspace)', backend: 'webgpu', ...dawn.info },
-    unsupported: () => null,
-    prepare,
+    unsupported: (w) =>
+      w.kind === 'fma-ceiling' ? 'the FMA ceiling is a CPU measure (stride-cpu)' : null,
+    prepare: (w, inputs) => prepare(w, inputs, 1),
     runWhole: async (w, _job, note) =>
       dawn.emulated
         ? {

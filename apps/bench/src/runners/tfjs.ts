@@ -275,7 +275,9 @@ function makePrepare(tf: Tf) {
         };
       }
       case 'mnist-to-accuracy':
-        throw new Error('time to accuracy is measured for Stride only');
+        throw new Error('time to accuracy is measured for Stride and PyTorch only');
+      case 'fma-ceiling':
+        throw new Error('the FMA ceiling is measured by stride-cpu');
     }
   };
 }
@@ -320,7 +322,8 @@ export async function tfjs(backend: TfjsBackend, job: Job): Promise<Runner> {
   return {
     info: { library: `@tensorflow/${name} ${tf.version_core}`, backend, ...info },
     unsupported: (w) => {
-      if (w.kind === 'mnist-to-accuracy') return 'time to accuracy is measured for Stride only';
+      if (w.kind === 'mnist-to-accuracy')
+        return 'time to accuracy is measured for Stride and PyTorch only';
       const missing = kernelsFor(w).find((k) => !tf.getKernel(k, backend));
       return missing ? `${name} registers no ${missing} kernel (${KERNEL_MEANING[missing]})` : null;
     },
