@@ -164,12 +164,27 @@ export function renderRun(run, charts = []) {
   const workloads = workloadsWithRows(r);
   const { notes, mark } = noter();
 
+  // The Node the runners ran on (the harness can start them on another one than its own).
+  const nodes = [...new Set(r.runners.map((x) => x.node).filter(Boolean))];
+  const runnersNode = nodes.length ? `, Node ${esc(nodes.join(', '))}` : '';
+  const ceiling = r.ceiling?.relaxed
+    ? [
+        `- **FMA ceiling** (WebAssembly, ${r.ceiling.threads} threads): ${formatGflops(r.ceiling.relaxed.median)} GFLOP/s relaxed-SIMD FMA${r.ceiling.simd128 ? `, ${formatGflops(r.ceiling.simd128.median)} SIMD128 mul+add` : ''}; ${r.rounds} rounds`,
+      ]
+    : [];
+  const targets = r.targets?.length
+    ? [
+        `- **Targets met**: ${r.targets.filter((t) => t.status === 'met').length} of ${r.targets.filter((t) => t.status !== 'not measured').length} measured (${r.targets.length} in all; listed in the results' \`.txt\`)`,
+      ]
+    : [];
   const out = [
-    `## ${r.startedAt.slice(0, 10)}, ${r.mode} run: ${esc(m.cpu)}, ${m.cores} cores`,
+    `## ${r.startedAt.slice(0, 10)}, ${r.mode} run: ${esc(m.cpu)}, ${m.cores} cores${runnersNode}`,
     '',
     `- **Machine**: ${esc(m.cpu)}, ${m.cores} cores, ${m.memoryGiB} GiB, ${esc(m.os)}; Node ${esc(m.node)}`,
     `- **Run**: \`${esc(r.command)}\`, started ${when}, ${r.seconds} s; results in \`apps/bench/results/${run.folder}/${run.file}\``,
     `- **Load average** (1 min): ${r.load.before[0]} at the start, ${r.load.after[0]} at the end, ${r.load.max1m} at most`,
+    ...ceiling,
+    ...targets,
     '- **Runners**:',
     ...r.runners.map((x) =>
       x.status === 'ran'

@@ -38,12 +38,17 @@ const markdown: string = bench.renderBenchmarks(runs, (run: Run) =>
   (charts[run.id] ?? []).map((c) => ({ alt: c.alt, path: `./benchmarks/${c.file}` })),
 );
 
-/** The part of the page under a run's heading, up to the next run's. */
+/**
+ * The part of the page under a run's heading, up to the next run's. Found by its results file,
+ * which is the run's own: two runs of a day (on two Node versions, say) share a heading's start.
+ */
 function sectionOf(run: Run): string {
   const r = run.results;
   const heading = `## ${r.startedAt.slice(0, 10)}, ${r.mode} run:`;
-  const start = markdown.indexOf(heading);
-  expect(start, heading).toBeGreaterThanOrEqual(0);
+  const file = markdown.indexOf(`results in \`apps/bench/results/${run.folder}/${run.file}\``);
+  expect(file, `${run.folder}/${run.file}`).toBeGreaterThanOrEqual(0);
+  const start = markdown.lastIndexOf('\n## ', file) + 1;
+  expect(markdown.startsWith(heading, start), heading).toBe(true);
   const next = markdown.indexOf('\n## ', start + heading.length);
   return markdown.slice(start, next < 0 ? undefined : next);
 }
