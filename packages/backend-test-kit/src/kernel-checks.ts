@@ -911,6 +911,16 @@ const fusedChecks: KernelCheck[] = [
       [0, 0, 3, 0, 5],
     );
   }),
+  check('sgdStep', 'param + direction·(−lr), the product rounded before the sum', async (kit) => {
+    const n = 7;
+    const base = eighths(n, 84);
+    const dir = eighths(n, 85).map((v) => v * 3.7);
+    const lr = 0.013;
+    const f = Math.fround;
+    const expected = base.map((b, i) => f(b + f((dir[i] as number) * f(-lr))));
+    const out = call(kit.backend, 'sgdStep')(kit.tensor(base, [n]), kit.tensor(dir, [n]), lr);
+    await kit.expectValues('param', kit.result(out, [n], 'float32'), expected);
+  }),
   check(
     'adamStep',
     'one step of every element, rounded as the separate kernels round',

@@ -10,7 +10,7 @@ import { binary, where } from './kernels/binary.js';
 import { cast } from './kernels/cast.js';
 import { checkIndices } from './kernels/check-indices.js';
 import { conv, convBackwardFilter, convBackwardInput, convBias } from './kernels/conv.js';
-import { adamStep, reluBackward } from './kernels/fused.js';
+import { adamStep, reluBackward, sgdStep } from './kernels/fused.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { concat, strided, stridedWrite } from './kernels/layout.js';
 import { matmul } from './kernels/matmul.js';
@@ -103,5 +103,6 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     reluBackward: k('reluBackward', reluBackward),
     convBias: k('convBias', convBias),
     adamStep: k('adamStep', adamStep),
+    sgdStep: k('sgdStep', sgdStep),
   };
 }

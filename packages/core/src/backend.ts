@@ -410,6 +410,12 @@ export interface Backend<S = unknown> {
    */
   convBias?(x: KernelTensor<S>, w: KernelTensor<S>, bias: KernelTensor<S>, params: ConvParams): S;
   /**
+   * One step of plain gradient descent in one pass: `param + direction·(−lr)`, element-wise, the
+   * product rounded to the dtype before the sum, as `add(param, mul(direction, -lr))` rounds it
+   * (−lr itself rounded to the dtype first). The two inputs share a shape and a float dtype.
+   */
+  sgdStep?(param: KernelTensor<S>, direction: KernelTensor<S>, lr: number): S;
+  /**
    * One Adam step of one parameter in one pass. The four inputs share a shape and a float
    * dtype; element-wise, with every scalar and every intermediate rounded to the dtype, exactly
    * as the separate `binary`/`unary` kernels would round them:
@@ -493,6 +499,7 @@ export const OPTIONAL_KERNELS = [
   'reluBackward',
   'convBias',
   'adamStep',
+  'sgdStep',
   'sort',
 ] as const satisfies readonly (keyof Backend)[];
 

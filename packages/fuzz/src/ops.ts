@@ -977,6 +977,12 @@ export const CORE_OPS: OpSpec[] = [
     keys: ['runningMean', 'runningVar', 'weight', 'bias', 'useInputStats', 'momentum', 'eps'],
   },
   {
+    op: 'sgdStep',
+    lib: 'core',
+    gen: shape(1, 2).chain((s) => args(F32(s), F32(s), fc.constant(num(0.01)))),
+    keys: [],
+  },
+  {
     op: 'adamStep',
     lib: 'core',
     gen: shape(1, 2).chain((s) =>

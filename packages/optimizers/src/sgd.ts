@@ -1,4 +1,4 @@
-import { add, mul, neg, type Tensor } from '@stride/core';
+import { add, mul, neg, sgdStep, type Tensor } from '@stride/core';
 import { fail, nonNegative, option } from './check.js';
 import { Optimizer, type OptimizerRules, type ParamState } from './optimizer.js';
 import type { ParamGroup, Params } from './param-group.js';
@@ -86,6 +86,7 @@ export class SGD extends Optimizer<SGDHyper> {
       );
       d = nesterov ? add(d, mul(buf, momentum)) : buf;
     }
-    p.assign(add(p, mul(d, -lr)));
+    // One fused pass where the backend has one; add(p, mul(d, -lr)) otherwise.
+    p.assign(sgdStep(p, d, lr));
   }
 }

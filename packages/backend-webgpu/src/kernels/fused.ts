@@ -1,7 +1,8 @@
 /**
- * Core's optional fused kernels that are element-wise: `reluBackward` and `adamStep`. Each is
- * one launch where core would otherwise compose two (relu's gradient: a comparison and a
- * `where`) or about twenty (an Adam step: a dozen element-wise ops and the scalars they lift),
+ * Core's optional fused kernels that are element-wise: `reluBackward`, `sgdStep` and `adamStep`.
+ * Each is one launch where core would otherwise compose two (relu's gradient: a comparison and a
+ * `where`; an SGD update: a product and a sum) or about twenty (an Adam step: a dozen
+ * element-wise ops and the scalars they lift),
  * with every intermediate rounded to float32 as the separate kernels would store it.
  */
 import type { AdamStepParams, KernelTensor } from '@stride/core';
@@ -31,6 +32,33 @@ export function reluBackward(ctx: GpuContext, dy: T, x: T): GpuStorage {
     inputs: [dy.storage, x.storage],
     outputs: [out],
     uniforms: [n],
+    threads: n,
+  });
+  return out;
+}
+
+/**
+ * One step of plain gradient descent (see `Backend.sgdStep` in core): `param + keep(direction ·
+ * −lr)`, the product rounded apart from the sum as `mul` then `add` round it.
+ */
+const SGD_STEP = `
+${uniforms(3)}
+${bindings({ base: 'f32', dir: 'f32' }, { p: 'f32' })}
+// Word 2 is 0, unknown to the compiler: or-ing it in keeps the product from fusing into the sum.
+fn keep(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) | word(2u)); }
+${main(`if (i >= word(0u)) { return; }
+  p[i] = base[i] + keep(dir[i] * fword(1u));`)}
+`;
+
+export function sgdStep(ctx: GpuContext, param: T, direction: T, lr: number): GpuStorage {
+  const n = sizeOf(param.shape);
+  const out = ctx.alloc(param.dtype, n);
+  ctx.run({
+    name: 'sgdStep',
+    code: SGD_STEP,
+    inputs: [param.storage, direction.storage],
+    outputs: [out],
+    uniforms: [n, f32(-lr), 0],
     threads: n,
   });
   return out;

@@ -14,6 +14,43 @@ import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { add, div, mul, sqrt } from './arithmetic.js';
 
+/**
+ * `param + direction·(−lr)`: the update of plain gradient descent, as `torch.optim.SGD` computes
+ * it (`param.add_(direction, alpha=-lr)`), in one pass on a backend with the fused kernel. Returns
+ * a new tensor and records no gradient. Both inputs must share a backend, a shape and a float
+ * dtype; `lr` must be a finite number.
+ *
+ * @example
+ * ```ts
+ * const p = tensor([1, 2], { dtype: 'float32' });
+ * sgdStep(p, tensor([0.5, -1], { dtype: 'float32' }), 0.1).arraySync();   // [0.95, 2.1]
+ * ```
+ */
+export function sgdStep(param: Tensor, direction: Tensor, lr: number): Tensor {
+  const fn = 'sgdStep';
+  const backend = backendOfTensor(fn, 'param', param);
+  backendOfPair(fn, 'param', param, 'direction', direction);
+  if (!isFloat(param.dtype)) fail(fn, `param must be a float tensor, got ${param.dtype}`);
+  if (direction.dtype !== param.dtype || !shapesEqual(direction.shape, param.shape)) {
+    fail(
+      fn,
+      `direction ${fmtShape(direction.shape)} ${direction.dtype} does not match param ${fmtShape(param.shape)} ${param.dtype}`,
+    );
+  }
+  if (typeof lr !== 'number' || !Number.isFinite(lr)) {
+    fail(fn, `lr must be a finite number, got ${String(lr)}`);
+  }
+  if (backend.sgdStep) {
+    return wrap(
+      backend,
+      backend.sgdStep(param._kernel(), direction._kernel(), lr),
+      param.shape,
+      param.dtype,
+    );
+  }
+  return tidy(() => noGrad(() => add(param, mul(direction, -lr))));
+}
+
 const ADAM_STEP_PARAMS = {
   beta1: option.number({ min: 0, below: 1 }),
   beta2: option.number({ min: 0, below: 1 }),
