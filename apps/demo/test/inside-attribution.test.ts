@@ -16,7 +16,7 @@ import { GradientAscent, roll } from '../web/inside/feature-vis.js';
 import { checkGradient } from './finite-difference.js';
 import { handSetLenet, handSetState } from './hand-set-lenet.js';
 
-registerBackend(cpu({ threads: 1 }));
+registerBackend(cpu({ threads: 1, relaxedSimd: false }));
 
 const CHECKPOINT = fileURLToPath(
   new URL('../public/models/lenet5-mnist.safetensors', import.meta.url),
@@ -216,7 +216,7 @@ describe('Grad-CAM on conv2', () => {
 });
 
 describe('feature visualisation by gradient ascent', () => {
-  it('raises the chosen conv2 channel’s activation by a clear margin, for several channels', () => {
+  it('raises each conv2 channel’s activation, by a clear margin on average', () => {
     const model = loadLenet();
     const before = memory().numTensors;
     let gains = 0;

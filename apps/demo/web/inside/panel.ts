@@ -3,6 +3,8 @@ import type { DemoState } from '../state.js';
 import { diverging, sequential } from '../ui/colormap.js';
 import { h } from '../ui/dom.js';
 import { heatmap, maxAbs, paintHeatmap } from '../ui/heatmap.js';
+import { unitsView } from './units.js';
+import { whyView } from './why.js';
 
 /** The layers whose outputs are worth a look, with what to call them. */
 const SHOWN: Record<string, string> = {
@@ -18,9 +20,10 @@ const SHOWN: Record<string, string> = {
 };
 
 /**
- * Panel 3: the learned filters of both convolutions, and what each layer makes of the current
- * drawing. Filters use a diverging map (sign matters: red adds, blue subtracts); activations a
- * sequential one, scaled per layer.
+ * Panel 3: the learned filters of both convolutions, what each layer makes of the current
+ * drawing, why the model answers as it does (saliency, Grad-CAM) and what conv2's units respond
+ * to (feature visualisation). Filters use a diverging map (sign matters: red adds, blue
+ * subtracts); activations a sequential one, scaled per layer.
  */
 export function insidePanel(state: DemoState): HTMLElement {
   const filters = h('div', { class: 'filters', id: 'filters' });
@@ -95,6 +98,8 @@ export function insidePanel(state: DemoState): HTMLElement {
     h('h3', {}, 'Activations of your drawing'),
     empty,
     maps,
+    whyView(state),
+    unitsView(state),
   );
 }
 
