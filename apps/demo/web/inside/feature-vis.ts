@@ -1,6 +1,7 @@
 import { gradOf, noGrad, slice, type Tensor, tensor, tidy } from '@stride/core';
 import type { LeNet5 } from '@stride/layers';
 import { MNIST_SIZE } from '../draw/preprocess.js';
+import { seededRandom } from '../ui/seeded-random.js';
 
 /** The layer whose channels are visualised (its output before ReLU, so every step has a gradient). */
 export const UNIT_LAYER = 'conv2';
@@ -56,7 +57,7 @@ export class GradientAscent {
     this.stepSize = options.stepSize ?? 0.2;
     this.jitter = options.jitter ?? 2;
     this.blurEvery = options.blurEvery ?? 4;
-    this.random = mulberry32(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
     for (let i = 0; i < this.image.length; i++) this.image[i] = 0.1 * this.random();
   }
 
@@ -154,16 +155,4 @@ export function blur3(image: Float32Array): void {
         BLUR[0] * at(tmp, x, y - 1) + BLUR[1] * at(tmp, x, y) + BLUR[2] * at(tmp, x, y + 1);
     }
   }
-}
-
-/** A small seeded generator (mulberry32): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,6 +4,7 @@
  * decoys share part of his outfit, so finding him takes the whole pattern, not one colour.
  * Images are planar RGB in [0, 1], `[3, height, width]`, ready for `conv2d`.
  */
+import { seededRandom } from '../ui/seeded-random.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -82,18 +83,6 @@ const SPRITE = [
   '..tt.tt..',
   '..bb.bb..',
 ];
-
-/** Small, fast, seeded generator (mulberry32), so a seed always gives the same crowd. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function blankImage(width: number, height: number, colour: Rgb): RgbImage {
   const data = new Float32Array(3 * width * height);
