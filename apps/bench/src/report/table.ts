@@ -6,7 +6,7 @@ import type { Ratio } from './rounds.js';
 import { describeTarget, formatTargetValue } from './targets.js';
 
 /** Widths: runner, warm-up, median, GFLOP/s, share of the ceiling, ratio; then the check. */
-const COLS = [16, 11, 11, 10, 14, 19] as const;
+const COLS = [16, 11, 11, 10, 17, 19] as const;
 
 function line(cells: readonly string[]): string {
   const [name, ...rest] = cells;
