@@ -45,7 +45,7 @@ export const KERNEL_GROUPS = {
   'Layout and indexing': ['strided', 'stridedWrite', 'concat', 'gather', 'scatterAdd'],
   Convolution: ['conv', 'convBackwardInput', 'convBackwardFilter', 'convBias'],
   Pooling: ['maxPool', 'maxPoolBackward', 'avgPool', 'avgPoolBackward'],
-  'Fused (optional)': ['reluBackward', 'adamStep'],
+  'Fused (optional)': ['reluBackward', 'adamStep', 'sgdStep'],
   'Sorting (optional)': ['sort'],
 };
 

@@ -1,7 +1,7 @@
 import type { Backend, TypedArray } from '@stride/core';
 import { checkOptions, option } from '@stride/core';
 import { addChannelBias, conv, convBackwardFilter, convBackwardInput } from './conv.js';
-import { adamStep, binary, cast, reluBackward, unary, where } from './elementwise.js';
+import { adamStep, binary, cast, reluBackward, sgdStep, unary, where } from './elementwise.js';
 import { type CpuFallback, Fallbacks } from './fallbacks.js';
 import type { Gemm } from './gemm.js';
 import { gemm as defaultGemm } from './gemm.js';
@@ -217,6 +217,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
         base.dtype === 'float32' &&
         wasmPointwise.adamStep(runtime, base, grad, expAvg, expAvgSq, h)) ||
       adamStep(base, grad, expAvg, expAvgSq, h),
+    sgdStep,
     sort,
   });
 }

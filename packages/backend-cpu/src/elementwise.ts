@@ -514,6 +514,26 @@ export function reluBackward(dy: T, x: T): TypedArray {
 }
 
 /**
+ * The contract's fused SGD update `param + direction·(−lr)`: float32 rounds −lr and the product
+ * with Math.fround, as `mul` then `add` store them; float64 needs no rounding of its own.
+ */
+export function sgdStep(param: T, direction: T, lr: number): TypedArray {
+  const n = sizeOf(param.shape);
+  const out = allocate(param.dtype, n) as Floats;
+  const p = param.storage as Floats;
+  const d = direction.storage as Floats;
+  if (param.dtype === 'float32') {
+    const f = Math.fround;
+    const step = f(-lr);
+    for (let i = 0; i < n; i++) out[i] = p[i] + f(d[i] * step);
+  } else {
+    const step = -lr;
+    for (let i = 0; i < n; i++) out[i] = p[i] + d[i] * step;
+  }
+  return out;
+}
+
+/**
  * The contract's fused Adam step. float32 rounds every scalar and intermediate with
  * Math.fround, as the stores of the separate kernels would, so the result is bit for bit the
  * composition of those kernels; float64 needs no rounding of its own.
