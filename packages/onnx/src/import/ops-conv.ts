@@ -22,6 +22,7 @@ import {
   optionalTensorIn,
   tensorIn,
 } from './op-spec.js';
+import type { Value } from './values.js';
 
 /** Padding before and after each spatial axis. */
 export interface Pads {
@@ -117,24 +118,33 @@ const WINDOW_ATTRS = {
   strides: attr.intsAtLeast(1),
 };
 
+/**
+ * What Conv and ConvTranspose read alike: X, W and the optional B, checked to have 1 to 3 spatial
+ * axes (`layout` names W's leading dims in the error), the kernel, strides and dilations.
+ */
+function windowArgs(node: NodeRun, inputs: readonly (Value | undefined)[], layout: string) {
+  const x = tensorIn(node, inputs, 0, 'X');
+  const w = tensorIn(node, inputs, 1, 'W');
+  const bias = optionalTensorIn(node, inputs, 2, 'B');
+  const n = w.rank - 2;
+  if (n < 1 || n > 3 || x.rank !== n + 2) {
+    nodeFail(
+      node,
+      `expected 1 to 3 spatial axes with X [N, C, ...] and W [${layout}, ...], got X [${x.shape.join(',')}] and W [${w.shape.join(',')}]`,
+    );
+  }
+  const kernel = checkKernel(node, w);
+  const strides = perAxis(node, node.attrs, 'strides', n, 1);
+  const dilations = perAxis(node, node.attrs, 'dilations', n, 1);
+  return { x, w, bias, n, kernel, strides, dilations };
+}
+
 const Conv: OpSpec = {
   attrs: { ...WINDOW_ATTRS, group: attr.int((v) => (v >= 1 ? undefined : 'must be ≥ 1')) },
   inputs: [2, 3],
   check: (node) => checkWindow(node, false),
   run(node, inputs) {
-    const x = tensorIn(node, inputs, 0, 'X');
-    const w = tensorIn(node, inputs, 1, 'W');
-    const bias = optionalTensorIn(node, inputs, 2, 'B');
-    const n = w.rank - 2;
-    if (n < 1 || n > 3 || x.rank !== n + 2) {
-      nodeFail(
-        node,
-        `expected 1 to 3 spatial axes with X [N, C, ...] and W [M, C/group, ...], got X [${x.shape.join(',')}] and W [${w.shape.join(',')}]`,
-      );
-    }
-    const kernel = checkKernel(node, w);
-    const strides = perAxis(node, node.attrs, 'strides', n, 1);
-    const dilations = perAxis(node, node.attrs, 'dilations', n, 1);
+    const { x, w, bias, kernel, strides, dilations } = windowArgs(node, inputs, 'M, C/group');
     const { before, after } = windowPads(node, x.shape.slice(2), kernel, strides, dilations);
     const padding = before.map((b, i) => [b, after[i] as number] as const);
     return [
@@ -161,19 +171,7 @@ const ConvTranspose: OpSpec = {
   inputs: [2, 3],
   check: (node) => checkWindow(node, false),
   run(node, inputs) {
-    const x = tensorIn(node, inputs, 0, 'X');
-    const w = tensorIn(node, inputs, 1, 'W');
-    const bias = optionalTensorIn(node, inputs, 2, 'B');
-    const n = w.rank - 2;
-    if (n < 1 || n > 3 || x.rank !== n + 2) {
-      nodeFail(
-        node,
-        `expected 1 to 3 spatial axes with X [N, C, ...] and W [C, M/group, ...], got X [${x.shape.join(',')}] and W [${w.shape.join(',')}]`,
-      );
-    }
-    const kernel = checkKernel(node, w);
-    const strides = perAxis(node, node.attrs, 'strides', n, 1);
-    const dilations = perAxis(node, node.attrs, 'dilations', n, 1);
+    const { x, w, bias, n, kernel, strides, dilations } = windowArgs(node, inputs, 'C, M/group');
     const outPad = perAxis(node, node.attrs, 'output_padding', n, 0);
     const groups = intAttr(node.attrs, 'group', 1);
     const input = x.shape.slice(2);
