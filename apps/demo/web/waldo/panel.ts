@@ -5,6 +5,7 @@ import { field, h, select } from '../ui/dom.js';
 import { paintHeatmap } from '../ui/heatmap.js';
 import { type Match, type MatchScore, matchTemplate } from './match.js';
 import {
+  boxInFrame,
   cropImage,
   makeScene,
   type RgbImage,
@@ -55,10 +56,6 @@ function outline(
   ctx.setLineDash(dashed ? [6, 4] : []);
   ctx.strokeRect(x * ZOOM - 2, y * ZOOM - 2, w * ZOOM + 4, hh * ZOOM + 4);
   ctx.restore();
-}
-
-function wrap(v: number, n: number): number {
-  return ((v % n) + n) % n;
 }
 
 /**
@@ -143,10 +140,8 @@ export function waldoPanel(state: DemoState): HTMLElement {
 
   const shift = () => ({ dx: Number(shiftX.value), dy: Number(shiftY.value) });
   const shownScene = () => shiftImage(scene.image, shift().dx, shift().dy);
-  const planted = () => ({
-    x: wrap(scene.waldo.x + shift().dx, scene.image.width),
-    y: wrap(scene.waldo.y + shift().dy, scene.image.height),
-  });
+  // Where Waldo stands in the shifted view: possibly partly or wholly out of the frame.
+  const planted = () => ({ x: scene.waldo.x + shift().dx, y: scene.waldo.y + shift().dy });
   const template = (): RgbImage =>
     templateChoice.value === 'patch' && picked
       ? cropImage(scene.image, picked.x, picked.y, SPRITE_WIDTH, SPRITE_HEIGHT)
@@ -164,8 +159,8 @@ export function waldoPanel(state: DemoState): HTMLElement {
     if (picked && templateChoice.value === 'patch') {
       outline(
         sceneOverlay,
-        wrap(picked.x + dx, scene.image.width),
-        wrap(picked.y + dy, scene.image.height),
+        picked.x + dx,
+        picked.y + dy,
         SPRITE_WIDTH,
         SPRITE_HEIGHT,
         '#6366f1',
@@ -175,8 +170,8 @@ export function waldoPanel(state: DemoState): HTMLElement {
     if (showCursor) {
       outline(
         sceneOverlay,
-        wrap(cursor.x + dx, scene.image.width),
-        wrap(cursor.y + dy, scene.image.height),
+        cursor.x + dx,
+        cursor.y + dy,
         SPRITE_WIDTH,
         SPRITE_HEIGHT,
         '#0f172a',
@@ -244,34 +239,43 @@ export function waldoPanel(state: DemoState): HTMLElement {
       const { x, y } = match.best;
       const target =
         templateChoice.value === 'patch' && picked
-          ? {
-              x: wrap(picked.x + shift().dx, scene.image.width),
-              y: wrap(picked.y + shift().dy, scene.image.height),
-            }
+          ? { x: picked.x + shift().dx, y: picked.y + shift().dy }
           : planted();
-      const found = x === target.x && y === target.y;
+      // conv2d scores only placements wholly inside the picture: a target the shift moved
+      // partly out of the frame cannot be found, and the page says so rather than "missed".
+      const inView = boxInFrame(scene.image, target.x, target.y, SPRITE_WIDTH, SPRITE_HEIGHT);
+      const found = inView === 'whole' && x === target.x && y === target.y;
       Object.assign(result.dataset, {
         x: String(x),
         y: String(y),
         targetX: String(target.x),
         targetY: String(target.y),
+        inView,
       });
       result.dataset.found = String(found);
       const what = templateChoice.value === 'patch' && picked ? 'your patch' : 'Waldo';
+      const verdict =
+        inView === 'whole'
+          ? found
+            ? 'found ✔'
+            : 'missed ✘'
+          : inView === 'partly'
+            ? 'partly out of the picture, so no placement holds all of him'
+            : 'out of the picture';
       result.textContent =
         `Best match at (${x}, ${y}), score ${match.best.score.toFixed(3)}; ${what} is at (${target.x}, ${target.y}): ` +
-        `${found ? 'found ✔' : 'missed ✘'}. ${match.width}×${match.height} placements scored by conv2d on ${device.value === 'webgpu' ? 'WebGPU' : 'the CPU'} in ${ms.toFixed(0)} ms.`;
+        `${verdict}. ${match.width}×${match.height} placements scored by conv2d on ${device.value === 'webgpu' ? 'WebGPU' : 'the CPU'} in ${ms.toFixed(0)} ms.`;
       const { dx, dy } = shift();
       equivariance.textContent =
         dx === 0 && dy === 0
           ? 'Move the sliders: the crowd shifts, and the response map and its peak shift with it.'
           : `The crowd moved by (${dx}, ${dy}) and the peak moved with it, to (${x}, ${y}): ` +
             `shifting the input shifts a convolution's output by the same amount (translation equivariance).`;
-      if (
-        target.x + SPRITE_WIDTH > scene.image.width ||
-        target.y + SPRITE_HEIGHT > scene.image.height
-      ) {
-        equivariance.textContent += ` Right now ${what} is cut in two where the crowd wraps around the edge, and conv2d only scores whole placements.`;
+      if (inView !== 'whole') {
+        equivariance.textContent +=
+          inView === 'partly'
+            ? ` Right now part of ${what} has left the picture (sand fills the strip the shift uncovered), and conv2d only scores placements wholly inside it: shift back to bring ${what === 'Waldo' ? 'him' : 'it'} into view.`
+            : ` Right now ${what} has left the picture altogether (sand fills the strip the shift uncovered): shift back to bring ${what === 'Waldo' ? 'him' : 'it'} into view.`;
       }
       if (score.value === 'plain' && !found) {
         equivariance.textContent +=
@@ -301,11 +305,18 @@ export function waldoPanel(state: DemoState): HTMLElement {
   for (const control of [templateChoice, score, device]) control.addEventListener('change', rerun);
   for (const control of [shiftX, shiftY]) control.addEventListener('input', rerun);
 
-  const pick = (x: number, y: number) => {
-    picked = {
-      x: Math.max(0, Math.min(scene.image.width - SPRITE_WIDTH, x)),
-      y: Math.max(0, Math.min(scene.image.height - SPRITE_HEIGHT, y)),
+  // A patch's top-left corner, in unshifted crowd coordinates, kept where the whole patch is
+  // both in the crowd and in view after the shift (the uncovered strip is sand, not crowd).
+  const clampToView = (x: number, y: number) => {
+    const { dx, dy } = shift();
+    const { width, height } = scene.image;
+    return {
+      x: Math.max(Math.max(0, -dx), Math.min(Math.min(width, width - dx) - SPRITE_WIDTH, x)),
+      y: Math.max(Math.max(0, -dy), Math.min(Math.min(height, height - dy) - SPRITE_HEIGHT, y)),
     };
+  };
+  const pick = (x: number, y: number) => {
+    picked = clampToView(x, y);
     templateChoice.value = 'patch';
     rerun();
   };
@@ -315,12 +326,11 @@ export function waldoPanel(state: DemoState): HTMLElement {
     // Clicks are in the shifted view; the patch is cut from the unshifted crowd.
     const sx = Math.floor(((e.clientX - r.left) / r.width) * scene.image.width);
     const sy = Math.floor(((e.clientY - r.top) / r.height) * scene.image.height);
-    pick(
-      wrap(sx - dx, scene.image.width) - Math.floor(SPRITE_WIDTH / 2),
-      wrap(sy - dy, scene.image.height) - Math.floor(SPRITE_HEIGHT / 2),
-    );
+    pick(sx - dx - Math.floor(SPRITE_WIDTH / 2), sy - dy - Math.floor(SPRITE_HEIGHT / 2));
   });
   sceneCanvas.addEventListener('focus', () => {
+    // A shift since the last visit may have moved the selector out of view.
+    cursor = clampToView(cursor.x, cursor.y);
     showCursor = true;
     drawScene(null);
   });
@@ -338,10 +348,7 @@ export function waldoPanel(state: DemoState): HTMLElement {
     };
     const move = moves[e.key];
     if (move) {
-      cursor = {
-        x: Math.max(0, Math.min(scene.image.width - SPRITE_WIDTH, cursor.x + move[0])),
-        y: Math.max(0, Math.min(scene.image.height - SPRITE_HEIGHT, cursor.y + move[1])),
-      };
+      cursor = clampToView(cursor.x + move[0], cursor.y + move[1]);
       drawScene(null);
     } else if (e.key === 'Enter' || e.key === ' ') {
       pick(cursor.x, cursor.y);

@@ -31,7 +31,7 @@ export interface Scene {
 export const SPRITE_WIDTH = 9;
 export const SPRITE_HEIGHT = 15;
 
-const SAND: Rgb = [0.93, 0.85, 0.66];
+export const SAND: Rgb = [0.93, 0.85, 0.66];
 const RED: Rgb = [0.86, 0.1, 0.12];
 const WHITE: Rgb = [0.98, 0.98, 0.98];
 const BLUE: Rgb = [0.16, 0.3, 0.7];
@@ -190,23 +190,41 @@ export function makeScene(seed: number, width = 192, height = 128, people = 60):
 }
 
 /**
- * The image moved by (dx, dy) pixels, wrapping around the edges, so nothing leaves the frame:
- * a pixel at (x, y) goes to ((x + dx) mod W, (y + dy) mod H).
+ * The image moved by (dx, dy) pixels: a pixel at (x, y) goes to (x + dx, y + dy). What moves past
+ * an edge leaves the frame (nothing wraps around to the other side, which would paste a strip of
+ * one side of the beach next to the other and cut people in two), and the strip the image
+ * uncovers is `fill`: plain sand by default, the beach without its grain.
  */
-export function shiftImage(img: RgbImage, dx: number, dy: number): RgbImage {
+export function shiftImage(img: RgbImage, dx: number, dy: number, fill: Rgb = SAND): RgbImage {
   const { width, height } = img;
-  const out = new Float32Array(img.data.length);
+  const out = blankImage(width, height, fill);
   const plane = width * height;
+  // The rows and columns of the output that the shifted image still covers.
+  const x0 = Math.max(0, dx);
+  const x1 = Math.min(width, width + dx);
+  const y0 = Math.max(0, dy);
+  const y1 = Math.min(height, height + dy);
+  if (x0 >= x1 || y0 >= y1) return out;
   for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < height; y++) {
-      const ty = (((y + dy) % height) + height) % height;
-      for (let x = 0; x < width; x++) {
-        const tx = (((x + dx) % width) + width) % width;
-        out[c * plane + ty * width + tx] = img.data[c * plane + y * width + x] as number;
-      }
+    for (let y = y0; y < y1; y++) {
+      const from = c * plane + (y - dy) * width + (x0 - dx);
+      out.data.set(img.data.subarray(from, from + (x1 - x0)), c * plane + y * width + x0);
     }
   }
-  return { width, height, data: out };
+  return out;
+}
+
+/** How much of a `w × h` box with its top-left corner at (x, y) lies inside the image. */
+export function boxInFrame(
+  img: Pick<RgbImage, 'width' | 'height'>,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): 'whole' | 'partly' | 'outside' {
+  if (x >= 0 && y >= 0 && x + w <= img.width && y + h <= img.height) return 'whole';
+  if (x + w <= 0 || y + h <= 0 || x >= img.width || y >= img.height) return 'outside';
+  return 'partly';
 }
 
 /** The `w × h` patch of `img` with its top-left corner at (x, y). */
