@@ -2,6 +2,7 @@ import './style.css';
 import { arithmeticPanel } from './arithmetic/panel.js';
 import { messageOf, startBackends } from './backends.js';
 import { drawPanel } from './draw/panel.js';
+import { equivariancePanel } from './equivariance/panel.js';
 import { insidePanel } from './inside/panel.js';
 import { loadCheckpoint } from './model.js';
 import { DemoState } from './state.js';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     trainPanel(state),
     insidePanel(state),
     waldoPanel(state),
+    equivariancePanel(state),
     arithmeticPanel(),
   );
   const checkpoint = await loadCheckpoint();
