@@ -169,7 +169,7 @@ export function equivariancePanel(state: DemoState): HTMLElement {
         h(
           'small',
           { class: 'hint', id: 'eq-keys-hint' },
-          'Or focus T x and use the arrow keys to shift (pixels that leave the frame are gone; zeros come in), R to turn, Home to reset.',
+          'Or focus T x and use the arrow keys to shift (pixels that leave the frame are gone; zeros come in), R to turn (Shift+R the other way), Home to reset.',
         ),
       ),
     ),
@@ -178,23 +178,32 @@ export function equivariancePanel(state: DemoState): HTMLElement {
   );
 
   results.append(
-    h('h3', { id: 'eq-plain-title' }, '(a) A plain convolution: conv1 of LeNet-5'),
     h(
-      'p',
-      { class: 'lead eq-explain' },
-      'Shift the digit and every conv1 map moves with it: the same 5×5 filter runs at every position, so what it finds moves with the input, and shifting the maps back leaves no difference at all, except in a band of 2 pixels along the edges (grey), where the filter saw ink that left the frame or zeros that came in. ',
-      'Turn the digit instead and the maps change: conv1’s filters are oriented stroke and edge detectors, a vertical stroke turned is a horizontal one, and no turn of the maps undoes that.',
+      'div',
+      { class: 'eq-side', 'aria-labelledby': 'eq-plain-title', role: 'group' },
+      h('h3', { id: 'eq-plain-title' }, '(a) A plain convolution: conv1 of LeNet-5'),
+      h(
+        'p',
+        { class: 'lead eq-explain' },
+        'Shift the digit and every conv1 map moves with it: the same 5×5 filter runs at every position. ',
+        'Shifting the maps back leaves no difference, except in a grey band of 2 pixels along the edges, where the filter saw ink that left the frame or zeros that came in. ',
+        'Turn the digit instead and the maps change: conv1’s filters are oriented stroke and edge detectors, a turned vertical stroke is a horizontal one, and turning the maps back does not undo that.',
+      ),
+      plain.el,
     ),
-    plain.el,
-    h('h3', { id: 'eq-p4-title' }, '(b) A p4 lifting convolution with the same six filters'),
     h(
-      'p',
-      { class: 'lead eq-explain' },
-      'p4LiftConv2d from @stride/equivariant applies each conv1 filter in its four quarter turns, so every channel has four rotation planes (plane 0 is conv1’s own map). ',
-      'Turn the input by 90° and each plane turns by 90° and moves one step along the rotation axis, plane r to plane r + 1 (follow the coloured frames): the turned filter on the turned digit sees what the unturned filter saw. ',
-      'Undo the turn and roll the axis back, and the difference is 0 up to float rounding: this layer is equivariant to turns as well as shifts.',
+      'div',
+      { class: 'eq-side', 'aria-labelledby': 'eq-p4-title', role: 'group' },
+      h('h3', { id: 'eq-p4-title' }, '(b) A p4 lifting convolution with the same six filters'),
+      h(
+        'p',
+        { class: 'lead eq-explain' },
+        'p4LiftConv2d from @stride/equivariant applies each conv1 filter in its four quarter turns, so every channel has four rotation planes (plane 0 is conv1’s own map). ',
+        'Turn the input by 90° and each plane turns by 90° and moves one step along the rotation axis, plane r to plane r + 1 (follow the coloured frames): the turned filter on the turned digit sees what the unturned filter saw. ',
+        'Undo the turn and roll the axis back, and the difference is 0 up to float rounding: this layer is equivariant to turns as well as shifts.',
+      ),
+      p4.el,
     ),
-    p4.el,
     tensors,
   );
 
@@ -321,6 +330,7 @@ export function equivariancePanel(state: DemoState): HTMLElement {
     }
   });
 
+  section.dataset.updates = '0';
   setTransform(IDENTITY);
   // The MNIST test split is 1.6 MB: fetched when somebody comes to look.
   const observer = new IntersectionObserver((entries) => {
