@@ -217,6 +217,16 @@ describe('the equivariance panel', () => {
     await expect.poll(() => page.textContent('#eq-source-info')).toMatch(/^Test image #0/);
   });
 
+  it('picks another MNIST test digit by its number, from the keyboard', async () => {
+    await page.focus('#eq-index');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.getAttribute('#equivariance', 'data-index')).toBe('1');
+    const { x, y } = (await loadMnist({ train: false })).getBatch([1]);
+    expect(await page.textContent('#eq-source-info')).toBe(`Test image #1, labelled ${y[0]}.`);
+    expect(Array.from(await values('#eq-input'))).toEqual(Array.from(x));
+    await checkAgainstNode();
+  });
+
   it('fits a phone-sized screen, controls and maps in view', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await page.locator('#equivariance').scrollIntoViewIfNeeded();
