@@ -15,6 +15,12 @@ import { parseTrainOptions, type TrainOptions, trainCommand } from '../src/cli/o
 import { progressLines } from '../src/cli/progress.js';
 import { buildModel, buildOptimizer, loadData, startBackend } from '../src/cli/setup.js';
 import { evaluate, train } from '../src/cli/train-loop.js';
+import { probeOf } from '../web/inside/live-feed.js';
+import { type StepReport, TrainingSession } from '../web/train/session.js';
+
+// The page's training loop yields with requestAnimationFrame, which Node lacks.
+globalThis.requestAnimationFrame ??= (cb: FrameRequestCallback) =>
+  setTimeout(() => cb(performance.now()), 0) as unknown as number;
 
 let dir: string;
 beforeAll(async () => {
@@ -228,4 +234,42 @@ describe('training CLI', () => {
     }
     expect(lines).toEqual(['epoch 2/3  loss 0.1235  train acc 98.76%  1234 img/s']);
   });
+});
+
+describe('the page’s training session', () => {
+  /** The first `steps` reports of a session of seed 5, watched every `every` steps or not. */
+  async function losses(steps: number, every: number | null): Promise<StepReport[]> {
+    const { train: images, test } = await loadData(parseTrainOptions(['--limit', '640']));
+    const session = new TrainingSession(
+      { device: 'cpu', optimizer: 'sgd', lr: 0.05, batchSize: 32, seed: 5 },
+      images,
+    );
+    const reports: StepReport[] = [];
+    let snapshots = 0;
+    const report = (r: StepReport) => {
+      reports.push(r);
+      if (r.step === steps) void session.stop();
+    };
+    await session.run(
+      report,
+      every === null
+        ? undefined
+        : { every: () => every, probe: probeOf(test).image, onSnapshot: () => snapshots++ },
+    );
+    session.dispose();
+    expect(snapshots).toBe(every === null ? 0 : 1 + Math.floor(steps / every));
+    return reports;
+  }
+
+  it('trains the same with the live view watching as without it', async () => {
+    const before = memory().numTensors;
+    const plain = await losses(12, null);
+    const watched = await losses(12, 3);
+    expect(watched.map((r) => r.step)).toEqual(plain.map((r) => r.step));
+    expect(watched.map((r) => r.loss)).toEqual(plain.map((r) => r.loss));
+    expect(watched.map((r) => r.accuracy)).toEqual(plain.map((r) => r.accuracy));
+    // It learns: the last loss is below the first.
+    expect(plain.at(-1)?.loss).toBeLessThan(plain[0]?.loss as number);
+    expect(memory().numTensors).toBe(before);
+  }, 60_000);
 });

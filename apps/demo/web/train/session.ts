@@ -1,7 +1,21 @@
-import { crossEntropy, manualSeed, noGrad, setBackend, type Tensor, tidy } from '@stride/core';
+import {
+  crossEntropy,
+  manualSeed,
+  noGrad,
+  setBackend,
+  type Tensor,
+  tensor,
+  tidy,
+} from '@stride/core';
 import { type ArrayDataset, DataLoader, randomShift } from '@stride/datasets';
 import { LeNet5 } from '@stride/layers';
 import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '@stride/optimizers';
+import {
+  type InsideSnapshot,
+  type RecordedStep,
+  readSnapshot,
+  recordedStep,
+} from '../inside/training-snapshot.js';
 import { nextFrame } from '../ui/dom.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop';
@@ -29,6 +43,19 @@ export interface StepReport {
   loss: number;
   accuracy: number;
   imagesPerSecond: number;
+}
+
+/**
+ * Who watches the inside of the network while it trains (the look-inside panel): every
+ * `every()` steps, and on the first, the step records what the live view shows (see
+ * `recordedStep`), and the loop reads it back and hands it over before the next step.
+ */
+export interface InsideWatch {
+  /** Steps between two snapshots; asked at every step, so that it can change during a run. */
+  every: () => number;
+  /** The probe digit, 28×28 row-major, shown at every layer. */
+  probe: Float32Array;
+  onSnapshot: (s: InsideSnapshot) => void;
 }
 
 function makeOptimizer(s: TrainSettings, model: LeNet5): Optimizer {
@@ -66,9 +93,12 @@ export class TrainingSession {
     this.optimizer = makeOptimizer(settings, this.model);
   }
 
-  /** Trains until `stop()`, calling `report` for every step in order. */
-  run(report: (r: StepReport) => void): Promise<void> {
-    this.running ??= this.loop(report);
+  /**
+   * Trains until `stop()`, calling `report` for every step in order, and `watch.onSnapshot` every
+   * few steps (after the reports up to that step) when watched.
+   */
+  run(report: (r: StepReport) => void, watch?: InsideWatch): Promise<void> {
+    this.running ??= this.loop(report, watch);
     return this.running;
   }
 
@@ -78,7 +108,7 @@ export class TrainingSession {
     await this.running;
   }
 
-  private async loop(report: (r: StepReport) => void): Promise<void> {
+  private async loop(report: (r: StepReport) => void, watch?: InsideWatch): Promise<void> {
     const { device, batchSize, seed } = this.settings;
     await setBackend(device);
     const loader = new DataLoader(this.data, {
@@ -95,12 +125,19 @@ export class TrainingSession {
     const started = performance.now();
     let step = 0;
     let pending: { loss: Tensor; hits: Tensor; step: number; epoch: number }[] = [];
+    // A snapshot is read back right after its step, before the next one changes the weights.
+    let snapshot: { recorded: RecordedStep; step: number; epoch: number } | null = null;
+    const probe = watch
+      ? tensor(watch.probe, { shape: [1, 1, 28, 28], dtype: 'float32', device })
+      : null;
     const flush = async () => {
+      let lastLoss = Number.NaN;
       for (const p of pending) {
         const loss = await p.loss.item();
         const hits = await p.hits.item();
         p.loss.dispose();
         p.hits.dispose();
+        lastLoss = loss;
         const seconds = (performance.now() - started) / 1000;
         report({
           step: p.step,
@@ -111,25 +148,47 @@ export class TrainingSession {
         });
       }
       pending = [];
+      if (snapshot && watch) {
+        const { recorded, step: at, epoch } = snapshot;
+        snapshot = null;
+        watch.onSnapshot(await readSnapshot(recorded, { step: at, epoch, loss: lastLoss }));
+      }
       await nextFrame();
     };
     this.model.train();
     try {
       for (let epoch = 1; !this.stopped; epoch++) {
         for (const batch of loader) {
-          const result = tidy(() => {
-            const logits = this.model.forward(batch.x);
-            const loss = crossEntropy(logits, batch.y);
-            this.optimizer.zeroGrad();
-            loss.backward();
-            this.optimizer.step();
-            return { loss: loss.detach(), hits: noGrad(() => logits.argmax(1).eq(batch.y).sum()) };
-          });
+          step++;
+          const every = watch ? Math.max(1, Math.floor(watch.every())) : 0;
+          let result: { loss: Tensor; hits: Tensor };
+          if (probe && (step === 1 || step % every === 0)) {
+            const { recorded, ...rest } = recordedStep(
+              this.model,
+              this.optimizer,
+              batch.x,
+              batch.y,
+              probe,
+            );
+            snapshot = { recorded, step, epoch };
+            result = rest;
+          } else {
+            result = tidy(() => {
+              const logits = this.model.forward(batch.x);
+              const loss = crossEntropy(logits, batch.y);
+              this.optimizer.zeroGrad();
+              loss.backward();
+              this.optimizer.step();
+              return {
+                loss: loss.detach(),
+                hits: noGrad(() => logits.argmax(1).eq(batch.y).sum()),
+              };
+            });
+          }
           batch.x.dispose();
           batch.y.dispose();
-          step++;
           pending.push({ ...result, step, epoch });
-          if (pending.length >= readEvery) await flush();
+          if (pending.length >= readEvery || snapshot) await flush();
           if (this.stopped) break;
         }
       }
@@ -139,6 +198,9 @@ export class TrainingSession {
         p.loss.dispose();
         p.hits.dispose();
       }
+      // A failed read leaves its snapshot behind.
+      (snapshot as { recorded: RecordedStep } | null)?.recorded.packed.dispose();
+      probe?.dispose();
       this.model.eval();
     }
   }
