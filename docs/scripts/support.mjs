@@ -45,7 +45,13 @@ export const KERNEL_GROUPS = {
   'Layout and indexing': ['strided', 'stridedWrite', 'concat', 'gather', 'scatterAdd'],
   Convolution: ['conv', 'convBackwardInput', 'convBackwardFilter', 'convBias'],
   Pooling: ['maxPool', 'maxPoolBackward', 'avgPool', 'avgPoolBackward'],
-  'Fused (optional)': ['reluBackward', 'adamStep', 'sgdStep'],
+  'Fused (optional)': [
+    'reluBackward',
+    'adamStep',
+    'sgdStep',
+    'crossEntropy',
+    'crossEntropyBackward',
+  ],
   'Sorting (optional)': ['sort'],
 };
 

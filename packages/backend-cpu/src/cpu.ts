@@ -1,6 +1,7 @@
 import type { Backend, TypedArray } from '@stride/core';
 import { checkOptions, option } from '@stride/core';
 import { addChannelBias, conv, convBackwardFilter, convBackwardInput } from './conv.js';
+import { crossEntropy, crossEntropyBackward } from './cross-entropy.js';
 import { adamStep, binary, cast, reluBackward, sgdStep, unary, where } from './elementwise.js';
 import { type CpuFallback, Fallbacks } from './fallbacks.js';
 import type { Gemm } from './gemm.js';
@@ -218,6 +219,8 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
         wasmPointwise.adamStep(runtime, base, grad, expAvg, expAvgSq, h)) ||
       adamStep(base, grad, expAvg, expAvgSq, h),
     sgdStep,
+    crossEntropy,
+    crossEntropyBackward,
     sort,
   });
 }

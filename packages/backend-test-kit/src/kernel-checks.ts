@@ -9,7 +9,9 @@ import {
   type Backend,
   type BinaryOp,
   type ConvParams,
+  type CrossEntropyParams,
   type DType,
+  type KernelTensor,
   normalAt,
   OPTIONAL_KERNELS,
   type PoolParams,
@@ -18,6 +20,7 @@ import {
   type UnaryOp,
   uniformAt,
 } from '@stride/core';
+import type { Tolerance } from './compare.js';
 import { distinct, eighths, hostArray, type KernelKit } from './kernel-kit.js';
 import {
   avgDivisors,
@@ -1006,6 +1009,124 @@ const fusedChecks: KernelCheck[] = [
   }),
 ];
 
+// ---- fused cross-entropy ------------------------------------------------------------------
+
+/**
+ * Cross-entropy of class indices in float64, the contract's formula: per row the log-softmax
+ * with the maximum taken out, the loss −(1 − ε)·logp[t] − (ε / C)·Σ logp, and its gradient
+ * g·(softmax − (1 − ε)·onehot − ε / C); ignored rows give 0.
+ */
+function crossEntropyRef(
+  x: readonly number[],
+  target: readonly number[],
+  classes: number,
+  p: CrossEntropyParams,
+  dy: readonly number[],
+): { loss: number[]; dx: number[] } {
+  const rows = target.length;
+  const losses: number[] = [];
+  const dx: number[] = [];
+  const counted = target.filter((t) => t !== p.ignoreIndex).length;
+  for (let r = 0; r < rows; r++) {
+    const row = x.slice(r * classes, (r + 1) * classes);
+    const t = target[r] as number;
+    if (t === p.ignoreIndex) {
+      losses.push(0);
+      dx.push(...row.map(() => 0));
+      continue;
+    }
+    const m = Math.max(...row);
+    const shift = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+    const logp = row.map((v) => v - shift);
+    const all = logp.reduce((a, v) => a + v, 0);
+    losses.push(-(1 - p.smoothing) * (logp[t] as number) - (p.smoothing / classes) * all);
+    const g =
+      p.reduction === 'none'
+        ? (dy[r] as number)
+        : p.reduction === 'sum'
+          ? (dy[0] as number)
+          : (dy[0] as number) / counted;
+    dx.push(
+      ...logp.map(
+        (v, c) => g * (Math.exp(v) - (c === t ? 1 - p.smoothing : 0) - p.smoothing / classes),
+      ),
+    );
+  }
+  const total = losses.reduce((a, v) => a + v, 0);
+  const loss = p.reduction === 'none' ? losses : [p.reduction === 'sum' ? total : total / counted];
+  return { loss, dx };
+}
+
+/** `expectValues`, except that a NaN expected (a mean over no rows) must be read as NaN. */
+async function expectLoss(
+  kit: KernelKit,
+  what: string,
+  t: KernelTensor,
+  expected: readonly number[],
+  tolerance: Tolerance = {},
+): Promise<void> {
+  if (!expected.some(Number.isNaN)) return kit.expectValues(what, t, expected, tolerance);
+  const got = Array.from(await kit.read(t));
+  if (!got.every(Number.isNaN)) throw new Error(`${what}: got [${got}], expected NaN (0 / 0)`);
+}
+
+const crossEntropyChecks: KernelCheck[] = (
+  [
+    ['mean', -100, 0, 'mean over 5 rows of 4 classes'],
+    ['mean', 2, 0, 'mean, rows with target 2 ignored (not in the divisor)'],
+    ['sum', -1, 0.2, 'sum with label smoothing 0.2 and a row ignored'],
+    ['none', 1, 0.1, 'none with label smoothing 0.1, ignored rows giving 0'],
+    ['mean', 0, 0, 'mean with every row ignored: NaN, and a zero gradient'],
+  ] as const
+).flatMap(([reduction, ignoreIndex, smoothing, what]) => {
+  const classes = 4;
+  const everyIgnored = ignoreIndex === 0;
+  const target = everyIgnored ? [0, 0, 0, 0, 0] : [3, 0, 2, 1, ignoreIndex === -1 ? -1 : 2];
+  const rows = target.length;
+  // Logits far from 0 in one row, to show the maximum is taken out before exp.
+  const x = eighths(rows * classes, 90).map((v, i) => (i < classes ? v * 40 : v));
+  const p: CrossEntropyParams = { ignoreIndex, smoothing, reduction };
+  const dy = reduction === 'none' ? eighths(rows, 91) : [0.75];
+  const ref = crossEntropyRef(x, target, classes, p, dy);
+  const yShape = reduction === 'none' ? [rows] : [];
+  const tol = { rtol: 1e-5, atol: 1e-6 };
+  return [
+    check('crossEntropy', what, async (kit) => {
+      const out = call(kit.backend, 'crossEntropy')(
+        kit.tensor(x, [rows, classes]),
+        kit.tensor(target, [rows], 'int32'),
+        p,
+      );
+      await expectLoss(kit, 'loss', kit.result(out, yShape, 'float32'), ref.loss, tol);
+    }),
+    check('crossEntropyBackward', what, async (kit) => {
+      const out = call(kit.backend, 'crossEntropyBackward')(
+        kit.tensor(dy, yShape),
+        kit.tensor(x, [rows, classes]),
+        kit.tensor(target, [rows], 'int32'),
+        p,
+      );
+      await kit.expectValues('dx', kit.result(out, [rows, classes], 'float32'), ref.dx, tol);
+    }),
+  ];
+});
+
+crossEntropyChecks.push(
+  check('crossEntropy', 'no rows: none [], sum 0, mean NaN', async (kit) => {
+    for (const reduction of ['none', 'sum', 'mean'] as const) {
+      const p = { ignoreIndex: -100, smoothing: 0, reduction };
+      const out = call(kit.backend, 'crossEntropy')(
+        kit.tensor([], [0, 3]),
+        kit.tensor([], [0], 'int32'),
+        p,
+      );
+      const shape = reduction === 'none' ? [0] : [];
+      const want = reduction === 'none' ? [] : reduction === 'sum' ? [0] : [NaN];
+      await expectLoss(kit, reduction, kit.result(out, shape, 'float32'), want);
+    }
+  }),
+);
+
 /** Every direct kernel check, in the order of the contract. */
 export const KERNEL_CHECKS: readonly KernelCheck[] = [
   ...storageChecks,
@@ -1018,6 +1139,7 @@ export const KERNEL_CHECKS: readonly KernelCheck[] = [
   ...convChecks(),
   ...poolChecks,
   ...fusedChecks,
+  ...crossEntropyChecks,
 ];
 
 /** Kernels a backend may leave out (core's list): their checks are skipped when it does. */

@@ -52,22 +52,22 @@ describe('checkBackend', () => {
     mine.destroy();
   });
 
-  it('names softmax when it leaks a scratch storage', async () => {
-    const leaky = broken('leaky-softmax', {
-      softmax: (x, axis, log) => {
+  it('names maxPool when it leaks a scratch storage', async () => {
+    const leaky = broken('leaky-max-pool', {
+      maxPool: (x, params) => {
         base.upload(new Float32Array(16), 'float32'); // scratch, never freed
-        return base.softmax(x, axis, log);
+        return base.maxPool(x, params);
       },
     });
     const report = await checkBackend(leaky);
     // The direct checks and the training loop both name it; the loop's count also rises.
-    expect(kernelsOf(report)).toEqual(['backend', 'softmax']);
-    const first = report.find((f) => f.kernel === 'softmax');
+    expect(kernelsOf(report)).toEqual(['backend', 'maxPool']);
+    const first = report.find((f) => f.kernel === 'maxPool');
     expect(first?.message).toMatch(
-      /^kernel softmax: a call left 1 storage\(s\) behind: storageStats\(\)\.count rose by 2 \(\d+ → \d+, 160 bytes\) but the call returned 1 \(in kernel softmax \(softmax along axis 0 of \[2,3,4\]\)\)$/,
+      /^kernel maxPool: a call left 1 storage\(s\) behind: storageStats\(\)\.count rose by 3 \(\d+ → \d+, \d+ bytes\) but the call returned 2 \(in kernel maxPool \(3×3 windows, stride 2, padding 1: values and plane indices\)\)$/,
     );
     expect(report.find((f) => f.kernel === 'backend')?.message).toMatch(
-      /^backend: storageStats\(\)\.count over 4 training steps went (\d+) → \d+ → \d+ → \d+ → \d+ \(it must stay flat; kernels run: .*softmax/,
+      /^backend: storageStats\(\)\.count over 4 training steps went (\d+) → \d+ → \d+ → \d+ → \d+ \(it must stay flat; kernels run: .*maxPool/,
     );
   });
 

@@ -10,6 +10,7 @@ import { binary, where } from './kernels/binary.js';
 import { cast } from './kernels/cast.js';
 import { checkIndices } from './kernels/check-indices.js';
 import { conv, convBackwardFilter, convBackwardInput, convBias } from './kernels/conv.js';
+import { crossEntropy, crossEntropyBackward } from './kernels/cross-entropy.js';
 import { adamStep, reluBackward, sgdStep } from './kernels/fused.js';
 import { gather, scatterAdd } from './kernels/gather.js';
 import { concat, strided, stridedWrite } from './kernels/layout.js';
@@ -104,5 +105,7 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     convBias: k('convBias', convBias),
     adamStep: k('adamStep', adamStep),
     sgdStep: k('sgdStep', sgdStep),
+    crossEntropy: k('crossEntropy', crossEntropy),
+    crossEntropyBackward: k('crossEntropyBackward', crossEntropyBackward),
   };
 }

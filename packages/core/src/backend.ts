@@ -186,6 +186,19 @@ export interface AdamStepParams {
 }
 
 /**
+ * What one cross-entropy of class indices needs besides its tensors (see
+ * `Backend.crossEntropy`), as `torch.nn.functional.cross_entropy` takes them.
+ */
+export interface CrossEntropyParams {
+  /** Rows whose target equals this count for nothing, not even in the 'mean' divisor. */
+  readonly ignoreIndex: number;
+  /** Label smoothing ε in [0, 1]: the target is (1 − ε)·one-hot + ε / classes. */
+  readonly smoothing: number;
+  /** 'none': one loss per row; 'sum' and 'mean': one scalar. */
+  readonly reduction: 'none' | 'sum' | 'mean';
+}
+
+/**
  * The storages a backend holds, as `storageStats` reports them. This is what lets a test prove
  * that nothing leaks inside a kernel: after every tensor of a computation is disposed, `count`
  * and `bytes` are back where they started, and across the steps of a training loop they stay
@@ -438,6 +451,29 @@ export interface Backend<S = unknown> {
     expAvgSq: S;
   };
   /**
+   * Cross-entropy of logits `x` [N, C] (float) against class indices `target` [N] (int32) in one
+   * pass. For row i with t = target[i] and logp = log-softmax of the row (its maximum taken out
+   * first), the row's loss is 0 when t equals `ignoreIndex` and otherwise
+   *   −(1 − ε)·logp[t] − (ε / C)·Σ_c logp[c].
+   * The output is [N] of those losses for 'none'; for 'sum' their sum, for 'mean' their sum
+   * divided by the number of rows not ignored (NaN when there are none), both shape [].
+   * Targets that are not ignored lie in [0, C) (core checks). Within float rounding of that
+   * formula, not bit for bit: sums may run in any order.
+   */
+  crossEntropy?(x: KernelTensor<S>, target: KernelTensor<S>, params: CrossEntropyParams): S;
+  /**
+   * The gradient of `crossEntropy` with respect to `x`, [N, C]: for a row not ignored,
+   *   g·(softmax(x)[c] − (1 − ε)·[c = t] − ε / C),
+   * where g is dy[i] for 'none', dy for 'sum', and dy divided by the number of rows not ignored
+   * for 'mean'; 0 for an ignored row. `dy` has the shape `crossEntropy` returned.
+   */
+  crossEntropyBackward?(
+    dy: KernelTensor<S>,
+    x: KernelTensor<S>,
+    target: KernelTensor<S>,
+    params: CrossEntropyParams,
+  ): S;
+  /**
    * A stable sort of every row of the last axis of `x` (rank ≥ 1; float32, float64 or int32,
    * never bool): ascending, or descending when `descending` is set. Equal values keep their
    * order (also when descending), NaN counts as larger than every number, +Infinity included,
@@ -500,6 +536,8 @@ export const OPTIONAL_KERNELS = [
   'convBias',
   'adamStep',
   'sgdStep',
+  'crossEntropy',
+  'crossEntropyBackward',
   'sort',
 ] as const satisfies readonly (keyof Backend)[];
 

@@ -31,6 +31,14 @@ export function checkBackendContract(fn: string, backend: Backend): void {
   if (notFunctions.length > 0) {
     problems.push(`has optional kernels that are not functions: ${notFunctions.join(', ')}`);
   }
+  // Core uses the fused cross-entropy only as a pair: one without the other would sit unused.
+  if ((members.crossEntropy === undefined) !== (members.crossEntropyBackward === undefined)) {
+    const [has, lacks] =
+      members.crossEntropy === undefined
+        ? ['crossEntropyBackward', 'crossEntropy']
+        : ['crossEntropy', 'crossEntropyBackward'];
+    problems.push(`has ${has} without ${lacks} (core calls the two as a pair, or neither)`);
+  }
   if (typeof members.readSync !== 'function' && typeof members.checkIndices !== 'function') {
     // Index values out of range would otherwise reach gather and scatterAdd unchecked.
     problems.push(

@@ -89,6 +89,9 @@ describe('the contract check at registration', () => {
     expect(() => registerBackend(untyped({ name: 'f', adamStep: 'fast' }))).toThrow(
       "registerBackend: backend 'f' has optional kernels that are not functions: adamStep",
     );
+    expect(() => registerBackend(untyped({ name: 'half' }, ['crossEntropyBackward']))).toThrow(
+      "registerBackend: backend 'half' has crossEntropy without crossEntropyBackward (core calls the two as a pair, or neither)",
+    );
     expect(() => registerBackend(untyped({ name: 'new', contractVersion: 2 }))).toThrow(
       "registerBackend: backend 'new' implements contract version 2, newer than this " +
         "@stride/core's 1: upgrade @stride/core to a release that implements it",

@@ -5,7 +5,7 @@
 import { noGrad, withGrad } from '../autograd.js';
 import { isFloat } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import { backendOf } from '../kernel.js';
+import { backendOf, wrap } from '../kernel.js';
 import { checkOptions, option } from '../options.js';
 import { shapesEqual } from '../shape.js';
 import { isTensor, type Tensor } from '../tensor.js';
@@ -163,9 +163,47 @@ export function crossEntropy(
     return probabilityCrossEntropy(fn, input, target, options);
   }
   const args = checkClassArgs(fn, input, target, options);
+  const b = input.backend;
+  if (!args.weight && input.rank <= 2 && b.crossEntropy && b.crossEntropyBackward) {
+    return fusedClassCrossEntropy(fn, args, smoothing);
+  }
   return tidy(() => {
     const logits = args.batched ? args.input : unsqueeze(args.input, 0);
     return classLoss(fn, logSoftmax(logits, 1), args, smoothing);
+  });
+}
+
+/**
+ * Cross-entropy of class indices without class weights on [N, C] or [C] logits, through the
+ * backend's fused kernels: one launch forward and one backward where the composite takes about
+ * thirty small ones (a classifier's loss is a long chain of tiny ops). Same checks, same values
+ * up to the order of float sums.
+ */
+function fusedClassCrossEntropy(fn: string, args: ClassArgs, smoothing: number): Tensor {
+  const b = args.input.backend;
+  const forward = b.crossEntropy as NonNullable<typeof b.crossEntropy>;
+  const backward = b.crossEntropyBackward as NonNullable<typeof b.crossEntropyBackward>;
+  const { ignoreIndex, reduction } = args;
+  const params = { ignoreIndex, smoothing, reduction };
+  return tidy(() => {
+    const logits = args.batched ? args.input : unsqueeze(args.input, 0);
+    const target = args.batched ? args.target : reshape(args.target, [1]);
+    const classes = logits.shape[1] as number;
+    checkIndexRange(
+      fn,
+      'target',
+      where(eq(target, ignoreIndex), 0, target),
+      classes,
+      ` (the number of classes; ignoreIndex is ${ignoreIndex})`,
+    );
+    const shape = reduction === 'none' ? target.shape : [];
+    const raw = wrap(b, forward(logits._kernel(), target._kernel(), params), shape, logits.dtype);
+    const loss = withGrad(fn, raw, [logits], [logits, target], (dy, [x, t]) => {
+      const s = x as Tensor;
+      const dx = backward(dy._kernel(), s._kernel(), (t as Tensor)._kernel(), params);
+      return [wrap(dy.backend, dx, s.shape, dy.dtype)];
+    });
+    return reduction === 'none' ? reshape(loss, args.outShape) : loss;
   });
 }
 
