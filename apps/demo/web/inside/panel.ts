@@ -1,12 +1,14 @@
 import type { DemoState } from '../state.js';
 import { h } from '../ui/dom.js';
 import { filterBank } from './filters.js';
+import { liveView } from './live-view.js';
 import { paintStage, SHOWN, type Stage, stageBlock } from './stages.js';
 import { unitsView } from './units.js';
 import { whyView } from './why.js';
 
 /**
- * Panel 3: the learned filters of both convolutions, what each layer makes of the current
+ * Panel 3: the network while panel 2 trains it (see `liveView`), the learned filters of both
+ * convolutions, what each layer makes of the current
  * drawing, why the model answers as it does (saliency, Grad-CAM) and what conv2's units respond
  * to (feature visualisation). Filters use a diverging map (sign matters: red adds, blue
  * subtracts); activations a sequential one, scaled per layer.
@@ -69,6 +71,7 @@ export function insidePanel(state: DemoState): HTMLElement {
       'What do these layers learn? The first convolution learns edge and stroke detectors; the second combines them into parts of digits. ',
       'Below, your drawing at every layer: early maps still look like the digit (before ReLU, red is positive and blue negative), later ones are features only the classifier reads.',
     ),
+    liveView(state),
     h('h3', {}, 'Learned filters'),
     h(
       'p',

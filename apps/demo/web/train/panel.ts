@@ -1,4 +1,5 @@
 import { messageOf } from '../backends.js';
+import { liveFeed, probeOf } from '../inside/live-feed.js';
 import { mnist } from '../mnist.js';
 import { checkpointBytes, copyToCpu, onnxBytes } from '../model.js';
 import type { DemoState } from '../state.js';
@@ -105,6 +106,7 @@ export function trainPanel(state: DemoState): HTMLElement {
   const runningOn = h('p', { class: 'badge-line', id: 'train-running-on' });
   const chart = trainingChart();
 
+  const feed = liveFeed(state);
   let session: TrainingSession | null = null;
   let trained: { model: Awaited<ReturnType<typeof copyToCpu>>; label: string } | null = null;
   const controls = [backend, optimizer, lr, batch];
@@ -176,7 +178,24 @@ export function trainPanel(state: DemoState): HTMLElement {
         sSpeed.value.textContent = Math.round(r.imagesPerSecond).toLocaleString('en');
       };
       const current = session;
-      await current.run(report);
+      feed.start(
+        {
+          device,
+          batchSize: Number(batch.value),
+          optimizer: optimizer.selectedOptions[0]?.textContent ?? optimizer.value,
+        },
+        probeOf(data.test),
+      );
+      try {
+        // The look-inside panel's live view: a snapshot every few steps, taken on the step.
+        await current.run(report, {
+          every: () => feed.every,
+          probe: feed.probe?.image as Float32Array,
+          onSnapshot: (s) => feed.publish(s),
+        });
+      } finally {
+        feed.stop(Number(stats.dataset.steps));
+      }
       status.textContent = `Stopped. Measuring accuracy on ${TEST_IMAGES} test images…`;
       const accuracy = await current.evaluate(data.test, TEST_IMAGES);
       sTest.value.textContent = `${(accuracy * 100).toFixed(1)}%`;
@@ -202,6 +221,10 @@ export function trainPanel(state: DemoState): HTMLElement {
     status.textContent = 'Stopping after this step…';
     await session?.stop();
   });
+
+  // The live view's own button starts and stops runs with this panel's settings.
+  feed.addEventListener('request-start', () => start.click());
+  feed.addEventListener('request-stop', () => stop.click());
 
   use.addEventListener('click', () => {
     if (!trained) return;
