@@ -180,7 +180,7 @@ describe('downloads', () => {
     const source = await pytorchSource(trained.model);
     expect(source).toContain(`class ${PYTORCH_CLASS}(nn.Sequential):`);
     expect(source).toContain('def load_safetensors(');
-    expect(source).toMatch(/nn\.Conv2d\(16, 16, kernel_size=3, padding=2, dilation=2, groups=16\)/);
+    expect(source).toMatch(/nn\.Conv2d\(32, 32, kernel_size=3, padding=2, dilation=2, groups=32\)/);
     expect(source).toMatch(/nn\.BatchNorm2d\(16/);
     expect(FILE_NAMES.pytorch).toMatch(/^[a-z_]+\.py$/);
   });

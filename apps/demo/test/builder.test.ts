@@ -199,7 +199,7 @@ describe('spec ↔ summary()', () => {
     expect(analyse(preset('tiny')).summary.totalParams).toBe(80 + 3930);
     // The all-conv net uses stride, padding, dilation and groups.
     const allconv = preset('allconv');
-    expect(allconv.some((l) => l.kind === 'conv' && l.groups === 16 && l.dilation === 2)).toBe(
+    expect(allconv.some((l) => l.kind === 'conv' && l.groups === 32 && l.dilation === 2)).toBe(
       true,
     );
     expect(allconv.some((l) => l.kind === 'conv' && l.stride === 2)).toBe(true);

@@ -41,6 +41,8 @@ export type PresetName = 'lenet5' | 'tiny' | 'allconv';
 export interface Preset {
   readonly name: PresetName;
   readonly label: string;
+  /** What it shows, in a sentence, for the page. */
+  readonly description: string;
   readonly spec: NetworkSpec;
 }
 
@@ -48,6 +50,8 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'lenet5',
     label: 'LeNet-5 (61,706 parameters)',
+    description:
+      'LeCun’s classic with ReLU and max pooling: two convolutions, then three fully connected layers. The same layers as Stride’s LeNet5.',
     spec: [
       conv(6, 5, { padding: 2 }),
       relu,
@@ -65,20 +69,24 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'tiny',
-    label: 'Tiny: one strided convolution (4,010 parameters)',
+    label: 'Tiny (4,010 parameters)',
+    description:
+      'One strided convolution, a pool and a linear layer: it trains in seconds, to about 88% in the default 300 steps.',
     spec: [conv(8, 3, { stride: 2, padding: 1 }), relu, maxPool(2), flatten, linear(392, 10)],
   },
   {
     name: 'allconv',
-    label: 'All-convolutional: no pooling but the last',
+    label: 'All-convolutional (15,786 parameters)',
+    description:
+      'Strided convolutions instead of pooling, a dilated depthwise convolution (groups = channels), a batch norm, and a global average pool instead of fully connected layers.',
     spec: [
-      conv(16, 3, { padding: 1 }),
+      conv(16, 3, { stride: 2, padding: 1 }),
       { kind: 'batchnorm' },
       relu,
-      conv(16, 3, { stride: 2, padding: 1 }),
+      conv(32, 3, { padding: 1 }),
       relu,
       // Depthwise then pointwise: each channel filtered on its own, then mixed.
-      conv(16, 3, { padding: 2, dilation: 2, groups: 16 }),
+      conv(32, 3, { padding: 2, dilation: 2, groups: 32 }),
       conv(32, 1),
       relu,
       conv(32, 3, { stride: 2, padding: 1 }),

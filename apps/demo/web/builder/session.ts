@@ -142,6 +142,21 @@ export class NetworkTraining {
     return correct / subset.length;
   }
 
+  /** A copy of the model on the CPU backend, in eval mode (for downloads; the GPU's copy can go). */
+  async cpuCopy(): Promise<Sequential> {
+    const weights = this.model.stateDict();
+    const moved: Record<string, Tensor> = {};
+    try {
+      for (const [name, t] of Object.entries(weights)) moved[name] = await t.to('cpu');
+      const copy = buildNetwork(this.spec, 'cpu');
+      copy.loadStateDict(moved);
+      copy.eval();
+      return copy;
+    } finally {
+      for (const t of [...Object.values(weights), ...Object.values(moved)]) t.dispose();
+    }
+  }
+
   dispose(): void {
     this.optimizer.dispose();
     this.model.dispose();
