@@ -1,6 +1,7 @@
 import './style.css';
 import { arithmeticPanel } from './arithmetic/panel.js';
 import { messageOf, startBackends } from './backends.js';
+import { builderPanel } from './builder/panel.js';
 import { drawPanel } from './draw/panel.js';
 import { equivariancePanel } from './equivariance/panel.js';
 import { insidePanel } from './inside/panel.js';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     trainPanel(state),
     insidePanel(state),
     waldoPanel(state),
+    builderPanel(state),
     equivariancePanel(state),
     arithmeticPanel(),
   );
