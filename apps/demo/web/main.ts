@@ -6,6 +6,7 @@ import { drawPanel } from './draw/panel.js';
 import { equivariancePanel } from './equivariance/panel.js';
 import { insidePanel } from './inside/panel.js';
 import { loadCheckpoint } from './model.js';
+import { signalsPanel } from './signals/panel.js';
 import { DemoState } from './state.js';
 import { trainPanel } from './train/panel.js';
 import { h } from './ui/dom.js';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     insidePanel(state),
     waldoPanel(state),
     builderPanel(state),
+    signalsPanel(state),
     equivariancePanel(state),
     arithmeticPanel(),
   );
