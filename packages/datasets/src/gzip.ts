@@ -78,12 +78,23 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
+/**
+ * What the decompressor said. Node 24's DecompressionStream rejects a truncated stream with an
+ * empty message and only zlib's code (`Z_BUF_ERROR`), where Node 20 says "unexpected end of file".
+ */
+function inflateProblem(error: unknown): string {
+  const message = messageOf(error);
+  if (message !== '') return message;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? `zlib ${code}` : String(error);
+}
+
 /** Errors of the source (already StrideErrors) pass; the decompressor's become one. */
 function gzipError(fn: string, source: string, error: unknown): unknown {
   if (error instanceof StrideError) return error;
   return new StrideError(
     fn,
-    `${source}: expected valid gzip data, found corrupt or truncated data (${messageOf(error)})`,
+    `${source}: expected valid gzip data, found corrupt or truncated data (${inflateProblem(error)})`,
   );
 }
 
@@ -101,8 +112,11 @@ async function* nodeGunzip(fn: string, source: string, input: Chunks): AsyncGene
   const done = new Promise<void>((resolve) => {
     settled = resolve;
   });
+  // The stream buffers fixed, not the platform default (16 KiB in Node 20, 64 KiB from Node 22):
+  // what is read ahead of the reader stays small on every Node.
+  const gunzip = zlib.createGunzip({ highWaterMark: 1 << 14 });
   // The callback sees the error that the loop below also sees: it only says when all is closed.
-  const inflated = stream.pipeline(compressed, zlib.createGunzip(), () => settled());
+  const inflated = stream.pipeline(compressed, gunzip, () => settled());
   const it = inflated[Symbol.asyncIterator]();
   try {
     for (;;) {
