@@ -338,6 +338,26 @@ describe('impossible networks are refused at the layer, naming the option', () =
     expectRefused(analyse(spec), 4, null, /^conv2d: expected a 3-d \(unbatched\) or 4-d/);
   });
 
+  it('sizes that would swamp a browser tab are refused before anything is allocated', () => {
+    const before = memory();
+    const wide = lenetWith(0, 'outChannels', 100_000);
+    expect(wide.error).toMatchObject({ index: 0, field: 'outChannels', strideError: false });
+    expect(wide.error?.message).toBe(
+      "Too large: this layer's output would have 78,400,000 values per image; the page allows up to 4,000,000 so that a batch fits in a browser tab",
+    );
+    const huge = lenetWith(7, 'outFeatures', 1e9);
+    expect(huge.error).toMatchObject({ index: 7, field: 'outFeatures', strideError: false });
+    expect(huge.error?.message).toMatch(
+      /^Too large: this layer would hold 401,000,000,000 parameters, 401,000,002,572 in the network so far; the page builds networks of up to 10,000,000/,
+    );
+    expect(lenetWith(0, 'padding', 3000).error).toMatchObject({ index: 0, field: 'padding' });
+    expect(lenetWith(0, 'kernel', 5000).error).toMatchObject({ index: 0, field: 'kernel' });
+    // Just inside both limits: 1·1000·3·3 weights, and 1000 maps of 28×28 = 784,000 values.
+    expect(lenetWith(0, 'outChannels', 1000).error?.index).not.toBe(0);
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+  });
+
   it('buildNetwork throws the layer’s StrideError, numbered as the page numbers it', () => {
     expect(() => buildNetwork(setField(preset('lenet5'), 3, 'groups', 4))).toThrow(StrideError);
     expect(() => buildNetwork(setField(preset('lenet5'), 3, 'groups', 4))).toThrow(

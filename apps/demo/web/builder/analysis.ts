@@ -22,6 +22,7 @@ import {
   summary,
   Tanh,
 } from '@stride/layers';
+import { overBudget } from './budget.js';
 import { errorField } from './error-field.js';
 import {
   INPUT_SHAPE,
@@ -38,7 +39,10 @@ export interface LayerError {
   readonly kind: LayerKind;
   /** Stride's message, as thrown. */
   readonly message: string;
-  /** Whether it was a `StrideError` (anything else is a bug, shown all the same). */
+  /**
+   * Whether Stride threw it: false for the page's own size limit (budget.ts), or for a bug, which
+   * is shown all the same.
+   */
   readonly strideError: boolean;
   /** The option the message names first, to outline in the page; null if none. */
   readonly field: string | null;
@@ -178,16 +182,21 @@ function networkProblem(output: readonly number[]): string | null {
  */
 export function analyse(spec: NetworkSpec): Analysis {
   const modules: Module[] = [];
-  const shapes: (readonly number[])[] = [];
   let shape: readonly number[] = INPUT_SHAPE;
   let error: LayerError | null = null;
+  let params = 0;
   for (const [i, layer] of spec.entries()) {
+    const over = overBudget(layer, shape, params);
+    if (over) {
+      error = { index: i, kind: layer.kind, strideError: false, ...over };
+      break;
+    }
     let module: Module | undefined;
     try {
       module = buildLayer(layer, shape, 'cpu');
       const out = probe(module, shape);
       modules.push(module);
-      shapes.push(shape);
+      params += module.numParameters();
       shape = out;
     } catch (e) {
       module?.dispose();
