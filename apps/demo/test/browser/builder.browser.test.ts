@@ -137,6 +137,7 @@ function editedNetwork(): Module {
 describe('the network builder', () => {
   it('starts from LeNet-5, its table equal to summary() of Stride’s LeNet5', async () => {
     expect(await page.inputValue('#builder-preset')).toBe('lenet5');
+    expect(await page.textContent('#builder-preset-note')).toMatch(/as Stride’s LeNet5\.$/);
     await expectTableIsSummaryOf(new LeNet5());
     expect(await page.textContent('#builder-totals')).toBe('Whole network: 12 layers');
     expect(await page.getAttribute('#builder-weights', 'data-weights')).toBe('untrained');
@@ -147,6 +148,7 @@ describe('the network builder', () => {
     await page.focus('#builder-preset');
     await page.keyboard.press('ArrowDown');
     expect(await page.inputValue('#builder-preset')).toBe('tiny');
+    expect(await page.textContent('#builder-preset-note')).toMatch(/^One strided convolution/);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('builder-load');
     await page.keyboard.press('Enter');

@@ -144,6 +144,7 @@ export function builderPanel(state: DemoState): HTMLElement {
       'Then train your network on MNIST right here and take it to PyTorch, ONNX or Stride.',
     ),
     h('div', { class: 'row b-presets' }, field('Start from', presetSelect), load),
+    presetNote,
     table.element,
     problem,
     summaryLine,

@@ -116,6 +116,8 @@ export function trainerView(state: DemoState): TrainerView {
   let session: NetworkTraining | null = null;
   let trained: Trained | null = null;
   let running = false;
+  /** Stop was pressed before the session existed (while MNIST was loading). */
+  let stopAsked = false;
 
   const specKey = (spec: NetworkSpec) => JSON.stringify(spec);
   const current = () => (analysis && trained?.key === specKey(analysis.spec) ? trained : null);
@@ -163,6 +165,7 @@ export function trainerView(state: DemoState): TrainerView {
     }
     const spec = analysis.spec;
     const device = backend.value;
+    stopAsked = false;
     setRunning(true);
     progress.max = n;
     progress.value = 0;
@@ -183,6 +186,7 @@ export function trainerView(state: DemoState): TrainerView {
       status.textContent = `Training on ${device === 'webgpu' ? 'WebGPU' : 'the CPU'}…`;
       const recent: number[] = [];
       const run = session;
+      if (stopAsked) void run.stop();
       const done = await run.run((r) => {
         if (r.step === 1) stats.dataset.firstLoss = String(r.loss);
         recent.push(r.loss);
@@ -213,6 +217,7 @@ export function trainerView(state: DemoState): TrainerView {
 
   stop.addEventListener('click', async () => {
     stop.disabled = true;
+    stopAsked = true;
     status.textContent = 'Stopping after this step…';
     await session?.stop();
   });
