@@ -172,35 +172,34 @@ export function classifierView(state: DemoState): HTMLElement {
     const predicted = WAVE_CLASSES[best] as WaveClass;
     prediction.dataset.predicted = predicted;
     prediction.textContent =
-      `The network says ${CLASS_TEXT[predicted]} (${((probabilities[best] as number) * 100).toFixed(0)}%)` +
-      (c.stepCount === 0 ? ', untrained: a guess.' : ` after ${c.stepCount} steps. `) +
-      WAVE_CLASSES.map(
-        (k, i) => `${CLASS_TEXT[k]} ${((probabilities[i] as number) * 100).toFixed(0)}%`,
-      ).join(', ') +
-      '.';
+      `The network says ${CLASS_TEXT[predicted]}` +
+      (c.stepCount === 0 ? ' (untrained: a guess). ' : ` after ${c.stepCount} steps. `) +
+      `Probabilities: ${WAVE_CLASSES.map((k, i) => `${CLASS_TEXT[k]} ${percent(probabilities[i] as number)}`).join(', ')}.`;
   };
 
   const drawCurve = () => {
     const s = surface(curve, 120);
     const n = Math.max(MAX_STEPS, history.length);
-    const xOf = (i: number) => (i / n) * s.width;
-    hline(s, 8, COLOURS.axis, '100%');
-    const losses = history.map((p) => p.loss);
-    const top = Math.max(1.5, ...losses);
+    const xOf = (step: number) => (step / n) * s.width;
+    const y = (v: number) => s.height - 4 - v * (s.height - 20);
+    hline(s, y(1), COLOURS.axis, 'accuracy 100%');
+    const trained = history.filter((p) => Number.isFinite(p.loss));
+    // Loss on a scale that starts at the untrained network's ~ln 4 = 1.39.
+    const top = Math.max(1.5, ...trained.map((p) => p.loss));
     polyline(
       s,
-      losses,
-      (v) => s.height - 4 - (v / top) * (s.height - 12),
+      trained.map((p) => p.loss / top),
+      y,
       COLOURS.line,
-      (i) => xOf(history[i]?.step ?? 0),
+      (i) => xOf(trained[i]?.step ?? 0),
     );
-    const acc = history.filter((p) => p.accuracy !== undefined);
+    const measured = history.filter((p) => p.accuracy !== undefined);
     polyline(
       s,
-      acc.map((p) => p.accuracy as number),
-      (v) => s.height - 4 - v * (s.height - 12),
+      measured.map((p) => p.accuracy as number),
+      y,
       COLOURS.silenceEdge,
-      (i) => xOf(acc[i]?.step ?? 0),
+      (i) => xOf(measured[i]?.step ?? 0),
     );
   };
 
@@ -333,8 +332,8 @@ export function classifierView(state: DemoState): HTMLElement {
     h(
       'p',
       { class: 'hint' },
-      `Its ${NET_OPTIONS.channels[0]} filters (bars: the ${NET_OPTIONS.kernelSize} taps) and, under each, its response to the example: the same sliding sum as the detector’s, with taps learned instead of written. `,
-      'Trained, many look like short waves: each answers to one pitch, and the layers after them compare the answers.',
+      `Its ${NET_OPTIONS.channels[0]} filters (bars: the ${NET_OPTIONS.kernelSize} taps) and, under each, its response to the example before batch norm and ReLU: the same sliding sum as the detector’s, with taps learned instead of written. `,
+      'Here they move only a little from their random start: this task is easy, and most of the learning happens in the layers after them, which read how strongly and how regularly each filter answers. Compare the responses to a sine, a square wave and noise.',
     ),
     h(
       'div',
@@ -359,4 +358,8 @@ export function classifierView(state: DemoState): HTMLElement {
   }).observe(example);
   restart();
   return view;
+}
+
+function percent(p: number): string {
+  return `${(p * 100).toFixed(0)}%`;
 }

@@ -42,7 +42,9 @@ export function detectorView(): HTMLElement {
   const settings: DetectorSettings = { ...DEFAULT_DETECTOR };
   let thresholdDb = THRESHOLD_DB.value;
   let response = new Float32Array(0);
-  let position = 0;
+  // The window starts inside the first burst, where the response is worth reading.
+  const burst = source.segments?.find((g) => g.kind !== 'silence');
+  let position = burst ? Math.floor((burst.start + burst.end) / 2) : 0;
   let written: Float32Array | null = null;
 
   // ---- controls ----
@@ -176,11 +178,11 @@ export function detectorView(): HTMLElement {
     scrub.setAttribute('aria-valuetext', `window ${position}: samples ${first} to ${last}`);
     energy.dataset.threshold = String(threshold);
 
-    // The filter's taps, all positive: drawn from the middle line upwards.
-    const t0 = windowTaps(settings.window, settings.shape);
-    let tapMax0 = 0;
-    for (const v of t0) tapMax0 = Math.max(tapMax0, v);
-    bars(surface(taps, 48), t0, tapMax0 * 1.05, COLOURS.windowEdge);
+    // The filter's taps, all positive.
+    const tapValues = windowTaps(settings.window, settings.shape);
+    let tapTop = 0;
+    for (const v of tapValues) tapTop = Math.max(tapTop, v);
+    bars(surface(taps, 48), tapValues, tapTop, COLOURS.windowEdge, 'bottom');
 
     // The signal, its silent stretches and the window.
     const ws = surface(wave, 120);

@@ -6,7 +6,7 @@
 
 export const COLOURS = {
   line: '#4f46e5',
-  fill: 'rgba(79, 70, 229, 0.18)',
+  fill: 'rgba(79, 70, 229, 0.35)',
   silence: 'rgba(5, 150, 105, 0.16)',
   silenceEdge: '#059669',
   window: 'rgba(245, 158, 11, 0.28)',
@@ -137,22 +137,36 @@ export function polyline(
   ctx.lineWidth = 1;
 }
 
-/** Vertical bars from zero, one per value: filter taps. */
-export function bars(s: Surface, values: ArrayLike<number>, scale: number, colour: string): void {
+/**
+ * Vertical bars, one per value: filter taps. Signed taps grow from a middle line; with
+ * `baseline: 'bottom'` (taps that are all positive) they grow from the bottom edge.
+ */
+export function bars(
+  s: Surface,
+  values: ArrayLike<number>,
+  scale: number,
+  colour: string,
+  baseline: 'middle' | 'bottom' = 'middle',
+): void {
   const { ctx, width, height } = s;
   const n = values.length;
-  const mid = height / 2;
+  const base = baseline === 'middle' ? height / 2 : height - 1;
+  const room = baseline === 'middle' ? height / 2 - 2 : height - 4;
   const w = width / n;
   ctx.strokeStyle = COLOURS.axis;
   ctx.beginPath();
-  ctx.moveTo(0, mid + 0.5);
-  ctx.lineTo(width, mid + 0.5);
+  ctx.moveTo(0, base + 0.5);
+  ctx.lineTo(width, base + 0.5);
   ctx.stroke();
   ctx.fillStyle = colour;
+  const inset = Math.min(1, w * 0.15);
   for (let i = 0; i < n; i++) {
-    const v = ((values[i] as number) / (scale || 1)) * (mid - 2);
-    const x = i * w + Math.min(1, w * 0.15);
-    const bw = Math.max(1, w - 2 * Math.min(1, w * 0.15));
-    ctx.fillRect(x, v >= 0 ? mid - v : mid, bw, Math.max(1, Math.abs(v)));
+    const v = ((values[i] as number) / (scale || 1)) * room;
+    ctx.fillRect(
+      i * w + inset,
+      v >= 0 ? base - v : base,
+      Math.max(1, w - 2 * inset),
+      Math.max(1, Math.abs(v)),
+    );
   }
 }
