@@ -29,7 +29,14 @@ export interface CachedPipeline {
 
 export class PipelineCache {
   private readonly device: GPUDevice;
-  private readonly pipelines = new Map<string, CachedPipeline>();
+  /**
+   * By code, then by `inputs:outputs:entryPoint`. The code is the outer key because kernels pass
+   * the same string object every launch, whose hash V8 keeps: a key built by concatenation would
+   * be a new string of several kilobytes to hash on every launch (most of the host time of a
+   * small op).
+   */
+  private readonly pipelines = new Map<string, Map<string, CachedPipeline>>();
+  private count = 0;
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private hits = 0;
   private misses = 0;
@@ -43,8 +50,13 @@ export class PipelineCache {
    * read-write storage bindings, compiled on first use.
    */
   get(code: string, inputs: number, outputs: number, entryPoint = 'main'): CachedPipeline {
-    const k = `${inputs}:${outputs}:${entryPoint}\n${code}`;
-    const hit = this.pipelines.get(k);
+    let byCode = this.pipelines.get(code);
+    if (!byCode) {
+      byCode = new Map();
+      this.pipelines.set(code, byCode);
+    }
+    const k = `${inputs}:${outputs}:${entryPoint}`;
+    const hit = byCode.get(k);
     if (hit) {
       this.hits++;
       return hit;
@@ -57,12 +69,13 @@ export class PipelineCache {
       compute: { module, entryPoint },
     });
     const made = { pipeline, layout };
-    this.pipelines.set(k, made);
+    byCode.set(k, made);
+    this.count++;
     return made;
   }
 
   stats(): PipelineStats {
-    return { pipelines: this.pipelines.size, hits: this.hits, misses: this.misses };
+    return { pipelines: this.count, hits: this.hits, misses: this.misses };
   }
 
   /** Binding 0 uniform; 1..inputs read-only storage; then `outputs` read-write storage. */
