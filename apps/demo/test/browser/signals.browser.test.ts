@@ -175,6 +175,18 @@ describe('the silence detector', () => {
     expect(await page.textContent('#signals-readout')).toMatch(
       /^Window 5 of 4000: samples -63 to 104 .*partly padding/,
     );
+    // Play moves the window on by itself; Pause stops it.
+    await page.focus('#signals-play');
+    await page.keyboard.press('Enter');
+    expect(await attr('#signals-play', 'aria-pressed')).toBe('true');
+    await expect
+      .poll(async () => Number(await page.inputValue('#signals-position')))
+      .toBeGreaterThan(5);
+    await page.keyboard.press('Enter');
+    expect(await attr('#signals-play', 'aria-pressed')).toBe('false');
+    const paused = await page.inputValue('#signals-position');
+    expect(await attr('#signals-position', 'data-first')).toBe(String(Number(paused) * 4 - 83));
+    await page.focus('#signals-position');
     await page.keyboard.press('End');
     expect(await page.inputValue('#signals-position')).toBe('3999');
     expect(Number(await attr('#signals-position', 'data-value'))).toBe(response[3999]);

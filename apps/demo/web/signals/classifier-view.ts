@@ -177,6 +177,15 @@ export function classifierView(state: DemoState): HTMLElement {
       `Probabilities: ${WAVE_CLASSES.map((k, i) => `${CLASS_TEXT[k]} ${percent(probabilities[i] as number)}`).join(', ')}.`;
   };
 
+  /** Outside the training loop (a new example, a new width): the run may be replaced meanwhile. */
+  const redrawFilters = () => {
+    const c = classifier;
+    if (!c) return;
+    showFilters(c).catch((error: unknown) => {
+      if (c === classifier) console.error(error);
+    });
+  };
+
   const drawCurve = () => {
     const s = surface(curve, 120);
     const n = Math.max(MAX_STEPS, history.length);
@@ -291,7 +300,7 @@ export function classifierView(state: DemoState): HTMLElement {
   deviceSelect.addEventListener('change', restart);
   const reprobe = () => {
     makeExample();
-    if (classifier) void showFilters(classifier);
+    redrawFilters();
   };
   exampleClass.addEventListener('change', reprobe);
   another.addEventListener('click', () => {
@@ -354,7 +363,7 @@ export function classifierView(state: DemoState): HTMLElement {
     laidOut = w;
     makeExample();
     drawCurve();
-    if (classifier) void showFilters(classifier);
+    redrawFilters();
   }).observe(example);
   restart();
   return view;
