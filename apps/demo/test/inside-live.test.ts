@@ -34,6 +34,7 @@ import { type Histogram, histogram } from '../web/inside/histogram.js';
 import { PROBE_INDEX, probeOf } from '../web/inside/live-feed.js';
 import {
   HISTOGRAM_BINS,
+  HISTOGRAM_IMAGES,
   type InsideSnapshot,
   LEARNABLE,
   PROBE_LAYERS,
@@ -104,6 +105,12 @@ describe('histogram', () => {
     expect(h.negative).toBe(1);
     // Zero is an edge: it counts in the bin to its right, as every value sitting on an edge does.
     expect(Array.from(histogram([0, -2, 2], 2).counts)).toEqual([1, 2]);
+    // The middle edge is zero exactly, although −0.1 + 0.6 / 6 × 1 is not (it is 1.4e-17): a tiny
+    // positive value is not counted among the negative ones.
+    const tiny = histogram([-0.1, 0.1, 1e-18], 6);
+    expect(tiny.edges[3]).toBe(0);
+    expect(Array.from(tiny.counts)).toEqual([1, 0, 0, 1, 0, 1]);
+    expect(tiny.negative).toBe(1);
     // All zeros: a range of [-1, 1].
     const zeros = histogram(new Float32Array(5), 4);
     expect(Array.from(zeros.counts)).toEqual([0, 0, 5, 0]);
@@ -139,6 +146,10 @@ describe('histogram', () => {
       /histogram: bins must be a positive integer, got 2.5/,
     );
     expect(() => histogram([1, Number.NaN], 4)).toThrow(/histogram: values\[1\] is NaN/);
+    expect(() => histogram([Number.NaN, 1], 4)).toThrow(/histogram: values\[0\] is NaN/);
+    expect(() => histogram([1, -2, Number.NEGATIVE_INFINITY], 4)).toThrow(
+      /histogram: values\[2\] is -Infinity/,
+    );
   });
 });
 
@@ -229,7 +240,8 @@ describe('a recorded training step', () => {
         countByEdges(w, layer.weightHistogram),
       );
       const perImage = { conv1: 6 * 28 * 28, conv2: 16 * 10 * 10, fc1: 120, fc2: 84, fc3: 10 };
-      expect(layer.activationCount).toBe(32 * perImage[layer.name]);
+      // The histogram of outputs counts the first 8 images' (the ∂output RMS is over all 32).
+      expect(layer.activationCount).toBe(HISTOGRAM_IMAGES * perImage[layer.name]);
       expect(layer.activationHistogram.counts.reduce((a, b) => a + b, 0)).toBe(
         layer.activationCount,
       );

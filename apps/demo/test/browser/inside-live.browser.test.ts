@@ -24,7 +24,8 @@ beforeAll(async () => {
   registerBackend(cpu({ threads: 1, relaxedSimd: false }));
   await setBackend('cpu');
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // Tall enough to see the whole live view: its blocks paint only while on screen.
+  page = await browser.newPage({ viewport: { width: 1280, height: 3000 } });
   errors = watchErrors(page);
   await page.goto(inject('demoUrl'));
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
@@ -36,6 +37,8 @@ afterAll(async () => {
 
 interface Refresh {
   step: number;
+  /** The step each block of pictures shows. */
+  painted: number[];
   refreshes: number;
   tensors: number;
   weights: number[];
@@ -60,8 +63,12 @@ function readRefresh(p: Page): Promise<Refresh> {
       for (let i = 0; i < data.length; i += 4) pixels.push(data[i], data[i + 1], data[i + 2]);
     }
     const rows = [...document.querySelectorAll<HTMLElement>('#live-gradients .flow-row')];
+    const painted = ['live-probe', 'live-filters', 'live-distributions'].map((id) =>
+      Number(document.getElementById(id)?.dataset.step),
+    );
     return {
       step: Number(live.dataset.step),
+      painted,
       refreshes: Number(live.dataset.refreshes),
       tensors: Number(document.getElementById('live-memory')?.dataset.tensors),
       weights: nums(grid.dataset.values),
@@ -132,11 +139,14 @@ describe('watch it learn', () => {
       .toBe('true');
     expect(await page.textContent('#live-train')).toBe('Stop training');
 
+    // The whole view on screen, from its top.
+    await page.locator('#live').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     first = await nextRefresh(page, 1);
     second = await nextRefresh(page, first.step);
     const third = await nextRefresh(page, second.step);
     for (const r of [first, second, third]) {
       expect(r.step % 5, `step ${r.step}`).toBe(0);
+      expect(r.painted).toEqual([r.step, r.step, r.step]);
       expect(r.weights).toHaveLength(150);
       // The pictures are the weights the page reports, in its colour map.
       const want = expectedPixels(r.weights);
@@ -165,7 +175,7 @@ describe('watch it learn', () => {
       const total = (id: string) => r.histograms.find((h) => h.id === id)?.total;
       expect(total('live-hist-conv1-weights')).toBe(150);
       expect(total('live-hist-fc1-weights')).toBe(48_000);
-      expect(total('live-hist-conv1-outputs')).toBe(16 * 6 * 28 * 28);
+      expect(total('live-hist-conv1-outputs')).toBe(8 * 6 * 28 * 28);
     }
     // The filters move between refreshes, and so do their pictures.
     expect(second.weights).not.toEqual(first.weights);
@@ -174,6 +184,20 @@ describe('watch it learn', () => {
     expect(first.tensors).toBeGreaterThan(0);
     expect([second.tensors, third.tensors]).toEqual([first.tensors, first.tensors]);
     await page.locator('#live').screenshot({ path: screenshotPath('12-inside-live') });
+  });
+
+  it('paints its pictures only while they are on screen, and catches up when they come back', async () => {
+    await page.setViewportSize({ width: 1280, height: 700 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const painted = () => page.getAttribute('#live-filters', 'data-step').then(Number);
+    // Give the observer a frame to notice, then let two refreshes pass off screen.
+    const away = (await nextRefresh(page, await painted())).step;
+    const later = (await nextRefresh(page, away)).step;
+    expect(await painted()).toBeLessThan(later);
+    await page.locator('#live-filters').scrollIntoViewIfNeeded();
+    await expect.poll(painted, { timeout: 10_000 }).toBeGreaterThanOrEqual(later);
+    await page.setViewportSize({ width: 1280, height: 3000 });
+    await page.locator('#live').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   });
 
   it('runs the MNIST test digit through the weights it shows', async () => {

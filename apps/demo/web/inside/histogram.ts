@@ -12,9 +12,9 @@ export interface Histogram {
 
 /**
  * Counts `values` in `bins` equal bins over [−m, m], where m is their largest absolute value:
- * symmetric, so that zero is an edge (for an even number of bins) and the sign of a weight or an
- * activation reads off the picture. The last bin also holds m itself, so every value is counted
- * exactly once. All zeros (m = 0) count over [−1, 1].
+ * symmetric, so that zero is an edge (exactly, for an even number of bins) and the sign of a
+ * weight or an activation reads off the picture. The last bin also holds m itself, so every value
+ * is counted exactly once. All zeros (m = 0) count over [−1, 1].
  *
  * @example
  * ```ts
@@ -25,30 +25,53 @@ export function histogram(values: ArrayLike<number>, bins: number): Histogram {
   if (!Number.isInteger(bins) || bins < 1) {
     fail('histogram', `bins must be a positive integer, got ${bins}`);
   }
+  const n = values.length;
   let m = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (!Number.isFinite(v)) {
-      fail('histogram', `values[${i}] is ${v}; only finite values can be binned`);
-    }
-    m = Math.max(m, Math.abs(v));
+  let bad = -1;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(values[i] as number);
+    if (a > m) m = a;
+    else if (Number.isNaN(a) && bad < 0) bad = i;
+  }
+  if (bad < 0 && m === Number.POSITIVE_INFINITY) {
+    bad = 0;
+    while (Number.isFinite(values[bad])) bad++;
+  }
+  if (bad >= 0) {
+    fail('histogram', `values[${bad}] is ${values[bad]}; only finite values can be binned`);
   }
   if (m === 0) m = 1;
   const edges = new Float64Array(bins + 1);
   for (let i = 0; i <= bins; i++) edges[i] = -m + (2 * m * i) / bins;
   edges[bins] = m;
+  const even = bins % 2 === 0;
+  // Rounding can leave the middle edge a hair off zero; it must be zero for the count below.
+  if (even) edges[bins / 2] = 0;
   const counts = new Uint32Array(bins);
-  let negative = 0;
-  const width = (2 * m) / bins;
-  for (let i = 0; i < values.length; i++) {
+  const scale = bins / (2 * m);
+  const last = bins - 1;
+  for (let i = 0; i < n; i++) {
     const v = values[i] as number;
-    if (v < 0) negative++;
-    // The arithmetic guess can be one bin off where a value sits on an edge after rounding; the
-    // comparisons with the edges themselves decide, so the bins match their stated edges exactly.
-    let b = Math.min(bins - 1, Math.max(0, Math.floor((v + m) / width)));
-    while (b > 0 && v < (edges[b] as number)) b--;
-    while (b < bins - 1 && v >= (edges[b + 1] as number)) b++;
+    const x = (v + m) * scale;
+    let b = x | 0;
+    // Rounding can put a value that sits on an edge one bin off; only there (x next to a whole
+    // number) do the edges themselves decide, so the bins match their stated edges exactly
+    // without comparing every value.
+    const f = x - b;
+    if (f < 1e-6 || f > 1 - 1e-6) {
+      if (b > last) b = last;
+      if (b > 0 && v < (edges[b] as number)) b--;
+      else if (b < last && v >= (edges[b + 1] as number)) b++;
+    }
     counts[b] = (counts[b] as number) + 1;
+  }
+  // With zero an edge, the negative values are exactly those of the left half's bins (counting
+  // them one by one costs as much as the binning: their signs are a coin toss for the CPU).
+  let negative = 0;
+  if (even) {
+    for (let b = 0; b < bins / 2; b++) negative += counts[b] as number;
+  } else {
+    for (let i = 0; i < n; i++) if ((values[i] as number) < 0) negative++;
   }
   return { edges, counts, negative };
 }

@@ -11,7 +11,12 @@ import { gradientFlowView } from './gradient-flow.js';
 import { type HistogramChart, histogramChart } from './histogram-chart.js';
 import { DEFAULT_EVERY, liveFeed, PROBE_INDEX, probeOf } from './live-feed.js';
 import { paintStage, SHOWN, type Stage, stageBlock } from './stages.js';
-import { type InsideSnapshot, LEARNABLE, type LearnableName } from './training-snapshot.js';
+import {
+  HISTOGRAM_IMAGES,
+  type InsideSnapshot,
+  LEARNABLE,
+  type LearnableName,
+} from './training-snapshot.js';
 
 const SIZE = 28;
 
@@ -142,12 +147,12 @@ export function liveView(state: DemoState): HTMLElement {
     ),
     h(
       'div',
-      { class: 'live-block' },
+      { class: 'live-block', id: 'live-distributions' },
       h('h4', {}, 'Weights and activations'),
       h(
         'p',
         { class: 'caption' },
-        'How each layer’s numbers are spread: its weights after the step (purple) and its outputs over the whole batch before the ReLU (green), which turns everything left of the 0 line into 0.',
+        `How each layer’s numbers are spread: its weights after the step (purple) and its outputs for ${HISTOGRAM_IMAGES} images of the batch before the ReLU (green), which turns everything left of the 0 line into 0.`,
       ),
       histRows,
     ),
@@ -193,9 +198,7 @@ export function liveView(state: DemoState): HTMLElement {
     probeCaption.textContent = `MNIST test image ${PROBE_INDEX}: a ${label}`;
   };
 
-  const paint = (s: InsideSnapshot) => {
-    refreshes++;
-    blocks.hidden = false;
+  const paintProbe = (s: InsideSnapshot) => {
     for (const a of s.probe) {
       let stage = stages.get(a.name);
       if (!stage) {
@@ -207,13 +210,8 @@ export function liveView(state: DemoState): HTMLElement {
       if (a.name === 'conv1' || a.name === 'fc3')
         stage.block.dataset.values = valuesAttribute(a.data);
     }
-    const p = s.probeProbabilities;
-    let best = 0;
-    for (let d = 1; d < p.length; d++) if ((p[d] as number) > (p[best] as number)) best = d;
-    prediction.textContent = `After step ${s.step} the network reads it as ${best} (${(100 * (p[best] as number)).toFixed(0)}% sure).`;
-    prediction.dataset.digit = String(best);
-    prediction.dataset.probabilities = valuesAttribute(p);
-
+  };
+  const paintFilters = (s: InsideSnapshot) => {
     const [l1, l2] = s.layers as [InsideSnapshot['layers'][0], InsideSnapshot['layers'][0]];
     const m1 = paintFilterBank(conv1.canvases, l1.weights, [6, 1, 5, 5]);
     const m2 = paintFilterBank(conv2.canvases, l2.weights, [16, 6, 5, 5]);
@@ -221,13 +219,35 @@ export function liveView(state: DemoState): HTMLElement {
     grid1.dataset.values = valuesAttribute(l1.weights);
     grid1.dataset.bias = valuesAttribute(l1.bias);
     filterScale.textContent = `Full colour at |weight| = ${m1.toFixed(3)} for conv1 and ${m2.toFixed(3)} for conv2.`;
-
-    flow.update(s);
+  };
+  const paintHistograms = (s: InsideSnapshot) => {
     for (const layer of s.layers) {
       const c = charts.get(layer.name);
       c?.weights.update(layer.weightHistogram, layer.weights.length);
       c?.outputs.update(layer.activationHistogram, layer.activationCount);
     }
+  };
+  // The pictures cost more to paint than the numbers to gather: each block paints only while on
+  // screen, and catches up with the latest snapshot when it comes back into view. Its
+  // `data-step` says which step it shows.
+  const painters = [
+    lazily(blocks.querySelector('#live-probe') as HTMLElement, paintProbe),
+    lazily(blocks.querySelector('#live-filters') as HTMLElement, paintFilters),
+    lazily(blocks.querySelector('#live-distributions') as HTMLElement, paintHistograms),
+  ];
+
+  const paint = (s: InsideSnapshot) => {
+    refreshes++;
+    blocks.hidden = false;
+    const p = s.probeProbabilities;
+    let best = 0;
+    for (let d = 1; d < p.length; d++) if ((p[d] as number) > (p[best] as number)) best = d;
+    prediction.textContent = `After step ${s.step} the network reads it as ${best} (${(100 * (p[best] as number)).toFixed(0)}% sure).`;
+    prediction.dataset.digit = String(best);
+    prediction.dataset.probabilities = valuesAttribute(p);
+    // The gradient flow keeps a history of every refresh, so it is always drawn.
+    flow.update(s);
+    for (const painter of painters) painter(s);
 
     const run = feed.running;
     status.textContent = `Step ${s.step} (epoch ${s.epoch}), loss ${s.loss.toFixed(3)}: refreshed every ${feed.every} steps while training on ${run?.device === 'webgpu' ? 'WebGPU' : 'the CPU'}.`;
@@ -278,4 +298,29 @@ export function liveView(state: DemoState): HTMLElement {
   });
   observer.observe(view);
   return view;
+}
+
+/**
+ * `paint` for `block`, called with every snapshot but run only while the block is on screen;
+ * one that came while it was off screen is painted when it comes back.
+ */
+function lazily(
+  block: HTMLElement,
+  paint: (s: InsideSnapshot) => void,
+): (s: InsideSnapshot) => void {
+  let visible = false;
+  let waiting: InsideSnapshot | null = null;
+  const show = (s: InsideSnapshot) => {
+    paint(s);
+    block.dataset.step = String(s.step);
+    waiting = null;
+  };
+  new IntersectionObserver((entries) => {
+    visible = entries.some((e) => e.isIntersecting);
+    if (visible && waiting) show(waiting);
+  }).observe(block);
+  return (s) => {
+    if (visible) show(s);
+    else waiting = s;
+  };
 }

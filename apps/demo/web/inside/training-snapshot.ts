@@ -3,6 +3,7 @@ import {
   crossEntropy,
   fail,
   noGrad,
+  slice,
   softmax,
   stack,
   type Tensor,
@@ -32,6 +33,13 @@ export const PROBE_LAYERS = [
 /** Bins of every histogram: even, so that zero is an edge. */
 export const HISTOGRAM_BINS = 32;
 
+/**
+ * Images of the batch whose outputs go into the activation histograms: plenty for the shape of a
+ * distribution (37,632 values at conv1), and an eighth of what a batch of 64 would cost to read
+ * back and count at every refresh.
+ */
+export const HISTOGRAM_IMAGES = 8;
+
 /** Root mean square of the gradients of one step, for one learnable layer. */
 export interface GradientRms {
   /** ∂loss/∂(the layer's output): what the backward pass brings to the layer. */
@@ -51,9 +59,9 @@ export interface LayerSnapshot {
   gradient: GradientRms;
   /** The weights' histogram (biases are not in it). */
   weightHistogram: Histogram;
-  /** The layer's outputs (before its ReLU) over the whole batch of the step. */
+  /** The layer's outputs (before its ReLU) for the first `HISTOGRAM_IMAGES` images of the batch. */
   activationHistogram: Histogram;
-  /** How many outputs that is: batch × the output's size. */
+  /** How many outputs that is: images × the output's size. */
   activationCount: number;
 }
 
@@ -94,6 +102,8 @@ export interface RecordedStep {
   packed: Tensor;
   parts: Part[];
   batchSize: number;
+  /** Elements of each learnable layer's output over the whole batch (for the RMS of its gradient). */
+  outputSizes: number[];
 }
 
 /**
@@ -101,7 +111,7 @@ export interface RecordedStep {
  * `model.forward` + `loss.backward()` + `optimizer.step()`, that also keeps what the live view
  * shows, without another pass: the forward runs the model's layers one by one and asks autograd
  * to keep the gradient at each learnable layer's output (`retainGrad`); the same backward pass
- * fills those and the parameters' `.grad`. Their sums of squares, the batch's activations, the
+ * fills those and the parameters' `.grad`. Their sums of squares, a few images' activations, the
  * updated weights and the probe digit's activations (one extra forward of one image) are packed
  * into one tensor on the device. Returns the step's loss and correct count, as the plain step
  * does. The parameters' `.grad` stay as the step left them, until the next `zeroGrad()`.
@@ -140,6 +150,7 @@ export function recordedStep(
       flat.push(t.reshape([t.size]));
       offset += t.size;
     };
+    const images = Math.min(HISTOGRAM_IMAGES, x.shape[0] as number);
     noGrad(() => {
       const squares: Tensor[] = [];
       for (const name of LEARNABLE) {
@@ -149,7 +160,7 @@ export function recordedStep(
           if (!g) fail(fn, `the backward pass left no gradient at ${name}`);
           squares.push(g.square().sum());
         }
-        add(`${name}.activation`, out.detach());
+        add(`${name}.activation`, slice(out.detach(), 0, 0, images));
       }
       add('squares', stack(squares));
     });
@@ -171,7 +182,12 @@ export function recordedStep(
     return {
       loss: loss.detach(),
       hits,
-      recorded: { packed: concat(flat), parts, batchSize: x.shape[0] as number },
+      recorded: {
+        packed: concat(flat),
+        parts,
+        batchSize: x.shape[0] as number,
+        outputSizes: LEARNABLE.map((name) => (outputs.get(name) as Tensor).size),
+      },
     };
   });
 }
@@ -188,22 +204,32 @@ export async function readSnapshot(
     recorded.packed.dispose();
   }
   const byName = new Map(recorded.parts.map((p) => [p.name, p]));
-  const part = (name: string) => {
+  // Copies for what the snapshot keeps; views for what is only counted.
+  const part = (name: string, copy = true) => {
     const p = byName.get(name) as Part;
-    return { shape: p.shape, data: data.slice(p.offset, p.offset + p.size), size: p.size };
+    const end = p.offset + p.size;
+    return {
+      shape: p.shape,
+      data: copy ? data.slice(p.offset, end) : data.subarray(p.offset, end),
+      size: p.size,
+    };
   };
   const squares = part('squares').data;
   const layers = LEARNABLE.map((name, i): LayerSnapshot => {
     const w = part(`${name}.weight`);
     const b = part(`${name}.bias`);
-    const a = part(`${name}.activation`);
+    const a = part(`${name}.activation`, false);
     const rms = (k: number, n: number) => Math.sqrt((squares[3 * i + k] as number) / n);
     return {
       name,
       weights: w.data,
       weightShape: w.shape,
       bias: b.data,
-      gradient: { output: rms(0, a.size), weight: rms(1, w.size), bias: rms(2, b.size) },
+      gradient: {
+        output: rms(0, recorded.outputSizes[i] as number),
+        weight: rms(1, w.size),
+        bias: rms(2, b.size),
+      },
       weightHistogram: histogram(w.data, HISTOGRAM_BINS),
       activationHistogram: histogram(a.data, HISTOGRAM_BINS),
       activationCount: a.size,
