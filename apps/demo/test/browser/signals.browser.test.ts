@@ -13,11 +13,16 @@ import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
 let browser: Browser;
 let page: Page;
 let errors: string[];
+const missing: string[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   errors = watchErrors(page);
+  // A console line for a failed load does not name the file; this does.
+  page.on('response', (r) => {
+    if (r.status() >= 400) missing.push(`${r.status()} ${r.url()}`);
+  });
   await page.goto(inject('demoUrl'));
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
 });
@@ -334,6 +339,6 @@ describe('the learned classifier', () => {
   });
 
   it('logged no errors', () => {
-    expect(errors, errors.join('\n')).toEqual([]);
+    expect(errors, [...errors, ...missing].join('\n')).toEqual([]);
   });
 });
