@@ -122,7 +122,13 @@ describe('watch it learn', () => {
     // Small batches on the CPU: a step takes milliseconds.
     await page.selectOption('#train-backend', 'cpu');
     await page.selectOption('#train-batch', '16');
+    // Before training: the invitation and the probe digit, no empty charts.
     expect(await page.textContent('#live-status')).toMatch(/^Not training yet/);
+    expect(await page.isVisible('#live-train')).toBe(true);
+    expect(await page.isVisible('#live-blocks')).toBe(false);
+    await expect
+      .poll(() => page.getAttribute('#live-probe-image', 'data-label'), { timeout: 30_000 })
+      .toBe('7');
     // The button, then Tab to the interval: every 5 steps (from 10); Shift+Tab back, Enter.
     const focused = () => page.evaluate(() => document.activeElement?.id);
     await page.focus('#live-train');
@@ -142,6 +148,7 @@ describe('watch it learn', () => {
     // The whole view on screen, from its top.
     await page.locator('#live').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     first = await nextRefresh(page, 1);
+    expect(await page.isVisible('#live-blocks')).toBe(true);
     second = await nextRefresh(page, first.step);
     const third = await nextRefresh(page, second.step);
     for (const r of [first, second, third]) {

@@ -92,7 +92,17 @@ export function liveView(state: DemoState): HTMLElement {
 
   // The histograms: one row per learnable layer, weights then outputs.
   const charts = new Map<LearnableName, { weights: HistogramChart; outputs: HistogramChart }>();
-  const histRows = h('div', { class: 'hist-rows', id: 'live-histograms' });
+  const histRows = h(
+    'div',
+    { class: 'hist-rows', id: 'live-histograms' },
+    h(
+      'div',
+      { class: 'hist-row hist-head', 'aria-hidden': 'true' },
+      h('span', {}),
+      h('span', {}, 'weights'),
+      h('span', {}, 'outputs, before the ReLU'),
+    ),
+  );
   for (const name of LEARNABLE) {
     const weights = histogramChart(`live-hist-${name}-weights`, `${name} weights`, '#7c3aed');
     const outputs = histogramChart(`live-hist-${name}-outputs`, `${name} outputs`, '#059669');
