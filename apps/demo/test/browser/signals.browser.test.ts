@@ -335,7 +335,10 @@ describe('the learned classifier', () => {
     expect(Math.abs(css - px)).toBeLessThanOrEqual(1);
     await page
       .locator('#signals-detector')
-      .screenshot({ path: screenshotPath('17-signals-phone') });
+      .screenshot({ path: screenshotPath('17-signals-phone-detector') });
+    await page
+      .locator('#signals-classifier')
+      .screenshot({ path: screenshotPath('17-signals-phone-classifier') });
   });
 
   it('logged no errors', () => {
