@@ -6,6 +6,8 @@
  * Forward kernels run one invocation per output element and visit the window's taps that lie
  * inside the input, in the CPU backend's order: max pooling keeps the first strictly greater
  * value and any NaN (PyTorch's rule), its index starting at the first tap inside the input.
+ * Undilated max pooling over one or two axes has a variant that computes four outputs of a row
+ * per invocation (`MAX_POOL_2D`).
  *
  * Backward kernels use no atomics: one invocation per input element gathers the output windows
  * that contain it (for max pooling, those whose recorded index is this element), adding their
@@ -124,6 +126,58 @@ ${main(`if (i >= word(0u)) { return; }
 `;
 
 /**
+ * `MAX_POOL` for at most two spatial axes without dilation (the usual 2-d pooling), four
+ * consecutive outputs of one row per invocation: the row's window and the decomposition of the
+ * position are worked out once for the four, and no division is left in the window bounds
+ * (integer division is slow where WebGPU runs on a CPU). Word 0 counts invocations. Same taps,
+ * same order, same values and indices as `MAX_POOL`.
+ */
+const MAX_POOL_2D = `
+${GEOMETRY}
+${bindings({ xs: 'f32' }, { values: 'f32', indices: 'i32' })}
+${MATH_WGSL}
+${main(`if (i >= word(0u)) { return; }
+  let oh_size = out_size(1u);
+  let ow_size = out_size(2u);
+  let quads = (ow_size + 3) / 4;
+  let r = i32(i) / quads;
+  let ow0 = (i32(i) - r * quads) * 4;
+  let plane = r / oh_size;
+  let oh = r - plane * oh_size;
+  let h = in_size(1u);
+  let w = in_size(2u);
+  let kh_size = kernel(1u);
+  let kw_size = kernel(2u);
+  let sw_stride = stride(2u);
+  let st_h = oh * stride(1u) - padding(1u);
+  let kh0 = min(kh_size, max(0, -st_h));
+  let kh1 = min(kh_size, h - st_h);
+  let base = plane * h * w;
+  let out_row = r * ow_size;
+  for (var j = 0; j < 4; j++) {
+    let ow = ow0 + j;
+    if (ow >= ow_size) { break; }
+    let st_w = ow * sw_stride - padding(2u);
+    let kw0 = min(kw_size, max(0, -st_w));
+    let kw1 = min(kw_size, w - st_w);
+    var best = -inf_f32();
+    var at = (st_h + kh0) * w + st_w + kw0;
+    for (var kh = kh0; kh < kh1; kh++) {
+      let row = (st_h + kh) * w + st_w;
+      for (var kw = kw0; kw < kw1; kw++) {
+        let v = xs[base + row + kw];
+        if (v > best || is_nan_f32(v)) {
+          best = v;
+          at = row + kw;
+        }
+      }
+    }
+    values[out_row + ow] = best;
+    indices[out_row + ow] = at;
+  }`)}
+`;
+
+/**
  * The output coordinates along axis a whose windows tap input coordinate x, as tap numbers:
  * tap k of window o lands on x when o·stride - padding + k·dilation = x. Visiting k downwards
  * visits o upwards.
@@ -238,6 +292,20 @@ export function maxPool(
   const count = x.shape[0] * x.shape[1] * sizeOf(params.outSize);
   const values = ctx.alloc(x.dtype, count);
   const indices = ctx.alloc('int32', count);
+  const spatial = x.shape.slice(2);
+  if (spatial.length <= 2 && params.dilation.every((d) => d === 1) && count > 0) {
+    const ow = params.outSize[spatial.length - 1] as number;
+    const threads = (count / ow) * Math.ceil(ow / 4);
+    ctx.run({
+      name: 'maxPool',
+      code: MAX_POOL_2D,
+      inputs: [x.storage],
+      outputs: [values, indices],
+      uniforms: words(threads, spatial, params, true),
+      threads,
+    });
+    return { values, indices };
+  }
   ctx.run({
     name: 'maxPool',
     code: MAX_POOL,
