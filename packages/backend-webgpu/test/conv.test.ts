@@ -2,8 +2,8 @@
  * `conv`, `convBackwardInput` and `convBackwardFilter` against the CPU backend on random inputs,
  * over 1-d, 2-d and 3-d geometries: strides 1–3, symmetric and asymmetric padding, dilation,
  * groups 1, 2 and depthwise, 1×1 kernels (the direct path) and sizes that cross the GEMM tiles.
- * The forward pass also runs each explicit path (implicit GEMM, im2col + GEMM, direct), and the
- * GEMM runs in both modes (tiled, as on a GPU, and direct, as on a CPU adapter).
+ * The forward pass also runs each explicit path (implicit GEMM, im2col + GEMM, direct), the input
+ * gradient its default and the GEMM, and the GEMM runs in both modes (tiled, as on a GPU, and direct, as on a CPU adapter).
  *
  * The cases are chosen by the shader variants they compile, since on SwiftShader (WebGPU in CI)
  * compiling a variant takes far longer than running a case. A kernel's code varies with its path,
@@ -24,7 +24,7 @@ import type { ConvParams, KernelTensor, TypedArray } from '@stride/core';
 import { sizeOf } from '@stride/core';
 import { beforeAll, describe, it } from 'vitest';
 import type { GpuStorage, WebGpuBackend } from '../src/index.js';
-import { type ConvPath, conv } from '../src/kernels/conv.js';
+import { type ConvPath, conv, convBackwardInput } from '../src/kernels/conv.js';
 import { setGemmMode } from '../src/kernels/gemm-wgsl.js';
 import { expectGemmClose, randoms } from './gemm-check.js';
 import { makeBackend } from './helpers.js';
@@ -116,8 +116,13 @@ async function check(c: Case, paths: readonly ConvPath[]): Promise<void> {
 
   const dx = ref.convBackwardInput(host(dy, yShape), host(w, c.w), c.x, p);
   const dxBound = ref.convBackwardInput(host(abs(dy), yShape), host(abs(w), c.w), c.x, p);
-  const gotDx = await read(gpu.convBackwardInput(gdy, gw, c.x, p), dx.length);
-  expectGemmClose(`convBackwardInput ${what}`, gotDx, dx, dxBound, (c.w[0] / p.groups) * kvol);
+  // 'auto' takes the tap kernel for strided gradients, and on a CPU adapter for groups of at
+  // most 4 input channels; 'implicit' is the GEMM every time.
+  for (const path of ['auto', 'implicit'] as const) {
+    const gotDx = await read(convBackwardInput(gpu.context, gdy, gw, c.x, p, path), dx.length);
+    const terms = (c.w[0] / p.groups) * kvol;
+    expectGemmClose(`convBackwardInput ${path} ${what}`, gotDx, dx, dxBound, terms);
+  }
 
   const dw = ref.convBackwardFilter(host(x, c.x), host(dy, yShape), c.w, p);
   const dwBound = ref.convBackwardFilter(host(abs(x), c.x), host(abs(dy), yShape), c.w, p);

@@ -12,6 +12,10 @@
  * every weight load). The taps are the outer loop and the output channels of the group the
  * inner one, so the divisibility tests run once per tap, not once per multiply.
  *
+ * conv.ts also sends unit-stride gradients here on a CPU adapter when a group has at most
+ * `TAP_CHANNELS` input channels (one channel block): every tap then reaches, but the GEMM would
+ * spend most of its 8-row tiles on padding rows.
+ *
  * Taps that miss dy are never multiplied, as in the masked GEMM: an infinite weight there gives
  * no NaN. Sums run in float32 in the order (tap, output channel).
  */
@@ -19,6 +23,9 @@ import type { ConvGeometry } from '@stride/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
+
+/** Input channels of one invocation's block. */
+export const TAP_CHANNELS = 4;
 
 /** Uniform words: invocations, channel blocks, position blocks per phase, then the geometry. */
 const NAMES = [
@@ -177,7 +184,7 @@ export function stridedConvBackwardInput(
   const [KD, KH, KW] = g.kernel;
   const cg = channels / groups;
   const sw = g.stride[2] as number;
-  const cBlocks = Math.ceil(cg / 4);
+  const cBlocks = Math.ceil(cg / TAP_CHANNELS);
   // Positions per phase of the last axis: at most ceil(W / SW), in blocks of four.
   const jBlocks = Math.ceil(Math.ceil((W as number) / sw) / 4);
   const total = batch * groups * cBlocks * (D as number) * (H as number) * sw * jBlocks;

@@ -17,7 +17,9 @@
  *   a GPU this is where split-K (see gemm-wgsl.ts) matters.
  *
  * Strided input gradients (some stride above 1) skip the GEMM: conv-strided-dx.ts visits only
- * the taps that reach each input element, where the GEMM would mask three in four of them.
+ * the taps that reach each input element, where the GEMM would mask three in four of them. On a
+ * CPU adapter, so do unit-stride ones with at most 4 input channels per group, whose GEMM would
+ * have a single row of 4 channels at most (M = C/groups) under a tile of 8.
  *
  * Two other paths:
  * - direct: a 1×1 kernel with unit stride and no padding (or any geometry where im2col is the
@@ -37,7 +39,7 @@ import type { GpuContext } from '../context.js';
 import type { Word } from '../dispatch.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
-import { stridedConvBackwardInput } from './conv-strided-dx.js';
+import { stridedConvBackwardInput, TAP_CHANNELS } from './conv-strided-dx.js';
 import {
   GEMM_WORDS,
   type GemmMode,
@@ -464,7 +466,11 @@ ${outFns}`,
   }
 
   const unit = g.stride.every((s) => s === 1);
-  if (!unit && path !== 'implicit') {
+  // A group of at most 4 input channels is the GEMM's M: under an 8-row tile, most of each
+  // tile's products would be padding. On a CPU adapter the tap kernel, which blocks 4 channels
+  // by 4 positions and runs no barriers, is several times faster there (LeNet's conv1).
+  const fewChannels = unit && cg <= TAP_CHANNELS && onCpu(ctx);
+  if ((!unit || fewChannels) && path !== 'implicit') {
     // Strided: only the taps that reach each input element (conv-strided-dx.ts).
     stridedConvBackwardInput(
       ctx,
