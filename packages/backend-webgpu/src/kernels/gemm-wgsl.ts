@@ -70,7 +70,7 @@ export function pickTile(m: number, n: number, z = 1): Tile {
   if (m <= 8 && n > 64) return TILE_8;
   if (m <= 16 && n > 32) return TILE_16;
   if (m < 64 || n < 64) return TILE_32;
-  if (Math.ceil(m / 128) * Math.ceil(n / 64) * z >= FULL_GRID) return TILE_128;
+  if (m > 64 && Math.ceil(m / 128) * Math.ceil(n / 64) * z >= FULL_GRID) return TILE_128;
   return TILE_64;
 }
 
