@@ -254,13 +254,14 @@ export function waldoPanel(state: DemoState): HTMLElement {
       });
       result.dataset.found = String(found);
       const what = templateChoice.value === 'patch' && picked ? 'your patch' : 'Waldo';
+      const pronoun = what === 'Waldo' ? 'him' : 'it';
       const verdict =
         inView === 'whole'
           ? found
             ? 'found ✔'
             : 'missed ✘'
           : inView === 'partly'
-            ? 'partly out of the picture, so no placement holds all of him'
+            ? `partly out of the picture, so no placement holds all of ${pronoun}`
             : 'out of the picture';
       result.textContent =
         `Best match at (${x}, ${y}), score ${match.best.score.toFixed(3)}; ${what} is at (${target.x}, ${target.y}): ` +
@@ -269,15 +270,15 @@ export function waldoPanel(state: DemoState): HTMLElement {
       equivariance.textContent =
         dx === 0 && dy === 0
           ? 'Move the sliders: the crowd shifts, and the response map and its peak shift with it.'
-          : `The crowd moved by (${dx}, ${dy}) and the peak moved with it, to (${x}, ${y}): ` +
-            `shifting the input shifts a convolution's output by the same amount (translation equivariance).`;
-      if (inView !== 'whole') {
-        equivariance.textContent +=
-          inView === 'partly'
-            ? ` Right now part of ${what} has left the picture (sand fills the strip the shift uncovered), and conv2d only scores placements wholly inside it: shift back to bring ${what === 'Waldo' ? 'him' : 'it'} into view.`
-            : ` Right now ${what} has left the picture altogether (sand fills the strip the shift uncovered): shift back to bring ${what === 'Waldo' ? 'him' : 'it'} into view.`;
-      }
-      if (score.value === 'plain' && !found) {
+          : inView === 'whole'
+            ? `The crowd moved by (${dx}, ${dy}) and the peak moved with it, to (${x}, ${y}): ` +
+              `shifting the input shifts a convolution's output by the same amount (translation equivariance).`
+            : `The crowd moved by (${dx}, ${dy}), and ${what} with it, to (${target.x}, ${target.y}), ` +
+              (inView === 'partly'
+                ? `where part of ${pronoun} is out of the picture (sand fills the strip the shift uncovered; nothing wraps around). conv2d only scores placements wholly inside the picture, so the best match is elsewhere. `
+                : `out of the picture altogether (sand fills the strip the shift uncovered; nothing wraps around), so the best match is elsewhere. `) +
+              `Shift back to bring ${pronoun} into view.`;
+      if (score.value === 'plain' && inView === 'whole' && !found) {
         equivariance.textContent +=
           ' Plain correlation rewards bright patches (white shirts, sand) over the right pattern: normalising each patch fixes that.';
       }
