@@ -1,12 +1,12 @@
 /**
  * The demo page, built and served as users get it, driven in headless Chromium (WebGPU on
  * SwiftShader): a 7 drawn with the mouse is read as 7, the filters render, Waldo is found where
- * he was planted and follows a shifted crowd, the arithmetic panel gives the formula's sizes, and
+ * he was planted, follows a shifted crowd and is lost (not wrapped around) when it carries him
+ * out of the picture, the arithmetic panel gives the formula's sizes, and
  * LeNet-5 trains on WebGPU with a falling loss. Screenshots go to test-results/demo-screenshots.
  */
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { convOutputSize } from '../../web/arithmetic/conv-size.js';
 import { makeScene } from '../../web/waldo/scene.js';
 import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
 import { onnxDownload, readOnnxDownload } from './onnx-download.js';
@@ -119,7 +119,7 @@ describe('the demo page', () => {
     expect(Math.max(...(await distinctColours('#waldo-response')))).toBeGreaterThan(50);
 
     // Shift the crowd with the keyboard by 10 px across and 6 px up or down, towards the middle,
-    // so that Waldo stays whole (the crowd wraps around at the edges).
+    // so that Waldo stays whole (what crosses an edge leaves the picture).
     const dx = waldo.x + 10 + 9 <= image.width ? 10 : -10;
     const dy = waldo.y - 6 >= 0 ? -6 : 6;
     await page.focus('#waldo-shift-x');
@@ -135,6 +135,25 @@ describe('the demo page', () => {
       .toBe(String(waldo.y + dy));
     expect(await page.textContent('#waldo-equivariance')).toContain(`(${dx}, ${dy})`);
     await page.locator('#waldo').screenshot({ path: screenshotPath('04-waldo-shifted') });
+
+    // All the way right (48 px) takes him out of the picture: nothing wraps around, so the best
+    // match is the runner-up of page-waldo.test.ts, a decoy at (111, 19), moved with the crowd.
+    expect(waldo).toEqual({ x: 181, y: 39 });
+    await page.focus('#waldo-shift-x');
+    await page.keyboard.press('End');
+    expect(await page.textContent('#waldo-shift')).toBe(`(48, ${dy})`);
+    await expect
+      .poll(() => result.getAttribute('data-in-view'), { timeout: 30_000 })
+      .toBe('outside');
+    await expect.poll(() => result.getAttribute('data-x'), { timeout: 30_000 }).toBe('159');
+    expect(await result.getAttribute('data-y')).toBe(String(19 + dy));
+    expect(await result.getAttribute('data-target-x')).toBe(String(waldo.x + 48));
+    expect(await result.getAttribute('data-found')).toBe('false');
+    expect(await result.textContent()).toContain('out of the picture');
+    expect(await page.textContent('#waldo-equivariance')).toContain(
+      `and Waldo with it, to (${waldo.x + 48}, ${waldo.y + dy}), out of the picture altogether`,
+    );
+    await page.locator('#waldo').screenshot({ path: screenshotPath('21-waldo-out-of-view') });
   });
 
   it('gives the output size of the formula for several settings', async () => {
@@ -148,13 +167,12 @@ describe('the demo page', () => {
       for (const key of ['input', 'kernel', 'stride', 'padding', 'dilation'] as const) {
         await page.fill(`#arith-${key}`, String(c[key]));
       }
-      expect(convOutputSize(c)).toBe(c.expected);
       expect(await page.getAttribute('#arith-output', 'data-value')).toBe(String(c.expected));
       expect(await page.textContent('#arith-output')).toBe(`${c.expected} × ${c.expected}`);
       expect(await page.textContent('#arith-formula')).toContain(`= ${c.expected}`);
-      // conv2d, run by the page, agrees.
+      // The shape is the one conv2d returned in the page (2 channels in and out by default).
       expect(await page.getAttribute('#arith-check', 'data-shape')).toBe(
-        `1,1,${c.expected},${c.expected}`,
+        `1,2,${c.expected},${c.expected}`,
       );
     }
     await page.locator('#arithmetic').screenshot({ path: screenshotPath('05-arithmetic') });
