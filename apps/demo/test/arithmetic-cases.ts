@@ -28,7 +28,7 @@ export function settings(partial: Partial<ArithSettings>): ArithSettings {
 }
 
 /**
- * A broad grid for the Node checks against core: about 3,000 settings, each small enough that
+ * A broad grid for the Node checks against core: about 1,600 settings, each small enough that
  * core's output is computed (the scrubber then has every step).
  */
 export function sweep(): ArithSettings[] {
