@@ -621,7 +621,7 @@ export function arithmeticPanel(): HTMLElement {
   return h(
     'section',
     { class: 'panel', id: 'arithmetic', 'aria-labelledby': 'arith-title' },
-    h('h2', { id: 'arith-title' }, h('span', { class: 'step' }, '5'), 'Convolution arithmetic'),
+    h('h2', { id: 'arith-title' }, h('span', { class: 'step' }, '8'), 'Convolution arithmetic'),
     h(
       'p',
       { class: 'lead' },
