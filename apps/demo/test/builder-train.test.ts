@@ -22,7 +22,7 @@ import {
   tidy,
 } from '@stride/core';
 import { type ArrayDataset, loadMnist } from '@stride/datasets';
-import type { Module } from '@stride/layers';
+import type { Module, Sequential } from '@stride/layers';
 import { importOnnx } from '@stride/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNetwork } from '../web/builder/analysis.js';
@@ -34,8 +34,9 @@ import {
   safetensorsBytes,
 } from '../web/builder/downloads.js';
 import { preset } from '../web/builder/presets.js';
-import { type BuilderStep, NetworkTraining } from '../web/builder/session.js';
+import { networkTraining } from '../web/builder/session.js';
 import type { NetworkSpec } from '../web/builder/spec.js';
+import type { StepReport, TrainingSession } from '../web/train/session.js';
 
 const PYTHON = '/usr/bin/python3';
 /** Why the PyTorch check cannot run here, or null when it can. */
@@ -50,15 +51,17 @@ const torchMissing: string | null = (() => {
 let train: ArrayDataset;
 let test: ArrayDataset;
 /** The all-conv preset (batch norm, groups, dilation, stride) after a few steps of training. */
-let trained: NetworkTraining;
+let trained: TrainingSession<Sequential>;
 const settings = { device: 'cpu', steps: 60, batchSize: 32, lr: 0.003, seed: 0 };
+/** Node has no frames to wait for: the runs go straight on. */
+const noWait = () => Promise.resolve();
 
 beforeAll(async () => {
   registerBackend(cpu({ threads: 1, relaxedSimd: false }));
   await setBackend('cpu');
   [train, test] = await Promise.all([loadMnist({ train: true }), loadMnist({ train: false })]);
   train = train.slice(0, 4096);
-  trained = new NetworkTraining(preset('allconv'), { ...settings, steps: 8 }, train);
+  trained = networkTraining(preset('allconv'), { ...settings, steps: 8 }, train, noWait);
   await trained.run(() => {});
 }, 60_000);
 
@@ -92,8 +95,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('training a built network on MNIST', () => {
   it('lowers the loss of the tiny preset, leaks nothing per step, and scores above chance', async () => {
-    const run = new NetworkTraining(preset('tiny'), settings, train);
-    const steps: BuilderStep[] = [];
+    const run = networkTraining(preset('tiny'), settings, train, noWait);
+    const steps: StepReport[] = [];
     const tensors: number[] = [];
     const done = await run.run((r) => {
       steps.push(r);
@@ -101,7 +104,7 @@ describe('training a built network on MNIST', () => {
     });
     expect(done).toBe(60);
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-    const mean = (xs: BuilderStep[]) => xs.reduce((a, s) => a + s.loss, 0) / xs.length;
+    const mean = (xs: StepReport[]) => xs.reduce((a, s) => a + s.loss, 0) / xs.length;
     const first = mean(steps.slice(0, 5));
     const last = mean(steps.slice(-10));
     // An untrained 10-way classifier starts near ln 10 ≈ 2.30.
@@ -117,7 +120,7 @@ describe('training a built network on MNIST', () => {
   }, 60_000);
 
   it('stops when asked, after the step in progress', async () => {
-    const run = new NetworkTraining(preset('tiny'), { ...settings, steps: 10_000 }, train);
+    const run = networkTraining(preset('tiny'), { ...settings, steps: 10_000 }, train, noWait);
     const seen: number[] = [];
     const done = run.run((r) => {
       seen.push(r.step);
@@ -129,9 +132,10 @@ describe('training a built network on MNIST', () => {
   });
 
   it('starts from the same weights for the same seed', () => {
-    const a = new NetworkTraining(preset('tiny'), settings, train);
-    const b = new NetworkTraining(preset('tiny'), settings, train);
-    const w = (t: NetworkTraining) => Array.from(t.model.parameters()[0]?.dataSync() ?? []);
+    const a = networkTraining(preset('tiny'), settings, train, noWait);
+    const b = networkTraining(preset('tiny'), settings, train, noWait);
+    const w = (t: TrainingSession<Sequential>) =>
+      Array.from(t.model.parameters()[0]?.dataSync() ?? []);
     expect(w(a)).toEqual(w(b));
     a.dispose();
     b.dispose();

@@ -9,14 +9,16 @@ import { type ArrayDataset, loadMnist } from '@stride/datasets';
 import { describe, expect, it } from 'vitest';
 import { startBackend } from '../src/cli/setup.js';
 import { preset } from '../web/builder/presets.js';
-import { NetworkTraining } from '../web/builder/session.js';
+import { networkTraining } from '../web/builder/session.js';
 
 async function run(device: string, train: ArrayDataset) {
   await setBackend(device);
-  const session = new NetworkTraining(
+  const session = networkTraining(
     preset('tiny'),
     { device, steps: 10, batchSize: 16, lr: 0.003, seed: 5 },
     train,
+    // Node has no frames to wait for.
+    () => Promise.resolve(),
   );
   const steps: number[] = [];
   const losses: number[] = [];

@@ -41,7 +41,7 @@ import {
   readSnapshot,
   recordedStep,
 } from '../web/inside/training-snapshot.js';
-import { TrainingSession } from '../web/train/session.js';
+import { LENET5, TrainingSession } from '../web/train/session.js';
 
 // The page's loop yields with requestAnimationFrame, which Node lacks.
 globalThis.requestAnimationFrame ??= (cb: FrameRequestCallback) =>
@@ -297,6 +297,7 @@ describe('the training session, watched', () => {
     const session = new TrainingSession(
       { device: 'cpu', optimizer: 'adam', lr: 0.002, batchSize: 32, seed: 3 },
       train.slice(0, 32 * 40),
+      LENET5,
     );
     const initial = session.model.conv1.weight.dataSync().slice() as Float32Array;
     const probe = probeOf(test);

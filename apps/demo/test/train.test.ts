@@ -16,7 +16,7 @@ import { progressLines } from '../src/cli/progress.js';
 import { buildModel, buildOptimizer, loadData, startBackend } from '../src/cli/setup.js';
 import { evaluate, train } from '../src/cli/train-loop.js';
 import { probeOf } from '../web/inside/live-feed.js';
-import { type StepReport, TrainingSession } from '../web/train/session.js';
+import { LENET5, type StepReport, TrainingSession } from '../web/train/session.js';
 
 // The page's training loop yields with requestAnimationFrame, which Node lacks.
 globalThis.requestAnimationFrame ??= (cb: FrameRequestCallback) =>
@@ -243,6 +243,7 @@ describe('the page’s training session', () => {
     const session = new TrainingSession(
       { device: 'cpu', optimizer: 'sgd', lr: 0.05, batchSize: 32, seed: 5 },
       images,
+      LENET5,
     );
     const reports: StepReport[] = [];
     let snapshots = 0;

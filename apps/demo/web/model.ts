@@ -1,5 +1,5 @@
 import { decodeSafetensors, encodeSafetensors, type Tensor, zeros } from '@stride/core';
-import { LeNet5 } from '@stride/layers';
+import { LeNet5, type Module } from '@stride/layers';
 
 /** The checkpoint the training CLI wrote, shipped in the page's static files. */
 export const CHECKPOINT_URL = 'models/lenet5-mnist.safetensors';
@@ -34,13 +34,19 @@ export async function loadCheckpoint(url = CHECKPOINT_URL): Promise<LoadedModel>
   };
 }
 
-/** A copy of `model` (on any backend) as a LeNet-5 on the CPU backend, in eval mode. */
-export async function copyToCpu(model: LeNet5): Promise<LeNet5> {
+/**
+ * A copy of `model` (on any backend) on the CPU backend, in eval mode: `build('cpu')` makes the
+ * same architecture, which then takes the weights.
+ */
+export async function copyToCpu<M extends Module>(
+  model: M,
+  build: (device: string) => M,
+): Promise<M> {
   const weights = model.stateDict();
   const moved: Record<string, Tensor> = {};
   try {
     for (const [name, t] of Object.entries(weights)) moved[name] = await t.to('cpu');
-    const copy = new LeNet5({ device: 'cpu' });
+    const copy = build('cpu');
     copy.loadStateDict(moved);
     copy.eval();
     return copy;
@@ -51,7 +57,7 @@ export async function copyToCpu(model: LeNet5): Promise<LeNet5> {
 
 /** The model's weights as a safetensors file, named as PyTorch names them. */
 export async function checkpointBytes(
-  model: LeNet5,
+  model: Module,
   metadata: Record<string, string>,
 ): Promise<Uint8Array> {
   const weights = model.stateDict();
@@ -67,7 +73,7 @@ export async function checkpointBytes(
  * one image, with the batch left free. The exporter loads only when asked for, so it adds nothing
  * to the page's first load.
  */
-export async function onnxBytes(model: LeNet5): Promise<Uint8Array> {
+export async function onnxBytes(model: Module): Promise<Uint8Array> {
   const { exportOnnx } = await import('@stride/onnx');
   const example = zeros([1, 1, 28, 28], { device: 'cpu' });
   try {

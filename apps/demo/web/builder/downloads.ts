@@ -4,9 +4,12 @@
  * file, and the Python source of the same `torch.nn` module. The ONNX exporter and the PyTorch
  * writer load only when asked for, so they add nothing to the page's first load.
  */
-import { encodeSafetensors, type Tensor, zeros } from '@stride/core';
 import type { Module } from '@stride/layers';
+import { checkpointBytes } from '../model.js';
 import { INPUT_SHAPE, type NetworkSpec } from './spec.js';
+
+/** The model as ONNX, traced on one 28×28 image (the builder's input) with the batch left free. */
+export { onnxBytes } from '../model.js';
 
 /** What the files are called when the browser saves them (the Python file is importable). */
 export const FILE_NAMES = {
@@ -22,32 +25,16 @@ export const PYTORCH_CLASS = 'MyNetwork';
  * The model's state dict as a safetensors file. The metadata holds the architecture (the spec as
  * JSON) and how the weights came about, e.g. `{ trained: '300 steps' }`.
  */
-export async function safetensorsBytes(
+export function safetensorsBytes(
   model: Module,
   spec: NetworkSpec,
   metadata: Record<string, string> = {},
 ): Promise<Uint8Array> {
-  const weights: Record<string, Tensor> = model.stateDict();
-  try {
-    return await encodeSafetensors(weights, {
-      ...metadata,
-      architecture: JSON.stringify(spec),
-      input_shape: JSON.stringify(INPUT_SHAPE),
-    });
-  } finally {
-    for (const t of Object.values(weights)) t.dispose();
-  }
-}
-
-/** The model as ONNX, traced on one image with the batch left free. */
-export async function onnxBytes(model: Module): Promise<Uint8Array> {
-  const { exportOnnx } = await import('@stride/onnx');
-  const example = zeros(INPUT_SHAPE, { device: 'cpu' });
-  try {
-    return await exportOnnx(model, example, { dynamicBatch: true });
-  } finally {
-    example.dispose();
-  }
+  return checkpointBytes(model, {
+    ...metadata,
+    architecture: JSON.stringify(spec),
+    input_shape: JSON.stringify(INPUT_SHAPE),
+  });
 }
 
 /**

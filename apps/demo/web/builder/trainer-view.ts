@@ -9,10 +9,14 @@ import type { Sequential } from '@stride/layers';
 import { messageOf } from '../backends.js';
 import { mnist } from '../mnist.js';
 import type { DemoState } from '../state.js';
-import { field, h, nextFrame, numberInput, select } from '../ui/dom.js';
+import type { TrainingSession } from '../train/session.js';
+import { trainingBackendSelect, webgpuOption } from '../ui/backend-select.js';
+import { field, h, numberInput, select } from '../ui/dom.js';
+import { save } from '../ui/save.js';
+import { stat } from '../ui/stat.js';
 import { type Analysis, buildNetwork } from './analysis.js';
 import { FILE_NAMES, onnxBytes, pytorchSource, safetensorsBytes } from './downloads.js';
-import { DEFAULT_TRAINING, NetworkTraining } from './session.js';
+import { DEFAULT_TRAINING, networkTraining } from './session.js';
 import type { NetworkSpec } from './spec.js';
 
 /** Test images scored after training: enough for a percentage, quick even without a GPU. */
@@ -37,22 +41,9 @@ export interface TrainerView {
 
 export function trainerView(state: DemoState): TrainerView {
   const gpu = state.backends.webgpu;
-  const backend = select(
-    'builder-backend',
-    [
-      [
-        'webgpu',
-        gpu
-          ? `WebGPU${state.backends.adapter ? ` (${state.backends.adapter})` : ''}`
-          : 'WebGPU (not available here)',
-      ],
-      ['cpu', 'CPU'],
-    ],
-    // As in the training panel: a software adapter (no GPU) is slower than the CPU backend.
-    gpu && !state.backends.software ? 'webgpu' : 'cpu',
-  );
-  const webgpuOption = backend.querySelector('option[value="webgpu"]') as HTMLOptionElement;
-  webgpuOption.disabled = !gpu;
+  // As in the training panel: a software adapter (no GPU) is slower than the CPU backend.
+  const backend = trainingBackendSelect('builder-backend', state.backends);
+  const webgpu = webgpuOption(backend);
   const steps = numberInput('builder-steps', DEFAULT_TRAINING.steps, {
     min: 1,
     max: 20000,
@@ -85,10 +76,6 @@ export function trainerView(state: DemoState): TrainerView {
     { class: 'status', id: 'builder-train-status', role: 'status' },
     'MNIST (11 MB) loads when you press Train.',
   );
-  const stat = (id: string, label: string) => {
-    const value = h('dd', { id }, '–');
-    return { value, el: h('div', { class: 'stat' }, h('dt', {}, label), value) };
-  };
   const sStep = stat('builder-step', 'step');
   const sLoss = stat('builder-loss', 'loss');
   const sTest = stat('builder-test', 'test accuracy');
@@ -113,7 +100,7 @@ export function trainerView(state: DemoState): TrainerView {
   const weightsNote = h('p', { class: 'hint', id: 'builder-weights', 'aria-live': 'polite' });
 
   let analysis: Analysis | null = null;
-  let session: NetworkTraining | null = null;
+  let session: TrainingSession<Sequential> | null = null;
   let trained: Trained | null = null;
   let running = false;
   /** Stop was pressed before the session existed (while MNIST was loading). */
@@ -143,7 +130,7 @@ export function trainerView(state: DemoState): TrainerView {
     const hadFocus = active === start || active === stop || active === document.body;
     stop.disabled = !on;
     for (const c of [backend, steps, batch, lr]) c.disabled = on;
-    webgpuOption.disabled = !gpu;
+    webgpu.disabled = !gpu;
     refresh();
     // Keyboard users keep their place: focus moves to the button that now does something.
     if (hadFocus) (on ? stop : start).focus({ preventScroll: true });
@@ -177,11 +164,10 @@ export function trainerView(state: DemoState): TrainerView {
       status.textContent = 'Loading MNIST…';
       const data = await mnist();
       session?.dispose();
-      session = new NetworkTraining(
+      session = networkTraining(
         spec,
         { ...DEFAULT_TRAINING, device, steps: n, batchSize: Number(batch.value), lr: rate },
         data.train,
-        nextFrame,
       );
       status.textContent = `Training on ${device === 'webgpu' ? 'WebGPU' : 'the CPU'}…`;
       const recent: number[] = [];
@@ -316,14 +302,4 @@ export function trainerView(state: DemoState): TrainerView {
       refresh();
     },
   };
-}
-
-/** Hands `bytes` to the browser as a download named `name`. */
-function save(bytes: Uint8Array, name: string): void {
-  const url = URL.createObjectURL(
-    new Blob([bytes as BlobPart], { type: 'application/octet-stream' }),
-  );
-  const a = h('a', { href: url, download: name });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -1,11 +1,21 @@
+import type { LeNet5 } from '@stride/layers';
 import { messageOf } from '../backends.js';
 import { liveFeed, probeOf } from '../inside/live-feed.js';
 import { mnist } from '../mnist.js';
-import { checkpointBytes, copyToCpu, onnxBytes } from '../model.js';
+import { checkpointBytes, onnxBytes } from '../model.js';
 import type { DemoState } from '../state.js';
+import { trainingBackendSelect, webgpuOption } from '../ui/backend-select.js';
 import { field, h, numberInput, select } from '../ui/dom.js';
+import { save } from '../ui/save.js';
+import { stat } from '../ui/stat.js';
 import { trainingChart } from './chart.js';
-import { DEFAULT_LR, type OptimizerName, type StepReport, TrainingSession } from './session.js';
+import {
+  DEFAULT_LR,
+  LENET5,
+  type OptimizerName,
+  type StepReport,
+  TrainingSession,
+} from './session.js';
 
 /** Steps averaged for the "last loss" the page reports: one batch's loss is noisy. */
 const RECENT = 5;
@@ -18,21 +28,7 @@ const TEST_IMAGES = 500;
  */
 export function trainPanel(state: DemoState): HTMLElement {
   const gpu = state.backends.webgpu;
-  const backend = select(
-    'train-backend',
-    [
-      [
-        'webgpu',
-        gpu
-          ? `WebGPU${state.backends.adapter ? ` (${state.backends.adapter})` : ''}`
-          : 'WebGPU (not available here)',
-      ],
-      ['cpu', 'CPU'],
-    ],
-    // A software adapter (no GPU) trains far slower than the CPU backend: start on the CPU there.
-    gpu && !state.backends.software ? 'webgpu' : 'cpu',
-  );
-  if (!gpu) (backend.querySelector('option[value="webgpu"]') as HTMLOptionElement).disabled = true;
+  const backend = trainingBackendSelect('train-backend', state.backends);
   const optimizer = select(
     'train-optimizer',
     [
@@ -80,10 +76,6 @@ export function trainPanel(state: DemoState): HTMLElement {
     'Download ONNX',
   );
 
-  const stat = (id: string, label: string) => {
-    const value = h('dd', { id }, '–');
-    return { value, el: h('div', { class: 'stat' }, h('dt', {}, label), value) };
-  };
   const sStep = stat('train-step', 'step');
   const sLoss = stat('train-loss', 'loss');
   const sAcc = stat('train-acc', 'batch accuracy');
@@ -108,7 +100,7 @@ export function trainPanel(state: DemoState): HTMLElement {
 
   const feed = liveFeed(state);
   let session: TrainingSession | null = null;
-  let trained: { model: Awaited<ReturnType<typeof copyToCpu>>; label: string } | null = null;
+  let trained: { model: LeNet5; label: string } | null = null;
   const controls = [backend, optimizer, lr, batch];
 
   const setRunning = (running: boolean) => {
@@ -121,8 +113,7 @@ export function trainPanel(state: DemoState): HTMLElement {
     stop.disabled = !running;
     if (hadFocus) (running ? stop : start).focus({ preventScroll: true });
     for (const c of controls) c.disabled = running;
-    if (!gpu)
-      (backend.querySelector('option[value="webgpu"]') as HTMLOptionElement).disabled = true;
+    if (!gpu) webgpuOption(backend).disabled = true;
   };
 
   start.addEventListener('click', async () => {
@@ -155,6 +146,7 @@ export function trainPanel(state: DemoState): HTMLElement {
           seed: 0,
         },
         data.train,
+        LENET5,
       );
       stats.dataset.backend = device;
       runningOn.textContent = `Running on ${device === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
@@ -202,7 +194,7 @@ export function trainPanel(state: DemoState): HTMLElement {
       stats.dataset.testAccuracy = String(accuracy);
       const steps = Number(stats.dataset.steps);
       trained = {
-        model: await copyToCpu(current.model),
+        model: await current.cpuCopy(),
         label: `trained here: ${steps} steps of ${optimizer.selectedOptions[0]?.textContent} on ${device === 'webgpu' ? 'WebGPU' : 'CPU'}`,
       };
       status.textContent = `Done: ${steps} steps, ${(accuracy * 100).toFixed(1)}% on ${TEST_IMAGES} test images. Try it in panel 1.`;
@@ -282,14 +274,4 @@ export function trainPanel(state: DemoState): HTMLElement {
     stats,
     chart.element,
   );
-}
-
-/** Hands `bytes` to the browser as a download named `name`. */
-function save(bytes: Uint8Array, name: string): void {
-  const url = URL.createObjectURL(
-    new Blob([bytes as BlobPart], { type: 'application/octet-stream' }),
-  );
-  const a = h('a', { href: url, download: name });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

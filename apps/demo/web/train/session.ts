@@ -7,8 +7,8 @@ import {
   tensor,
   tidy,
 } from '@stride/core';
-import { type ArrayDataset, DataLoader, randomShift } from '@stride/datasets';
-import { LeNet5 } from '@stride/layers';
+import { type ArrayDataset, DataLoader, randomShift, type Transform } from '@stride/datasets';
+import { LeNet5, type Module } from '@stride/layers';
 import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '@stride/optimizers';
 import {
   type InsideSnapshot,
@@ -16,6 +16,7 @@ import {
   readSnapshot,
   recordedStep,
 } from '../inside/training-snapshot.js';
+import { copyToCpu } from '../model.js';
 import { nextFrame } from '../ui/dom.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop';
@@ -34,7 +35,23 @@ export interface TrainSettings {
   lr: number;
   batchSize: number;
   seed: number;
+  /** Steps to run unless stopped first; without it the run lasts until `stop()`. */
+  steps?: number;
 }
+
+/** What a session trains: a fresh model on a device, and how its training images are varied. */
+export interface SessionModel<M extends Module> {
+  /** Builds the model on `device` (after the seed is set: same seed, same start). */
+  build: (device: string) => M;
+  /** Applied to every training batch. */
+  transforms?: Transform[];
+}
+
+/** LeNet-5 as the training panel and the CLI train it: one-pixel random shifts of the digits. */
+export const LENET5: SessionModel<LeNet5> = {
+  build: (device) => new LeNet5({ device }),
+  transforms: [randomShift(1)],
+};
 
 export interface StepReport {
   step: number;
@@ -58,7 +75,7 @@ export interface InsideWatch {
   onSnapshot: (s: InsideSnapshot) => void;
 }
 
-function makeOptimizer(s: TrainSettings, model: LeNet5): Optimizer {
+function makeOptimizer(s: TrainSettings, model: Module): Optimizer {
   const params = model.parameters();
   switch (s.optimizer) {
     case 'adam':
@@ -73,31 +90,42 @@ function makeOptimizer(s: TrainSettings, model: LeNet5): Optimizer {
 }
 
 /**
- * One training run of LeNet-5 on MNIST, as the CLI does it (shuffled batches, one-pixel random
- * shifts, cross-entropy) but with a constant learning rate and no end: it runs until `stop()`.
- * The browser must stay responsive, so the loop yields a frame after every few steps, and
- * reads results back from the device only then (a GPU read stalls the queue).
+ * One training run of a model on MNIST (LeNet-5 in the training panel, the builder's network in
+ * its panel), as the CLI does it (shuffled batches, cross-entropy) but with a constant learning
+ * rate, until `settings.steps` or `stop()`. The browser must stay responsive, so the loop yields
+ * (`pause`, a frame by default) after every few steps, and reads results back from the device
+ * only then (a GPU read stalls the queue).
  */
-export class TrainingSession {
-  readonly model: LeNet5;
+export class TrainingSession<M extends Module = LeNet5> {
+  readonly model: M;
   private readonly optimizer: Optimizer;
   private stopped = false;
-  private running: Promise<void> | null = null;
+  private running: Promise<number> | null = null;
 
   constructor(
     readonly settings: TrainSettings,
     private readonly data: ArrayDataset,
+    private readonly what: SessionModel<M>,
+    /** Yields to the page between steps; Node tests may pass one that does not wait. */
+    private readonly pause: () => Promise<void> = nextFrame,
   ) {
     manualSeed(settings.seed);
-    this.model = new LeNet5({ device: settings.device });
+    this.model = what.build(settings.device);
     this.optimizer = makeOptimizer(settings, this.model);
   }
 
   /**
-   * Trains until `stop()`, calling `report` for every step in order, and `watch.onSnapshot` every
-   * few steps (after the reports up to that step) when watched.
+   * Trains until `settings.steps` or `stop()`, calling `report` for every step in order, and (for
+   * LeNet-5) `watch.onSnapshot` every few steps (after the reports up to that step) when watched.
+   * Resolves to the number of steps run.
    */
-  run(report: (r: StepReport) => void, watch?: InsideWatch): Promise<void> {
+  run(report: (r: StepReport) => void): Promise<number>;
+  run(
+    this: TrainingSession<LeNet5>,
+    report: (r: StepReport) => void,
+    watch?: InsideWatch,
+  ): Promise<number>;
+  run(report: (r: StepReport) => void, watch?: InsideWatch): Promise<number> {
     this.running ??= this.loop(report, watch);
     return this.running;
   }
@@ -108,8 +136,8 @@ export class TrainingSession {
     await this.running;
   }
 
-  private async loop(report: (r: StepReport) => void, watch?: InsideWatch): Promise<void> {
-    const { device, batchSize, seed } = this.settings;
+  private async loop(report: (r: StepReport) => void, watch?: InsideWatch): Promise<number> {
+    const { device, batchSize, seed, steps = Number.POSITIVE_INFINITY } = this.settings;
     await setBackend(device);
     const loader = new DataLoader(this.data, {
       batchSize,
@@ -117,7 +145,7 @@ export class TrainingSession {
       seed,
       device,
       dropLast: true,
-      transforms: [randomShift(1)],
+      transforms: this.what.transforms ?? [],
     });
     // The CPU backend computes synchronously: yield after every step so the page stays live.
     // On WebGPU a step only queues work; reading back every 4 steps keeps the GPU fed.
@@ -153,18 +181,19 @@ export class TrainingSession {
         snapshot = null;
         watch.onSnapshot(await readSnapshot(recorded, { step: at, epoch, loss: lastLoss }));
       }
-      await nextFrame();
+      await this.pause();
     };
     this.model.train();
     try {
-      for (let epoch = 1; !this.stopped; epoch++) {
+      for (let epoch = 1; !this.stopped && step < steps; epoch++) {
         for (const batch of loader) {
           step++;
           const every = watch ? Math.max(1, Math.floor(watch.every())) : 0;
           let result: { loss: Tensor; hits: Tensor };
           if (probe && (step === 1 || step % every === 0)) {
             const { recorded, ...rest } = recordedStep(
-              this.model,
+              // Only a LeNet-5 session takes a watch (see `run`).
+              this.model as unknown as LeNet5,
               this.optimizer,
               batch.x,
               batch.y,
@@ -189,7 +218,7 @@ export class TrainingSession {
           batch.y.dispose();
           pending.push({ ...result, step, epoch });
           if (pending.length >= readEvery || snapshot) await flush();
-          if (this.stopped) break;
+          if (this.stopped || step >= steps) break;
         }
       }
       await flush();
@@ -203,6 +232,7 @@ export class TrainingSession {
       probe?.dispose();
       this.model.eval();
     }
+    return step;
   }
 
   /** Accuracy on the first `n` images of `test`, in batches, yielding between them. */
@@ -216,9 +246,14 @@ export class TrainingSession {
       );
       correct += await hits.item();
       for (const t of [hits, batch.x, batch.y]) t.dispose();
-      await nextFrame();
+      await this.pause();
     }
     return correct / subset.length;
+  }
+
+  /** A copy of the model on the CPU backend, in eval mode (for downloads; the GPU's copy can go). */
+  cpuCopy(): Promise<M> {
+    return copyToCpu(this.model, this.what.build);
   }
 
   dispose(): void {
