@@ -3,6 +3,7 @@ import type { DemoState } from '../state.js';
 import { h, nextFrame, numberInput, select } from '../ui/dom.js';
 import { valuesAttribute } from '../ui/overlay.js';
 import { seededRandom } from '../ui/seeded-random.js';
+import { stat } from '../ui/stat.js';
 import { DEFAULT_CLASSIFIER, HELD_OUT_SEED, NET_OPTIONS, SignalClassifier } from './classifier.js';
 import { bars, COLOURS, hline, polyline, surface } from './plot.js';
 import { WAVE_CLASSES, type WaveClass, waveExample, waveSet } from './waves.js';
@@ -59,10 +60,6 @@ export function classifierView(state: DemoState): HTMLElement {
   );
 
   // ---- readouts ----
-  const stat = (id: string, label: string) => {
-    const dd = h('dd', { id }, '–');
-    return { dd, el: h('div', { class: 'stat' }, h('dt', {}, label), dd) };
-  };
   const stepStat = stat('signals-step', 'step');
   const lossStat = stat('signals-loss', 'loss (batch)');
   const batchStat = stat('signals-batch-accuracy', 'accuracy (batch)');
@@ -215,7 +212,7 @@ export function classifierView(state: DemoState): HTMLElement {
   const evaluate = async (c: SignalClassifier) => {
     const { accuracy } = await c.evaluate(held);
     if (c !== classifier) return;
-    heldStat.dd.textContent = `${(accuracy * 100).toFixed(1)}%`;
+    heldStat.value.textContent = `${(accuracy * 100).toFixed(1)}%`;
     progress.dataset.accuracy = String(accuracy);
     progress.dataset.accuracyStep = String(c.stepCount);
     const last = history[history.length - 1];
@@ -239,7 +236,7 @@ export function classifierView(state: DemoState): HTMLElement {
     });
     history.length = 0;
     tensorCounts.length = 0;
-    for (const s of [stepStat, lossStat, batchStat]) s.dd.textContent = '–';
+    for (const s of [stepStat, lossStat, batchStat]) s.value.textContent = '–';
     progress.dataset.step = '0';
     await evaluate(classifier);
     status.textContent = `Untrained: ${NET_OPTIONS.channels.join(', ')} filters of ${NET_OPTIONS.kernelSize} taps at random. Press Train.`;
@@ -259,9 +256,9 @@ export function classifierView(state: DemoState): HTMLElement {
       while (!stopRequested && c.stepCount < MAX_STEPS) {
         const r = await c.step();
         history.push({ step: r.step, loss: r.loss });
-        stepStat.dd.textContent = String(r.step);
-        lossStat.dd.textContent = r.loss.toFixed(3);
-        batchStat.dd.textContent = `${(r.accuracy * 100).toFixed(0)}%`;
+        stepStat.value.textContent = String(r.step);
+        lossStat.value.textContent = r.loss.toFixed(3);
+        batchStat.value.textContent = `${(r.accuracy * 100).toFixed(0)}%`;
         progress.dataset.step = String(r.step);
         progress.dataset.loss = String(r.loss);
         if (r.step % EVAL_EVERY === 0) await evaluate(c);
