@@ -11,7 +11,7 @@ import type { ConvParams, KernelTensor, TypedArray } from '@stride/core';
 import { sizeOf } from '@stride/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuStorage, WebGpuBackend } from '../src/index.js';
-import { type ConvPath, conv } from '../src/kernels/conv.js';
+import { type ConvPath, conv, convBackwardInput } from '../src/kernels/conv.js';
 import { type GemmMode, setGemmMode } from '../src/kernels/gemm-wgsl.js';
 import { makeBackend } from './helpers.js';
 
@@ -94,6 +94,7 @@ function expectSame(what: string, got: readonly number[], want: TypedArray): voi
 
 const MODES: readonly GemmMode[] = ['tiled', 'direct'];
 const PATHS: readonly ConvPath[] = ['implicit', 'im2col'];
+const DX_PATHS = ['auto', 'implicit'] as const;
 
 async function check(c: Case, infW: number[], infX: number[]): Promise<void> {
   const p = params(c);
@@ -117,13 +118,16 @@ async function check(c: Case, infW: number[], infX: number[]): Promise<void> {
       );
       expectSame(`conv ${path} ${mode} ${what}`, got, y);
     }
-    const gotDx = await onGpu(
-      [dy, w],
-      [yShape, c.w],
-      ([gdy, gw]) => gpu.convBackwardInput(gdy, gw, c.x, p),
-      dx.length,
-    );
-    expectSame(`convBackwardInput ${mode} ${what}`, gotDx, dx);
+    // The default (the tap kernel here, these groups being small) and the masked implicit GEMM.
+    for (const dxPath of DX_PATHS) {
+      const gotDx = await onGpu(
+        [dy, w],
+        [yShape, c.w],
+        ([gdy, gw]) => convBackwardInput(gpu.context, gdy, gw, c.x, p, dxPath),
+        dx.length,
+      );
+      expectSame(`convBackwardInput ${dxPath} ${mode} ${what}`, gotDx, dx);
+    }
     const gotDw = await onGpu(
       [x, dy],
       [c.x, yShape],
@@ -164,7 +168,13 @@ it('infinite weights in some of the GEMM steps', async () => {
 
 describe('a transposed convolution (the input gradient) skips the taps that miss', () => {
   // conv_transpose1d(x, w) is the input gradient with dy = x; the expected values are PyTorch's.
-  const transpose = (xs: number[], ws: number[], outSize: number, stride: number) =>
+  const transpose = (
+    xs: number[],
+    ws: number[],
+    outSize: number,
+    stride: number,
+    path: (typeof DX_PATHS)[number],
+  ) =>
     onGpu(
       [Float32Array.from(xs), Float32Array.from(ws)],
       [
@@ -172,37 +182,42 @@ describe('a transposed convolution (the input gradient) skips the taps that miss
         [1, 1, ws.length],
       ],
       ([gx, gw]) =>
-        gpu.convBackwardInput(gx, gw, [1, 1, outSize], {
-          stride: [stride],
-          padBefore: [0],
-          padAfter: [0],
-          dilation: [1],
-          groups: 1,
-        }),
+        convBackwardInput(
+          gpu.context,
+          gx,
+          gw,
+          [1, 1, outSize],
+          { stride: [stride], padBefore: [0], padAfter: [0], dilation: [1], groups: 1 },
+          path,
+        ),
       outSize,
     );
 
   for (const mode of MODES) {
     it(`unit stride (${mode})`, async () => {
       setGemmMode(gpu.context, mode);
-      expect(await transpose([1, 2, 3], [-Infinity, 1], 4, 1)).toEqual([
-        -Infinity,
-        -Infinity,
-        -Infinity,
-        3,
-      ]);
+      for (const path of DX_PATHS) {
+        expect(await transpose([1, 2, 3], [-Infinity, 1], 4, 1, path), path).toEqual([
+          -Infinity,
+          -Infinity,
+          -Infinity,
+          3,
+        ]);
+      }
     });
 
     it(`stride 2 (${mode})`, async () => {
       setGemmMode(gpu.context, mode);
-      expect(await transpose([1, 2, 3], [Infinity, 1], 6, 2)).toEqual([
-        Infinity,
-        1,
-        Infinity,
-        2,
-        Infinity,
-        3,
-      ]);
+      for (const path of DX_PATHS) {
+        expect(await transpose([1, 2, 3], [Infinity, 1], 6, 2, path), path).toEqual([
+          Infinity,
+          1,
+          Infinity,
+          2,
+          Infinity,
+          3,
+        ]);
+      }
     });
   }
 });
