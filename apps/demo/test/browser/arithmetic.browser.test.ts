@@ -9,13 +9,13 @@
 import { cpu } from '@stride/backend-cpu';
 import { registerBackend } from '@stride/core';
 import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pytorchCode, strideCode } from '../../web/arithmetic/calls.js';
 import { type ExampleOk, runExample } from '../../web/arithmetic/example.js';
 import { channelLinks } from '../../web/arithmetic/grouping.js';
 import { type ArithSettings, DEFAULT_SETTINGS } from '../../web/arithmetic/settings.js';
 import { stepper } from '../../web/arithmetic/steps.js';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { expectFitsPhone, openDemo, screenshotPath } from './chromium.js';
 
 let browser: Browser;
 let page: Page;
@@ -23,12 +23,8 @@ let errors: string[];
 
 beforeAll(async () => {
   registerBackend(cpu({ threads: 1, relaxedSimd: false }));
-  browser = await launchChromium();
   // Reduced motion: the scrubber starts paused, so each step read is the one the test chose.
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
-  errors = watchErrors(page);
-  await page.goto(inject('demoUrl'));
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, errors } = await openDemo({ reducedMotion: 'reduce' }));
   await page.locator('#arithmetic').scrollIntoViewIfNeeded();
 });
 
@@ -256,12 +252,7 @@ describe('the arithmetic panel', () => {
   });
 
   it('fits a phone', async () => {
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.locator('#arithmetic').scrollIntoViewIfNeeded();
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 })
-      .toBeLessThanOrEqual(375);
-    for (const selector of [
+    await expectFitsPhone(page, '#arithmetic', [
       '#arith-mode',
       '#arith-groups',
       '#arith-flip',
@@ -273,11 +264,7 @@ describe('the arithmetic panel', () => {
       '#arith-grid-output',
       '#arith-grouping',
       '#arith-equation',
-    ]) {
-      const box = await page.locator(selector).boundingBox();
-      expect(box, selector).not.toBeNull();
-      expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 375, selector).toBe(true);
-    }
+    ]);
     await page.locator('#arithmetic').screenshot({ path: screenshotPath('21-arithmetic-phone') });
   });
 

@@ -31,8 +31,8 @@ import {
 } from '@stride/layers';
 import { importOnnx } from '@stride/onnx';
 import type { Browser, Download, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectFitsPhone, openDemo, screenshotPath } from './chromium.js';
 
 let browser: Browser;
 let page: Page;
@@ -41,11 +41,7 @@ let errors: string[];
 beforeAll(async () => {
   registerBackend(cpu({ threads: 1, relaxedSimd: false }));
   await setBackend('cpu');
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  errors = watchErrors(page);
-  await page.goto(inject('demoUrl'));
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, errors } = await openDemo({ acceptDownloads: true }));
   await page.locator('#builder').scrollIntoViewIfNeeded();
 });
 
@@ -366,23 +362,14 @@ describe('the network builder', () => {
   });
 
   it('fits a phone-sized screen, with every control on it', async () => {
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.locator('#builder').scrollIntoViewIfNeeded();
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 })
-      .toBeLessThanOrEqual(375);
-    for (const selector of [
+    await expectFitsPhone(page, '#builder', [
       '#builder-table',
       field(3, 'kernel'),
       '#builder-table tr[data-index="5"] .b-remove',
       '#builder-add',
       '#builder-train',
       '#builder-download-pytorch',
-    ]) {
-      const box = await page.locator(selector).boundingBox();
-      expect(box, selector).not.toBeNull();
-      expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 375, selector).toBe(true);
-    }
+    ]);
     // The row's buttons stay big enough to tap.
     const remove = await page.locator('#builder-table tr[data-index="5"] .b-remove').boundingBox();
     expect(remove?.width ?? 0).toBeGreaterThanOrEqual(32);

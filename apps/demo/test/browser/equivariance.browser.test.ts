@@ -13,10 +13,10 @@ import { decodeSafetensors, registerBackend, setBackend } from '@stride/core';
 import { loadMnist } from '@stride/datasets';
 import { LeNet5 } from '@stride/layers';
 import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareEquivariance } from '../../web/equivariance/compare.js';
 import { applyTransform } from '../../web/equivariance/transform.js';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { expectFitsPhone, openDemo, screenshotPath } from './chromium.js';
 
 const CHECKPOINT = fileURLToPath(
   new URL('../../public/models/lenet5-mnist.safetensors', import.meta.url),
@@ -35,11 +35,7 @@ beforeAll(async () => {
   model.loadStateDict(tensors);
   for (const t of Object.values(tensors)) t.dispose();
   model.eval();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  errors = watchErrors(page);
-  await page.goto(inject('demoUrl'));
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, errors } = await openDemo());
 });
 
 afterAll(async () => {
@@ -228,12 +224,7 @@ describe('the equivariance panel', () => {
   });
 
   it('fits a phone-sized screen, controls and maps in view', async () => {
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.locator('#equivariance').scrollIntoViewIfNeeded();
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 })
-      .toBeLessThanOrEqual(375);
-    for (const selector of [
+    await expectFitsPhone(page, '#equivariance', [
       '#eq-stage',
       '#eq-input',
       '#eq-source',
@@ -244,11 +235,7 @@ describe('the equivariance panel', () => {
       '#eq-p4-transformed',
       '#eq-channel',
       '#eq-p4-diff',
-    ]) {
-      const b = await page.locator(selector).boundingBox();
-      expect(b, selector).not.toBeNull();
-      expect((b?.x ?? -1) >= 0 && (b?.x ?? 0) + (b?.width ?? 0) <= 375, selector).toBe(true);
-    }
+    ]);
     // The arrow buttons stay big enough to tap.
     const arrow = await page.locator('#eq-up').boundingBox();
     expect(Math.min(arrow?.width ?? 0, arrow?.height ?? 0)).toBeGreaterThanOrEqual(44);

@@ -8,8 +8,8 @@ import { cpu } from '@stride/backend-cpu';
 import { decodeSafetensors, noGrad, registerBackend, setBackend, tensor, tidy } from '@stride/core';
 import { LeNet5 } from '@stride/layers';
 import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDemo, screenshotPath } from './chromium.js';
 import { images, LENET_NAMES, onnxDownload, readOnnxDownload } from './onnx-download.js';
 
 let browser: Browser;
@@ -20,15 +20,17 @@ beforeAll(async () => {
   // Stride in Node runs the downloaded weights, to compare with the downloaded ONNX model.
   registerBackend(cpu({ threads: 1, relaxedSimd: false }));
   await setBackend('cpu');
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1024, height: 800 }, acceptDownloads: true });
-  errors = watchErrors(page);
-  // A browser without WebGPU: navigator.gpu is missing, as in Firefox or Safari today.
-  await page.addInitScript(() => {
-    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
-  });
-  await page.goto(inject('demoUrl'));
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, errors } = await openDemo(
+    { viewport: { width: 1024, height: 800 }, acceptDownloads: true },
+    // A browser without WebGPU: navigator.gpu is missing, as in Firefox or Safari today.
+    (p) =>
+      p.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'gpu', {
+          get: () => undefined,
+          configurable: true,
+        });
+      }),
+  ));
 });
 
 afterAll(async () => {

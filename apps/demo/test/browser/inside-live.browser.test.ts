@@ -9,12 +9,12 @@
 import { cpu } from '@stride/backend-cpu';
 import { conv2d, registerBackend, setBackend, tensor, tidy } from '@stride/core';
 import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainOptions } from '../../src/cli/options.js';
 import { loadData } from '../../src/cli/setup.js';
 import { formatGradient, logPosition } from '../../web/inside/gradient-flow.js';
 import { diverging } from '../../web/ui/colormap.js';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { expectFitsPhone, openDemo, screenshotPath } from './chromium.js';
 
 let browser: Browser;
 let page: Page;
@@ -23,12 +23,8 @@ let errors: string[];
 beforeAll(async () => {
   registerBackend(cpu({ threads: 1, relaxedSimd: false }));
   await setBackend('cpu');
-  browser = await launchChromium();
   // Tall enough to see the whole live view: its blocks paint only while on screen.
-  page = await browser.newPage({ viewport: { width: 1280, height: 3000 } });
-  errors = watchErrors(page);
-  await page.goto(inject('demoUrl'));
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, errors } = await openDemo({ viewport: { width: 1280, height: 3000 } }));
 });
 
 afterAll(async () => {
@@ -245,23 +241,14 @@ describe('watch it learn', () => {
   });
 
   it('fits a phone-sized screen', async () => {
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.locator('#live').scrollIntoViewIfNeeded();
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 })
-      .toBeLessThanOrEqual(375);
-    for (const selector of [
+    await expectFitsPhone(page, '#live', [
       '#live-train',
       '#live-every',
       '#live-probe-stages',
       '#live-filters-conv2',
       '#live-gradients',
       '#live-histograms',
-    ]) {
-      const box = await page.locator(selector).boundingBox();
-      expect(box, selector).not.toBeNull();
-      expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 375, selector).toBe(true);
-    }
+    ]);
     await page.locator('#live').screenshot({ path: screenshotPath('13-inside-live-phone') });
   });
 

@@ -22,10 +22,10 @@ import {
 } from '@stride/core';
 import { LeNet5 } from '@stride/layers';
 import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGradient } from '../finite-difference.js';
 import { handSetState } from '../hand-set-lenet.js';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { expectFitsPhone, loadDemo, openDemo, screenshotPath, watchErrors } from './chromium.js';
 
 const CHECKPOINT = fileURLToPath(
   new URL('../../public/models/lenet5-mnist.safetensors', import.meta.url),
@@ -53,11 +53,7 @@ beforeAll(async () => {
   await setBackend('cpu');
   model32 = loadLenet('float32');
   model64 = loadLenet('float64');
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  errors = watchErrors(page);
-  await page.goto(inject('demoUrl'));
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, errors } = await openDemo());
 });
 
 afterAll(async () => {
@@ -193,8 +189,7 @@ describe('why this answer: saliency and Grad-CAM', () => {
     await p.route('**/models/lenet5-mnist.safetensors', (route) =>
       route.fulfill({ body: Buffer.from(bytes), contentType: 'application/octet-stream' }),
     );
-    await p.goto(inject('demoUrl'));
-    await p.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await loadDemo(p);
     await drawSeven(p);
     await expect.poll(() => p.getAttribute('#why-maps', 'data-class')).toBe('3');
     const image = await values(p, '#why-input');
@@ -280,16 +275,7 @@ describe('what a unit wants to see: gradient ascent on conv2 channels', () => {
   });
 
   it('fits a phone-sized screen', async () => {
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.locator('#why').scrollIntoViewIfNeeded();
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 })
-      .toBeLessThanOrEqual(375);
-    for (const selector of ['#why-maps', '#unit-grid', '#unit-large', '#why-class']) {
-      const box = await page.locator(selector).boundingBox();
-      expect(box, selector).not.toBeNull();
-      expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 375, selector).toBe(true);
-    }
+    await expectFitsPhone(page, '#why', ['#why-maps', '#unit-grid', '#unit-large', '#why-class']);
     // The grid's cells stay big enough to tap.
     const cell = await page.locator('#unit-grid [data-channel="0"]').boundingBox();
     expect(cell?.width ?? 0).toBeGreaterThanOrEqual(44);

@@ -6,9 +6,9 @@
  * LeNet-5 trains on WebGPU with a falling loss. Screenshots go to test-results/demo-screenshots.
  */
 import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeScene } from '../../web/waldo/scene.js';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { expectFitsPhone, openDemo, screenshotPath } from './chromium.js';
 import { onnxDownload, readOnnxDownload } from './onnx-download.js';
 
 let browser: Browser;
@@ -16,11 +16,7 @@ let page: Page;
 let errors: string[];
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  errors = watchErrors(page);
-  await page.goto(inject('demoUrl'));
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, errors } = await openDemo({ acceptDownloads: true }));
 });
 
 afterAll(async () => {
@@ -226,13 +222,7 @@ describe('the demo page', () => {
   });
 
   it('fits a phone-sized screen', async () => {
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    // The page lays itself out again after the resize; under a full parallel test run that can
-    // take a moment, so the checks poll (and still fail if it never fits).
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 })
-      .toBeLessThanOrEqual(375);
+    await expectFitsPhone(page, null);
     await expect
       .poll(async () => (await page.locator('#draw-canvas').boundingBox())?.width ?? 0, {
         timeout: 10_000,

@@ -7,8 +7,8 @@
  * example; the panel fits a phone.
  */
 import type { Browser, Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, screenshotPath, watchErrors } from './chromium.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectFitsPhone, openDemo, screenshotPath } from './chromium.js';
 
 let browser: Browser;
 let page: Page;
@@ -16,15 +16,12 @@ let errors: string[];
 const missing: string[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  errors = watchErrors(page);
-  // A console line for a failed load does not name the file; this does.
-  page.on('response', (r) => {
-    if (r.status() >= 400) missing.push(`${r.status()} ${r.url()}`);
-  });
-  await page.goto(inject('demoUrl'));
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, errors } = await openDemo({}, (p) => {
+    // A console line for a failed load does not name the file; this does.
+    p.on('response', (r) => {
+      if (r.status() >= 400) missing.push(`${r.status()} ${r.url()}`);
+    });
+  }));
 });
 
 afterAll(async () => {
@@ -307,26 +304,21 @@ describe('the learned classifier', () => {
   });
 
   it('fits a phone-sized screen', async () => {
-    await page.setViewportSize({ width: 375, height: 812 });
-    await page.locator('#signals').scrollIntoViewIfNeeded();
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 })
-      .toBeLessThanOrEqual(375);
-    for (const selector of [
-      '#signals-waveform',
-      '#signals-response',
-      '#signals-position',
-      '#signals-window',
-      '#signals-threshold',
-      '#signals-train',
-      '#signals-filters',
-      '#signals-readout',
-    ]) {
-      await page.locator(selector).scrollIntoViewIfNeeded();
-      const box = await page.locator(selector).boundingBox();
-      expect(box, selector).not.toBeNull();
-      expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 375, selector).toBe(true);
-    }
+    await expectFitsPhone(
+      page,
+      '#signals',
+      [
+        '#signals-waveform',
+        '#signals-response',
+        '#signals-position',
+        '#signals-window',
+        '#signals-threshold',
+        '#signals-train',
+        '#signals-filters',
+        '#signals-readout',
+      ],
+      { scrollEach: true },
+    );
     // Redrawn at the new width: the canvas's backing store follows its box.
     const { css, px } = await page.evaluate(() => {
       const c = document.getElementById('signals-waveform') as HTMLCanvasElement;
