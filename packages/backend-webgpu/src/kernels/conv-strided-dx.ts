@@ -103,7 +103,16 @@ ${main(`if (i >= cTotal()) { return; }
   // Input columns pw + SW·(j0 + j); the first must exist.
   let iw0 = pw + cSW() * j0;
   if (iw0 >= cW()) { return; }
-  var acc: array<vec4<f32>, 4>;
+  // One accumulator per channel of the block, four positions each: separate vectors rather
+  // than an array, which a CPU implementation may keep in memory (and index one lane at a time).
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  let zero = vec4<f32>(0.0);
+  // Channels past the group's end read the last channel's weights; they are never stored.
+  let last = cCg() - 1u;
+  let cOff = vec4<u32>(min(c0, last), min(c0 + 1u, last), min(c0 + 2u, last), min(c0 + 3u, last)) * cKvol();
   let stepD = tapStep(cDD(), cSD());
   let stepH = tapStep(cDH(), cSH());
   let stepW = tapStep(cDW(), cSW());
@@ -121,45 +130,39 @@ ${main(`if (i >= cTotal()) { return; }
       for (var kw = firstTap(pw, cPW(), cDW(), cSW(), cKW(), false); kw < cKW(); kw += stepW) {
         // Output column of input column pw + SW·j: (pw + PW − kw·DW)/SW + j, exactly.
         let q0 = (i32(pw + cPW()) - i32(kw * cDW())) / i32(cSW()) + i32(j0);
-        var okq = vec4<f32>(0.0);
-        var qs = vec4<u32>(0u);
-        for (var j = 0u; j < 4u; j++) {
-          let q = q0 + i32(j);
-          let iw = iw0 + cSW() * j;
-          if (q >= 0 && u32(q) < cOW() && iw < cW()) { okq[j] = 1.0; qs[j] = u32(q); }
-        }
-        if (all(okq == vec4<f32>(0.0))) { continue; }
+        let js = vec4<i32>(0, 1, 2, 3);
+        let q = vec4<i32>(q0) + js;
+        let iw = vec4<u32>(iw0) + cSW() * vec4<u32>(js);
+        let ok = (q >= vec4<i32>(0)) & (q < vec4<i32>(i32(cOW()))) & (iw < vec4<u32>(cW()));
+        if (!any(ok)) { continue; }
+        // Columns that miss read column 0 of the row and are masked out below.
+        let qs = select(vec4<u32>(0u), vec4<u32>(q), ok);
         let t = (kd * cKH() + kh) * cKW() + kw;
         let dyRow = (qd * cOH() + qh) * cOW();
-        var wAt = (z * cOg() * cCg() + c0) * cKvol() + t;
+        var wAt = z * cOg() * wPerO + t;
         var dyAt = (b * cO() + z * cOg()) * cP() + dyRow;
         for (var o = 0u; o < cOg(); o++) {
-          var dv = vec4<f32>(0.0);
-          for (var j = 0u; j < 4u; j++) {
-            if (okq[j] != 0.0) { dv[j] = dy[dyAt + qs[j]]; }
-          }
-          for (var cc = 0u; cc < 4u; cc++) {
-            if (c0 + cc < cCg()) {
-              let wv = w[wAt + cc * cKvol()];
-              // Only the existing taps: a missing one adds nothing, not wv · 0.
-              for (var j = 0u; j < 4u; j++) {
-                if (okq[j] != 0.0) { acc[cc][j] += wv * dv[j]; }
-              }
-            }
-          }
+          let dv = vec4<f32>(dy[dyAt + qs.x], dy[dyAt + qs.y], dy[dyAt + qs.z], dy[dyAt + qs.w]);
+          // Only the existing taps: a missing one adds nothing, not w · 0.
+          acc0 += select(zero, w[wAt + cOff.x] * dv, ok);
+          acc1 += select(zero, w[wAt + cOff.y] * dv, ok);
+          acc2 += select(zero, w[wAt + cOff.z] * dv, ok);
+          acc3 += select(zero, w[wAt + cOff.w] * dv, ok);
           wAt += wPerO;
           dyAt += cP();
         }
       }
     }
   }
+  let accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
   for (var cc = 0u; cc < 4u; cc++) {
     let c = c0 + cc;
     if (c >= cCg()) { break; }
     let rowAt = (((b * cC() + z * cCg() + c) * cD() + id) * cH() + ih) * cW();
+    let a = accs[cc];
     for (var j = 0u; j < 4u; j++) {
       let iw = iw0 + cSW() * j;
-      if (iw < cW()) { dx[rowAt + iw] = acc[cc][j]; }
+      if (iw < cW()) { dx[rowAt + iw] = a[j]; }
     }
   }`)}
 `;
