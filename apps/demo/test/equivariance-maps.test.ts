@@ -5,21 +5,17 @@
  * each plane is turned back and the rotation axis rolled back. Memory stays flat over repeated
  * updates.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { cpu } from '@stride/backend-cpu';
-import { decodeSafetensors, memory, registerBackend, StrideError, tensor } from '@stride/core';
+import { memory, registerBackend, StrideError, tensor } from '@stride/core';
 import { type ArrayDataset, loadMnist } from '@stride/datasets';
-import { LeNet5 } from '@stride/layers';
+import type { LeNet5 } from '@stride/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareEquivariance, type MapComparison } from '../web/equivariance/compare.js';
 import { quarterTurns, rotatePlane, shiftPlane } from '../web/equivariance/transform.js';
+import { shippedLenet } from './shipped-lenet.js';
 
 registerBackend(cpu({ threads: 1, relaxedSimd: false }));
 
-const CHECKPOINT = fileURLToPath(
-  new URL('../public/models/lenet5-mnist.safetensors', import.meta.url),
-);
 const SIZE = 28;
 const AREA = SIZE * SIZE;
 
@@ -27,11 +23,7 @@ let model: LeNet5;
 let digits: { image: Float32Array; label: number }[];
 
 beforeAll(async () => {
-  const { tensors } = decodeSafetensors(readFileSync(CHECKPOINT), { device: 'cpu' });
-  model = new LeNet5({ device: 'cpu' });
-  model.loadStateDict(tensors);
-  for (const t of Object.values(tensors)) t.dispose();
-  model.eval();
+  model = shippedLenet();
   const test: ArrayDataset = await loadMnist({ train: false });
   digits = [0, 1, 2, 3, 4].map((i) => {
     const { x, y } = test.getBatch([i]);

@@ -4,34 +4,17 @@
  * a LeNet-5 whose weights are set by hand so that the map is known in advance, and gradient ascent
  * against the unit's own activation. Memory stays flat over repeated calls.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { cpu } from '@stride/backend-cpu';
-import { decodeSafetensors, memory, registerBackend, type Tensor } from '@stride/core';
-import { LeNet5 } from '@stride/layers';
+import { memory, registerBackend } from '@stride/core';
 import { describe, expect, it } from 'vitest';
 import { centreOfMass } from '../web/draw/preprocess.js';
 import { explain } from '../web/inside/attribution.js';
 import { GradientAscent, roll } from '../web/inside/feature-vis.js';
 import { checkGradient } from './finite-difference.js';
 import { handSetLenet, handSetState } from './hand-set-lenet.js';
+import { shippedLenet } from './shipped-lenet.js';
 
 registerBackend(cpu({ threads: 1, relaxedSimd: false }));
-
-const CHECKPOINT = fileURLToPath(
-  new URL('../public/models/lenet5-mnist.safetensors', import.meta.url),
-);
-
-function loadLenet(dtype: 'float32' | 'float64' = 'float32'): LeNet5 {
-  const { tensors } = decodeSafetensors(readFileSync(CHECKPOINT), { device: 'cpu' });
-  const model = new LeNet5({ device: 'cpu', dtype });
-  const cast: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(tensors)) cast[k] = t.cast(dtype);
-  model.loadStateDict(cast);
-  for (const t of [...Object.values(tensors), ...Object.values(cast)]) t.dispose();
-  model.eval();
-  return model;
-}
 
 /** A 7-like image: a bar across the top and a diagonal down to the bottom left. */
 function seven(): Float32Array {
@@ -47,8 +30,8 @@ function seven(): Float32Array {
 
 describe('saliency: the gradient of the class logit with respect to the image', () => {
   it('agrees with finite differences (float64) wherever the logit is smooth', () => {
-    const model = loadLenet();
-    const model64 = loadLenet('float64');
+    const model = shippedLenet();
+    const model64 = shippedLenet('float64');
     // Faint noise everywhere breaks the ties of max pooling that a blank background is full of,
     // so that (almost) every pixel is away from a kink.
     const image = seven().map((v, i) => Math.min(1, v + 0.05 * (((i * 7919) % 97) / 97)));
@@ -74,8 +57,8 @@ describe('saliency: the gradient of the class logit with respect to the image', 
   });
 
   it('matches finite differences on a drawing with a blank background; a blank image has a saliency', () => {
-    const model = loadLenet();
-    const model64 = loadLenet('float64');
+    const model = shippedLenet();
+    const model64 = shippedLenet('float64');
     // A blank image: conv1's positive biases pass its ReLU, so the logits still depend on the
     // pixels; the saliency of a blank image is not zero for this model.
     const blankImage = new Float32Array(784);
@@ -132,7 +115,7 @@ describe('saliency: the gradient of the class logit with respect to the image', 
   });
 
   it('leaves memory flat over many drawings and the model without gradients', () => {
-    const model = loadLenet();
+    const model = shippedLenet();
     explain(model, seven());
     const before = memory().numTensors;
     for (let i = 0; i < 20; i++) explain(model, roll(seven(), i % 5, 0), i % 10);
@@ -217,7 +200,7 @@ describe('Grad-CAM on conv2', () => {
 
 describe('feature visualisation by gradient ascent', () => {
   it('raises each conv2 channel’s activation, by a clear margin on average', () => {
-    const model = loadLenet();
+    const model = shippedLenet();
     const before = memory().numTensors;
     let gains = 0;
     for (let channel = 0; channel < 16; channel++) {
@@ -238,7 +221,7 @@ describe('feature visualisation by gradient ascent', () => {
   });
 
   it('repeats with the same seed and undoes its shifts', () => {
-    const model = loadLenet();
+    const model = shippedLenet();
     const run = (seed: number) => {
       const a = new GradientAscent(model, 3, { steps: 8, seed });
       while (!a.done) a.step();

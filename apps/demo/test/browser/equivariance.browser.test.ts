@@ -6,21 +6,16 @@
  * Node computes with the same checkpoint; the p4 planes are framed by the plane they came from;
  * the drawing of panel 1 can be the input; memory stays flat; the panel fits a phone.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { cpu } from '@stride/backend-cpu';
-import { decodeSafetensors, registerBackend, setBackend } from '@stride/core';
+import { registerBackend, setBackend } from '@stride/core';
 import { loadMnist } from '@stride/datasets';
-import { LeNet5 } from '@stride/layers';
+import type { LeNet5 } from '@stride/layers';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareEquivariance } from '../../web/equivariance/compare.js';
 import { applyTransform } from '../../web/equivariance/transform.js';
+import { shippedLenet } from '../shipped-lenet.js';
 import { expectFitsPhone, openDemo, screenshotPath } from './chromium.js';
-
-const CHECKPOINT = fileURLToPath(
-  new URL('../../public/models/lenet5-mnist.safetensors', import.meta.url),
-);
 
 let browser: Browser;
 let page: Page;
@@ -30,11 +25,7 @@ let model: LeNet5;
 beforeAll(async () => {
   registerBackend(cpu({ threads: 1, relaxedSimd: false }));
   await setBackend('cpu');
-  const { tensors } = decodeSafetensors(readFileSync(CHECKPOINT), { device: 'cpu' });
-  model = new LeNet5({ device: 'cpu' });
-  model.loadStateDict(tensors);
-  for (const t of Object.values(tensors)) t.dispose();
-  model.eval();
+  model = shippedLenet();
   ({ browser, page, errors } = await openDemo());
 });
 

@@ -6,30 +6,23 @@
  * flat as the user redraws; the class and channel pickers work from the keyboard; and the views
  * fit a phone.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { cpu } from '@stride/backend-cpu';
 import {
-  decodeSafetensors,
   encodeSafetensors,
   noGrad,
   registerBackend,
   setBackend,
   slice,
-  type Tensor,
   tensor,
   tidy,
 } from '@stride/core';
-import { LeNet5 } from '@stride/layers';
+import type { LeNet5 } from '@stride/layers';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGradient } from '../finite-difference.js';
 import { handSetState } from '../hand-set-lenet.js';
+import { shippedLenet } from '../shipped-lenet.js';
 import { expectFitsPhone, loadDemo, openDemo, screenshotPath, watchErrors } from './chromium.js';
-
-const CHECKPOINT = fileURLToPath(
-  new URL('../../public/models/lenet5-mnist.safetensors', import.meta.url),
-);
 
 let browser: Browser;
 let page: Page;
@@ -37,22 +30,11 @@ let errors: string[];
 let model32: LeNet5;
 let model64: LeNet5;
 
-function loadLenet(dtype: 'float32' | 'float64'): LeNet5 {
-  const { tensors } = decodeSafetensors(readFileSync(CHECKPOINT), { device: 'cpu' });
-  const model = new LeNet5({ device: 'cpu', dtype });
-  const cast: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(tensors)) cast[k] = t.cast(dtype);
-  model.loadStateDict(cast);
-  for (const t of [...Object.values(tensors), ...Object.values(cast)]) t.dispose();
-  model.eval();
-  return model;
-}
-
 beforeAll(async () => {
   registerBackend(cpu({ threads: 1, relaxedSimd: false }));
   await setBackend('cpu');
-  model32 = loadLenet('float32');
-  model64 = loadLenet('float64');
+  model32 = shippedLenet('float32');
+  model64 = shippedLenet('float64');
   ({ browser, page, errors } = await openDemo());
 });
 
