@@ -18,7 +18,8 @@ function backendNotice(state: DemoState): HTMLElement {
   const pill = h(
     'span',
     {
-      class: `pill ${b.webgpu ? 'ok' : 'warn'}`,
+      // A software adapter is WebGPU in name only: amber, like no WebGPU at all.
+      class: `pill ${b.webgpu && !b.software ? 'ok' : 'warn'}`,
       id: 'backend-pill',
       'data-backend': b.webgpu ? 'webgpu' : 'cpu',
     },
