@@ -118,7 +118,7 @@ async function check(c: Case, infW: number[], infX: number[]): Promise<void> {
       );
       expectSame(`conv ${path} ${mode} ${what}`, got, y);
     }
-    // The default (the tap kernel here, these groups being small) and the masked implicit GEMM.
+    // The default (the tap kernel on a CPU adapter) and the masked implicit GEMM.
     for (const dxPath of DX_PATHS) {
       const gotDx = await onGpu(
         [dy, w],

@@ -116,8 +116,8 @@ async function check(c: Case, paths: readonly ConvPath[]): Promise<void> {
 
   const dx = ref.convBackwardInput(host(dy, yShape), host(w, c.w), c.x, p);
   const dxBound = ref.convBackwardInput(host(abs(dy), yShape), host(abs(w), c.w), c.x, p);
-  // 'auto' takes the tap kernel for strided gradients, and on a CPU adapter for groups of at
-  // most 4 input channels; 'implicit' is the GEMM every time.
+  // 'auto' takes the tap kernel for strided gradients, and for every non-identity one on a CPU
+  // adapter; 'implicit' is the GEMM every time.
   for (const path of ['auto', 'implicit'] as const) {
     const gotDx = await read(convBackwardInput(gpu.context, gdy, gw, c.x, p, path), dx.length);
     const terms = (c.w[0] / p.groups) * kvol;

@@ -12,9 +12,9 @@
  * every weight load). The taps are the outer loop and the output channels of the group the
  * inner one, so the divisibility tests run once per tap, not once per multiply.
  *
- * conv.ts also sends unit-stride gradients here on a CPU adapter when a group has at most
- * `TAP_CHANNELS` input channels (one channel block): every tap then reaches, but the GEMM would
- * spend most of its 8-row tiles on padding rows.
+ * conv.ts also sends unit-stride gradients here on a CPU adapter (SwiftShader): every tap then
+ * reaches, but this kernel runs no workgroup barriers, which cost more there than the GEMM's
+ * shared loads save.
  *
  * Taps that miss dy are never multiplied, as in the masked GEMM: an infinite weight there gives
  * no NaN. Sums run in float32 in the order (tap, output channel).
@@ -25,7 +25,7 @@ import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
 
 /** Input channels of one invocation's block. */
-export const TAP_CHANNELS = 4;
+const TAP_CHANNELS = 4;
 
 /** Uniform words: invocations, channel blocks, position blocks per phase, then the geometry. */
 const NAMES = [

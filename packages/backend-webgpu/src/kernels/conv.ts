@@ -18,8 +18,8 @@
  *
  * Strided input gradients (some stride above 1) skip the GEMM: conv-strided-dx.ts visits only
  * the taps that reach each input element, where the GEMM would mask three in four of them. On a
- * CPU adapter, so do unit-stride ones with at most 4 input channels per group, whose GEMM would
- * have a single row of 4 channels at most (M = C/groups) under a tile of 8.
+ * CPU adapter (SwiftShader), so do unit-stride ones: that kernel runs no workgroup barriers, which
+ * cost more there than the loads the GEMM's workgroup memory saves.
  *
  * Two other paths:
  * - direct: a 1×1 kernel with unit stride and no padding (or any geometry where im2col is the
@@ -40,7 +40,7 @@ import type { GpuContext } from '../context.js';
 import type { Word } from '../dispatch.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
-import { stridedConvBackwardInput, TAP_CHANNELS } from './conv-strided-dx.js';
+import { stridedConvBackwardInput } from './conv-strided-dx.js';
 import {
   GEMM_WORDS,
   type GemmMode,
@@ -485,12 +485,11 @@ ${outFns}`,
   }
 
   const unit = g.stride.every((s) => s === 1);
-  // A group of at most 4 input channels is the GEMM's M: under an 8-row tile, most of each
-  // tile's products would be padding. On a CPU adapter the tap kernel, which blocks 4 channels
-  // by 4 positions and runs no barriers, is several times faster there (LeNet's conv1).
-  const fewChannels = unit && cg <= TAP_CHANNELS && onCpu(ctx);
-  if ((!unit || fewChannels) && path !== 'implicit') {
-    // Strided: only the taps that reach each input element (conv-strided-dx.ts).
+  // On a CPU adapter the tap kernel wins at unit stride too: it runs no workgroup barriers, and
+  // its M is not padded to a tile (on SwiftShader, about a fifth of the GEMM's time for LeNet's
+  // conv2 and half for a VGG layer, 64 → 64 channels at 56²).
+  if ((!unit || onCpu(ctx)) && path === 'auto') {
+    // Only the taps that reach each input element (conv-strided-dx.ts).
     stridedConvBackwardInput(
       ctx,
       dy.storage,
