@@ -6,42 +6,28 @@
  * by hand on a small signal.
  */
 import { cpu } from '@stride/backend-cpu';
-import {
-  conv1d,
-  conv2d,
-  conv3d,
-  convTranspose1d,
-  convTranspose2d,
-  convTranspose3d,
-  flip,
-  registerBackend,
-  type Tensor,
-  tensor,
-  tidy,
-} from '@stride/core';
+import { flip, registerBackend, tensor, tidy } from '@stride/core';
 import { describe, expect, it } from 'vitest';
-import { callOptions, type ExampleOk, runExample, spatialAxes } from '../web/arithmetic/example.js';
+import {
+  CONV_OPS,
+  type ConvFn,
+  callOptions,
+  type ExampleOk,
+  runExample,
+  spatialAxes,
+} from '../web/arithmetic/example.js';
 import type { ArithSettings } from '../web/arithmetic/settings.js';
 import { ravel, stepper } from '../web/arithmetic/steps.js';
 import { settings, sweep } from './arithmetic-cases.js';
 
 registerBackend(cpu({ threads: 1, relaxedSimd: false }));
 
-const OPS = {
-  conv1d,
-  conv2d,
-  conv3d,
-  convTranspose1d,
-  convTranspose2d,
-  convTranspose3d,
-} as Record<string, (x: Tensor, w: Tensor, o: object) => Tensor>;
-
 /** The example's op run here on its tensors, with the weight as given (flipped or not). */
 function run(ex: ExampleOk, s: ArithSettings, flipWeight: boolean): number[] {
   return tidy(() => {
     const x = tensor(ex.x, { shape: ex.xShape, dtype: 'float32' });
     const w = tensor(ex.w, { shape: ex.wShape, dtype: 'float32' });
-    const op = OPS[ex.op] as (x: Tensor, w: Tensor, o: object) => Tensor;
+    const op = CONV_OPS[ex.op] as ConvFn;
     return Array.from(
       op(x, flipWeight ? flip(w, spatialAxes(s)) : w, callOptions(s)).dataSync() as Float32Array,
     );

@@ -6,38 +6,16 @@
  * throws. The formula line and the channel grouping are checked by their numbers.
  */
 import { cpu } from '@stride/backend-cpu';
-import {
-  conv1d,
-  conv2d,
-  conv3d,
-  convTranspose1d,
-  convTranspose2d,
-  convTranspose3d,
-  memory,
-  randn,
-  registerBackend,
-  StrideError,
-  type Tensor,
-  tidy,
-} from '@stride/core';
+import { memory, randn, registerBackend, StrideError, tidy } from '@stride/core';
 import { ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from '@stride/layers';
 import { describe, expect, it } from 'vitest';
-import { runExample } from '../web/arithmetic/example.js';
+import { CONV_OPS, type ConvFn, runExample } from '../web/arithmetic/example.js';
 import { formulaLine } from '../web/arithmetic/formula.js';
 import { channelLinks, isDepthwise } from '../web/arithmetic/grouping.js';
 import { type ArithSettings, limitsFor } from '../web/arithmetic/settings.js';
 import { settings, sweep } from './arithmetic-cases.js';
 
 registerBackend(cpu({ threads: 1, relaxedSimd: false }));
-
-const OPS = {
-  conv1d,
-  conv2d,
-  conv3d,
-  convTranspose1d,
-  convTranspose2d,
-  convTranspose3d,
-} as Record<string, (x: Tensor, w: Tensor, o: object) => Tensor>;
 
 /** The output size along one axis by the textbook formulas (PyTorch's documentation). */
 function textbookSize(s: ArithSettings): number {
@@ -77,7 +55,7 @@ function coreOutcome(s: ArithSettings): { shape: number[] } | { message: string 
     }
     return {
       shape: tidy(() =>
-        (OPS[op] as (x: Tensor, w: Tensor, o: object) => Tensor)(
+        (CONV_OPS[op] as ConvFn)(
           randn([1, s.inChannels, ...spatial]),
           randn(w),
           options,

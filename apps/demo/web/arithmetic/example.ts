@@ -24,9 +24,10 @@ import { ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from '@stride/layer
 import { seededRandom } from '../ui/seeded-random.js';
 import { type ArithSettings, functionalFits, inputShape, opName, weightShape } from './settings.js';
 
-type ConvFn = (x: Tensor, w: Tensor, options: ConvOptions & ConvTransposeOptions) => Tensor;
+export type ConvFn = (x: Tensor, w: Tensor, options: ConvOptions & ConvTransposeOptions) => Tensor;
 
-const OPS: Record<string, ConvFn> = {
+/** Core's convolutions by name (`opName`: `conv2d`, `convTranspose3d`, ...). */
+export const CONV_OPS: Record<string, ConvFn> = {
   conv1d,
   conv2d,
   conv3d,
@@ -105,7 +106,7 @@ export function spatialAxes(s: Pick<ArithSettings, 'dims'>): number[] {
 /** Runs the settings' call in core (on the CPU backend) and returns what it gave. */
 export function runExample(s: ArithSettings): Example {
   const op = opName(s);
-  const fn = OPS[op] as ConvFn;
+  const fn = CONV_OPS[op] as ConvFn;
   const xShape = inputShape(s);
   const wShape = weightShape(s);
   const base = { op, xShape, wShape };
