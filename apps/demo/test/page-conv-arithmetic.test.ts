@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { CONV_OPS, type ConvFn, runExample } from '../web/arithmetic/example.js';
 import { formulaLine } from '../web/arithmetic/formula.js';
 import { channelLinks, isDepthwise } from '../web/arithmetic/grouping.js';
-import { type ArithSettings, limitsFor } from '../web/arithmetic/settings.js';
+import { type ArithSettings, fieldProblem, limitsFor } from '../web/arithmetic/settings.js';
 import { settings, sweep } from './arithmetic-cases.js';
 
 registerBackend(cpu({ threads: 1, relaxedSimd: false }));
@@ -182,6 +182,32 @@ describe('the arithmetic panel’s output sizes', () => {
   it('keeps a 3-d input small enough to draw as slices', () => {
     expect(limitsFor(3).input.max).toBe(8);
     expect(limitsFor(2).input.max).toBe(32);
+  });
+});
+
+describe('a field out of range', () => {
+  it('says the field’s range, naming the dimensions where the range depends on them', () => {
+    expect(fieldProblem('kernel', '13', 2)).toBe('Kernel size: 1–9 for 2-d');
+    expect(fieldProblem('kernel', '6', 3)).toBe('Kernel size: 1–5 for 3-d');
+    expect(fieldProblem('input', '0', 1)).toBe('Input size: 1–32 for 1-d');
+    expect(fieldProblem('stride', '6', 2)).toBe('Stride: 1–5');
+    expect(fieldProblem('padding', '-1', 3)).toBe('Padding: 0–6');
+    // Empty, fractional and non-numeric text is out of range too.
+    expect(fieldProblem('groups', '', 2)).toBe('Groups: 1–6');
+    expect(fieldProblem('groups', '1.5', 2)).toBe('Groups: 1–6');
+    expect(fieldProblem('dilation', 'two', 2)).toBe('Dilation: 1–4');
+  });
+
+  it('accepts every whole number in range, and nothing either side of it', () => {
+    for (const dims of [1, 2, 3] as const) {
+      const limits = limitsFor(dims);
+      for (const key of Object.keys(limits) as (keyof typeof limits)[]) {
+        const { min, max } = limits[key];
+        for (let v = min; v <= max; v++) expect(fieldProblem(key, String(v), dims)).toBeNull();
+        expect(fieldProblem(key, String(min - 1), dims)).not.toBeNull();
+        expect(fieldProblem(key, String(max + 1), dims)).not.toBeNull();
+      }
+    }
   });
 });
 

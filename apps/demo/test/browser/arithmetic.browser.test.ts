@@ -251,6 +251,45 @@ describe('the arithmetic panel', () => {
     await page.locator('#arithmetic').screenshot({ path: screenshotPath('20-arithmetic-flipped') });
   });
 
+  it('shows no result while a field is out of range, and says the range next to it', async () => {
+    const problem = () =>
+      page.evaluate(() => {
+        const message = document.getElementById('arith-kernel-error') as HTMLElement;
+        return {
+          message: message.hidden ? null : message.textContent,
+          invalid: document.getElementById('arith-kernel')?.getAttribute('aria-invalid') ?? null,
+          formula: document.getElementById('arith-formula')?.textContent ?? '',
+          check: document.getElementById('arith-check')?.textContent ?? '',
+          stale: document.getElementById('arith-result')?.classList.contains('arith-stale'),
+        };
+      });
+    await page.fill('#arith-kernel', '13');
+    expect(await problem()).toEqual({
+      message: 'Kernel size: 1–9 for 2-d',
+      invalid: 'true',
+      formula: '',
+      check: 'No result until every field is in range (Kernel size: 1–9 for 2-d).',
+      stale: true,
+    });
+    // No size, code or walk of other settings than the fields show.
+    expect(await shown()).toEqual({ output: '—', shape: '', stride: '', torch: '', error: null });
+    expect(await page.isDisabled('#arith-scrub')).toBe(true);
+    expect(await page.isVisible('#arith-figures')).toBe(false);
+    expect(await page.isDisabled('#arith-copy-stride')).toBe(true);
+    // The range follows the dimensions; 13 is out of it in 3-d as well.
+    await page.selectOption('#arith-dims', '3');
+    expect((await problem()).message).toBe('Kernel size: 1–5 for 3-d');
+    expect((await shown()).shape).toBe('');
+    await page.selectOption('#arith-dims', '2');
+    // Back in range from the keyboard: the result is the fields' again.
+    await page.fill('#arith-kernel', '');
+    await page.focus('#arith-kernel');
+    await page.keyboard.type('3');
+    expect(await problem()).toMatchObject({ message: null, invalid: null, stale: false });
+    await expectPanel(s);
+    expect(await page.isDisabled('#arith-scrub')).toBe(false);
+  });
+
   it('fits a phone', async () => {
     await expectFitsPhone(page, '#arithmetic', [
       '#arith-mode',

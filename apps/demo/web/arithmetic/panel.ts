@@ -12,6 +12,7 @@ import {
   type ArithSettings,
   type ConvMode,
   DEFAULT_SETTINGS,
+  fieldProblem,
   limitsFor,
   type NumberSetting,
   type SpatialDims,
@@ -91,6 +92,25 @@ export function arithmeticPanel(): HTMLElement {
     String(settings.dims),
   );
   const inputs = {} as Record<NumberSetting, HTMLInputElement>;
+  const fieldErrors = {} as Record<NumberSetting, HTMLElement>;
+  /** The fields whose text is not a value in range, with what their range is. */
+  const problems = new Map<NumberSetting, string>();
+  /** Checks the field of `key` against the current dimensions; true when it holds a value. */
+  const validate = (key: NumberSetting): boolean => {
+    const input = inputs[key];
+    const problem = fieldProblem(key, input.value, settings.dims);
+    const message = fieldErrors[key];
+    message.textContent = problem ?? '';
+    message.hidden = problem === null;
+    if (problem === null) {
+      problems.delete(key);
+      input.removeAttribute('aria-invalid');
+      return true;
+    }
+    problems.set(key, problem);
+    input.setAttribute('aria-invalid', 'true');
+    return false;
+  };
   const outputPaddingHint = h(
     'small',
     { class: 'hint', id: 'arith-output-padding-hint' },
@@ -100,15 +120,12 @@ export function arithmeticPanel(): HTMLElement {
     const l = limitsFor(settings.dims)[key];
     const input = numberInput(id, settings[key], { min: l.min, max: l.max, step: 1 });
     inputs[key] = input;
+    // Shown under the field while its text is out of range; update() shows no result meanwhile.
+    const message = h('small', { class: 'arith-field-error', id: `${id}-error`, hidden: true });
+    fieldErrors[key] = message;
+    input.setAttribute('aria-describedby', message.id);
     input.addEventListener('input', () => {
-      const limit = limitsFor(settings.dims)[key];
-      const v = Number(input.value);
-      if (input.value === '' || !Number.isInteger(v) || v < limit.min || v > limit.max) {
-        input.setAttribute('aria-invalid', 'true');
-        return;
-      }
-      input.removeAttribute('aria-invalid');
-      settings[key] = v;
+      if (validate(key)) settings[key] = Number(input.value);
       update();
     });
     return h(
@@ -117,6 +134,7 @@ export function arithmeticPanel(): HTMLElement {
       h('label', { for: id }, `${l.label} `, l.symbol ? h('var', {}, l.symbol) : null),
       input,
       key === 'outputPadding' ? outputPaddingHint : null,
+      message,
     );
   });
   const flip = h('input', { type: 'checkbox', id: 'arith-flip' });
@@ -232,6 +250,62 @@ export function arithmeticPanel(): HTMLElement {
   const equation = h('div', { class: 'arith-equation', id: 'arith-equation' });
   const tooBig = h('p', { class: 'hint', id: 'arith-walk-none' });
   const receptive = h('p', { class: 'hint', id: 'arith-receptive' });
+
+  const result = h(
+    'div',
+    { class: 'arith-result', id: 'arith-result' },
+    h('span', { class: 'eyebrow' }, 'Output size'),
+    output,
+    formula,
+    check,
+    error,
+  );
+  const copyButtons = [
+    copyButton('arith-copy-stride', 'Stride', strideText),
+    copyButton('arith-copy-torch', 'PyTorch', torchText),
+  ] as const;
+  const codes = h(
+    'div',
+    { class: 'arith-codes', id: 'arith-codes' },
+    codeFigure('Stride', strideText, copyButtons[0]),
+    codeFigure('PyTorch', torchText, copyButtons[1]),
+  );
+
+  /**
+   * While a field is out of range: no size, formula, code or walk, since they would be those of
+   * other settings than the fields show; the result says which ranges to keep to.
+   */
+  const showNoResult = (ranges: string[]) => {
+    output.textContent = '—';
+    output.dataset.value = '';
+    output.dataset.shape = '';
+    formula.textContent = '';
+    check.textContent = `No result until every field is in range (${ranges.join('; ')}).`;
+    check.dataset.shape = '';
+    error.textContent = '';
+    error.hidden = true;
+    delete error.dataset.message;
+    strideText.textContent = '';
+    torchText.textContent = '';
+    result.classList.add('arith-stale');
+    codes.classList.add('arith-stale');
+    for (const b of copyButtons) b.disabled = true;
+    receptive.textContent = '';
+    walkIntro.textContent = '';
+    steps = null;
+    position = 0;
+    setPlaying(false);
+    for (const control of [prev, next, play, scrub]) control.disabled = true;
+    figures.hidden = true;
+    legend.hidden = true;
+    equation.hidden = true;
+    tooBig.hidden = false;
+    scrub.max = '0';
+    scrub.value = '0';
+    stepText.textContent = '';
+    tooBig.textContent = 'Nothing to step through until every field is in range.';
+    for (const key of Object.keys(equation.dataset)) delete equation.dataset[key];
+  };
 
   let example: Example = runExample(settings);
   let steps: Stepper | null = null;
@@ -426,13 +500,24 @@ export function arithmeticPanel(): HTMLElement {
     for (const [key] of FIELDS) {
       const input = inputs[key];
       input.max = String(limits[key].max);
-      if (s[key] > limits[key].max) {
+      // A value that fit the old dimensions but not these is brought into range; a field that
+      // was already out of range keeps its text and is checked again against these limits.
+      if (!problems.has(key) && s[key] > limits[key].max) {
         s[key] = limits[key].max;
         input.value = String(s[key]);
-        input.removeAttribute('aria-invalid');
       }
+      // A convolution ignores output padding (its field is disabled): back to its last value.
+      if (key === 'outputPadding' && s.mode === 'conv') input.value = String(s[key]);
+      if (validate(key)) s[key] = Number(input.value);
     }
     inputs.outputPadding.disabled = s.mode === 'conv';
+    if (problems.size > 0) {
+      showNoResult([...problems.values()]);
+      return;
+    }
+    result.classList.remove('arith-stale');
+    codes.classList.remove('arith-stale');
+    for (const b of copyButtons) b.disabled = false;
     outputPaddingHint.hidden = s.mode !== 'conv';
     insertedSwatch.hidden = s.mode === 'conv' || s.stride === 1;
     example = runExample(s);
@@ -543,8 +628,6 @@ export function arithmeticPanel(): HTMLElement {
     settings.groups = settings.inChannels;
     inputs.outChannels.value = String(settings.outChannels);
     inputs.groups.value = String(settings.groups);
-    for (const key of ['outChannels', 'groups'] as const)
-      inputs[key].removeAttribute('aria-invalid');
     update();
   });
   prev.addEventListener('click', () => {
@@ -637,21 +720,8 @@ export function arithmeticPanel(): HTMLElement {
       flipField,
       h('div', { class: 'field arith-button-field' }, depthwise),
     ),
-    h(
-      'div',
-      { class: 'arith-result' },
-      h('span', { class: 'eyebrow' }, 'Output size'),
-      output,
-      formula,
-      check,
-      error,
-    ),
-    h(
-      'div',
-      { class: 'arith-codes' },
-      codeFigure('Stride', strideText, copyButton('arith-copy-stride', 'Stride', strideText)),
-      codeFigure('PyTorch', torchText, copyButton('arith-copy-torch', 'PyTorch', torchText)),
-    ),
+    result,
+    codes,
     copyStatus,
     h('h3', { class: 'arith-walk-title' }, 'Step through it'),
     walkIntro,

@@ -116,3 +116,17 @@ export function functionalFits(s: ArithSettings): boolean {
     s.outChannels % s.groups !== 0
   );
 }
+
+/**
+ * What is wrong with `raw`, typed into the field of `key`, under `dims` axes: the field's range
+ * ("Kernel size: 1–9 for 2-d"), naming the dimensions only where the range depends on them; null
+ * when it is a whole number in range. The panel shows this next to the field and no result until
+ * it is fixed, so that the numbers it shows are always those of the fields.
+ */
+export function fieldProblem(key: NumberSetting, raw: string, dims: SpatialDims): string | null {
+  const { min, max, label } = limitsFor(dims)[key];
+  const v = Number(raw);
+  if (raw.trim() !== '' && Number.isInteger(v) && v >= min && v <= max) return null;
+  const perDims = ([1, 2, 3] as const).some((d) => limitsFor(d)[key].max !== max);
+  return `${label}: ${min}–${max}${perDims ? ` for ${dims}-d` : ''}`;
+}
