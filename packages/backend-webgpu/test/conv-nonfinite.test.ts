@@ -93,7 +93,7 @@ function expectSame(what: string, got: readonly number[], want: TypedArray): voi
 }
 
 const MODES: readonly GemmMode[] = ['tiled', 'direct'];
-const PATHS: readonly ConvPath[] = ['implicit', 'im2col'];
+const PATHS: readonly ConvPath[] = ['implicit', 'im2col', 'tap'];
 const DX_PATHS = ['auto', 'implicit'] as const;
 
 async function check(c: Case, infW: number[], infX: number[]): Promise<void> {

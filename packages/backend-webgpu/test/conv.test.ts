@@ -2,7 +2,7 @@
  * `conv`, `convBackwardInput` and `convBackwardFilter` against the CPU backend on random inputs,
  * over 1-d, 2-d and 3-d geometries: strides 1–3, symmetric and asymmetric padding, dilation,
  * groups 1, 2 and depthwise, 1×1 kernels (the direct path) and sizes that cross the GEMM tiles.
- * The forward pass also runs each explicit path (implicit GEMM, im2col + GEMM, direct), the input
+ * The forward pass also runs each explicit path (implicit GEMM, im2col + GEMM, direct, tap), the input
  * gradient its default and the GEMM, and the GEMM runs in both modes (tiled, as on a GPU, and direct, as on a CPU adapter).
  *
  * The cases are chosen by the shader variants they compile, since on SwiftShader (WebGPU in CI)
@@ -138,8 +138,8 @@ async function check(c: Case, paths: readonly ConvPath[]): Promise<void> {
   for (const s of [gx.storage, gw.storage, gdy.storage]) gpu.free(s);
 }
 
-const GENERAL: readonly ConvPath[] = ['auto', 'implicit', 'im2col'];
-const IDENTITY: readonly ConvPath[] = ['auto', 'direct', 'implicit', 'im2col'];
+const GENERAL: readonly ConvPath[] = ['auto', 'implicit', 'im2col', 'tap'];
+const IDENTITY: readonly ConvPath[] = ['auto', 'direct', 'implicit', 'im2col', 'tap'];
 
 /** Scalar loads only (no size a multiple of 4), strides, 1-d: the tiled mode's 32-row tiles. */
 const SCALAR_1D: Case = { x: [2, 3, 19], w: [4, 3, 3], stride: [3], pad: [2], dilation: [2] };

@@ -25,11 +25,14 @@
  * - direct: a 1×1 kernel with unit stride and no padding (or any geometry where im2col is the
  *   identity) reads its operands as plain [channels, positions] planes, with vec4 loads when the
  *   plane size is a multiple of 4, and no index math at all;
- * - explicit im2col (forward only): on a GPU, when a group's weights span several row tiles,
+ * - explicit im2col (forward only, on a GPU): when a group's weights span several row tiles,
  *   every row tile would repeat the gather, so for outputs small enough that the im2col matrix
  *   is cheap to hold (at most `IM2COL_MAX_ELEMENTS`) it is written once and multiplied as a
- *   plain matrix; on a CPU adapter, for layers with many output channels, so that the product
- *   runs as a direct GEMM (see `IM2COL_CPU_MIN_ROWS`).
+ *   plain matrix;
+ * - tap (forward only, on a CPU adapter such as SwiftShader): conv-tap.ts, blocks of 4 output
+ *   channels by 4 positions with no workgroup memory, since barriers cost more there than the
+ *   loads they save (on SwiftShader a third to two thirds of the time of the GEMM paths, from
+ *   LeNet's layers to a VGG layer).
  *
  * All geometry travels in uniform words, so the code varies only with the path, the tile and
  * which operands allow vec4 access.
@@ -41,6 +44,7 @@ import type { Word } from '../dispatch.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
 import { stridedConvBackwardInput } from './conv-strided-dx.js';
+import { tapConv } from './conv-tap.js';
 import {
   GEMM_WORDS,
   type GemmMode,
@@ -58,20 +62,10 @@ import {
 type T = KernelTensor<GpuStorage>;
 
 /** Which forward path to take; `auto` chooses (the others are for tests). */
-export type ConvPath = 'auto' | 'implicit' | 'im2col' | 'direct';
+export type ConvPath = 'auto' | 'implicit' | 'im2col' | 'direct' | 'tap';
 
 /** The explicit im2col path holds at most this many elements (16 MB). */
 export const IM2COL_MAX_ELEMENTS = 1 << 22;
-
-/**
- * On a CPU adapter, the explicit im2col path is taken for groups of at least this many output
- * channels, up to `IM2COL_CPU_MAX_ELEMENTS` (64 MB): its GEMM can then run in direct mode, with
- * no workgroup barriers, and enough rows share each gathered column to repay writing it (about
- * three times faster than the tiled implicit GEMM on SwiftShader for a VGG layer, 64 → 64
- * channels at 56²). Smaller layers (LeNet's) keep the single launch of the implicit GEMM.
- */
-export const IM2COL_CPU_MIN_ROWS = 32;
-export const IM2COL_CPU_MAX_ELEMENTS = 1 << 24;
 
 /** True when im2col would copy the input unchanged (1×1 kernel, unit stride, no padding). */
 function isIdentity(g: ConvGeometry): boolean {
@@ -295,18 +289,26 @@ function convForward(
   if (chosen === 'auto') {
     // Row tiles of one group each gather the same columns (groups gather different ones).
     const repeats = Math.ceil(og / tile.m);
-    const colElements = ck * positions * groups;
     const cpu = onCpu(ctx);
     if (identity) chosen = 'direct';
-    else if (!cpu && repeats >= 2 && colElements <= IM2COL_MAX_ELEMENTS) chosen = 'im2col';
-    else if (
-      cpu &&
-      og >= IM2COL_CPU_MIN_ROWS &&
-      colElements <= IM2COL_CPU_MAX_ELEMENTS &&
-      colElements * 4 <= ctx.maxStorageBytes
-    ) {
-      chosen = 'im2col';
-    } else chosen = 'implicit';
+    else if (cpu) chosen = 'tap';
+    else if (repeats >= 2 && ck * positions * groups <= IM2COL_MAX_ELEMENTS) chosen = 'im2col';
+    else chosen = 'implicit';
+  }
+  if (chosen === 'tap') {
+    tapConv(
+      ctx,
+      x.storage,
+      w.storage,
+      bias?.storage ?? null,
+      out,
+      g,
+      batch,
+      channels,
+      outChannels,
+      groups,
+    );
+    return out;
   }
   const mode = gemmMode(ctx, chosen === 'implicit');
   if (chosen === 'direct' && !identity)

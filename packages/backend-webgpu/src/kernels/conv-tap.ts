@@ -1,0 +1,184 @@
+/**
+ * A forward convolution without a GEMM, for WebGPU on a CPU (SwiftShader), where workgroup
+ * barriers cost more than the loads that workgroup memory saves: each invocation computes a 4 × 4
+ * block, four output channels (sharing every input load) by four consecutive output positions
+ * along the last axis (sharing every weight load), looping over the taps and then the input
+ * channels of its group, with no workgroup memory at all. Its loads are plain gathers: no
+ * per-element address decomposition as in an implicit GEMM's loader.
+ *
+ * As in the GEMM (and PyTorch), the zero padding is multiplied by the weights: every tap is
+ * visited, those over the padding with zeros, so an infinite weight there gives NaN. Sums run in
+ * float32 in the order (tap, input channel); the bias, when given, is added once at the end.
+ */
+import type { ConvGeometry } from '@stride/core';
+import type { GpuContext } from '../context.js';
+import type { GpuStorage } from '../storage.js';
+import { bindings, main, uniforms } from '../wgsl.js';
+
+/** Output channels of one invocation's block (and output positions: four along the last axis). */
+const BLOCK = 4;
+
+/** Uniform words: invocations, channel blocks, position blocks of a row, then the geometry. */
+const NAMES = [
+  'Total',
+  'OB',
+  'QW',
+  'C',
+  'O',
+  'Cg',
+  'Og',
+  'Kvol',
+  'In',
+  'D',
+  'H',
+  'W',
+  'OD',
+  'OH',
+  'OW',
+  'KD',
+  'KH',
+  'KW',
+  'SD',
+  'SH',
+  'SW',
+  'PD',
+  'PH',
+  'PW',
+  'DD',
+  'DH',
+  'DW',
+  'G',
+] as const;
+
+const ACCESSORS = NAMES.map((n, i) => `fn c${n}() -> u32 { return word(${i}u); }`).join('\n');
+
+function code(bias: boolean): string {
+  return `
+${uniforms(NAMES.length)}
+${bindings(bias ? { x: 'f32', w: 'f32', bias: 'f32' } : { x: 'f32', w: 'f32' }, { y: 'f32' })}
+${ACCESSORS}
+${main(`if (i >= cTotal()) { return; }
+  // i = (((((b·G + z)·OB + ob)·OD + od)·OH + oh)·QW + qw)
+  var r = i;
+  let qw = r % cQW(); r /= cQW();
+  let oh = r % cOH(); r /= cOH();
+  let od = r % cOD(); r /= cOD();
+  let ob = r % cOB(); r /= cOB();
+  let z = r % cG();
+  let b = r / cG();
+  let o0 = ob * 4u;
+  let ow0 = qw * 4u;
+  // One accumulator per output channel of the block, four positions each: separate vectors
+  // rather than an array, which a CPU implementation may keep in memory.
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  let zero = vec4<f32>(0.0);
+  let wPerO = cCg() * cKvol();
+  // Channels past the group's end read the last channel's weights; they are never stored.
+  let last = cOg() - 1u;
+  let oOff = vec4<u32>(min(o0, last), min(o0 + 1u, last), min(o0 + 2u, last), min(o0 + 3u, last)) * wPerO;
+  let owv = vec4<i32>(vec4<u32>(ow0) + vec4<u32>(0u, 1u, 2u, 3u));
+  let xBase = (b * cC() + z * cCg()) * cIn();
+  let wBase = z * cOg() * wPerO;
+  for (var kd = 0u; kd < cKD(); kd++) {
+    let id = i32(od * cSD() + kd * cDD()) - i32(cPD());
+    let okd = id >= 0 && id < i32(cD());
+    for (var kh = 0u; kh < cKH(); kh++) {
+      let ih = i32(oh * cSH() + kh * cDH()) - i32(cPH());
+      let okRow = okd && ih >= 0 && ih < i32(cH());
+      // A row over the padding reads row 0, masked to zeros.
+      let rowAt = xBase + select(0u, (u32(id) * cH() + u32(ih)) * cW(), okRow);
+      for (var kw = 0u; kw < cKW(); kw++) {
+        let iw = owv * i32(cSW()) + vec4<i32>(i32(kw * cDW()) - i32(cPW()));
+        let ok = vec4<bool>(okRow) & (iw >= vec4<i32>(0)) & (iw < vec4<i32>(i32(cW())));
+        let at = vec4<u32>(rowAt) + select(vec4<u32>(0u), vec4<u32>(iw), ok);
+        var xAt = at;
+        var wAt = wBase + (kd * cKH() + kh) * cKW() + kw;
+        for (var c = 0u; c < cCg(); c++) {
+          // Zeros over the padding, multiplied like any input (as PyTorch does).
+          let xv = select(zero, vec4<f32>(x[xAt.x], x[xAt.y], x[xAt.z], x[xAt.w]), ok);
+          acc0 += w[wAt + oOff.x] * xv;
+          acc1 += w[wAt + oOff.y] * xv;
+          acc2 += w[wAt + oOff.z] * xv;
+          acc3 += w[wAt + oOff.w] * xv;
+          xAt += vec4<u32>(cIn());
+          wAt += cKvol();
+        }
+      }
+    }
+  }
+  let accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+  for (var oc = 0u; oc < 4u; oc++) {
+    let o = o0 + oc;
+    if (o >= cOg()) { break; }
+    let chan = z * cOg() + o;
+    let rowAt = (((b * cO() + chan) * cOD() + od) * cOH() + oh) * cOW();
+    let a = accs[oc]${bias ? ' + vec4<f32>(bias[chan])' : ''};
+    for (var j = 0u; j < 4u; j++) {
+      let ow = ow0 + j;
+      if (ow < cOW()) { y[rowAt + ow] = a[j]; }
+    }
+  }`)}
+`;
+}
+
+const CODE = code(false);
+const CODE_BIAS = code(true);
+
+/**
+ * Records y = conv(x, w) (+ bias per output channel) into `out`, which holds
+ * `batch · outChannels · outSize` elements.
+ */
+export function tapConv(
+  ctx: GpuContext,
+  x: GpuStorage,
+  w: GpuStorage,
+  bias: GpuStorage | null,
+  out: GpuStorage,
+  g: ConvGeometry,
+  batch: number,
+  channels: number,
+  outChannels: number,
+  groups: number,
+): void {
+  const [D, H, W] = g.input as [number, number, number];
+  const [OD, OH, OW] = g.output as [number, number, number];
+  const [KD, KH, KW] = g.kernel as [number, number, number];
+  const og = outChannels / groups;
+  const oBlocks = Math.ceil(og / BLOCK);
+  const qBlocks = Math.ceil(OW / BLOCK);
+  const total = batch * groups * oBlocks * OD * OH * qBlocks;
+  ctx.run({
+    name: 'conv',
+    code: bias ? CODE_BIAS : CODE,
+    inputs: bias ? [x, w, bias] : [x, w],
+    outputs: [out],
+    uniforms: [
+      total,
+      oBlocks,
+      qBlocks,
+      channels,
+      outChannels,
+      channels / groups,
+      og,
+      g.kernelSize,
+      g.inSize,
+      D,
+      H,
+      W,
+      OD,
+      OH,
+      OW,
+      KD,
+      KH,
+      KW,
+      ...g.stride,
+      ...g.pad,
+      ...g.dilation,
+      groups,
+    ],
+    threads: total,
+  });
+}
