@@ -7,6 +7,7 @@
 import { cpu } from '@stride/backend-cpu';
 import { registerBackend } from '@stride/core';
 import { describe, expect, it } from 'vitest';
+import { preferredBackend } from '../web/ui/backend-select.js';
 import { matchTemplate } from '../web/waldo/match.js';
 import {
   blankImage,
@@ -22,6 +23,15 @@ import {
 } from '../web/waldo/scene.js';
 
 registerBackend(cpu());
+
+describe('the backend Waldo starts on', () => {
+  const status = { adapter: '', reason: '' };
+  it('is WebGPU only on a real GPU, the CPU on a software adapter or without WebGPU', () => {
+    expect(preferredBackend({ ...status, webgpu: true, software: false })).toBe('webgpu');
+    expect(preferredBackend({ ...status, webgpu: true, software: true })).toBe('cpu');
+    expect(preferredBackend({ ...status, webgpu: false, software: false })).toBe('cpu');
+  });
+});
 
 describe('finding Waldo with conv2d', () => {
   it('finds the planted Waldo for several seeds', async () => {

@@ -2,6 +2,14 @@ import type { BackendStatus } from '../backends.js';
 import { select } from './dom.js';
 
 /**
+ * The backend a panel starts on: WebGPU only on a real GPU. A software adapter (SwiftShader,
+ * llvmpipe) runs WebGPU on the CPU, far slower than the CPU backend for the page's small jobs.
+ */
+export function preferredBackend(backends: BackendStatus): 'webgpu' | 'cpu' {
+  return backends.webgpu && !backends.software ? 'webgpu' : 'cpu';
+}
+
+/**
  * The backend picker of a panel that trains: WebGPU (with the adapter's name) and the CPU. It
  * starts on WebGPU only where there is a GPU: a software adapter trains far slower than the CPU
  * backend. Without WebGPU its option stays, disabled, so the user sees what is missing.
@@ -19,7 +27,7 @@ export function trainingBackendSelect(id: string, backends: BackendStatus): HTML
       ],
       ['cpu', 'CPU'],
     ],
-    gpu && !backends.software ? 'webgpu' : 'cpu',
+    preferredBackend(backends),
   );
   webgpuOption(el).disabled = !gpu;
   return el;

@@ -1,5 +1,6 @@
 import { messageOf } from '../backends.js';
 import type { DemoState } from '../state.js';
+import { preferredBackend } from '../ui/backend-select.js';
 import { sequential } from '../ui/colormap.js';
 import { field, h, select } from '../ui/dom.js';
 import { paintHeatmap } from '../ui/heatmap.js';
@@ -115,7 +116,8 @@ export function waldoPanel(state: DemoState): HTMLElement {
       ['webgpu', state.backends.webgpu ? 'WebGPU' : 'WebGPU (not available)'],
       ['cpu', 'CPU'],
     ],
-    state.backends.webgpu ? 'webgpu' : 'cpu',
+    // Matching one scene is a small job: the CPU unless there is a real GPU.
+    preferredBackend(state.backends),
   );
   if (!state.backends.webgpu)
     (device.querySelector('option[value="webgpu"]') as HTMLOptionElement).disabled = true;
