@@ -48,6 +48,15 @@ async function reported(selector: string, name: string): Promise<number> {
   return Number(text);
 }
 
+/** Whether the text of `selector` is set smaller than the panel's lead paragraph. */
+function smallerThanLead(selector: string): Promise<boolean> {
+  return page.evaluate((sel) => {
+    const size = (el: Element | null) =>
+      Number.parseFloat(getComputedStyle(el as Element).fontSize);
+    return size(document.querySelector(sel)) < size(document.querySelector('#equivariance .lead'));
+  }, selector);
+}
+
 async function transformOnPage(): Promise<{ dx: number; dy: number; turns: number }> {
   return {
     dx: await reported('#equivariance', 'dx'),
@@ -181,6 +190,19 @@ describe('the equivariance panel', () => {
     }
     expect(counts[0]).toBeGreaterThan(0);
     expect(counts, counts.join(' ')).toEqual(counts.map(() => counts[0]));
+    // The count is a small note under the pictures, not a headline.
+    expect(await page.textContent('#eq-memory')).toMatch(
+      new RegExp(`^memory: ${counts[0]} tensors \\(\\d+ kB\\), the same after every update$`),
+    );
+    expect(await smallerThanLead('#eq-memory')).toBe(true);
+  });
+
+  it('names the documentation page in words, not by its file', async () => {
+    const lead = (await page.textContent('#equivariance .lead')) ?? '';
+    expect(lead).toContain(
+      'The Equivariance page of Stride’s documentation (under Learn) derives both',
+    );
+    expect(lead).not.toMatch(/docs\/|\.md/);
   });
 
   it('reads the drawing of panel 1 when asked to', async () => {

@@ -159,6 +159,15 @@ describe('why this answer: saliency and Grad-CAM', () => {
     }
     expect(counts[0]).toBeGreaterThan(0);
     expect(counts, counts.join(' ')).toEqual(counts.map(() => counts[0]));
+    // A small note in plain words, not a headline.
+    expect(await page.textContent('#why-memory')).toMatch(
+      new RegExp(`^memory: ${counts[0]} tensors \\(\\d+ kB\\), the same after every redraw$`),
+    );
+    expect(
+      await page.evaluate(
+        () => getComputedStyle(document.getElementById('why-memory') as Element).fontSize,
+      ),
+    ).toBe('12px');
   });
 
   it('draws the Grad-CAM map that hand-set weights dictate', async () => {

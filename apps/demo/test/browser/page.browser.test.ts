@@ -63,6 +63,10 @@ describe('the demo page', () => {
     expect(await page.locator('#webgpu-notice').count()).toBe(0);
     // The checkpoint's metadata carries its test accuracy; the page shows it.
     expect(await page.textContent('#draw-model-info')).toMatch(/Test accuracy 9\d\.\d\d%/);
+    // The weights are named for a student, not by the command that made them.
+    expect(await page.textContent('#draw-model option:checked')).toBe(
+      'LeNet-5 trained on MNIST (2 epochs)',
+    );
     await page.screenshot({ path: screenshotPath('01-first-view'), fullPage: false });
   });
 
@@ -103,8 +107,10 @@ describe('the demo page', () => {
 
   it('finds Waldo where he was planted, and follows the crowd when it shifts', async () => {
     const { waldo, image } = makeScene(1);
-    // The CPU backend: three convolutions of a 192×128 image take seconds on SwiftShader.
-    await page.selectOption('#waldo-device', 'cpu');
+    // The test browser's WebGPU is SwiftShader, a software adapter (the amber pill), where three
+    // convolutions of a 192×128 image take seconds: Waldo starts on the CPU backend by itself.
+    expect(await page.getAttribute('#backend-pill', 'class')).toContain('warn');
+    expect(await page.inputValue('#waldo-device')).toBe('cpu');
     await page.click('#waldo-find');
     const result = page.locator('#waldo-result');
     await expect
@@ -222,7 +228,14 @@ describe('the demo page', () => {
   });
 
   it('fits a phone-sized screen', async () => {
-    await expectFitsPhone(page, null);
+    // Every panel's link in the header is on screen, none hidden in a sideways scroll.
+    const links = await page.locator('nav a').count();
+    expect(links).toBe(8);
+    await expectFitsPhone(
+      page,
+      null,
+      Array.from({ length: links }, (_, i) => `nav li:nth-child(${i + 1}) a`),
+    );
     await expect
       .poll(async () => (await page.locator('#draw-canvas').boundingBox())?.width ?? 0, {
         timeout: 10_000,

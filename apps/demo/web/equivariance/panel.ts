@@ -112,7 +112,7 @@ export function equivariancePanel(state: DemoState): HTMLElement {
   const empty = h('p', { class: 'hint', id: 'eq-empty' }, 'Loading a digit and the model…');
   const plain = plainView(6);
   const p4 = p4View(6);
-  const tensors = h('p', { class: 'hint', id: 'eq-memory' });
+  const tensors = h('p', { class: 'hint memory-note', id: 'eq-memory' });
   const results = h('div', { class: 'eq-results', id: 'eq-results' });
   results.hidden = true;
 
@@ -130,9 +130,7 @@ export function equivariancePanel(state: DemoState): HTMLElement {
       { class: 'lead' },
       'A convolution is translation-equivariant: shift the input and its feature maps shift with it. ',
       'It is not rotation-equivariant, which is why a CNN sees a digit on its side as something new; a p4 group convolution adds the quarter turns. ',
-      'The docs page Learn › Equivariance (',
-      h('code', {}, 'docs/learn/09-equivariance.md'),
-      ') derives both; here you can watch them on a digit.',
+      'The Equivariance page of Stride’s documentation (under Learn) derives both; here you can watch them on a digit.',
     ),
     h(
       'div',
@@ -237,7 +235,7 @@ export function equivariancePanel(state: DemoState): HTMLElement {
     section.dataset.updates = String(updates);
     const m = memory();
     tensors.dataset.tensors = String(m.numTensors);
-    tensors.textContent = `Stride tensors alive: ${m.numTensors} (${(m.numBytes / 1024).toFixed(0)} kB). Each update frees every tensor it makes, so this stays put as you press.`;
+    tensors.textContent = `memory: ${m.numTensors} tensors (${(m.numBytes / 1024).toFixed(0)} kB), the same after every update`;
   };
 
   const setTransform = (t: PlaneTransform) => {

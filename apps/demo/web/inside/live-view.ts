@@ -49,7 +49,7 @@ export function liveView(state: DemoState): HTMLElement {
     { class: 'status', id: 'live-status', role: 'status' },
     'Not training yet. Press “Train and watch” (or Train in panel 2) and this view follows the network as it learns.',
   );
-  const tensors = h('p', { class: 'hint', id: 'live-memory' });
+  const tensors = h('p', { class: 'hint memory-note', id: 'live-memory' });
 
   // The probe digit.
   const probeCanvas = h('canvas', {
@@ -263,7 +263,7 @@ export function liveView(state: DemoState): HTMLElement {
     status.textContent = `Step ${s.step} (epoch ${s.epoch}), loss ${s.loss.toFixed(3)}: refreshed every ${feed.every} steps while training on ${run?.device === 'webgpu' ? 'WebGPU' : 'the CPU'}.`;
     const m = memory();
     tensors.dataset.tensors = String(m.numTensors);
-    tensors.textContent = `Stride tensors alive after this refresh: ${m.numTensors} (the model, the optimizer’s state and the probe). Each refresh frees what it reads, so this stays put.`;
+    tensors.textContent = `memory: ${m.numTensors} tensors (model, optimizer state and probe), the same after every refresh`;
     view.dataset.step = String(s.step);
     view.dataset.refreshes = String(refreshes);
   };

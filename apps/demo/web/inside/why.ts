@@ -41,7 +41,7 @@ export function whyView(state: DemoState): HTMLElement {
   for (const f of [input, saliency, gradCam]) blank(f.canvas);
 
   const summary = h('p', { class: 'hint', id: 'why-summary', 'aria-live': 'polite' });
-  const tensors = h('p', { class: 'hint', id: 'why-memory' });
+  const tensors = h('p', { class: 'hint memory-note', id: 'why-memory' });
   const empty = h(
     'p',
     { class: 'hint', id: 'why-empty' },
@@ -65,7 +65,7 @@ export function whyView(state: DemoState): HTMLElement {
     show(a, image);
     const m = memory();
     tensors.dataset.tensors = String(m.numTensors);
-    tensors.textContent = `Stride tensors alive: ${m.numTensors} (${(m.numBytes / 1024).toFixed(0)} kB). Each explanation frees every tensor it makes, so this stays put as you redraw.`;
+    tensors.textContent = `memory: ${m.numTensors} tensors (${(m.numBytes / 1024).toFixed(0)} kB), the same after every redraw`;
   };
 
   const show = (a: Attribution, image: Float32Array) => {
