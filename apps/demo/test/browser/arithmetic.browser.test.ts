@@ -303,7 +303,17 @@ describe('the arithmetic panel', () => {
       '#arith-grid-output',
       '#arith-grouping',
       '#arith-equation',
+      '#arith-lenet-title',
+      // The last column, "jump", is on screen, not scrolled out of it.
+      '#arith-lenet th:nth-child(4)',
+      '#arith-lenet tbody tr:last-child td:nth-child(4)',
     ]);
+    expect(
+      await page.evaluate(() => {
+        const wrap = document.querySelector('.arith-table-wrap') as HTMLElement;
+        return wrap.scrollWidth <= wrap.clientWidth;
+      }),
+    ).toBe(true);
     await page.locator('#arithmetic').screenshot({ path: screenshotPath('21-arithmetic-phone') });
   });
 

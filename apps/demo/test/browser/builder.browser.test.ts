@@ -369,6 +369,7 @@ describe('the network builder', () => {
       '#builder-add',
       '#builder-train',
       '#builder-download-pytorch',
+      '#builder-python-hint code:last-of-type',
     ]);
     // The row's buttons stay big enough to tap.
     const remove = await page.locator('#builder-table tr[data-index="5"] .b-remove').boundingBox();

@@ -664,12 +664,14 @@ export function arithmeticPanel(): HTMLElement {
   const lenet = new LeNet5({ device: 'cpu' });
   const rows = summary(lenet, [1, 1, 28, 28]).rows.filter((r) => r.outputShape.length === 4);
   lenet.dispose();
+  // The title sits outside the table's scrolling box, so a narrow screen wraps it whole.
+  const tableTitle = h(
+    'p',
+    { class: 'arith-table-title', id: 'arith-lenet-title' },
+    'Receptive fields through LeNet-5, from summary(): stacking layers widens them',
+  );
+  table.setAttribute('aria-labelledby', tableTitle.id);
   table.append(
-    h(
-      'caption',
-      {},
-      'Receptive fields through LeNet-5, from summary(): stacking layers widens them',
-    ),
     h(
       'thead',
       {},
@@ -743,6 +745,7 @@ export function arithmeticPanel(): HTMLElement {
     equation,
     tooBig,
     receptive,
+    tableTitle,
     h('div', { class: 'arith-table-wrap' }, table),
   );
 }

@@ -278,7 +278,7 @@ export function trainerView(state: DemoState): TrainerView {
     weightsNote,
     h(
       'p',
-      { class: 'hint' },
+      { class: 'hint builder-python-hint', id: 'builder-python-hint' },
       'The Python file defines ',
       h('code', {}, 'MyNetwork'),
       ', a ',
