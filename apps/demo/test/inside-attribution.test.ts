@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { centreOfMass } from '../web/draw/preprocess.js';
 import { explain } from '../web/inside/attribution.js';
 import { GradientAscent, roll } from '../web/inside/feature-vis.js';
+import { largestGain } from '../web/inside/unit-choice.js';
 import { checkGradient } from './finite-difference.js';
 import { handSetLenet, handSetState } from './hand-set-lenet.js';
 import { shippedLenet } from './shipped-lenet.js';
@@ -234,5 +235,14 @@ describe('feature visualisation by gradient ascent', () => {
     expect(roll(img, 1, 0)[6 * 28 + 8]).toBe(img[6 * 28 + 7]);
     expect(() => new GradientAscent(model, 16)).toThrow(/channel must be an integer in \[0, 16\)/);
     model.dispose();
+  });
+});
+
+describe('the channel the units view opens on', () => {
+  it('is the one whose activation rose most, the lower one on a tie', () => {
+    expect(largestGain([0, 0.1, -0.3], [0.5, 0.4, 0.9])).toBe(2);
+    expect(largestGain([-0.34, 0, 0.2], [0.17, 0.1, 0.3])).toBe(0);
+    expect(largestGain([0, 0, 0], [0.5, 0.5, 0.2])).toBe(0);
+    expect(largestGain([1, 0], [0.5, -0.1])).toBe(1);
   });
 });

@@ -19,6 +19,7 @@ import {
 import type { LeNet5 } from '@stride/layers';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { largestGain } from '../../web/inside/unit-choice.js';
 import { checkGradient } from '../finite-difference.js';
 import { handSetState } from '../hand-set-lenet.js';
 import { shippedLenet } from '../shipped-lenet.js';
@@ -250,17 +251,41 @@ describe('what a unit wants to see: gradient ascent on conv2 channels', () => {
     await page.locator('#units').screenshot({ path: screenshotPath('10-inside-units') });
   });
 
-  it('picks the channel with the keyboard', async () => {
+  it('opens on the channel whose activation rose most, and says from what to what', async () => {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let c = 0; c < 16; c++) {
+      const cell = `#unit-grid [data-channel="${c}"]`;
+      starts.push(Number(await page.getAttribute(cell, 'data-start')));
+      ends.push(Number(await page.getAttribute(cell, 'data-end')));
+    }
+    const best = largestGain(starts, ends);
+    expect(ends[best] - starts[best]).toBe(Math.max(...ends.map((e, c) => e - starts[c])));
+    expect(await page.getAttribute('#unit-large', 'data-channel')).toBe(String(best));
+    expect(await page.inputValue('#unit-channel')).toBe(String(best));
+    expect(await page.textContent('#unit-large-caption')).toBe(
+      `Channel ${best}: mean activation from ${starts[best].toFixed(2)} on the starting noise to ${ends[best].toFixed(2)} after 64 steps.`,
+    );
+  });
+
+  it('picks the channel with the keyboard, one Tab stop for all sixteen', async () => {
     await page.focus('#unit-channel');
+    await page.keyboard.press('Home');
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
     expect(await page.getAttribute('#unit-large', 'data-channel')).toBe('3');
     expect(await page.textContent('#unit-channel-value')).toBe('3');
     expect(await page.getAttribute('#unit-grid [data-channel="3"]', 'aria-pressed')).toBe('true');
     expect(await page.getAttribute('#unit-grid [data-channel="0"]', 'aria-pressed')).toBe('false');
-    expect(await page.textContent('#unit-large-caption')).toMatch(/^Channel 3: mean activation/);
-    // The grid's buttons: Tab reaches them, Enter picks one.
-    await page.focus('#unit-grid [data-channel="9"]');
-    await page.keyboard.press('Enter');
+    expect(await page.textContent('#unit-large-caption')).toMatch(
+      /^Channel 3: mean activation from -?\d+\.\d\d on the starting noise to -?\d+\.\d\d after 64 steps\.$/,
+    );
+    // Tab goes from the slider to "New start" and on past the grid's sixteen buttons.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('unit-restart');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('#unit-grid'))).toBeNull();
+    // The grid still picks a channel by click.
+    await page.click('#unit-grid [data-channel="9"]');
     expect(await page.getAttribute('#unit-large', 'data-channel')).toBe('9');
     expect(await page.inputValue('#unit-channel')).toBe('9');
   });

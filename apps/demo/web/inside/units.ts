@@ -6,6 +6,7 @@ import { h } from '../ui/dom.js';
 import { paintHeatmap } from '../ui/heatmap.js';
 import { valuesAttribute } from '../ui/overlay.js';
 import { GradientAscent } from './feature-vis.js';
+import { largestGain } from './unit-choice.js';
 
 const SIZE = MNIST_SIZE;
 const CHANNELS = 16;
@@ -66,16 +67,23 @@ export function unitsView(state: DemoState): HTMLElement {
         'data-channel': c,
         'aria-pressed': c === 0 ? 'true' : 'false',
         'aria-label': `Channel ${c}`,
+        // The slider is the keyboard's way to pick a channel: one Tab stop, not seventeen.
+        tabindex: -1,
       },
       canvas,
       h('span', { class: 'unit-number', 'aria-hidden': 'true' }, String(c)),
     );
-    button.addEventListener('click', () => choose(c));
+    button.addEventListener('click', () => {
+      picked = true;
+      choose(c);
+    });
     grid.append(button);
     return { button, canvas, ascent: null, start: 0 };
   });
 
   let chosen = 0;
+  /** Whether the reader has picked a channel: then the view stays on it when the ascents end. */
+  let picked = false;
   let generation = 0;
   let seed = 1;
   let started = false;
@@ -98,7 +106,10 @@ export function unitsView(state: DemoState): HTMLElement {
     });
     paintLarge();
   };
-  slider.addEventListener('input', () => choose(Number(slider.value)));
+  slider.addEventListener('input', () => {
+    picked = true;
+    choose(Number(slider.value));
+  });
 
   const paintCell = (c: number) => {
     const cell = cells[c] as Cell;
@@ -145,6 +156,12 @@ export function unitsView(state: DemoState): HTMLElement {
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (mine !== generation) return;
     }
+    const best = largestGain(
+      cells.map((cell) => cell.start),
+      cells.map((cell) => Number(cell.button.dataset.end)),
+    );
+    grid.dataset.clearest = String(best);
+    if (!picked) choose(best);
   };
 
   const start = () => {
@@ -217,5 +234,5 @@ function describe(cell: Cell, channel: number): string {
   const a = cell.ascent;
   if (!a) return `Channel ${channel}: waiting for the model.`;
   if (!a.done) return `Channel ${channel}: step ${a.stepsTaken} of ${a.steps}…`;
-  return `Channel ${channel}: mean activation ${cell.start.toFixed(2)} on the noise, ${Number(cell.button.dataset.end).toFixed(2)} on this image.`;
+  return `Channel ${channel}: mean activation from ${cell.start.toFixed(2)} on the starting noise to ${Number(cell.button.dataset.end).toFixed(2)} after ${a.stepsTaken} steps.`;
 }
