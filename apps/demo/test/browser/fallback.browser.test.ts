@@ -94,12 +94,13 @@ describe('the demo page without WebGPU', () => {
         interval: 200,
       })
       .toBeGreaterThanOrEqual(40);
+    expect(await page.textContent('#train-running-on')).toBe('Running on the CPU');
     await page.click('#train-stop');
     await expect
       .poll(() => page.textContent('#train-status'), { timeout: 60_000 })
       .toMatch(/^Done/);
     expect(await stats.getAttribute('data-backend')).toBe('cpu');
-    expect(await page.textContent('#train-running-on')).toBe('Running on the CPU');
+    expect(await page.textContent('#train-running-on')).toBe('Ran on the CPU');
     const first = Number(await stats.getAttribute('data-first-loss'));
     const last = Number(await stats.getAttribute('data-last-loss'));
     expect(first).toBeGreaterThan(1.9);

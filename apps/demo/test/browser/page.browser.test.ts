@@ -193,12 +193,25 @@ describe('the demo page', () => {
         interval: 500,
       })
       .toBeGreaterThanOrEqual(30);
+    expect(await page.textContent('#train-running-on')).toBe('Running on WebGPU');
     await page.click('#train-stop');
     await expect
       .poll(() => page.textContent('#train-status'), { timeout: 60_000 })
       .toMatch(/^Done/);
     expect(await stats.getAttribute('data-backend')).toBe('webgpu');
-    expect(await page.textContent('#train-running-on')).toBe('Running on WebGPU');
+    expect(await page.textContent('#train-running-on')).toBe('Ran on WebGPU');
+    // Away from the cursor the chart's legend names its two lines, with no empty values.
+    await page.mouse.move(0, 0);
+    const legend = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#train .u-legend .u-label, #train .u-legend .u-value'))
+        .filter((el) => el.getClientRects().length > 0)
+        .map((el) => el.textContent),
+    );
+    expect(legend).toEqual(['loss', 'batch accuracy']);
+    // The software adapter's note says what the builder's says: slower than the CPU.
+    expect(await page.textContent('#train')).toContain(
+      'No GPU was found: WebGPU runs in software here, slower than the CPU.',
+    );
     const first = Number(await stats.getAttribute('data-first-loss'));
     const last = Number(await stats.getAttribute('data-last-loss'));
     // A fresh network starts near ln 10 ≈ 2.3.

@@ -28,7 +28,13 @@ export function trainingChart(): TrainingChart {
       axes: [
         { label: 'step', stroke: '#475569', grid: { stroke: '#e2e8f0' } },
         { label: 'loss', stroke: '#4f46e5', grid: { stroke: '#e2e8f0' } },
-        { scale: 'acc', side: 1, label: 'accuracy %', stroke: '#059669', grid: { show: false } },
+        {
+          scale: 'acc',
+          side: 1,
+          label: 'batch accuracy %',
+          stroke: '#059669',
+          grid: { show: false },
+        },
       ],
       series: [
         { label: 'step' },
@@ -40,7 +46,8 @@ export function trainingChart(): TrainingChart {
           value: (_u, v) => (v == null ? '–' : v.toFixed(3)),
         },
         {
-          label: 'accuracy',
+          // The accuracy on each training batch as it comes (smoothed), not the test accuracy.
+          label: 'batch accuracy',
           scale: 'acc',
           stroke: '#059669',
           width: 2,

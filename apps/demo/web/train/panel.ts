@@ -205,6 +205,8 @@ export function trainPanel(state: DemoState): HTMLElement {
       status.textContent = `Training failed: ${messageOf(error)}`;
     } finally {
       setRunning(false);
+      // Past tense once it is over, so the line does not read as if training went on.
+      runningOn.textContent = `Ran on ${runningOn.dataset.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}`;
     }
   });
 
@@ -261,7 +263,7 @@ export function trainPanel(state: DemoState): HTMLElement {
         'Backend',
         backend,
         state.backends.software
-          ? 'No GPU was found: WebGPU runs in software here, slower than on a GPU.'
+          ? 'No GPU was found: WebGPU runs in software here, slower than the CPU.'
           : undefined,
       ),
       field('Optimizer', optimizer),
