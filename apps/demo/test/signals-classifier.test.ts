@@ -14,12 +14,34 @@ import {
   NET_OPTIONS,
   SignalClassifier,
 } from '../web/signals/classifier.js';
+import { curveScale, formatAccuracy, formatLoss } from '../web/signals/readout.js';
 import { WAVE_CLASSES, WAVE_LENGTH, waveExample, waveSet } from '../web/signals/waves.js';
 import { seededRandom } from '../web/ui/seeded-random.js';
 
 registerBackend(cpu({ threads: 1, relaxedSimd: false }));
 
 const STEPS = 60;
+
+describe('the readouts', () => {
+  it('keep the digits of a small loss instead of writing 0.000', () => {
+    expect(formatLoss(1.386294)).toBe('1.386');
+    expect(formatLoss(0.0123)).toBe('0.012');
+    expect(formatLoss(0.000123)).toBe('1.2 × 10⁻⁴');
+    expect(formatLoss(0.0099)).toBe('9.9 × 10⁻³');
+    expect(formatLoss(4.2e-12)).toBe('4.2 × 10⁻¹²');
+    expect(formatLoss(0)).toBe('0.000');
+    expect(formatLoss(Number.NaN)).toBe('–');
+  });
+
+  it('write both accuracies with one decimal, and the curve’s scale in words', () => {
+    expect(formatAccuracy(1)).toBe('100.0%');
+    expect(formatAccuracy(0.96875)).toBe('96.9%');
+    expect(formatAccuracy(0)).toBe('0.0%');
+    expect(curveScale(200, 1.5)).toBe(
+      'Steps 0 to 200 across. Bottom to top: loss 0 to 1.50 (blue), accuracy 0% to 100% (green).',
+    );
+  });
+});
 
 describe('the synthetic signals', () => {
   it('are seeded, balanced, and of the stated kinds', () => {

@@ -8,6 +8,7 @@
  */
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { curveScale, formatLoss } from '../../web/signals/readout.js';
 import { expectFitsPhone, openDemo, screenshotPath } from './chromium.js';
 
 let browser: Browser;
@@ -258,6 +259,20 @@ describe('the learned classifier', () => {
     const trained = Number(await attr('#signals-progress', 'data-accuracy'));
     expect(trained, `${untrained} → ${trained} after ${steps} steps`).toBeGreaterThanOrEqual(0.6);
     expect(await page.textContent('#signals-accuracy')).toBe(`${(trained * 100).toFixed(1)}%`);
+    // The batch's readouts as the Node module writes them: both accuracies with one decimal.
+    expect(await page.textContent('#signals-loss')).toBe(
+      formatLoss(Number(await attr('#signals-progress', 'data-loss'))),
+    );
+    expect(await page.textContent('#signals-batch-accuracy')).toMatch(/^\d{1,3}\.\d%$/);
+    // The curve's caption gives its scale: the steps across, the loss and accuracy ranges.
+    const scale = page.locator('#signals-curve-scale');
+    expect(await scale.textContent()).toBe(
+      curveScale(
+        Number(await scale.getAttribute('data-steps')),
+        Number(await scale.getAttribute('data-loss-top')),
+      ),
+    );
+    expect(Number(await scale.getAttribute('data-loss-top'))).toBeGreaterThanOrEqual(1.5);
     expect(await page.textContent('#signals-train-status')).toContain(
       `Stopped after ${steps} steps`,
     );

@@ -6,6 +6,7 @@ import { seededRandom } from '../ui/seeded-random.js';
 import { stat } from '../ui/stat.js';
 import { DEFAULT_CLASSIFIER, HELD_OUT_SEED, NET_OPTIONS, SignalClassifier } from './classifier.js';
 import { bars, COLOURS, hline, polyline, surface } from './plot.js';
+import { curveScale, formatAccuracy, formatLoss } from './readout.js';
 import { WAVE_CLASSES, type WaveClass, waveExample, waveSet } from './waves.js';
 
 /** Training stops here on its own: the held-out accuracy is flat long before. */
@@ -73,6 +74,7 @@ export function classifierView(state: DemoState): HTMLElement {
     heldStat.el,
   );
   const status = h('p', { class: 'hint', id: 'signals-train-status', role: 'status' });
+  const scale = h('span', { id: 'signals-curve-scale' });
   const curve = h('canvas', {
     id: 'signals-curve',
     class: 'signals-plot',
@@ -192,6 +194,9 @@ export function classifierView(state: DemoState): HTMLElement {
     const trained = history.filter((p) => Number.isFinite(p.loss));
     // Loss on a scale that starts at the untrained network's ~ln 4 = 1.39.
     const top = Math.max(1.5, ...trained.map((p) => p.loss));
+    scale.textContent = curveScale(n, top);
+    scale.dataset.steps = String(n);
+    scale.dataset.lossTop = String(top);
     polyline(
       s,
       trained.map((p) => p.loss / top),
@@ -212,7 +217,7 @@ export function classifierView(state: DemoState): HTMLElement {
   const evaluate = async (c: SignalClassifier) => {
     const { accuracy } = await c.evaluate(held);
     if (c !== classifier) return;
-    heldStat.value.textContent = `${(accuracy * 100).toFixed(1)}%`;
+    heldStat.value.textContent = formatAccuracy(accuracy);
     progress.dataset.accuracy = String(accuracy);
     progress.dataset.accuracyStep = String(c.stepCount);
     const last = history[history.length - 1];
@@ -257,8 +262,8 @@ export function classifierView(state: DemoState): HTMLElement {
         const r = await c.step();
         history.push({ step: r.step, loss: r.loss });
         stepStat.value.textContent = String(r.step);
-        lossStat.value.textContent = r.loss.toFixed(3);
-        batchStat.value.textContent = `${(r.accuracy * 100).toFixed(0)}%`;
+        lossStat.value.textContent = formatLoss(r.loss);
+        batchStat.value.textContent = formatAccuracy(r.accuracy);
         progress.dataset.step = String(r.step);
         progress.dataset.loss = String(r.loss);
         if (r.step % EVAL_EVERY === 0) await evaluate(c);
@@ -331,7 +336,8 @@ export function classifierView(state: DemoState): HTMLElement {
       h(
         'figcaption',
         {},
-        'Loss of each batch (blue) and held-out accuracy every 10 steps (green), by step.',
+        'Loss of each batch (blue) and held-out accuracy every 10 steps (green), by step. ',
+        scale,
       ),
     ),
     h('h4', {}, 'What the first layer learned'),
