@@ -314,6 +314,9 @@ describe('the arithmetic panel', () => {
         return wrap.scrollWidth <= wrap.clientWidth;
       }),
     ).toBe(true);
+    // The flip checkbox is big enough to tap: 24 px or more each way.
+    const flip = await page.locator('#arith-flip').boundingBox();
+    expect(Math.min(flip?.width ?? 0, flip?.height ?? 0)).toBeGreaterThanOrEqual(24);
     await page.locator('#arithmetic').screenshot({ path: screenshotPath('21-arithmetic-phone') });
   });
 

@@ -374,6 +374,13 @@ describe('the network builder', () => {
     // The row's buttons stay big enough to tap.
     const remove = await page.locator('#builder-table tr[data-index="5"] .b-remove').boundingBox();
     expect(remove?.width ?? 0).toBeGreaterThanOrEqual(32);
+    // So do the bias checkboxes: 24 px or more each way.
+    const boxes = await page.locator('#builder-table input[type="checkbox"]').all();
+    expect(boxes.length).toBeGreaterThan(0);
+    for (const box of boxes) {
+      const size = await box.boundingBox();
+      expect(Math.min(size?.width ?? 0, size?.height ?? 0)).toBeGreaterThanOrEqual(24);
+    }
     await page.locator('#builder').screenshot({ path: screenshotPath('15-builder-phone') });
   });
 
