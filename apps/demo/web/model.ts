@@ -29,7 +29,7 @@ export async function loadCheckpoint(url = CHECKPOINT_URL): Promise<LoadedModel>
   const accuracy = Number(metadata.test_accuracy);
   return {
     model,
-    source: `LeNet-5 trained on MNIST (${metadata.epochs ?? '?'} epochs)`,
+    source: `LeNet-5 on MNIST, ${metadata.epochs ?? '?'} epochs`,
     testAccuracy: Number.isFinite(accuracy) ? accuracy : null,
   };
 }

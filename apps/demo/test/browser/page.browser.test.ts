@@ -64,9 +64,7 @@ describe('the demo page', () => {
     // The checkpoint's metadata carries its test accuracy; the page shows it.
     expect(await page.textContent('#draw-model-info')).toMatch(/Test accuracy 9\d\.\d\d%/);
     // The weights are named for a student, not by the command that made them.
-    expect(await page.textContent('#draw-model option:checked')).toBe(
-      'LeNet-5 trained on MNIST (2 epochs)',
-    );
+    expect(await page.textContent('#draw-model option:checked')).toBe('LeNet-5 on MNIST, 2 epochs');
     await page.screenshot({ path: screenshotPath('01-first-view'), fullPage: false });
   });
 
@@ -249,6 +247,24 @@ describe('the demo page', () => {
       null,
       Array.from({ length: links }, (_, i) => `nav li:nth-child(${i + 1}) a`),
     );
+    // The shipped weights' name is not cut off in its picker: the text fits left of the arrow.
+    const name = await page.evaluate(() => {
+      const select = document.getElementById('draw-model') as HTMLSelectElement;
+      const style = getComputedStyle(select);
+      const context = document.createElement('canvas').getContext('2d');
+      if (!context) throw new Error('no 2-d canvas context');
+      context.font = style.font;
+      const text = select.options[0]?.textContent ?? '';
+      const arrow = 24;
+      const room =
+        select.clientWidth -
+        Number.parseFloat(style.paddingLeft) -
+        Number.parseFloat(style.paddingRight) -
+        arrow;
+      return { text, width: context.measureText(text).width, room };
+    });
+    expect(name.text).toBe('LeNet-5 on MNIST, 2 epochs');
+    expect(name.width, JSON.stringify(name)).toBeLessThanOrEqual(name.room);
     await expect
       .poll(async () => (await page.locator('#draw-canvas').boundingBox())?.width ?? 0, {
         timeout: 10_000,
