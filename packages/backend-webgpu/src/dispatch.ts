@@ -106,6 +106,9 @@ export interface DispatchOptions {
   readonly debug: boolean;
 }
 
+const F32_SCRATCH = new Float32Array(1);
+const U32_SCRATCH = new Uint32Array(F32_SCRATCH.buffer);
+
 /**
  * Packs uniform words into the bytes of a uniform buffer (at least 16, a multiple of 16). A
  * plain non-integer throws a `StrideError` from `kernel`: core hands kernels whole sizes and
@@ -113,11 +116,14 @@ export interface DispatchOptions {
  */
 export function packWords(words: readonly Word[], kernel = 'webgpu'): Uint32Array {
   const out = new Uint32Array(Math.max(4, Math.ceil(words.length / 4) * 4));
-  const floats = new Float32Array(out.buffer);
   for (let k = 0; k < words.length; k++) {
     const w = words[k];
     if (w instanceof F32Word) {
-      floats[k] = w.value;
+      // Through a shared scratch pair rather than a float view of `out`: asking a small typed
+      // array for its `.buffer` moves it off V8's heap, which made every launch a costly
+      // allocation for the garbage collector.
+      F32_SCRATCH[0] = w.value;
+      out[k] = U32_SCRATCH[0] as number;
     } else if (Number.isInteger(w)) {
       out[k] = w >>> 0;
     } else {
