@@ -6,7 +6,8 @@
  * missing ones (four times the work at stride 2 in 2-d, nine at stride 3); this kernel tests
  * the taps once per invocation and multiplies only the ones that exist.
  *
- * Each invocation computes a 4 × 4 block: four input channels (sharing every dy load) by four
+ * Each invocation computes a 4 × 4 block (8 × 4 on a CPU adapter for groups of more than four
+ * channels): four input channels (sharing every dy load) by four
  * input positions along the last axis that lie s apart, so that they have the same residue
  * modulo the stride and hence the same taps, at four consecutive output positions (sharing
  * every weight load). The taps are the outer loop and the output channels of the group the
@@ -23,8 +24,9 @@ import type { ConvGeometry } from '@stride/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
+import { onCpu } from './gemm-wgsl.js';
 
-/** Input channels of one invocation's block. */
+/** Input channels of one invocation's block (twice as many on a CPU adapter, see below). */
 const TAP_CHANNELS = 4;
 
 /** Uniform words: invocations, channel blocks, position blocks per phase, then the geometry. */
@@ -83,7 +85,9 @@ fn tapStep(dil: u32, s: u32) -> u32 {
   return s / b;
 }`;
 
-const CODE = `
+function code(block: number): string {
+  const ks = Array.from({ length: block }, (_, k) => k);
+  return `
 ${uniforms(NAMES.length)}
 ${bindings({ w: 'f32', dy: 'f32' }, { dx: 'f32' })}
 ${ACCESSORS}
@@ -98,21 +102,18 @@ ${main(`if (i >= cTotal()) { return; }
   let cb = r % cCB(); r /= cCB();
   let z = r % cG();
   let b = r / cG();
-  let c0 = cb * 4u;
+  let c0 = cb * ${block}u;
   let j0 = jb * 4u;
   // Input columns pw + SW·(j0 + j); the first must exist.
   let iw0 = pw + cSW() * j0;
   if (iw0 >= cW()) { return; }
   // One accumulator per channel of the block, four positions each: separate vectors rather
   // than an array, which a CPU implementation may keep in memory (and index one lane at a time).
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+  ${ks.map((k) => `var acc${k} = vec4<f32>(0.0);`).join('\n  ')}
   let zero = vec4<f32>(0.0);
   // Channels past the group's end read the last channel's weights; they are never stored.
   let last = cCg() - 1u;
-  let cOff = vec4<u32>(min(c0, last), min(c0 + 1u, last), min(c0 + 2u, last), min(c0 + 3u, last)) * cKvol();
+  ${ks.map((k) => `let off${k} = min(c0 + ${k}u, last) * cKvol();`).join('\n  ')}
   let stepD = tapStep(cDD(), cSD());
   let stepH = tapStep(cDH(), cSH());
   let stepW = tapStep(cDW(), cSW());
@@ -144,18 +145,15 @@ ${main(`if (i >= cTotal()) { return; }
         for (var o = 0u; o < cOg(); o++) {
           let dv = vec4<f32>(dy[dyAt + qs.x], dy[dyAt + qs.y], dy[dyAt + qs.z], dy[dyAt + qs.w]);
           // Only the existing taps: a missing one adds nothing, not w · 0.
-          acc0 += select(zero, w[wAt + cOff.x] * dv, ok);
-          acc1 += select(zero, w[wAt + cOff.y] * dv, ok);
-          acc2 += select(zero, w[wAt + cOff.z] * dv, ok);
-          acc3 += select(zero, w[wAt + cOff.w] * dv, ok);
+          ${ks.map((k) => `acc${k} += select(zero, w[wAt + off${k}] * dv, ok);`).join('\n          ')}
           wAt += wPerO;
           dyAt += cP();
         }
       }
     }
   }
-  let accs = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-  for (var cc = 0u; cc < 4u; cc++) {
+  let accs = array<vec4<f32>, ${block}>(${ks.map((k) => `acc${k}`).join(', ')});
+  for (var cc = 0u; cc < ${block}u; cc++) {
     let c = c0 + cc;
     if (c >= cCg()) { break; }
     let rowAt = (((b * cC() + z * cCg() + c) * cD() + id) * cH() + ih) * cW();
@@ -166,6 +164,17 @@ ${main(`if (i >= cTotal()) { return; }
     }
   }`)}
 `;
+}
+
+const CODES = new Map<number, string>();
+function codeOf(block: number): string {
+  let c = CODES.get(block);
+  if (c === undefined) {
+    c = code(block);
+    CODES.set(block, c);
+  }
+  return c;
+}
 
 /**
  * Records dx for a strided convolution (some stride above 1) into `out`, which holds
@@ -187,13 +196,16 @@ export function stridedConvBackwardInput(
   const [KD, KH, KW] = g.kernel;
   const cg = channels / groups;
   const sw = g.stride[2] as number;
-  const cBlocks = Math.ceil(cg / TAP_CHANNELS);
+  // Eight channels share each dy load on a CPU adapter (a quarter less time on SwiftShader for
+  // VGG-size layers); four elsewhere, and for groups that small.
+  const block = onCpu(ctx) && cg > TAP_CHANNELS ? 2 * TAP_CHANNELS : TAP_CHANNELS;
+  const cBlocks = Math.ceil(cg / block);
   // Positions per phase of the last axis: at most ceil(W / SW), in blocks of four.
   const jBlocks = Math.ceil(Math.ceil((W as number) / sw) / 4);
   const total = batch * groups * cBlocks * (D as number) * (H as number) * sw * jBlocks;
   ctx.run({
     name: 'convBackwardInput',
-    code: CODE,
+    code: codeOf(block),
     inputs: [w, dy],
     outputs: [out],
     uniforms: [
