@@ -114,7 +114,9 @@ async function* nodeGunzip(fn: string, source: string, input: Chunks): AsyncGene
   });
   // The stream buffers fixed, not the platform default (16 KiB in Node 20, 64 KiB from Node 22):
   // what is read ahead of the reader stays small on every Node.
-  const gunzip = zlib.createGunzip({ highWaterMark: 1 << 14 });
+  // (zlib hands its options to the stream it makes; its type does not list the stream's.)
+  const buffer: import('node:stream').TransformOptions = { highWaterMark: 1 << 14 };
+  const gunzip = zlib.createGunzip(buffer as import('node:zlib').ZlibOptions);
   // The callback sees the error that the loop below also sees: it only says when all is closed.
   const inflated = stream.pipeline(compressed, gunzip, () => settled());
   const it = inflated[Symbol.asyncIterator]();
