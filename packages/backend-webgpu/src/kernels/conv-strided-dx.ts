@@ -24,6 +24,7 @@ import type { ConvGeometry } from '@stride/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
+import { GEOMETRY_NAMES, geometryWords } from './conv-words.js';
 import { onCpu } from './gemm-wgsl.js';
 
 /** Input channels of one invocation's block (twice as many on a CPU adapter, see below). */
@@ -40,24 +41,7 @@ const NAMES = [
   'Og',
   'Kvol',
   'P',
-  'D',
-  'H',
-  'W',
-  'OD',
-  'OH',
-  'OW',
-  'KD',
-  'KH',
-  'KW',
-  'SD',
-  'SH',
-  'SW',
-  'PD',
-  'PH',
-  'PW',
-  'DD',
-  'DH',
-  'DW',
+  ...GEOMETRY_NAMES,
   'G',
 ] as const;
 
@@ -192,8 +176,6 @@ export function stridedConvBackwardInput(
   groups: number,
 ): void {
   const [D, H, W] = g.input;
-  const [OD, OH, OW] = g.output;
-  const [KD, KH, KW] = g.kernel;
   const cg = channels / groups;
   const sw = g.stride[2] as number;
   // Eight channels share each dy load on a CPU adapter (a quarter less time on SwiftShader for
@@ -218,18 +200,7 @@ export function stridedConvBackwardInput(
       outChannels / groups,
       g.kernelSize,
       g.outSize,
-      D as number,
-      H as number,
-      W as number,
-      OD as number,
-      OH as number,
-      OW as number,
-      KD as number,
-      KH as number,
-      KW as number,
-      ...g.stride,
-      ...g.pad,
-      ...g.dilation,
+      ...geometryWords(g),
       groups,
     ],
     threads: total,

@@ -14,6 +14,7 @@ import type { ConvGeometry } from '@stride/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
+import { GEOMETRY_NAMES, geometryWords } from './conv-words.js';
 
 /**
  * Output channels of one invocation's block, or twice as many for groups of more than four
@@ -32,24 +33,7 @@ const NAMES = [
   'Og',
   'Kvol',
   'In',
-  'D',
-  'H',
-  'W',
-  'OD',
-  'OH',
-  'OW',
-  'KD',
-  'KH',
-  'KW',
-  'SD',
-  'SH',
-  'SW',
-  'PD',
-  'PH',
-  'PW',
-  'DD',
-  'DH',
-  'DW',
+  ...GEOMETRY_NAMES,
   'G',
 ] as const;
 
@@ -149,9 +133,7 @@ export function tapConv(
   outChannels: number,
   groups: number,
 ): void {
-  const [D, H, W] = g.input as [number, number, number];
   const [OD, OH, OW] = g.output as [number, number, number];
-  const [KD, KH, KW] = g.kernel as [number, number, number];
   const og = outChannels / groups;
   // Eight output channels share each input load where the group has more than four (about
   // 0.5 to 0.7 of the time of blocks of four on SwiftShader, LeNet's conv2 to a VGG layer).
@@ -174,18 +156,7 @@ export function tapConv(
       og,
       g.kernelSize,
       g.inSize,
-      D,
-      H,
-      W,
-      OD,
-      OH,
-      OW,
-      KD,
-      KH,
-      KW,
-      ...g.stride,
-      ...g.pad,
-      ...g.dilation,
+      ...geometryWords(g),
       groups,
     ],
     threads: total,

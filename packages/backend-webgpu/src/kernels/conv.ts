@@ -45,6 +45,7 @@ import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
 import { stridedConvBackwardInput } from './conv-strided-dx.js';
 import { tapConv } from './conv-tap.js';
+import { GEOMETRY_NAMES, geometryWords } from './conv-words.js';
 import {
   GEMM_WORDS,
   type GemmMode,
@@ -86,24 +87,7 @@ const NAMES = [
   'Kvol',
   'P',
   'In',
-  'D',
-  'H',
-  'W',
-  'OD',
-  'OH',
-  'OW',
-  'KD',
-  'KH',
-  'KW',
-  'SD',
-  'SH',
-  'SW',
-  'PD',
-  'PH',
-  'PW',
-  'DD',
-  'DH',
-  'DW',
+  ...GEOMETRY_NAMES,
   'KHW',
   'OHW',
   'HW',
@@ -113,9 +97,9 @@ const NAMES = [
 const ACCESSORS = NAMES.map((n, i) => `fn c${n}() -> u32 { return ${kw(i)}; }`).join('\n');
 
 function convWords(g: ConvGeometry, channels: number, outChannels: number, groups: number): Word[] {
-  const [D, H, W] = g.input;
-  const [KD, KH, KW] = g.kernel;
-  const [OD, OH, OW] = g.output;
+  const [, H, W] = g.input;
+  const [, KH, KW] = g.kernel;
+  const [, OH, OW] = g.output;
   return [
     channels,
     outChannels,
@@ -124,18 +108,7 @@ function convWords(g: ConvGeometry, channels: number, outChannels: number, group
     g.kernelSize,
     g.outSize,
     g.inSize,
-    D,
-    H,
-    W,
-    OD,
-    OH,
-    OW,
-    KD,
-    KH,
-    KW,
-    ...g.stride,
-    ...g.pad,
-    ...g.dilation,
+    ...geometryWords(g),
     KH * KW,
     OH * OW,
     H * W,
