@@ -90,6 +90,10 @@ describe('the WebAssembly kernels', () => {
     [4, 1, 17, 30, 9, false, false],
     [1, 3, 20, 31, 40, true, false],
     [3, 3, 5, 260, 7, false, true],
+    // Row counts that leave every remainder of the 6-row tile, on transposed A too.
+    [1, 1, 10, 37, 19, true, false],
+    [1, 1, 150, 16, 100, true, false],
+    [1, 1, 148, 21, 23, false, false],
   ];
   for (const [ba, bb, m, k, n, ta, tb] of matmuls) {
     it(`matmul [${ba},${m},${k}]·[${bb},${k},${n}] ta=${ta} tb=${tb} on 1, 2 and 3 threads`, () => {
