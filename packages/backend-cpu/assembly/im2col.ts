@@ -17,12 +17,80 @@ function geo(g: usize, i: i32): i32 {
 }
 
 export function im2col(x: usize, channels: i32, g: usize, p0: i32, p1: i32, col: usize): void {
-  walk(x, channels, g, p0, p1, col, false);
+  if (wholeRows(g, p0, p1)) rows(x, channels, g, p0, p1, col, false);
+  else walk(x, channels, g, p0, p1, col, false);
 }
 
 /** The adjoint of im2col: adds every column entry back onto its input position in `x`. */
 export function col2im(col: usize, channels: i32, g: usize, p0: i32, p1: i32, x: usize): void {
-  walk(x, channels, g, p0, p1, col, true);
+  if (wholeRows(g, p0, p1)) rows(x, channels, g, p0, p1, col, true);
+  else walk(x, channels, g, p0, p1, col, true);
+}
+
+/**
+ * A 2-d (or 1-d) geometry with a unit stride along W, and a block of whole output rows: the
+ * common case, which `rows` serves with a fraction of `walk`'s bookkeeping per run.
+ */
+@inline
+function wholeRows(g: usize, p0: i32, p1: i32): bool {
+  const OW = geo(g, 8);
+  const P = geo(g, 6) * geo(g, 7) * OW;
+  return geo(g, 0) === 1 && geo(g, 3) === 1 && geo(g, 11) === 1 && p0 % OW === 0 && (p1 % OW === 0 || p1 === P);
+}
+
+/**
+ * `walk` for `wholeRows` geometries. For tap (c, kh, kw) the columns whose input lies inside the
+ * row [0, W) are the same [lo, hi) for every output row, so each output row is one run found
+ * with a few additions. Measured on LeNet-5's conv2 input gradient (runs of ten floats), col2im
+ * took as long as the matrix product before it; this loop takes under half of that.
+ */
+@inline
+function rows(x: usize, channels: i32, g: usize, p0: i32, p1: i32, col: usize, backward: bool): void {
+  const H = geo(g, 1);
+  const W = geo(g, 2);
+  const KH = geo(g, 4);
+  const KW = geo(g, 5);
+  const OW = geo(g, 8);
+  const sh = geo(g, 10);
+  const ph = geo(g, 13);
+  const pw = geo(g, 14);
+  const dh = geo(g, 16);
+  const dw = geo(g, 17);
+  const width = p1 - p0;
+  const oh0 = p0 / OW;
+  const oh1 = (p1 + OW - 1) / OW;
+  const rowBytes = <usize>OW << 2;
+  let row = col;
+  for (let c = 0; c < channels; c++) {
+    const xc = x + (<usize>(c * H * W) << 2);
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const shift = kw * dw - pw;
+        const lo = min(OW, max(0, -shift));
+        const hi = max(lo, min(OW, W - shift));
+        const n = hi - lo;
+        let dst = row;
+        for (let oh = oh0; oh < oh1; oh++) {
+          const ih = oh * sh - ph + kh * dh;
+          if (ih < 0 || ih >= H) {
+            if (!backward) fill(dst, 0, OW);
+          } else {
+            const xr = xc + (<usize>(ih * W + lo + shift) << 2);
+            const d = dst + (<usize>lo << 2);
+            if (backward) {
+              if (n > 0) addTo(xr, d, n);
+            } else {
+              fill(dst, 0, lo);
+              copy(d, xr, n);
+              fill(d + (<usize>n << 2), 0, OW - hi);
+            }
+          }
+          dst += rowBytes;
+        }
+        row += <usize>width << 2;
+      }
+    }
+  }
 }
 
 /**
