@@ -43,9 +43,12 @@ export function sgemm(
 }
 
 /**
- * C = A·B where row p of B is the contiguous run at base + offsets[p]: the B operand of a
- * stride-1 convolution on zero-padded input planes, where each kernel tap is a shifted view of
- * the planes (see shifted.ts). Packing B is then a plain copy, with no im2col.
+ * C = A·B for a stride-1 convolution on zero-padded input planes (see shifted.ts), with no
+ * im2col: B(p, j) = base[offsets[p] + grid(j)], where column j is output position
+ * (j / rowLen, j % rowLen) and grid(j) = (j / rowLen)·gridStride + j % rowLen its place on
+ * the padded grid. Each kernel tap is a shifted view of the planes, so packing B is a copy:
+ * two vector loads per row of an 8-column panel, blended with two more where the panel runs
+ * from one output row into the next.
  */
 export function sgemmShifted(
   m: i32,
@@ -55,11 +58,13 @@ export function sgemmShifted(
   aRs: i32,
   base: usize,
   offsets: usize,
+  rowLen: i32,
+  gridStride: i32,
   c: usize,
   ldc: i32,
   work: usize,
 ): void {
-  gemm(m, n, k, a, aRs, 1, base, 0, 0, offsets, c, ldc, false, work);
+  gemm(m, n, k, a, aRs, 1, base, rowLen, gridStride, offsets, c, ldc, false, work);
 }
 
 @inline
@@ -92,7 +97,8 @@ function gemm(
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      if (offsets !== 0) packShifted(packB, b + (<usize>jc << 2), offsets + (<usize>pc << 2), kc, nc);
+      // A shifted B: bRs and bCs are its output row length and grid stride (sgemmShifted).
+      if (offsets !== 0) packShifted(packB, b, offsets + (<usize>pc << 2), bRs, bCs, jc, kc, nc);
       else packB_(packB, b + (<usize>(pc * bRs + jc * bCs) << 2), bRs, bCs, kc, nc);
       const add = accumulate || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
@@ -194,19 +200,61 @@ function packB_(dst: usize, b: usize, rs: i32, cs: i32, kc: i32, nc: i32): void 
 }
 
 /**
- * packB_ for rows that start at base + offsets[p]: B(p, j) = base[offsets[p] + j]. Reading past
- * column nc in the last panel is harmless (those lanes are never stored) and stays inside the
- * caller's slack.
+ * packB_ for a shifted B (sgemmShifted): columns j0 + jc … of row p start at base + offsets[p].
+ * A panel inside one output row is two contiguous vectors; one that crosses into the next row
+ * (at most once when rowLen ≥ NR) takes its later lanes from `gridStride − rowLen` floats
+ * further on; shorter rows are gathered lane by lane. Lanes past column nc are never stored,
+ * and their reads stay inside the caller's slack after the planes.
  */
-function packShifted(dst: usize, base: usize, offsets: usize, kc: i32, nc: i32): void {
+function packShifted(
+  dst: usize,
+  base: usize,
+  offsets: usize,
+  rowLen: i32,
+  gridStride: i32,
+  jc: i32,
+  kc: i32,
+  nc: i32,
+): void {
+  const jump = <usize>(gridStride - rowLen) << 2;
   for (let j0 = 0; j0 < nc; j0 += NR) {
     const panel = dst + (<usize>(j0 * kc) << 2);
-    const b = base + (<usize>j0 << 2);
-    for (let p = 0; p < kc; p++) {
-      const src = b + (<usize>load<i32>(offsets + (<usize>p << 2)) << 2);
-      const o = panel + (<usize>(p * NR) << 2);
-      v128.store(o, v128.load(src));
-      v128.store(o, v128.load(src, 16), 16);
+    const j = jc + j0;
+    const row = j / rowLen;
+    const col = j % rowLen;
+    const b = base + (<usize>(row * gridStride + col) << 2);
+    // Lanes [0, split) lie in this output row; the rest in the next (or later) rows.
+    const split = rowLen - col;
+    if (split >= NR || jump === 0) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + (<usize>load<i32>(offsets + (<usize>p << 2)) << 2);
+        const o = panel + (<usize>(p * NR) << 2);
+        v128.store(o, v128.load(src));
+        v128.store(o, v128.load(src, 16), 16);
+      }
+    } else if (NR - split <= rowLen) {
+      // Lane i < split reads src + i, lane i ≥ split reads src + jump + i: a blend.
+      const lanes = i32x4(0, 1, 2, 3);
+      const lo = i32x4.lt_s(lanes, i32x4.splat(split));
+      const hi = i32x4.lt_s(lanes, i32x4.splat(split - 4));
+      for (let p = 0; p < kc; p++) {
+        const src = b + (<usize>load<i32>(offsets + (<usize>p << 2)) << 2);
+        const far = src + jump;
+        const o = panel + (<usize>(p * NR) << 2);
+        v128.store(o, v128.bitselect(v128.load(src), v128.load(far), lo));
+        v128.store(o, v128.bitselect(v128.load(src, 16), v128.load(far, 16), hi), 16);
+      }
+    } else {
+      const w = min(NR, nc - j0);
+      for (let p = 0; p < kc; p++) {
+        const src = base + (<usize>load<i32>(offsets + (<usize>p << 2)) << 2);
+        const o = panel + (<usize>(p * NR) << 2);
+        for (let i = 0; i < NR; i++) {
+          const ji = j + i;
+          const at = (ji / rowLen) * gridStride + ji % rowLen;
+          store<f32>(o + (<usize>i << 2), i < w ? load<f32>(src + (<usize>at << 2)) : 0);
+        }
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ShiftedConvArgs } from './args';
-import { gemmWorkBytes, sgemmShifted } from './gemm';
-import { addScalar, copy } from './vector';
+import { sgemmShifted } from './gemm';
+import { addScalar } from './vector';
 
 /**
  * Stride-1 convolution without im2col. The input planes are first copied into zero-padded
@@ -33,22 +33,17 @@ export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   const g = (u / rowBlocks) % groups;
   const r0 = (u % rowBlocks) * args.rowsPerUnit;
   const r1 = min(OH, r0 + args.rowsPerUnit);
-  const J = (r1 - r0) * Wp;
-  const block = work + <usize>gemmWorkBytes();
+  const P = OH * OW;
   const base = args.padded + (<usize>((n * inChannels + g * cg) * args.planeStride + r0 * Wp) << 2);
   const a = args.weights + (<usize>(g * og * ck) << 2);
-  sgemmShifted(og, J, ck, a, ck, base, args.offsets, block, J, work);
-  // Keep the first OW columns of each Wp-wide row, adding the bias on the way.
-  for (let o = 0; o < og; o++) {
-    const src = block + (<usize>(o * J) << 2);
-    const dst = args.out + (<usize>(((n * outChannels + g * og + o) * OH + r0) * OW) << 2);
-    const b: f32 = bias !== 0 ? load<f32>(bias + (<usize>(g * og + o) << 2)) : 0;
-    for (let r = 0; r < r1 - r0; r++) {
-      const d = dst + (<usize>(r * OW) << 2);
-      const from = src + (<usize>(r * Wp) << 2);
-      // Adding a zero bias would still turn −0 into +0: copy when there is none.
-      if (bias !== 0) addScalar(d, from, b, OW);
-      else copy(d, from, OW);
+  const out = args.out + (<usize>((n * outChannels + g * og) * P + r0 * OW) << 2);
+  const count = (r1 - r0) * OW;
+  sgemmShifted(og, count, ck, a, ck, base, args.offsets, OW, Wp, out, P, work);
+  // Adding a zero bias would still turn −0 into +0: nothing is added when there is none.
+  if (bias !== 0) {
+    for (let o = 0; o < og; o++) {
+      const row = out + (<usize>(o * P) << 2);
+      addScalar(row, row, load<f32>(bias + (<usize>(g * og + o) << 2)), count);
     }
   }
 }

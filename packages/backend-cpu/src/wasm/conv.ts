@@ -249,9 +249,9 @@ function shiftedConv(
   const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
   const bias = c.bias ? rt.put(c.bias) : 0;
   const columns = Math.min(SHIFTED_UNIT_COLUMNS, Math.floor(SHIFTED_UNIT_FLOATS / og));
-  const rowsPerUnit = Math.max(1, Math.min(OH, Math.floor(columns / Wp)));
+  const rowsPerUnit = Math.max(1, Math.min(OH, Math.floor(columns / OW)));
   const rowBlocks = Math.ceil(OH / rowsPerUnit);
-  const workBytes = rt.gemmWorkBytes + Math.ceil((og * rowsPerUnit * Wp) / 4) * 16;
+  const workBytes = rt.gemmWorkBytes;
   const work = rt.alloc(workBytes * rt.threads);
   const out = rt.output(batch * outChannels * OH * OW);
   if (src < 0 || wp < 0 || padded < 0 || offsets < 0 || bias < 0 || work < 0 || out < 0) {
