@@ -104,35 +104,55 @@ function gemm(
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA_(packA, a + (<usize>(ic * aRs + pc * aCs) << 2), aRs, aCs, mc, kc);
-        // A last row panel of one to four rows (16 output channels leave four, say) runs on a
-        // 2×16 or 4×8 micro-kernel instead of wasting most of a 6×8 one.
-        const rest = mc % MR;
-        const full = rest >= 1 && rest <= 4 ? mc - rest : mc;
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bp = packB + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < full; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
-            micro(kc, packA + (<usize>(ir * kc) << 2), bp, cp, ldc, mr, nr, add, edge);
-          }
-        }
-        if (full < mc) {
-          const ap = packA + (<usize>(full * kc) << 2);
-          const cRow = c + (<usize>((ic + full) * ldc + jc) << 2);
-          let jr = 0;
-          if (rest <= 2) {
-            for (; jr + 2 * NR <= nc; jr += 2 * NR) {
-              const bp = packB + (<usize>(jr * kc) << 2);
-              micro2x16(kc, ap, bp, bp + (<usize>(NR * kc) << 2), cRow + (<usize>jr << 2), ldc, rest, add);
-            }
-          }
-          for (; jr < nc; jr += NR) {
-            const bp = packB + (<usize>(jr * kc) << 2);
-            micro4x8(kc, ap, bp, cRow + (<usize>jr << 2), ldc, rest, min(NR, nc - jr), add, edge);
-          }
-        }
+        multiplyPanels(mc, nc, kc, packA, packB, c + (<usize>(ic * ldc + jc) << 2), ldc, add, edge);
       }
+    }
+  }
+}
+
+/**
+ * C[mc×nc] (+)= A·B from packed operands: `packA` holds A in panels of MR rows (packA_'s
+ * layout), `packB` B in panels of NR columns (packB_'s), both kc deep; `edge` is MR×NR floats of
+ * scratch. Other kernels that pack their own operands (direct.ts) multiply them here.
+ */
+@inline
+export function multiplyPanels(
+  mc: i32,
+  nc: i32,
+  kc: i32,
+  packA: usize,
+  packB: usize,
+  c: usize,
+  ldc: i32,
+  add: bool,
+  edge: usize,
+): void {
+  // A last row panel of one to four rows (16 output channels leave four, say) runs on a 2×16
+  // or 4×8 micro-kernel instead of wasting most of a 6×8 one.
+  const rest = mc % MR;
+  const full = rest >= 1 && rest <= 4 ? mc - rest : mc;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const bp = packB + (<usize>(jr * kc) << 2);
+    for (let ir = 0; ir < full; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const cp = c + (<usize>(ir * ldc + jr) << 2);
+      micro(kc, packA + (<usize>(ir * kc) << 2), bp, cp, ldc, mr, nr, add, edge);
+    }
+  }
+  if (full < mc) {
+    const ap = packA + (<usize>(full * kc) << 2);
+    const cRow = c + (<usize>(full * ldc) << 2);
+    let jr = 0;
+    if (rest <= 2) {
+      for (; jr + 2 * NR <= nc; jr += 2 * NR) {
+        const bp = packB + (<usize>(jr * kc) << 2);
+        micro2x16(kc, ap, bp, bp + (<usize>(NR * kc) << 2), cRow + (<usize>jr << 2), ldc, rest, add);
+      }
+    }
+    for (; jr < nc; jr += NR) {
+      const bp = packB + (<usize>(jr * kc) << 2);
+      micro4x8(kc, ap, bp, cRow + (<usize>jr << 2), ldc, rest, min(NR, nc - jr), add, edge);
     }
   }
 }
