@@ -143,11 +143,7 @@ export class ShiftedConvArgs {
   bias: usize;
 }
 
-/**
- * The stride-1 filter gradient on padded input planes (direct.ts): `x` padded; `dy` as it is
- * for the matrix product, whose thread work areas hold the GEMM's packing space, or padded to the
- * grid as well (`dyPlaneStride` floats a plane, 0 otherwise) for the dot products.
- */
+/** The stride-1 filter gradient as dot products on padded planes (direct.ts). */
 @unmanaged
 export class DirectFilterGradArgs {
   kind: i32;
@@ -161,13 +157,8 @@ export class DirectFilterGradArgs {
   xPlaneStride: i32;
   dy: usize;
   dyPlaneStride: i32;
-  OH: i32;
-  OW: i32;
-  Wp: i32;
   partials: usize;
   ck: i32;
-  work: usize;
-  workBytes: i32;
 }
 
 /** An element-wise map over `n` floats, `perUnit` (a multiple of 4) per unit (map.ts). */

@@ -1,15 +1,15 @@
 import { DirectFilterGradArgs, PadArgs } from './args';
-import { KC, MC, MR, multiplyPanels, NC, NR } from './gemm';
 import { madd } from './simd';
-import { fill } from './vector';
+import { copy, fill } from './vector';
 
 /**
  * The filter gradient of a stride-1 convolution without im2col. Each input plane is first
  * copied into a zero-padded plane Wp = OW + (KW − 1)·dw wide, so that output position (oh, ow)
- * reads its window at oh·Wp + ow + offset(c, kh, kw) with offset = c·planeStride + kh·dh·Wp +
- * kw·dw: the input under one tap along an output row is a contiguous run of the plane, which
- * the matrix product packs with vector loads. The forward pass uses the same padded planes
- * (shifted.ts).
+ * reads its window at j + offset(c, kh, kw) with j = oh·Wp + ow and offset = c·planeStride +
+ * kh·dh·Wp + kw·dw. dW[o, (c, kh, kw)] is then a dot product of two contiguous runs: dy on the
+ * same Wp-wide grid (zero in the columns ow ≥ OW) and the input from that tap's offset, which
+ * vectorises along j with no gathering. The forward pass uses the same padded planes as a GEMM
+ * operand (shifted.ts).
  */
 
 /**
@@ -78,180 +78,12 @@ export function padUnit(job: usize, u: i32): void {
 
 
 /**
- * Filter gradient of a stride-1 convolution, one batch slice per unit: partial[o, t] +=
- * Σ_j dy[n, o, j] · x[n, offsets[t] + grid(j)] over the slice's images (arguments:
- * DirectFilterGradArgs), a matrix product C[og × ck] += A·B with K running over output
- * positions: A = dy as it is, B(j, t) = the padded input under tap t at position j. Each output
- * row is taken ⌈OW/4⌉·4 positions wide, the extra positions packed as zeros in A, so that B is
- * packed four positions at a time with 4×4 transposes of contiguous input (the extra positions
- * read padding or the next row, multiplied by those zeros: the caller makes sure x is finite).
- * K is cut into blocks of whole rows (or pieces of a row wider than KC) that fit the packing
- * space.
- */
-export function directFilterGradUnit(job: usize, u: i32, tid: i32): void {
-  const args = changetype<DirectFilterGradArgs>(job);
-  if (args.dyPlaneStride !== 0) {
-    dotFilterGradUnit(job, u);
-    return;
-  }
-  const slices = args.units;
-  const batch = args.batch;
-  const inChannels = args.inChannels;
-  const outChannels = args.outChannels;
-  const groups = args.groups;
-  const offsets = args.offsets;
-  const xPlane = args.xPlaneStride;
-  const OH = args.OH;
-  const OW = args.OW;
-  const Wp = args.Wp;
-  const ck = args.ck;
-  const P = OH * OW;
-  const cg = inChannels / groups;
-  const og = outChannels / groups;
-  const partial = args.partials + (<usize>(u * outChannels * ck) << 2);
-  fill(partial, 0, outChannels * ck);
-  const work = args.work + <usize>tid * <usize>args.workBytes;
-  const packA = work;
-  const packB = work + <usize>(MC * KC) * 4;
-  const edge = packB + <usize>(KC * NC) * 4;
-  const width4 = (OW + 3) & ~3;
-  const rowsPerBlock = max(1, KC / width4);
-  const piece = min(width4, KC);
-  const size = (batch + slices - 1) / slices;
-  const n0 = min(batch, u * size);
-  const n1 = min(batch, n0 + size);
-  for (let n = n0; n < n1; n++) {
-    for (let g = 0; g < groups; g++) {
-      const xb = args.x + (<usize>((n * inChannels + g * cg) * xPlane) << 2);
-      const db = args.dy + (<usize>((n * outChannels + g * og) * P) << 2);
-      const cb = partial + (<usize>(g * og * ck) << 2);
-      for (let r0 = 0; r0 < OH; r0 += rowsPerBlock) {
-        const r1 = min(OH, r0 + rowsPerBlock);
-        for (let c0 = 0; c0 < width4; c0 += piece) {
-          const c1 = min(width4, c0 + piece);
-          const kc = (r1 - r0) * (c1 - c0);
-          for (let jc = 0; jc < ck; jc += NC) {
-            const nc = min(NC, ck - jc);
-            packTaps(packB, xb, offsets + (<usize>jc << 2), Wp, r0, r1, c0, c1, nc);
-            for (let ic = 0; ic < og; ic += MC) {
-              const mc = min(MC, og - ic);
-              packGrad(packA, db + (<usize>(ic * P) << 2), OH, OW, r0, r1, c0, c1, mc);
-              const c = cb + (<usize>(ic * ck + jc) << 2);
-              multiplyPanels(mc, nc, kc, packA, packB, c, ck, true, edge);
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/**
- * B for a block of output rows [r0, r1) × columns [c0, c1) (c0 and c1 multiples of 4): for the
- * block's position k and tap t < nc, x at offsets[t] + oh·Wp + ow, in panels of NR taps
- * (dst[(t / NR)·kc·NR + k·NR + t % NR]).
- */
-function packTaps(
-  dst: usize,
-  x: usize,
-  offsets: usize,
-  Wp: i32,
-  r0: i32,
-  r1: i32,
-  c0: i32,
-  c1: i32,
-  nc: i32,
-): void {
-  const width = c1 - c0;
-  const kc = (r1 - r0) * width;
-  for (let t0 = 0; t0 < nc; t0 += NR) {
-    const panel = dst + (<usize>(t0 * kc) << 2);
-    // A last, partial panel repeats its last tap in the missing columns: the micro-kernel
-    // computes those columns of C but never stores them.
-    const last = min(NR, nc - t0) - 1;
-    const tap = offsets + (<usize>t0 << 2);
-    const x0 = x + (<usize>load<i32>(tap) << 2);
-    const x1 = x + (<usize>load<i32>(tap + (<usize>min(1, last) << 2)) << 2);
-    const x2 = x + (<usize>load<i32>(tap + (<usize>min(2, last) << 2)) << 2);
-    const x3 = x + (<usize>load<i32>(tap + (<usize>min(3, last) << 2)) << 2);
-    const x4 = x + (<usize>load<i32>(tap + (<usize>min(4, last) << 2)) << 2);
-    const x5 = x + (<usize>load<i32>(tap + (<usize>min(5, last) << 2)) << 2);
-    const x6 = x + (<usize>load<i32>(tap + (<usize>min(6, last) << 2)) << 2);
-    const x7 = x + (<usize>load<i32>(tap + (<usize>min(7, last) << 2)) << 2);
-    let o = panel;
-    for (let oh = r0; oh < r1; oh++) {
-      for (let ow = c0; ow < c1; ow += 4) {
-        const q = <usize>(oh * Wp + ow) << 2;
-        transposeTaps(o, x0 + q, x1 + q, x2 + q, x3 + q);
-        transposeTaps(o + 16, x4 + q, x5 + q, x6 + q, x7 + q);
-        o += NR * 16;
-      }
-    }
-  }
-}
-
-/**
- * Four positions of four taps (a vector each, from t0…t3) written as four packed rows of B:
- * row i, four floats at dst + i·NR·4, holds position i of each tap.
- */
-@inline
-function transposeTaps(dst: usize, t0: usize, t1: usize, t2: usize, t3: usize): void {
-  const a = v128.load(t0);
-  const b = v128.load(t1);
-  const c = v128.load(t2);
-  const d = v128.load(t3);
-  const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
-  const cd0 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
-  const ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
-  const cd1 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5));
-  v128.store(dst + NR * 4, v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7));
-  v128.store(dst + NR * 8, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5));
-  v128.store(dst + NR * 12, v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7));
-}
-
-/**
- * A for the same block: dy[i, oh, ow] for the block's positions (0 where ow ≥ OW) of mc
- * channels (`dy` at the first, OH·OW floats apart), in panels of MR rows (packA_'s layout).
- */
-function packGrad(
-  dst: usize,
-  dy: usize,
-  OH: i32,
-  OW: i32,
-  r0: i32,
-  r1: i32,
-  c0: i32,
-  c1: i32,
-  mc: i32,
-): void {
-  const kc = (r1 - r0) * (c1 - c0);
-  const plane = OH * OW;
-  for (let i0 = 0; i0 < mc; i0 += MR) {
-    const h = min(MR, mc - i0);
-    let o = dst + (<usize>(i0 * kc) << 2);
-    for (let oh = r0; oh < r1; oh++) {
-      for (let ow = c0; ow < c1; ow++) {
-        const src = dy + (<usize>(i0 * plane + oh * OW + ow) << 2);
-        const inside = ow < OW;
-        for (let ii = 0; ii < MR; ii++) {
-          const v: f32 = inside && ii < h ? load<f32>(src + (<usize>(ii * plane) << 2)) : 0;
-          store<f32>(o + (<usize>ii << 2), v);
-        }
-        o += MR * 4;
-      }
-    }
-  }
-}
-
-/**
- * The same filter gradient as dot products, for few output channels (LeNet-5's conv1 has six),
- * where packing B for the matrix product costs as much as multiplying it: partial[o, p] +=
+ * Filter gradient of a stride-1 convolution, one batch slice per unit: partial[o, p] +=
  * Σ_j dy[n, o, j] · x[n, j + offsets[p]] over the slice's images, with dy on the padded grid
- * too (zero in the dropped columns, so they add nothing), `dyPlaneStride` floats a plane.
+ * (zero in the dropped columns, so they add nothing); arguments: DirectFilterGradArgs.
  * j runs in chunks so that the chunk of dy and the windows of x it meets stay in cache.
  */
-function dotFilterGradUnit(job: usize, u: i32): void {
+export function directFilterGradUnit(job: usize, u: i32): void {
   const args = changetype<DirectFilterGradArgs>(job);
   const slices = args.units;
   const batch = args.batch;

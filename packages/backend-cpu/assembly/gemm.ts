@@ -7,16 +7,15 @@ import { madd } from './simd';
  *
  * The structure is Goto/BLIS: B is packed KC×NC at a time into panels NR wide (kept in L2/L3),
  * A MC×KC at a time into panels MR tall (kept in L2), and a register-blocked MR×NR micro-kernel
- * streams one A panel against one B panel (in L1). 6×8 holds twelve f32x4 accumulators, two B
- * vectors and a broadcast A value: 15 vector registers, all that V8 leaves to WebAssembly on x64.
- * Twelve independent multiply-add chains are what keeps two FMA units busy through a 4-cycle
- * latency; a 4×8 tile's eight chains left the machine waiting (64% of the FMA ceiling on matmul
- * 1024³ against 12-chain peak).
+ * streams one A panel against one B panel (in L1). 4×8 holds eight f32x4 accumulators, two B
+ * vectors and a broadcast A value: 11 of the 16 vector registers, so nothing spills. A 6×8 tile
+ * (twelve chains) measured 5–10% faster on Node 24's V8 but ran at under half the FMA ceiling
+ * on Node 20's, where more than eight accumulators spill.
  */
-export const MR = 6;
+export const MR = 4;
 export const NR = 8;
 export const KC = 256;
-export const MC = 144;
+export const MC = 128;
 export const NC = 1024;
 
 /** Bytes of packing space `sgemm` needs at `work`. */
@@ -113,10 +112,10 @@ function gemm(
 /**
  * C[mc×nc] (+)= A·B from packed operands: `packA` holds A in panels of MR rows (packA_'s
  * layout), `packB` B in panels of NR columns (packB_'s), both kc deep; `edge` is MR×NR floats of
- * scratch. Other kernels that pack their own operands (direct.ts) multiply them here.
+ * scratch.
  */
 @inline
-export function multiplyPanels(
+function multiplyPanels(
   mc: i32,
   nc: i32,
   kc: i32,
@@ -127,32 +126,30 @@ export function multiplyPanels(
   add: bool,
   edge: usize,
 ): void {
-  // A last row panel of one to four rows (16 output channels leave four, say) runs on a 2×16
-  // or 4×8 micro-kernel instead of wasting most of a 6×8 one.
+  // A last row panel of one or two rows (6 output channels, say) runs on a 2×16 micro-kernel
+  // instead of wasting half of a 4×8 one.
   const rest = mc % MR;
-  const full = rest >= 1 && rest <= 4 ? mc - rest : mc;
+  const rows4 = rest === 1 || rest === 2 ? mc - rest : mc;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bp = packB + (<usize>(jr * kc) << 2);
-    for (let ir = 0; ir < full; ir += MR) {
+    for (let ir = 0; ir < rows4; ir += MR) {
       const mr = min(MR, mc - ir);
       const cp = c + (<usize>(ir * ldc + jr) << 2);
       micro(kc, packA + (<usize>(ir * kc) << 2), bp, cp, ldc, mr, nr, add, edge);
     }
   }
-  if (full < mc) {
-    const ap = packA + (<usize>(full * kc) << 2);
-    const cRow = c + (<usize>(full * ldc) << 2);
+  if (rows4 < mc) {
+    const ap = packA + (<usize>(rows4 * kc) << 2);
+    const cRow = c + (<usize>(rows4 * ldc) << 2);
     let jr = 0;
-    if (rest <= 2) {
-      for (; jr + 2 * NR <= nc; jr += 2 * NR) {
-        const bp = packB + (<usize>(jr * kc) << 2);
-        micro2x16(kc, ap, bp, bp + (<usize>(NR * kc) << 2), cRow + (<usize>jr << 2), ldc, rest, add);
-      }
+    for (; jr + 2 * NR <= nc; jr += 2 * NR) {
+      const bp = packB + (<usize>(jr * kc) << 2);
+      micro2x16(kc, ap, bp, bp + (<usize>(NR * kc) << 2), cRow + (<usize>jr << 2), ldc, rest, add);
     }
     for (; jr < nc; jr += NR) {
       const bp = packB + (<usize>(jr * kc) << 2);
-      micro4x8(kc, ap, bp, cRow + (<usize>jr << 2), ldc, rest, min(NR, nc - jr), add, edge);
+      micro(kc, ap, bp, cRow + (<usize>jr << 2), ldc, rest, min(NR, nc - jr), add, edge);
     }
   }
 }
@@ -305,17 +302,15 @@ function packA_(dst: usize, a: usize, rs: i32, cs: i32, mc: i32, kc: i32): void 
     const h = min(MR, mc - i0);
     const panel = dst + (<usize>(i0 * kc) << 2);
     if (h === MR && cs === 1) {
-      // Rows of A are contiguous: four rows through a 4×4 transpose in registers, the last two
-      // interleaved in pairs.
+      // Rows of A are contiguous: read four rows side by side.
       const r0 = a + (<usize>(i0 * rs) << 2);
       const step = <usize>rs << 2;
       const r1 = r0 + step;
       const r2 = r1 + step;
       const r3 = r2 + step;
-      const r4 = r3 + step;
-      const r5 = r4 + step;
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
+        // A 4×4 transpose: four row vectors in, four column vectors out.
         const q = <usize>p << 2;
         const x0 = v128.load(r0 + q);
         const x1 = v128.load(r1 + q);
@@ -327,17 +322,9 @@ function packA_(dst: usize, a: usize, rs: i32, cs: i32, mc: i32, kc: i32): void 
         const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
         const o = panel + (<usize>(p * MR) << 2);
         v128.store(o, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-        v128.store(o, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), MR * 4);
-        v128.store(o, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), MR * 8);
-        v128.store(o, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), MR * 12);
-        const x4 = v128.load(r4 + q);
-        const x5 = v128.load(r5 + q);
-        const lo = v128.shuffle<f32>(x4, x5, 0, 4, 1, 5);
-        const hi = v128.shuffle<f32>(x4, x5, 2, 6, 3, 7);
-        v128.store64_lane(o, lo, 0, 16);
-        v128.store64_lane(o, lo, 1, MR * 4 + 16);
-        v128.store64_lane(o, hi, 0, MR * 8 + 16);
-        v128.store64_lane(o, hi, 1, MR * 12 + 16);
+        v128.store(o, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(o, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(o, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
       }
       for (; p < kc; p++) {
         const q = <usize>p << 2;
@@ -346,17 +333,13 @@ function packA_(dst: usize, a: usize, rs: i32, cs: i32, mc: i32, kc: i32): void 
         store<f32>(o, load<f32>(r1 + q), 4);
         store<f32>(o, load<f32>(r2 + q), 8);
         store<f32>(o, load<f32>(r3 + q), 12);
-        store<f32>(o, load<f32>(r4 + q), 16);
-        store<f32>(o, load<f32>(r5 + q), 20);
       }
     } else if (h === MR && rs === 1) {
-      // Columns of A are contiguous (A is transposed): each packed row is one vector and a pair.
+      // Columns of A are contiguous (A is transposed): each packed row is one vector load.
       const step = <usize>cs << 2;
       let src = a + (<usize>i0 << 2);
       for (let p = 0; p < kc; p++) {
-        const o = panel + (<usize>(p * MR) << 2);
-        v128.store(o, v128.load(src));
-        store<u64>(o, load<u64>(src, 16), 16);
+        v128.store(panel + (<usize>(p * MR) << 2), v128.load(src));
         src += step;
       }
     } else {
@@ -457,10 +440,6 @@ function micro(
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0);
-  let c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0);
-  let c51 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
@@ -476,88 +455,29 @@ function micro(
     a = v128.load32_splat(ap, 12);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
-    a = v128.load32_splat(ap, 16);
-    c40 = madd(a, b0, c40);
-    c41 = madd(a, b1, c41);
-    a = v128.load32_splat(ap, 20);
-    c50 = madd(a, b0, c50);
-    c51 = madd(a, b1, c51);
     ap += MR * 4;
     bp += NR * 4;
   }
   const row = <usize>ldc << 2;
   if (mr === MR && nr === NR) {
-    storeRow(c, c00, c01, add);
-    storeRow(c + row, c10, c11, add);
-    storeRow(c + 2 * row, c20, c21, add);
-    storeRow(c + 3 * row, c30, c31, add);
-    storeRow(c + 4 * row, c40, c41, add);
-    storeRow(c + 5 * row, c50, c51, add);
-    return;
-  }
-  v128.store(edge, c00);
-  v128.store(edge, c01, 16);
-  v128.store(edge, c10, 32);
-  v128.store(edge, c11, 48);
-  v128.store(edge, c20, 64);
-  v128.store(edge, c21, 80);
-  v128.store(edge, c30, 96);
-  v128.store(edge, c31, 112);
-  v128.store(edge, c40, 128);
-  v128.store(edge, c41, 144);
-  v128.store(edge, c50, 160);
-  v128.store(edge, c51, 176);
-  storeEdge(edge, c, row, mr, nr, add);
-}
-
-/**
- * The first three or four rows of an A panel (the last rows of A) against one B panel: the 6×8
- * kernel's work for a short panel, with eight accumulators.
- */
-@inline
-function micro4x8(
-  kc: i32,
-  ap: usize,
-  bp: usize,
-  c: usize,
-  ldc: i32,
-  mr: i32,
-  nr: i32,
-  add: bool,
-  edge: usize,
-): void {
-  let c00 = f32x4.splat(0);
-  let c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0);
-  let c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0);
-  let c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0);
-  let c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
-    c00 = madd(a, b0, c00);
-    c01 = madd(a, b1, c01);
-    a = v128.load32_splat(ap, 4);
-    c10 = madd(a, b0, c10);
-    c11 = madd(a, b1, c11);
-    a = v128.load32_splat(ap, 8);
-    c20 = madd(a, b0, c20);
-    c21 = madd(a, b1, c21);
-    a = v128.load32_splat(ap, 12);
-    c30 = madd(a, b0, c30);
-    c31 = madd(a, b1, c31);
-    ap += MR * 4;
-    bp += NR * 4;
-  }
-  const row = <usize>ldc << 2;
-  if (mr === 4 && nr === NR) {
-    storeRow(c, c00, c01, add);
-    storeRow(c + row, c10, c11, add);
-    storeRow(c + 2 * row, c20, c21, add);
-    storeRow(c + 3 * row, c30, c31, add);
+    if (add) {
+      c00 = f32x4.add(c00, v128.load(c));
+      c01 = f32x4.add(c01, v128.load(c, 16));
+      c10 = f32x4.add(c10, v128.load(c + row));
+      c11 = f32x4.add(c11, v128.load(c + row, 16));
+      c20 = f32x4.add(c20, v128.load(c + 2 * row));
+      c21 = f32x4.add(c21, v128.load(c + 2 * row, 16));
+      c30 = f32x4.add(c30, v128.load(c + 3 * row));
+      c31 = f32x4.add(c31, v128.load(c + 3 * row, 16));
+    }
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    v128.store(c + row, c10);
+    v128.store(c + row, c11, 16);
+    v128.store(c + 2 * row, c20);
+    v128.store(c + 2 * row, c21, 16);
+    v128.store(c + 3 * row, c30);
+    v128.store(c + 3 * row, c31, 16);
     return;
   }
   v128.store(edge, c00);

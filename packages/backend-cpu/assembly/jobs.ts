@@ -55,7 +55,7 @@ function runUnit(job: usize, u: i32, tid: i32): void {
   else if (kind === JOB_CONV_INPUT_GRAD) convInputGradUnit(job, u, tid);
   else if (kind === JOB_CONV_FILTER_GRAD) convFilterGradUnit(job, u, tid);
   else if (kind === JOB_PAD) padUnit(job, u);
-  else if (kind === JOB_DIRECT_FILTER_GRAD) directFilterGradUnit(job, u, tid);
+  else if (kind === JOB_DIRECT_FILTER_GRAD) directFilterGradUnit(job, u);
   else if (kind === JOB_SHIFTED_CONV) shiftedConvUnit(job, u, tid);
   else if (kind === JOB_MAP) mapUnit(job, u);
   else if (kind === JOB_MAX_POOL_2X2) maxPool2x2Unit(job, u);

@@ -127,7 +127,7 @@ describe('the WebAssembly kernels', () => {
     // Output rows shorter than a packed panel of eight columns: panels span several rows.
     ['narrow: 6-wide output', [2, 3, 9, 6], [4, 3, 3, 3], params(2, 1, 1, 1, 1)],
     ['narrow: 1-wide output', [3, 2, 11, 3], [7, 2, 2, 3], params(2, 1, 0, 1, 1)],
-    // Output rows wider than the GEMM's K block: the filter gradient cuts each row in pieces.
+    // Output rows longer than the kernels' blocks of positions.
     ['1-d, 601 wide, 13 channels', [2, 2, 601], [13, 2, 3], params(1, 1, 1, 1, 1)],
   ];
   for (const [name, xShape, wShape, p] of convs) {

@@ -23,8 +23,6 @@ const COL_BLOCK_FLOATS = 1 << 16;
 /** At most this many filter-gradient slices, and at most this many floats for all partials. */
 const MAX_SLICES = 16;
 const MAX_PARTIAL_FLOATS = 1 << 23;
-/** Stride-1 filter gradients with fewer output channels per group take the dot products. */
-const DOT_FILTER_GRAD_BELOW = 12;
 const NR = 8;
 
 /**
@@ -286,9 +284,8 @@ function shiftedConv(
 }
 
 /**
- * The stride-1 filter gradient as a matrix product on the padded grid (assembly/direct.ts);
- * null when x holds an infinity or NaN (positions past each output row multiply x by a zero
- * dy, and 0·∞ is NaN) or the call does not fit, and the caller takes the im2col path.
+ * The stride-1 filter gradient as dot products on the padded grid; null when x holds an
+ * infinity or NaN (or the call does not fit), and the caller takes the im2col path.
  */
 function directFilterGrad(
   rt: WasmRuntime,
@@ -302,28 +299,21 @@ function directFilterGrad(
 ): Float32Array | null {
   const [batch, channels] = x.shape as [number, number];
   const { H, W, KH, KW, OH, OW, dh, dw, top, left, Wp, Hp, plane } = paddedGrid(g);
+  const dyPlane = Math.ceil((OH * Wp) / 4) * 4;
   const cg = channels / groups;
   const ck = cg * KH * KW;
   const xs = rt.put(x.storage as Float32Array);
   const dys = rt.put(dy.storage as Float32Array);
-  // The matrix product packs the input under every tap once per block of positions, which pays
-  // off over enough output channels; for fewer, dot products on a padded dy (LeNet-5's conv1,
-  // six channels: 1.5× faster than the product there, 10% slower on conv2's sixteen).
-  const dots = outChannels / groups < DOT_FILTER_GRAD_BELOW;
-  const dyPlane = dots ? Math.ceil((OH * Wp) / 4) * 4 : 0;
   const planesPerUnit = Math.max(1, Math.floor(PAD_UNIT_FLOATS / plane));
   const flagCount = Math.ceil((batch * channels) / planesPerUnit);
   const flags = rt.alloc(flagCount * 4);
   const xPadded = pad(rt, xs, batch * channels, [H, W], [Hp, Wp], plane, [top, left], flags);
-  const dyPadded = dots
-    ? pad(rt, dys, batch * outChannels, [OH, OW], [OH, Wp], dyPlane, [0, 0], 0)
-    : dys;
+  const dyPadded = pad(rt, dys, batch * outChannels, [OH, OW], [OH, Wp], dyPlane, [0, 0], 0);
   const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
   const partials = rt.alloc(slices * size * 4);
-  const work = dots ? 0 : rt.alloc(rt.gemmWorkBytes * rt.threads);
   const out = rt.output(size);
   if (xs < 0 || dys < 0 || flags < 0 || xPadded < 0 || dyPadded < 0 || offsets < 0) return null;
-  if (partials < 0 || work < 0 || out < 0) return null;
+  if (partials < 0 || out < 0) return null;
   for (let i = 0; i < flagCount; i++) if (rt.word(flags + 4 * i) !== 0) return null;
   rt.run(
     jobWords('directFilterGrad', {
@@ -337,13 +327,8 @@ function directFilterGrad(
       xPlaneStride: plane,
       dy: dyPadded,
       dyPlaneStride: dyPlane,
-      OH,
-      OW,
-      Wp,
       partials,
       ck,
-      work,
-      workBytes: rt.gemmWorkBytes,
     }),
   );
   rt.sumSlices(partials, slices, size, out);

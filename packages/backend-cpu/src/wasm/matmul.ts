@@ -6,7 +6,7 @@ type T = KernelTensor<TypedArray>;
 
 /** Below this many multiply-adds a job is one unit: waking a thread would cost more. */
 const MIN_PARALLEL_MACS = 1 << 16;
-const MR = 6;
+const MR = 4;
 const NR = 8;
 
 /**
