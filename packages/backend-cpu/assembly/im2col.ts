@@ -11,9 +11,27 @@
 
 import { addTo, copy, fill } from './vector';
 
-@inline
-function geo(g: usize, i: i32): i32 {
-  return load<i32>(g + (<usize>i << 2));
+/** The 18 words of a geometry, read in place. */
+@unmanaged
+class Geometry {
+  D: i32;
+  H: i32;
+  W: i32;
+  KD: i32;
+  KH: i32;
+  KW: i32;
+  OD: i32;
+  OH: i32;
+  OW: i32;
+  sd: i32;
+  sh: i32;
+  sw: i32;
+  pd: i32;
+  ph: i32;
+  pw: i32;
+  dd: i32;
+  dh: i32;
+  dw: i32;
 }
 
 export function im2col(x: usize, channels: i32, g: usize, p0: i32, p1: i32, col: usize): void {
@@ -33,9 +51,11 @@ export function col2im(col: usize, channels: i32, g: usize, p0: i32, p1: i32, x:
  */
 @inline
 function wholeRows(g: usize, p0: i32, p1: i32): bool {
-  const OW = geo(g, 8);
-  const P = geo(g, 6) * geo(g, 7) * OW;
-  return geo(g, 0) === 1 && geo(g, 3) === 1 && geo(g, 11) === 1 && p0 % OW === 0 && (p1 % OW === 0 || p1 === P);
+  const G = changetype<Geometry>(g);
+  const OW = G.OW;
+  // One depth slice, and no depth padding (which would make every slice but one all zeros).
+  const flat = G.D === 1 && G.KD === 1 && G.OD === 1 && G.pd === 0;
+  return flat && G.sw === 1 && p0 % OW === 0 && (p1 % OW === 0 || p1 === G.OH * OW);
 }
 
 /**
@@ -46,43 +66,34 @@ function wholeRows(g: usize, p0: i32, p1: i32): bool {
  */
 @inline
 function rows(x: usize, channels: i32, g: usize, p0: i32, p1: i32, col: usize, backward: bool): void {
-  const H = geo(g, 1);
-  const W = geo(g, 2);
-  const KH = geo(g, 4);
-  const KW = geo(g, 5);
-  const OW = geo(g, 8);
-  const sh = geo(g, 10);
-  const ph = geo(g, 13);
-  const pw = geo(g, 14);
-  const dh = geo(g, 16);
-  const dw = geo(g, 17);
+  const G = changetype<Geometry>(g);
   const width = p1 - p0;
-  const oh0 = p0 / OW;
-  const oh1 = (p1 + OW - 1) / OW;
-  const rowBytes = <usize>OW << 2;
+  const oh0 = p0 / G.OW;
+  const oh1 = (p1 + G.OW - 1) / G.OW;
+  const rowBytes = <usize>G.OW << 2;
   let row = col;
   for (let c = 0; c < channels; c++) {
-    const xc = x + (<usize>(c * H * W) << 2);
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        const shift = kw * dw - pw;
-        const lo = min(OW, max(0, -shift));
-        const hi = max(lo, min(OW, W - shift));
+    const xc = x + (<usize>(c * G.H * G.W) << 2);
+    for (let kh = 0; kh < G.KH; kh++) {
+      for (let kw = 0; kw < G.KW; kw++) {
+        const shift = kw * G.dw - G.pw;
+        const lo = min(G.OW, max(0, -shift));
+        const hi = max(lo, min(G.OW, G.W - shift));
         const n = hi - lo;
         let dst = row;
         for (let oh = oh0; oh < oh1; oh++) {
-          const ih = oh * sh - ph + kh * dh;
-          if (ih < 0 || ih >= H) {
-            if (!backward) fill(dst, 0, OW);
+          const ih = oh * G.sh - G.ph + kh * G.dh;
+          if (ih < 0 || ih >= G.H) {
+            if (!backward) fill(dst, 0, G.OW);
           } else {
-            const xr = xc + (<usize>(ih * W + lo + shift) << 2);
+            const xr = xc + (<usize>(ih * G.W + lo + shift) << 2);
             const d = dst + (<usize>lo << 2);
             if (backward) {
               if (n > 0) addTo(xr, d, n);
             } else {
               fill(dst, 0, lo);
               copy(d, xr, n);
-              fill(d + (<usize>n << 2), 0, OW - hi);
+              fill(d + (<usize>n << 2), 0, G.OW - hi);
             }
           }
           dst += rowBytes;
@@ -109,73 +120,57 @@ function walk(
   col: usize,
   backward: bool,
 ): void {
-  const D = geo(g, 0);
-  const H = geo(g, 1);
-  const W = geo(g, 2);
-  const KD = geo(g, 3);
-  const KH = geo(g, 4);
-  const KW = geo(g, 5);
-  const OH = geo(g, 7);
-  const OW = geo(g, 8);
-  const sd = geo(g, 9);
-  const sh = geo(g, 10);
-  const sw = geo(g, 11);
-  const pd = geo(g, 12);
-  const ph = geo(g, 13);
-  const pw = geo(g, 14);
-  const dd = geo(g, 15);
-  const dh = geo(g, 16);
-  const dw = geo(g, 17);
+  const G = changetype<Geometry>(g);
   const width = p1 - p0;
-  const plane = OH * OW;
+  const plane = G.OH * G.OW;
   let row = col;
   for (let c = 0; c < channels; c++) {
-    const xc = x + (<usize>(c * D * H * W) << 2);
-    for (let kd = 0; kd < KD; kd++) {
-      for (let kh = 0; kh < KH; kh++) {
-        for (let kw = 0; kw < KW; kw++) {
-          const shift = kw * dw - pw;
+    const xc = x + (<usize>(c * G.D * G.H * G.W) << 2);
+    for (let kd = 0; kd < G.KD; kd++) {
+      for (let kh = 0; kh < G.KH; kh++) {
+        for (let kw = 0; kw < G.KW; kw++) {
+          const shift = kw * G.dw - G.pw;
           // Output columns whose input column lies inside [0, W).
-          let lo = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
-          let hi = W - 1 - shift >= 0 ? (W - 1 - shift) / sw + 1 : 0;
-          if (hi > OW) hi = OW;
+          let lo = shift >= 0 ? 0 : (-shift + G.sw - 1) / G.sw;
+          let hi = G.W - 1 - shift >= 0 ? (G.W - 1 - shift) / G.sw + 1 : 0;
+          if (hi > G.OW) hi = G.OW;
           if (lo > hi) lo = hi;
           let o = p0;
           let od = o / plane;
-          let oh = (o % plane) / OW;
-          let ow = o % OW;
+          let oh = (o % plane) / G.OW;
+          let ow = o % G.OW;
           let dst = row;
           while (o < p1) {
-            const run = min(OW - ow, p1 - o);
+            const run = min(G.OW - ow, p1 - o);
             const end = ow + run;
-            const id = od * sd - pd + kd * dd;
-            const ih = oh * sh - ph + kh * dh;
-            if (id < 0 || id >= D || ih < 0 || ih >= H) {
+            const id = od * G.sd - G.pd + kd * G.dd;
+            const ih = oh * G.sh - G.ph + kh * G.dh;
+            if (id < 0 || id >= G.D || ih < 0 || ih >= G.H) {
               if (!backward) fill(dst, 0, run);
             } else {
               const a = max(ow, lo);
               const b = min(end, hi);
-              const xr = xc + (<usize>((id * H + ih) * W) << 2);
+              const xr = xc + (<usize>((id * G.H + ih) * G.W) << 2);
               if (!backward) {
                 if (a > ow) fill(dst, 0, min(a, end) - ow);
                 if (b > a) {
                   const out = dst + (<usize>(a - ow) << 2);
-                  const src = xr + (<usize>(a * sw + shift) << 2);
-                  if (sw === 1) copy(out, src, b - a);
+                  const src = xr + (<usize>(a * G.sw + shift) << 2);
+                  if (G.sw === 1) copy(out, src, b - a);
                   else
                     for (let j = 0; j < b - a; j++) {
-                      store<f32>(out + (<usize>j << 2), load<f32>(src + (<usize>(j * sw) << 2)));
+                      store<f32>(out + (<usize>j << 2), load<f32>(src + (<usize>(j * G.sw) << 2)));
                     }
                 }
                 const z = max(b, max(a, ow));
                 if (end > z) fill(dst + (<usize>(z - ow) << 2), 0, end - z);
               } else if (b > a) {
                 const from = dst + (<usize>(a - ow) << 2);
-                const to = xr + (<usize>(a * sw + shift) << 2);
-                if (sw === 1) addTo(to, from, b - a);
+                const to = xr + (<usize>(a * G.sw + shift) << 2);
+                if (G.sw === 1) addTo(to, from, b - a);
                 else
                   for (let j = 0; j < b - a; j++) {
-                    const t = to + (<usize>(j * sw) << 2);
+                    const t = to + (<usize>(j * G.sw) << 2);
                     store<f32>(t, load<f32>(t) + load<f32>(from + (<usize>j << 2)));
                   }
               }
@@ -184,7 +179,7 @@ function walk(
             o += run;
             ow = 0;
             oh++;
-            if (oh === OH) {
+            if (oh === G.OH) {
               oh = 0;
               od++;
             }

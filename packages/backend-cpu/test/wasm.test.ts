@@ -123,6 +123,8 @@ describe('the WebAssembly kernels', () => {
     ['1-d', [4, 5, 40], [7, 5, 5], params(1, 1, 2, 1, 1)],
     ['1-d strided', [4, 5, 40], [7, 5, 4], params(1, 3, 1, 2, 1)],
     ['3-d', [2, 3, 6, 7, 8], [4, 3, 3, 2, 3], params(3, 1, 1, 1, 1)],
+    // One input slice padded in depth: three output slices, two of them all padding.
+    ['3-d, one slice padded in depth', [2, 2, 1, 5, 6], [3, 2, 1, 3, 3], params(3, 1, 1, 1, 1)],
     ['wide: many blocks per image', [1, 64, 40, 40], [8, 64, 3, 3], params(2, 1, 1, 1, 1)],
     // Output rows shorter than a packed panel of eight columns: panels span several rows.
     ['narrow: 6-wide output', [2, 3, 9, 6], [4, 3, 3, 3], params(2, 1, 1, 1, 1)],

@@ -35,9 +35,12 @@ const NR = 8;
  * 2× slower than col2im on LeNet-5, its few output channels wasting most of each register tile.
  */
 function strideOne(g: ConvGeometry): boolean {
+  // 2-d and 1-d only: one depth slice in and out (depth padding would add slices of zeros).
   return (
     g.input[0] === 1 &&
     g.kernel[0] === 1 &&
+    g.output[0] === 1 &&
+    g.pad[0] === 0 &&
     g.stride[1] === 1 &&
     g.stride[2] === 1 &&
     g.kernelSize > 1
