@@ -24,6 +24,7 @@ import type { ConvGeometry } from '@stride/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
+import { cachedCode } from './code-cache.js';
 import { GEOMETRY_NAMES, geometryWords } from './conv-words.js';
 import { onCpu } from './gemm-wgsl.js';
 
@@ -150,15 +151,8 @@ ${main(`if (i >= cTotal()) { return; }
 `;
 }
 
-const CODES = new Map<number, string>();
-function codeOf(block: number): string {
-  let c = CODES.get(block);
-  if (c === undefined) {
-    c = code(block);
-    CODES.set(block, c);
-  }
-  return c;
-}
+const CODES = new Map<string, string>();
+const codeOf = (block: number): string => cachedCode(CODES, `${block}`, () => code(block));
 
 /**
  * Records dx for a strided convolution (some stride above 1) into `out`, which holds

@@ -14,6 +14,7 @@ import type { ConvGeometry } from '@stride/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
+import { cachedCode } from './code-cache.js';
 import { GEOMETRY_NAMES, geometryWords } from './conv-words.js';
 
 /**
@@ -107,15 +108,8 @@ ${main(`if (i >= cTotal()) { return; }
 }
 
 const CODES = new Map<string, string>();
-function codeOf(bias: boolean, block: number): string {
-  const key = `${bias}:${block}`;
-  let c = CODES.get(key);
-  if (c === undefined) {
-    c = code(bias, block);
-    CODES.set(key, c);
-  }
-  return c;
-}
+const codeOf = (bias: boolean, block: number): string =>
+  cachedCode(CODES, `${bias}:${block}`, () => code(bias, block));
 
 /**
  * Records y = conv(x, w) (+ bias per output channel) into `out`, which holds

@@ -29,6 +29,7 @@ import type { GpuContext } from '../context.js';
 import type { Word } from '../dispatch.js';
 import { GPU_ELEMENT_BYTES, type GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
+import { cachedCode } from './code-cache.js';
 
 /** A workgroup's tile: `m × n` outputs, `k` deep; `tx × ty` invocations, each `rm × 4`. */
 export interface Tile {
@@ -169,13 +170,7 @@ const codeCache = new Map<string, string>();
 
 /** The GEMM shader for `spec` in `mode`, cached under `key` (which must identify the spec). */
 export function gemmCode(key: string, spec: GemmSpec, mode: GemmMode): string {
-  const full = `${key}:${spec.tile.name}:${mode}`;
-  let c = codeCache.get(full);
-  if (c === undefined) {
-    c = generate(spec, mode);
-    codeCache.set(full, c);
-  }
-  return c;
+  return cachedCode(codeCache, `${key}:${spec.tile.name}:${mode}`, () => generate(spec, mode));
 }
 
 function generate(spec: GemmSpec, mode: GemmMode): string {
