@@ -6,21 +6,62 @@ import { madd } from './simd';
  * in elements, pointers in bytes.
  *
  * The structure is Goto/BLIS: B is packed KC×NC at a time into panels NR wide (kept in L2/L3),
- * A MC×KC at a time into panels MR tall (kept in L2), and a register-blocked MR×NR micro-kernel
- * streams one A panel against one B panel (in L1). 4×8 holds eight f32x4 accumulators, two B
- * vectors and a broadcast A value: 11 of the 16 vector registers, so nothing spills. A 6×8 tile
- * (twelve chains) measured 5–10% faster on Node 24's V8 but ran at under half the FMA ceiling
- * on Node 20's, where more than eight accumulators spill.
+ * A MC×KC at a time into panels of `rows` rows (kept in L2), and a register-blocked rows×NR
+ * micro-kernel streams one A panel against one B panel (in L1).
+ *
+ * The tile is 4×8 or 6×8, chosen once per memory by the runtime (setTileRows), which times both
+ * (tileProbe). 6×8 runs twelve independent multiply-add chains, enough to keep two FMA units busy
+ * through their latency, in 15 vector registers: on Node 24's V8 it reaches the FMA ceiling where
+ * 4×8's eight chains reach 93%. Node 20's and 22's V8 spill it and run it at under half the
+ * ceiling, while 4×8 (11 registers) runs at 93% there. Every output sums its products in the
+ * same order on either tile, so the results are the same bit for bit.
  */
-export const MR = 4;
 export const NR = 8;
 export const KC = 256;
-export const MC = 128;
+/** A multiple of both tile heights. */
+export const MC = 120;
 export const NC = 1024;
+/** Both tile heights divide this: blocks of rows split between threads are multiples of it. */
+export const ROW_ALIGN = 12;
+/**
+ * Where the tile's height is kept: a word below the heap (src/wasm/layout.ts leaves bytes
+ * 1020–1023 to it), shared by every thread's instance. A fresh memory holds 0, read as 4.
+ */
+const TILE_ROWS_AT: usize = 1020;
+
+/** Chooses the tile: 6 rows (6×8), or 4 (4×8) for any other value. */
+export function setTileRows(rows: i32): void {
+  store<i32>(TILE_ROWS_AT, rows === 6 ? 6 : 4);
+}
+
+@inline
+function tileRows(): i32 {
+  return load<i32>(TILE_ROWS_AT) === 6 ? 6 : 4;
+}
 
 /** Bytes of packing space `sgemm` needs at `work`. */
 export function gemmWorkBytes(): i32 {
-  return (MC * KC + KC * NC + MR * NR) * 4;
+  return (MC * KC + KC * NC + 6 * NR) * 4;
+}
+
+/** Bytes of scratch `tileProbe` works in. */
+export function tileProbeBytes(): i32 {
+  return (6 * KC + NR * KC + 2 * 6 * NR) * 4;
+}
+
+/**
+ * Runs the rows×8 micro-kernel (rows 4 or 6) `reps` times on KC-deep panels in `scratch`, for the
+ * runtime to time the two tiles against each other. The scratch should hold zeros (no subnormal
+ * numbers, which some processors multiply slowly).
+ */
+export function tileProbe(rows: i32, reps: i32, scratch: usize): void {
+  const bp = scratch + <usize>(6 * KC * 4);
+  const c = bp + <usize>(NR * KC * 4);
+  const edge = c + <usize>(6 * NR * 4);
+  for (let r = 0; r < reps; r++) {
+    if (rows === 6) micro6(KC, scratch, bp, c, NR, 6, NR, false, edge);
+    else micro4(KC, scratch, 16, bp, c, NR, 4, NR, false, edge);
+  }
 }
 
 export function sgemm(
@@ -88,6 +129,7 @@ function gemm(
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, n * 4);
     return;
   }
+  const rows = tileRows();
   const packA = work;
   const packB = work + <usize>(MC * KC) * 4;
   // Each thread has its own work area, so the edge scratch lives there too.
@@ -102,16 +144,17 @@ function gemm(
       const add = accumulate || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA_(packA, a + (<usize>(ic * aRs + pc * aCs) << 2), aRs, aCs, mc, kc);
-        multiplyPanels(mc, nc, kc, packA, packB, c + (<usize>(ic * ldc + jc) << 2), ldc, add, edge);
+        packA_(packA, a + (<usize>(ic * aRs + pc * aCs) << 2), aRs, aCs, mc, kc, rows);
+        const cBlock = c + (<usize>(ic * ldc + jc) << 2);
+        multiplyPanels(mc, nc, kc, packA, packB, cBlock, ldc, add, edge, rows);
       }
     }
   }
 }
 
 /**
- * C[mc×nc] (+)= A·B from packed operands: `packA` holds A in panels of MR rows (packA_'s
- * layout), `packB` B in panels of NR columns (packB_'s), both kc deep; `edge` is MR×NR floats of
+ * C[mc×nc] (+)= A·B from packed operands: `packA` holds A in panels of `rows` rows (packA_'s
+ * layout), `packB` B in panels of NR columns (packB_'s), both kc deep; `edge` is 6×NR floats of
  * scratch.
  */
 @inline
@@ -125,31 +168,42 @@ function multiplyPanels(
   ldc: i32,
   add: bool,
   edge: usize,
+  rows: i32,
 ): void {
-  // A last row panel of one or two rows (6 output channels, say) runs on a 2×16 micro-kernel
-  // instead of wasting half of a 4×8 one.
-  const rest = mc % MR;
-  const rows4 = rest === 1 || rest === 2 ? mc - rest : mc;
+  const step = rows * 4;
+  // A last, short row panel runs on the smallest tile that covers it: three to five rows on
+  // 4×8 or 6×8 (with the edge path), one or two (6 output channels on a 4×8 tile, say) on a
+  // 2×16 kernel instead of wasting most of a taller one.
+  const rest = mc % rows;
+  const full = mc - rest;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bp = packB + (<usize>(jr * kc) << 2);
-    for (let ir = 0; ir < rows4; ir += MR) {
-      const mr = min(MR, mc - ir);
+    for (let ir = 0; ir < full; ir += rows) {
+      const ap = packA + (<usize>(ir * kc) << 2);
       const cp = c + (<usize>(ir * ldc + jr) << 2);
-      micro(kc, packA + (<usize>(ir * kc) << 2), bp, cp, ldc, mr, nr, add, edge);
+      if (rows === 6) micro6(kc, ap, bp, cp, ldc, 6, nr, add, edge);
+      else micro4(kc, ap, 16, bp, cp, ldc, 4, nr, add, edge);
+    }
+    if (rest > 2) {
+      const ap = packA + (<usize>(full * kc) << 2);
+      const cp = c + (<usize>(full * ldc + jr) << 2);
+      if (rest > 4) micro6(kc, ap, bp, cp, ldc, rest, nr, add, edge);
+      else micro4(kc, ap, step, bp, cp, ldc, rest, nr, add, edge);
     }
   }
-  if (rows4 < mc) {
-    const ap = packA + (<usize>(rows4 * kc) << 2);
-    const cRow = c + (<usize>(rows4 * ldc) << 2);
+  if (rest === 1 || rest === 2) {
+    const ap = packA + (<usize>(full * kc) << 2);
+    const cRow = c + (<usize>(full * ldc) << 2);
     let jr = 0;
     for (; jr + 2 * NR <= nc; jr += 2 * NR) {
       const bp = packB + (<usize>(jr * kc) << 2);
-      micro2x16(kc, ap, bp, bp + (<usize>(NR * kc) << 2), cRow + (<usize>jr << 2), ldc, rest, add);
+      const bq = bp + (<usize>(NR * kc) << 2);
+      micro2x16(kc, ap, step, bp, bq, cRow + (<usize>jr << 2), ldc, rest, add);
     }
     for (; jr < nc; jr += NR) {
       const bp = packB + (<usize>(jr * kc) << 2);
-      micro(kc, ap, bp, cRow + (<usize>jr << 2), ldc, rest, min(NR, nc - jr), add, edge);
+      micro4(kc, ap, step, bp, cRow + (<usize>jr << 2), ldc, rest, min(NR, nc - jr), add, edge);
     }
   }
 }
@@ -181,8 +235,8 @@ function packB_(dst: usize, b: usize, rs: i32, cs: i32, kc: i32, nc: i32): void 
       for (; p + 4 <= kc; p += 4) {
         const q = <usize>p << 2;
         const o = panel + (<usize>(p * NR) << 2);
-        transpose4(o, c0 + q, step);
-        transpose4(o + 16, c0 + 4 * step + q, step);
+        transpose4(o, NR * 4, c0 + q, step);
+        transpose4(o + 16, NR * 4, c0 + 4 * step + q, step);
       }
       for (; p < kc; p++) {
         const o = panel + (<usize>(p * NR) << 2);
@@ -277,76 +331,80 @@ function packShifted(
 }
 
 /**
- * Four rows of four floats (`step` bytes apart, from `src`) written as four columns: row p of
- * the result, 4 floats at dst + p·NR·4, holds element p of each source row.
+ * Four rows of four floats (`srcStep` bytes apart, from `src`) written as four columns: row p of
+ * the result, 4 floats at dst + p·dstStep, holds element p of each source row.
  */
 @inline
-function transpose4(dst: usize, src: usize, step: usize): void {
+function transpose4(dst: usize, dstStep: usize, src: usize, srcStep: usize): void {
   const x0 = v128.load(src);
-  const x1 = v128.load(src + step);
-  const x2 = v128.load(src + 2 * step);
-  const x3 = v128.load(src + 3 * step);
+  const x1 = v128.load(src + srcStep);
+  const x2 = v128.load(src + 2 * srcStep);
+  const x3 = v128.load(src + 3 * srcStep);
   const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
   const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
   const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
   const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
   v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-  v128.store(dst + NR * 4, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-  v128.store(dst + NR * 8, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-  v128.store(dst + NR * 12, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+  v128.store(dst + dstStep, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStep, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStep, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
-/** Packs A(i, p), i < mc, p < kc into panels of MR rows: dst[(i / MR)·kc·MR + p·MR + i % MR]. */
-function packA_(dst: usize, a: usize, rs: i32, cs: i32, mc: i32, kc: i32): void {
-  for (let i0 = 0; i0 < mc; i0 += MR) {
-    const h = min(MR, mc - i0);
+/**
+ * Packs A(i, p), i < mc, p < kc into panels of `rows` rows (4 or 6), zero-padded at the bottom:
+ * dst[(i / rows)·kc·rows + p·rows + i % rows].
+ */
+function packA_(dst: usize, a: usize, rs: i32, cs: i32, mc: i32, kc: i32, rows: i32): void {
+  const step = <usize>rows << 2;
+  for (let i0 = 0; i0 < mc; i0 += rows) {
+    const h = min(rows, mc - i0);
     const panel = dst + (<usize>(i0 * kc) << 2);
-    if (h === MR && cs === 1) {
-      // Rows of A are contiguous: read four rows side by side.
+    if (h === rows && cs === 1) {
+      // Rows of A are contiguous: four rows through a 4×4 transpose in registers, and on the
+      // 6-row tile the last two interleaved in pairs.
       const r0 = a + (<usize>(i0 * rs) << 2);
-      const step = <usize>rs << 2;
-      const r1 = r0 + step;
-      const r2 = r1 + step;
-      const r3 = r2 + step;
+      const rowStep = <usize>rs << 2;
+      const r4 = r0 + 4 * rowStep;
+      const r5 = r4 + rowStep;
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
-        // A 4×4 transpose: four row vectors in, four column vectors out.
         const q = <usize>p << 2;
-        const x0 = v128.load(r0 + q);
-        const x1 = v128.load(r1 + q);
-        const x2 = v128.load(r2 + q);
-        const x3 = v128.load(r3 + q);
-        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-        const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-        const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-        const o = panel + (<usize>(p * MR) << 2);
-        v128.store(o, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-        v128.store(o, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-        v128.store(o, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-        v128.store(o, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+        const o = panel + <usize>p * step;
+        transpose4(o, step, r0 + q, rowStep);
+        if (rows === 6) {
+          const x4 = v128.load(r4 + q);
+          const x5 = v128.load(r5 + q);
+          const lo = v128.shuffle<f32>(x4, x5, 0, 4, 1, 5);
+          const hi = v128.shuffle<f32>(x4, x5, 2, 6, 3, 7);
+          v128.store64_lane(o, lo, 0, 16);
+          v128.store64_lane(o + step, lo, 1, 16);
+          v128.store64_lane(o + 2 * step, hi, 0, 16);
+          v128.store64_lane(o + 3 * step, hi, 1, 16);
+        }
       }
       for (; p < kc; p++) {
         const q = <usize>p << 2;
-        const o = panel + (<usize>(p * MR) << 2);
-        store<f32>(o, load<f32>(r0 + q));
-        store<f32>(o, load<f32>(r1 + q), 4);
-        store<f32>(o, load<f32>(r2 + q), 8);
-        store<f32>(o, load<f32>(r3 + q), 12);
+        const o = panel + <usize>p * step;
+        for (let ii = 0; ii < rows; ii++) {
+          store<f32>(o + (<usize>ii << 2), load<f32>(r0 + <usize>ii * rowStep + q));
+        }
       }
-    } else if (h === MR && rs === 1) {
-      // Columns of A are contiguous (A is transposed): each packed row is one vector load.
-      const step = <usize>cs << 2;
+    } else if (h === rows && rs === 1) {
+      // Columns of A are contiguous (A is transposed): each packed column is one vector load
+      // (and a pair on the 6-row tile).
+      const colStep = <usize>cs << 2;
       let src = a + (<usize>i0 << 2);
       for (let p = 0; p < kc; p++) {
-        v128.store(panel + (<usize>(p * MR) << 2), v128.load(src));
-        src += step;
+        const o = panel + <usize>p * step;
+        v128.store(o, v128.load(src));
+        if (rows === 6) store<u64>(o, load<u64>(src, 16), 16);
+        src += colStep;
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        const o = panel + (<usize>(p * MR) << 2);
+        const o = panel + <usize>p * step;
         const src = a + (<usize>(i0 * rs + p * cs) << 2);
-        for (let ii = 0; ii < MR; ii++) {
+        for (let ii = 0; ii < rows; ii++) {
           store<f32>(o + (<usize>ii << 2), ii < h ? load<f32>(src + (<usize>(ii * rs) << 2)) : 0);
         }
       }
@@ -355,13 +413,14 @@ function packA_(dst: usize, a: usize, rs: i32, cs: i32, mc: i32, kc: i32): void 
 }
 
 /**
- * C[rows×16] (+)= Apanel[kc×MR]ᵀ (its first one or two rows) · two B panels side by side: eight
- * accumulators, like the 4×8 kernel, so nothing spills.
+ * C[rows×16] (+)= the first one or two rows of an A panel (packed columns `step` bytes apart) ·
+ * two B panels side by side: eight accumulators, like the 4×8 kernel, so nothing spills.
  */
 @inline
 function micro2x16(
   kc: i32,
   ap: usize,
+  step: i32,
   bp: usize,
   bq: usize,
   c: usize,
@@ -392,7 +451,7 @@ function micro2x16(
     c11 = madd(a, b1, c11);
     c12 = madd(a, b2, c12);
     c13 = madd(a, b3, c13);
-    ap += MR * 4;
+    ap += step;
     bp += NR * 4;
     bq += NR * 4;
   }
@@ -417,13 +476,15 @@ function storeRow(c: usize, lo: v128, hi: v128, add: bool): void {
 }
 
 /**
- * C[mr×nr] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR], with MR×NR accumulators in registers; a tile
- * cut by the edge of C goes through `edge` (MR×NR floats of scratch).
+ * C[mr×nr] (+)= the first four rows of an A panel (packed columns `step` bytes apart: 16 on the
+ * 4×8 tile, 24 for the last rows of a 6-row one) · a B panel, with 4×8 accumulators in registers;
+ * a tile cut by the edge of C goes through `edge`.
  */
 @inline
-function micro(
+function micro4(
   kc: i32,
   ap: usize,
+  step: i32,
   bp: usize,
   c: usize,
   ldc: i32,
@@ -455,29 +516,15 @@ function micro(
     a = v128.load32_splat(ap, 12);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
-    ap += MR * 4;
+    ap += step;
     bp += NR * 4;
   }
   const row = <usize>ldc << 2;
-  if (mr === MR && nr === NR) {
-    if (add) {
-      c00 = f32x4.add(c00, v128.load(c));
-      c01 = f32x4.add(c01, v128.load(c, 16));
-      c10 = f32x4.add(c10, v128.load(c + row));
-      c11 = f32x4.add(c11, v128.load(c + row, 16));
-      c20 = f32x4.add(c20, v128.load(c + 2 * row));
-      c21 = f32x4.add(c21, v128.load(c + 2 * row, 16));
-      c30 = f32x4.add(c30, v128.load(c + 3 * row));
-      c31 = f32x4.add(c31, v128.load(c + 3 * row, 16));
-    }
-    v128.store(c, c00);
-    v128.store(c, c01, 16);
-    v128.store(c + row, c10);
-    v128.store(c + row, c11, 16);
-    v128.store(c + 2 * row, c20);
-    v128.store(c + 2 * row, c21, 16);
-    v128.store(c + 3 * row, c30);
-    v128.store(c + 3 * row, c31, 16);
+  if (mr === 4 && nr === NR) {
+    storeRow(c, c00, c01, add);
+    storeRow(c + row, c10, c11, add);
+    storeRow(c + 2 * row, c20, c21, add);
+    storeRow(c + 3 * row, c30, c31, add);
     return;
   }
   v128.store(edge, c00);
@@ -488,6 +535,80 @@ function micro(
   v128.store(edge, c21, 80);
   v128.store(edge, c30, 96);
   v128.store(edge, c31, 112);
+  storeEdge(edge, c, row, mr, nr, add);
+}
+
+/** micro4's work for a six-row panel: twelve accumulators (see the tile choice above). */
+@inline
+function micro6(
+  kc: i32,
+  ap: usize,
+  bp: usize,
+  c: usize,
+  ldc: i32,
+  mr: i32,
+  nr: i32,
+  add: bool,
+  edge: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0);
+  let c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0);
+  let c51 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    a = v128.load32_splat(ap, 16);
+    c40 = madd(a, b0, c40);
+    c41 = madd(a, b1, c41);
+    a = v128.load32_splat(ap, 20);
+    c50 = madd(a, b0, c50);
+    c51 = madd(a, b1, c51);
+    ap += 24;
+    bp += NR * 4;
+  }
+  const row = <usize>ldc << 2;
+  if (mr === 6 && nr === NR) {
+    storeRow(c, c00, c01, add);
+    storeRow(c + row, c10, c11, add);
+    storeRow(c + 2 * row, c20, c21, add);
+    storeRow(c + 3 * row, c30, c31, add);
+    storeRow(c + 4 * row, c40, c41, add);
+    storeRow(c + 5 * row, c50, c51, add);
+    return;
+  }
+  v128.store(edge, c00);
+  v128.store(edge, c01, 16);
+  v128.store(edge, c10, 32);
+  v128.store(edge, c11, 48);
+  v128.store(edge, c20, 64);
+  v128.store(edge, c21, 80);
+  v128.store(edge, c30, 96);
+  v128.store(edge, c31, 112);
+  v128.store(edge, c40, 128);
+  v128.store(edge, c41, 144);
+  v128.store(edge, c50, 160);
+  v128.store(edge, c51, 176);
   storeEdge(edge, c, row, mr, nr, add);
 }
 

@@ -1,5 +1,5 @@
 import { ConvArgs, JobHeader, MatmulArgs } from './args';
-import { MR, NR, sgemm } from './gemm';
+import { NR, ROW_ALIGN, sgemm } from './gemm';
 import { directFilterGradUnit, padUnit } from './direct';
 import { col2im, im2col } from './im2col';
 import { adamUnit, channelSumUnit, mapUnit } from './map';
@@ -83,8 +83,8 @@ function matmulUnit(job: usize, u: i32, tid: i32): void {
   const bi = u / perItem;
   const mi = (u % perItem) / a.nParts;
   const ni = u % a.nParts;
-  const i0 = chunkStart(a.m, a.mParts, MR, mi);
-  const i1 = chunkStart(a.m, a.mParts, MR, mi + 1);
+  const i0 = chunkStart(a.m, a.mParts, ROW_ALIGN, mi);
+  const i1 = chunkStart(a.m, a.mParts, ROW_ALIGN, mi + 1);
   const j0 = chunkStart(a.n, a.nParts, NR, ni);
   const j1 = chunkStart(a.n, a.nParts, NR, ni + 1);
   if (i1 <= i0 || j1 <= j0) return;

@@ -5,7 +5,7 @@
  *
  *   node --conditions=source --experimental-wasm-relaxed-simd --import tsx \
  *     packages/backend-cpu/scripts/speed.ts [--only REGEX] [--threads N] [--cpu-time]
- *     [--module PATH] [--profile [--detail]]
+ *     [--module PATH] [--tile 4x8|6x8] [--profile [--detail]]
  *
  * `--module` loads `cpu` from another build of this package (a baseline bundle), so two builds
  * can be run alternately by scripts/ab.mjs. `--cpu-time` times one thread by this process's CPU
@@ -46,7 +46,11 @@ const modulePath = flag('--module') ?? '../src/index.ts';
 const { cpu } = (await import(modulePath)) as typeof import('../src/index.js');
 
 const threads = flag('--threads');
-const backend = cpu(threads ? { threads: Number(threads) } : {}) as unknown as Backend & {
+const tile = flag('--tile') as '4x8' | '6x8' | undefined;
+const backend = cpu({
+  ...(threads ? { threads: Number(threads) } : {}),
+  ...(tile ? { tile } : {}),
+}) as unknown as Backend & {
   kernels: string;
   threads: number;
 };

@@ -48,6 +48,15 @@ export interface CpuOptions {
    */
   readonly relaxedSimd?: boolean;
   /**
+   * The WebAssembly GEMM's register tile, rows × columns of output it holds per step: `'6x8'`,
+   * `'4x8'`, or `'auto'` (the default), which times both for a few milliseconds when the backend
+   * starts and keeps the faster. 6×8 reaches the machine's FMA ceiling where the engine keeps its
+   * twelve accumulators in registers (Node 24) and runs at under half of it where the engine
+   * does not (Node 20 and 22), where 4×8 is faster. Results are the same bit for bit on either;
+   * fix the tile to skip the timing, or to compare the two.
+   */
+  readonly tile?: 'auto' | '4x8' | '6x8';
+  /**
    * The matrix multiply under the TypeScript kernels (matmul and the three convolution
    * kernels); giving one selects the TypeScript kernels.
    */
@@ -58,6 +67,8 @@ export interface CpuOptions {
 export interface CpuBackend extends Backend<TypedArray> {
   /** The kernels that run: `'wasm-relaxed-simd'`, `'wasm-simd'` or `'js'`. */
   readonly kernels: 'wasm-relaxed-simd' | 'wasm-simd' | 'js';
+  /** The WebAssembly GEMM's register tile (see `CpuOptions.tile`); null on the `'js'` kernels. */
+  readonly tile: '4x8' | '6x8' | null;
   /**
    * Threads the WebAssembly kernels use, the calling thread included: 1 for `'js'`, without
    * shared memory or workers, after `destroy()`, and after a worker failed during a kernel. A
@@ -86,6 +97,7 @@ const CPU_OPTIONS = {
   kernels: option.oneOf('auto', 'wasm', 'js'),
   threads: option.integer({ min: 1 }),
   relaxedSimd: option.boolean,
+  tile: option.oneOf('auto', '4x8', '6x8'),
   gemm: option.function,
 } as const;
 
@@ -121,7 +133,10 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
   const runtime =
     choice === 'js'
       ? null
-      : WasmRuntime.create({ threads, relaxedSimd: o.relaxedSimd ?? true }, fallbacks);
+      : WasmRuntime.create(
+          { threads, relaxedSimd: o.relaxedSimd ?? true, tile: o.tile ?? 'auto' },
+          fallbacks,
+        );
   // New float32 and int32 storages then live in the kernels' memory, read in place.
   if (runtime?.heap.sharesStorages) useStorageHeap(runtime.heap);
   // storageStats counts the storages the kernels return until they are freed (storage-stats.ts).
@@ -129,6 +144,7 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     name: 'cpu',
     contractVersion: 1,
     kernels: runtime ? (runtime.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd') : 'js',
+    tile: runtime ? runtime.tile : null,
     get threads() {
       return runtime ? runtime.threads : 1;
     },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
 
 // One thread: private (unshared) memory, no workers, as in a page without cross-origin isolation.
-const backend = cpu({ threads: 1, relaxedSimd: false });
+const backend = cpu({ threads: 1, relaxedSimd: false, tile: '4x8' });
 
 describe('the single-threaded path', () => {
   it('runs plain WebAssembly SIMD on the calling thread', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
 
 // The default: WebAssembly SIMD kernels over worker threads.
-const backend = cpu({ threads: 2, relaxedSimd: false });
+const backend = cpu({ threads: 2, relaxedSimd: false, tile: '6x8' });
 
 describe('the default path', () => {
   it('runs plain WebAssembly SIMD on two threads', () => {

@@ -7,7 +7,7 @@ import { StrideError } from '@stride/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
 
-const KNOWN = 'the options are kernels, threads, relaxedSimd, gemm';
+const KNOWN = 'the options are kernels, threads, relaxedSimd, tile, gemm';
 
 describe('cpu() options', () => {
   it('names an unknown option and the closest known one', () => {
@@ -27,13 +27,14 @@ describe('cpu() options', () => {
       [{ threads: '2' }, "option 'threads' must be an integer ≥ 1, got '2'"],
       [{ kernels: 'gpu' }, "option 'kernels' must be one of 'auto', 'wasm', 'js', got 'gpu'"],
       [{ relaxedSimd: 1 }, "option 'relaxedSimd' must be a boolean, got 1"],
+      [{ tile: '8x8' }, "option 'tile' must be one of 'auto', '4x8', '6x8', got '8x8'"],
       [{ gemm: 'fast' }, "option 'gemm' must be a function, got 'fast'"],
     ];
     for (const [options, message] of bad) {
       expect(() => cpu(options as never)).toThrow(`cpu: ${message}`);
     }
     expect(() => cpu(4 as never)).toThrow(
-      'cpu: options must be an object such as { kernels, threads, relaxedSimd, gemm }, got 4',
+      'cpu: options must be an object such as { kernels, threads, relaxedSimd, tile, gemm }, got 4',
     );
   });
 
@@ -41,7 +42,19 @@ describe('cpu() options', () => {
     const b = cpu({ threads: 1, kernels: 'js', relaxedSimd: undefined });
     expect(b.kernels).toBe('js');
     expect(b.threads).toBe(1);
+    expect(b.tile).toBeNull();
     b.destroy();
+  });
+
+  it('runs the GEMM tile asked for, or the faster one it timed', () => {
+    for (const tile of ['4x8', '6x8'] as const) {
+      const b = cpu({ threads: 1, relaxedSimd: false, tile });
+      expect(b.tile).toBe(tile);
+      b.destroy();
+    }
+    const timed = cpu({ threads: 1, relaxedSimd: false });
+    expect(['4x8', '6x8']).toContain(timed.tile);
+    timed.destroy();
   });
 });
 

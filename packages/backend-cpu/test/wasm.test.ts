@@ -8,9 +8,10 @@ import { randomTensor, size } from './helpers.js';
 
 // The reference: TypeScript kernels accumulate in double and round once.
 const exact = cpu({ kernels: 'js' });
-const one = cpu({ threads: 1, relaxedSimd: false });
-const two = cpu({ threads: 2, relaxedSimd: false });
-const three = cpu({ threads: 3, relaxedSimd: false });
+// Both GEMM tiles: every result below must be the same bit for bit on either.
+const one = cpu({ threads: 1, relaxedSimd: false, tile: '4x8' });
+const two = cpu({ threads: 2, relaxedSimd: false, tile: '6x8' });
+const three = cpu({ threads: 3, relaxedSimd: false, tile: '4x8' });
 afterAll(() => {
   for (const b of [one, two, three]) b.destroy();
 });
@@ -76,6 +77,7 @@ describe('the WebAssembly kernels', () => {
     expect(one.kernels).toBe('wasm-simd');
     expect(one.threads).toBe(1);
     expect(three.threads).toBe(3);
+    expect([one.tile, two.tile]).toEqual(['4x8', '6x8']);
     expect(exact.kernels).toBe('js');
   });
 
@@ -103,7 +105,8 @@ describe('the WebAssembly kernels', () => {
       const magnitude = exact.matmul(abs(a), abs(c), ta, tb);
       const got = one.matmul(a, c, ta, tb);
       expectWithinSummationBound(got, want, magnitude, k);
-      // Units write disjoint blocks in a fixed order: threads change nothing, bit for bit.
+      // Units write disjoint blocks in a fixed order, and each output sums its products in the
+      // same order on either tile: threads and tiles change nothing, bit for bit.
       expect(two.matmul(a, c, ta, tb)).toEqual(got);
       expect(three.matmul(a, c, ta, tb)).toEqual(got);
     });

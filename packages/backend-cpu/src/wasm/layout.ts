@@ -19,4 +19,5 @@ export const SLEEPING = 7;
 export const LOCAL_CONTROL = 96;
 export const JOB_ARGS = 128;
 export const GEOMETRY = 256;
+/** Bytes 1020–1023 hold the GEMM's tile height, which assembly/gemm.ts reads (setTileRows). */
 export const HEAP_START = 1024;

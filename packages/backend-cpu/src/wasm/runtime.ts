@@ -23,8 +23,9 @@ import {
   stopWorkers,
   type WorkerHandle,
 } from './threads.js';
+import { fasterTile, type Tile, type TileExports, useTile } from './tile.js';
 
-interface KernelExports {
+interface KernelExports extends TileExports {
   work(control: number, tid: number): void;
   sumSlices(partials: number, slices: number, size: number, out: number): void;
   gemmWorkBytes(): number;
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   readonly threads: number;
   /** Use the relaxed-SIMD build (fused multiply-add) where the runtime validates it. */
   readonly relaxedSimd: boolean;
+  /** The GEMM's register tile, or 'auto' to time both and keep the faster (tile.ts). */
+  readonly tile: Tile | 'auto';
 }
 
 /**
@@ -51,6 +54,8 @@ export interface RuntimeOptions {
 export class WasmRuntime {
   readonly relaxedSimd: boolean;
   readonly gemmWorkBytes: number;
+  /** The GEMM's register tile. */
+  readonly tile: Tile;
   private readonly memory: WebAssembly.Memory;
   private readonly exports: KernelExports;
   private words: Int32Array;
@@ -71,6 +76,7 @@ export class WasmRuntime {
     shared: boolean,
     relaxed: boolean,
     threads: number,
+    tile: Tile | 'auto',
     fallbacks: Fallbacks,
   ) {
     this.fallbacks = fallbacks;
@@ -96,6 +102,19 @@ export class WasmRuntime {
     this.blocking = shared && canBlock();
     this.heap = new Heap(this.memory, HEAP_START, MAX_PAGES * PAGE, shared);
     this.refreshViews();
+    this.tile = tile === 'auto' ? this.timeTiles() : tile;
+    useTile(this.exports, this.tile);
+  }
+
+  /** The faster GEMM tile on this engine (tile.ts), timed on zeroed scratch. */
+  private timeTiles(): Tile {
+    const bytes = this.exports.tileProbeBytes();
+    const scratch = this.heap.alloc(bytes);
+    this.refreshViews();
+    this.zero(scratch, bytes / 4);
+    const tile = fasterTile(this.exports, scratch);
+    this.heap.free(scratch);
+    return tile;
   }
 
   /**
@@ -114,6 +133,7 @@ export class WasmRuntime {
       compiled.shared,
       compiled.relaxedSimd,
       threads,
+      options.tile,
       fallbacks,
     );
   }
