@@ -248,7 +248,9 @@ function shiftedConv(
   const ck = cg * KH * KW;
   const src = rt.put(input);
   const wp = rt.put(weight);
-  const padded = pad(rt, src, batch * inChannels, [H, W], [Hp, Wp], plane, [top, left], 0);
+  const padded = unpadded(rt, input, src, { H, W, Hp, Wp, top, left }, Wp)
+    ? src
+    : pad(rt, src, batch * inChannels, [H, W], [Hp, Wp], plane, [top, left], 0);
   const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
   const bias = c.bias ? rt.put(c.bias) : 0;
   const columns = Math.min(SHIFTED_UNIT_COLUMNS, Math.floor(SHIFTED_UNIT_FLOATS / og));
@@ -284,6 +286,22 @@ function shiftedConv(
     }),
   );
   return rt.take(out, batch * outChannels * OH * OW);
+}
+
+/**
+ * Whether the input at `src` serves as its own padded grid: no padding, so its planes are the
+ * grid's, and the reads that the shifted GEMM makes past the last plane (up to `slack` floats
+ * and a panel, into lanes it never stores) stay inside the memory.
+ */
+function unpadded(
+  rt: WasmRuntime,
+  input: Float32Array,
+  src: number,
+  g: { H: number; W: number; Hp: number; Wp: number; top: number; left: number },
+  slack: number,
+): boolean {
+  if (src < 0 || g.top !== 0 || g.left !== 0 || g.Hp !== g.H || g.Wp !== g.W) return false;
+  return src + (input.length + slack + 16) * 4 <= rt.memoryBytes;
 }
 
 /**
