@@ -58,10 +58,7 @@ export function tileProbe(rows: i32, reps: i32, scratch: usize): void {
   const bp = scratch + <usize>(6 * KC * 4);
   const c = bp + <usize>(NR * KC * 4);
   const edge = c + <usize>(6 * NR * 4);
-  for (let r = 0; r < reps; r++) {
-    if (rows === 6) micro6(KC, scratch, bp, c, NR, 6, NR, false, edge);
-    else micro4(KC, scratch, 16, bp, c, NR, 4, NR, false, edge);
-  }
+  for (let r = 0; r < reps; r++) multiplyPanels(rows, NR, KC, scratch, bp, c, NR, false, edge, rows);
 }
 
 export function sgemm(
@@ -155,9 +152,10 @@ function gemm(
 /**
  * C[mc×nc] (+)= A·B from packed operands: `packA` holds A in panels of `rows` rows (packA_'s
  * layout), `packB` B in panels of NR columns (packB_'s), both kc deep; `edge` is 6×NR floats of
- * scratch.
+ * scratch. One copy serves every caller (it is called once per packed block, so the call costs
+ * nothing): inlined, its six micro-kernels would grow each of the four builds past the 32 kB that
+ * gzip looks back over, and the package's compressed size would double.
  */
-@inline
 function multiplyPanels(
   mc: i32,
   nc: i32,
