@@ -102,17 +102,18 @@ export class WasmRuntime {
     this.blocking = shared && canBlock();
     this.heap = new Heap(this.memory, HEAP_START, MAX_PAGES * PAGE, shared);
     this.refreshViews();
-    this.tile = tile === 'auto' ? this.timeTiles() : tile;
+    this.tile =
+      tile === 'auto' ? this.timeTiles(`${relaxed ? 'relaxed' : 'simd'}-${shared}`) : tile;
     useTile(this.exports, this.tile);
   }
 
   /** The faster GEMM tile on this engine (tile.ts), timed on zeroed scratch. */
-  private timeTiles(): Tile {
+  private timeTiles(build: string): Tile {
     const bytes = this.exports.tileProbeBytes();
     const scratch = this.heap.alloc(bytes);
     this.refreshViews();
     this.zero(scratch, bytes / 4);
-    const tile = fasterTile(this.exports, scratch);
+    const tile = fasterTile(this.exports, scratch, build);
     this.heap.free(scratch);
     return tile;
   }

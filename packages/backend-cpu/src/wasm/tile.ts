@@ -17,27 +17,48 @@ export interface TileExports {
 
 /** Micro-kernel runs per timed call: about 0.15 ms for 4×8 at 50 GFLOP/s. */
 const REPS = 512;
-/** Timed calls per tile, alternating, of which the fastest counts. */
-const ROUNDS = 4;
+/** Timing goes on for at least this many pairs of calls and this long (see fasterTile). */
+const MIN_PAIRS = 12;
+const MIN_MS = 10;
+const MAX_PAIRS = 200;
 /** 6×8 must be this much faster per multiply-add to be chosen (it packs A in taller panels). */
 const MARGIN = 0.97;
+/** Pairs whose 4×8 call took longer than this times the fastest ran on unoptimised code. */
+const OPTIMISED = 1.25;
+
+/** The choices made so far, by build of the kernels: later backends on a build get the same tile. */
+const chosen = new Map<string, Tile>();
 
 /**
- * Times both tiles on `scratch` (tileProbeBytes() of zeros) and returns the faster. The first
- * calls may run before the engine has optimised the probe; the fastest of several rounds is the
- * optimised code's time.
+ * Times both tiles on `scratch` (tileProbeBytes() of zeros) and returns the faster, once per
+ * build of the kernels (`build` names it) in a process. The engine first runs the kernels unoptimised and swaps in optimised code when
+ * a background compilation ends, later on a loaded machine, and unoptimised code can favour the
+ * other tile. So the two tiles are timed in adjacent pairs for at least MIN_PAIRS pairs and MIN_MS
+ * milliseconds, and only the pairs that ran at the optimised speed vote (a pair is also where a
+ * preemption lands on both tiles alike): 6×8 wins by a majority of them.
  */
-export function fasterTile(kernels: TileExports, scratch: number): Tile {
-  const best = { 4: Number.POSITIVE_INFINITY, 6: Number.POSITIVE_INFINITY };
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const rows of [4, 6] as const) {
-      const t0 = performance.now();
-      kernels.tileProbe(rows, REPS, scratch);
-      best[rows] = Math.min(best[rows], performance.now() - t0);
-    }
+export function fasterTile(kernels: TileExports, scratch: number, build: string): Tile {
+  const known = chosen.get(build);
+  if (known) return known;
+  const pairs: [number, number][] = [];
+  const start = performance.now();
+  while (
+    pairs.length < MAX_PAIRS &&
+    (pairs.length < MIN_PAIRS || performance.now() - start < MIN_MS)
+  ) {
+    const t0 = performance.now();
+    kernels.tileProbe(4, REPS, scratch);
+    const t1 = performance.now();
+    kernels.tileProbe(6, REPS, scratch);
+    pairs.push([t1 - t0, performance.now() - t1]);
   }
+  const fastest = Math.min(...pairs.map(([four]) => four));
+  const optimised = pairs.filter(([four]) => four <= fastest * OPTIMISED);
   // Per multiply-add: a 6×8 call does 1.5 times the work of a 4×8 one.
-  return best[6] / 1.5 < best[4] * MARGIN ? '6x8' : '4x8';
+  const wins = optimised.filter(([four, six]) => six / 1.5 < four * MARGIN).length;
+  const tile: Tile = wins * 2 > optimised.length ? '6x8' : '4x8';
+  chosen.set(build, tile);
+  return tile;
 }
 
 /** Makes `tile` the GEMM's tile for every thread sharing the kernels' memory. */
