@@ -49,8 +49,8 @@ export interface CpuOptions {
   readonly relaxedSimd?: boolean;
   /**
    * The WebAssembly GEMM's register tile, rows × columns of output it holds per step: `'6x8'`,
-   * `'4x8'`, or `'auto'` (the default), which times both for a few milliseconds when the backend
-   * starts and keeps the faster. 6×8 reaches the machine's FMA ceiling where the engine keeps its
+   * `'4x8'`, or `'auto'` (the default), which times both for about 10 ms when the first backend
+   * of the process starts and keeps the faster. 6×8 reaches the machine's FMA ceiling where the engine keeps its
    * twelve accumulators in registers (Node 24) and runs at under half of it where the engine
    * does not (Node 20 and 22), where 4×8 is faster. Results are the same bit for bit on either;
    * fix the tile to skip the timing, or to compare the two.
