@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fasterTile, type TileExports } from '../src/wasm/tile.js';
+
+/**
+ * Kernels whose probe calls take `ms(rows, call)` milliseconds of a fake clock, so the choice can
+ * be checked without timing anything: `call` counts the probe calls made so far.
+ */
+function fakeKernels(ms: (rows: number, call: number) => number): TileExports {
+  let now = 0;
+  let calls = 0;
+  vi.spyOn(performance, 'now').mockImplementation(() => now);
+  return {
+    tileProbe: (rows) => {
+      now += ms(rows, calls++);
+    },
+    tileProbeBytes: () => 0,
+    setTileRows: () => undefined,
+  };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('the GEMM tile choice', () => {
+  it('keeps 6×8 where it is faster per multiply-add, 4×8 where it is not', () => {
+    // A 6×8 call does 1.5 times the work: 0.43 ms against 0.31 is 7% faster per multiply-add.
+    expect(
+      fasterTile(
+        fakeKernels((r) => (r === 6 ? 0.43 : 0.31)),
+        0,
+        'a',
+      ),
+    ).toBe('6x8');
+    // Node 20's V8: 6×8 at under half the rate.
+    expect(
+      fasterTile(
+        fakeKernels((r) => (r === 6 ? 1.05 : 0.41)),
+        0,
+        'b',
+      ),
+    ).toBe('4x8');
+    // Within the margin: the shorter tile stays.
+    expect(
+      fasterTile(
+        fakeKernels((r) => (r === 6 ? 0.46 : 0.31)),
+        0,
+        'c',
+      ),
+    ).toBe('4x8');
+  });
+
+  it('lets only pairs at optimised speed vote', () => {
+    // Unoptimised code for the first 20 calls, favouring 6×8; optimised code favours 4×8.
+    const kernels = fakeKernels((r, call) => (call < 20 ? (r === 6 ? 2 : 3) : r === 6 ? 1 : 0.4));
+    expect(fasterTile(kernels, 0, 'd')).toBe('4x8');
+  });
+
+  it('outvotes a preemption that lands on one call', () => {
+    const kernels = fakeKernels((r, call) => (call === 9 ? 5 : r === 6 ? 0.43 : 0.31));
+    expect(fasterTile(kernels, 0, 'e')).toBe('6x8');
+  });
+
+  it('chooses once per build of the kernels', () => {
+    expect(
+      fasterTile(
+        fakeKernels((r) => (r === 6 ? 0.43 : 0.31)),
+        0,
+        'f',
+      ),
+    ).toBe('6x8');
+    const probe = vi.fn();
+    const again = { tileProbe: probe, tileProbeBytes: () => 0, setTileRows: () => undefined };
+    expect(fasterTile(again, 0, 'f')).toBe('6x8');
+    expect(probe).not.toHaveBeenCalled();
+  });
+});
