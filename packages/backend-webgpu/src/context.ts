@@ -9,6 +9,7 @@ import { BufferPool, type PoolStats, sizeClass } from './buffer-pool.js';
 import type { WebGpuCounters } from './counters.js';
 import { Dispatcher, type DispatchStats, errorKind, type KernelRun } from './dispatch.js';
 import { GpuErrors } from './errors.js';
+import { HostStorage } from './host-storage.js';
 import { type CollectedChecks, IndexChecks } from './index-checks.js';
 import { PipelineCache, type PipelineStats } from './pipeline-cache.js';
 import {
@@ -30,6 +31,8 @@ export interface ContextOptions {
   readonly debug: boolean;
   readonly batchSize: number;
   readonly maxPooledBytes: number;
+  /** Host data of at most this many elements stays on the host (host-storage.ts). */
+  readonly hostMaxElements: number;
 }
 
 /** Counters of a `GpuContext`, from `context.stats()`: for tests, benchmarks and leak hunting. */
@@ -51,6 +54,8 @@ export class GpuContext {
   readonly device: GPUDevice;
   /** Whether each kernel is submitted alone inside error scopes (`WebGpuOptions.debug`). */
   readonly debug: boolean;
+  /** Host data of at most this many elements stays on the host (`WebGpuOptions.hostMaxElements`). */
+  readonly hostMaxElements: number;
   /** Asynchronous GPU errors and device loss, thrown at the next kernel call or read. */
   readonly errors = new GpuErrors();
   /** The pool GPU buffers come from and go back to (see `PoolStats`). */
@@ -74,7 +79,7 @@ export class GpuContext {
    * where every storage is made and given back, rather than from the pool, whose live buffers
    * also include uniforms and read-back staging, and whose released ones wait to be reused.
    */
-  private readonly storages = new WeakSet<GpuStorage>();
+  private readonly storages = new WeakMap<GpuStorage, number>();
   private storageCount = 0;
   private storageBytes = 0;
   /** Bytes written from the host by `upload` (`counters().uploadBytes`). */
@@ -94,6 +99,7 @@ export class GpuContext {
     this.adapter = adapter;
     this.device = device;
     this.debug = options.debug;
+    this.hostMaxElements = options.hostMaxElements;
     this.maxStorageBytes = Math.min(
       device.limits.maxBufferSize,
       device.limits.maxStorageBufferBindingSize,
@@ -144,16 +150,38 @@ export class GpuContext {
     return this.counted({ buffer, byteSize });
   }
 
+  /** Counts a new storage by its buffer's bytes (a host one's buffer-to-be: the same class). */
   private counted(storage: GpuStorage): GpuStorage {
-    this.storages.add(storage);
+    const bytes =
+      storage instanceof HostStorage
+        ? sizeClass(storage.byteSize, this.maxStorageBytes)
+        : storage.buffer.size;
+    this.storages.set(storage, bytes);
     this.storageCount++;
-    this.storageBytes += storage.buffer.size;
+    this.storageBytes += bytes;
     return storage;
   }
 
   /** Storages made by `alloc`/`upload` and not yet released, and their buffers' bytes. */
   storageStats(): StorageStats {
     return { count: this.storageCount, bytes: this.storageBytes };
+  }
+
+  /**
+   * New storage that keeps `words` (owned by it from now on) on the host and uploads them when a
+   * GPU command first needs them (host-storage.ts): for small data from the host.
+   */
+  hold(words: Uint32Array): GpuStorage {
+    this.checkSize(words.byteLength);
+    return this.counted(
+      new HostStorage(words, (w) => {
+        // From the pool only, as in `upload`.
+        const buffer = this.pool.acquire(w.byteLength, STORAGE_USAGE);
+        this.device.queue.writeBuffer(buffer, 0, w.buffer, w.byteOffset, w.byteLength);
+        this.uploadedBytes += w.byteLength;
+        return buffer;
+      }),
+    );
   }
 
   /** New storage holding the bytes of `data` (4 bytes per element). */
@@ -191,11 +219,15 @@ export class GpuContext {
 
   /** Gives storage back (reused once no recorded command can see it). */
   release(storage: GpuStorage): void {
-    if (this.storages.delete(storage)) {
+    const bytes = this.storages.get(storage);
+    if (bytes !== undefined) {
+      this.storages.delete(storage);
       this.storageCount--;
-      this.storageBytes -= storage.buffer.size;
+      this.storageBytes -= bytes;
     }
-    this.dispatcher.retire(storage.buffer);
+    // A host storage that no GPU command has needed has no buffer to give back.
+    const buffer = storage instanceof HostStorage ? storage.placedBuffer : storage.buffer;
+    if (buffer) this.dispatcher.retire(buffer);
   }
 
   /** Records a kernel launch; see `KernelRun` and the binding layout in dispatch.ts. */

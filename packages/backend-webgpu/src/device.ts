@@ -15,6 +15,7 @@ import type { BackendPlugin } from '@stride/core';
 import { checkOptions, option, StrideError } from '@stride/core';
 import { createBackend, type WebGpuBackend } from './backend.js';
 import { GpuContext } from './context.js';
+import { HOST_MAX_ELEMENTS } from './host-storage.js';
 
 /** Options of `webgpu()`. */
 export interface WebGpuOptions {
@@ -34,6 +35,13 @@ export interface WebGpuOptions {
   readonly batchSize?: number;
   /** Cap on the bytes of freed buffers kept for reuse. Default 256 MiB. */
   readonly maxPooledBytes?: number;
+  /**
+   * Tensors of at most this many elements made from host data (uploads, small fills) keep it on
+   * the host until a GPU kernel needs it, and element-wise arithmetic, comparisons and logic on
+   * such tensors run on the host, so chains of scalar math cost no launches and no read-back.
+   * Default 1024; 0 keeps every tensor on the GPU.
+   */
+  readonly hostMaxElements?: number;
 }
 
 /** Limits raised to the adapter's maximum: the defaults cap buffers at 128-256 MiB. */
@@ -67,6 +75,7 @@ const WEBGPU_OPTIONS = {
   debug: option.boolean,
   batchSize: option.integer({ min: 1 }),
   maxPooledBytes: option.integer({ min: 0 }),
+  hostMaxElements: option.integer({ min: 0 }),
 } as const;
 
 /**
@@ -102,6 +111,7 @@ export function webgpu(options: WebGpuOptions = {}): WebGpuPlugin {
         debug: o.debug ?? false,
         batchSize: o.batchSize ?? 64,
         maxPooledBytes: o.maxPooledBytes ?? 256 * 1024 * 1024,
+        hostMaxElements: o.hostMaxElements ?? HOST_MAX_ELEMENTS,
       });
       return createBackend(ctx);
     },

@@ -43,6 +43,13 @@ export interface GpuStorage {
   readonly buffer: GPUBuffer;
   /** Bytes of tensor data: elements × 4. */
   readonly byteSize: number;
+  /**
+   * A small storage whose data came from the host (an upload, a small fill, or a result of the
+   * host path) keeps it here as the GPU's 32-bit words, and gets its buffer only when a GPU
+   * command first needs it (host-storage.ts). Storages never change after they are made, so the
+   * words stay true.
+   */
+  readonly host?: Uint32Array;
 }
 
 /** Throws the error core would, for a dtype WGSL cannot store. */

@@ -40,7 +40,7 @@ function strideError(fn: () => unknown): StrideError {
 
 describe('pipeline cache', () => {
   it('one pipeline serves every shape of an op of the same rank', async () => {
-    const b = await makeBackend();
+    const b = await makeBackend({ hostMaxElements: 0 });
     const stats = () => b.context.stats().pipelines;
     const add = (sa: number[], sb: number[], so: number[]) => {
       const n = (s: number[]) => s.reduce((p, d) => p * d, 1);
@@ -78,7 +78,7 @@ describe('buffer pool', () => {
   });
 
   it('reuses a freed buffer of the same size class instead of creating one', async () => {
-    const b = await makeBackend();
+    const b = await makeBackend({ hostMaxElements: 0 });
     const pool = () => b.context.stats().pool;
     const a = b.upload(new Float32Array(100), 'float32');
     b.free(a);
@@ -109,7 +109,7 @@ describe('buffer pool', () => {
 
 describe('dispatch', () => {
   it('batches submissions: 100 dependent ops take far fewer submits, and read sees them all', async () => {
-    const b = await makeBackend({ batchSize: 16 });
+    const b = await makeBackend({ batchSize: 16, hostMaxElements: 0 });
     const one = b.upload(Float32Array.of(1), 'float32');
     let x = b.upload(Float32Array.of(0.5, -2, 10), 'float32');
     const before = b.context.stats().dispatch;
@@ -286,7 +286,7 @@ describe('failures', () => {
   );
 
   it('running out of GPU memory empties the buffer pool and names the kernel', async () => {
-    const b = await makeBackend();
+    const b = await makeBackend({ hostMaxElements: 0 });
     b.free(b.fill(1024, 'float32', 1));
     b.context.flush(); // a freed buffer joins the pool once its batch is submitted
     expect(b.context.stats().pool.pooledBytes).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import { broadcastOperand, indexWgsl, indexWordCount, indexWords, planIndex } fr
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms, wgslType } from '../wgsl.js';
 import { MATH_WGSL } from '../wgsl-math.js';
+import { hostBinary } from './host-binary.js';
 
 type T = KernelTensor<GpuStorage>;
 
@@ -20,9 +21,9 @@ const COMPARE: Partial<Record<BinaryOp, string>> = {
   le: 'a <= b',
   gt: 'a > b',
   ge: 'a >= b',
-  and: 'a != ZERO && b != ZERO',
-  or: 'a != ZERO || b != ZERO',
-  xor: '(a != ZERO) != (b != ZERO)',
+  and: 'TRUE(a) && TRUE(b)',
+  or: 'TRUE(a) || TRUE(b)',
+  xor: 'TRUE(a) != TRUE(b)',
 };
 
 const FLOAT: Partial<Record<BinaryOp, string>> = {
@@ -50,7 +51,16 @@ const INT: Partial<Record<BinaryOp, string>> = {
   mod: 'mod_i32(a, b)',
 };
 
-const ZERO: Record<DType, string> = { float32: '0.0', float64: '0.0', int32: '0', bool: '0u' };
+/**
+ * Whether `$1` counts as true: not zero. NaN is true, as in PyTorch, so a float is tested on its
+ * bits (an ordered `!=` would call NaN false); −0 is zero.
+ */
+const TRUTH: Record<DType, string> = {
+  float32: '((bitcast<u32>($1) & 0x7fffffffu) != 0u)',
+  float64: '($1 != 0.0)',
+  int32: '($1 != 0)',
+  bool: '($1 != 0u)',
+};
 
 /** The WGSL that computes `y` from `a` and `b`, and the output dtype. */
 function expression(op: BinaryOp, dtype: DType): { expr: string; out: DType } {
@@ -59,7 +69,12 @@ function expression(op: BinaryOp, dtype: DType): { expr: string; out: DType } {
     return { expr: 'select(0u, 1u, a != b || is_nan_f32(a) || is_nan_f32(b))', out: 'bool' };
   }
   const cmp = COMPARE[op];
-  if (cmp) return { expr: `select(0u, 1u, ${cmp.replaceAll('ZERO', ZERO[dtype])})`, out: 'bool' };
+  if (cmp) {
+    return {
+      expr: `select(0u, 1u, ${cmp.replaceAll(/TRUE\((\w)\)/g, TRUTH[dtype])})`,
+      out: 'bool',
+    };
+  }
   const arith = dtype === 'float32' ? FLOAT[op] : INT[op];
   if (!arith) throw new StrideError('binary', `'${op}' is not defined for ${dtype} on webgpu`);
   if (dtype === 'bool') {
@@ -95,6 +110,8 @@ ${main(`if (i >= word(0u)) { return; }
 }
 
 export function binary(ctx: GpuContext, op: BinaryOp, a: T, b: T, outShape: Shape): GpuStorage {
+  const onHost = hostBinary(ctx, op, a, b, outShape);
+  if (onHost) return onHost;
   const n = sizeOf(outShape);
   const plan = planIndex(outShape, [
     broadcastOperand(a.shape, outShape),

@@ -12,7 +12,11 @@ import { bindings, main, uniforms } from '../wgsl.js';
 
 export function upload(ctx: GpuContext, values: TypedArray, dtype: DType): GpuStorage {
   checkDType('upload', dtype);
-  return ctx.upload(toGpuArray(values, dtype));
+  const words = toGpuArray(values, dtype);
+  if (words.length === 0 || words.length > ctx.hostMaxElements) return ctx.upload(words);
+  // A copy: the caller may change `values` later, and the storage must not change with it.
+  const bytes = words.buffer.slice(words.byteOffset, words.byteOffset + words.byteLength);
+  return ctx.hold(new Uint32Array(bytes));
 }
 
 export async function read(
@@ -22,6 +26,11 @@ export async function read(
   size: number,
 ): Promise<TypedArray> {
   checkDType('read', dtype);
+  // Data on the host is read there, unless an index check waits for this read to report it.
+  const words = storage.host;
+  if (words && ctx.indexChecks.pendingCount === 0) {
+    return fromGpuBytes(words.slice(0, size).buffer, dtype, size);
+  }
   // Even a read of nothing reports the index checks recorded before it (see index-checks.ts).
   return fromGpuBytes(await ctx.readBytes(storage, size * GPU_ELEMENT_BYTES), dtype, size);
 }
@@ -29,6 +38,9 @@ export async function read(
 export function free(ctx: GpuContext, storage: GpuStorage): void {
   ctx.release(storage);
 }
+
+/** Non-zero fills of at most this many elements are written from the host even on the GPU. */
+export const HOST_FILL_MAX = 16;
 
 /** Writes one 32-bit pattern everywhere: the same pipeline serves every dtype. */
 const FILL = `
@@ -44,15 +56,12 @@ export function fillBits(dtype: DType, value: number): number {
   return value !== 0 ? 1 : 0;
 }
 
-/**
- * Fills of at most this many elements are written from the host: core lifts every number in
- * `x.mul(0.5)` to a one-element fill, and a 4-byte write is cheaper than a launch.
- */
-export const HOST_FILL_MAX = 16;
-
 export function fill(ctx: GpuContext, size: number, dtype: DType, value: number): GpuStorage {
   checkDType('fill', dtype);
   const bits = fillBits(dtype, value);
+  // Core lifts every number in `x.mul(0.5)` to a one-element fill: small fills stay on the host
+  // (host-storage.ts), or with that turned off are written from it, cheaper than a launch.
+  if (size > 0 && size <= ctx.hostMaxElements) return ctx.hold(new Uint32Array(size).fill(bits));
   if (bits !== 0 && size <= HOST_FILL_MAX) return ctx.upload(new Uint32Array(size).fill(bits));
   const out = ctx.alloc(dtype, size);
   // clearBuffer zeroes without a shader; zeros are the most common fill.
