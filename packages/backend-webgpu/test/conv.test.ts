@@ -21,10 +21,11 @@
  */
 import { cpu } from '@stride/backend-cpu';
 import type { ConvParams, KernelTensor, TypedArray } from '@stride/core';
-import { sizeOf } from '@stride/core';
+import { convGeometry, sizeOf } from '@stride/core';
 import { beforeAll, describe, it } from 'vitest';
 import type { GpuStorage, WebGpuBackend } from '../src/index.js';
-import { type ConvPath, conv, convBackwardInput } from '../src/kernels/conv.js';
+import { type ConvPath, conv, convBackwardFilter, convBackwardInput } from '../src/kernels/conv.js';
+import { tapConvBackwardFilter } from '../src/kernels/conv-tap-dw.js';
 import { setGemmMode } from '../src/kernels/gemm-wgsl.js';
 import { expectGemmClose, randoms } from './gemm-check.js';
 import { makeBackend } from './helpers.js';
@@ -126,14 +127,12 @@ async function check(c: Case, paths: readonly ConvPath[]): Promise<void> {
 
   const dw = ref.convBackwardFilter(host(x, c.x), host(dy, yShape), c.w, p);
   const dwBound = ref.convBackwardFilter(host(abs(x), c.x), host(abs(dy), yShape), c.w, p);
-  const gotDw = await read(gpu.convBackwardFilter(gx, gdy, c.w, p), dw.length);
-  expectGemmClose(
-    `convBackwardFilter ${what}`,
-    gotDw,
-    dw,
-    dwBound,
-    c.x[0] * sizeOf(yShape.slice(2)),
-  );
+  // 'auto' takes the tap kernel for small gradients on a CPU adapter; 'gemm' is the GEMM.
+  for (const path of ['auto', 'gemm', 'tap'] as const) {
+    const gotDw = await read(convBackwardFilter(gpu.context, gx, gdy, c.w, p, path), dw.length);
+    const terms = c.x[0] * sizeOf(yShape.slice(2));
+    expectGemmClose(`convBackwardFilter ${path} ${what}`, gotDw, dw, dwBound, terms);
+  }
 
   for (const s of [gx.storage, gw.storage, gdy.storage]) gpu.free(s);
 }
@@ -233,4 +232,37 @@ describe('convolution, direct GEMM', () => {
   it(`1-d ${describeCase(SCALAR_1D)}`, () => check(SCALAR_1D, GENERAL));
 
   it('empty: no batch, no output positions, no input channels', checkEmpty);
+});
+
+describe('filter gradient without a GEMM', () => {
+  it('sums slices of several images in order', async () => {
+    const c: Case = { x: [5, 2, 9, 7], w: [3, 2, 3, 2], stride: [2, 1], pad: [1, 1] };
+    const p = params(c);
+    const yShape = outShape(c, p);
+    const x = randoms(sizeOf(c.x), 11);
+    const dy = randoms(sizeOf(yShape), 12);
+    const dw = ref.convBackwardFilter(host(x, c.x), host(dy, yShape), c.w, p);
+    const bound = ref.convBackwardFilter(host(abs(x), c.x), host(abs(dy), yShape), c.w, p);
+    const gx = device(x, c.x);
+    const gdy = device(dy, yShape);
+    const out = gpu.context.alloc('float32', dw.length);
+    const g = convGeometry(c.x.slice(2), c.w.slice(2), p);
+    // Partial sums for two slices at most: images 0–2 and 3–4.
+    const [n, channels] = c.x as [number, number];
+    tapConvBackwardFilter(
+      gpu.context,
+      gx.storage,
+      gdy.storage,
+      out,
+      g,
+      n,
+      channels,
+      c.w[0] as number,
+      1,
+      2 * dw.length,
+    );
+    const got = await read(out, dw.length);
+    expectGemmClose('sliced filter gradient', got, dw, bound, n * sizeOf(yShape.slice(2)));
+    for (const s of [gx.storage, gdy.storage]) gpu.free(s);
+  });
 });

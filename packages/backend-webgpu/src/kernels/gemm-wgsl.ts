@@ -549,15 +549,27 @@ export function runGemm(ctx: GpuContext, run: GemmRun): void {
     uniforms: words(run.outSize),
     workgroups: grid,
   });
+  sumSlices(ctx, run.name, partial, run.out, run.outSize, splits);
+  ctx.release(partial);
+}
+
+/** Records out[i] = Σ_s partial[s · size + i] over `slices` slices of `size` elements. */
+export function sumSlices(
+  ctx: GpuContext,
+  name: string,
+  partial: GpuStorage,
+  out: GpuStorage,
+  size: number,
+  slices: number,
+): void {
   ctx.run({
-    name: run.name,
+    name,
     code: SUM_SLICES,
     inputs: [partial],
-    outputs: [run.out],
-    uniforms: [run.outSize, splits],
-    threads: run.outSize,
+    outputs: [out],
+    uniforms: [size, slices],
+    threads: size,
   });
-  ctx.release(partial);
 }
 
 /** out[i] = Σ_s part[s · n + i], in order of s, so split-K results are deterministic. */
