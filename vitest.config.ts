@@ -15,6 +15,7 @@ const LONG_FILES: readonly (readonly [string, number])[] = [
   ['docs/test/site.test.ts', 160],
   ['apps/demo/test/browser/page.browser.test.ts', 140],
   ['packages/backend-webgpu/test/conformance.test.ts', 55],
+  ['packages/backend-webgpu/test/conformance-on-gpu.test.ts', 50],
   ['apps/demo/test/browser/inside.browser.test.ts', 45],
   ['packages/backend-webgpu/test/conv.test.ts', 44],
   ['examples/test/packaging.test.ts', 37],
