@@ -6,6 +6,14 @@ type T = KernelTensor<TypedArray>;
 
 /** Below this many multiply-adds a job is one unit: waking a thread would cost more. */
 const MIN_PARALLEL_MACS = 1 << 16;
+/**
+ * Below this many multiply-adds, one unit per thread rather than two. Every unit packs the whole
+ * operand it shares with the others (A for blocks of columns), and on layers of LeNet-5's size
+ * that repeated packing, and three units on two threads, cost more than the balance a second
+ * unit buys: measured alternately on 2 threads, 64×120·120×84 took 18.5 µs instead of 37–40, and
+ * 64×400·400×120 78–88 µs instead of 82–106, while 256³ and 512³ did not change.
+ */
+const SMALL_MACS = 1 << 24;
 const MR = 4;
 const NR = 8;
 
@@ -65,11 +73,15 @@ export function matmul(
   return rt.take(cp, batch * m * n);
 }
 
-/** Row and column blocks per batch item, so that every thread has about two units. */
+/**
+ * Row and column blocks per batch item, so that every thread has about two units (one for small
+ * products).
+ */
 function split(rt: WasmRuntime, batch: number, m: number, n: number, k: number): [number, number] {
   const threads = rt.threads;
-  if (threads === 1 || batch >= 2 * threads || batch * m * n * k < MIN_PARALLEL_MACS) return [1, 1];
-  const parts = Math.ceil((2 * threads) / batch);
+  const macs = batch * m * n * k;
+  if (threads === 1 || batch >= 2 * threads || macs < MIN_PARALLEL_MACS) return [1, 1];
+  const parts = Math.ceil(((macs < SMALL_MACS ? 1 : 2) * threads) / batch);
   if (n >= m) return [1, Math.max(1, Math.min(parts, Math.ceil(n / (4 * NR))))];
   return [Math.max(1, Math.min(parts, Math.ceil(m / (4 * MR)))), 1];
 }
