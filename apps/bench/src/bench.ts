@@ -293,6 +293,11 @@ export async function runBench(
               'tfjs-backend-webgpu keeps its default WEBGPU_CPU_FORWARD: small tensors whose data is on the CPU are computed there.',
             ]
           : []),
+        ...(ran('stride-webgpu')
+          ? [
+              "Stride's WebGPU backend keeps its default hostMaxElements (1024): small tensors made from host data stay there, and element-wise arithmetic on them runs there.",
+            ]
+          : []),
       ],
     };
     const table = formatTable(results);

@@ -84,6 +84,13 @@ export class GpuContext {
   private storageBytes = 0;
   /** Bytes written from the host by `upload` (`counters().uploadBytes`). */
   private uploadedBytes = 0;
+  /**
+   * Commands and writes given to the device so far, and how many of them a read or `sync` has
+   * since waited for: while the two differ, an error of that work may still be on its way, and a
+   * read of data on the host must wait for it too (`readsOnHost`).
+   */
+  private issued = 0;
+  private settled = 0;
 
   /**
    * The entry point and adapter the device came from. Held only so they live as long as the
@@ -177,6 +184,7 @@ export class GpuContext {
       new HostStorage(words, (w) => {
         // From the pool only, as in `upload`.
         const buffer = this.pool.acquire(w.byteLength, STORAGE_USAGE);
+        this.issued++;
         this.device.queue.writeBuffer(buffer, 0, w.buffer, w.byteOffset, w.byteLength);
         this.uploadedBytes += w.byteLength;
         return buffer;
@@ -194,6 +202,7 @@ export class GpuContext {
       byteSize: data.byteLength,
     });
     if (data.byteLength > 0) {
+      this.issued++;
       this.device.queue.writeBuffer(out.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
       this.uploadedBytes += data.byteLength;
     }
@@ -232,16 +241,19 @@ export class GpuContext {
 
   /** Records a kernel launch; see `KernelRun` and the binding layout in dispatch.ts. */
   run(k: KernelRun): void {
+    this.issued++;
     this.dispatcher.run(k);
   }
 
   /** Records a copy of `bytes` bytes between storages. */
   copy(src: GpuStorage, dst: GpuStorage, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.issued++;
     this.dispatcher.copy(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
   }
 
   /** Records zeroing the first `bytes` bytes of `dst`. */
   clear(dst: GpuStorage, bytes: number): void {
+    this.issued++;
     this.dispatcher.clear(dst.buffer, bytes);
   }
 
@@ -259,8 +271,11 @@ export class GpuContext {
     const checks = this.indexChecks.collect();
     if (bytes === 0 && !checks) return new ArrayBuffer(0);
     const staging = bytes > 0 ? this.pool.acquire(bytes, READBACK_USAGE) : null;
+    // The buffer first: placing a host storage's counts among the work this read waits for.
+    const buffer = staging ? src.buffer : null;
+    const issued = this.issued;
     try {
-      if (staging) this.dispatcher.copy(src.buffer, 0, staging, 0, bytes);
+      if (staging && buffer) this.dispatcher.copy(buffer, 0, staging, 0, bytes);
       this.flush();
       let out = new ArrayBuffer(0);
       await this.mapped('read', [
@@ -273,6 +288,7 @@ export class GpuContext {
       await this.dispatcher.settled();
       this.errors.check('read');
       this.throwFailedCheck(checks);
+      this.settled = Math.max(this.settled, issued);
       return out;
     } finally {
       if (staging) {
@@ -308,6 +324,7 @@ export class GpuContext {
    * benchmarks; training code never needs it.
    */
   async sync(): Promise<void> {
+    const issued = this.issued;
     const checks = this.indexChecks.collect();
     try {
       this.flush();
@@ -316,9 +333,20 @@ export class GpuContext {
       await this.dispatcher.settled();
       this.errors.check(this.kernel);
       this.throwFailedCheck(checks);
+      this.settled = Math.max(this.settled, issued);
     } finally {
       checks?.release();
     }
+  }
+
+  /**
+   * Whether a read of data kept on the host (host-storage.ts) may skip the GPU: only when every
+   * command and write given to the device has been waited for by a read or `sync` since, and no
+   * index check waits for a read to report it. Otherwise the read takes the GPU's path, which
+   * reports their errors as every read does.
+   */
+  readsOnHost(): boolean {
+    return this.issued === this.settled && this.indexChecks.pendingCount === 0;
   }
 
   /** A snapshot of the pool's, the pipeline cache's and the dispatcher's counters. */

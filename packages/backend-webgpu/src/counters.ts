@@ -12,7 +12,10 @@ export interface WebGpuCounters {
   readonly copies: number;
   /** Queue submissions. */
   readonly submits: number;
-  /** Bytes of tensor data written from the host (`upload`: inputs, parameters, constants). */
+  /**
+   * Bytes of tensor data written from the host (`upload`: inputs, parameters, constants). A small
+   * tensor kept on the host (`hostMaxElements`) counts when a GPU kernel first reads it.
+   */
   readonly uploadBytes: number;
   /** Bytes of uniform words written from the host (kernel shapes and scalars). */
   readonly uniformBytes: number;

@@ -7,7 +7,7 @@
 import type { BinaryOp, DType, KernelTensor, Shape } from '@stride/core';
 import { add, gather, registerBackend, StrideError, setBackend, tensor } from '@stride/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuStorage, WebGpuBackend } from '../src/index.js';
+import { bindings, type GpuStorage, main, uniforms, type WebGpuBackend } from '../src/index.js';
 import { makeBackend } from './helpers.js';
 
 let host: WebGpuBackend;
@@ -193,6 +193,37 @@ describe('storages on the host', () => {
     expect(host.storageStats()).toEqual(start);
     expect(host.context.stats().pool.liveBuffers).toBe(live);
   });
+
+  it.each([{ debug: false }, { debug: true }])(
+    'a read of one still reports a GPU error of the work before it (debug: $debug)',
+    async ({ debug }) => {
+      const b = await makeBackend({ debug });
+      const small = b.upload(Float32Array.of(4), 'float32');
+      const out = b.context.alloc('float32', 4);
+      b.context.enter('broken');
+      b.context.run({
+        name: 'broken',
+        code: `${uniforms(1)}\n${bindings({}, { y: 'f32' })}\n${main('y[i] = undefined_thing;')}`,
+        inputs: [],
+        outputs: [out],
+        threads: 4,
+      });
+      const error = await b.read(small, 'float32', 1).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(StrideError);
+      expect((error as StrideError).fn).toBe('broken');
+      // Outside debug mode the encoder that held the broken kernel fails too, at that read's
+      // submission: a sync reports that one. Then the host storage reads on the host again.
+      await b.sync().catch(() => undefined);
+      expect(Array.from(await b.read(small, 'float32', 1))).toEqual([4]);
+      const before = b.counters();
+      expect(Array.from(await b.read(small, 'float32', 1))).toEqual([4]);
+      expect(b.counters(before).submits).toBe(0);
+      b.destroy?.();
+    },
+  );
 
   it('a read of one still reports an index check that failed before it', async () => {
     registerBackend(host);

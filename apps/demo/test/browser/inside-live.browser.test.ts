@@ -104,6 +104,26 @@ async function nextRefresh(p: Page, after: number): Promise<Refresh> {
   return readRefresh(p);
 }
 
+/**
+ * Waits for a refresh after step `after` that every block on screen has painted, and reads it.
+ * A block learns that it is on screen from an IntersectionObserver callback, which a loaded
+ * machine may deliver after the first refresh following the scroll; the block then catches up.
+ */
+async function nextPaintedRefresh(p: Page, after: number): Promise<Refresh> {
+  let last: Refresh | null = null;
+  await expect
+    .poll(
+      async () => {
+        last = await readRefresh(p);
+        const r = last;
+        return r.step > after && r.painted.every((step) => step === r.step);
+      },
+      { timeout: 30_000, interval: 100 },
+    )
+    .toBe(true);
+  return last as unknown as Refresh;
+}
+
 /** The colour the page gives a weight of a bank whose largest |weight| is `m`. */
 function expectedPixels(weights: number[]): number[] {
   const m = Math.max(...weights.map(Math.abs)) || 1;
@@ -143,10 +163,10 @@ describe('watch it learn', () => {
 
     // The whole view on screen, from its top.
     await page.locator('#live').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    first = await nextRefresh(page, 1);
+    first = await nextPaintedRefresh(page, 1);
     expect(await page.isVisible('#live-blocks')).toBe(true);
-    second = await nextRefresh(page, first.step);
-    const third = await nextRefresh(page, second.step);
+    second = await nextPaintedRefresh(page, first.step);
+    const third = await nextPaintedRefresh(page, second.step);
     for (const r of [first, second, third]) {
       expect(r.step % 5, `step ${r.step}`).toBe(0);
       expect(r.painted).toEqual([r.step, r.step, r.step]);

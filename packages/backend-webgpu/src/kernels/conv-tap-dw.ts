@@ -16,7 +16,7 @@ import type { ConvGeometry } from '@stride/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
-import { GEOMETRY_NAMES, geometryWords } from './conv-words.js';
+import { GEOMETRY_NAMES, geometryWords, INPUT_ROW_WGSL } from './conv-words.js';
 import { sumSlices } from './gemm-wgsl.js';
 
 /** Output channels of one invocation (output positions: four along the last axis). */
@@ -49,6 +49,7 @@ const CODE = `
 ${uniforms(NAMES.length)}
 ${bindings({ x: 'f32', dy: 'f32' }, { part: 'f32' })}
 ${ACCESSORS}
+${INPUT_ROW_WGSL}
 ${main(`if (i >= cTotal()) { return; }
   // i = ((((s·G + z)·OB + ob)·Cg + c)·Kvol + t)
   var r = i;
@@ -73,13 +74,10 @@ ${main(`if (i >= cTotal()) { return; }
     let xPlane = (b * cC() + z * cCg() + c) * cIn();
     ${ks.map((k) => `let dyPlane${k} = (b * cO() + ch${k}) * cOut();`).join('\n    ')}
     for (var od = 0u; od < cOD(); od++) {
-      let id = i32(od * cSD() + kd * cDD()) - i32(cPD());
-      let okd = id >= 0 && id < i32(cD());
       for (var oh = 0u; oh < cOH(); oh++) {
-        let ih = i32(oh * cSH() + kh * cDH()) - i32(cPH());
-        let okRow = okd && ih >= 0 && ih < i32(cH());
-        // A row over the padding reads row 0, masked to zeros.
-        let xRow = xPlane + select(0u, (u32(id) * cH() + u32(ih)) * cW(), okRow);
+        let row = inputRow(od, oh, kd, kh);
+        let okRow = row.y != 0u;
+        let xRow = xPlane + row.x;
         let dyRow = (od * cOH() + oh) * cOW();
         for (var ow0 = 0u; ow0 < cOW(); ow0 += 4u) {
           let ow = vec4<u32>(ow0) + lanes;

@@ -15,7 +15,7 @@ import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { bindings, main, uniforms } from '../wgsl.js';
 import { cachedCode } from './code-cache.js';
-import { GEOMETRY_NAMES, geometryWords } from './conv-words.js';
+import { GEOMETRY_NAMES, geometryWords, INPUT_ROW_WGSL } from './conv-words.js';
 
 /**
  * Output channels of one invocation's block, or twice as many for groups of more than four
@@ -46,6 +46,7 @@ function code(bias: boolean, block: number): string {
 ${uniforms(NAMES.length)}
 ${bindings(bias ? { x: 'f32', w: 'f32', bias: 'f32' } : { x: 'f32', w: 'f32' }, { y: 'f32' })}
 ${ACCESSORS}
+${INPUT_ROW_WGSL}
 ${main(`if (i >= cTotal()) { return; }
   // i = (((((b·G + z)·OB + ob)·OD + od)·OH + oh)·QW + qw)
   var r = i;
@@ -69,13 +70,10 @@ ${main(`if (i >= cTotal()) { return; }
   let xBase = (b * cC() + z * cCg()) * cIn();
   let wBase = z * cOg() * wPerO;
   for (var kd = 0u; kd < cKD(); kd++) {
-    let id = i32(od * cSD() + kd * cDD()) - i32(cPD());
-    let okd = id >= 0 && id < i32(cD());
     for (var kh = 0u; kh < cKH(); kh++) {
-      let ih = i32(oh * cSH() + kh * cDH()) - i32(cPH());
-      let okRow = okd && ih >= 0 && ih < i32(cH());
-      // A row over the padding reads row 0, masked to zeros.
-      let rowAt = xBase + select(0u, (u32(id) * cH() + u32(ih)) * cW(), okRow);
+      let row = inputRow(od, oh, kd, kh);
+      let okRow = row.y != 0u;
+      let rowAt = xBase + row.x;
       for (var kw = 0u; kw < cKW(); kw++) {
         let iw = owv * i32(cSW()) + vec4<i32>(i32(kw * cDW()) - i32(cPW()));
         let ok = vec4<bool>(okRow) & (iw >= vec4<i32>(0)) & (iw < vec4<i32>(i32(cW())));

@@ -26,9 +26,10 @@ export async function read(
   size: number,
 ): Promise<TypedArray> {
   checkDType('read', dtype);
-  // Data on the host is read there, unless an index check waits for this read to report it.
+  // Data on the host is read there, unless GPU work or an index check waits for a read to report
+  // its errors.
   const words = storage.host;
-  if (words && ctx.indexChecks.pendingCount === 0) {
+  if (words && ctx.readsOnHost()) {
     return fromGpuBytes(words.slice(0, size).buffer, dtype, size);
   }
   // Even a read of nothing reports the index checks recorded before it (see index-checks.ts).
