@@ -9,7 +9,7 @@ import { BufferPool, type PoolStats, sizeClass } from './buffer-pool.js';
 import type { WebGpuCounters } from './counters.js';
 import { Dispatcher, type DispatchStats, errorKind, type KernelRun } from './dispatch.js';
 import { GpuErrors } from './errors.js';
-import { HostStorage } from './host-storage.js';
+import { HostStorage, type HostValues } from './host-storage.js';
 import { type CollectedChecks, IndexChecks } from './index-checks.js';
 import { PipelineCache, type PipelineStats } from './pipeline-cache.js';
 import {
@@ -157,12 +157,9 @@ export class GpuContext {
     return this.counted({ buffer, byteSize });
   }
 
-  /** Counts a new storage by its buffer's bytes (a host one's buffer-to-be: the same class). */
+  /** Counts a new storage by its buffer's bytes. */
   private counted(storage: GpuStorage): GpuStorage {
-    const bytes =
-      storage instanceof HostStorage
-        ? sizeClass(storage.byteSize, this.maxStorageBytes)
-        : storage.buffer.size;
+    const bytes = storage.buffer.size;
     this.storages.set(storage, bytes);
     this.storageCount++;
     this.storageBytes += bytes;
@@ -175,21 +172,30 @@ export class GpuContext {
   }
 
   /**
-   * New storage that keeps `words` (owned by it from now on) on the host and uploads them when a
+   * New storage that keeps `values` (owned by it from now on) on the host and uploads them when a
    * GPU command first needs them (host-storage.ts): for small data from the host.
    */
-  hold(words: Uint32Array): GpuStorage {
-    this.checkSize(words.byteLength);
-    return this.counted(
-      new HostStorage(words, (w) => {
-        // From the pool only, as in `upload`.
-        const buffer = this.pool.acquire(w.byteLength, STORAGE_USAGE);
-        this.issued++;
-        this.device.queue.writeBuffer(buffer, 0, w.buffer, w.byteOffset, w.byteLength);
-        this.uploadedBytes += w.byteLength;
-        return buffer;
-      }),
+  hold(values: HostValues): GpuStorage {
+    this.checkSize(values.byteLength);
+    // Counted by the size class its buffer will have, as `counted` counts the others.
+    const storage = new HostStorage(
+      values,
+      this,
+      sizeClass(values.byteLength, this.maxStorageBytes),
     );
+    this.storageCount++;
+    this.storageBytes += storage.countedBytes;
+    return storage;
+  }
+
+  /** A new buffer holding a host storage's words (its `HostPlacer`). */
+  place(words: Uint32Array): GPUBuffer {
+    // From the pool only, as in `upload`.
+    const buffer = this.pool.acquire(words.byteLength, STORAGE_USAGE);
+    this.issued++;
+    this.device.queue.writeBuffer(buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    this.uploadedBytes += words.byteLength;
+    return buffer;
   }
 
   /** New storage holding the bytes of `data` (4 bytes per element). */
@@ -228,15 +234,23 @@ export class GpuContext {
 
   /** Gives storage back (reused once no recorded command can see it). */
   release(storage: GpuStorage): void {
+    if (storage instanceof HostStorage) {
+      if (storage.live) {
+        storage.live = false;
+        this.storageCount--;
+        this.storageBytes -= storage.countedBytes;
+      }
+      // One that no GPU command has needed has no buffer to give back.
+      if (storage.placedBuffer) this.dispatcher.retire(storage.placedBuffer);
+      return;
+    }
     const bytes = this.storages.get(storage);
     if (bytes !== undefined) {
       this.storages.delete(storage);
       this.storageCount--;
       this.storageBytes -= bytes;
     }
-    // A host storage that no GPU command has needed has no buffer to give back.
-    const buffer = storage instanceof HostStorage ? storage.placedBuffer : storage.buffer;
-    if (buffer) this.dispatcher.retire(buffer);
+    this.dispatcher.retire(storage.buffer);
   }
 
   /** Records a kernel launch; see `KernelRun` and the binding layout in dispatch.ts. */

@@ -20,21 +20,42 @@ import type { GpuStorage } from './storage.js';
  */
 export const HOST_MAX_ELEMENTS = 1024;
 
-export class HostStorage implements GpuStorage {
-  readonly host: Uint32Array;
-  readonly byteSize: number;
-  private placed: GPUBuffer | null = null;
-  private readonly place: (words: Uint32Array) => GPUBuffer;
+/** The 4-byte element arrays a host storage may hold its data in. */
+export type HostValues = Float32Array | Int32Array | Uint32Array;
 
-  /** `place` uploads the words into a new buffer, the first time one is needed. */
-  constructor(words: Uint32Array, place: (words: Uint32Array) => GPUBuffer) {
-    this.host = words;
-    this.byteSize = words.byteLength;
-    this.place = place;
+/** Where a host storage gets its buffer from: the context that made it. */
+export interface HostPlacer {
+  /** A new buffer holding `words`, uploaded (the first time a GPU command needs one). */
+  place(words: Uint32Array): GPUBuffer;
+}
+
+export class HostStorage implements GpuStorage {
+  readonly byteSize: number;
+  /** The bytes the context counts for this storage while it lives (its buffer's size class). */
+  readonly countedBytes: number;
+  /** Whether it is still counted among the live storages. */
+  live = true;
+  private values: HostValues;
+  private words: Uint32Array | null;
+  private placed: GPUBuffer | null = null;
+  private readonly placer: HostPlacer;
+
+  /** `values` are owned by the storage from now on; `placer` uploads them when needed. */
+  constructor(values: HostValues, placer: HostPlacer, countedBytes: number) {
+    this.values = values;
+    this.words = values instanceof Uint32Array ? values : null;
+    this.byteSize = values.byteLength;
+    this.placer = placer;
+    this.countedBytes = countedBytes;
+  }
+
+  get host(): Uint32Array {
+    this.words ??= new Uint32Array(this.values.buffer, this.values.byteOffset, this.values.length);
+    return this.words;
   }
 
   get buffer(): GPUBuffer {
-    this.placed ??= this.place(this.host);
+    this.placed ??= this.placer.place(this.host);
     return this.placed;
   }
 
@@ -42,14 +63,22 @@ export class HostStorage implements GpuStorage {
   get placedBuffer(): GPUBuffer | null {
     return this.placed;
   }
-}
 
-/** The host words of `storage` read as `dtype` (float32, int32, or bool's 0/1 words). */
-export function hostValues(
-  words: Uint32Array,
-  dtype: DType,
-): Float32Array | Int32Array | Uint32Array {
-  if (dtype === 'float32') return new Float32Array(words.buffer, words.byteOffset, words.length);
-  if (dtype === 'int32') return new Int32Array(words.buffer, words.byteOffset, words.length);
-  return words;
+  /**
+   * The values read as `dtype` (float32, int32, or bool's 0/1 words). The view is kept: element
+   * arithmetic on the host reads each storage as one dtype, and a chain of it makes no views.
+   */
+  view(dtype: DType): HostValues {
+    const v = this.values;
+    if (dtype === 'float32') {
+      if (v instanceof Float32Array) return v;
+      this.values = new Float32Array(v.buffer, v.byteOffset, v.length);
+    } else if (dtype === 'int32') {
+      if (v instanceof Int32Array) return v;
+      this.values = new Int32Array(v.buffer, v.byteOffset, v.length);
+    } else {
+      return this.host;
+    }
+    return this.values;
+  }
 }

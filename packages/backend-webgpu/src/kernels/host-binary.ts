@@ -8,7 +8,7 @@
 import type { BinaryOp, KernelTensor, Shape } from '@stride/core';
 import { sizeOf } from '@stride/core';
 import type { GpuContext } from '../context.js';
-import { hostValues } from '../host-storage.js';
+import { HostStorage } from '../host-storage.js';
 import { broadcastOperand, planIndex } from '../indexing.js';
 import type { GpuStorage } from '../storage.js';
 
@@ -60,17 +60,22 @@ export function hostBinary(
   outShape: Shape,
 ): GpuStorage | null {
   const n = sizeOf(outShape);
-  const aWords = a.storage.host;
-  const bWords = b.storage.host;
-  if (!aWords || !bWords || n === 0 || n > ctx.hostMaxElements) return null;
+  const left = a.storage;
+  const right = b.storage;
+  if (!(left instanceof HostStorage && right instanceof HostStorage)) return null;
+  if (n === 0 || n > ctx.hostMaxElements) return null;
   const dtype = a.dtype;
   const compare = COMPARE[op];
   const f = compare ?? (dtype === 'float32' ? FLOAT[op] : INT[op]);
   if (!f) return null;
-  const out = new Uint32Array(n);
-  const y = compare || dtype === 'bool' ? out : hostValues(out, dtype);
-  const x0 = hostValues(aWords, dtype);
-  const x1 = hostValues(bWords, dtype);
+  const y =
+    compare || dtype === 'bool'
+      ? new Uint32Array(n)
+      : dtype === 'float32'
+        ? new Float32Array(n)
+        : new Int32Array(n);
+  const x0 = left.view(dtype);
+  const x1 = right.view(dtype);
   // Bool arithmetic runs on 0/1 as integers, squashed back to 0/1 (as in binary.ts).
   const squash = !compare && dtype === 'bool';
   const na = sizeOf(a.shape);
@@ -83,7 +88,7 @@ export function hostBinary(
       const v = f(x0[i * sa], x1[i * sb]);
       y[i] = squash && v !== 0 ? 1 : v;
     }
-    return ctx.hold(out);
+    return ctx.hold(y);
   }
   const plan = planIndex(outShape, [
     broadcastOperand(a.shape, outShape),
@@ -108,5 +113,5 @@ export function hostBinary(
       index[d] = 0;
     }
   }
-  return ctx.hold(out);
+  return ctx.hold(y);
 }
