@@ -7,8 +7,8 @@
 import type { BinaryOp, DType, KernelTensor, Shape } from '@stride/core';
 import { add, gather, registerBackend, StrideError, setBackend, tensor } from '@stride/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindings, type GpuStorage, main, uniforms, type WebGpuBackend } from '../src/index.js';
-import { makeBackend } from './helpers.js';
+import type { GpuStorage, WebGpuBackend } from '../src/index.js';
+import { makeBackend, recordBrokenKernel } from './helpers.js';
 
 let host: WebGpuBackend;
 let gpu: WebGpuBackend;
@@ -199,15 +199,7 @@ describe('storages on the host', () => {
     async ({ debug }) => {
       const b = await makeBackend({ debug });
       const small = b.upload(Float32Array.of(4), 'float32');
-      const out = b.context.alloc('float32', 4);
-      b.context.enter('broken');
-      b.context.run({
-        name: 'broken',
-        code: `${uniforms(1)}\n${bindings({}, { y: 'f32' })}\n${main('y[i] = undefined_thing;')}`,
-        inputs: [],
-        outputs: [out],
-        threads: 4,
-      });
+      recordBrokenKernel(b);
       const error = await b.read(small, 'float32', 1).then(
         () => null,
         (e: unknown) => e,

@@ -17,7 +17,7 @@ import {
   uniforms,
   type WebGpuBackend,
 } from '../src/index.js';
-import { makeBackend } from './helpers.js';
+import { makeBackend, recordBrokenKernel } from './helpers.js';
 
 function t(
   storage: GpuStorage,
@@ -263,15 +263,7 @@ describe('failures', () => {
     'a shader error becomes a StrideError naming the kernel (debug: $debug)',
     async ({ debug, message }) => {
       const b = await makeBackend({ debug });
-      const out = b.context.alloc('float32', 4);
-      b.context.enter('broken');
-      b.context.run({
-        name: 'broken',
-        code: `${uniforms(1)}\n${bindings({}, { y: 'f32' })}\n${main('y[i] = undefined_thing;')}`,
-        inputs: [],
-        outputs: [out],
-        threads: 4,
-      });
+      recordBrokenKernel(b);
       const error = await b.sync().then(
         () => null,
         (e: unknown) => e,
