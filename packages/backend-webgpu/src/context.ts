@@ -79,7 +79,7 @@ export class GpuContext {
    * where every storage is made and given back, rather than from the pool, whose live buffers
    * also include uniforms and read-back staging, and whose released ones wait to be reused.
    */
-  private readonly storages = new WeakMap<GpuStorage, number>();
+  private readonly storages = new WeakSet<GpuStorage>();
   private storageCount = 0;
   private storageBytes = 0;
   /** Bytes written from the host by `upload` (`counters().uploadBytes`). */
@@ -157,12 +157,10 @@ export class GpuContext {
     return this.counted({ buffer, byteSize });
   }
 
-  /** Counts a new storage by its buffer's bytes. */
   private counted(storage: GpuStorage): GpuStorage {
-    const bytes = storage.buffer.size;
-    this.storages.set(storage, bytes);
+    this.storages.add(storage);
     this.storageCount++;
-    this.storageBytes += bytes;
+    this.storageBytes += storage.buffer.size;
     return storage;
   }
 
@@ -177,7 +175,7 @@ export class GpuContext {
    */
   hold(values: HostValues): GpuStorage {
     this.checkSize(values.byteLength);
-    // Counted by the size class its buffer will have, as `counted` counts the others.
+    // Counted by the size class its buffer will have, as `counted` counts the others by theirs.
     const storage = new HostStorage(
       values,
       this,
@@ -244,11 +242,9 @@ export class GpuContext {
       if (storage.placedBuffer) this.dispatcher.retire(storage.placedBuffer);
       return;
     }
-    const bytes = this.storages.get(storage);
-    if (bytes !== undefined) {
-      this.storages.delete(storage);
+    if (this.storages.delete(storage)) {
       this.storageCount--;
-      this.storageBytes -= bytes;
+      this.storageBytes -= storage.buffer.size;
     }
     this.dispatcher.retire(storage.buffer);
   }
