@@ -15,8 +15,7 @@ export function upload(ctx: GpuContext, values: TypedArray, dtype: DType): GpuSt
   const words = toGpuArray(values, dtype);
   if (words.length === 0 || words.length > ctx.hostMaxElements) return ctx.upload(words);
   // A copy: the caller may change `values` later, and the storage must not change with it.
-  const bytes = words.buffer.slice(words.byteOffset, words.byteOffset + words.byteLength);
-  return ctx.hold(new Uint32Array(bytes));
+  return ctx.hold(words.slice());
 }
 
 export async function read(
