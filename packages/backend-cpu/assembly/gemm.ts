@@ -85,14 +85,13 @@ export function sgemm(
  * (j / rowLen, j % rowLen) and grid(j) = (j / rowLen)·gridStride + j % rowLen its place on
  * the padded grid. Each kernel tap is a shifted view of the planes, so packing B is a copy:
  * two vector loads per row of an 8-column panel, blended with two more where the panel runs
- * from one output row into the next.
+ * from one output row into the next. `a` is the weights as packWeights packed them.
  */
 export function sgemmShifted(
   m: i32,
   n: i32,
   k: i32,
   a: usize,
-  aRs: i32,
   base: usize,
   offsets: usize,
   rowLen: i32,
@@ -101,7 +100,73 @@ export function sgemmShifted(
   ldc: i32,
   work: usize,
 ): void {
-  gemm(m, n, k, a, aRs, 1, base, rowLen, gridStride, offsets, c, ldc, false, work);
+  gemm(m, n, k, a, 0, 0, base, rowLen, gridStride, offsets, c, ldc, false, work);
+}
+
+/**
+ * Floats packWeights writes for an m×k A: each block of KC columns holds every row, in panels
+ * of the tile's height (the last zero-padded).
+ */
+export function packedWeightFloats(m: i32, k: i32): i32 {
+  const rows = tileRows();
+  return ((m + rows - 1) / rows) * rows * k;
+}
+
+/**
+ * Packs a row-major m×k A once for many GEMMs (a convolution's weights, shared by every image):
+ * block (pc, ic) of gemm's loops, packed as packA_ packs it, starts pc·mPad + ic·kc floats into
+ * `dst`, with mPad = m rounded up to the tile's height.
+ */
+export function packWeights(dst: usize, a: usize, m: i32, k: i32): void {
+  const rows = tileRows();
+  const mPad = ((m + rows - 1) / rows) * rows;
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    for (let ic = 0; ic < m; ic += MC) {
+      const at = dst + (<usize>(pc * mPad + ic * kc) << 2);
+      packA_(at, a + (<usize>(ic * k + pc) << 2), k, 1, min(MC, m - ic), kc, rows);
+    }
+  }
+}
+
+/**
+ * Whether sgemmInPlace serves a shifted GEMM: one row panel of the 6×8 tile (at most six output
+ * channels), one block of depth, and output rows a whole number of vectors long, so that each
+ * half of an 8-column panel lies in one output row.
+ */
+export function inPlaceFits(m: i32, k: i32, rowLen: i32): bool {
+  return tileRows() === 6 && m <= 6 && k <= KC && rowLen % 4 === 0;
+}
+
+/**
+ * sgemmShifted's product where inPlaceFits, with B read where it lies instead of packed: with a
+ * single row panel each element of B is used once, so packing it would copy every element for
+ * one read (a third of the time of LeNet-5's first convolution). Each half of a panel reads
+ * four columns of one output row at base + offsets[p] + grid(j). `bias` (0, or one float per
+ * row of C) is added to the finished sums, as the unit would add it after the product.
+ */
+export function sgemmInPlace(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  base: usize,
+  offsets: usize,
+  rowLen: i32,
+  gridStride: i32,
+  c: usize,
+  ldc: i32,
+  bias: usize,
+  work: usize,
+): void {
+  const edge = work + <usize>(MC * KC + KC * NC) * 4;
+  for (let j = 0; j < n; j += NR) {
+    const lo = base + (<usize>((j / rowLen) * gridStride + (j % rowLen)) << 2);
+    const h = j + 4;
+    // A panel cut short after its first half reads that half twice and stores it once.
+    const hi = h < n ? base + (<usize>((h / rowLen) * gridStride + (h % rowLen)) << 2) : lo;
+    microInPlace(k, a, lo, hi, offsets, c + (<usize>j << 2), ldc, m, min(NR, n - j), bias, edge);
+  }
 }
 
 @inline
@@ -127,6 +192,7 @@ function gemm(
     return;
   }
   const rows = tileRows();
+  const mPad = ((m + rows - 1) / rows) * rows;
   const packA = work;
   const packB = work + <usize>(MC * KC) * 4;
   // Each thread has its own work area, so the edge scratch lives there too.
@@ -141,9 +207,12 @@ function gemm(
       const add = accumulate || pc > 0;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA_(packA, a + (<usize>(ic * aRs + pc * aCs) << 2), aRs, aCs, mc, kc, rows);
+        // Strides of 0: `a` is packed already (packWeights), and this block lies within it.
+        let ap = packA;
+        if (aRs === 0 && aCs === 0) ap = a + (<usize>(pc * mPad + ic * kc) << 2);
+        else packA_(packA, a + (<usize>(ic * aRs + pc * aCs) << 2), aRs, aCs, mc, kc, rows);
         const cBlock = c + (<usize>(ic * ldc + jc) << 2);
-        multiplyPanels(mc, nc, kc, packA, packB, cBlock, ldc, add, edge, rows);
+        multiplyPanels(mc, nc, kc, ap, packB, cBlock, ldc, add, edge, rows);
       }
     }
   }
@@ -608,6 +677,109 @@ function micro6(
   v128.store(edge, c50, 160);
   v128.store(edge, c51, 176);
   storeEdge(edge, c, row, mr, nr, add);
+}
+
+/**
+ * micro6 for sgemmInPlace: row p of the B panel is the four floats at lo + offsets[p] and the
+ * four at hi + offsets[p] (offsets in floats), and C (mr×nr of it) is stored, never added to,
+ * with the bias of its row (when `bias` is not 0) added to each finished sum. The sums run in
+ * micro6's order, so the results are micro6's bit for bit.
+ */
+@inline
+function microInPlace(
+  kc: i32,
+  ap: usize,
+  lo: usize,
+  hi: usize,
+  offsets: usize,
+  c: usize,
+  ldc: i32,
+  mr: i32,
+  nr: i32,
+  bias: usize,
+  edge: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0);
+  let c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0);
+  let c51 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const at = <usize>load<i32>(offsets + (<usize>p << 2)) << 2;
+    const b0 = v128.load(lo + at);
+    const b1 = v128.load(hi + at);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    a = v128.load32_splat(ap, 16);
+    c40 = madd(a, b0, c40);
+    c41 = madd(a, b1, c41);
+    a = v128.load32_splat(ap, 20);
+    c50 = madd(a, b0, c50);
+    c51 = madd(a, b1, c51);
+    ap += 24;
+  }
+  if (bias !== 0) {
+    // Rows past mr are never stored; their lanes take the last row's bias, read in bounds.
+    const last = <usize>(mr - 1) << 2;
+    let b = v128.load32_splat(bias);
+    c00 = f32x4.add(c00, b);
+    c01 = f32x4.add(c01, b);
+    b = v128.load32_splat(bias + min<usize>(4, last));
+    c10 = f32x4.add(c10, b);
+    c11 = f32x4.add(c11, b);
+    b = v128.load32_splat(bias + min<usize>(8, last));
+    c20 = f32x4.add(c20, b);
+    c21 = f32x4.add(c21, b);
+    b = v128.load32_splat(bias + min<usize>(12, last));
+    c30 = f32x4.add(c30, b);
+    c31 = f32x4.add(c31, b);
+    b = v128.load32_splat(bias + min<usize>(16, last));
+    c40 = f32x4.add(c40, b);
+    c41 = f32x4.add(c41, b);
+    b = v128.load32_splat(bias + min<usize>(20, last));
+    c50 = f32x4.add(c50, b);
+    c51 = f32x4.add(c51, b);
+  }
+  const row = <usize>ldc << 2;
+  if (mr === 6 && nr === NR) {
+    storeRow(c, c00, c01, false);
+    storeRow(c + row, c10, c11, false);
+    storeRow(c + 2 * row, c20, c21, false);
+    storeRow(c + 3 * row, c30, c31, false);
+    storeRow(c + 4 * row, c40, c41, false);
+    storeRow(c + 5 * row, c50, c51, false);
+    return;
+  }
+  v128.store(edge, c00);
+  v128.store(edge, c01, 16);
+  v128.store(edge, c10, 32);
+  v128.store(edge, c11, 48);
+  v128.store(edge, c20, 64);
+  v128.store(edge, c21, 80);
+  v128.store(edge, c30, 96);
+  v128.store(edge, c31, 112);
+  v128.store(edge, c40, 128);
+  v128.store(edge, c41, 144);
+  v128.store(edge, c50, 160);
+  v128.store(edge, c51, 176);
+  storeEdge(edge, c, row, mr, nr, false);
 }
 
 /** Stores (or adds) the first mr×nr floats of an edge tile (rows NR floats apart) into C. */

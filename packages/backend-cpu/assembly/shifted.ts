@@ -1,5 +1,5 @@
 import { ShiftedConvArgs } from './args';
-import { sgemmShifted } from './gemm';
+import { inPlaceFits, packedWeightFloats, sgemmInPlace, sgemmShifted } from './gemm';
 import { addScalar } from './vector';
 
 /**
@@ -7,13 +7,13 @@ import { addScalar } from './vector';
  * planes Wp = OW + (KW − 1)·dw wide (padUnit in direct.ts). On that grid, output position
  * j = oh·Wp + ow reads kernel tap (c, kh, kw) at j + c·planeStride + kh·dh·Wp + kw·dw, so row p
  * of the im2col matrix is just the padded planes shifted by a per-tap offset: the GEMM packs its
- * B operand with plain vector copies. It computes the Wp − OW extra columns of each row too
- * (a (KW − 1)·dw / Wp share of the work), and the unit then keeps the first OW of each row.
+ * B operand with plain vector copies of the output columns only (sgemmShifted), or, for at most
+ * six output channels, reads it where it lies (sgemmInPlace), and writes the output in place.
  *
- * A unit is image n, group g, output rows [r0, r1) (arguments: ShiftedConvArgs). `weights` is
- * [outChannels, ck] (per group, ck = (inChannels / groups)·taps); `bias` is 0 or one value per
- * output channel, added on the way out. A thread's work area holds the GEMM's packing space, then the [og, rows·Wp]
- * block on the padded grid.
+ * A unit is image n, group g, output rows [r0, r1) (arguments: ShiftedConvArgs). `weights` holds
+ * each group's [og, ck] weights (ck = (inChannels / groups)·taps) as packWeights packed them,
+ * once for every unit; `bias` is 0 or one value per output channel, added on the way out. A
+ * thread's work area holds the GEMM's packing space.
  */
 export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   const args = changetype<ShiftedConvArgs>(job);
@@ -35,10 +35,15 @@ export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   const r1 = min(OH, r0 + args.rowsPerUnit);
   const P = OH * OW;
   const base = args.padded + (<usize>((n * inChannels + g * cg) * args.planeStride + r0 * Wp) << 2);
-  const a = args.weights + (<usize>(g * og * ck) << 2);
+  const a = args.weights + (<usize>(g * packedWeightFloats(og, ck)) << 2);
   const out = args.out + (<usize>((n * outChannels + g * og) * P + r0 * OW) << 2);
   const count = (r1 - r0) * OW;
-  sgemmShifted(og, count, ck, a, ck, base, args.offsets, OW, Wp, out, P, work);
+  if (inPlaceFits(og, ck, OW)) {
+    const rowBias = bias !== 0 ? bias + (<usize>(g * og) << 2) : 0;
+    sgemmInPlace(og, count, ck, a, base, args.offsets, OW, Wp, out, P, rowBias, work);
+    return;
+  }
+  sgemmShifted(og, count, ck, a, base, args.offsets, OW, Wp, out, P, work);
   // Adding a zero bias would still turn −0 into +0: nothing is added when there is none.
   if (bias !== 0) {
     for (let o = 0; o < og; o++) {

@@ -3,7 +3,7 @@
 // Alternating matters on a shared machine: load from other processes hits both sides alike.
 //
 //   node packages/backend-cpu/scripts/ab.mjs --base <bundle.js> [--rounds 5] [--only REGEX]
-//     [--threads 1 --cpu-time]
+//     [--threads 1 --cpu-time] [--tile 4x8|6x8]
 //
 // A baseline bundle: `esbuild src/index.ts --bundle --format=esm --platform=node
 // --external:@stride/core --outfile=node_modules/.ab-base/index.js`, made before the change.
@@ -23,6 +23,8 @@ const base = resolve(flag('--base', join(here, '../node_modules/.ab-base/index.j
 const rounds = Number(flag('--rounds', '5'));
 const only = flag('--only', '.');
 const threads = flag('--threads');
+// A fixed tile: left to the startup timing, either side may draw the other tile on a loaded machine.
+const tile = flag('--tile');
 const tsx = pathToFileURL(
   createRequire(join(here, '../../../apps/bench/package.json')).resolve('tsx'),
 ).href.replace(/cjs\/index\.cjs$/, 'esm/index.mjs');
@@ -31,6 +33,7 @@ function run(module) {
   const args = ['--conditions=source', '--import', tsx, join(here, 'speed.ts'), '--only', only];
   if (module) args.push('--module', pathToFileURL(module).href);
   if (threads) args.push('--threads', threads);
+  if (tile) args.push('--tile', tile);
   if (argv.includes('--cpu-time')) args.push('--cpu-time');
   const out = execFileSync(process.execPath, args, { cwd: join(here, '..'), encoding: 'utf8' });
   return out

@@ -335,7 +335,7 @@ function wrapKernels() {
 }
 
 console.error(
-  `kernels ${backend.kernels}, threads ${backend.threads}, loadavg ${(await import('node:os')).loadavg().map((v) => v.toFixed(2))}`,
+  `kernels ${backend.kernels}, tile ${(backend as unknown as { tile: string }).tile}, threads ${backend.threads}, loadavg ${(await import('node:os')).loadavg().map((v) => v.toFixed(2))}`,
 );
 if (!profile) kernels();
 await lenetRows();

@@ -134,6 +134,17 @@ describe('the WebAssembly kernels', () => {
     ['narrow: 1-wide output', [3, 2, 11, 3], [7, 2, 2, 3], params(2, 1, 0, 1, 1)],
     // Output rows longer than the kernels' blocks of positions.
     ['1-d, 601 wide, 13 channels', [2, 2, 601], [13, 2, 3], params(1, 1, 1, 1, 1)],
+    // At most six output channels (per group) and rows a multiple of four wide: on the 6×8 tile
+    // the product reads the input in place; the 4×8 tile packs it, and both agree bit for bit.
+    // 7·12 outputs per image end in half a panel; 3 channels fill half the tile's rows.
+    [
+      'in place: 3 channels, a half panel at the end',
+      [2, 2, 7, 12],
+      [3, 2, 3, 3],
+      params(2, 1, 1, 1, 1),
+    ],
+    ['in place: grouped, 4 per group', [2, 4, 6, 8], [8, 2, 3, 3], params(2, 1, 1, 1, 2)],
+    ['in place: 1-d dilated', [3, 2, 20], [5, 2, 3], params(1, 1, 2, 2, 1)],
   ];
   for (const [name, xShape, wShape, p] of convs) {
     const k = ((xShape[1] as number) / p.groups) * size(wShape.slice(2));
@@ -148,6 +159,17 @@ describe('the WebAssembly kernels', () => {
       expectWithinSummationBound(got, exact.conv(x, w, p), exact.conv(abs(x), abs(w), p), k);
       expect(two.conv(x, w, p)).toEqual(got);
       expect(three.conv(x, w, p)).toEqual(got);
+    });
+
+    it(`conv ${name}: with a bias, each output rounded once more, bit for bit`, () => {
+      const outC = wShape[0] as number;
+      const bias = randomTensor([outC], 'float32', 14);
+      const plane = batchPositions / (yShape[0] as number);
+      const want = one.conv(x, w, p).map((v, i) => {
+        const channel = Math.floor(i / plane) % outC;
+        return Math.fround(v + (bias.storage[channel] as number));
+      });
+      for (const b of [one, two, three]) expect(b.convBias?.(x, w, bias, p)).toEqual(want);
     });
 
     it(`conv ${name}: input gradient within the bound, the same on every thread count`, () => {

@@ -247,7 +247,7 @@ function shiftedConv(
   const og = outChannels / groups;
   const ck = cg * KH * KW;
   const src = rt.put(input);
-  const wp = rt.put(weight);
+  const wp = rt.packWeights(rt.put(weight), groups, og, ck);
   const padded = unpadded(rt, input, src, { H, W, Hp, Wp, top, left }, Wp)
     ? src
     : pad(rt, src, batch * inChannels, [H, W], [Hp, Wp], plane, [top, left], 0);

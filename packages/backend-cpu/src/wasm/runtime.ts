@@ -29,6 +29,8 @@ interface KernelExports extends TileExports {
   work(control: number, tid: number): void;
   sumSlices(partials: number, slices: number, size: number, out: number): void;
   gemmWorkBytes(): number;
+  packedWeightFloats(m: number, k: number): number;
+  packWeights(dst: number, a: number, m: number, k: number): void;
 }
 
 const PAGE = 65536;
@@ -266,6 +268,21 @@ export class WasmRuntime {
 
   sumSlices(partials: number, slices: number, size: number, out: number): void {
     this.exports.sumSlices(partials, slices, size, out);
+  }
+
+  /**
+   * Packs `groups` row-major [m, k] weight matrices at `a` for the GEMM's tile, once for every
+   * unit of a job, and returns where they are (each group packedWeightFloats(m, k) floats), or
+   * -1 when the memory cannot hold them.
+   */
+  packWeights(a: number, groups: number, m: number, k: number): number {
+    const floats = this.exports.packedWeightFloats(m, k);
+    const dst = this.alloc(groups * floats * 4);
+    if (a < 0 || dst < 0) return -1;
+    for (let g = 0; g < groups; g++) {
+      this.exports.packWeights(dst + g * floats * 4, a + g * m * k * 4, m, k);
+    }
+    return dst;
   }
 
   /** Zeroes `count` floats at `at`. */
