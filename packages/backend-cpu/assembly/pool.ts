@@ -18,9 +18,15 @@ export function maxPool2x2Unit(job: usize, u: i32): void {
       const row = oh * a.sh * W;
       let ow = 0;
       // Stride 2 along W: four windows at once from two rows of eight floats, their taps split
-      // into even and odd lanes. A group holding a NaN is left to the scalar loop below.
-      if (vectors) {
-        for (; ow + 4 <= a.outW; ow += 4, o += 4) {
+      // into even and odd lanes. A group holding a NaN is left to the scalar loop below. A row
+      // whose width is not a multiple of four ends with the last four windows, overlapping the
+      // group before: they are stored twice, the same both times.
+      if (vectors && a.outW >= 4) {
+        for (; ow < a.outW; ow += 4, o += 4) {
+          if (ow + 4 > a.outW) {
+            o -= ow - (a.outW - 4);
+            ow = a.outW - 4;
+          }
           const at0 = row + ow * 2;
           const p = base + (<usize>at0 << 2);
           const q = p + (<usize>W << 2);

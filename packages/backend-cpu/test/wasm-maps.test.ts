@@ -60,6 +60,9 @@ describe('WebAssembly maps and pooling', () => {
   for (const [name, s, stride] of [
     ['LeNet pool1', [16, 6, 28, 28], 2],
     ['odd size', [8, 5, 23, 21], 2],
+    // Five windows a row: one group of four, then the last four again, overlapping it.
+    ['LeNet pool2', [64, 16, 10, 10], 2],
+    ['rows of three windows, fewer than a group', [64, 8, 6, 6], 2],
     ['overlapping windows (stride 1)', [4, 3, 40, 40], 1],
   ] as const) {
     it(`2×2 max pooling, ${name}: values and indices as the TypeScript kernel`, () => {
