@@ -1,14 +1,17 @@
 import { expectSupportFile, runConformance } from '@stride/backend-test-kit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cpu } from '../src/index.js';
 
-// One thread: private (unshared) memory, no workers, as in a page without cross-origin isolation.
+// One thread on a private (unshared) memory, no workers, as in a page without cross-origin
+// isolation: without SharedArrayBuffer, every operand is copied into the kernels' memory.
+vi.stubGlobal('SharedArrayBuffer', undefined);
 const backend = cpu({ threads: 1, relaxedSimd: false, tile: '4x8' });
 
 describe('the single-threaded path', () => {
-  it('runs plain WebAssembly SIMD on the calling thread', () => {
+  it('runs plain WebAssembly SIMD on the calling thread, with nothing to warn about', () => {
     expect(backend.kernels).toBe('wasm-simd');
     expect(backend.threads).toBe(1);
+    expect(backend.fallbacks).toEqual([]);
   });
 });
 

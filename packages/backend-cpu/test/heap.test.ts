@@ -18,6 +18,17 @@ describe('storages in the kernels memory', () => {
     expect(b.fill(300, 'bool', 1).buffer).toBeInstanceOf(ArrayBuffer);
   });
 
+  it('keeps them there on one thread too, where no worker shares the memory', () => {
+    const one = cpu({ threads: 1, relaxedSimd: false });
+    const x = one.upload(new Float32Array(20_000).fill(-1), 'float32');
+    expect(x.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // A relu this large runs in the kernels' memory, and its result stays there.
+    const y = one.unary('relu', { storage: x, shape: [20_000], dtype: 'float32' });
+    expect(y.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(y[0]).toBe(0);
+    one.destroy();
+  });
+
   it('hands out a freed block again, so a training loop does not grow the memory', () => {
     const first = b.fill(1000, 'float32', 0);
     const at = first.byteOffset;

@@ -17,9 +17,13 @@ import {
   tensor,
   tidy,
 } from '@stride/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cpu } from '../src/index.js';
 import { allocate, allocateZeroed, recycle, recycledBytes } from '../src/storage.js';
+
+// Storages in ordinary typed arrays, as without SharedArrayBuffer (a page that is not
+// cross-origin isolated): with it, the backends below would keep them in their kernels' memory.
+vi.stubGlobal('SharedArrayBuffer', undefined);
 
 const LARGE = 64 * 1024; // float32 elements: 256 KB, above the pooling threshold
 

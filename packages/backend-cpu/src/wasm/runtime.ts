@@ -126,10 +126,7 @@ export class WasmRuntime {
    */
   static create(options: RuntimeOptions, fallbacks: Fallbacks): WasmRuntime | null {
     const threads = Math.max(1, Math.floor(options.threads));
-    const compiled = compileKernels(
-      { relaxedSimd: options.relaxedSimd, shared: threads > 1 },
-      fallbacks,
-    );
+    const compiled = compileKernels({ relaxedSimd: options.relaxedSimd, threads }, fallbacks);
     if (!compiled) return null;
     return new WasmRuntime(
       compiled.module,
