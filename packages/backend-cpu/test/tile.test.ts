@@ -38,14 +38,33 @@ describe('the GEMM tile choice', () => {
         'b',
       ),
     ).toBe('4x8');
-    // Within the margin: the shorter tile stays.
+    // As fast per multiply-add, as when another process shares the core: 6×8 stays.
     expect(
       fasterTile(
-        fakeKernels((r) => (r === 6 ? 0.46 : 0.31)),
+        fakeKernels((r) => (r === 6 ? 0.47 : 0.31)),
         0,
         'c',
       ),
+    ).toBe('6x8');
+    // Over 10% slower per multiply-add (0.53 ms against 0.31 is 14%): 4×8.
+    expect(
+      fasterTile(
+        fakeKernels((r) => (r === 6 ? 0.53 : 0.31)),
+        0,
+        'c2',
+      ),
     ).toBe('4x8');
+  });
+
+  it('goes on timing after optimised code arrives, so that one preemption cannot decide', () => {
+    // Unoptimised code for eleven pairs; the first optimised 6×8 call is preempted. Stopping at
+    // twelve pairs would leave that pair the only one at optimised speed, voting 4×8.
+    const kernels = fakeKernels((r, call) => {
+      if (call < 22) return r === 6 ? 1.2 : 1;
+      if (call === 23) return 5;
+      return r === 6 ? 0.43 : 0.31;
+    });
+    expect(fasterTile(kernels, 0, 'g')).toBe('6x8');
   });
 
   it('lets only pairs at optimised speed vote', () => {

@@ -226,7 +226,7 @@ export async function strideCpu(): Promise<Runner> {
   return {
     info: {
       library: '@stride/core (workspace)',
-      backend: `cpu, ${backend.kernels}, ${backend.threads} threads`,
+      backend: `cpu, ${backend.kernels}, ${backend.threads} threads${backend.tile ? `, ${backend.tile} GEMM tile` : ''}`,
     },
     unsupported: () => null,
     // The ceiling runs on as many threads as the backend's kernels.

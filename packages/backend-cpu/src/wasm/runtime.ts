@@ -93,6 +93,15 @@ export class WasmRuntime {
     this.gemmWorkBytes = this.exports.gemmWorkBytes();
     this.words = new Int32Array(this.memory.buffer, CONTROL, 8);
     this.localWords = new Int32Array(this.memory.buffer, LOCAL_CONTROL, 8);
+    this.blocking = shared && canBlock();
+    this.heap = new Heap(this.memory, HEAP_START, MAX_PAGES * PAGE, shared);
+    this.refreshViews();
+    // The tiles are timed before any worker starts: a worker starting up (a new engine instance
+    // compiling its code) took the processor from the timing, and on Node 24 one choice in three
+    // went to the slower tile.
+    this.tile =
+      tile === 'auto' ? this.timeTiles(`${relaxed ? 'relaxed' : 'simd'}-${shared}`) : tile;
+    useTile(this.exports, this.tile);
     this.workers = [];
     if (shared && threads > 1) {
       const started = startWorkers(module, this.memory, threads - 1, (worker, error) =>
@@ -101,12 +110,6 @@ export class WasmRuntime {
       if (started) this.workers.push(...started);
       else fallbacks.add('no-workers');
     }
-    this.blocking = shared && canBlock();
-    this.heap = new Heap(this.memory, HEAP_START, MAX_PAGES * PAGE, shared);
-    this.refreshViews();
-    this.tile =
-      tile === 'auto' ? this.timeTiles(`${relaxed ? 'relaxed' : 'simd'}-${shared}`) : tile;
-    useTile(this.exports, this.tile);
   }
 
   /** The faster GEMM tile on this engine (tile.ts), timed on zeroed scratch. */
