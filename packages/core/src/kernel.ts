@@ -75,14 +75,15 @@ export function checkDtypeSupported(fn: string, backend: Backend, dtype: DType):
  * Throws before a kernel runs when an output of `shape` would not fit in one storage of
  * `backend` (its `maxStorageBytes`), so that a huge request is a clear error instead of an
  * allocator's RangeError or a lost GPU device. A bool counts 4 bytes, as GPUs store it.
- * `inputs` names the arguments the shape came from, e.g. `input [64,3,28,28], weight [6,3,5,5]`.
+ * `inputs` names the arguments the shape came from, e.g. `input [64,3,28,28], weight [6,3,5,5]`,
+ * formatted only when the check fails (a hot path pays nothing for the message).
  */
 export function checkOutputSize(
   fn: string,
   backend: Backend,
   shape: Shape,
   dtype: DType,
-  inputs = '',
+  inputs?: () => string,
 ): void {
   const limit = backend.maxStorageBytes ?? DEFAULT_MAX_STORAGE_BYTES;
   const bytes = sizeOf(shape) * Math.max(bytesPerElement(dtype), dtype === 'bool' ? 4 : 0);
@@ -91,7 +92,7 @@ export function checkOutputSize(
       fn,
       `the output ${fmtShape(shape)} ${dtype} would take ${fmtBytes(bytes)}, more than the ` +
         `'${backend.name}' backend's limit of ${fmtBytes(limit)} for one tensor` +
-        (inputs ? ` (${inputs})` : ''),
+        (inputs ? ` (${inputs()})` : ''),
     );
   }
 }

@@ -85,12 +85,15 @@ export function isPositiveInt(v: unknown): v is number {
 /** The most elements one tensor may hold: typed arrays and GPU buffers stop near here. */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
-/** Throws unless a tensor of `size` elements can be allocated at all. */
-export function checkSize(fn: string, size: number, what: string): void {
+/**
+ * Throws unless a tensor of `size` elements can be allocated at all; `what` names it, formatted
+ * only when the check fails.
+ */
+export function checkSize(fn: string, size: number, what: () => string): void {
   if (size > MAX_ELEMENTS) {
     fail(
       fn,
-      `${what} would hold ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`,
+      `${what()} would hold ${size} elements, more than the ${MAX_ELEMENTS} a tensor can hold`,
     );
   }
 }
@@ -103,7 +106,7 @@ export function checkShape(fn: string, arg: string, shape: unknown): number[] {
       fail(fn, `${arg} must hold non-negative integers, got [${shape.map(String).join(',')}]`);
     }
   }
-  checkSize(fn, sizeOf(shape), `${arg} [${shape.join(',')}]`);
+  checkSize(fn, sizeOf(shape), () => `${arg} [${shape.join(',')}]`);
   return [...shape];
 }
 

@@ -117,7 +117,7 @@ function binaryShape(fn: string, op: BinaryOp, backend: Backend, a: Tensor, b: T
     backend,
     shape,
     dtype,
-    `input ${fmtShape(a.shape)}, other ${fmtShape(b.shape)}`,
+    () => `input ${fmtShape(a.shape)}, other ${fmtShape(b.shape)}`,
   );
   return shape;
 }

@@ -111,17 +111,21 @@ function convTransposeImpl(
   const options = checkOptions(fn, opts, CONV_TRANSPOSE_OPTIONS);
   const bias = options.bias ?? null;
   const backend = checkConvTensors(fn, n, x, w, bias, 'inChannels, outChannels/groups');
-  const shapes = `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`;
+  // Formatted only for a message: the calls that fail are few.
+  const shapes = (): string => `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`;
   const groups = options.groups ?? 1;
   const batched = x.rank === n + 2;
   const xShape = batched ? [...x.shape] : [1, ...x.shape];
   const channels = xShape[1] as number;
   const kernel = w.shape.slice(2);
   if (channels !== w.shape[0]) {
-    fail(fn, `input has ${channels} channels but weight expects ${w.shape[0]} (${shapes})`);
+    fail(fn, `input has ${channels} channels but weight expects ${w.shape[0]} (${shapes()})`);
   }
   if (channels % groups !== 0) {
-    fail(fn, `input has ${channels} channels, which groups ${groups} does not divide (${shapes})`);
+    fail(
+      fn,
+      `input has ${channels} channels, which groups ${groups} does not divide (${shapes()})`,
+    );
   }
   const outChannels = (w.shape[1] as number) * groups;
   if (kernel.some((k) => k === 0)) {
@@ -150,12 +154,13 @@ function convTransposeImpl(
   // An empty axis would give a non-empty output of zeros (and bias) from nothing: PyTorch refuses
   // both, and so does conv for an empty spatial axis.
   if (inSpatial.some((s) => s === 0)) {
-    fail(fn, `input has an empty spatial dim; only the batch may be empty (${shapes})`);
+    fail(fn, `input has an empty spatial dim; only the batch may be empty (${shapes()})`);
   }
   if (channels === 0) {
-    fail(fn, `input and weight have 0 channels; at least 1 is needed (${shapes})`);
+    fail(fn, `input and weight have 0 channels; at least 1 is needed (${shapes()})`);
   }
-  if (outChannels === 0) fail(fn, `weight has 0 output channels; at least 1 is needed (${shapes})`);
+  if (outChannels === 0)
+    fail(fn, `weight has 0 output channels; at least 1 is needed (${shapes()})`);
   const outSpatial = inSpatial.map(
     (s, i) =>
       (s - 1) * (stride[i] as number) -
@@ -167,7 +172,7 @@ function convTransposeImpl(
   if (outSpatial.some((s) => s < 1)) {
     fail(
       fn,
-      `the output would be [${outSpatial.join(',')}], which is empty: each size is (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1 (${shapes}, stride ${fmtValue(stride)}, padding ${fmtValue(padding)}, dilation ${fmtValue(dilation)}, outputPadding ${fmtValue(outputPadding)})`,
+      `the output would be [${outSpatial.join(',')}], which is empty: each size is (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1 (${shapes()}, stride ${fmtValue(stride)}, padding ${fmtValue(padding)}, dilation ${fmtValue(dilation)}, outputPadding ${fmtValue(outputPadding)})`,
     );
   }
   const outShape = [xShape[0] as number, outChannels, ...outSpatial];

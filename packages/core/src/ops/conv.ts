@@ -165,7 +165,8 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
   const options = checkOptions(fn, opts, CONV_OPTIONS);
   const bias = options.bias ?? null;
   const backend = checkConvTensors(fn, n, x, w, bias, 'outChannels, inChannels/groups');
-  const shapes = `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`;
+  // Formatted only for a message: the calls that fail are few.
+  const shapes = (): string => `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`;
   const groups = options.groups ?? 1;
   const batched = x.rank === n + 2;
   const xShape = batched ? [...x.shape] : [1, ...x.shape];
@@ -174,14 +175,17 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
   const perGroup = w.shape[1] as number;
   const kernel = w.shape.slice(2);
   if (channels % groups !== 0) {
-    fail(fn, `input has ${channels} channels, which groups ${groups} does not divide (${shapes})`);
+    fail(
+      fn,
+      `input has ${channels} channels, which groups ${groups} does not divide (${shapes()})`,
+    );
   }
   if (channels !== perGroup * groups) {
     const expects =
       groups === 1
         ? `${perGroup}`
         : `${perGroup * groups} (${perGroup} per group x ${groups} groups)`;
-    fail(fn, `input has ${channels} channels but weight expects ${expects} (${shapes})`);
+    fail(fn, `input has ${channels} channels but weight expects ${expects} (${shapes()})`);
   }
   if (outChannels % groups !== 0) {
     fail(
@@ -208,7 +212,7 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
     const dilated = dilation.some((d) => d !== 1) ? ` (dilated to [${span.join(',')}])` : '';
     fail(
       fn,
-      `kernel [${kernel.join(',')}]${dilated} is larger than the padded input [${padded.join(',')}] (${shapes}, padding before [${before.join(',')}], after [${after.join(',')}])`,
+      `kernel [${kernel.join(',')}]${dilated} is larger than the padded input [${padded.join(',')}] (${shapes()}, padding before [${before.join(',')}], after [${after.join(',')}])`,
     );
   }
   const outSpatial = inSpatial.map((s, i) =>

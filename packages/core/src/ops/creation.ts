@@ -204,7 +204,7 @@ function flatten(
     shape.push(probe.length);
     probe = probe[0];
   }
-  checkSize(fn, sizeOf(shape), `values of shape ${fmtShape(shape)}`);
+  checkSize(fn, sizeOf(shape), () => `values of shape ${fmtShape(shape)}`);
   const flat: (number | boolean)[] = [];
   let kind: 'bool' | 'int' | 'float' = 'bool';
   const walk = (v: unknown, dim: number, path: string): void => {
@@ -432,7 +432,7 @@ export function arange(
     fail(fn, `upper bound and step are inconsistent (start ${lo}, end ${hi}, step ${by})`);
   }
   const n = Math.max(0, Math.ceil((hi - lo) / by));
-  checkSize(fn, n, `the range from ${lo} to ${hi} in steps of ${by}`);
+  checkSize(fn, n, () => `the range from ${lo} to ${hi} in steps of ${by}`);
   const dtype = o.dtype ?? ([lo, hi, by].every(Number.isInteger) ? 'int32' : 'float32');
   if (dtype === 'bool') fail(fn, 'dtype bool is not supported: a range holds numbers');
   if (dtype === 'int32' && n > 0) {
@@ -460,7 +460,7 @@ export function linspace(
   if (!Number.isSafeInteger(steps) || steps < 0) {
     fail(fn, `steps must be a non-negative integer, got ${showValue(steps)}`);
   }
-  checkSize(fn, steps, 'linspace');
+  checkSize(fn, steps, () => 'linspace');
   const dtype = o.dtype ?? 'float32';
   if (dtype === 'int32' || dtype === 'bool') {
     fail(fn, `dtype must be a float dtype (float32 or float64), got ${dtype}`);

@@ -155,7 +155,7 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
     backend,
     [...indices.shape, numClasses],
     'int32',
-    `indices ${fmtShape(indices.shape)}`,
+    () => `indices ${fmtShape(indices.shape)}`,
   );
   checkIndexRange(fn, 'indices', indices, numClasses, ' (numClasses)');
   const classes = arange(0, numClasses, 1, { device: indices.device });
@@ -194,7 +194,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     backend,
     outShape,
     x.dtype,
-    `input ${fmtShape(x.shape)}, index ${fmtShape(index.shape)}`,
+    () => `input ${fmtShape(x.shape)}, index ${fmtShape(index.shape)}`,
   );
   checkIndexRange(fn, 'index', index, x.shape[axis] as number, ` of dim ${axis}`);
   return traced(fn, [x, index], { axis }, () =>
@@ -254,7 +254,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | boolean | Te
     backend,
     outShape,
     x.dtype,
-    `input ${fmtShape(x.shape)}, mask ${fmtShape(mask.shape)}`,
+    () => `input ${fmtShape(x.shape)}, mask ${fmtShape(mask.shape)}`,
   );
   let fill: Tensor;
   if (isTensor(value)) {

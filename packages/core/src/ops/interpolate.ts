@@ -159,7 +159,7 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
       ? perAxis(size)
       : inSpatial.map((s, i) => Math.floor(s * (scales?.[i] as number)));
   const outShape = [...x.shape.slice(0, 2), ...outSpatial];
-  checkOutputSize(fn, backend, outShape, x.dtype, `input ${fmtShape(x.shape)}`);
+  checkOutputSize(fn, backend, outShape, x.dtype, () => `input ${fmtShape(x.shape)}`);
   if (inSpatial.some((s) => s === 0) || outSpatial.some((s) => s === 0)) {
     fail(
       fn,

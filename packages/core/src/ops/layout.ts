@@ -183,7 +183,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (!shapesEqual(out, target))
     fail(fn, `cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   if (shapesEqual(x.shape, target)) return reshape(x, target);
-  checkOutputSize(fn, backend, target, x.dtype, `input ${fmtShape(x.shape)}`);
+  checkOutputSize(fn, backend, target, x.dtype, () => `input ${fmtShape(x.shape)}`);
   const inStrides = stridesOf(x.shape);
   const strides = target.map((_, i) =>
     i < lead || x.shape[i - lead] === 1 ? 0 : (inStrides[i - lead] as number),
@@ -577,7 +577,7 @@ function padConstant(
   const outStrides = stridesOf(outShape);
   const offset = before.reduce((o, b, i) => o + b * (outStrides[i] as number), 0);
   const backend = x.backend;
-  checkOutputSize('pad', backend, outShape, x.dtype, `input ${fmtShape(x.shape)}`);
+  checkOutputSize('pad', backend, outShape, x.dtype, () => `input ${fmtShape(x.shape)}`);
   const base = full(outShape, value, { dtype: x.dtype, device: x.device });
   const out = wrap(
     backend,

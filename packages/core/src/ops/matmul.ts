@@ -52,7 +52,7 @@ export function bmm(a: Tensor, b: Tensor, transposeA = false, transposeB = false
     backend,
     outShape,
     a.dtype,
-    `input ${fmtShape(a.shape)}, mat2 ${fmtShape(b.shape)}`,
+    () => `input ${fmtShape(a.shape)}, mat2 ${fmtShape(b.shape)}`,
   );
   const out = wrap(
     backend,
@@ -116,7 +116,7 @@ function matmulImpl(fn: string, a: Tensor, b: Tensor, dtype: DType, backend: Bac
       backend,
       [...batchShape, m, n],
       dtype,
-      `input ${fmtShape(a.shape)}, other ${fmtShape(b.shape)}`,
+      () => `input ${fmtShape(a.shape)}, other ${fmtShape(b.shape)}`,
     );
     const to3 = (t: Tensor, s: number[], rows: number, cols: number): Tensor => {
       const own = s.slice(0, -2);
@@ -187,7 +187,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     x.backend,
     [...x.shape.slice(0, -1), outF],
     x.dtype,
-    `input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}`,
+    () => `input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)}`,
   );
   return traced(fn, [x, weight, bias ?? null], {}, () =>
     linearImpl(x, weight, bias ?? null, rows, outF),

@@ -373,7 +373,7 @@ function adaptiveGeometry(
     return v;
   });
   const outShape = [...x.shape.slice(0, lead), ...out];
-  checkOutputSize(fn, backend, outShape, x.dtype, `input ${fmtShape(x.shape)}`);
+  checkOutputSize(fn, backend, outShape, x.dtype, () => `input ${fmtShape(x.shape)}`);
   return { backend, lead, inSpatial, out };
 }
 
@@ -394,7 +394,7 @@ function adaptiveImpl(fn: string, n: number, x: Tensor, outputSize: AdaptiveSize
       backend,
       [o, inSpatial[i] as number],
       x.dtype,
-      `input ${fmtShape(x.shape)}`,
+      () => `input ${fmtShape(x.shape)}`,
     );
   });
   return traced('adaptiveAvgPool', [x], { outputSize: out }, () =>
@@ -615,7 +615,7 @@ function adaptiveMaxRun(
   const { windows, k } = adaptiveWindows(inSpatial, out);
   // The window elements of every cell of every plane are gathered at once.
   const gathered = [Math.max(planes, 1), cells, k];
-  checkOutputSize(fn, backend, gathered, x.dtype, `input ${fmtShape(x.shape)}`);
+  checkOutputSize(fn, backend, gathered, x.dtype, () => `input ${fmtShape(x.shape)}`);
   const table = windowTable(inSpatial, windows, k);
   const outShape = [...x.shape.slice(0, lead), ...out];
   return tidy(() => {
