@@ -174,6 +174,27 @@ export class MapArgs {
   perUnit: i32;
 }
 
+/**
+ * A float32 binary op over [rows, len] (map.ts): element (r, i) of the output, at r·len + i,
+ * combines a[r·aRow + i·aStep] and b[r·bRow + i·bStep], each step 0 (broadcast) or 1.
+ */
+@unmanaged
+export class BinaryArgs {
+  kind: i32;
+  units: i32;
+  op: i32;
+  n: i32;
+  len: i32;
+  a: usize;
+  aRow: i32;
+  aStep: i32;
+  b: usize;
+  bRow: i32;
+  bStep: i32;
+  out: usize;
+  perUnit: i32;
+}
+
 /** 2×2 max pooling with every window inside the input, planes split into units (pool.ts). */
 @unmanaged
 export class Pool2x2Args {

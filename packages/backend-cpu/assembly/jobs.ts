@@ -2,7 +2,7 @@ import { ConvArgs, JobHeader, MatmulArgs } from './args';
 import { NR, ROW_ALIGN, sgemm } from './gemm';
 import { directFilterGradUnit, padUnit } from './direct';
 import { col2im, im2col } from './im2col';
-import { adamUnit, channelSumUnit, mapUnit } from './map';
+import { adamUnit, binaryUnit, channelSumUnit, mapUnit } from './map';
 import { maxPool2x2Unit, maxPoolBackwardUnit } from './pool';
 import { shiftedConvUnit } from './shifted';
 import { addScalar } from './vector';
@@ -31,6 +31,7 @@ export const JOB_MAX_POOL_2X2 = 9;
 export const JOB_MAX_POOL_BACKWARD = 10;
 export const JOB_ADAM = 11;
 export const JOB_CHANNEL_SUM = 12;
+export const JOB_BINARY = 13;
 
 export function work(ctl: usize, tid: i32): void {
   const epoch = atomic.load<i32>(ctl);
@@ -62,6 +63,7 @@ function runUnit(job: usize, u: i32, tid: i32): void {
   else if (kind === JOB_MAX_POOL_BACKWARD) maxPoolBackwardUnit(job, u);
   else if (kind === JOB_ADAM) adamUnit(job, u);
   else if (kind === JOB_CHANNEL_SUM) channelSumUnit(job, u);
+  else if (kind === JOB_BINARY) binaryUnit(job, u);
 }
 
 @inline

@@ -1,8 +1,14 @@
-import { AdamArgs, ChannelSumArgs, MapArgs } from './args';
+import { AdamArgs, BinaryArgs, ChannelSumArgs, MapArgs } from './args';
 
 /** Element-wise maps, the same bit for bit as the TypeScript kernels of elementwise.ts. */
 export const MAP_RELU = 1;
 export const MAP_RELU_BACKWARD = 2;
+
+/** The float32 binary ops, each one correctly rounded IEEE operation as JavaScript rounds it. */
+export const BINARY_ADD = 1;
+export const BINARY_SUB = 2;
+export const BINARY_MUL = 3;
+export const BINARY_DIV = 4;
 
 export function mapUnit(job: usize, u: i32): void {
   const args = changetype<MapArgs>(job);
@@ -112,4 +118,61 @@ export function channelSumUnit(job: usize, c: i32): void {
   }
   const sum = f64x2.add(lo, hi);
   store<f32>(a.out + (<usize>c << 2), <f32>(f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1) + tail));
+}
+
+/**
+ * A float32 add, sub, mul or div (arguments: BinaryArgs), bit for bit the TypeScript kernel's:
+ * a float32 operation rounds once, and JavaScript's double result rounded to float32 is the
+ * same number (a double holds more than twice float32's precision). A unit is a run of output
+ * elements, walked row by row. The op is chosen inside the loop, a branch that always goes the
+ * same way: the loop waits on memory, and one loop per op would make the module larger.
+ */
+export function binaryUnit(job: usize, u: i32): void {
+  const args = changetype<BinaryArgs>(job);
+  const op = args.op;
+  const len = args.len;
+  const aStep = args.aStep;
+  const bStep = args.bStep;
+  const end = min(args.n, (u + 1) * args.perUnit);
+  let e = u * args.perUnit;
+  while (e < end) {
+    const r = e / len;
+    const i = e - r * len;
+    const count = min(len - i, end - e);
+    const a = args.a + (<usize>(r * args.aRow + i * aStep) << 2);
+    const b = args.b + (<usize>(r * args.bRow + i * bStep) << 2);
+    const out = args.out + (<usize>e << 2);
+    // A step of 0 repeats one value: loaded once, splatted.
+    const aOne = v128.load32_splat(a);
+    const bOne = v128.load32_splat(b);
+    let j = 0;
+    for (; j + 4 <= count; j += 4) {
+      const q = <usize>j << 2;
+      const x = aStep !== 0 ? v128.load(a + q) : aOne;
+      const y = bStep !== 0 ? v128.load(b + q) : bOne;
+      v128.store(out + q, apply(op, x, y));
+    }
+    for (; j < count; j++) {
+      const x = load<f32>(a + (<usize>(j * aStep) << 2));
+      const y = load<f32>(b + (<usize>(j * bStep) << 2));
+      store<f32>(out + (<usize>j << 2), applyScalar(op, x, y));
+    }
+    e += count;
+  }
+}
+
+@inline
+function apply(op: i32, x: v128, y: v128): v128 {
+  if (op === BINARY_ADD) return f32x4.add(x, y);
+  if (op === BINARY_SUB) return f32x4.sub(x, y);
+  if (op === BINARY_MUL) return f32x4.mul(x, y);
+  return f32x4.div(x, y);
+}
+
+@inline
+function applyScalar(op: i32, x: f32, y: f32): f32 {
+  if (op === BINARY_ADD) return x + y;
+  if (op === BINARY_SUB) return x - y;
+  if (op === BINARY_MUL) return x * y;
+  return x / y;
 }

@@ -173,7 +173,12 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
         x.dtype === 'float32' &&
         wasmPointwise.map(runtime, 'relu', x)) ||
       unary(op, x),
-    binary,
+    binary: (op, a, b, outShape) =>
+      (runtime &&
+        a.dtype === 'float32' &&
+        b.dtype === 'float32' &&
+        wasmPointwise.binary(runtime, op, a, b, outShape)) ||
+      binary(op, a, b, outShape),
     where,
     cast,
     reduce: (op, x, axes) =>

@@ -77,6 +77,48 @@ describe('WebAssembly maps and pooling', () => {
     });
   }
 
+  /** Full-precision values (so that results round) with ±0, NaN, ±∞ and subnormals mixed in. */
+  function rounding(count: number, seed: number): Float32Array {
+    const rnd = seeded(seed);
+    const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-40];
+    return Float32Array.from({ length: count }, (_, i) =>
+      i % 89 === 0 ? (special[(i / 89) % special.length] as number) : (rnd() * 2 - 1) * 3,
+    );
+  }
+  // A NaN's payload is the engine's choice; every other value must match bit for bit.
+  const bitsOrNaN = (a: TypedArray) => {
+    const words = bits(a);
+    return Array.from(a, (v, i) => (Number.isNaN(v) ? 'NaN' : words[i]));
+  };
+
+  for (const [name, aShape, bShape] of [
+    ['equal shapes', [64, 400], [64, 400]],
+    ['a bias added to a batch', [256, 120], [120]],
+    ['a scalar on the right', [200, 100], []],
+    ['a scalar on the left', [], [200, 100]],
+    ['a column repeated along rows', [300, 1], [300, 70]],
+    ['a bias on both sides of a broadcast', [1, 90, 1], [200, 1, 1]],
+    // Three axes after merging: the TypeScript walk, with the same results.
+    ['a channel bias over planes', [8, 16, 100], [16, 1]],
+  ] as const) {
+    it(`float32 add, sub, mul and div, ${name}: as the TypeScript kernels, bit for bit`, () => {
+      const outShape = aShape.length >= bShape.length ? [...aShape] : [...bShape];
+      for (let i = 0; i < outShape.length; i++) {
+        const ai = aShape[aShape.length - outShape.length + i] ?? 1;
+        const bi = bShape[bShape.length - outShape.length + i] ?? 1;
+        outShape[i] = Math.max(ai, bi);
+      }
+      const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
+      const av = rounding(size(aShape), 5);
+      const bv = rounding(size(bShape), 6);
+      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+        const got = wasm.binary(op, on(wasm, av, [...aShape]), on(wasm, bv, [...bShape]), outShape);
+        const want = js.binary(op, on(js, av, [...aShape]), on(js, bv, [...bShape]), outShape);
+        expect(bitsOrNaN(got), op).toEqual(bitsOrNaN(want));
+      }
+    });
+  }
+
   it('the sum over all but the channels (a bias gradient) matches the TypeScript reduction', () => {
     const s = [16, 6, 28, 28];
     const v = Float32Array.from(awkward(n, 11), (x) => (Number.isFinite(x) ? x : 0.5));

@@ -16,10 +16,14 @@ export const JOB = {
   maxPoolBackward: 10,
   adam: 11,
   channelSum: 12,
+  binary: 13,
 } as const;
 
 /** The maps of a `map` job (assembly/map.ts). */
 export const MAP = { relu: 1, reluBackward: 2 } as const;
+
+/** The ops of a `binary` job (assembly/map.ts). */
+export const BINARY = { add: 1, sub: 2, mul: 3, div: 4 } as const;
 
 const LAYOUTS = {
   matmul: [
@@ -113,6 +117,7 @@ const LAYOUTS = {
   ],
   map: ['units', 'op', 'n', 'a', 'b', 'out', 'perUnit'],
   channelSum: ['units', 'batch', 'channels', 'plane', 'x', 'out'],
+  binary: ['units', 'op', 'n', 'len', 'a', 'aRow', 'aStep', 'b', 'bRow', 'bStep', 'out', 'perUnit'],
   // The last seven are float32 values, passed as their bits (`floatBits`).
   adam: [
     'units',

@@ -1,6 +1,6 @@
-import type { AdamStepParams, KernelTensor, TypedArray } from '@stride/core';
-import { sizeOf } from '@stride/core';
-import { floatBits, jobWords, MAP } from './jobs.js';
+import type { AdamStepParams, BinaryOp, KernelTensor, Shape, TypedArray } from '@stride/core';
+import { broadcastStrides, coalesce, sizeOf, stridesOf } from '@stride/core';
+import { BINARY, floatBits, jobWords, MAP } from './jobs.js';
 import type { WasmRuntime } from './runtime.js';
 
 type T = KernelTensor<TypedArray>;
@@ -34,6 +34,54 @@ export function map(rt: WasmRuntime, op: keyof typeof MAP, x: T, dy?: T): Float3
       b: dy ? rt.put(x.storage as Float32Array) : 0,
       out,
       perUnit,
+    }),
+  );
+  return rt.take(out, n);
+}
+
+/**
+ * A float32 add, sub, mul or div whose operands live in this memory and broadcast as at most two
+ * axes: equal shapes, a scalar on either side, or one operand repeated along the leading axes (a
+ * bias added to a batch). Null otherwise, and the TypeScript kernel runs.
+ */
+export function binary(
+  rt: WasmRuntime,
+  op: BinaryOp,
+  a: T,
+  b: T,
+  outShape: Shape,
+): Float32Array | null {
+  const code = BINARY[op as keyof typeof BINARY];
+  const n = sizeOf(outShape);
+  if (code === undefined || n < MAP_MIN_ELEMENTS) return null;
+  if (!rt.owns(a.storage as Float32Array) || !rt.owns(b.storage as Float32Array)) return null;
+  const c = coalesce(outShape, [
+    stridesOf(outShape),
+    broadcastStrides(a.shape, outShape),
+    broadcastStrides(b.shape, outShape),
+  ]);
+  const rank = c.shape.length;
+  const [, sa, sb] = c.strides as [number[], number[], number[]];
+  const aStep = sa[rank - 1] as number;
+  const bStep = sb[rank - 1] as number;
+  if (rank > 2 || aStep > 1 || bStep > 1) return null;
+  rt.begin();
+  const out = rt.output(n);
+  if (out < 0) return null;
+  rt.run(
+    jobWords('binary', {
+      units: Math.ceil(n / MAP_UNIT_ELEMENTS),
+      op: code,
+      n,
+      len: c.shape[rank - 1] as number,
+      a: rt.put(a.storage as Float32Array),
+      aRow: rank === 2 ? (sa[0] as number) : 0,
+      aStep,
+      b: rt.put(b.storage as Float32Array),
+      bRow: rank === 2 ? (sb[0] as number) : 0,
+      bStep,
+      out,
+      perUnit: MAP_UNIT_ELEMENTS,
     }),
   );
   return rt.take(out, n);
