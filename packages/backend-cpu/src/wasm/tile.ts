@@ -26,15 +26,13 @@ const MIN_MS = 10;
 const MAX_PAIRS = 300;
 const SETTLED = 0.9;
 /**
- * A pair votes for 6×8 unless its 6×8 call took this much longer per multiply-add than its 4×8
- * call. Where the engine keeps 6×8's registers, 6×8 runs 7% faster per multiply-add with the
- * processor to itself and as fast when another process shares its core; where it spills them,
- * 6×8 takes twice as long. A margin in favour of 4×8 turned that shared case into a coin toss:
- * on Node 24, one start in three chose 4×8.
+ * 6×8 is kept unless its fastest call took this much longer per multiply-add than the fastest
+ * 4×8 call. Where the engine keeps 6×8's registers, 6×8 runs 7% faster per multiply-add; where
+ * it spills them, twice as slow. Fastest calls, not votes of pairs: on a loaded machine a
+ * preemption lands more often on the longer 6×8 call, and votes (with a margin in 4×8's favour)
+ * chose 4×8 on Node 24 in one start of three.
  */
 const MARGIN = 1.1;
-/** Pairs whose 4×8 call took longer than this times the fastest ran on unoptimised code. */
-const OPTIMISED = 1.25;
 
 /** The choices made so far, by build of the kernels: later backends on a build get the same tile. */
 const chosen = new Map<string, Tile>();
@@ -45,8 +43,8 @@ const chosen = new Map<string, Tile>();
  * unoptimised and swaps in optimised code when a background compilation ends, later on a loaded
  * machine, and unoptimised code can favour the other tile. So the two tiles are timed in adjacent
  * pairs until MIN_PAIRS pairs and MIN_MS milliseconds have passed since the 4×8 time last dropped
- * (optimised code arriving), and only the pairs since then that ran at the optimised speed vote
- * (a pair is also where a preemption lands on both tiles alike): 6×8 wins by a majority of them.
+ * (optimised code arriving), and only the fastest calls of each tile since then are compared:
+ * other processes only ever add time to a call.
  */
 export function fasterTile(kernels: TileExports, scratch: number, build: string): Tile {
   const known = chosen.get(build);
@@ -71,10 +69,11 @@ export function fasterTile(kernels: TileExports, scratch: number, build: string)
     }
     fastest = Math.min(fastest, four);
   }
-  const optimised = pairs.slice(since).filter(([four]) => four <= fastest * OPTIMISED);
+  const settled = pairs.slice(since);
+  const four = Math.min(...settled.map(([f]) => f));
+  const six = Math.min(...settled.map(([, s]) => s));
   // Per multiply-add: a 6×8 call does 1.5 times the work of a 4×8 one.
-  const wins = optimised.filter(([four, six]) => six / 1.5 < four * MARGIN).length;
-  const tile: Tile = wins * 2 > optimised.length ? '6x8' : '4x8';
+  const tile: Tile = six / 1.5 < four * MARGIN ? '6x8' : '4x8';
   chosen.set(build, tile);
   return tile;
 }
