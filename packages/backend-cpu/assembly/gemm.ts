@@ -654,29 +654,7 @@ function micro6(
     ap += 24;
     bp += NR * 4;
   }
-  const row = <usize>ldc << 2;
-  if (mr === 6 && nr === NR) {
-    storeRow(c, c00, c01, add);
-    storeRow(c + row, c10, c11, add);
-    storeRow(c + 2 * row, c20, c21, add);
-    storeRow(c + 3 * row, c30, c31, add);
-    storeRow(c + 4 * row, c40, c41, add);
-    storeRow(c + 5 * row, c50, c51, add);
-    return;
-  }
-  v128.store(edge, c00);
-  v128.store(edge, c01, 16);
-  v128.store(edge, c10, 32);
-  v128.store(edge, c11, 48);
-  v128.store(edge, c20, 64);
-  v128.store(edge, c21, 80);
-  v128.store(edge, c30, 96);
-  v128.store(edge, c31, 112);
-  v128.store(edge, c40, 128);
-  v128.store(edge, c41, 144);
-  v128.store(edge, c50, 160);
-  v128.store(edge, c51, 176);
-  storeEdge(edge, c, row, mr, nr, add);
+  storeTile6(c, ldc, mr, nr, add, edge, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
 }
 
 /**
@@ -757,14 +735,42 @@ function microInPlace(
     c50 = f32x4.add(c50, b);
     c51 = f32x4.add(c51, b);
   }
+  storeTile6(c, ldc, mr, nr, false, edge, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+}
+
+/**
+ * Stores (or adds) a 6×8 tile of accumulators into C: whole rows when all of it lies in C, else
+ * through `edge` for the first mr×nr of it.
+ */
+@inline
+function storeTile6(
+  c: usize,
+  ldc: i32,
+  mr: i32,
+  nr: i32,
+  add: bool,
+  edge: usize,
+  c00: v128,
+  c01: v128,
+  c10: v128,
+  c11: v128,
+  c20: v128,
+  c21: v128,
+  c30: v128,
+  c31: v128,
+  c40: v128,
+  c41: v128,
+  c50: v128,
+  c51: v128,
+): void {
   const row = <usize>ldc << 2;
   if (mr === 6 && nr === NR) {
-    storeRow(c, c00, c01, false);
-    storeRow(c + row, c10, c11, false);
-    storeRow(c + 2 * row, c20, c21, false);
-    storeRow(c + 3 * row, c30, c31, false);
-    storeRow(c + 4 * row, c40, c41, false);
-    storeRow(c + 5 * row, c50, c51, false);
+    storeRow(c, c00, c01, add);
+    storeRow(c + row, c10, c11, add);
+    storeRow(c + 2 * row, c20, c21, add);
+    storeRow(c + 3 * row, c30, c31, add);
+    storeRow(c + 4 * row, c40, c41, add);
+    storeRow(c + 5 * row, c50, c51, add);
     return;
   }
   v128.store(edge, c00);
@@ -779,7 +785,7 @@ function microInPlace(
   v128.store(edge, c41, 144);
   v128.store(edge, c50, 160);
   v128.store(edge, c51, 176);
-  storeEdge(edge, c, row, mr, nr, false);
+  storeEdge(edge, c, row, mr, nr, add);
 }
 
 /** Stores (or adds) the first mr×nr floats of an edge tile (rows NR floats apart) into C. */
