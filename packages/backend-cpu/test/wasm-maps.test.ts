@@ -102,7 +102,7 @@ describe('WebAssembly maps and pooling', () => {
     ['a channel bias over planes', [8, 16, 100], [16, 1]],
   ] as const) {
     it(`float32 add, sub, mul and div, ${name}: as the TypeScript kernels, bit for bit`, () => {
-      const outShape = aShape.length >= bShape.length ? [...aShape] : [...bShape];
+      const outShape: number[] = aShape.length >= bShape.length ? [...aShape] : [...bShape];
       for (let i = 0; i < outShape.length; i++) {
         const ai = aShape[aShape.length - outShape.length + i] ?? 1;
         const bi = bShape[bShape.length - outShape.length + i] ?? 1;
