@@ -99,7 +99,7 @@ export function geometrySize(g: usize, first: i32): i32 {
   );
 }
 
-/** Copying planes into zero-padded planes (direct.ts). */
+/** Copying planes into zero-padded phase planes (direct.ts). */
 @unmanaged
 export class PadArgs {
   kind: i32;
@@ -112,8 +112,10 @@ export class PadArgs {
   dstH: i32;
   dstW: i32;
   dstPlaneStride: i32;
-  top: i32;
-  left: i32;
+  phases: i32;
+  phaseStarts: usize;
+  rowStep: i32;
+  colStep: i32;
   planesPerUnit: i32;
   flags: usize;
 }

@@ -1,27 +1,34 @@
 import { DirectFilterGradArgs, PadArgs } from './args';
 import { madd } from './simd';
-import { copy, fill } from './vector';
+import { fill } from './vector';
 
 /**
- * The filter gradient of a stride-1 convolution without im2col. Each input plane is first
- * copied into a zero-padded plane Wp = OW + (KW − 1)·dw wide, so that output position (oh, ow)
- * reads its window at j + offset(c, kh, kw) with j = oh·Wp + ow and offset = c·planeStride +
- * kh·dh·Wp + kw·dw. dW[o, (c, kh, kw)] is then a dot product of two contiguous runs: dy on the
- * same Wp-wide grid (zero in the columns ow ≥ OW) and the input from that tap's offset, which
- * vectorises along j with no gathering. The forward pass uses the same padded planes as a GEMM
- * operand (shifted.ts).
+ * The filter gradient of a convolution without im2col. Each input plane is first copied into
+ * zero-padded phase planes Wq = OW + ⌊(KW − 1)·dw / sw⌋ wide (one phase at stride 1; see
+ * padUnit), so that output position (oh, ow) reads its window at j + offset(c, kh, kw) with
+ * j = oh·Wq + ow and the offset that tap's phase plane and shift within it. dW[o, (c, kh, kw)]
+ * is then a dot product of two contiguous runs: dy on the same Wq-wide grid (zero in the columns
+ * ow ≥ OW) and the input from that tap's offset, which vectorises along j with no gathering. The
+ * forward pass uses the same planes as a GEMM operand (shifted.ts).
  */
 
 /**
- * Copies planes into zero-padded planes: dst[i][j] = src[i − top][j − left] where that lies in
- * the source, else 0. `top` and `left` may be negative (the source is cropped). A unit is a run
- * of planes (arguments: PadArgs). When `flags` is not 0, unit u stores 1 at flags[u] if its planes hold
- * an infinity or NaN (the filter gradient's dropped columns multiply zeros by real inputs, and
- * 0·∞ would leak a NaN into a finite result).
+ * Copies planes into zero-padded phase planes. A convolution with stride s reads, along each axis,
+ * padded positions s·o + d·k: tap k lands on phase (d·k) mod s, at o + ⌊d·k / s⌋ of that phase's
+ * plane, so on phase planes every tap of every stride is again a shifted view (stride 1 has one
+ * phase, the padded plane itself).
+ *
+ * Destination plane q is phase f = q mod phases of source plane q / phases: dst[q][i][j] =
+ * src[rowStep·i + r][colStep·j + c], where (r, c) is phase f's pair in phaseStarts (i32 pairs:
+ * the first source row and column, negative for padding) and the position lies in the source;
+ * 0 elsewhere. A unit is a run of destination planes (arguments: PadArgs). When `flags` is not 0,
+ * unit u stores 1 at flags[u] if its planes hold an infinity or NaN (the filter gradient's dropped
+ * columns multiply zeros by real inputs, and 0·∞ would leak a NaN into a finite result).
  */
 export function padUnit(job: usize, u: i32): void {
   const args = changetype<PadArgs>(job);
-  const planes = args.planes;
+  const phases = args.phases;
+  const total = args.planes * phases;
   const src = args.src;
   const sh = args.srcH;
   const sw = args.srcW;
@@ -29,39 +36,52 @@ export function padUnit(job: usize, u: i32): void {
   const dh = args.dstH;
   const dw = args.dstW;
   const stride = args.dstPlaneStride;
-  const top = args.top;
-  const left = args.left;
+  const rowStep = args.rowStep;
+  const colStep = args.colStep;
   const per = args.planesPerUnit;
   const flags = args.flags;
-  const p1 = min(planes, (u + 1) * per);
+  const q1 = min(total, (u + 1) * per);
   // x·0 is 0 for every finite x and NaN otherwise.
   let probe = f32x4.splat(0);
   let probeTail: f32 = 0;
-  // Destination columns [c0, c1) come from the source; the rest are zero.
-  const c0 = min(dw, max(0, left));
-  const c1 = max(c0, min(dw, sw + left));
-  for (let p = u * per; p < p1; p++) {
-    const s = src + (<usize>(p * sh * sw) << 2);
-    const d = dst + (<usize>(p * stride) << 2);
+  for (let q = u * per; q < q1; q++) {
+    const f = q % phases;
+    const r0 = load<i32>(args.phaseStarts + (<usize>f << 3));
+    const s0 = load<i32>(args.phaseStarts + (<usize>f << 3), 4);
+    const s = src + (<usize>((q / phases) * sh * sw) << 2);
+    const d = dst + (<usize>(q * stride) << 2);
+    // Destination columns [c0, c1) come from the source; the rest are zero.
+    const c0 = min(dw, s0 >= 0 ? 0 : (colStep - 1 - s0) / colStep);
+    const c1 = max(c0, min(dw, sw - s0 <= 0 ? 0 : (sw - s0 + colStep - 1) / colStep));
+    const n = c1 - c0;
     for (let i = 0; i < dh; i++) {
       const row = d + (<usize>(i * dw) << 2);
-      const si = i - top;
+      const si = rowStep * i + r0;
       if (si < 0 || si >= sh) {
         fill(row, 0, dw);
         continue;
       }
       fill(row, 0, c0);
-      const from = s + (<usize>(si * sw + c0 - left) << 2);
+      const from = s + (<usize>(si * sw + colStep * c0 + s0) << 2);
       const to = row + (<usize>c0 << 2);
       let j = 0;
-      const n = c1 - c0;
-      for (; j + 4 <= n; j += 4) {
-        const v = v128.load(from + (<usize>j << 2));
-        probe = f32x4.add(probe, f32x4.mul(v, f32x4.splat(0)));
-        v128.store(to + (<usize>j << 2), v);
+      if (colStep === 1) {
+        for (; j + 4 <= n; j += 4) {
+          const v = v128.load(from + (<usize>j << 2));
+          probe = f32x4.add(probe, f32x4.mul(v, f32x4.splat(0)));
+          v128.store(to + (<usize>j << 2), v);
+        }
+      } else if (colStep === 2) {
+        // Every other float: the even lanes of two vectors, both within the source row.
+        for (; j + 4 <= n && colStep * (c0 + j + 3) + s0 + 1 < sw; j += 4) {
+          const at = from + (<usize>j << 3);
+          const v = v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+          probe = f32x4.add(probe, f32x4.mul(v, f32x4.splat(0)));
+          v128.store(to + (<usize>j << 2), v);
+        }
       }
       for (; j < n; j++) {
-        const v = load<f32>(from + (<usize>j << 2));
+        const v = load<f32>(from + (<usize>(colStep * j) << 2));
         probeTail += v * 0;
         store<f32>(to + (<usize>j << 2), v);
       }
@@ -75,7 +95,6 @@ export function padUnit(job: usize, u: i32): void {
     store<i32>(flags + (<usize>u << 2), finite ? 0 : 1);
   }
 }
-
 
 /**
  * Filter gradient of a stride-1 convolution, one batch slice per unit: partial[o, p] +=

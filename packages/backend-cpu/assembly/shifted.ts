@@ -3,11 +3,12 @@ import { inPlaceFits, packedWeightFloats, sgemmInPlace, sgemmShifted } from './g
 import { addScalar } from './vector';
 
 /**
- * Stride-1 convolution without im2col. The input planes are first copied into zero-padded
- * planes Wp = OW + (KW − 1)·dw wide (padUnit in direct.ts). On that grid, output position
- * j = oh·Wp + ow reads kernel tap (c, kh, kw) at j + c·planeStride + kh·dh·Wp + kw·dw, so row p
- * of the im2col matrix is just the padded planes shifted by a per-tap offset: the GEMM packs its
- * B operand with plain vector copies of the output columns only (sgemmShifted), or, for at most
+ * Convolution without im2col. The input planes are first copied into zero-padded phase planes
+ * (padUnit in direct.ts): at stride 1 one plane Wp = OW + (KW − 1)·dw wide, where output position
+ * j = oh·Wp + ow reads kernel tap (c, kh, kw) at j + c·planeStride + kh·dh·Wp + kw·dw; at other
+ * strides each tap reads one phase plane of its channel, at a shift of its own. Either way row p
+ * of the im2col matrix is just the planes shifted by a per-tap offset: the GEMM packs its B
+ * operand with plain vector copies of the output columns only (sgemmShifted), or, for at most
  * six output channels, reads it where it lies (sgemmInPlace), and writes the output in place.
  *
  * A unit is image n, group g, output rows [r0, r1) (arguments: ShiftedConvArgs). `weights` holds

@@ -144,6 +144,7 @@ interface ConvCase {
 const convs: ConvCase[] = [
   { id: 'vgg', n: 8, c: 64, h: 56, o: 64, k: 3, stride: 1, pad: 1 },
   { id: 'strided', n: 8, c: 64, h: 56, o: 128, k: 3, stride: 2, pad: 1 },
+  { id: 'alexnet1', n: 8, c: 3, h: 224, o: 64, k: 11, stride: 4, pad: 2 },
   { id: 'lenet1', n: 64, c: 1, h: 28, o: 6, k: 5, stride: 1, pad: 2 },
   { id: 'lenet2', n: 64, c: 6, h: 14, o: 16, k: 5, stride: 1, pad: 0 },
 ];

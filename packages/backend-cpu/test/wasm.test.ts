@@ -145,6 +145,22 @@ describe('the WebAssembly kernels', () => {
     ],
     ['in place: grouped, 4 per group', [2, 4, 6, 8], [8, 2, 3, 3], params(2, 1, 1, 1, 2)],
     ['in place: 1-d dilated', [3, 2, 20], [5, 2, 3], params(1, 1, 2, 2, 1)],
+    // Strided convolutions on phase planes: stride 2 with odd sizes (the last row and column
+    // of the input never read), stride 4 with an 11×11 kernel as AlexNet's first layer, a
+    // dilation that is a multiple of the stride (one phase), a stride larger than the kernel,
+    // different strides per axis, and few enough channels for the in-place product.
+    ['stride 2, 3×3, pad 1, odd sizes', [2, 5, 19, 21], [9, 5, 3, 3], params(2, 2, 1, 1, 1)],
+    ['stride 4, 11×11, pad 2', [2, 3, 39, 41], [8, 3, 11, 11], params(2, 4, 2, 1, 1)],
+    ['stride 2, dilation 2', [2, 4, 17, 16], [7, 4, 3, 3], params(2, 2, 2, 2, 1)],
+    ['stride 3, 2×2 kernel', [2, 4, 14, 13], [5, 4, 2, 2], params(2, 3, 0, 1, 1)],
+    [
+      'strides 2 and 1, grouped',
+      [2, 6, 12, 10],
+      [6, 3, 3, 2],
+      { stride: [2, 1], padBefore: [1, 0], padAfter: [1, 0], dilation: [1, 1], groups: 2 },
+    ],
+    ['in place: stride 2, 3 channels', [2, 3, 16, 16], [3, 3, 3, 3], params(2, 2, 1, 1, 1)],
+    ['1-d stride 2, 7 wide', [3, 4, 50], [6, 4, 7], params(1, 2, 3, 1, 1)],
   ];
   for (const [name, xShape, wShape, p] of convs) {
     const k = ((xShape[1] as number) / p.groups) * size(wShape.slice(2));
@@ -196,22 +212,28 @@ describe('the WebAssembly kernels', () => {
     });
   }
 
-  it('keeps infinities and NaNs where the TypeScript kernels have them', () => {
-    const p = params(2, 1, 1, 1, 1);
-    const x = randomTensor([2, 3, 8, 8], 'float32', 21);
-    x.storage[5] = Number.POSITIVE_INFINITY;
-    x.storage[100] = Number.NaN;
-    const w = randomTensor([4, 3, 3, 3], 'float32', 22);
-    const dy = randomTensor([2, 4, 8, 8], 'float32', 23);
-    const nonFinite = (a: TypedArray) => Array.from(a, (v) => !Number.isFinite(v));
-    for (const b of [one, two]) {
-      expect(nonFinite(b.conv(x, w, p))).toEqual(nonFinite(exact.conv(x, w, p)));
-      const dw = b.convBackwardFilter(x, dy, w.shape, p);
-      expect(nonFinite(dw)).toEqual(nonFinite(exact.convBackwardFilter(x, dy, w.shape, p)));
-      // Taps that never meet the bad positions stay finite.
-      expect(nonFinite(dw).some((v) => !v)).toBe(true);
-    }
-  });
+  it.each([
+    [1, [2, 4, 8, 8]],
+    [2, [2, 4, 4, 4]],
+  ])(
+    'keeps infinities and NaNs where the TypeScript kernels have them (stride %i)',
+    (stride, yShape) => {
+      const p = params(2, stride, 1, 1, 1);
+      const x = randomTensor([2, 3, 8, 8], 'float32', 21);
+      x.storage[5] = Number.POSITIVE_INFINITY;
+      x.storage[100] = Number.NaN;
+      const w = randomTensor([4, 3, 3, 3], 'float32', 22);
+      const dy = randomTensor(yShape, 'float32', 23);
+      const nonFinite = (a: TypedArray) => Array.from(a, (v) => !Number.isFinite(v));
+      for (const b of [one, two]) {
+        expect(nonFinite(b.conv(x, w, p))).toEqual(nonFinite(exact.conv(x, w, p)));
+        const dw = b.convBackwardFilter(x, dy, w.shape, p);
+        expect(nonFinite(dw)).toEqual(nonFinite(exact.convBackwardFilter(x, dy, w.shape, p)));
+        // Taps that never meet the bad positions stay finite.
+        expect(nonFinite(dw).some((v) => !v)).toBe(true);
+      }
+    },
+  );
 
   it('runs calls of very different sizes one after another (the arena grows and is reused)', () => {
     const big = randomTensor([1, 700, 900], 'float32', 31);

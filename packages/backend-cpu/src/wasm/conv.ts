@@ -26,60 +26,81 @@ const MAX_PARTIAL_FLOATS = 1 << 23;
 const NR = 8;
 
 /**
- * The forward pass and the filter gradient of stride-1 2-d (and 1-d) convolutions with a kernel
- * bigger than 1×1 run on zero-padded planes, where each kernel tap is a shifted view
+ * The forward pass and the filter gradient of 2-d (and 1-d) convolutions with a kernel bigger
+ * than 1×1 run on zero-padded phase planes, where each kernel tap is a shifted view
  * (assembly/shifted.ts and direct.ts); the rest, and every input gradient, use im2col and
  * col2im (1×1 kernels use the input as it is). Measured on LeNet-5's and a VGG layer's shapes:
  * the shifted forward is ~20% faster than im2col on small images, the direct filter gradient up
  * to 2×, while a shifted input gradient (the flipped kernel on the padded output gradient) was
  * 2× slower than col2im on LeNet-5, its few output channels wasting most of each register tile.
  */
-function strideOne(g: ConvGeometry): boolean {
+function onPhaseGrid(g: ConvGeometry): boolean {
   // 2-d and 1-d only: one depth slice in and out (depth padding would add slices of zeros).
   return (
-    g.input[0] === 1 &&
-    g.kernel[0] === 1 &&
-    g.output[0] === 1 &&
-    g.pad[0] === 0 &&
-    g.stride[1] === 1 &&
-    g.stride[2] === 1 &&
-    g.kernelSize > 1
+    g.input[0] === 1 && g.kernel[0] === 1 && g.output[0] === 1 && g.pad[0] === 0 && g.kernelSize > 1
   );
 }
 
 /**
- * The zero-padded grid of a stride-1 convolution (a 2-d geometry; depth 1): planes Hp × Wp
- * with Wp = OW + (KW − 1)·dw, so that every tap of every output position is in the plane.
+ * Along one axis, the phases a convolution's taps read: with stride s and dilation d, tap k
+ * reads padded position s·o + d·k, which is phase (d·k) mod s at o + ⌊d·k / s⌋. Only the phases
+ * some tap lands on are kept (one at stride 1, or where the dilation is a multiple of the
+ * stride).
  */
-function paddedGrid(g: ConvGeometry) {
-  const [, H, W] = g.input;
-  const [, KH, KW] = g.kernel;
-  const [, OH, OW] = g.output;
-  const [, dh, dw] = g.dilation;
-  const [, top, left] = g.pad;
-  const Wp = OW + (KW - 1) * dw;
-  const Hp = OH + (KH - 1) * dh;
-  return { H, W, KH, KW, OH, OW, dh, dw, top, left, Wp, Hp, plane: Hp * Wp };
+function axisPhases(kernel: number, dilation: number, stride: number) {
+  const taps = Array.from({ length: kernel }, (_, k) => dilation * k);
+  const used = [...new Set(taps.map((t) => t % stride))].sort((a, b) => a - b);
+  return {
+    used,
+    index: (k: number) => used.indexOf((dilation * k) % stride),
+    shift: (k: number) => Math.floor((dilation * k) / stride),
+    extra: Math.floor((dilation * (kernel - 1)) / stride),
+  };
 }
 
-/** Element offsets of the kernel taps (c, kh, kw) on planes `plane` floats apart. */
-function tapOffsets(
-  channels: number,
-  plane: number,
-  KH: number,
-  KW: number,
-  rowStep: number,
-  colStep: number,
-): Int32Array {
-  const out = new Int32Array(channels * KH * KW);
-  let i = 0;
-  for (let c = 0; c < channels; c++) {
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) out[i++] = c * plane + kh * rowStep + kw * colStep;
+/**
+ * The phase planes of a 2-d geometry (depth 1): every input plane becomes `phases` planes of
+ * Hp × Wp floats, Wp = OW + ⌊(KW − 1)·dw / sw⌋, laid out channel after channel, `channelStride`
+ * floats apart; phase (r, c) of a plane holds padded positions (sh·i + r, sw·j + c) (padUnit in
+ * assembly/direct.ts). At stride 1 the one phase is the zero-padded plane.
+ */
+function phaseGrid(g: ConvGeometry) {
+  const [, H, W] = g.input as [number, number, number];
+  const [, KH, KW] = g.kernel as [number, number, number];
+  const [, OH, OW] = g.output as [number, number, number];
+  const [, sh, sw] = g.stride as [number, number, number];
+  const [, dh, dw] = g.dilation as [number, number, number];
+  const [, top, left] = g.pad as [number, number, number];
+  const rows = axisPhases(KH, dh, sh);
+  const cols = axisPhases(KW, dw, sw);
+  const Wp = OW + cols.extra;
+  const Hp = OH + rows.extra;
+  const plane = Hp * Wp;
+  const phases = rows.used.length * cols.used.length;
+  // Each phase's first source row and column (negative within the padding).
+  const starts = new Int32Array(
+    rows.used.flatMap((r) => cols.used.flatMap((c) => [r - top, c - left])),
+  );
+  /** Element offsets of the taps (c, kh, kw), c < channels, from a group's first plane. */
+  const tapOffsets = (channels: number): Int32Array => {
+    const out = new Int32Array(channels * KH * KW);
+    let i = 0;
+    for (let c = 0; c < channels; c++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          const phase = rows.index(kh) * cols.used.length + cols.index(kw);
+          out[i++] = (c * phases + phase) * plane + rows.shift(kh) * Wp + cols.shift(kw);
+        }
+      }
     }
-  }
-  return out;
+    return out;
+  };
+  const steps = { phases, starts, rowStep: sh, colStep: sw };
+  return { H, W, OH, OW, Wp, Hp, plane, channelStride: phases * plane, steps, tapOffsets };
 }
+
+/** Plain zero padding: one phase, the source's first row and column at the plane's. */
+const PLAIN = { phases: 1, starts: new Int32Array(2), rowStep: 1, colStep: 1 };
 
 /** The forward convolution; `bias` (one value per output channel) is added in the same pass. */
 export function conv(
@@ -94,7 +115,7 @@ export function conv(
   const s = setup(rt, x.shape, w.shape, params);
   const size = batch * outChannels * s.g.outSize;
   if (size === 0) return new Float32Array(0);
-  if (strideOne(s.g)) {
+  if (onPhaseGrid(s.g)) {
     return shiftedConv(rt, x.storage as Float32Array, w.storage as Float32Array, {
       batch,
       inChannels: channels,
@@ -192,7 +213,7 @@ export function convBackwardFilter(
   if (size === 0 || s.g.outSize === 0 || batch === 0) return new Float32Array(size);
   // Slices depend on the shapes only, never on the thread count: the sum is reproducible.
   const slices = Math.max(1, Math.min(batch, MAX_SLICES, Math.floor(MAX_PARTIAL_FLOATS / size)));
-  if (strideOne(s.g)) {
+  if (onPhaseGrid(s.g)) {
     const result = directFilterGrad(rt, x, dy, outChannels, params.groups, s.g, slices, size);
     if (result) return result;
     // An infinity or NaN in x: the im2col path below keeps it where PyTorch has it.
@@ -227,7 +248,7 @@ export function convBackwardFilter(
   return rt.take(out, size);
 }
 
-/** A stride-1 convolution on the padded grid (assembly/shifted.ts). */
+/** A convolution on the phase planes (assembly/shifted.ts). */
 function shiftedConv(
   rt: WasmRuntime,
   input: Float32Array,
@@ -242,16 +263,17 @@ function shiftedConv(
   },
 ): Float32Array | null {
   const { batch, inChannels, outChannels, groups, g } = c;
-  const { H, W, KH, KW, OH, OW, dh, dw, top, left, Wp, Hp, plane } = paddedGrid(g);
+  const grid = phaseGrid(g);
+  const { H, W, OH, OW, Wp, Hp, plane } = grid;
   const cg = inChannels / groups;
   const og = outChannels / groups;
-  const ck = cg * KH * KW;
+  const ck = cg * g.kernelSize;
   const src = rt.put(input);
   const wp = rt.packWeights(rt.put(weight), groups, og, ck);
-  const padded = unpadded(rt, input, src, { H, W, Hp, Wp, top, left }, Wp)
+  const padded = unpadded(rt, input, src, grid)
     ? src
-    : pad(rt, src, batch * inChannels, [H, W], [Hp, Wp], plane, [top, left], 0);
-  const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
+    : pad(rt, src, batch * inChannels, [H, W], [Hp, Wp], plane, grid.steps, 0);
+  const offsets = rt.put(grid.tapOffsets(cg));
   const bias = c.bias ? rt.put(c.bias) : 0;
   const columns = Math.min(SHIFTED_UNIT_COLUMNS, Math.floor(SHIFTED_UNIT_FLOATS / og));
   const rowsPerUnit = Math.max(1, Math.min(OH, Math.floor(columns / OW)));
@@ -271,7 +293,7 @@ function shiftedConv(
       groups,
       offsets,
       padded,
-      planeStride: plane,
+      planeStride: grid.channelStride,
       weights: wp,
       out,
       OH,
@@ -289,24 +311,26 @@ function shiftedConv(
 }
 
 /**
- * Whether the input at `src` serves as its own padded grid: no padding, so its planes are the
- * grid's, and the reads that the shifted GEMM makes past the last plane (up to `slack` floats
- * and a panel, into lanes it never stores) stay inside the memory.
+ * Whether the input at `src` serves as its own phase planes: stride 1 and no padding, so its
+ * planes are the grid's, and the reads that the shifted GEMM makes past the last plane (up to a
+ * row and a panel, into lanes it never stores) stay inside the memory.
  */
 function unpadded(
   rt: WasmRuntime,
   input: Float32Array,
   src: number,
-  g: { H: number; W: number; Hp: number; Wp: number; top: number; left: number },
-  slack: number,
+  g: ReturnType<typeof phaseGrid>,
 ): boolean {
-  if (src < 0 || g.top !== 0 || g.left !== 0 || g.Hp !== g.H || g.Wp !== g.W) return false;
-  return src + (input.length + slack + 16) * 4 <= rt.memoryBytes;
+  const { phases, starts, rowStep, colStep } = g.steps;
+  const plain =
+    phases === 1 && rowStep === 1 && colStep === 1 && starts[0] === 0 && starts[1] === 0;
+  if (src < 0 || !plain || g.Hp !== g.H || g.Wp !== g.W) return false;
+  return src + (input.length + g.Wp + 16) * 4 <= rt.memoryBytes;
 }
 
 /**
- * The stride-1 filter gradient as dot products on the padded grid; null when x holds an
- * infinity or NaN (or the call does not fit), and the caller takes the im2col path.
+ * The filter gradient as dot products on the phase planes; null when x holds an infinity or NaN
+ * (or the call does not fit), and the caller takes the im2col path.
  */
 function directFilterGrad(
   rt: WasmRuntime,
@@ -319,18 +343,18 @@ function directFilterGrad(
   size: number,
 ): Float32Array | null {
   const [batch, channels] = x.shape as [number, number];
-  const { H, W, KH, KW, OH, OW, dh, dw, top, left, Wp, Hp, plane } = paddedGrid(g);
+  const grid = phaseGrid(g);
+  const { H, W, OH, OW, Wp, Hp, plane } = grid;
   const dyPlane = Math.ceil((OH * Wp) / 4) * 4;
   const cg = channels / groups;
-  const ck = cg * KH * KW;
+  const ck = cg * g.kernelSize;
   const xs = rt.put(x.storage as Float32Array);
   const dys = rt.put(dy.storage as Float32Array);
-  const planesPerUnit = Math.max(1, Math.floor(PAD_UNIT_FLOATS / plane));
-  const flagCount = Math.ceil((batch * channels) / planesPerUnit);
+  const flagCount = Math.ceil((batch * channels * grid.steps.phases) / padPlanesPerUnit(plane));
   const flags = rt.alloc(flagCount * 4);
-  const xPadded = pad(rt, xs, batch * channels, [H, W], [Hp, Wp], plane, [top, left], flags);
-  const dyPadded = pad(rt, dys, batch * outChannels, [OH, OW], [OH, Wp], dyPlane, [0, 0], 0);
-  const offsets = rt.put(tapOffsets(cg, plane, KH, KW, dh * Wp, dw));
+  const xPadded = pad(rt, xs, batch * channels, [H, W], [Hp, Wp], plane, grid.steps, flags);
+  const dyPadded = pad(rt, dys, batch * outChannels, [OH, OW], [OH, Wp], dyPlane, PLAIN, 0);
+  const offsets = rt.put(grid.tapOffsets(cg));
   const partials = rt.alloc(slices * size * 4);
   const out = rt.output(size);
   if (xs < 0 || dys < 0 || flags < 0 || xPadded < 0 || dyPadded < 0 || offsets < 0) return null;
@@ -345,7 +369,7 @@ function directFilterGrad(
       groups,
       offsets,
       x: xPadded,
-      xPlaneStride: plane,
+      xPlaneStride: grid.channelStride,
       dy: dyPadded,
       dyPlaneStride: dyPlane,
       partials,
@@ -356,9 +380,15 @@ function directFilterGrad(
   return rt.take(out, size);
 }
 
+/** Destination planes one padding unit writes, `stride` floats apart. */
+function padPlanesPerUnit(stride: number): number {
+  return Math.max(1, Math.floor(PAD_UNIT_FLOATS / stride));
+}
+
 /**
- * Copies `planes` planes at `src` into zero-padded planes (`stride` floats apart, with slack
- * after the last for the reads of dropped columns) and returns their address, or -1.
+ * Copies `planes` planes at `src` into zero-padded phase planes (`steps.phases` per source
+ * plane, `stride` floats apart, with slack after the last for the reads of dropped columns) and
+ * returns their address, or -1. `flags`, when not 0, receives one word per unit (padUnit).
  */
 function pad(
   rt: WasmRuntime,
@@ -367,15 +397,17 @@ function pad(
   [h, w]: [number, number],
   [ph, pw]: [number, number],
   stride: number,
-  [top, left]: [number, number],
+  steps: typeof PLAIN,
   flags: number,
 ): number {
-  const dst = rt.alloc((planes * stride + pw + 16) * 4);
-  if (src < 0 || dst < 0) return -1;
-  const per = Math.max(1, Math.floor(PAD_UNIT_FLOATS / stride));
+  const total = planes * steps.phases;
+  const dst = rt.alloc((total * stride + pw + 16) * 4);
+  const starts = rt.put(steps.starts);
+  if (src < 0 || dst < 0 || starts < 0) return -1;
+  const per = padPlanesPerUnit(stride);
   rt.run(
     jobWords('pad', {
-      units: Math.ceil(planes / per),
+      units: Math.ceil(total / per),
       planes,
       src,
       srcH: h,
@@ -384,14 +416,16 @@ function pad(
       dstH: ph,
       dstW: pw,
       dstPlaneStride: stride,
-      top,
-      left,
+      phases: steps.phases,
+      phaseStarts: starts,
+      rowStep: steps.rowStep,
+      colStep: steps.colStep,
       planesPerUnit: per,
       flags,
     }),
   );
   // The slack after the last plane is read, never written by the job.
-  rt.zero(dst + planes * stride * 4, pw + 16);
+  rt.zero(dst + total * stride * 4, pw + 16);
   return dst;
 }
 
