@@ -62,6 +62,8 @@ export class ConvArgs {
   workBytes: i32;
   identity: i32;
   bias: usize;
+  /** Not 0: relu on the output, after the bias (forward only). */
+  relu: i32;
 
   /** Input and output channels per group, and the depth of the GEMM (cg · kernel taps). */
   @inline get cg(): i32 {
@@ -143,6 +145,8 @@ export class ShiftedConvArgs {
   workBytes: i32;
   ck: i32;
   bias: usize;
+  /** Not 0: relu on the output, after the bias. */
+  relu: i32;
 }
 
 /** The stride-1 filter gradient as dot products on padded planes (direct.ts). */

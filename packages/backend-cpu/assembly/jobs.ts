@@ -5,7 +5,7 @@ import { col2im, im2col } from './im2col';
 import { adamUnit, binaryUnit, channelSumUnit, mapUnit } from './map';
 import { maxPool2x2Unit, maxPoolBackwardUnit } from './pool';
 import { shiftedConvUnit } from './shifted';
-import { addScalar } from './vector';
+import { addScalar, reluRun } from './vector';
 
 /**
  * Parallel jobs. The JavaScript side writes a job's arguments (i32 words, see args.ts) into shared memory and
@@ -128,10 +128,11 @@ function convUnit(job: usize, u: i32, tid: i32): void {
     im2col(x, a.cg, a.geometry, p0, p1, col);
     sgemm(og, p1 - p0, ck, weight, ck, 1, col, p1 - p0, 1, out, P, false, w);
   }
-  if (a.bias !== 0) {
+  if (a.bias !== 0 || a.relu !== 0) {
     for (let o = 0; o < og; o++) {
       const row = out + (<usize>(o * P) << 2);
-      addScalar(row, row, load<f32>(a.bias + (<usize>(gi * og + o) << 2)), p1 - p0);
+      if (a.bias !== 0) addScalar(row, row, load<f32>(a.bias + (<usize>(gi * og + o) << 2)), p1 - p0);
+      if (a.relu !== 0) reluRun(row, row, p1 - p0);
     }
   }
 }

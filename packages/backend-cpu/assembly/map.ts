@@ -1,4 +1,5 @@
 import { AdamArgs, BinaryArgs, ChannelSumArgs, MapArgs } from './args';
+import { reluRun } from './vector';
 
 /** Element-wise maps, the same bit for bit as the TypeScript kernels of elementwise.ts. */
 export const MAP_RELU = 1;
@@ -19,20 +20,9 @@ export function mapUnit(job: usize, u: i32): void {
 }
 
 /** max(x, 0) with NaN kept and −0 made +0: x where x > 0 or x is NaN, else +0. */
+@inline
 function relu(x: usize, out: usize, start: i32, end: i32): void {
-  const zero = f32x4.splat(0);
-  let i = start;
-  for (; i + 4 <= end; i += 4) {
-    const q = <usize>i << 2;
-    const v = v128.load(x + q);
-    const keep = v128.or(f32x4.gt(v, zero), f32x4.ne(v, v));
-    v128.store(out + q, v128.and(v, keep));
-  }
-  for (; i < end; i++) {
-    const q = <usize>i << 2;
-    const v = load<f32>(x + q);
-    store<f32>(out + q, v > 0 || v != v ? v : 0);
-  }
+  reluRun(out + (<usize>start << 2), x + (<usize>start << 2), end - start);
 }
 
 /** dy where x > 0, else +0 (also where x is NaN). */

@@ -1,6 +1,6 @@
 import { ShiftedConvArgs } from './args';
 import { inPlaceFits, packedWeightFloats, sgemmInPlace, sgemmShifted } from './gemm';
-import { addScalar } from './vector';
+import { addScalar, reluRun } from './vector';
 
 /**
  * Convolution without im2col. The input planes are first copied into zero-padded phase planes
@@ -39,17 +39,18 @@ export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   const a = args.weights + (<usize>(g * packedWeightFloats(og, ck)) << 2);
   const out = args.out + (<usize>((n * outChannels + g * og) * P + r0 * OW) << 2);
   const count = (r1 - r0) * OW;
-  if (inPlaceFits(og, ck, OW)) {
+  const inPlace = inPlaceFits(og, ck, OW);
+  if (inPlace) {
     const rowBias = bias !== 0 ? bias + (<usize>(g * og) << 2) : 0;
     sgemmInPlace(og, count, ck, a, base, args.offsets, OW, Wp, out, P, rowBias, work);
-    return;
-  }
-  sgemmShifted(og, count, ck, a, base, args.offsets, OW, Wp, out, P, work);
-  // Adding a zero bias would still turn −0 into +0: nothing is added when there is none.
-  if (bias !== 0) {
+  } else sgemmShifted(og, count, ck, a, base, args.offsets, OW, Wp, out, P, work);
+  // Adding a zero bias would still turn −0 into +0: nothing is added when there is none. The
+  // relu runs on the unit's rows while they are still in cache.
+  if ((bias !== 0 && !inPlace) || args.relu !== 0) {
     for (let o = 0; o < og; o++) {
       const row = out + (<usize>(o * P) << 2);
-      addScalar(row, row, load<f32>(bias + (<usize>(g * og + o) << 2)), count);
+      if (bias !== 0 && !inPlace) addScalar(row, row, load<f32>(bias + (<usize>(g * og + o) << 2)), count);
+      if (args.relu !== 0) reluRun(row, row, count);
     }
   }
 }

@@ -234,8 +234,10 @@ function lenet() {
     f3b: param([10], 84),
   };
   const forward = (x: Tensor): Tensor => {
-    let h = maxPool2d(relu(conv2d(x, ps.c1w, { bias: ps.c1b, padding: 2 })), 2);
-    h = maxPool2d(relu(conv2d(h, ps.c2w, { bias: ps.c2b })), 2);
+    // As LeNet5 runs them: each convolution with its relu (one kernel where the backend fuses them).
+    const activation = 'relu';
+    let h = maxPool2d(conv2d(x, ps.c1w, { bias: ps.c1b, padding: 2, activation }), 2);
+    h = maxPool2d(conv2d(h, ps.c2w, { bias: ps.c2b, activation }), 2);
     h = reshape(h, [h.shape[0] as number, 400]);
     h = relu(linear(h, ps.f1w, ps.f1b));
     h = relu(linear(h, ps.f2w, ps.f2b));

@@ -1,8 +1,17 @@
-import type { Backend, TypedArray } from '@stride/core';
+import type { Backend, ConvParams, KernelTensor, TypedArray } from '@stride/core';
 import { checkOptions, option } from '@stride/core';
 import { addChannelBias, conv, convBackwardFilter, convBackwardInput } from './conv.js';
 import { crossEntropy, crossEntropyBackward } from './cross-entropy.js';
-import { adamStep, binary, cast, reluBackward, sgdStep, unary, where } from './elementwise.js';
+import {
+  adamStep,
+  binary,
+  cast,
+  reluBackward,
+  reluInPlace,
+  sgdStep,
+  unary,
+  where,
+} from './elementwise.js';
 import { type CpuFallback, Fallbacks } from './fallbacks.js';
 import type { Gemm } from './gemm.js';
 import { gemm as defaultGemm } from './gemm.js';
@@ -140,6 +149,17 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
           { threads, relaxedSimd: o.relaxedSimd ?? true, tile: o.tile ?? 'auto' },
           fallbacks,
         );
+  /** Convolution plus a bias per output channel on the TypeScript kernels. */
+  const convWithBias = (
+    x: KernelTensor<TypedArray>,
+    w: KernelTensor<TypedArray>,
+    bias: KernelTensor<TypedArray>,
+    params: ConvParams,
+  ): TypedArray => {
+    const out = conv(x, w, params, gemm);
+    const planes = (x.shape[0] as number) * (w.shape[0] as number);
+    return planes === 0 ? out : addChannelBias(out, bias.storage, out.length / planes);
+  };
   // New float32 and int32 storages then live in the kernels' memory, read in place.
   if (runtime?.heap.sharesStorages) useStorageHeap(runtime.heap);
   // storageStats counts the storages the kernels return until they are freed (storage-stats.ts).
@@ -200,13 +220,12 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     conv: (x, w, params) =>
       (runtime && x.dtype === 'float32' && wasmConv.conv(runtime, x, w, params)) ||
       conv(x, w, params, gemm),
-    convBias: (x, w, bias, params) => {
-      const fused = runtime && x.dtype === 'float32' && wasmConv.conv(runtime, x, w, params, bias);
-      if (fused) return fused;
-      const out = conv(x, w, params, gemm);
-      const planes = (x.shape[0] as number) * (w.shape[0] as number);
-      return planes === 0 ? out : addChannelBias(out, bias.storage, out.length / planes);
-    },
+    convBias: (x, w, bias, params) =>
+      (runtime && x.dtype === 'float32' && wasmConv.conv(runtime, x, w, params, bias)) ||
+      convWithBias(x, w, bias, params),
+    convBiasRelu: (x, w, bias, params) =>
+      (runtime && x.dtype === 'float32' && wasmConv.conv(runtime, x, w, params, bias, true)) ||
+      reluInPlace(bias ? convWithBias(x, w, bias, params) : conv(x, w, params, gemm)),
     convBackwardInput: (dy, w, xShape, params) =>
       (runtime &&
         dy.dtype === 'float32' &&

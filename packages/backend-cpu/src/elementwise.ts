@@ -113,6 +113,13 @@ function unaryFloat(op: UnaryOp, a: Floats, o: Floats, n: number): void {
   }
 }
 
+/** relu over a float array in place (a convolution's fused relu on the TypeScript kernels). */
+export function reluInPlace(a: TypedArray): TypedArray {
+  if (a instanceof Float32Array) reluFloat32(a, a, a.length);
+  else for (let i = 0; i < a.length; i++) a[i] = Math.max(a[i] as number, 0);
+  return a;
+}
+
 /**
  * relu on float32 bit patterns: a set sign bit (negative numbers, -0, -inf) clears the word
  * unless the word is a NaN, which passes through as in PyTorch. No branch, where a test of

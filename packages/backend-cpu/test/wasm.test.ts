@@ -188,6 +188,19 @@ describe('the WebAssembly kernels', () => {
       for (const b of [one, two, three]) expect(b.convBias?.(x, w, bias, p)).toEqual(want);
     });
 
+    it(`conv ${name}: with relu, with and without a bias, bit for bit`, () => {
+      const outC = wShape[0] as number;
+      const bias = randomTensor([outC], 'float32', 15);
+      const relu = (a: TypedArray) => a.map((v) => (v > 0 || Number.isNaN(v) ? v : 0));
+      const withBias = relu(one.convBias?.(x, w, bias, p) as TypedArray);
+      const without = relu(one.conv(x, w, p));
+      expect(withBias.some((v) => v === 0) && withBias.some((v) => v > 0)).toBe(true);
+      for (const b of [one, two, three]) {
+        expect(b.convBiasRelu?.(x, w, bias, p)).toEqual(withBias);
+        expect(b.convBiasRelu?.(x, w, null, p)).toEqual(without);
+      }
+    });
+
     it(`conv ${name}: input gradient within the bound, the same on every thread count`, () => {
       const got = one.convBackwardInput(dy, w, xShape, p);
       const want = exact.convBackwardInput(dy, w, xShape, p);

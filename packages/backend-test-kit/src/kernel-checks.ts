@@ -794,6 +794,26 @@ function convChecks(): KernelCheck[] {
         );
         await kit.expectValues('y', kit.result(out, ref.yShape, 'float32'), want);
       }),
+      check('convBiasRelu', c.name, async (kit) => {
+        const outC = c.w[0] as number;
+        const bias = eighths(outC, 50 + i);
+        const plane = sizeOf(ref.yShape) / (ref.yShape[0] as number) / outC;
+        const relu = (v: number): number => Math.max(v, 0);
+        const withBias = ref.y.map((v, k) =>
+          relu(v + (bias[Math.floor(k / plane) % outC] as number)),
+        );
+        const fused = call(kit.backend, 'convBiasRelu');
+        const xt = kit.tensor(x, c.x);
+        const wt = kit.tensor(w, c.w);
+        const out = fused(xt, wt, kit.tensor(bias, [outC]), c.params);
+        await kit.expectValues('y', kit.result(out, ref.yShape, 'float32'), withBias);
+        const plain = fused(xt, wt, null, c.params);
+        await kit.expectValues(
+          'y without a bias',
+          kit.result(plain, ref.yShape, 'float32'),
+          ref.y.map(relu),
+        );
+      }),
     ];
   });
 }

@@ -423,6 +423,18 @@ export interface Backend<S = unknown> {
    */
   convBias?(x: KernelTensor<S>, w: KernelTensor<S>, bias: KernelTensor<S>, params: ConvParams): S;
   /**
+   * `conv`, its bias (when `bias` is not null) and relu in the same pass, for a convolution
+   * called with `activation: 'relu'`: each output element is the rounded convolution result,
+   * plus its channel's bias rounded once more, then `relu` of that (`max(v, 0)`, NaN kept and
+   * −0 made +0), exactly as `conv`, a broadcasting `add` and the `relu` unary would give it.
+   */
+  convBiasRelu?(
+    x: KernelTensor<S>,
+    w: KernelTensor<S>,
+    bias: KernelTensor<S> | null,
+    params: ConvParams,
+  ): S;
+  /**
    * One step of plain gradient descent in one pass: `param + direction·(−lr)`, element-wise, the
    * product rounded to the dtype before the sum, as `add(param, mul(direction, -lr))` rounds it
    * (−lr itself rounded to the dtype first). The two inputs share a shape and a float dtype.
@@ -534,6 +546,7 @@ export const OPTIONAL_KERNELS = [
   'checkIndices',
   'reluBackward',
   'convBias',
+  'convBiasRelu',
   'adamStep',
   'sgdStep',
   'crossEntropy',

@@ -118,6 +118,11 @@ export function traced(
   return out;
 }
 
+/** Whether `traceOps` is recording: fused ops then run as the ops they fuse, recorded apart. */
+export function tracing(): boolean {
+  return engine.trace !== null;
+}
+
 /** Called as a public op checks its tensor arguments: remembers it as the maker of what follows. */
 export function noteCaller(fn: string): void {
   const state = engine.trace as TraceState | null;

@@ -102,13 +102,17 @@ function phaseGrid(g: ConvGeometry) {
 /** Plain zero padding: one phase, the source's first row and column at the plane's. */
 const PLAIN = { phases: 1, starts: new Int32Array(2), rowStep: 1, colStep: 1 };
 
-/** The forward convolution; `bias` (one value per output channel) is added in the same pass. */
+/**
+ * The forward convolution; `bias` (one value per output channel) is added in the same pass, and
+ * with `relu` the output goes through relu after it.
+ */
 export function conv(
   rt: WasmRuntime,
   x: T,
   w: T,
   params: ConvParams,
-  bias?: T,
+  bias?: T | null,
+  relu = false,
 ): Float32Array | null {
   const [batch, channels] = x.shape as [number, number];
   const outChannels = w.shape[0] as number;
@@ -123,6 +127,7 @@ export function conv(
       groups: params.groups,
       g: s.g,
       bias: bias?.storage as Float32Array | undefined,
+      relu,
     });
   }
   const xp = rt.put(x.storage as Float32Array);
@@ -149,6 +154,7 @@ export function conv(
       workBytes: s.workBytes,
       identity: s.identity ? 1 : 0,
       bias: bp,
+      relu: relu ? 1 : 0,
     }),
   );
   return rt.take(out, size);
@@ -189,6 +195,7 @@ export function convBackwardInput(
       workBytes: s.workBytes,
       identity: s.identity ? 1 : 0,
       bias: 0,
+      relu: 0,
     }),
   );
   return rt.take(out, size);
@@ -242,6 +249,7 @@ export function convBackwardFilter(
       workBytes: s.workBytes,
       identity: s.identity ? 1 : 0,
       bias: 0,
+      relu: 0,
     }),
   );
   rt.sumSlices(partials, slices, size, out);
@@ -260,6 +268,7 @@ function shiftedConv(
     groups: number;
     g: ConvGeometry;
     bias: Float32Array | undefined;
+    relu: boolean;
   },
 ): Float32Array | null {
   const { batch, inChannels, outChannels, groups, g } = c;
@@ -305,6 +314,7 @@ function shiftedConv(
       workBytes,
       ck,
       bias,
+      relu: c.relu ? 1 : 0,
     }),
   );
   return rt.take(out, batch * outChannels * OH * OW);

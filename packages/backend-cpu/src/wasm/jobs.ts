@@ -64,6 +64,7 @@ const LAYOUTS = {
     'workBytes',
     'identity',
     'bias',
+    'relu',
   ],
   pad: [
     'units',
@@ -102,6 +103,7 @@ const LAYOUTS = {
     'workBytes',
     'ck',
     'bias',
+    'relu',
   ],
   directFilterGrad: [
     'units',

@@ -34,7 +34,8 @@ export function relu(x: Tensor): Tensor {
   return unary('relu', 'relu', x, reluGrad);
 }
 
-function reluGrad(dy: Tensor, x: Tensor): Tensor {
+/** The gradient of relu at `x` (or at its output, which is positive exactly where `x` is). */
+export function reluGrad(dy: Tensor, x: Tensor): Tensor {
   if (!isFloat(x.dtype)) return mul(dy, 0);
   const b = dy.backend;
   if (b.reluBackward) {

@@ -9,7 +9,8 @@ import { backendOf, checkOutputSize, wrap } from '../kernel.js';
 import { allEntries, checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
-import { traced } from '../trace.js';
+import { traced, tracing } from '../trace.js';
+import { relu, reluGrad } from './activation.js';
 import { add } from './arithmetic.js';
 import { CONV_COMMON_OPTIONS, checkConvTensors } from './conv-checks.js';
 import { reshape } from './layout.js';
@@ -42,6 +43,12 @@ export interface ConvOptions {
   dilation?: number | readonly number[];
   /** Input and output channels split into this many independent groups. */
   groups?: number;
+  /**
+   * `'relu'`: the result is `relu(conv + bias)`, in one pass over the output on a backend with
+   * the fused kernel (`convBiasRelu`), saving the separate relu's read and write of it. Left
+   * out, no activation (PyTorch's functional convolutions have none).
+   */
+  activation?: 'relu';
 }
 
 /** 1-d convolution: input `[N, C, L]` (or `[C, L]`), weight `[O, C/groups, K]`. */
@@ -159,6 +166,7 @@ const CONV_OPTIONS = {
   ),
   dilation: CONV_COMMON_OPTIONS.dilation,
   groups: CONV_COMMON_OPTIONS.groups,
+  activation: option.oneOf('relu'),
 } as const;
 
 function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions): Tensor {
@@ -228,10 +236,23 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
   const params: ConvParams = { stride, padBefore: before, padAfter: after, dilation, groups };
   checkOutputSize(fn, backend, [xShape[0] as number, outChannels, ...outSpatial], x.dtype, shapes);
   const attrs = { stride, padBefore: before, padAfter: after, dilation, groups };
-  return traced('conv', [x, w, bias], attrs, () => convRun(fn, x, w, bias, params, outSpatial));
+  const withRelu = options.activation === 'relu';
+  // A trace records the convolution and the relu apart, as the graph formats have them.
+  if (withRelu && tracing()) {
+    return relu(
+      traced('conv', [x, w, bias], attrs, () => convRun(fn, x, w, bias, params, outSpatial, false)),
+    );
+  }
+  return traced('conv', [x, w, bias], attrs, () =>
+    convRun(fn, x, w, bias, params, outSpatial, withRelu),
+  );
 }
 
-/** The convolution itself, once `convImpl` has checked its arguments. */
+/**
+ * The convolution itself, once `convImpl` has checked its arguments, then relu where `withRelu`:
+ * one kernel where the backend fuses what is asked for (`convBiasRelu`, `convBias`), else the
+ * kernels and ops that compose it.
+ */
 function convRun(
   fn: string,
   x: Tensor,
@@ -239,6 +260,7 @@ function convRun(
   bias: Tensor | null,
   params: ConvParams,
   outSpatial: readonly number[],
+  withRelu: boolean,
 ): Tensor {
   const backend = x.backend;
   const n = w.rank - 2;
@@ -248,32 +270,33 @@ function convRun(
   return tidy(() => {
     const xb = batched ? x : reshape(x, xShape);
     const outShape = [xShape[0] as number, outChannels, ...outSpatial];
+    const fusedRelu = withRelu && backend.convBiasRelu !== undefined;
     // With a fused bias the kernel adds it, and the node also returns the bias gradient.
-    const fused = bias !== null && backend.convBias !== undefined;
-    const raw = wrap(
-      backend,
-      fused && bias
-        ? (backend.convBias as NonNullable<typeof backend.convBias>)(
-            xb._kernel(),
-            w._kernel(),
-            bias._kernel(),
-            params,
-          )
-        : backend.conv(xb._kernel(), w._kernel(), params),
-      outShape,
-      x.dtype,
-    );
-    // Each gradient needs only the other operand: keep just what a requested gradient uses.
+    const fusedBias = bias !== null && (fusedRelu || backend.convBias !== undefined);
+    const xk = xb._kernel();
+    const wk = w._kernel();
+    let storage: unknown;
+    if (fusedRelu) {
+      const kernel = backend.convBiasRelu as NonNullable<typeof backend.convBiasRelu>;
+      storage = kernel(xk, wk, bias ? bias._kernel() : null, params);
+    } else if (fusedBias && bias) {
+      const kernel = backend.convBias as NonNullable<typeof backend.convBias>;
+      storage = kernel(xk, wk, bias._kernel(), params);
+    } else storage = backend.conv(xk, wk, params);
+    const raw = wrap(backend, storage, outShape, x.dtype);
+    // Each gradient needs only the other operand: keep just what a requested gradient uses, and
+    // the output of a fused relu, which is positive exactly where the relu passed the gradient.
     const needX = xb.requiresGrad;
     const needW = w.requiresGrad;
     const wShape = w.shape;
-    const save = [...(needW ? [xb] : []), ...(needX ? [w] : [])];
-    const inputs = fused && bias ? [xb, w, bias] : [xb, w];
+    const save = [...(needW ? [xb] : []), ...(needX ? [w] : []), ...(fusedRelu ? [raw] : [])];
+    const inputs = fusedBias && bias ? [xb, w, bias] : [xb, w];
     // The bias gradient sums dy over the batch and every spatial axis.
     const biasAxes = [0, ...outSpatial.map((_, i) => i + 2)];
-    let y = withGrad(fn, raw, inputs, save, (dy, saved) => {
+    let y = withGrad(fn, raw, inputs, save, (dyOut, saved) => {
       const sx = needW ? (saved[0] as Tensor) : null;
       const sw = needX ? (saved[needW ? 1 : 0] as Tensor) : null;
+      const dy = fusedRelu ? reluGrad(dyOut, saved[saved.length - 1] as Tensor) : dyOut;
       const b = dy.backend;
       const gx = sw
         ? wrap(b, b.convBackwardInput(dy._kernel(), sw._kernel(), xShape, params), xShape, dy.dtype)
@@ -286,10 +309,12 @@ function convRun(
             dy.dtype,
           )
         : null;
-      if (!fused) return [gx, gw];
+      if (!fusedBias) return [gx, gw];
       return [gx, gw, bias?.requiresGrad ? sum(dy, biasAxes) : null];
     });
-    if (bias && !fused) y = add(y, reshape(bias, [outChannels, ...new Array<number>(n).fill(1)]));
+    if (bias && !fusedBias)
+      y = add(y, reshape(bias, [outChannels, ...new Array<number>(n).fill(1)]));
+    if (withRelu && !fusedRelu) y = relu(y);
     return batched ? y : reshape(y, outShape.slice(1));
   });
 }
