@@ -9,7 +9,13 @@ import { diffCounters, type WebGpuCounters } from './counters.js';
 import { binary, where } from './kernels/binary.js';
 import { cast } from './kernels/cast.js';
 import { checkIndices } from './kernels/check-indices.js';
-import { conv, convBackwardFilter, convBackwardInput, convBias } from './kernels/conv.js';
+import {
+  conv,
+  convBackwardFilter,
+  convBackwardInput,
+  convBias,
+  convBiasRelu,
+} from './kernels/conv.js';
 import { crossEntropy, crossEntropyBackward } from './kernels/cross-entropy.js';
 import { adamStep, reluBackward, sgdStep } from './kernels/fused.js';
 import { gather, scatterAdd } from './kernels/gather.js';
@@ -103,6 +109,7 @@ export function createBackend(ctx: GpuContext): WebGpuBackend {
     // Core's optional fused kernels: one launch each where core would compose several.
     reluBackward: k('reluBackward', reluBackward),
     convBias: k('convBias', convBias),
+    convBiasRelu: k('convBiasRelu', convBiasRelu),
     adamStep: k('adamStep', adamStep),
     sgdStep: k('sgdStep', sgdStep),
     crossEntropy: k('crossEntropy', crossEntropy),

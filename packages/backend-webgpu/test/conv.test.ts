@@ -22,9 +22,15 @@
 import { cpu } from '@stride/backend-cpu';
 import type { ConvParams, KernelTensor, TypedArray } from '@stride/core';
 import { convGeometry, sizeOf } from '@stride/core';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { GpuStorage, WebGpuBackend } from '../src/index.js';
-import { type ConvPath, conv, convBackwardFilter, convBackwardInput } from '../src/kernels/conv.js';
+import {
+  type ConvPath,
+  conv,
+  convBackwardFilter,
+  convBackwardInput,
+  convBiasRelu,
+} from '../src/kernels/conv.js';
 import { tapConvBackwardFilter } from '../src/kernels/conv-tap-dw.js';
 import { setGemmMode } from '../src/kernels/gemm-wgsl.js';
 import { expectGemmClose, randoms } from './gemm-check.js';
@@ -232,6 +238,47 @@ describe('convolution, direct GEMM', () => {
   it(`1-d ${describeCase(SCALAR_1D)}`, () => check(SCALAR_1D, GENERAL));
 
   it('empty: no batch, no output positions, no input channels', checkEmpty);
+});
+
+/**
+ * The relu epilogue on each path: relu(conv + bias), and relu(conv) with no bias, bit for bit
+ * what that path's conv gives with the bias added in float32 and relu applied on the host.
+ */
+async function checkRelu(c: Case, paths: readonly ConvPath[]): Promise<void> {
+  const p = params(c);
+  const yShape = outShape(c, p);
+  const size = sizeOf(yShape);
+  const plane = size / (yShape[0] as number) / (c.w[0] as number);
+  const gx = device(randoms(sizeOf(c.x), 31), c.x);
+  const gw = device(randoms(sizeOf(c.w), 32), c.w);
+  const biasValues = randoms(c.w[0] as number, 33);
+  const gb = device(biasValues, [c.w[0] as number]);
+  const relu = (v: number): number => Math.max(v, 0);
+  for (const path of paths) {
+    const y = await read(conv(gpu.context, gx, gw, p, path), size);
+    const withBias = y.map((v, i) =>
+      relu(Math.fround(v + (biasValues[Math.floor(i / plane) % (c.w[0] as number)] as number))),
+    );
+    const fused = await read(convBiasRelu(gpu.context, gx, gw, gb, p, path), size);
+    expect(Array.from(fused), `${path} with a bias`).toEqual(Array.from(withBias));
+    const plain = await read(convBiasRelu(gpu.context, gx, gw, null, p, path), size);
+    expect(Array.from(plain), `${path} without`).toEqual(Array.from(y.map(relu)));
+    expect(withBias.some((v) => v === 0) && withBias.some((v) => v > 0)).toBe(true);
+  }
+  for (const s of [gx.storage, gw.storage, gb.storage]) gpu.free(s);
+}
+
+describe('convolution with relu as each element is stored', () => {
+  const lenetConv2: Case = { x: [2, 6, 14, 14], w: [16, 6, 5, 5] };
+  it('on every path, tiled GEMM', async () => {
+    setGemmMode(gpu.context, 'tiled');
+    await checkRelu(lenetConv2, GENERAL);
+    await checkRelu(VEC_IDENTITY, IDENTITY);
+  });
+  it('on the direct GEMM', async () => {
+    setGemmMode(gpu.context, 'direct');
+    await checkRelu(SCALAR_IDENTITY, ['direct']);
+  });
 });
 
 describe('filter gradient without a GEMM', () => {

@@ -40,7 +40,7 @@ const NAMES = [
 
 const ACCESSORS = NAMES.map((n, i) => `fn c${n}() -> u32 { return word(${i}u); }`).join('\n');
 
-function code(bias: boolean, block: number): string {
+function code(bias: boolean, block: number, relu: boolean): string {
   const ks = Array.from({ length: block }, (_, k) => k);
   return `
 ${uniforms(NAMES.length)}
@@ -96,7 +96,8 @@ ${main(`if (i >= cTotal()) { return; }
     if (o >= cOg()) { break; }
     let chan = z * cOg() + o;
     let rowAt = (((b * cO() + chan) * cOD() + od) * cOH() + oh) * cOW();
-    let a = accs[oc]${bias ? ' + vec4<f32>(bias[chan])' : ''};
+    let sum = accs[oc]${bias ? ' + vec4<f32>(bias[chan])' : ''};
+    let a = ${relu ? 'select(sum, vec4<f32>(0.0), sum <= vec4<f32>(0.0))' : 'sum'};
     for (var j = 0u; j < 4u; j++) {
       let ow = ow0 + j;
       if (ow < cOW()) { y[rowAt + ow] = a[j]; }
@@ -106,12 +107,12 @@ ${main(`if (i >= cTotal()) { return; }
 }
 
 const CODES = new Map<string, string>();
-const codeOf = (bias: boolean, block: number): string =>
-  cachedCode(CODES, `${bias}:${block}`, () => code(bias, block));
+const codeOf = (bias: boolean, block: number, relu: boolean): string =>
+  cachedCode(CODES, `${bias}:${block}:${relu}`, () => code(bias, block, relu));
 
 /**
- * Records y = conv(x, w) (+ bias per output channel) into `out`, which holds
- * `batch · outChannels · outSize` elements.
+ * Records y = conv(x, w) (+ bias per output channel, then relu where `relu`) into `out`, which
+ * holds `batch · outChannels · outSize` elements.
  */
 export function tapConv(
   ctx: GpuContext,
@@ -124,6 +125,7 @@ export function tapConv(
   channels: number,
   outChannels: number,
   groups: number,
+  relu: boolean,
 ): void {
   const [OD, OH, OW] = g.output as [number, number, number];
   const og = outChannels / groups;
@@ -135,7 +137,7 @@ export function tapConv(
   const total = batch * groups * oBlocks * OD * OH * qBlocks;
   ctx.run({
     name: 'conv',
-    code: codeOf(bias !== null, block),
+    code: codeOf(bias !== null, block, relu),
     inputs: bias ? [x, w, bias] : [x, w],
     outputs: [out],
     uniforms: [

@@ -236,6 +236,21 @@ export function convBias(
   return convForward(ctx, x, w, bias, params, path);
 }
 
+/**
+ * `conv`, the bias when there is one, then relu, all as each element is stored (core's optional
+ * `convBiasRelu`): one launch where conv, add and relu took up to three.
+ */
+export function convBiasRelu(
+  ctx: GpuContext,
+  x: T,
+  w: T,
+  bias: T | null,
+  params: ConvParams,
+  path: ConvPath = 'auto',
+): GpuStorage {
+  return convForward(ctx, x, w, bias, params, path, true);
+}
+
 /** `rowBias` of the GEMM's bias epilogue: output channel z·og + m. */
 const ROW_BIAS = 'fn rowBias(z: u32, m: u32) -> f32 { return bias[z * cOg() + m]; }';
 
@@ -246,6 +261,7 @@ function convForward(
   bias: T | null,
   params: ConvParams,
   path: ConvPath,
+  relu = false,
 ): GpuStorage {
   const [batch, channels] = x.shape;
   const outChannels = w.shape[0];
@@ -283,6 +299,7 @@ function convForward(
       channels,
       outChannels,
       groups,
+      relu,
     );
     return out;
   }
@@ -311,7 +328,7 @@ fn loadA(z: u32, m: u32, k: u32) -> vec4<f32> { return rowW(z * dimM() * dimK(),
       threads,
     });
     const vecCol = positions % 4 === 0;
-    const key = `conv:im2col:${vecW}:${vecCol}:${vecOut}:${hasBias}`;
+    const key = `conv:im2col:${vecW}:${vecCol}:${vecOut}:${hasBias}:${relu}`;
     const code = convCode(key, tile, mode, 'k', 'n', vecOut, {
       decls: `${gemmBindings({ w: vecW, unfolded: vecCol, ...biasBinding }, vecOut)}
 ${loadA}
@@ -320,6 +337,7 @@ fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> { return rowCol(z * dimK() * dimN(
 ${FORWARD_OUT}
 ${biasFn}`,
       rowBias: hasBias,
+      relu,
     });
     runGemm(ctx, { ...gemm, code, inputs: [w.storage, col, ...biasInput], words });
     ctx.release(col);
@@ -336,7 +354,7 @@ fn loadB(z: u32, k: u32, n: u32) -> vec4<f32> {
   if (k >= dimK()) { return vec4<f32>(0.0); }
   return im2colAt(z, k, n);
 }`;
-  const key = `conv:${direct ? 'direct' : 'implicit'}:${vecW}:${vecX}:${vecOut}:${hasBias}`;
+  const key = `conv:${direct ? 'direct' : 'implicit'}:${vecW}:${vecX}:${vecOut}:${hasBias}:${relu}`;
   const code = convCode(key, tile, mode, 'k', 'n', vecOut, {
     decls: `${gemmBindings({ w: vecW, x: vecX, ...biasBinding }, vecOut)}
 ${loadA}
@@ -344,6 +362,7 @@ ${loadB}
 ${FORWARD_OUT}
 ${biasFn}`,
     rowBias: hasBias,
+    relu,
   });
   runGemm(ctx, { ...gemm, code, inputs: [w.storage, x.storage, ...biasInput], words });
   return out;
@@ -381,7 +400,7 @@ function convCode(
   aAxis: 'm' | 'k',
   bAxis: 'n' | 'k',
   vecOut: boolean,
-  spec: { decls: string; maskB?: boolean; rowBias?: boolean },
+  spec: { decls: string; maskB?: boolean; rowBias?: boolean; relu?: boolean },
 ): string {
   return gemmCode(
     key,
@@ -394,6 +413,7 @@ function convCode(
       decls: `${ACCESSORS}\n${spec.decls}`,
       maskB: spec.maskB,
       rowBias: spec.rowBias,
+      relu: spec.relu,
     },
     mode,
   );

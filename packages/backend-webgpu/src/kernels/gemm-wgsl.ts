@@ -121,6 +121,11 @@ export interface GemmSpec {
    * with split-K, whose slices are summed afterwards.
    */
   readonly rowBias?: boolean;
+  /**
+   * relu on every element as it is stored, after the bias: `x <= 0 ? 0 : x`, as the `relu` unary
+   * computes it (NaN kept, −0 made +0). Never with split-K either.
+   */
+  readonly relu?: boolean;
 }
 
 /**
@@ -396,13 +401,9 @@ function storeCode(spec: GemmSpec): string {
   for (let r = 0; r < t.rm; r++) {
     const row = `{ let m = m0 + ty * ${t.rm}u + ${r}u;
     if (m < dimM()) {
-      let o = outRow(z, m) + split * word(8u);${
-        spec.rowBias
-          ? `
-      let acc = acc${r} + vec4<f32>(rowBias(z, m));`
-          : `
-      let acc = acc${r};`
-      }`;
+      let o = outRow(z, m) + split * word(8u);
+      let sum = acc${r}${spec.rowBias ? ' + vec4<f32>(rowBias(z, m))' : ''};
+      let acc = ${spec.relu ? 'select(sum, vec4<f32>(0.0), sum <= vec4<f32>(0.0))' : 'sum'};`;
     if (vecOut) {
       stores.push(`${row}
       c[(o + col0) >> 2u] = acc;
