@@ -45,7 +45,7 @@ function paddingRule(n: number) {
 }
 
 /** The shared implementation; `n` is the number of spatial dims. */
-abstract class ConvNd extends ConvBase {
+export abstract class ConvNd extends ConvBase {
   /** Zero padding as given (a number, per-axis entries, `'valid'` or `'same'`). */
   readonly padding: ConvPadding;
 
@@ -71,12 +71,26 @@ abstract class ConvNd extends ConvBase {
   }
 
   forward(x: Tensor): Tensor {
+    return this.convolve(x, undefined);
+  }
+
+  /**
+   * `relu(this.forward(x))`, the same numbers and gradients, in one pass over the output where
+   * the backend fuses the two (core's `activation: 'relu'`). `Sequential` and the models use it
+   * for a convolution followed by a `ReLU` when neither has a forward hook.
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return this.convolve(x, 'relu');
+  }
+
+  private convolve(x: Tensor, activation: 'relu' | undefined): Tensor {
     return OPS[this.n](x, this.weight, {
       bias: this.bias,
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
       groups: this.groups,
+      ...(activation ? { activation } : {}),
     });
   }
 

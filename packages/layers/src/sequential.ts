@@ -4,6 +4,7 @@
  */
 import { isTensor, type Tensor, tidy } from '@stride/core';
 import { fail, show } from './check.js';
+import { fusesWithRelu } from './conv-relu.js';
 import type { Module } from './module.js';
 import { ModuleSequence } from './module-list.js';
 
@@ -50,7 +51,15 @@ export class Sequential extends ModuleSequence<Module> {
     if (!isTensor(x)) fail('Sequential', `input must be a Tensor, got ${show(x)}`);
     return tidy(() => {
       let y = x;
-      for (const m of this) y = m(y);
+      const modules = [...this];
+      for (let i = 0; i < modules.length; i++) {
+        const m = modules[i] as Module;
+        // A convolution and the ReLU after it run as one fused op (see conv-relu.ts).
+        if (fusesWithRelu(m, modules[i + 1])) {
+          y = m.forwardRelu(y);
+          i++;
+        } else y = m(y);
+      }
       // A new handle even for an empty Sequential, so that the caller may dispose x and y apart.
       return y === x ? x.reshape(x.shape) : y;
     });

@@ -18,6 +18,7 @@ import {
   show,
 } from '../check.js';
 import { Conv2d } from '../conv.js';
+import { convThenActivation } from '../conv-relu.js';
 import { Flatten } from '../flatten.js';
 import type { FactoryOptions } from '../init.js';
 import { Linear } from '../linear.js';
@@ -113,8 +114,8 @@ export class LeNet5 extends Module {
       fail('LeNet5', `expected images [N, ${this.conv1.inChannels}, 28, 28], got ${got}`);
     }
     return tidy(() => {
-      let y = this.pool1.forward(this.act1.forward(this.conv1.forward(x)));
-      y = this.pool2.forward(this.act2.forward(this.conv2.forward(y)));
+      let y = this.pool1.forward(convThenActivation(this.conv1, this.act1, x));
+      y = this.pool2.forward(convThenActivation(this.conv2, this.act2, y));
       y = this.act3.forward(this.fc1.forward(this.flatten.forward(y)));
       return this.fc3.forward(this.act4.forward(this.fc2.forward(y)));
     });
