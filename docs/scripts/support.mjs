@@ -43,7 +43,7 @@ export const KERNEL_GROUPS = {
   Reductions: ['reduce', 'softmax'],
   'Matrix multiplication': ['matmul'],
   'Layout and indexing': ['strided', 'stridedWrite', 'concat', 'gather', 'scatterAdd'],
-  Convolution: ['conv', 'convBackwardInput', 'convBackwardFilter', 'convBias'],
+  Convolution: ['conv', 'convBackwardInput', 'convBackwardFilter', 'convBias', 'convBiasRelu'],
   Pooling: ['maxPool', 'maxPoolBackward', 'avgPool', 'avgPoolBackward'],
   'Fused (optional)': [
     'reluBackward',

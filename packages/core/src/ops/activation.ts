@@ -5,7 +5,7 @@
  */
 import { isFloat } from '../dtype.js';
 import { fail } from '../errors.js';
-import { backendOfTensor, wrap } from '../kernel.js';
+import { backendOfTensor } from '../kernel.js';
 import { checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
@@ -25,6 +25,7 @@ import {
   where,
 } from './arithmetic.js';
 import { fmtValue } from './params.js';
+import { reluGrad } from './relu-grad.js';
 
 /**
  * `max(x, 0)` element-wise, any numeric dtype (not bool). The gradient at 0 is 0, as in PyTorch.
@@ -32,16 +33,6 @@ import { fmtValue } from './params.js';
 export function relu(x: Tensor): Tensor {
   backendOfTensor('relu', 'input', x);
   return unary('relu', 'relu', x, reluGrad);
-}
-
-/** The gradient of relu at `x` (or at its output, which is positive exactly where `x` is). */
-export function reluGrad(dy: Tensor, x: Tensor): Tensor {
-  if (!isFloat(x.dtype)) return mul(dy, 0);
-  const b = dy.backend;
-  if (b.reluBackward) {
-    return wrap(b, b.reluBackward(dy._kernel(), x._kernel()), dy.shape, dy.dtype);
-  }
-  return where(gt(x, 0), dy, 0);
 }
 
 function checkFloat(fn: string, x: Tensor): void {

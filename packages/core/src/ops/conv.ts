@@ -10,12 +10,13 @@ import { allEntries, checkOptions, option } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { tidy } from '../tidy.js';
 import { traced, tracing } from '../trace.js';
-import { relu, reluGrad } from './activation.js';
+import { relu } from './activation.js';
 import { add } from './arithmetic.js';
 import { CONV_COMMON_OPTIONS, checkConvTensors } from './conv-checks.js';
 import { reshape } from './layout.js';
 import { axisInts, fmtValue } from './params.js';
 import { sum } from './reduce.js';
+import { reluGrad } from './relu-grad.js';
 
 /**
  * Zero padding of the spatial dims: the same on every side (a number), per axis (an array whose
