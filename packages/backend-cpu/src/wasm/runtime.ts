@@ -33,6 +33,12 @@ interface KernelExports extends TileExports {
   packWeights(dst: number, a: number, m: number, k: number): void;
 }
 
+/**
+ * How long the calling thread spins for the workers' last units before it sleeps. On LeNet-5
+ * inference at batch 256 (2 threads, Node 24) the caller slept and was woken once per job, about
+ * 0.8 ms of its 4–5 ms.
+ */
+const CALLER_SPIN_MS = 0.3;
 const PAGE = 65536;
 const MAX_PAGES = 32768;
 
@@ -325,9 +331,14 @@ export class WasmRuntime {
       this.destroy();
       throw e;
     }
+    // The other threads' last units usually end within microseconds of this thread's, while a
+    // wake-up from Atomics.wait costs tens of them: spin a while before sleeping.
     let done = Atomics.load(w, FINISHED);
-    while (done < units) {
-      if (this.blocking) Atomics.wait(w, FINISHED, done);
+    const until = performance.now() + CALLER_SPIN_MS;
+    for (let i = 1; done < units; i++) {
+      if (this.blocking && (i & 255) === 0 && performance.now() > until) {
+        Atomics.wait(w, FINISHED, done);
+      }
       done = Atomics.load(w, FINISHED);
     }
     if (Atomics.load(w, FAILED) !== 0) {
