@@ -44,7 +44,7 @@ export const KERNEL_GROUPS = {
   'Matrix multiplication': ['matmul'],
   'Layout and indexing': ['strided', 'stridedWrite', 'concat', 'gather', 'scatterAdd'],
   Convolution: ['conv', 'convBackwardInput', 'convBackwardFilter', 'convBias', 'convBiasRelu'],
-  Pooling: ['maxPool', 'maxPoolBackward', 'avgPool', 'avgPoolBackward'],
+  Pooling: ['maxPool', 'maxPoolValues', 'maxPoolBackward', 'avgPool', 'avgPoolBackward'],
   'Fused (optional)': [
     'reluBackward',
     'adamStep',

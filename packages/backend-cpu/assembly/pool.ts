@@ -4,6 +4,7 @@ import { Pool2x2Args } from './args';
  * 2×2 max pooling whose windows all lie inside the input, the same as maxPool2x2 in
  * src/pool.ts: the first maximum of each window (index arithmetic, no data-dependent branch),
  * and PyTorch's rule (the last NaN wins) for a window holding a NaN. A unit is a run of planes.
+ * With `indices` 0 only the maxima are written (maxPoolValues).
  */
 export function maxPool2x2Unit(job: usize, u: i32): void {
   const a = changetype<Pool2x2Args>(job);
@@ -40,18 +41,22 @@ export function maxPool2x2Unit(job: usize, u: i32): void {
           const v3 = v128.shuffle<f32>(s0, s1, 1, 3, 5, 7);
           const sum = f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3));
           if (v128.any_true(f32x4.ne(sum, sum))) break;
-          // The first maximum: of each row, then of the two (ties keep the earlier tap).
-          const top = f32x4.gt(v1, v0);
-          const topValue = v128.bitselect(v1, v0, top);
-          const topIndex = v128.bitselect(i32x4.splat(1), i32x4.splat(0), top);
-          const bottom = f32x4.gt(v3, v2);
-          const bottomValue = v128.bitselect(v3, v2, bottom);
-          const bottomIndex = v128.bitselect(i32x4.splat(W + 1), i32x4.splat(W), bottom);
-          const lower = f32x4.gt(bottomValue, topValue);
-          const k = v128.bitselect(bottomIndex, topIndex, lower);
-          v128.store(a.values + (<usize>o << 2), v128.bitselect(bottomValue, topValue, lower));
-          const at = i32x4.add(k, i32x4.add(i32x4.splat(at0), i32x4(0, 2, 4, 6)));
-          v128.store(a.indices + (<usize>o << 2), at);
+          // The first maximum: of each row, then of the two (ties keep the earlier tap), which
+          // is what pmax(a, b) = a < b ? b : a keeps.
+          const topValue = f32x4.pmax(v0, v1);
+          const bottomValue = f32x4.pmax(v2, v3);
+          v128.store(a.values + (<usize>o << 2), f32x4.pmax(topValue, bottomValue));
+          if (a.indices !== 0) {
+            const topIndex = v128.bitselect(i32x4.splat(1), i32x4.splat(0), f32x4.gt(v1, v0));
+            const bottomIndex = v128.bitselect(
+              i32x4.splat(W + 1),
+              i32x4.splat(W),
+              f32x4.gt(v3, v2),
+            );
+            const k = v128.bitselect(bottomIndex, topIndex, f32x4.gt(bottomValue, topValue));
+            const at = i32x4.add(k, i32x4.add(i32x4.splat(at0), i32x4(0, 2, 4, 6)));
+            v128.store(a.indices + (<usize>o << 2), at);
+          }
         }
       }
       for (; ow < a.outW; ow++, o++) {
@@ -84,7 +89,7 @@ export function maxPool2x2Unit(job: usize, u: i32): void {
           if (v3 > best || v3 != v3) k = W + 1;
         }
         store<f32>(a.values + (<usize>o << 2), load<f32>(p + (<usize>k << 2)));
-        store<i32>(a.indices + (<usize>o << 2), at0 + k);
+        if (a.indices !== 0) store<i32>(a.indices + (<usize>o << 2), at0 + k);
       }
     }
   }

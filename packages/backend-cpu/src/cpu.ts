@@ -244,6 +244,19 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
         windowsInside2d(x.shape, p) &&
         wasmPool.maxPool2x2(runtime, x, p)) ||
       maxPool(x, p),
+    maxPoolValues: (x, p) => {
+      const fast =
+        runtime &&
+        x.dtype === 'float32' &&
+        p.kernel[0] === 2 &&
+        p.kernel[1] === 2 &&
+        windowsInside2d(x.shape, p) &&
+        wasmPool.maxPool2x2(runtime, x, p, false);
+      if (fast) return fast.values;
+      const { values, indices } = maxPool(x, p);
+      recycle(indices);
+      return values;
+    },
     maxPoolBackward: (dy, indices, xShape, p) =>
       (runtime &&
         dy.dtype === 'float32' &&

@@ -74,6 +74,10 @@ describe('WebAssembly maps and pooling', () => {
       expect(got.indices.buffer).toBeInstanceOf(SharedArrayBuffer);
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
       expect(bits(got.values)).toEqual(bits(want.values));
+      // The maxima alone (no gradient to route): the same values without the indices.
+      const alone = wasm.maxPoolValues?.(on(wasm, v, [...s]), p) as TypedArray;
+      expect(alone.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(bits(alone)).toEqual(bits(want.values));
     });
   }
 

@@ -874,6 +874,19 @@ const poolChecks: KernelCheck[] = [
       ref.indices,
     );
   }),
+  check('maxPoolValues', '3×3 windows, stride 2, padding 1; and 2×2 windows', async (kit) => {
+    const x = distinct(50);
+    const ref = maxPoolReference(x, POOL_X, POOL);
+    const out = call(kit.backend, 'maxPoolValues')(kit.tensor(x, POOL_X), POOL);
+    await kit.expectValues('values', kit.result(out, ref.yShape, 'float32'), ref.values);
+    // 2×2 windows over 8×10 planes, the shape backends often take a fast path for.
+    const shape = [2, 3, 8, 10];
+    const p = poolParams(shape, [2, 2], [2, 2], [0, 0]);
+    const y = distinct(480);
+    const ref2 = maxPoolReference(y, shape, p);
+    const out2 = call(kit.backend, 'maxPoolValues')(kit.tensor(y, shape), p);
+    await kit.expectValues('2×2 values', kit.result(out2, ref2.yShape, 'float32'), ref2.values);
+  }),
   check('maxPoolBackward', 'overlapping windows accumulate into dx', async (kit) => {
     const x = distinct(50);
     const ref = maxPoolReference(x, POOL_X, POOL);

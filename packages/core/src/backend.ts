@@ -435,6 +435,11 @@ export interface Backend<S = unknown> {
     params: ConvParams,
   ): S;
   /**
+   * The maxima of `maxPool` alone, for a call that keeps no indices (no gradient recorded and
+   * none returned): the same values, bit for bit, without writing the int32 index of each.
+   */
+  maxPoolValues?(x: KernelTensor<S>, params: PoolParams): S;
+  /**
    * One step of plain gradient descent in one pass: `param + direction·(−lr)`, element-wise, the
    * product rounded to the dtype before the sum, as `add(param, mul(direction, -lr))` rounds it
    * (−lr itself rounded to the dtype first). The two inputs share a shape and a float dtype.
@@ -547,6 +552,7 @@ export const OPTIONAL_KERNELS = [
   'reluBackward',
   'convBias',
   'convBiasRelu',
+  'maxPoolValues',
   'adamStep',
   'sgdStep',
   'crossEntropy',

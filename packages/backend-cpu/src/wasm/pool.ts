@@ -10,12 +10,14 @@ const POOL_UNIT_FLOATS = 1 << 15;
 
 /**
  * Float32 2×2 max pooling with every window inside the input (see maxPool2dInside in
- * ../pool.ts), on storages in this memory; null otherwise.
+ * ../pool.ts), on storages in this memory; null otherwise. Without `withIndices`, the maxima
+ * alone (`indices` is then empty).
  */
 export function maxPool2x2(
   rt: WasmRuntime,
   x: T,
   p: PoolParams,
+  withIndices = true,
 ): { values: Float32Array; indices: Int32Array } | null {
   const [batch, channels, H, W] = x.shape as [number, number, number, number];
   const [outH, outW] = p.outSize as [number, number];
@@ -24,7 +26,7 @@ export function maxPool2x2(
   rt.begin();
   const size = planes * outH * outW;
   const values = rt.output(size);
-  const indices = rt.output(size, 'int32');
+  const indices = withIndices ? rt.output(size, 'int32') : 0;
   if (values < 0 || indices < 0) return null;
   const planesPerUnit = Math.max(1, Math.floor(POOL_UNIT_FLOATS / (H * W)));
   rt.run(
@@ -47,7 +49,7 @@ export function maxPool2x2(
   );
   return {
     values: rt.take(values, size),
-    indices: rt.takeAs(indices, size, 'int32') as Int32Array,
+    indices: withIndices ? (rt.takeAs(indices, size, 'int32') as Int32Array) : new Int32Array(0),
   };
 }
 

@@ -2,7 +2,7 @@
  * Max and average pooling over 1, 2 or 3 spatial dims, and adaptive average and max pooling, with
  * PyTorch's output sizes, argument rules and gradients.
  */
-import { noGrad, withGrad } from '../autograd.js';
+import { isGradEnabled, noGrad, withGrad } from '../autograd.js';
 import type { Backend, PoolParams } from '../backend.js';
 import { isFloat, TYPED_ARRAY } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
@@ -259,6 +259,11 @@ function maxPoolRun(
   return tidy(() => {
     const xb = batched ? x : reshape(x, xShape);
     const outShape = [xShape[0] as number, xShape[1] as number, ...params.outSize];
+    // Indices are kept only for a gradient or the caller: without either, the maxima alone.
+    if (!returnIndices && !(isGradEnabled() && x.requiresGrad) && backend.maxPoolValues) {
+      const values = wrap(backend, backend.maxPoolValues(xb._kernel(), params), outShape, x.dtype);
+      return batched ? values : reshape(values, outShape.slice(1));
+    }
     const raw = backend.maxPool(xb._kernel(), params);
     const indices = wrap(backend, raw.indices, outShape, 'int32');
     const values = withGrad(
