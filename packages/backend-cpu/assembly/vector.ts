@@ -55,16 +55,16 @@ export function addScalar(dst: usize, src: usize, value: f32, count: i32): void 
 }
 
 /**
- * dst[i] = relu(src[i]) (dst may be src): src where it is positive or NaN, else +0. In vectors,
- * pmax(v, 0) is `v < 0 ? 0 : v` (one maxps on x86), which keeps NaN but also −0; adding +0 then
- * makes −0 +0 and changes nothing else.
+ * dst[i] = relu(src[i]) (dst may be src): src where it is positive or NaN (every bit of it kept),
+ * else +0.
  */
 export function reluRun(dst: usize, src: usize, count: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= count; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dst + o, f32x4.add(f32x4.pmax(v128.load(src + o), zero), zero));
+    const v = v128.load(src + o);
+    v128.store(dst + o, v128.and(v, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v))));
   }
   for (; i < count; i++) {
     const o = <usize>i << 2;

@@ -12,6 +12,7 @@ import {
   conv3d,
   type DType,
   initBackend,
+  memory,
   registerBackend,
   type Tensor,
   type TypedArray,
@@ -155,10 +156,14 @@ describe("conv's activation option", () => {
     const x = tensor(new Float32Array(16), { shape: [1, 1, 4, 4] });
     const w = tensor(new Float32Array(4), { shape: [1, 1, 2, 2] });
     const ops: string[] = [];
-    traceOps({ op: (r) => ops.push(r.op), created: () => {} }, () =>
+    const before = memory().numTensors;
+    const y = traceOps({ op: (r) => ops.push(r.op), created: () => {} }, () =>
       conv2d(x, w, { activation: 'relu' }),
     );
     expect(ops).toEqual(['conv', 'relu']);
+    // The convolution's own output is freed: only the result is left.
+    expect(memory().numTensors).toBe(before + 1);
+    y.dispose();
   });
 
   it('refuses an activation it does not know, naming the option', () => {

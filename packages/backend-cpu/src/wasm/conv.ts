@@ -413,7 +413,7 @@ function pad(
   const total = planes * steps.phases;
   const dst = rt.alloc((total * stride + pw + 16) * 4);
   const starts = rt.put(steps.starts);
-  if (src < 0 || dst < 0 || starts < 0) return -1;
+  if (src < 0 || dst < 0 || starts < 0 || flags < 0) return -1;
   const per = padPlanesPerUnit(stride);
   rt.run(
     jobWords('pad', {

@@ -240,8 +240,12 @@ function convImpl(fn: string, n: number, x: Tensor, w: Tensor, opts: ConvOptions
   const withRelu = options.activation === 'relu';
   // A trace records the convolution and the relu apart, as the graph formats have them.
   if (withRelu && tracing()) {
-    return relu(
-      traced('conv', [x, w, bias], attrs, () => convRun(fn, x, w, bias, params, outSpatial, false)),
+    return tidy(() =>
+      relu(
+        traced('conv', [x, w, bias], attrs, () =>
+          convRun(fn, x, w, bias, params, outSpatial, false),
+        ),
+      ),
     );
   }
   return traced('conv', [x, w, bias], attrs, () =>
