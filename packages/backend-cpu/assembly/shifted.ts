@@ -46,10 +46,11 @@ export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   } else sgemmShifted(og, count, ck, a, base, args.offsets, OW, Wp, out, P, work);
   // Adding a zero bias would still turn −0 into +0: nothing is added when there is none. The
   // relu runs on the unit's rows while they are still in cache.
-  if ((bias !== 0 && !inPlace) || args.relu !== 0) {
+  const addBias = bias !== 0 && !inPlace;
+  if (addBias || args.relu !== 0) {
     for (let o = 0; o < og; o++) {
       const row = out + (<usize>(o * P) << 2);
-      if (bias !== 0 && !inPlace) addScalar(row, row, load<f32>(bias + (<usize>(g * og + o) << 2)), count);
+      if (addBias) addScalar(row, row, load<f32>(bias + (<usize>(g * og + o) << 2)), count);
       if (args.relu !== 0) reluRun(row, row, count);
     }
   }

@@ -1,4 +1,4 @@
-import type { Backend, ConvParams, KernelTensor, TypedArray } from '@stride/core';
+import type { Backend, ConvParams, KernelTensor, PoolParams, TypedArray } from '@stride/core';
 import { checkOptions, option } from '@stride/core';
 import { addChannelBias, conv, convBackwardFilter, convBackwardInput } from './conv.js';
 import { crossEntropy, crossEntropyBackward } from './cross-entropy.js';
@@ -160,6 +160,15 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
     const planes = (x.shape[0] as number) * (w.shape[0] as number);
     return planes === 0 ? out : addChannelBias(out, bias.storage, out.length / planes);
   };
+  /** Float32 2×2 max pooling with every window inside on the WebAssembly kernels, or null. */
+  const pool2x2 = (x: KernelTensor<TypedArray>, p: PoolParams, withIndices: boolean) =>
+    (runtime &&
+      x.dtype === 'float32' &&
+      p.kernel[0] === 2 &&
+      p.kernel[1] === 2 &&
+      windowsInside2d(x.shape, p) &&
+      wasmPool.maxPool2x2(runtime, x, p, withIndices)) ||
+    null;
   // New float32 and int32 storages then live in the kernels' memory, read in place.
   if (runtime?.heap.sharesStorages) useStorageHeap(runtime.heap);
   // storageStats counts the storages the kernels return until they are freed (storage-stats.ts).
@@ -236,22 +245,9 @@ export function cpu(options: CpuOptions = {}): CpuBackend {
         x.dtype === 'float32' &&
         wasmConv.convBackwardFilter(runtime, x, dy, wShape, params)) ||
       convBackwardFilter(x, dy, wShape, params, gemm),
-    maxPool: (x, p) =>
-      (runtime &&
-        x.dtype === 'float32' &&
-        p.kernel[0] === 2 &&
-        p.kernel[1] === 2 &&
-        windowsInside2d(x.shape, p) &&
-        wasmPool.maxPool2x2(runtime, x, p)) ||
-      maxPool(x, p),
+    maxPool: (x, p) => pool2x2(x, p, true) || maxPool(x, p),
     maxPoolValues: (x, p) => {
-      const fast =
-        runtime &&
-        x.dtype === 'float32' &&
-        p.kernel[0] === 2 &&
-        p.kernel[1] === 2 &&
-        windowsInside2d(x.shape, p) &&
-        wasmPool.maxPool2x2(runtime, x, p, false);
+      const fast = pool2x2(x, p, false);
       if (fast) return fast.values;
       const { values, indices } = maxPool(x, p);
       recycle(indices);
