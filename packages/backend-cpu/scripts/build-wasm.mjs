@@ -5,7 +5,7 @@
 // any other module. The sources' hash goes with them: a test fails when they are stale.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import asc from 'assemblyscript/asc';
+import { compileVariant } from './compile-wasm.mjs';
 import { sourceDir, sourceHash } from './source-hash.mjs';
 
 const target = join(sourceDir, '..', 'src/wasm/binaries.generated.ts');
@@ -20,44 +20,12 @@ if (
   process.exit(0);
 }
 
-// 2 GiB: every address fits in a positive i32, and a shared memory must declare its maximum.
-const MAX_PAGES = 32768;
-
-async function compile({ relaxed, shared }) {
-  const args = [
-    join(sourceDir, 'index.ts'),
-    '--outFile',
-    'kernels.wasm',
-    '-O3',
-    '--noAssert',
-    '--runtime',
-    'stub',
-    '--enable',
-    relaxed ? 'simd,threads,relaxed-simd' : 'simd,threads',
-    '--importMemory',
-    '--initialMemory',
-    '1',
-    '--maximumMemory',
-    String(MAX_PAGES),
-    ...(shared ? ['--sharedMemory'] : []),
-  ];
-  let binary;
-  const { error, stderr } = await asc.main(args, {
-    writeFile(name, contents) {
-      if (name.endsWith('.wasm')) binary = contents;
-    },
-  });
-  if (error) throw new Error(`asc failed:\n${stderr.toString()}`);
-  return Buffer.from(binary).toString('base64');
-}
-
 const variants = {};
 for (const relaxed of [true, false]) {
   for (const shared of [true, false]) {
-    variants[`${relaxed ? 'relaxed' : 'simd'}${shared ? 'Shared' : 'Private'}`] = await compile({
-      relaxed,
-      shared,
-    });
+    const binary = await compileVariant({ relaxed, shared });
+    variants[`${relaxed ? 'relaxed' : 'simd'}${shared ? 'Shared' : 'Private'}`] =
+      binary.toString('base64');
   }
 }
 
