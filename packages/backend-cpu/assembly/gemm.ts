@@ -113,18 +113,21 @@ export function packedWeightFloats(m: i32, k: i32): i32 {
 }
 
 /**
- * Packs a row-major m×k A once for many GEMMs (a convolution's weights, shared by every image):
- * block (pc, ic) of gemm's loops, packed as packA_ packs it, starts pc·mPad + ic·kc floats into
- * `dst`, with mPad = m rounded up to the tile's height.
+ * Packs an m×k A once for many GEMMs (a convolution's weights, shared by every image): row-major
+ * at `a`, or with `transposed` the transpose of a row-major k×m matrix there. Block (pc, ic) of
+ * gemm's loops, packed as packA_ packs it, starts pc·mPad + ic·kc floats into `dst`, with mPad =
+ * m rounded up to the tile's height.
  */
-export function packWeights(dst: usize, a: usize, m: i32, k: i32): void {
+export function packWeights(dst: usize, a: usize, m: i32, k: i32, transposed: bool): void {
   const rows = tileRows();
   const mPad = ((m + rows - 1) / rows) * rows;
+  const rs = transposed ? 1 : k;
+  const cs = transposed ? m : 1;
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
     for (let ic = 0; ic < m; ic += MC) {
       const at = dst + (<usize>(pc * mPad + ic * kc) << 2);
-      packA_(at, a + (<usize>(ic * k + pc) << 2), k, 1, min(MC, m - ic), kc, rows);
+      packA_(at, a + (<usize>(ic * rs + pc * cs) << 2), rs, cs, min(MC, m - ic), kc, rows);
     }
   }
 }

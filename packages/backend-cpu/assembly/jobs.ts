@@ -1,5 +1,5 @@
 import { ConvArgs, JobHeader, MatmulArgs } from './args';
-import { NR, ROW_ALIGN, sgemm } from './gemm';
+import { NR, packedWeightFloats, ROW_ALIGN, sgemm } from './gemm';
 import { directFilterGradUnit, padUnit } from './direct';
 import { col2im, im2col } from './im2col';
 import { adamUnit, binaryUnit, channelSumUnit, mapUnit } from './map';
@@ -151,17 +151,18 @@ function convInputGradUnit(job: usize, u: i32, tid: i32): void {
   const gi = u % a.groups;
   const w = a.work(tid);
   const dy = ptr(a.in0, (n * a.outChannels + gi * og) * P);
-  const weight = ptr(a.in1, gi * og * ck);
+  // Strides of 0: each group's Wᵀ is packed already (packWeights).
+  const weight = ptr(a.in1, gi * packedWeightFloats(ck, og));
   const dx = ptr(a.out, (n * a.channels + gi * cg) * a.inSize);
   if (a.identity !== 0) {
-    sgemm(ck, P, og, weight, 1, ck, dy, P, 1, dx, P, false, w);
+    sgemm(ck, P, og, weight, 0, 0, dy, P, 1, dx, P, false, w);
     return;
   }
   const dcol = a.col(tid);
   memory.fill(dx, 0, <usize>(cg * a.inSize) << 2);
   for (let p0 = 0; p0 < P; p0 += a.colBlock) {
     const p1 = min(P, p0 + a.colBlock);
-    sgemm(ck, p1 - p0, og, weight, 1, ck, dy + (<usize>p0 << 2), P, 1, dcol, p1 - p0, false, w);
+    sgemm(ck, p1 - p0, og, weight, 0, 0, dy + (<usize>p0 << 2), P, 1, dcol, p1 - p0, false, w);
     col2im(dcol, cg, a.geometry, p0, p1, dx);
   }
 }

@@ -173,8 +173,11 @@ export function convBackwardInput(
   const s = setup(rt, xShape, w.shape, params);
   const size = sizeOf(xShape);
   if (size === 0 || s.g.outSize === 0 || outChannels === 0) return new Float32Array(size);
+  const og = outChannels / params.groups;
+  const ck = (channels / params.groups) * s.g.kernelSize;
   const dyp = rt.put(dy.storage as Float32Array);
-  const wp = rt.put(w.storage as Float32Array);
+  // Every unit multiplies by the same Wᵀ of its group: packed once here, not once per block.
+  const wp = rt.packWeights(rt.put(w.storage as Float32Array), params.groups, ck, og, true);
   const out = rt.output(size);
   const work = rt.alloc(s.workBytes * rt.threads);
   if (dyp < 0 || wp < 0 || out < 0 || work < 0) return null;

@@ -30,7 +30,7 @@ interface KernelExports extends TileExports {
   sumSlices(partials: number, slices: number, size: number, out: number): void;
   gemmWorkBytes(): number;
   packedWeightFloats(m: number, k: number): number;
-  packWeights(dst: number, a: number, m: number, k: number): void;
+  packWeights(dst: number, a: number, m: number, k: number, transposed: boolean): void;
 }
 
 /**
@@ -277,16 +277,17 @@ export class WasmRuntime {
   }
 
   /**
-   * Packs `groups` row-major [m, k] weight matrices at `a` for the GEMM's tile, once for every
-   * unit of a job, and returns where they are (each group packedWeightFloats(m, k) floats), or
-   * -1 when the memory cannot hold them.
+   * Packs `groups` [m, k] weight matrices at `a` for the GEMM's tile, once for every unit of a
+   * job, and returns where they are (each group packedWeightFloats(m, k) floats), or -1 when the
+   * memory cannot hold them. Each group is row-major [m, k], or with `transposed` the transpose
+   * of a row-major [k, m] (a convolution's input gradient multiplies by Wᵀ).
    */
-  packWeights(a: number, groups: number, m: number, k: number): number {
+  packWeights(a: number, groups: number, m: number, k: number, transposed = false): number {
     const floats = this.exports.packedWeightFloats(m, k);
     const dst = this.alloc(groups * floats * 4);
     if (a < 0 || dst < 0) return -1;
     for (let g = 0; g < groups; g++) {
-      this.exports.packWeights(dst + g * floats * 4, a + g * m * k * 4, m, k);
+      this.exports.packWeights(dst + g * floats * 4, a + g * m * k * 4, m, k, transposed);
     }
     return dst;
   }
