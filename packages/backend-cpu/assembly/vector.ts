@@ -61,17 +61,21 @@ export function addScalar(dst: usize, src: usize, value: f32, count: i32): void 
   }
 }
 
+/** relu of four floats, as reluRun takes it. */
+@inline
+export function relu4(v: v128): v128 {
+  return v128.and(v, v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v)));
+}
+
 /**
  * dst[i] = relu(src[i]) (dst may be src): src where it is positive or NaN (every bit of it kept),
  * else +0.
  */
 export function reluRun(dst: usize, src: usize, count: i32): void {
-  const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= count; i += 4) {
     const o = <usize>i << 2;
-    const v = v128.load(src + o);
-    v128.store(dst + o, v128.and(v, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v))));
+    v128.store(dst + o, relu4(v128.load(src + o)));
   }
   for (; i < count; i++) {
     const o = <usize>i << 2;
