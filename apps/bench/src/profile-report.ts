@@ -11,7 +11,7 @@ export const GROUPS: readonly [string, (name: string) => boolean][] = [
   ['GEMM micro-kernel', (n) => /^(multiplyPanels|sgemmInPlace|tileProbe) \(wasm\)$/.test(n)],
   ['packing operands', (n) => /^(packA_|packB_|packShifted|packWeights) \(wasm\)$/.test(n)],
   ['im2col / col2im', (n) => /^(im2col|col2im) \(wasm\)$/.test(n)],
-  ['zero-padded planes', (n) => n === 'padUnit (wasm)'],
+  ['zero-padded planes', (n) => /^(padUnit|padPlanes) \(wasm\)$/.test(n)],
   ['filter-gradient dot products', (n) => n === 'directFilterGradUnit (wasm)'],
   ['other kernels', (n) => n.endsWith(' (wasm)')],
   ['waiting for other threads', (n) => /^(\(idle\)|run \(runtime\.ts\)|strideWorker .*)$/.test(n)],

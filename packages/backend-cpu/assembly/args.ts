@@ -147,6 +147,12 @@ export class ShiftedConvArgs {
   bias: usize;
   /** Not 0: relu on the output, after the bias. */
   relu: i32;
+  /**
+   * 0 when `padded` holds the padded planes; else the address of a pad job's arguments (PadArgs,
+   * never run as a job) by which each unit pads its own image's planes into its work area, after
+   * the GEMM's packing space.
+   */
+  pad: usize;
 }
 
 /** The stride-1 filter gradient as dot products on padded planes (direct.ts). */

@@ -27,29 +27,37 @@ import { fill } from './vector';
  */
 export function padUnit(job: usize, u: i32): void {
   const args = changetype<PadArgs>(job);
+  const per = args.planesPerUnit;
+  const q0 = u * per;
+  const q1 = min(args.planes * args.phases, q0 + per);
+  const finite = padPlanes(args, q0, q1, args.dst + (<usize>(q0 * args.dstPlaneStride) << 2));
+  if (args.flags !== 0) store<i32>(args.flags + (<usize>u << 2), finite ? 0 : 1);
+}
+
+/**
+ * Writes destination planes [q0, q1) of a pad job (`args`, as padUnit reads them) from `dst` on,
+ * `dstPlaneStride` floats apart, and returns whether the source floats it copied were all finite.
+ * The shifted convolution calls it for one image's planes into its own work area.
+ */
+export function padPlanes(args: PadArgs, q0: i32, q1: i32, dst: usize): bool {
   const phases = args.phases;
-  const total = args.planes * phases;
   const src = args.src;
   const sh = args.srcH;
   const sw = args.srcW;
-  const dst = args.dst;
   const dh = args.dstH;
   const dw = args.dstW;
   const stride = args.dstPlaneStride;
   const rowStep = args.rowStep;
   const colStep = args.colStep;
-  const per = args.planesPerUnit;
-  const flags = args.flags;
-  const q1 = min(total, (u + 1) * per);
   // x·0 is 0 for every finite x and NaN otherwise.
   let probe = f32x4.splat(0);
   let probeTail: f32 = 0;
-  for (let q = u * per; q < q1; q++) {
+  for (let q = q0; q < q1; q++) {
     const f = q % phases;
     const r0 = load<i32>(args.phaseStarts + (<usize>f << 3));
     const s0 = load<i32>(args.phaseStarts + (<usize>f << 3), 4);
     const s = src + (<usize>((q / phases) * sh * sw) << 2);
-    const d = dst + (<usize>(q * stride) << 2);
+    const d = dst + (<usize>((q - q0) * stride) << 2);
     // Destination columns [c0, c1) come from the source; the rest are zero.
     const c0 = min(dw, s0 >= 0 ? 0 : (colStep - 1 - s0) / colStep);
     const c1 = max(c0, min(dw, sw - s0 <= 0 ? 0 : (sw - s0 + colStep - 1) / colStep));
@@ -90,10 +98,7 @@ export function padUnit(job: usize, u: i32): void {
     // The tail of the plane stride (alignment padding) must read as zeros too.
     fill(d + (<usize>(dh * dw) << 2), 0, stride - dh * dw);
   }
-  if (flags !== 0) {
-    const finite = hsum(probe) + probeTail === 0;
-    store<i32>(flags + (<usize>u << 2), finite ? 0 : 1);
-  }
+  return hsum(probe) + probeTail === 0;
 }
 
 /**

@@ -1,6 +1,7 @@
-import { ShiftedConvArgs } from './args';
-import { inPlaceFits, packedWeightFloats, sgemmInPlace, sgemmShifted } from './gemm';
-import { addScalar, reluRun } from './vector';
+import { PadArgs, ShiftedConvArgs } from './args';
+import { padPlanes } from './direct';
+import { gemmWorkBytes, inPlaceFits, packedWeightFloats, sgemmInPlace, sgemmShifted } from './gemm';
+import { addScalar, fill, reluRun } from './vector';
 
 /**
  * Convolution without im2col. The input planes are first copied into zero-padded phase planes
@@ -11,7 +12,9 @@ import { addScalar, reluRun } from './vector';
  * operand with plain vector copies of the output columns only (sgemmShifted), or, for at most
  * six output channels, reads it where it lies (sgemmInPlace), and writes the output in place.
  *
- * A unit is image n, group g, output rows [r0, r1) (arguments: ShiftedConvArgs). `weights` holds
+ * A unit is image n, group g, output rows [r0, r1) (arguments: ShiftedConvArgs). Where an image's
+ * output rows are one unit and its planes are small, the unit pads them itself into its work area
+ * (`pad`), while they stay in cache, instead of a pad job padding every image first. `weights` holds
  * each group's [og, ck] weights (ck = (inChannels / groups)·taps) as packWeights packed them,
  * once for every unit; `bias` is 0 or one value per output channel, added on the way out. A
  * thread's work area holds the GEMM's packing space.
@@ -35,7 +38,17 @@ export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   const r0 = (u % rowBlocks) * args.rowsPerUnit;
   const r1 = min(OH, r0 + args.rowsPerUnit);
   const P = OH * OW;
-  const base = args.padded + (<usize>((n * inChannels + g * cg) * args.planeStride + r0 * Wp) << 2);
+  let planes = args.padded + (<usize>((n * inChannels + g * cg) * args.planeStride) << 2);
+  if (args.pad !== 0) {
+    const pad = changetype<PadArgs>(args.pad);
+    const q0 = (n * inChannels + g * cg) * pad.phases;
+    const count = cg * pad.phases;
+    planes = work + <usize>gemmWorkBytes();
+    padPlanes(pad, q0, q0 + count, planes);
+    // The GEMM reads up to a row and a panel past the last plane, into lanes it never stores.
+    fill(planes + (<usize>(count * pad.dstPlaneStride) << 2), 0, pad.dstW + 16);
+  }
+  const base = planes + (<usize>(r0 * Wp) << 2);
   const a = args.weights + (<usize>(g * packedWeightFloats(og, ck)) << 2);
   const out = args.out + (<usize>((n * outChannels + g * og) * P + r0 * OW) << 2);
   const count = (r1 - r0) * OW;

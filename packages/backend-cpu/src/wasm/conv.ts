@@ -18,6 +18,11 @@ const SHIFTED_UNIT_COLUMNS = 2048;
 const SHIFTED_UNIT_FLOATS = 1 << 16;
 /** Floats of planes one padding unit copies. */
 const PAD_UNIT_FLOATS = 1 << 14;
+/**
+ * At most this many floats of one image's (and group's) planes are padded by the shifted
+ * convolution's unit itself, in its work area (LeNet-5's first layer: 1024).
+ */
+const UNIT_PAD_FLOATS = 1 << 14;
 /** Floats in one im2col block: a block stays in L2 while the GEMM packs it. */
 const COL_BLOCK_FLOATS = 1 << 16;
 /** At most this many filter-gradient slices, and at most this many floats for all partials. */
@@ -282,20 +287,27 @@ function shiftedConv(
   const ck = cg * g.kernelSize;
   const src = rt.put(input);
   const wp = rt.packWeights(rt.put(weight), groups, og, ck);
-  const padded = unpadded(rt, input, src, grid)
-    ? src
-    : pad(rt, src, batch * inChannels, [H, W], [Hp, Wp], plane, grid.steps, 0);
-  const offsets = rt.put(grid.tapOffsets(cg));
-  const bias = c.bias ? rt.put(c.bias) : 0;
   const columns = Math.min(SHIFTED_UNIT_COLUMNS, Math.floor(SHIFTED_UNIT_FLOATS / og));
   const rowsPerUnit = Math.max(1, Math.min(OH, Math.floor(columns / OW)));
   const rowBlocks = Math.ceil(OH / rowsPerUnit);
-  const workBytes = rt.gemmWorkBytes;
+  // Each unit pads its own planes where it is the only unit that reads them and they are small:
+  // they stay in cache for the product, and the call has one job less.
+  const groupPlaneFloats = cg * grid.channelStride;
+  const asItIs = unpadded(rt, input, src, grid);
+  const inUnit = !asItIs && rowBlocks === 1 && groupPlaneFloats <= UNIT_PAD_FLOATS;
+  const planes = batch * inChannels;
+  const padded =
+    asItIs || inUnit ? src : pad(rt, src, planes, [H, W], [Hp, Wp], plane, grid.steps, 0);
+  const words = inUnit ? padWords(rt, src, planes, [H, W], [Hp, Wp], plane, grid.steps, 0, 0) : [];
+  const padArgs = !words ? -1 : inUnit ? rt.put(Int32Array.from(words)) : 0;
+  const offsets = rt.put(grid.tapOffsets(cg));
+  const bias = c.bias ? rt.put(c.bias) : 0;
+  // The unit's own planes, with the slack read past the last of them.
+  const workBytes = rt.gemmWorkBytes + (inUnit ? (groupPlaneFloats + Wp + 16) * 4 : 0);
   const work = rt.alloc(workBytes * rt.threads);
   const out = rt.output(batch * outChannels * OH * OW);
-  if (src < 0 || wp < 0 || padded < 0 || offsets < 0 || bias < 0 || work < 0 || out < 0) {
-    return null;
-  }
+  if (src < 0 || wp < 0 || padded < 0 || padArgs < 0 || offsets < 0 || bias < 0) return null;
+  if (work < 0 || out < 0) return null;
   rt.run(
     jobWords('shiftedConv', {
       units: batch * groups * rowBlocks,
@@ -318,6 +330,7 @@ function shiftedConv(
       ck,
       bias,
       relu: c.relu ? 1 : 0,
+      pad: padArgs,
     }),
   );
   return rt.take(out, batch * outChannels * OH * OW);
@@ -415,31 +428,48 @@ function pad(
 ): number {
   const total = planes * steps.phases;
   const dst = rt.alloc((total * stride + pw + 16) * 4);
-  const starts = rt.put(steps.starts);
-  if (src < 0 || dst < 0 || starts < 0 || flags < 0) return -1;
-  const per = padPlanesPerUnit(stride);
-  rt.run(
-    jobWords('pad', {
-      units: Math.ceil(total / per),
-      planes,
-      src,
-      srcH: h,
-      srcW: w,
-      dst,
-      dstH: ph,
-      dstW: pw,
-      dstPlaneStride: stride,
-      phases: steps.phases,
-      phaseStarts: starts,
-      rowStep: steps.rowStep,
-      colStep: steps.colStep,
-      planesPerUnit: per,
-      flags,
-    }),
-  );
+  if (dst < 0) return -1;
+  const words = padWords(rt, src, planes, [h, w], [ph, pw], stride, steps, dst, flags);
+  if (!words) return -1;
+  rt.run(words);
   // The slack after the last plane is read, never written by the job.
   rt.zero(dst + total * stride * 4, pw + 16);
   return dst;
+}
+
+/** The arguments of a pad job (assembly/direct.ts, PadArgs); null when out of memory. */
+function padWords(
+  rt: WasmRuntime,
+  src: number,
+  planes: number,
+  [h, w]: [number, number],
+  [ph, pw]: [number, number],
+  stride: number,
+  steps: typeof PLAIN,
+  dst: number,
+  flags: number,
+): number[] | null {
+  const starts = rt.put(steps.starts);
+  if (src < 0 || starts < 0 || flags < 0) return null;
+  const total = planes * steps.phases;
+  const per = padPlanesPerUnit(stride);
+  return jobWords('pad', {
+    units: Math.ceil(total / per),
+    planes,
+    src,
+    srcH: h,
+    srcW: w,
+    dst,
+    dstH: ph,
+    dstW: pw,
+    dstPlaneStride: stride,
+    phases: steps.phases,
+    phaseStarts: starts,
+    rowStep: steps.rowStep,
+    colStep: steps.colStep,
+    planesPerUnit: per,
+    flags,
+  });
 }
 
 /**

@@ -104,6 +104,7 @@ const LAYOUTS = {
     'ck',
     'bias',
     'relu',
+    'pad',
   ],
   directFilterGrad: [
     'units',
