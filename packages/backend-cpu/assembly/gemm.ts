@@ -1,5 +1,4 @@
 import { madd } from './simd';
-import { relu4 } from './vector';
 
 /**
  * Single-precision GEMM, C = A·B or C += A·B, on strided operands so transposes cost nothing:
@@ -147,8 +146,7 @@ export function inPlaceFits(m: i32, k: i32, rowLen: i32): bool {
  * single row panel each element of B is used once, so packing it would copy every element for
  * one read (a third of the time of LeNet-5's first convolution). Each half of a panel reads
  * four columns of one output row at base + offsets[p] + grid(j). `bias` (0, or one float per
- * row of C) is added to the finished sums, as the unit would add it after the product, and with
- * `relu` the sums then go through relu (vector.ts) before they are stored.
+ * row of C) is added to the finished sums, as the unit would add it after the product.
  */
 export function sgemmInPlace(
   m: i32,
@@ -162,7 +160,6 @@ export function sgemmInPlace(
   c: usize,
   ldc: i32,
   bias: usize,
-  relu: bool,
   work: usize,
 ): void {
   const edge = work + <usize>(MC * KC + KC * NC) * 4;
@@ -171,7 +168,7 @@ export function sgemmInPlace(
     const h = j + 4;
     // A panel cut short after its first half reads that half twice and stores it once.
     const hi = h < n ? base + (<usize>((h / rowLen) * gridStride + (h % rowLen)) << 2) : lo;
-    microInPlace(k, a, lo, hi, offsets, c + (<usize>j << 2), ldc, m, min(NR, n - j), bias, relu, edge);
+    microInPlace(k, a, lo, hi, offsets, c + (<usize>j << 2), ldc, m, min(NR, n - j), bias, edge);
   }
 }
 
@@ -681,7 +678,6 @@ function microInPlace(
   mr: i32,
   nr: i32,
   bias: usize,
-  relu: bool,
   edge: usize,
 ): void {
   let c00 = f32x4.splat(0);
@@ -741,20 +737,6 @@ function microInPlace(
     b = v128.load32_splat(bias + min<usize>(20, last));
     c50 = f32x4.add(c50, b);
     c51 = f32x4.add(c51, b);
-  }
-  if (relu) {
-    c00 = relu4(c00);
-    c01 = relu4(c01);
-    c10 = relu4(c10);
-    c11 = relu4(c11);
-    c20 = relu4(c20);
-    c21 = relu4(c21);
-    c30 = relu4(c30);
-    c31 = relu4(c31);
-    c40 = relu4(c40);
-    c41 = relu4(c41);
-    c50 = relu4(c50);
-    c51 = relu4(c51);
   }
   storeTile6(c, ldc, mr, nr, false, edge, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
 }

@@ -55,13 +55,12 @@ export function shiftedConvUnit(job: usize, u: i32, tid: i32): void {
   const inPlace = inPlaceFits(og, ck, OW);
   if (inPlace) {
     const rowBias = bias !== 0 ? bias + (<usize>(g * og) << 2) : 0;
-    sgemmInPlace(og, count, ck, a, base, args.offsets, OW, Wp, out, P, rowBias, args.relu !== 0, work);
+    sgemmInPlace(og, count, ck, a, base, args.offsets, OW, Wp, out, P, rowBias, work);
   } else sgemmShifted(og, count, ck, a, base, args.offsets, OW, Wp, out, P, work);
   // Adding a zero bias would still turn −0 into +0: nothing is added when there is none. The
-  // relu runs on the unit's rows while they are still in cache (in the product's own stores when
-  // it reads B in place).
+  // relu runs on the unit's rows while they are still in cache.
   const addBias = bias !== 0 && !inPlace;
-  const relu = args.relu !== 0 && !inPlace;
+  const relu = args.relu !== 0;
   if (addBias || relu) {
     for (let o = 0; o < og; o++) {
       const row = out + (<usize>(o * P) << 2);

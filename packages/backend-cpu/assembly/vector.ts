@@ -64,7 +64,8 @@ export function addScalar(dst: usize, src: usize, value: f32, count: i32): void 
 /** relu of four floats, as reluRun takes it. */
 @inline
 export function relu4(v: v128): v128 {
-  return v128.and(v, v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v)));
+  // Cleared where v ≤ 0 (zeros of either sign and negatives), which a NaN never is.
+  return v128.andnot(v, f32x4.le(v, f32x4.splat(0)));
 }
 
 /**
