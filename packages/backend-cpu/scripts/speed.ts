@@ -27,6 +27,7 @@ import {
   relu,
   reshape,
   setBackend,
+  sgdStep,
   type Tensor,
   tensor,
   tidy,
@@ -263,7 +264,8 @@ async function lenetRows(): Promise<void> {
       loss.backward();
       noGrad(() => {
         for (const p of params) {
-          p.assign(p.sub((p.grad as Tensor).mul(0.01)));
+          // As @stride/optimizers' SGD updates a parameter: one sgdStep kernel.
+          p.assign(sgdStep(p, p.grad as Tensor, 0.01));
           const g = p.grad;
           p.grad = null;
           g?.dispose();
