@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nodeVersion, resolveNode } from './node-binary.js';
@@ -88,4 +88,7 @@ for (const w of chosen) {
   console.log(`${text}\n`);
   sections.push('', text);
 }
-if (values.out) writeFileSync(values.out, `${sections.join('\n')}\n`);
+// pnpm runs the script in apps/bench: a relative --out is taken from where the command was typed.
+if (values.out) {
+  writeFileSync(resolve(process.env.INIT_CWD ?? '.', values.out), `${sections.join('\n')}\n`);
+}
