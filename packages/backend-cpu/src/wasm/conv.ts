@@ -295,16 +295,10 @@ function shiftedConv(
   const groupPlaneFloats = cg * grid.channelStride;
   const asItIs = unpadded(rt, input, src, grid);
   const inUnit = !asItIs && rowBlocks === 1 && groupPlaneFloats <= UNIT_PAD_FLOATS;
-  const planes: Planes = {
-    src,
-    planes: batch * inChannels,
-    size: [H, W],
-    padded: [Hp, Wp],
-    stride: plane,
-    steps: grid.steps,
-  };
-  const padded = asItIs || inUnit ? src : pad(rt, planes, 0);
-  const words = inUnit ? padWords(rt, planes, 0, 0) : [];
+  const planes = batch * inChannels;
+  const padded =
+    asItIs || inUnit ? src : pad(rt, src, planes, [H, W], [Hp, Wp], plane, grid.steps, 0);
+  const words = inUnit ? padWords(rt, src, planes, [H, W], [Hp, Wp], plane, grid.steps, 0, 0) : [];
   const padArgs = !words ? -1 : inUnit ? rt.put(Int32Array.from(words)) : 0;
   const offsets = rt.put(grid.tapOffsets(cg));
   const bias = c.bias ? rt.put(c.bias) : 0;
@@ -384,30 +378,8 @@ function directFilterGrad(
   const dys = rt.put(dy.storage as Float32Array);
   const flagCount = Math.ceil((batch * channels * grid.steps.phases) / padPlanesPerUnit(plane));
   const flags = rt.alloc(flagCount * 4);
-  const xPadded = pad(
-    rt,
-    {
-      src: xs,
-      planes: batch * channels,
-      size: [H, W],
-      padded: [Hp, Wp],
-      stride: plane,
-      steps: grid.steps,
-    },
-    flags,
-  );
-  const dyPadded = pad(
-    rt,
-    {
-      src: dys,
-      planes: batch * outChannels,
-      size: [OH, OW],
-      padded: [OH, Wp],
-      stride: dyPlane,
-      steps: PLAIN,
-    },
-    0,
-  );
+  const xPadded = pad(rt, xs, batch * channels, [H, W], [Hp, Wp], plane, grid.steps, flags);
+  const dyPadded = pad(rt, dys, batch * outChannels, [OH, OW], [OH, Wp], dyPlane, PLAIN, 0);
   const offsets = rt.put(grid.tapOffsets(cg));
   const partials = rt.alloc(slices * size * 4);
   const out = rt.output(size);
@@ -440,55 +412,61 @@ function padPlanesPerUnit(stride: number): number {
 }
 
 /**
- * Planes to pad: `planes` planes of h×w floats at `src`, each copied into `steps.phases`
- * zero-padded phase planes of ph×pw, `stride` floats apart.
+ * Copies `planes` planes at `src` into zero-padded phase planes (`steps.phases` per source
+ * plane, `stride` floats apart, with slack after the last for the reads of dropped columns) and
+ * returns their address, or -1. `flags`, when not 0, receives one word per unit (padUnit).
  */
-interface Planes {
-  src: number;
-  planes: number;
-  size: [number, number];
-  padded: [number, number];
-  stride: number;
-  steps: typeof PLAIN;
-}
-
-/**
- * Pads `p` in a job into new scratch (with slack after the last plane for the reads of dropped
- * columns) and returns its address, or -1. `flags`, when not 0, receives one word per unit
- * (padUnit).
- */
-function pad(rt: WasmRuntime, p: Planes, flags: number): number {
-  const total = p.planes * p.steps.phases;
-  const pw = p.padded[1];
-  const dst = rt.alloc((total * p.stride + pw + 16) * 4);
+function pad(
+  rt: WasmRuntime,
+  src: number,
+  planes: number,
+  [h, w]: [number, number],
+  [ph, pw]: [number, number],
+  stride: number,
+  steps: typeof PLAIN,
+  flags: number,
+): number {
+  const total = planes * steps.phases;
+  const dst = rt.alloc((total * stride + pw + 16) * 4);
   if (dst < 0) return -1;
-  const words = padWords(rt, p, dst, flags);
+  const words = padWords(rt, src, planes, [h, w], [ph, pw], stride, steps, dst, flags);
   if (!words) return -1;
   rt.run(words);
   // The slack after the last plane is read, never written by the job.
-  rt.zero(dst + total * p.stride * 4, pw + 16);
+  rt.zero(dst + total * stride * 4, pw + 16);
   return dst;
 }
 
 /** The arguments of a pad job (assembly/direct.ts, PadArgs); null when out of memory. */
-function padWords(rt: WasmRuntime, p: Planes, dst: number, flags: number): number[] | null {
-  const starts = rt.put(p.steps.starts);
-  if (p.src < 0 || starts < 0 || flags < 0) return null;
-  const per = padPlanesPerUnit(p.stride);
+function padWords(
+  rt: WasmRuntime,
+  src: number,
+  planes: number,
+  [h, w]: [number, number],
+  [ph, pw]: [number, number],
+  stride: number,
+  steps: typeof PLAIN,
+  dst: number,
+  flags: number,
+): number[] | null {
+  const starts = rt.put(steps.starts);
+  if (src < 0 || starts < 0 || flags < 0) return null;
+  const total = planes * steps.phases;
+  const per = padPlanesPerUnit(stride);
   return jobWords('pad', {
-    units: Math.ceil((p.planes * p.steps.phases) / per),
-    planes: p.planes,
-    src: p.src,
-    srcH: p.size[0],
-    srcW: p.size[1],
+    units: Math.ceil(total / per),
+    planes,
+    src,
+    srcH: h,
+    srcW: w,
     dst,
-    dstH: p.padded[0],
-    dstW: p.padded[1],
-    dstPlaneStride: p.stride,
-    phases: p.steps.phases,
+    dstH: ph,
+    dstW: pw,
+    dstPlaneStride: stride,
+    phases: steps.phases,
     phaseStarts: starts,
-    rowStep: p.steps.rowStep,
-    colStep: p.steps.colStep,
+    rowStep: steps.rowStep,
+    colStep: steps.colStep,
     planesPerUnit: per,
     flags,
   });
